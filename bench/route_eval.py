@@ -1,0 +1,187 @@
+"""How well the routing table routes a labelled set, and how fast.
+
+    python bench/route_eval.py [--data bench/data/devset.jsonl] [--table config/routing.toml]
+                               [--errors] [--json]
+
+Prints request accuracy, primary accuracy on requests, per-department precision/recall, a
+confusion table, urgent recall and false-alarm rate, then classify throughput (messages/s on one
+core, after start-up) and start-up time, each beside a baseline measured in the same run (plain
+jieba.lcut over the same texts, and jieba's own dictionary load).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import time
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:  # runnable as a script from a checkout
+    sys.path.insert(0, str(ROOT))
+
+from config.settings import DEMO_ORG_FILE, ROUTING_TABLE  # noqa: E402
+from nlp.names import county_names  # noqa: E402
+from nlp.router import NONE, Router  # noqa: E402
+
+DEVSET = ROOT / "bench" / "data" / "devset.jsonl"
+
+
+@dataclass(frozen=True)
+class Scores:
+    total: int
+    request_accuracy: float
+    primary_accuracy: float       # on messages labelled as requests
+    also_exact: float             # on requests whose primary is right
+    urgent_recall: float
+    false_alarm_rate: float       # share of non-urgent messages marked urgent
+    per_department: dict          # code -> (precision, recall, support)
+    confusion: Counter            # (gold, predicted) -> count
+    errors: list
+
+
+def load_examples(path: Path) -> list[dict]:
+    with open(path, encoding="utf-8") as handle:
+        return [json.loads(line) for line in handle if line.strip()]
+
+
+def evaluate(router: Router, examples: list[dict]) -> Scores:
+    request_right = primary_right = requests = also_right = 0
+    urgent_gold = urgent_found = calm_gold = false_alarms = 0
+    confusion: Counter = Counter()
+    errors = []
+    for example in examples:
+        decision = router.classify(example["text"])
+        gold = example["primary"] if example["is_request"] else NONE
+        predicted = decision.primary
+        confusion[(gold, predicted)] += 1
+        request_right += decision.is_request == example["is_request"]
+        if example["is_request"]:
+            requests += 1
+            primary_right += predicted == gold
+            if predicted == gold:
+                also_right += set(decision.also) == set(example["also"])
+        if example["urgency"] == "urgent":
+            urgent_gold += 1
+            urgent_found += decision.urgency == "urgent"
+        else:
+            calm_gold += 1
+            false_alarms += decision.urgency == "urgent"
+        if predicted != gold or decision.urgency != example["urgency"] or set(decision.also) != set(example["also"]):
+            errors.append((example, decision))
+    codes = sorted({g for g, _ in confusion} | {p for _, p in confusion})
+    per_department = {}
+    for code in codes:
+        tp = confusion[(code, code)]
+        predicted_n = sum(n for (g, p), n in confusion.items() if p == code)
+        gold_n = sum(n for (g, p), n in confusion.items() if g == code)
+        per_department[code] = (tp / predicted_n if predicted_n else 0.0, tp / gold_n if gold_n else 0.0, gold_n)
+    return Scores(
+        total=len(examples),
+        request_accuracy=request_right / len(examples),
+        primary_accuracy=primary_right / requests if requests else 0.0,
+        also_exact=also_right / primary_right if primary_right else 0.0,
+        urgent_recall=urgent_found / urgent_gold if urgent_gold else 1.0,
+        false_alarm_rate=false_alarms / calm_gold if calm_gold else 0.0,
+        per_department=per_department,
+        confusion=confusion,
+        errors=errors,
+    )
+
+
+def measure_speed(router: Router, texts: list[str], rounds: int = 20) -> tuple[float, float]:
+    """(router msgs/s, baseline jieba.lcut msgs/s) over the same texts, on this one core."""
+    import jieba
+
+    baseline = jieba.Tokenizer()
+    baseline.tmp_dir = router.tokenizer.tmp_dir
+    baseline.cache_file = router.tokenizer.cache_file
+    baseline.initialize()
+    n = len(texts) * rounds
+    start = time.perf_counter()
+    for _ in range(rounds):
+        for text in texts:
+            router.classify(text)
+    ours = n / (time.perf_counter() - start)
+    start = time.perf_counter()
+    for _ in range(rounds):
+        for text in texts:
+            baseline.lcut(text)
+    theirs = n / (time.perf_counter() - start)
+    return ours, theirs
+
+
+def measure_startup(table: Path, names: tuple[str, ...], cache_dir: Path) -> tuple[float, float]:
+    """(Router build s, bare jieba dictionary load s), both from a warm cache."""
+    import jieba
+
+    Router.from_file(table, names, cache_dir)  # make sure the cache exists
+    start = time.perf_counter()
+    Router.from_file(table, names, cache_dir)
+    ours = time.perf_counter() - start
+    bare = jieba.Tokenizer()
+    bare.tmp_dir = str(cache_dir)
+    start = time.perf_counter()
+    bare.initialize()
+    return ours, time.perf_counter() - start
+
+
+def report(scores: Scores, show_errors: bool) -> str:
+    lines = [
+        f"messages                 {scores.total}",
+        f"request accuracy         {scores.request_accuracy:.1%}",
+        f"primary accuracy         {scores.primary_accuracy:.1%}  (on requests)",
+        f"also exactly right       {scores.also_exact:.1%}  (where primary is right)",
+        f"urgent recall            {scores.urgent_recall:.1%}",
+        f"urgent false alarms      {scores.false_alarm_rate:.1%}  (of non-urgent messages)",
+        "",
+        f"{'department':<20}{'precision':>10}{'recall':>8}{'n':>5}",
+    ]
+    for code, (precision, recall, support) in scores.per_department.items():
+        lines.append(f"{code:<20}{precision:>10.0%}{recall:>8.0%}{support:>5}")
+    lines += ["", "confusion (gold → predicted, off-diagonal):"]
+    for (gold, predicted), n in sorted(scores.confusion.items(), key=lambda kv: -kv[1]):
+        if gold != predicted:
+            lines.append(f"  {gold:<18} → {predicted:<18} {n}")
+    if show_errors:
+        lines += ["", "errors:"]
+        for example, decision in scores.errors:
+            gold = example["primary"] if example["is_request"] else NONE
+            lines.append(
+                f"  {example['id']} gold={gold}+{','.join(example['also'])}/{example['urgency']} "
+                f"got={decision.primary}+{','.join(decision.also)}/{decision.urgency}  {example['text']}  "
+                f"[{decision.explanation}] {dict(decision.scores)}"
+            )
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, default=DEVSET)
+    parser.add_argument("--table", type=Path, default=ROUTING_TABLE)
+    parser.add_argument("--org", type=Path, default=DEMO_ORG_FILE)
+    parser.add_argument("--errors", action="store_true", help="list every wrong decision")
+    parser.add_argument("--no-speed", action="store_true", help="skip the throughput and start-up figures")
+    args = parser.parse_args(argv)
+    names = county_names(args.org)
+    with tempfile.TemporaryDirectory() as tmp:
+        cache_dir = Path(tmp)
+        router = Router.from_file(args.table, names, cache_dir)
+        examples = load_examples(args.data)
+        print(report(evaluate(router, examples), args.errors))
+        if not args.no_speed:
+            texts = [e["text"] for e in examples]
+            ours, theirs = measure_speed(router, texts)
+            startup, bare = measure_startup(args.table, names, cache_dir)
+            print()
+            print(f"classify throughput      {ours:,.0f} msgs/s   (baseline jieba.lcut: {theirs:,.0f} msgs/s)")
+            print(f"start-up (warm cache)    {startup:.2f} s        (baseline jieba dictionary load: {bare:.2f} s)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

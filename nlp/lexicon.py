@@ -1,0 +1,302 @@
+"""Load and validate a routing table (config/routing.toml): every mistake names file:line and key.
+
+The table is data a cadre edits, so a mistake must point at the line to fix rather than raise a
+KeyError somewhere in the router.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import tomllib
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from config.errors import ConfigError
+from nlp.toml_lines import line_of
+
+# The department codes of DESIGN.md; the routing table's keys must be among them.
+DEPARTMENT_CODES = (
+    "transport", "water", "agriculture", "civil_affairs", "health", "housing", "power", "public_security",
+    "justice", "human_resources", "natural_resources", "ecology", "education", "market", "finance",
+    "development_reform", "emergency", "telecom", "discipline", "village",
+)
+URGENCY_LEVELS = ("normal", "urgent")
+MAX_WEIGHT = 20.0
+
+_TOP_KEYS = {"scoring", "cues", "urgency", "departments", "rules", "synonyms"}
+_SCORING_KEYS = {"request_threshold", "evidence_cap", "urgency_threshold", "also_floor", "default_department"}
+_GROUP_KEYS = {"weight", "words"}
+_DEPARTMENT_KEYS = {"name", "terms"}
+_RULE_KEYS = {"name", "all", "none", "if_primary", "if_scored", "primary", "also", "demote", "urgency", "request"}
+
+
+@dataclass(frozen=True)
+class WordGroup:
+    """Synonyms sharing one weight; `words[0]` names the group in explanations."""
+
+    name: str
+    weight: float
+    words: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Department:
+    code: str
+    name: str
+    groups: tuple[WordGroup, ...]
+
+
+@dataclass(frozen=True)
+class Rule:
+    name: str
+    all: tuple[tuple[str, ...], ...]
+    none: tuple[str, ...] = ()
+    if_primary: tuple[str, ...] = ()
+    if_scored: tuple[str, ...] = ()
+    primary: str | None = None
+    also: tuple[str, ...] = ()
+    demote: bool = False
+    urgency: str | None = None
+    request: bool | None = None
+
+
+@dataclass(frozen=True)
+class Scoring:
+    request_threshold: float = 3.0
+    evidence_cap: float = 6.0
+    urgency_threshold: float = 3.0
+    also_floor: float = 4.0          # score a department needs to be named as the programme in `also`
+    default_department: str = "village"
+
+
+@dataclass(frozen=True)
+class RoutingTable:
+    scoring: Scoring
+    departments: tuple[Department, ...]
+    cues: tuple[WordGroup, ...]
+    urgency: tuple[WordGroup, ...]
+    rules: tuple[Rule, ...]
+    synonyms: tuple[tuple[str, str], ...] = ()   # (variant, canonical word)
+
+    def words(self) -> set[str]:
+        """Every word the table mentions (for the tokenizer's user dictionary)."""
+        found = {w for d in self.departments for g in d.groups for w in g.words}
+        found |= {w for g in (*self.cues, *self.urgency) for w in g.words}
+        for rule in self.rules:
+            found |= {w for group in rule.all for w in group} | set(rule.none)
+        return found | {variant for variant, _ in self.synonyms}
+
+    def counts(self) -> dict[str, int]:
+        return {
+            "departments": len(self.departments),
+            "keywords": sum(len(g.words) for d in self.departments for g in d.groups),
+            "cue words": sum(len(g.words) for g in (*self.cues, *self.urgency)),
+            "rules": len(self.rules),
+            "synonyms": len(self.synonyms),
+        }
+
+
+def load_table(path: str | Path) -> RoutingTable:
+    """Read and validate a routing table file; raise ConfigError("file:line: key: problem")."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read the routing table: {exc.strerror or exc}") from None
+    return parse_table(text, str(path))
+
+
+def parse_table(text: str, source: str = "<routing table>") -> RoutingTable:
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        match = re.search(r"at line (\d+)", str(exc))
+        line = match.group(1) if match else "1"
+        raise ConfigError(f"{source}:{line}: TOML syntax error: {exc}") from None
+    return _Reader(text, source).table(data)
+
+
+class _Reader:
+    """Turns parsed TOML into a RoutingTable, failing at the first mistake with its line."""
+
+    def __init__(self, text: str, source: str) -> None:
+        self.text = text
+        self.source = source
+
+    def fail(self, path: tuple[str | int, ...], problem: str, value: str | None = None) -> ConfigError:
+        line = line_of(self.text, path, value)
+        key = ".".join(f"[{p}]" if isinstance(p, int) else p for p in path).replace(".[", "[")
+        return ConfigError(f"{self.source}:{line}: {key}: {problem}")
+
+    def table(self, data: dict[str, Any]) -> RoutingTable:
+        self.unknown_keys(data, _TOP_KEYS, ())
+        departments = self.departments(data.get("departments", {}))
+        codes = {d.code for d in departments}
+        scoring = self.scoring(data.get("scoring", {}), codes)
+        cues = self.groups(data.get("cues", {}), ("cues",))
+        urgency = self.groups(data.get("urgency", {}), ("urgency",))
+        rules = self.rules(data.get("rules", []), codes)
+        scored = {w for d in departments for g in d.groups for w in g.words}
+        scored |= {w for g in (*cues, *urgency) for w in g.words}
+        synonyms = self.synonyms(data.get("synonyms", {}), scored)
+        return RoutingTable(scoring, departments, cues, urgency, rules, synonyms)
+
+    def synonyms(self, data: Any, scored: set[str]) -> tuple[tuple[str, str], ...]:
+        if not isinstance(data, dict):
+            raise self.fail(("synonyms",), 'must be a table: "canonical word" = ["variant", …]')
+        pairs: dict[str, str] = {}
+        for canonical, variants in data.items():
+            path = ("synonyms", canonical)
+            if canonical not in scored:
+                raise self.fail(path, f"{canonical!r} is not a word of any department, cue or urgency list")
+            for variant in self.words(variants, path):
+                if variant in scored:
+                    raise self.fail(path, f"variant {variant!r} is itself a listed word; remove one", variant)
+                if variant in pairs:
+                    raise self.fail(path, f"variant {variant!r} already stands for {pairs[variant]!r}", variant)
+                pairs[variant] = canonical
+        return tuple(pairs.items())
+
+    def unknown_keys(self, data: Any, allowed: set[str], path: tuple[str | int, ...]) -> None:
+        if not isinstance(data, dict):
+            raise self.fail(path, "must be a table")
+        for key in data:
+            if key not in allowed:
+                raise self.fail((*path, key), f"unknown key; expected one of {', '.join(sorted(allowed))}")
+
+    def number(self, value: Any, path: tuple[str | int, ...], low: float, high: float) -> float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+            raise self.fail(path, f"must be a number, not {value!r}")
+        if not low <= value <= high:
+            raise self.fail(path, f"must be between {low:g} and {high:g}, not {value!r}")
+        return float(value)
+
+    def code(self, value: Any, path: tuple[str | int, ...], codes: set[str]) -> str:
+        if value not in codes:
+            known = ", ".join(c for c in DEPARTMENT_CODES if c in codes)
+            raise self.fail(path, f"unknown department {value!r} (known: {known})",
+                            value if isinstance(value, str) else None)
+        return value
+
+    def codes(self, value: Any, path: tuple[str | int, ...], codes: set[str]) -> tuple[str, ...]:
+        if not isinstance(value, list):
+            raise self.fail(path, "must be a list of department codes")
+        return tuple(self.code(item, path, codes) for item in value)
+
+    def words(self, value: Any, path: tuple[str | int, ...]) -> tuple[str, ...]:
+        if not isinstance(value, list) or not value:
+            raise self.fail(path, "must be a non-empty list of words")
+        seen: set[str] = set()
+        for word in value:
+            if not isinstance(word, str) or not word.strip():
+                raise self.fail(path, f"every word must be a non-empty string, not {word!r}")
+            if word != word.strip() or any(ch.isspace() for ch in word):
+                raise self.fail(path, f"word {word!r} contains spaces; list each word separately", word)
+            if word != normalise_word(word):
+                raise self.fail(path, f"write {word!r} as {normalise_word(word)!r} (half-width, lower case)", word)
+            if word in seen:
+                raise self.fail(path, f"word {word!r} is listed twice", word)
+            seen.add(word)
+        return tuple(value)
+
+    def scoring(self, data: Any, codes: set[str]) -> Scoring:
+        self.unknown_keys(data, _SCORING_KEYS, ("scoring",))
+        default = Scoring()
+        fields = {}
+        for key in ("request_threshold", "evidence_cap", "urgency_threshold", "also_floor"):
+            if key in data:
+                fields[key] = self.number(data[key], ("scoring", key), 0.0, 100.0)
+        if "default_department" in data:
+            fields["default_department"] = self.code(data["default_department"], ("scoring", "default_department"), codes)
+        elif default.default_department not in codes:
+            raise self.fail(("scoring",), f"default_department {default.default_department!r} has no [departments] entry")
+        return Scoring(**fields)
+
+    def group(self, data: Any, path: tuple[str | int, ...], name: str, positive: bool) -> WordGroup:
+        self.unknown_keys(data, _GROUP_KEYS, path)
+        if "weight" not in data:
+            raise self.fail(path, "missing key `weight`")
+        low = 0.0 if positive else -MAX_WEIGHT
+        weight = self.number(data["weight"], (*path, "weight"), low, MAX_WEIGHT)
+        if positive and weight == 0:
+            raise self.fail((*path, "weight"), "must be above 0")
+        if "words" not in data:
+            raise self.fail(path, "missing key `words`")
+        return WordGroup(name, weight, self.words(data["words"], (*path, "words")))
+
+    def groups(self, data: Any, path: tuple[str, ...]) -> tuple[WordGroup, ...]:
+        if not isinstance(data, dict):
+            raise self.fail(path, "must be a table of word lists")
+        return tuple(self.group(body, (*path, name), name, positive=False) for name, body in data.items())
+
+    def departments(self, data: Any) -> tuple[Department, ...]:
+        if not isinstance(data, dict) or not data:
+            raise self.fail(("departments",), "the table needs at least one [departments.CODE]")
+        result = []
+        for code, body in data.items():
+            path = ("departments", code)
+            if code not in DEPARTMENT_CODES:
+                raise self.fail(path, f"unknown department code {code!r} (known: {', '.join(DEPARTMENT_CODES)})")
+            self.unknown_keys(body, _DEPARTMENT_KEYS, path)
+            name = body.get("name", code)
+            if not isinstance(name, str) or not name:
+                raise self.fail((*path, "name"), "must be the department's name as text")
+            terms = body.get("terms", [])
+            if not isinstance(terms, list) or not terms:
+                raise self.fail(path, "needs at least one [[departments.%s.terms]] group" % code)
+            groups = []
+            seen: dict[str, int] = {}
+            for index, term in enumerate(terms):
+                group = self.group(term, (*path, "terms", index), "", positive=True)
+                for word in group.words:
+                    if word in seen:
+                        raise self.fail((*path, "terms", index, "words"),
+                                        f"word {word!r} is already in group {seen[word] + 1} of {code}", word)
+                    seen[word] = index
+                groups.append(WordGroup(group.words[0], group.weight, group.words))
+            result.append(Department(code, name, tuple(groups)))
+        return tuple(result)
+
+    def rules(self, data: Any, codes: set[str]) -> tuple[Rule, ...]:
+        if not isinstance(data, list):
+            raise self.fail(("rules",), "must be written as [[rules]] tables")
+        return tuple(self.rule(body, ("rules", index), codes) for index, body in enumerate(data))
+
+    def rule(self, data: Any, path: tuple[str | int, ...], codes: set[str]) -> Rule:
+        self.unknown_keys(data, _RULE_KEYS, path)
+        name = data.get("name")
+        if not isinstance(name, str) or not name:
+            raise self.fail(path, "every rule needs a `name` saying what it does")
+        groups = data.get("all")
+        if not isinstance(groups, list) or not groups or not all(isinstance(g, list) for g in groups):
+            raise self.fail((*path, "all"), 'must be a list of word lists, e.g. all = [["工钱"], ["没给", "欠"]]')
+        all_words = tuple(self.words(group, (*path, "all")) for group in groups)
+        fields: dict[str, Any] = {"name": name, "all": all_words}
+        if "none" in data:
+            fields["none"] = self.words(data["none"], (*path, "none"))
+        for key in ("if_primary", "if_scored", "also"):
+            if key in data:
+                fields[key] = self.codes(data[key], (*path, key), codes)
+        if "primary" in data:
+            fields["primary"] = self.code(data["primary"], (*path, "primary"), codes)
+        for key in ("demote", "request"):
+            if key in data:
+                if not isinstance(data[key], bool):
+                    raise self.fail((*path, key), "must be true or false")
+                fields[key] = data[key]
+        if "urgency" in data:
+            if data["urgency"] not in URGENCY_LEVELS:
+                raise self.fail((*path, "urgency"), f"must be one of {', '.join(URGENCY_LEVELS)}")
+            fields["urgency"] = data["urgency"]
+        effects = ("primary", "also", "urgency", "request")
+        if not any(key in fields for key in effects):
+            raise self.fail(path, f"rule {name!r} does nothing: give it one of {', '.join(effects)}")
+        return Rule(**fields)
+
+
+def normalise_word(text: str) -> str:
+    """How both table words and messages are compared: full-width to half-width, lower case."""
+    return unicodedata.normalize("NFKC", text).lower()

@@ -1,0 +1,84 @@
+"""Find the routing table's words in a message: one Aho–Corasick pass, then jieba for the short ones.
+
+Substring search finds every listed word; two filters then decide which ones count:
+- a word of two characters does not count where jieba cuts it apart (来电 in 打来|电话, 没水 in
+  没|水平); one of one character, or a Latin/number word (120, 4g), must be a whole token (道 does
+  not count in 知道, 120 not inside a phone number);
+- a word inside a longer listed word of the same kind (department words, cue words, urgency
+  words) does not count: 医保卡 wins over 医保, 没收到 over 收到, but the urgency word 打起来了
+  leaves the department word 打起来 alone.
+A synonym (a typo or dialect spelling) is found as itself and counts as its canonical word.
+Rules look at `present` instead: plain "does the message contain it".
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import ahocorasick
+import jieba
+
+from nlp.tokenizer import token_bounds
+
+_NEEDS_ALIGNMENT = re.compile(r"^(?:[\u4e00-\u9fd5]{1,2}|[a-z0-9]+)$")
+
+
+@dataclass(frozen=True)
+class Entry:
+    word: str                # the canonical word a synonym stands for (or the word itself)
+    kinds: frozenset[str]    # which of department / cue / urgency / rule lists name it
+
+
+@dataclass(frozen=True)
+class Hit:
+    start: int
+    end: int
+    word: str     # canonical
+    surface: str  # as written in the message
+
+
+@dataclass(frozen=True)
+class Found:
+    present: frozenset[str]  # every listed word that occurs anywhere
+    hits: tuple[Hit, ...]    # the occurrences that count, in text order
+
+
+class Matcher:
+    def __init__(self, entries: Mapping[str, Entry], tokenizer: jieba.Tokenizer) -> None:
+        self._tokenizer = tokenizer
+        self._automaton = ahocorasick.Automaton()
+        for surface, entry in entries.items():
+            self._automaton.add_word(surface, (surface, entry, bool(_NEEDS_ALIGNMENT.match(surface))))
+        if len(self._automaton):
+            self._automaton.make_automaton()
+
+    def find(self, text: str) -> Found:
+        if not len(self._automaton):
+            return Found(frozenset(), ())
+        raw = [
+            (end + 1 - len(surface), end + 1, surface, entry, aligned)
+            for end, (surface, entry, aligned) in self._automaton.iter(text)
+        ]
+        present = frozenset(w for _, _, surface, entry, _ in raw for w in (surface, entry.word))
+        bounds: set[int] | None = None
+        kept = []
+        for start, end, surface, entry, aligned in raw:
+            if aligned:
+                if bounds is None:
+                    bounds = token_bounds(self._tokenizer, text)
+                if end - start == 1 or surface.isascii():
+                    if start not in bounds or end not in bounds:
+                        continue  # one character, or a number/Latin word: must be a whole token
+                elif any(start < b < end for b in bounds):
+                    continue      # two characters cut apart by jieba: 来电 in 打来|电话
+
+            kept.append((start, end, surface, entry))
+        # Longest first, so a word inside a kept longer word of the same kind is dropped.
+        kept.sort(key=lambda h: (h[0] - h[1], h[0]))
+        hits: list[tuple[Hit, frozenset[str]]] = []
+        for start, end, surface, entry in kept:
+            if not any(h.start <= start and end <= h.end and kinds & entry.kinds for h, kinds in hits):
+                hits.append((Hit(start, end, entry.word, surface), entry.kinds))
+        return Found(present, tuple(sorted((h for h, _ in hits), key=lambda h: h.start)))

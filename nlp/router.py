@@ -1,0 +1,181 @@
+"""The routing engine: text in, a Decision out (request or not, which department, how urgent, why).
+
+Pure: no database, no HTTP. Build one Router per routing table; `classify` is safe to call from
+several threads (it only reads).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+
+from nlp.lexicon import RoutingTable, Rule, load_table, normalise_word
+from nlp.matcher import Entry, Found, Matcher
+from nlp.tokenizer import build_tokenizer
+
+NONE = "none"
+FOLLOWUP_CUES = "followup"   # the [cues.followup] group marks a follow-up of an open request
+
+
+@dataclass(frozen=True)
+class Decision:
+    is_request: bool
+    primary: str                       # a department code, or "none"
+    also: tuple[str, ...] = ()
+    urgency: str = "normal"            # "normal" | "urgent"
+    keywords: tuple[str, ...] = ()     # the department words that matched, in text order
+    scores: Mapping[str, float] = field(default_factory=lambda: MappingProxyType({}))
+    is_followup: bool = False
+    explanation: str = ""
+
+    def as_json(self) -> dict:
+        """The fields of `gridwhistle classify` (DESIGN.md's public interface)."""
+        return {
+            "is_request": self.is_request,
+            "primary": self.primary,
+            "also": list(self.also),
+            "urgency": self.urgency,
+            "keywords": list(self.keywords),
+        }
+
+
+@dataclass(frozen=True)
+class _Target:
+    kind: str      # "department" | "cue" | "urgency"
+    name: str      # department code or cue group
+    weight: float
+
+
+class Router:
+    def __init__(self, table: RoutingTable, extra_names: Iterable[str] = (), cache_dir: Path | None = None) -> None:
+        self.table = table
+        targets: dict[str, list[_Target]] = {}
+        for department in table.departments:
+            for group in department.groups:
+                for word in group.words:
+                    targets.setdefault(word, []).append(_Target("department", department.code, group.weight))
+        for kind, groups in (("cue", table.cues), ("urgency", table.urgency)):
+            for group in groups:
+                for word in group.words:
+                    targets.setdefault(word, []).append(_Target(kind, group.name, group.weight))
+        self._targets = {word: tuple(found) for word, found in targets.items()}
+        names = {normalise_word(name) for name in extra_names if name}
+        self.tokenizer = build_tokenizer(table.words() | names, cache_dir)
+        self._matcher = Matcher(_entries(table, self._targets), self.tokenizer)
+        self._order = {d.code: i for i, d in enumerate(table.departments)}
+
+    @classmethod
+    def from_file(cls, path: str | Path, extra_names: Iterable[str] = (), cache_dir: Path | None = None) -> Router:
+        return cls(load_table(path), extra_names, cache_dir)
+
+    def tokenize(self, text: str) -> list[str]:
+        """jieba tokens of the normalised text, as the router sees them (for keyword suggestions)."""
+        return [t for t in self.tokenizer.cut(normalise_word(text), HMM=False) if t.strip()]
+
+    def classify(self, text: str) -> Decision:
+        found = self._matcher.find(normalise_word(text or ""))
+        scores: dict[str, float] = {}
+        best_weight: dict[str, float] = {}
+        first_at: dict[str, int] = {}
+        words_of: dict[str, list[str]] = {}
+        cue_total = 0.0
+        urgency_total = 0.0
+        followup = False
+        keywords: list[str] = []
+        for hit in _distinct(found):
+            for target in self._targets.get(hit.word, ()):
+                if target.kind == "department":
+                    code = target.name
+                    scores[code] = scores.get(code, 0.0) + target.weight
+                    best_weight[code] = max(best_weight.get(code, 0.0), target.weight)
+                    first_at.setdefault(code, hit.start)
+                    label = hit.word if hit.word == hit.surface else f"{hit.surface}({hit.word})"
+                    words_of.setdefault(code, []).append(label)
+                    if hit.word not in keywords:
+                        keywords.append(hit.word)
+                elif target.kind == "cue":
+                    cue_total += target.weight
+                    followup = followup or target.name == FOLLOWUP_CUES
+                else:
+                    urgency_total += target.weight
+        ranked = sorted(scores, key=lambda c: (-scores[c], -best_weight[c], first_at[c], self._order[c]))
+        scoring = self.table.scoring
+        evidence = min(scores[ranked[0]], scoring.evidence_cap) if ranked else 0.0
+        is_request = evidence + cue_total >= scoring.request_threshold
+        primary = ranked[0] if ranked else scoring.default_department
+        also: list[str] = []
+        urgent = urgency_total >= scoring.urgency_threshold
+        fired: list[str] = []
+        routed = False
+        calm = False  # a rule saying urgency = "normal" overrides every urgent sign
+        for rule in self.table.rules:
+            if not _applies(rule, found, ranked[0] if ranked else None, scores):
+                continue
+            if rule.request is not None:
+                is_request = rule.request
+            if rule.primary is not None and not routed:
+                routed = True
+                if rule.demote:
+                    floor = scoring.also_floor
+                    programme = next((c for c in ranked if c != rule.primary and scores[c] >= floor), None)
+                    if programme:
+                        also.append(programme)
+                primary = rule.primary
+                fired.append(rule.name)
+            elif rule.primary is None:
+                fired.append(rule.name)
+            also.extend(rule.also)
+            urgent = urgent or rule.urgency == "urgent"
+            calm = calm or rule.urgency == "normal"
+        if not is_request:
+            return Decision(False, NONE, (), "normal", tuple(keywords), MappingProxyType(scores), False,
+                            _explain(NONE, words_of, fired))
+        also_codes = tuple(dict.fromkeys(c for c in also if c != primary))
+        return Decision(True, primary, also_codes, "urgent" if urgent and not calm else "normal", tuple(keywords),
+                        MappingProxyType(scores), followup, _explain(primary, words_of, fired))
+
+
+def _entries(table: RoutingTable, targets: Mapping[str, tuple[_Target, ...]]) -> dict[str, Entry]:
+    """What the matcher looks for: every word, with the kinds of list it is on; synonyms too."""
+    rule_words = {w for rule in table.rules for group in rule.all for w in group} | {
+        w for rule in table.rules for w in rule.none
+    }
+    entries = {
+        word: Entry(word, frozenset(t.kind for t in targets.get(word, ())) or frozenset({"rule"}))
+        for word in set(targets) | rule_words
+    }
+    for variant, canonical in table.synonyms:
+        entries[variant] = Entry(canonical, entries[canonical].kinds)
+    return entries
+
+
+def _distinct(found: Found):
+    """Each counted word once, at its first occurrence."""
+    seen: set[str] = set()
+    for hit in found.hits:
+        if hit.word not in seen:
+            seen.add(hit.word)
+            yield hit
+
+
+def _applies(rule: Rule, found: Found, scored_primary: str | None, scores: Mapping[str, float]) -> bool:
+    present = found.present
+    if not all(any(word in present for word in group) for group in rule.all):
+        return False
+    if any(word in present for word in rule.none):
+        return False
+    if rule.if_primary and scored_primary not in rule.if_primary:
+        return False
+    if rule.if_scored and not any(code in scores for code in rule.if_scored):
+        return False
+    return True
+
+
+def _explain(primary: str, words_of: Mapping[str, list[str]], fired: list[str]) -> str:
+    words = "、".join(words_of.get(primary, [])) or "—"
+    text = f"{words} → {primary}"
+    if fired:
+        text += "; " + "; ".join(fired)
+    return text

@@ -1,0 +1,67 @@
+"""A private jieba tokenizer whose user dictionary holds the routing table's words and the county's names.
+
+Never jieba's global tokenizer: a reload builds a new one and swaps it in, so two tables can live in
+one process. Start-up cost is jieba's prefix dictionary; jieba caches it with marshal, and we point
+that cache at a directory of our own with a name that changes with jieba's dictionary, because:
+- the default (/tmp/jieba.cache, shared by every user) is trusted without any check, and a
+  marshal file another user can write is not something to load;
+- jieba writes the cache to a temporary file in the same directory and renames it over the old
+  one, so two processes starting together each either read a complete cache or build and
+  atomically replace it with identical content — no lock needed as long as the directory is ours.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import re
+from collections.abc import Iterable
+from pathlib import Path
+
+import jieba
+
+# jieba's words are runs of these characters; anything else (punctuation, emoji) is cut apart anyway.
+_SEGMENTABLE = re.compile(r"^[\u4e00-\u9fd5a-z0-9]+$")
+
+
+def default_cache_dir() -> Path:
+    """Where the dictionary cache lives unless the caller says otherwise (XDG-style, per user)."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "gridwhistle"
+
+
+def _cache_name() -> str:
+    """Changes when jieba or its dictionary changes, so a stale cache is never read."""
+    dict_file = Path(jieba.__file__).with_name(jieba.DEFAULT_DICT_NAME)
+    stat = dict_file.stat()
+    stamp = f"{jieba.__version__}:{stat.st_size}:{stat.st_mtime_ns}".encode()
+    return f"jieba-{jieba.__version__}-{hashlib.sha256(stamp).hexdigest()[:12]}.cache"
+
+
+def build_tokenizer(words: Iterable[str], cache_dir: Path | None = None) -> jieba.Tokenizer:
+    """A ready tokenizer (dictionary loaded) that keeps each of `words` whole when it stands alone."""
+    # jieba logs every dictionary load at DEBUG to stderr; keep stderr for our own messages.
+    logging.getLogger("jieba").setLevel(logging.WARNING)
+    directory = Path(cache_dir) if cache_dir is not None else default_cache_dir()
+    directory.mkdir(parents=True, exist_ok=True)
+    tokenizer = jieba.Tokenizer()
+    tokenizer.tmp_dir = str(directory)
+    tokenizer.cache_file = _cache_name()
+    tokenizer.initialize()
+    for word in sorted(set(words)):
+        if _SEGMENTABLE.match(word):
+            # The suggested frequency is just enough to keep the word whole on its own, so jieba
+            # still cuts 打来电话 as 打来/电话 rather than around our word 来电.
+            tokenizer.add_word(word)
+    return tokenizer
+
+
+def token_bounds(tokenizer: jieba.Tokenizer, text: str) -> set[int]:
+    """Offsets in `text` where a token starts or ends."""
+    bounds = {0}
+    position = 0
+    for token in tokenizer.cut(text, HMM=False):
+        position += len(token)
+        bounds.add(position)
+    return bounds
