@@ -95,7 +95,7 @@ def evaluate(router: Router, examples: list[dict]) -> Scores:
 
 def measure_speed(router: Router, texts: list[str], rounds: int = 20) -> tuple[float, float]:
     """(router msgs/s, baseline jieba.lcut msgs/s) over the same texts, on this one core."""
-    import jieba
+    from nlp.tokenizer import jieba
 
     baseline = jieba.Tokenizer()
     baseline.tmp_dir = router.tokenizer.tmp_dir
@@ -117,7 +117,7 @@ def measure_speed(router: Router, texts: list[str], rounds: int = 20) -> tuple[f
 
 def measure_startup(table: Path, names: tuple[str, ...], cache_dir: Path) -> tuple[float, float]:
     """(Router build s, bare jieba dictionary load s), both from a warm cache."""
-    import jieba
+    from nlp.tokenizer import jieba
 
     Router.from_file(table, names, cache_dir)  # make sure the cache exists
     start = time.perf_counter()

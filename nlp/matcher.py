@@ -18,9 +18,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 import ahocorasick
-import jieba
 
-from nlp.tokenizer import token_bounds
+from nlp.tokenizer import Tokenizer, token_bounds
 
 _NEEDS_ALIGNMENT = re.compile(r"^(?:[\u4e00-\u9fd5]{1,2}|[a-z0-9]+)$")
 
@@ -46,7 +45,7 @@ class Found:
 
 
 class Matcher:
-    def __init__(self, entries: Mapping[str, Entry], tokenizer: jieba.Tokenizer) -> None:
+    def __init__(self, entries: Mapping[str, Entry], tokenizer: Tokenizer) -> None:
         self._tokenizer = tokenizer
         self._automaton = ahocorasick.Automaton()
         for surface, entry in entries.items():

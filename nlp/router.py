@@ -61,8 +61,11 @@ class Router:
                 for word in group.words:
                     targets.setdefault(word, []).append(_Target(kind, group.name, group.weight))
         self._targets = {word: tuple(found) for word, found in targets.items()}
+        # jieba learns the short words (whose matches depend on its cut) and the county's names.
+        # Longer table words are found by substring anyway; adding them would let a phrase such
+        # as 灯不亮 pull 路灯不亮 apart into 路|灯不亮.
         names = {normalise_word(name) for name in extra_names if name}
-        self.tokenizer = build_tokenizer(table.words() | names, cache_dir)
+        self.tokenizer = build_tokenizer({w for w in table.words() if len(w) <= 2} | names, cache_dir)
         self._matcher = Matcher(_entries(table, self._targets), self.tokenizer)
         self._order = {d.code: i for i, d in enumerate(table.departments)}
 

@@ -16,10 +16,18 @@ import hashlib
 import logging
 import os
 import re
+import tempfile
+import warnings
 from collections.abc import Iterable
 from pathlib import Path
 
-import jieba
+with warnings.catch_warnings():
+    # jieba 0.42 imports pkg_resources, which newer setuptools flags as deprecated on import.
+    warnings.simplefilter("ignore")
+    import jieba
+
+Tokenizer = jieba.Tokenizer
+USER_WORD_FREQ = 500  # the lowest that cuts 路灯不亮 as 路灯|不亮
 
 # jieba's words are runs of these characters; anything else (punctuation, emoji) is cut apart anyway.
 _SEGMENTABLE = re.compile(r"^[\u4e00-\u9fd5a-z0-9]+$")
@@ -39,25 +47,33 @@ def _cache_name() -> str:
     return f"jieba-{jieba.__version__}-{hashlib.sha256(stamp).hexdigest()[:12]}.cache"
 
 
-def build_tokenizer(words: Iterable[str], cache_dir: Path | None = None) -> jieba.Tokenizer:
+def build_tokenizer(words: Iterable[str], cache_dir: Path | None = None) -> Tokenizer:
     """A ready tokenizer (dictionary loaded) that keeps each of `words` whole when it stands alone."""
     # jieba logs every dictionary load at DEBUG to stderr; keep stderr for our own messages.
     logging.getLogger("jieba").setLevel(logging.WARNING)
     directory = Path(cache_dir) if cache_dir is not None else default_cache_dir()
-    directory.mkdir(parents=True, exist_ok=True)
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        # A read-only home must not stop the service; a per-user temp directory still avoids the
+        # shared /tmp/jieba.cache.
+        directory = Path(tempfile.gettempdir()) / f"gridwhistle-{os.getuid() if hasattr(os, 'getuid') else 'user'}"
+        directory.mkdir(mode=0o700, parents=True, exist_ok=True)
     tokenizer = jieba.Tokenizer()
     tokenizer.tmp_dir = str(directory)
     tokenizer.cache_file = _cache_name()
     tokenizer.initialize()
     for word in sorted(set(words)):
         if _SEGMENTABLE.match(word):
-            # The suggested frequency is just enough to keep the word whole on its own, so jieba
-            # still cuts 打来电话 as 打来/电话 rather than around our word 来电.
-            tokenizer.add_word(word)
+            # At least what jieba suggests to keep the word whole on its own, and at least a
+            # common word's frequency, so 路灯不亮 is cut 路灯|不亮 and not 路|灯不亮 (jieba knows
+            # 灯不亮); not so high that 打来电话 becomes 打|来电|话.
+            suggested = tokenizer.suggest_freq(word, tune=False)
+            tokenizer.add_word(word, max(suggested, USER_WORD_FREQ))
     return tokenizer
 
 
-def token_bounds(tokenizer: jieba.Tokenizer, text: str) -> set[int]:
+def token_bounds(tokenizer: Tokenizer, text: str) -> set[int]:
     """Offsets in `text` where a token starts or ends."""
     bounds = {0}
     position = 0

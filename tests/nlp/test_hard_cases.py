@@ -1,0 +1,144 @@
+"""The routing guide's hard cases, through the shipped table (config/routing.toml)."""
+
+from __future__ import annotations
+
+import pytest
+
+from nlp.router import Router
+
+
+def route(router: Router, text: str) -> tuple[str, set[str], str]:
+    decision = router.classify(text)
+    return decision.primary, set(decision.also), decision.urgency
+
+
+@pytest.mark.parametrize("text", [
+    "谢谢供电所的师傅 把路灯修好了",          # a department word in thanks
+    "收到", "好的", "看着了",
+    "专业打井 价格优惠 电话13512345678",      # an advert, even for well digging
+    "出售复合肥 包送到家 有意者私聊",
+    "谁明天去县里 捎我一段",                  # villagers between themselves
+    "门口那台车谁家的 挪一下",
+    "通知：明天上午停电检修 请大家做好准备",   # a cadre's notice
+    "【转】今年种粮补贴标准公布",              # forwarded news
+    "已经修好了 不用来了",                    # fixed already
+    "👍👍",
+])
+def test_not_requests_route_to_none(router: Router, text: str) -> None:
+    decision = router.classify(text)
+    assert (decision.is_request, decision.primary, decision.also, decision.urgency) == (False, "none", (), "normal")
+
+
+def test_policy_questions_go_to_the_policy_owner(router: Router) -> None:
+    assert route(router, "医保今年交多少钱")[0] == "health"
+    assert route(router, "养老保险一年交多少")[0] == "human_resources"
+    assert route(router, "种粮补贴啥时候发")[0] == "agriculture"
+
+
+def test_money_approved_but_not_arrived_is_finance_with_the_programme(router: Router) -> None:
+    assert route(router, "低保说是批下来了 卡里一直没钱") == ("finance", {"civil_affairs"}, "normal")
+    assert route(router, "种粮补贴说是批了 一卡通里也没看着钱") == ("finance", {"agriculture"}, "normal")
+
+
+def test_compensation_is_finance(router: Router) -> None:
+    primary, also, _ = route(router, "修路征地的补偿款一直没给")
+    assert primary == "finance" and also == {"natural_resources"}
+
+
+def test_an_eligibility_question_stays_with_the_programme(router: Router) -> None:
+    assert route(router, "低保金这个月咋少了")[0] == "civil_affairs"
+
+
+def test_wage_arrears_are_human_resources_with_justice_even_for_road_work(router: Router) -> None:
+    assert route(router, "修路的工钱欠了仨月了 包工头跑了") == ("human_resources", {"justice"}, "normal")
+    assert route(router, "秋收帮人收苞米 工钱到现在没结")[:2] == ("human_resources", {"justice"})
+
+
+def test_land(router: Router) -> None:
+    assert route(router, "跟邻居的地界纠纷 我想起诉他")[0] == "justice"
+    assert route(router, "我家承包地让邻居给多占了两垄")[0] == "agriculture"
+    assert route(router, "邻居盖房子占了我家宅基地")[0] == "natural_resources"
+    assert route(router, "有人在山上偷着砍树")[0] == "natural_resources"
+
+
+def test_quarrels_stay_in_the_village_unless_violent(router: Router) -> None:
+    assert route(router, "邻居天天跟我吵 说我家鸡进他菜园子了") == ("village", set(), "normal")
+    assert route(router, "俩喝多的在道上干起来了 都见血了 快来") == ("public_security", set(), "urgent")
+
+
+def test_projects_are_development_reform_but_a_broken_bridge_is_transport(router: Router) -> None:
+    assert route(router, "去年冲垮的大桥啥时候能立项重建")[0] == "development_reform"
+    assert route(router, "村东头小桥裂了个大缝子 拖拉机不敢过")[0] == "transport"
+
+
+def test_food_safety(router: Router) -> None:
+    assert route(router, "超市卖过期的面包")[0] == "market"
+    assert route(router, "吃了席上的菜 十几个人上吐下泻") == ("health", {"market"}, "urgent")
+    primary, also, _ = route(router, "学校食堂的饭菜馊了 孩子吃完肚子疼")
+    assert (primary, also) == ("market", {"education", "health"})
+    assert route(router, "校车早上老晚 孩子天天迟到")[0] == "education"
+
+
+def test_fires_and_co(router: Router) -> None:
+    assert route(router, "着火了 三屯老刘家房子着了") == ("emergency", set(), "urgent")
+    assert route(router, "一家三口煤烟中毒了 人都起不来了") == ("health", {"emergency"}, "urgent")
+
+
+def test_the_thing_named_is_not_the_department(router: Router) -> None:
+    assert route(router, "停电一上午了 挤奶机用不了")[0] == "power"
+    assert route(router, "刮大风把大杨树刮倒了 横在村道上 车过不去")[0] == "transport"
+    assert route(router, "村口道上的井盖没了")[0] == "transport"
+
+
+def test_cadre_misconduct_is_discipline_never_village(router: Router) -> None:
+    assert route(router, "村书记把低保都给自家亲戚了")[0] == "discipline"
+    assert route(router, "村长收礼 不送东西啥事都办不成")[0] == "discipline"
+
+
+def test_lights_are_power_and_signal_is_telecom(router: Router) -> None:
+    assert route(router, "路灯不亮好几个月了")[0] == "power"
+    assert route(router, "手机没信号 打电话得上房顶")[0] == "telecom"
+    assert route(router, "有线电视没台了")[0] == "telecom"
+
+
+def test_follow_ups_are_requests_marked_as_such(router: Router) -> None:
+    decision = router.classify("我上回说的那个事咋还没信儿")
+    assert decision.is_request and decision.is_followup
+    assert not router.classify("停水三天了 咋回事").is_followup
+
+
+@pytest.mark.parametrize("text", [
+    "电线杆子上噼里啪啦冒火花",
+    "孩子找不着了 五岁 穿红衣服",
+    "有人打电话说是公安让我妈转账 现在还在通话",
+    "河水漫上来了都进院子了 屋里还有老人",
+    "停暖两天了 外边零下三十多度 老人孩子冻得直哆嗦",
+    "隔壁王奶奶一个人住 两天没见出门 敲门也不应",
+])
+def test_present_danger_is_urgent(router: Router, text: str) -> None:
+    assert router.classify(text).urgency == "urgent"
+
+
+@pytest.mark.parametrize("text", [
+    "家里上个月着火了 临时救助咋申请",        # the past
+    "电线有点老化了 怕哪天着火",              # only a risk
+    "村口那个井盖没了 谁掉进去咋整",
+    "暖气不太热 晚上得盖两床被",
+    "有人在地里烧秸秆 烟大得呛人",
+])
+def test_risks_and_the_past_are_not_urgent(router: Router, text: str) -> None:
+    assert router.classify(text).urgency == "normal"
+
+
+def test_a_decision_explains_itself(router: Router) -> None:
+    decision = router.classify("路登不亮了")
+    assert decision.primary == "power"
+    assert "路登(路灯) → power" in decision.explanation
+    assert decision.keywords == ("路灯",)
+    assert decision.scores["power"] > 0
+
+
+def test_short_words_count_only_where_jieba_keeps_them_whole(router: Router) -> None:
+    # 来电 (power) inside 打来|电话 and 道 inside 知道 are not words of the message.
+    decision = router.classify("他打来电话说知道了")
+    assert "power" not in decision.scores and "transport" not in decision.scores

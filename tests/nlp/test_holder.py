@@ -1,0 +1,72 @@
+"""Hot reload: an edited table is swapped in off the event loop; a broken one keeps the old router."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from config.errors import ConfigError
+from nlp.holder import RouterHolder
+
+TABLE = """\
+[departments.power]
+name = "供电公司"
+
+[[departments.power.terms]]
+weight = 6.0
+words = ["{word}"]
+
+[departments.village]
+name = "村两委"
+
+[[departments.village.terms]]
+weight = 5.0
+words = ["邻居"]
+"""
+
+
+def write(path: Path, text: str) -> None:
+    path.write_text(text, encoding="utf-8")
+
+
+async def test_an_edited_table_is_swapped_in(tmp_path: Path, jieba_cache: Path) -> None:
+    table = tmp_path / "routing.toml"
+    write(table, TABLE.format(word="停电"))
+    holder = RouterHolder.load(table, cache_dir=jieba_cache)
+    before = holder.router
+    assert holder.router.classify("停电了 咋整").primary == "power"
+    assert "power" not in holder.router.classify("变压器坏了").scores  # not a power word yet
+
+    assert await holder.maybe_reload() is False                        # unchanged file: nothing to do
+
+    write(table, TABLE.format(word="变压器"))                           # a different size, so a new signature
+    assert await holder.maybe_reload() is True
+    assert holder.router is not before
+    assert holder.router.tokenizer is not before.tokenizer             # a new jieba.Tokenizer each time
+    assert holder.router.classify("变压器坏了").primary == "power"
+    assert before.classify("停电了 咋整").primary == "power"            # the old one still works for whoever holds it
+
+
+async def test_a_broken_table_keeps_the_old_router_and_says_where(tmp_path: Path, jieba_cache: Path) -> None:
+    table = tmp_path / "routing.toml"
+    write(table, TABLE.format(word="停电"))
+    holder = RouterHolder.load(table, cache_dir=jieba_cache)
+    current = holder.router
+
+    write(table, TABLE.format(word="停电").replace("weight = 6.0", "weight = -6.0"))
+    assert await holder.maybe_reload() is False
+    assert holder.router is current
+    assert holder.last_error is not None and ":5: departments.power.terms[0].weight" in holder.last_error
+    assert await holder.maybe_reload() is False                        # reported once, not rebuilt every tick
+
+    write(table, TABLE.format(word="停电了吧"))
+    assert await holder.maybe_reload() is True
+    assert holder.last_error is None
+
+
+def test_a_broken_table_at_start_up_is_a_config_error(tmp_path: Path, jieba_cache: Path) -> None:
+    table = tmp_path / "routing.toml"
+    write(table, "[departments.power\n")
+    with pytest.raises(ConfigError, match=r"routing.toml:1: TOML syntax error"):
+        RouterHolder.load(table, cache_dir=jieba_cache)
