@@ -12,12 +12,9 @@ jieba.lcut over the same texts, and jieba's own dictionary load).
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import tempfile
 import time
-from collections import Counter
-from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -25,72 +22,11 @@ if str(ROOT) not in sys.path:  # runnable as a script from a checkout
     sys.path.insert(0, str(ROOT))
 
 from config.settings import DEMO_ORG_FILE, ROUTING_TABLE  # noqa: E402
+from nlp.evaluation import Scores, evaluate, load_examples  # noqa: E402
 from nlp.names import county_names  # noqa: E402
 from nlp.router import NONE, Router  # noqa: E402
 
 DEVSET = ROOT / "bench" / "data" / "devset.jsonl"
-
-
-@dataclass(frozen=True)
-class Scores:
-    total: int
-    request_accuracy: float
-    primary_accuracy: float       # on messages labelled as requests
-    also_exact: float             # on requests whose primary is right
-    urgent_recall: float
-    false_alarm_rate: float       # share of non-urgent messages marked urgent
-    per_department: dict          # code -> (precision, recall, support)
-    confusion: Counter            # (gold, predicted) -> count
-    errors: list
-
-
-def load_examples(path: Path) -> list[dict]:
-    with open(path, encoding="utf-8") as handle:
-        return [json.loads(line) for line in handle if line.strip()]
-
-
-def evaluate(router: Router, examples: list[dict]) -> Scores:
-    request_right = primary_right = requests = also_right = 0
-    urgent_gold = urgent_found = calm_gold = false_alarms = 0
-    confusion: Counter = Counter()
-    errors = []
-    for example in examples:
-        decision = router.classify(example["text"])
-        gold = example["primary"] if example["is_request"] else NONE
-        predicted = decision.primary
-        confusion[(gold, predicted)] += 1
-        request_right += decision.is_request == example["is_request"]
-        if example["is_request"]:
-            requests += 1
-            primary_right += predicted == gold
-            if predicted == gold:
-                also_right += set(decision.also) == set(example["also"])
-        if example["urgency"] == "urgent":
-            urgent_gold += 1
-            urgent_found += decision.urgency == "urgent"
-        else:
-            calm_gold += 1
-            false_alarms += decision.urgency == "urgent"
-        if predicted != gold or decision.urgency != example["urgency"] or set(decision.also) != set(example["also"]):
-            errors.append((example, decision))
-    codes = sorted({g for g, _ in confusion} | {p for _, p in confusion})
-    per_department = {}
-    for code in codes:
-        tp = confusion[(code, code)]
-        predicted_n = sum(n for (g, p), n in confusion.items() if p == code)
-        gold_n = sum(n for (g, p), n in confusion.items() if g == code)
-        per_department[code] = (tp / predicted_n if predicted_n else 0.0, tp / gold_n if gold_n else 0.0, gold_n)
-    return Scores(
-        total=len(examples),
-        request_accuracy=request_right / len(examples),
-        primary_accuracy=primary_right / requests if requests else 0.0,
-        also_exact=also_right / primary_right if primary_right else 0.0,
-        urgent_recall=urgent_found / urgent_gold if urgent_gold else 1.0,
-        false_alarm_rate=false_alarms / calm_gold if calm_gold else 0.0,
-        per_department=per_department,
-        confusion=confusion,
-        errors=errors,
-    )
 
 
 def measure_speed(router: Router, texts: list[str], rounds: int = 20) -> tuple[float, float]:

@@ -1,0 +1,47 @@
+"""`gridwhistle classify [--config FILE]`: route JSON Lines from stdin to stdout (DESIGN.md's interface).
+
+    {"id": 1, "text": "三屯路灯不亮了"}  →  {"id": 1, "is_request": true, "primary": "power", …}
+
+Without --config it uses the shipped routing table and the demo county's names.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from bot.commands import add_config_arg
+from bot.routing import build_router
+from config.errors import ConfigError
+from config.settings import load_settings
+from nlp.streaming import classify_stream
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "classify",
+        help="route JSON Lines {id, text} from stdin to decisions on stdout",
+        description=__doc__.splitlines()[0],
+    )
+    add_config_arg(parser)
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        router = build_router(load_settings(args.config))
+    except ConfigError as exc:
+        print(f"gridwhistle classify: {exc}", file=sys.stderr)
+        return 2
+    try:
+        # readline on the binary stream returns each line as soon as it arrives on a pipe.
+        bad = classify_stream(router, iter(sys.stdin.buffer.readline, b""), sys.stdout.buffer)
+    except BrokenPipeError:
+        # The reader went away (`| head`); nothing left to tell anyone.
+        sys.stderr.close()
+        return 0
+    except KeyboardInterrupt:
+        return 130
+    if bad:
+        print(f"gridwhistle classify: {bad} line(s) could not be read; see the error objects", file=sys.stderr)
+    return 0
