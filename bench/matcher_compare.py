@@ -52,9 +52,13 @@ class TokenMatcher:
         found.sort(key=lambda h: (h[0] - h[1], h[0]))
         hits = []
         for start, end, surface, entry in found:
-            if not any(h.start <= start and end <= h.end and kinds & entry.kinds for h, kinds in hits):
-                hits.append((Hit(start, end, entry.word, surface), entry.kinds))
-        return Found(present, tuple(sorted((h for h, _ in hits), key=lambda h: h.start)))
+            covered = set()
+            for h in hits:
+                if h.start <= start and end <= h.end:
+                    covered |= h.kinds
+            if entry.kinds - covered:
+                hits.append(Hit(start, end, entry.word, surface, frozenset(entry.kinds - covered)))
+        return Found(present, tuple(sorted(hits, key=lambda h: h.start)))
 
 
 def throughput(router: Router, texts: list[str], rounds: int = 10) -> float:

@@ -36,6 +36,7 @@ class Hit:
     end: int
     word: str     # canonical
     surface: str  # as written in the message
+    kinds: frozenset[str] = frozenset()  # the kinds of list it still counts for
 
 
 @dataclass(frozen=True)
@@ -76,8 +77,13 @@ class Matcher:
             kept.append((start, end, surface, entry))
         # Longest first, so a word inside a kept longer word of the same kind is dropped.
         kept.sort(key=lambda h: (h[0] - h[1], h[0]))
-        hits: list[tuple[Hit, frozenset[str]]] = []
+        hits: list[Hit] = []
         for start, end, surface, entry in kept:
-            if not any(h.start <= start and end <= h.end and kinds & entry.kinds for h, kinds in hits):
-                hits.append((Hit(start, end, entry.word, surface), entry.kinds))
-        return Found(present, tuple(sorted((h for h, _ in hits), key=lambda h: h.start)))
+            covered = set()
+            for h in hits:
+                if h.start <= start and end <= h.end:
+                    covered |= h.kinds
+            kinds = entry.kinds - covered
+            if kinds:
+                hits.append(Hit(start, end, entry.word, surface, frozenset(kinds)))
+        return Found(present, tuple(sorted(hits, key=lambda h: h.start)))

@@ -87,8 +87,12 @@ class Router:
         urgency_total = 0.0
         followup = False
         keywords: list[str] = []
-        for hit in _distinct(found):
+        counted: set[tuple[str, _Target]] = set()  # each word counts once per list, however often written
+        for hit in found.hits:
             for target in self._targets.get(hit.word, ()):
+                if target.kind not in hit.kinds or (hit.word, target) in counted:
+                    continue  # a longer word of the same kind covers it, or it was counted already
+                counted.add((hit.word, target))
                 if target.kind == "department":
                     code = target.name
                     scores[code] = scores.get(code, 0.0) + target.weight
@@ -152,15 +156,6 @@ def _entries(table: RoutingTable, targets: Mapping[str, tuple[_Target, ...]]) ->
     for variant, canonical in table.synonyms:
         entries[variant] = Entry(canonical, entries[canonical].kinds)
     return entries
-
-
-def _distinct(found: Found):
-    """Each counted word once, at its first occurrence."""
-    seen: set[str] = set()
-    for hit in found.hits:
-        if hit.word not in seen:
-            seen.add(hit.word)
-            yield hit
 
 
 def _applies(rule: Rule, found: Found, scored_primary: str | None, scores: Mapping[str, float]) -> bool:
