@@ -21,6 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # runnable as a script from a checkout
     sys.path.insert(0, str(ROOT))
 
+from config.errors import ConfigError  # noqa: E402
 from config.settings import DEMO_ORG_FILE, ROUTING_TABLE  # noqa: E402
 from nlp.evaluation import Scores, evaluate, load_examples  # noqa: E402
 from nlp.names import county_names  # noqa: E402
@@ -106,7 +107,11 @@ def main(argv: list[str] | None = None) -> int:
     names = county_names(args.org)
     with tempfile.TemporaryDirectory() as tmp:
         cache_dir = Path(tmp)
-        router = Router.from_file(args.table, names, cache_dir)
+        try:
+            router = Router.from_file(args.table, names, cache_dir)
+        except ConfigError as exc:
+            print(exc, file=sys.stderr)
+            return 1
         examples = load_examples(args.data)
         print(report(evaluate(router, examples), args.errors))
         if not args.no_speed:

