@@ -1,0 +1,109 @@
+"""The internal message types: every channel adapter turns its wire format into these and back.
+
+Nothing above bot/channels/ knows which channel it talks to; it reads an Inbound and writes Outbounds.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from typing import Any
+
+CHANNELS = ("app", "aibot", "kf")
+INBOUND_KINDS = ("text", "voice", "image", "file", "event", "card_click", "enter")
+
+
+@dataclass(frozen=True)
+class Inbound:
+    """One thing a person said or did, whatever the channel.
+
+    sender: the channel's id of the person (WeCom userid, or kf external_userid).
+    conversation: where to answer — a group chatid, or "" for a 1:1 conversation.
+    kind: text | voice (text is WeCom's recognition) | image | file | event | card_click | enter.
+    reply: what the channel needs to answer this message (aibot response_url, kf open_kfid …).
+    extra: the rest of what the channel told us (card event key and task id, media ids, kf scene …).
+    """
+
+    channel: str
+    message_id: str
+    sender: str
+    conversation: str
+    kind: str
+    text: str
+    received_at: datetime
+    reply: dict[str, Any] = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def is_group(self) -> bool:
+        return bool(self.conversation)
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["received_at"] = self.received_at.isoformat()
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> "Inbound":
+        data = dict(data)
+        data["received_at"] = datetime.fromisoformat(data["received_at"])
+        return cls(**data)
+
+
+@dataclass(frozen=True)
+class Button:
+    key: str
+    text: str
+    style: int = 1
+
+
+@dataclass(frozen=True)
+class Card:
+    """A button card (template_card button_interaction) in channel-neutral form."""
+
+    task_id: str
+    title: str
+    description: str = ""
+    fields: tuple[tuple[str, str], ...] = ()  # (label, value) lines
+    buttons: tuple[Button, ...] = ()
+
+
+@dataclass(frozen=True)
+class Address:
+    """Where an Outbound goes.
+
+    channel: app (target = userid) | appchat (target = chatid) | webhook (target = key)
+             | aibot (target = response_url) | kf (target = external_userid, open_kfid in `via`).
+    """
+
+    channel: str
+    target: str
+    via: str = ""
+
+
+@dataclass(frozen=True)
+class Outbound:
+    """One message to send: text, markdown or a card; `replaces` names a card to update instead."""
+
+    to: Address
+    text: str = ""
+    markdown: bool = False
+    card: Card | None = None
+    card_update: dict[str, Any] | None = None  # {"response_code": …, "replace_name": …} or a full card
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> "Outbound":
+        card = data.get("card")
+        if card is not None:
+            card = Card(
+                task_id=card["task_id"], title=card["title"], description=card.get("description", ""),
+                fields=tuple(tuple(f) for f in card.get("fields", ())),
+                buttons=tuple(Button(**b) for b in card.get("buttons", ())),
+            )
+        return cls(
+            to=Address(**data["to"]), text=data.get("text", ""), markdown=data.get("markdown", False),
+            card=card, card_update=data.get("card_update"),
+        )

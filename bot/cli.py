@@ -1,0 +1,37 @@
+"""`gridwhistle` — the command line: one parser, subcommands registered by the modules in bot/commands/."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from config.errors import ConfigError
+
+COMMAND_MODULES = [
+]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="gridwhistle", description="网格哨 — grid-based mass work on WeCom")
+    subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).register(subparsers)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.run(args) or 0)
+    except ConfigError as exc:
+        # A configuration mistake is the admin's to fix: say what and where, no traceback.
+        print(f"gridwhistle: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

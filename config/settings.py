@@ -1,0 +1,173 @@
+"""Settings: one TOML file, every key overridable by GRIDWHISTLE_SECTION__KEY environment variables.
+
+Validation happens once at start-up; a mistake becomes a ConfigError that names the key and the fix,
+never a traceback.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, TomlConfigSettingsSource
+
+from config.errors import ConfigError
+
+CONFIG_DIR = Path(__file__).resolve().parent
+DEMO_ORG_FILE = CONFIG_DIR / "demo" / "county.toml"
+ROUTING_TABLE = CONFIG_DIR / "routing.toml"
+DB_SCHEMES = ("sqlite", "postgres", "postgresql")
+
+# Demo credentials: the built-in WeCom sandbox accepts them; a real deployment sets its own.
+DEMO_CORP_ID = "wwgridwhistledemo"
+DEMO_TOKEN = "gridwhistle-demo-token"
+DEMO_AES_KEY = "R3JpZHdoaXN0bGVEZW1vS2V5MDEyMzQ1Njc4OWFiY2Q"  # 43 characters
+
+
+class Section(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+def _check_aes_key(value: str) -> str:
+    if len(value) != 43 or not value.isalnum() or not value.isascii():
+        raise ValueError("EncodingAESKey must be exactly 43 letters and digits, as shown in the WeCom console")
+    return value
+
+
+class ServerSettings(Section):
+    host: str = "127.0.0.1"
+    port: int = Field(8080, ge=1, le=65535)
+
+
+class DatabaseSettings(Section):
+    url: str = "sqlite://data/gridwhistle.sqlite3"
+
+    @field_validator("url")
+    @classmethod
+    def _known_scheme(cls, value: str) -> str:
+        scheme = value.split("://", 1)[0] if "://" in value else ""
+        if scheme not in DB_SCHEMES:
+            raise ValueError(
+                f"unknown database scheme {scheme or value!r}: use sqlite://PATH or postgres://USER@HOST:PORT/DB"
+            )
+        return value
+
+
+class AppSettings(Section):
+    agent_id: int = 1000002
+    secret: str = "gridwhistle-demo-secret"
+    token: str = DEMO_TOKEN
+    encoding_aes_key: str = DEMO_AES_KEY
+
+    _aes = field_validator("encoding_aes_key")(classmethod(lambda cls, v: _check_aes_key(v)))
+
+
+class AibotSettings(Section):
+    token: str = DEMO_TOKEN
+    encoding_aes_key: str = DEMO_AES_KEY
+    name: str = "网格哨"  # the bot's display name, stripped from "@网格哨 …"
+
+    _aes = field_validator("encoding_aes_key")(classmethod(lambda cls, v: _check_aes_key(v)))
+
+
+class KfSettings(Section):
+    open_kfid: str = "wkgridwhistledemo"
+
+
+class WecomSettings(Section):
+    corp_id: str = DEMO_CORP_ID
+    api_base: str = "https://qyapi.weixin.qq.com/cgi-bin"
+    app: AppSettings = AppSettings()
+    aibot: AibotSettings = AibotSettings()
+    kf: KfSettings = KfSettings()
+
+    @field_validator("api_base")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("api_base must be an http:// or https:// URL")
+        return value.rstrip("/")
+
+
+class OrgSettings(Section):
+    file: Path = DEMO_ORG_FILE
+
+
+class RoutingSettings(Section):
+    table: Path = ROUTING_TABLE
+
+
+class AlertSettings(Section):
+    admins: list[str] = []  # WeCom userids told about dead letters and unregistered chats
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="GRIDWHISTLE_", env_nested_delimiter="__", extra="forbid", case_sensitive=False
+    )
+
+    server: ServerSettings = ServerSettings()
+    database: DatabaseSettings = DatabaseSettings()
+    wecom: WecomSettings = WecomSettings()
+    org: OrgSettings = OrgSettings()
+    routing: RoutingSettings = RoutingSettings()
+    alerts: AlertSettings = AlertSettings()
+
+    @classmethod
+    def settings_customise_sources(
+        cls, settings_cls: type[BaseSettings], init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource, dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        toml_file = init_settings.init_kwargs.pop("_toml_file", None)
+        sources: list[PydanticBaseSettingsSource] = [env_settings, init_settings]
+        if toml_file is not None:
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=toml_file))
+        return tuple(sources)
+
+
+def load_settings(path: str | Path | None = None, **overrides: Any) -> Settings:
+    """Read the TOML file (if any), apply environment overrides, validate; raise ConfigError on a mistake."""
+    source = "defaults" if path is None else str(path)
+    kwargs: dict[str, Any] = dict(overrides)
+    if path is not None:
+        path = Path(path)
+        if not path.is_file():
+            raise ConfigError(f"config file {path} not found: pass an existing TOML file to --config")
+        kwargs["_toml_file"] = path
+    try:
+        settings = Settings(**kwargs)
+    except ValidationError as exc:
+        raise ConfigError(_describe(exc, source)) from None
+    except ValueError as exc:  # TOML syntax errors carry the line and column
+        raise ConfigError(f"{source}: {exc}") from None
+    if path is not None:
+        settings = _resolve_relative_paths(settings, path.parent)
+    return settings
+
+
+def _resolve_relative_paths(settings: Settings, base: Path) -> Settings:
+    """Files named in a config file are relative to that file, as an admin would expect."""
+    org_file = settings.org.file if settings.org.file.is_absolute() else base / settings.org.file
+    table = settings.routing.table if settings.routing.table.is_absolute() else base / settings.routing.table
+    return settings.model_copy(
+        update={
+            "org": settings.org.model_copy(update={"file": org_file}),
+            "routing": settings.routing.model_copy(update={"table": table}),
+        }
+    )
+
+
+def _describe(exc: ValidationError, source: str) -> str:
+    lines = [f"invalid settings in {source}:"]
+    for err in exc.errors():
+        loc = [str(part) for part in err["loc"]]
+        section, key = ".".join(loc[:-1]), loc[-1] if loc else "?"
+        where = f"[{section}] {key}" if section else key
+        env = "GRIDWHISTLE_" + "__".join(part.upper() for part in loc)
+        message = err["msg"].removeprefix("Value error, ")
+        if err["type"] == "extra_forbidden":
+            message = "unknown key; remove it or check its spelling against the README's configuration reference"
+        lines.append(f"  {where}: {message} (or set {env})")
+    return "\n".join(lines)

@@ -1,0 +1,16 @@
+"""Tortoise ORM models and the queries about them; no HTTP here."""
+
+from models.areas import AREA_LEVELS, Area, Department
+from models.messaging import ApiToken, InboxMessage, KfCursor, KfCustomer, OutboxMessage
+from models.people import ROLES, CarePair, Chat, Household, Person, Role
+from models.requests import Attachment, Counter, Request, RoutingCorrection
+from models.tasks import PracticalTask, Visit
+from models.tickets import AppendOnlyError, Assignment, Ticket, TicketEvent
+
+MODEL_MODULES = ["models.areas", "models.people", "models.messaging", "models.requests", "models.tickets", "models.tasks"]
+
+__all__ = [
+    "AREA_LEVELS", "ROLES", "ApiToken", "AppendOnlyError", "Area", "Assignment", "Attachment", "CarePair", "Chat", "Counter",
+    "Department", "Household", "InboxMessage", "KfCursor", "KfCustomer", "MODEL_MODULES", "OutboxMessage",
+    "Person", "PracticalTask", "Request", "Role", "RoutingCorrection", "Ticket", "TicketEvent", "Visit",
+]

@@ -1,0 +1,57 @@
+"""Opening and closing the database for the service, the CLI and the tests."""
+
+from __future__ import annotations
+
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import AsyncIterator
+
+from tortoise import Tortoise
+
+from models import MODEL_MODULES
+
+MIGRATIONS_MODULE = "models.migrations"
+
+
+def tortoise_config(url: str) -> dict:
+    """The ORM configuration for one database URL (`sqlite://…` or `postgres://…`)."""
+    if url.startswith("postgresql://"):
+        url = "postgres://" + url.removeprefix("postgresql://")
+    return {
+        "connections": {"default": url},
+        "apps": {
+            "models": {
+                "models": MODEL_MODULES,
+                "default_connection": "default",
+                "migrations": MIGRATIONS_MODULE,
+            }
+        },
+        "use_tz": True,
+        "timezone": "Asia/Shanghai",
+    }
+
+
+def ensure_sqlite_dir(url: str) -> None:
+    """`sqlite://data/x.sqlite3` must work on a fresh checkout, where data/ does not exist yet."""
+    if url.startswith("sqlite://"):
+        path = url.removeprefix("sqlite://").split("?", 1)[0]
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+
+
+async def open_db(url: str) -> None:
+    ensure_sqlite_dir(url)
+    await Tortoise.init(config=tortoise_config(url))
+
+
+async def close_db() -> None:
+    await Tortoise.close_connections()
+
+
+@asynccontextmanager
+async def database(url: str) -> AsyncIterator[None]:
+    await open_db(url)
+    try:
+        yield
+    finally:
+        await close_db()

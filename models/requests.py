@@ -1,0 +1,77 @@
+"""Household requests (诉求), the county-wide number sequence, and routing corrections."""
+
+from tortoise import fields
+from tortoise.models import Model
+
+REQUEST_STATES = ("recorded", "kept_in_grid", "whistled", "resolved", "closed", "reopened")
+SATISFACTION = ("satisfied", "basically_satisfied", "unsatisfied")
+
+
+class Counter(Model):
+    """Named sequences; `number` gives requests and tickets one county-wide `#1042` series."""
+
+    name = fields.CharField(max_length=32, primary_key=True)
+    value = fields.BigIntField(default=0)
+
+    class Meta:
+        table = "counter"
+
+
+class Request(Model):
+    id = fields.IntField(primary_key=True)
+    number = fields.BigIntField(unique=True)
+    text = fields.TextField()
+    channel = fields.CharField(max_length=16)  # where it came from: app | aibot | kf | relay | visit
+    sender = fields.ForeignKeyField("models.Person", related_name="requests", null=True, on_delete=fields.SET_NULL)
+    sender_ref = fields.CharField(max_length=128, default="")  # the channel's id of the sender
+    relayed_by = fields.ForeignKeyField(
+        "models.Person", related_name="relayed_requests", null=True, on_delete=fields.SET_NULL
+    )
+    household = fields.ForeignKeyField("models.Household", related_name="requests", null=True, on_delete=fields.SET_NULL)
+    area = fields.ForeignKeyField("models.Area", related_name="requests", null=True, on_delete=fields.RESTRICT)
+    chat = fields.ForeignKeyField("models.Chat", related_name="requests", null=True, on_delete=fields.SET_NULL)
+    reply_context = fields.JSONField(default=dict)  # how to reach the sender again on their channel
+    status = fields.CharField(max_length=16, default="recorded", db_index=True)
+    primary = fields.CharField(max_length=32)  # department code, or "village"
+    also = fields.JSONField(default=list)
+    urgency = fields.CharField(max_length=8, default="normal")
+    keywords = fields.JSONField(default=list)
+    explanation = fields.TextField(default="")
+    merged_into = fields.ForeignKeyField(
+        "models.Request", related_name="merged", null=True, on_delete=fields.SET_NULL
+    )
+    satisfaction = fields.CharField(max_length=24, null=True)
+    created_at = fields.DatetimeField()
+    updated_at = fields.DatetimeField()
+    resolved_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "request"
+
+
+class Attachment(Model):
+    """A photo, voice or file sent as evidence; WeCom's media expire after 3 days, so a local copy is kept."""
+
+    id = fields.IntField(primary_key=True)
+    request = fields.ForeignKeyField("models.Request", related_name="attachments", on_delete=fields.CASCADE)
+    kind = fields.CharField(max_length=16)
+    media_id = fields.CharField(max_length=255, default="")
+    local_path = fields.CharField(max_length=255, default="")
+    created_at = fields.DatetimeField()
+
+    class Meta:
+        table = "attachment"
+
+
+class RoutingCorrection(Model):
+    """A township re-assignment kept as a labelled example for `gridwhistle lexicon suggest`."""
+
+    id = fields.IntField(primary_key=True)
+    text = fields.TextField()
+    original = fields.CharField(max_length=32)
+    corrected = fields.CharField(max_length=32)
+    request = fields.ForeignKeyField("models.Request", related_name="corrections", null=True, on_delete=fields.SET_NULL)
+    created_at = fields.DatetimeField()
+
+    class Meta:
+        table = "routing_correction"
