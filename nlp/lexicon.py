@@ -29,6 +29,7 @@ MAX_WEIGHT = 20.0
 _TOP_KEYS = {"scoring", "cues", "urgency", "departments", "rules", "synonyms"}
 _SCORING_KEYS = {"request_threshold", "evidence_cap", "urgency_threshold", "also_floor", "default_department"}
 _GROUP_KEYS = {"weight", "words"}
+_CUE_KEYS = _GROUP_KEYS | {"at_end"}
 _DEPARTMENT_KEYS = {"name", "terms"}
 _RULE_KEYS = {"name", "all", "none", "if_primary", "if_scored", "primary", "also", "demote", "urgency", "request"}
 
@@ -40,6 +41,7 @@ class WordGroup:
     name: str
     weight: float
     words: tuple[str, ...]
+    at_end: bool = False   # counts only as the message's last word (a spoken question: 能办不)
 
 
 @dataclass(frozen=True)
@@ -84,7 +86,7 @@ class RoutingTable:
     def words(self) -> set[str]:
         """Every word the table mentions (for the tokenizer's user dictionary)."""
         found = {w for d in self.departments for g in d.groups for w in g.words}
-        found |= {w for g in (*self.cues, *self.urgency) for w in g.words}
+        found |= {w for g in (*self.cues, *self.urgency) if not g.at_end for w in g.words}
         for rule in self.rules:
             found |= {w for group in rule.all for w in group} | set(rule.none)
         return found | {variant for variant, _ in self.synonyms}
@@ -136,11 +138,11 @@ class _Reader:
         departments = self.departments(data.get("departments", {}))
         codes = {d.code for d in departments}
         scoring = self.scoring(data.get("scoring", {}), codes)
-        cues = self.groups(data.get("cues", {}), ("cues",))
+        cues = self.groups(data.get("cues", {}), ("cues",), _CUE_KEYS)
         urgency = self.groups(data.get("urgency", {}), ("urgency",))
         rules = self.rules(data.get("rules", []), codes)
         scored = {w for d in departments for g in d.groups for w in g.words}
-        scored |= {w for g in (*cues, *urgency) for w in g.words}
+        scored |= {w for g in (*cues, *urgency) if not g.at_end for w in g.words}
         synonyms = self.synonyms(data.get("synonyms", {}), scored)
         return RoutingTable(scoring, departments, cues, urgency, rules, synonyms)
 
@@ -215,8 +217,9 @@ class _Reader:
             raise self.fail(("scoring",), f"default_department {default.default_department!r} has no [departments] entry")
         return Scoring(**fields)
 
-    def group(self, data: Any, path: tuple[str | int, ...], name: str, positive: bool) -> WordGroup:
-        self.unknown_keys(data, _GROUP_KEYS, path)
+    def group(self, data: Any, path: tuple[str | int, ...], name: str, positive: bool,
+              keys: set[str] = _GROUP_KEYS) -> WordGroup:
+        self.unknown_keys(data, keys, path)
         if "weight" not in data:
             raise self.fail(path, "missing key `weight`")
         low = 0.0 if positive else -MAX_WEIGHT
@@ -225,12 +228,15 @@ class _Reader:
             raise self.fail((*path, "weight"), "must be above 0")
         if "words" not in data:
             raise self.fail(path, "missing key `words`")
-        return WordGroup(name, weight, self.words(data["words"], (*path, "words")))
+        at_end = data.get("at_end", False)
+        if not isinstance(at_end, bool):
+            raise self.fail((*path, "at_end"), "must be true or false")
+        return WordGroup(name, weight, self.words(data["words"], (*path, "words")), at_end)
 
-    def groups(self, data: Any, path: tuple[str, ...]) -> tuple[WordGroup, ...]:
+    def groups(self, data: Any, path: tuple[str, ...], keys: set[str] = _GROUP_KEYS) -> tuple[WordGroup, ...]:
         if not isinstance(data, dict):
             raise self.fail(path, "must be a table of word lists")
-        return tuple(self.group(body, (*path, name), name, positive=False) for name, body in data.items())
+        return tuple(self.group(body, (*path, name), name, positive=False, keys=keys) for name, body in data.items())
 
     def departments(self, data: Any) -> tuple[Department, ...]:
         if not isinstance(data, dict) or not data:

@@ -6,6 +6,7 @@ several threads (it only reads).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,6 +17,7 @@ from nlp.matcher import Entry, Found, Matcher
 from nlp.tokenizer import build_tokenizer
 
 NONE = "none"
+_TRAILING = re.compile(r"[\W_]+$")   # punctuation, spaces and emoji after the last word
 FOLLOWUP_CUES = "followup"   # the [cues.followup] group marks a follow-up of an open request
 
 
@@ -58,6 +60,8 @@ class Router:
                     targets.setdefault(word, []).append(_Target("department", department.code, group.weight))
         for kind, groups in (("cue", table.cues), ("urgency", table.urgency)):
             for group in groups:
+                if group.at_end:
+                    continue  # checked against the end of the message instead
                 for word in group.words:
                     targets.setdefault(word, []).append(_Target(kind, group.name, group.weight))
         self._targets = {word: tuple(found) for word, found in targets.items()}
@@ -68,6 +72,7 @@ class Router:
         self.tokenizer = build_tokenizer({w for w in table.words() if len(w) <= 2} | names, cache_dir)
         self._matcher = Matcher(_entries(table, self._targets), self.tokenizer)
         self._order = {d.code: i for i, d in enumerate(table.departments)}
+        self._end_cues = tuple((g.weight, g.words) for g in table.cues if g.at_end)
 
     @classmethod
     def from_file(cls, path: str | Path, extra_names: Iterable[str] = (), cache_dir: Path | None = None) -> Router:
@@ -78,7 +83,8 @@ class Router:
         return [t for t in self.tokenizer.cut(normalise_word(text), HMM=False) if t.strip()]
 
     def classify(self, text: str) -> Decision:
-        found = self._matcher.find(normalise_word(text or ""))
+        normalised = normalise_word(text or "")
+        found = self._matcher.find(normalised)
         scores: dict[str, float] = {}
         best_weight: dict[str, float] = {}
         first_at: dict[str, int] = {}
@@ -107,6 +113,8 @@ class Router:
                     followup = followup or target.name == FOLLOWUP_CUES
                 else:
                     urgency_total += target.weight
+        tail = _TRAILING.sub("", normalised)
+        cue_total += sum(weight for weight, words in self._end_cues if tail.endswith(words))
         ranked = sorted(scores, key=lambda c: (-scores[c], -best_weight[c], first_at[c], self._order[c]))
         scoring = self.table.scoring
         evidence = min(scores[ranked[0]], scoring.evidence_cap) if ranked else 0.0

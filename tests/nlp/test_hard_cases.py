@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from nlp.lexicon import parse_table
 from nlp.router import Router
 
 
@@ -142,3 +143,30 @@ def test_short_words_count_only_where_jieba_keeps_them_whole(router: Router) -> 
     # 来电 (power) inside 打来|电话 and 道 inside 知道 are not words of the message.
     decision = router.classify("他打来电话说知道了")
     assert "power" not in decision.scores and "transport" not in decision.scores
+
+
+
+def test_a_question_said_the_northeastern_way_is_a_request(jieba_cache) -> None:
+    # No question word, only the trailing 不 of a spoken question tips a weak message into a request.
+    table = parse_table("""
+[scoring]
+request_threshold = 3.0
+[cues.spoken_question]
+weight = 1.5
+at_end = true
+words = ["不"]
+[departments.agriculture]
+name = "农业农村局"
+[[departments.agriculture.terms]]
+weight = 2.0
+words = ["贴息"]
+[departments.village]
+name = "村两委"
+[[departments.village.terms]]
+weight = 5.0
+words = ["邻居"]
+""")
+    small = Router(table, cache_dir=jieba_cache)
+    assert small.classify("种地的贷款能贴息不？").is_request
+    assert not small.classify("种地的贷款能贴息").is_request
+    assert not small.classify("不贴息的贷款").is_request      # 不 only counts as the last word

@@ -119,3 +119,8 @@ def test_full_width_words_must_be_written_half_width() -> None:
 def test_a_missing_file(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="cannot read the routing table"):
         load_table(tmp_path / "nope.toml")
+
+
+def test_at_end_is_for_cue_lists_only() -> None:
+    text = GOOD.replace('weight = 6.0\nwords = ["停电", "路灯"]', 'weight = 6.0\nat_end = true\nwords = ["停电", "路灯"]')
+    assert error_for(text).startswith("t.toml:13: departments.power.terms[0].at_end: unknown key")
