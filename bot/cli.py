@@ -9,6 +9,8 @@ import sys
 from config.errors import ConfigError
 
 COMMAND_MODULES = [
+    "bot.commands.classify",
+    "bot.commands.lexicon",
 ]
 
 

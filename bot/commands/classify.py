@@ -10,10 +10,9 @@ from __future__ import annotations
 import argparse
 import sys
 
-from bot.commands import add_config_arg
+from bot.commands import add_config_arg, settings_from
 from bot.routing import build_router
 from config.errors import ConfigError
-from config.settings import load_settings
 from nlp.streaming import classify_stream
 
 
@@ -24,12 +23,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description=__doc__.splitlines()[0],
     )
     add_config_arg(parser)
-    parser.set_defaults(handler=run)
+    parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
     try:
-        router = build_router(load_settings(args.config))
+        router = build_router(settings_from(args))
     except ConfigError as exc:
         print(f"gridwhistle classify: {exc}", file=sys.stderr)
         return 2

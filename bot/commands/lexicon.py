@@ -13,10 +13,9 @@ import sys
 
 from tortoise.exceptions import DBConnectionError, OperationalError
 
-from bot.commands import add_config_arg
+from bot.commands import add_config_arg, settings_from
 from bot.routing import build_router
 from config.errors import ConfigError
-from config.settings import load_settings
 from nlp.lexicon import load_table
 from nlp.suggest import Suggestion, suggest_keywords
 
@@ -28,14 +27,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     check = commands.add_parser("check", help="validate a routing table file")
     check.add_argument("file", metavar="FILE", help="a routing table, e.g. config/routing.toml")
     add_config_arg(check)
-    check.set_defaults(handler=run_check)
+    check.set_defaults(run=run_check)
 
     suggest = commands.add_parser("suggest", help="propose keywords from re-assigned requests")
     add_config_arg(suggest)
     suggest.add_argument("--min-support", type=int, default=2, metavar="N",
                          help="propose a word only when N corrections contain it (default 2)")
     suggest.add_argument("--department", metavar="CODE", help="only this department")
-    suggest.set_defaults(handler=run_suggest)
+    suggest.set_defaults(run=run_suggest)
 
 
 def run_check(args: argparse.Namespace) -> int:
@@ -51,7 +50,7 @@ def run_check(args: argparse.Namespace) -> int:
 
 def run_suggest(args: argparse.Namespace) -> int:
     try:
-        settings = load_settings(args.config)
+        settings = settings_from(args)
         router = build_router(settings)
         corrections = asyncio.run(_load_corrections(settings.database.url))
     except ConfigError as exc:

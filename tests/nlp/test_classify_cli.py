@@ -31,34 +31,35 @@ def read_line(process: subprocess.Popen) -> dict:
 
 
 def test_classify_answers_each_line_before_stdin_is_closed(tmp_path: Path) -> None:
-    process = gridwhistle("classify", cache=tmp_path)
-    try:
-        process.stdin.write('{"id": 1, "text": "三屯的路灯不亮好几天了"}\n'.encode())
-        process.stdin.flush()
-        first = read_line(process)                  # stdin is still open
-        assert set(first) == FIELDS
-        assert first["id"] == 1 and first["primary"] == "power" and first["is_request"] is True
+    with gridwhistle("classify", cache=tmp_path) as process:
+        try:
+            process.stdin.write('{"id": 1, "text": "三屯的路灯不亮好几天了"}\n'.encode())
+            process.stdin.flush()
+            first = read_line(process)                  # stdin is still open
+            assert set(first) == FIELDS
+            assert first["id"] == 1 and first["primary"] == "power" and first["is_request"] is True
 
-        process.stdin.write(b"this is not json\n")
-        process.stdin.flush()
-        error = read_line(process)
-        assert error["line"] == 2 and "error" in error
+            process.stdin.write(b"this is not json\n")
+            process.stdin.flush()
+            error = read_line(process)
+            assert error["line"] == 2 and "error" in error
 
-        process.stdin.write('{"id": "a", "text": "着火了 快来人"}\n{"id": "b", "text": "收到"}\n'.encode())
-        process.stdin.close()
-        rest = [json.loads(line) for line in process.stdout.read().splitlines()]
-        assert [(r["id"], r["primary"], r["urgency"]) for r in rest] == [("a", "emergency", "urgent"), ("b", "none", "normal")]
-        assert process.wait(DEADLOCK_GUARD_S) == 0
-        assert b"Traceback" not in process.stderr.read()
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
+            process.stdin.write('{"id": "a", "text": "着火了 快来人"}\n{"id": "b", "text": "收到"}\n'.encode())
+            process.stdin.close()
+            rest = [json.loads(line) for line in process.stdout.read().splitlines()]
+            assert [(r["id"], r["primary"], r["urgency"]) for r in rest] == [
+                ("a", "emergency", "urgent"), ("b", "none", "normal"),
+            ]
+            assert process.wait(DEADLOCK_GUARD_S) == 0
+            assert b"Traceback" not in process.stderr.read()
+        finally:
+            if process.poll() is None:
+                process.kill()
 
 
 def run(*args: str, cache: Path) -> subprocess.CompletedProcess:
-    process = gridwhistle(*args, cache=cache)
-    out, err = process.communicate(timeout=DEADLOCK_GUARD_S)
+    with gridwhistle(*args, cache=cache) as process:
+        out, err = process.communicate(timeout=DEADLOCK_GUARD_S)
     return subprocess.CompletedProcess(args, process.returncode, out.decode(), err.decode())
 
 
