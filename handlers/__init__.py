@@ -1,0 +1,15 @@
+"""Message and command handlers, one module per feature; each exposes `router` (a HandlerRouter)."""
+
+from __future__ import annotations
+
+import importlib
+
+from handlers.base import HandlerRouter
+
+FEATURE_MODULES = [
+    "handlers.help",
+]
+
+
+def feature_routers() -> list[HandlerRouter]:
+    return [importlib.import_module(name).router for name in FEATURE_MODULES]

@@ -1,0 +1,172 @@
+"""From a stored inbound message to handler work: who is speaking, where, which handler, then the answer.
+
+Each inbox row is processed in one transaction: the handler's writes, the outbox rows of its answer and
+notices, and the row's `done` mark commit together, so a crash replays the message and nothing doubles.
+"""
+
+from __future__ import annotations
+
+import logging
+import unicodedata
+import uuid
+from typing import Callable
+
+from tortoise.transactions import in_transaction
+
+from bot.channels.types import Address, Inbound, Outbound
+from bot.outbox import enqueue
+from config.errors import UserError
+from handlers.base import Context, Handler, HandlerRouter, Services
+from handlers.notify import notify_users
+from models import Chat, InboxMessage, KfCustomer, Person, Role
+
+log = logging.getLogger(__name__)
+
+# Roles whose own area is where they speak from (for a cadre the chat's area is more telling).
+HOME_ROLES = ("villager", "grid_member", "village_cadre", "village_secretary", "first_secretary")
+
+
+def normalise(text: str) -> str:
+    """Fold full-width letters, digits and ＃ to their plain forms; trim."""
+    return unicodedata.normalize("NFKC", text).strip()
+
+
+class Dispatcher:
+    def __init__(self, services: Services, routers: list[HandlerRouter], on_enqueued: Callable[[], None] = lambda: None):
+        self.services = services
+        self.on_enqueued = on_enqueued
+        self.commands: dict[str, Handler] = {}
+        self.card_prefixes: dict[str, Handler] = {}
+        self.events: dict[str, Handler] = {}
+        self.free_text: Handler | None = None
+        for router in routers:
+            self._merge(router)
+
+    def _merge(self, router: HandlerRouter) -> None:
+        for table, mine in ((self.commands, router.commands), (self.card_prefixes, router.card_prefixes),
+                            (self.events, router.events)):
+            clash = table.keys() & mine.keys()
+            if clash:
+                raise ValueError(f"handlers of {router.name} clash with another feature on {sorted(clash)}")
+            table.update(mine)
+        if router.free_text is not None:
+            if self.free_text is not None:
+                raise ValueError(f"{router.name}: only one feature may handle free text")
+            self.free_text = router.free_text
+
+    async def process(self, inbox_id: int) -> None:
+        """Handle one stored message exactly once (a row already done is skipped)."""
+        async with in_transaction():
+            row = await InboxMessage.filter(id=inbox_id, status="pending").select_for_update().first()
+            if row is None:
+                return
+            inbound = Inbound.from_json(row.payload)
+            ctx = Context(inbound=inbound, services=self.services, now=self.services.clock.now())
+            try:
+                async with in_transaction():  # a savepoint: a failing handler leaves nothing half-written
+                    await self._handle(ctx)
+            except UserError as exc:
+                ctx.replies = [ctx.say(exc.key, **exc.params)]
+                ctx.reply_cards = []
+            except Exception:
+                trace_id = uuid.uuid4().hex[:8]
+                log.exception("handling inbox row %s failed (trace %s)", inbox_id, trace_id)
+                ctx.replies = [ctx.say("common.error", trace_id=trace_id)] if not inbound.is_group else []
+                ctx.reply_cards = []
+                row.error = f"trace {trace_id}"
+            await self._answer(ctx, inbox_id)
+            row.status = "done"
+            row.attempts += 1
+            row.processed_at = ctx.now
+            await row.save(update_fields=["status", "attempts", "processed_at", "error"])
+        self.on_enqueued()
+
+    async def _handle(self, ctx: Context) -> None:
+        await self._identify(ctx)
+        inbound = ctx.inbound
+        if inbound.is_group and ctx.chat is None:
+            await self._unregistered_chat(ctx)
+            return
+        handler = self._pick(ctx)
+        if handler is not None:
+            await handler(ctx)
+
+    def _pick(self, ctx: Context) -> Handler | None:
+        inbound = ctx.inbound
+        if inbound.kind == "card_click":
+            key = str(inbound.extra.get("event_key", ""))
+            return next((h for prefix, h in self.card_prefixes.items() if key.startswith(prefix)), None)
+        if inbound.kind in self.events:
+            return self.events[inbound.kind]
+        if inbound.kind not in ("text", "voice", "image", "file"):
+            return None
+        text = normalise(inbound.text)
+        match = self.services.commands.match(text) if inbound.kind in ("text", "voice") else None
+        if match is not None and match[0] in self.commands:
+            ctx.command, ctx.args = match
+            return self.commands[ctx.command]
+        return self.free_text
+
+    async def _identify(self, ctx: Context) -> None:
+        inbound = ctx.inbound
+        if inbound.channel == "kf":
+            customer = await KfCustomer.get_or_none(external_userid=inbound.sender).prefetch_related("person", "grid")
+            ctx.person = await Person.get_or_none(external_userid=inbound.sender)
+            if ctx.person is None and customer is not None:
+                ctx.person = customer.person
+            if customer is not None:
+                ctx.area = customer.grid
+        elif inbound.sender:
+            ctx.person = await Person.get_or_none(userid=inbound.sender)
+        if ctx.person is not None:
+            ctx.roles = await Role.filter(person=ctx.person).prefetch_related("area", "department")
+        if inbound.conversation:
+            chat_channel = "aibot" if inbound.channel == "aibot" else inbound.channel
+            ctx.chat = await Chat.get_or_none(channel=chat_channel, chatid=inbound.conversation).prefetch_related("area")
+        home = await self._home_area(ctx)
+        ctx.area = home or (ctx.chat.area if ctx.chat else None) or ctx.area
+
+    @staticmethod
+    async def _home_area(ctx: Context):
+        person = ctx.person
+        if person is None:
+            return None
+        if person.household_id is not None:
+            household = await person.household.prefetch_related("grid")  # type: ignore[union-attr]
+            return household.grid
+        for role in ctx.roles:
+            if role.role in HOME_ROLES and role.area is not None:
+                return role.area
+        return None
+
+    async def _unregistered_chat(self, ctx: Context) -> None:
+        inbound = ctx.inbound
+        ctx.reply("chat.unregistered")
+        text = ctx.say("chat.unregistered_admin", chatid=inbound.conversation, channel=inbound.channel)
+        await notify_users(
+            self.services, list(self.services.admins), text=text,
+            dedupe_key=f"unregistered-chat:{inbound.channel}:{inbound.conversation}",
+        )
+
+    async def _answer(self, ctx: Context, inbox_id: int) -> None:
+        """One combined answer where the person spoke; cards go as app messages where the channel has them."""
+        address = reply_address(ctx.inbound, ctx.chat)
+        if ctx.replies and address is not None:
+            await enqueue(Outbound(to=address, text="\n\n".join(ctx.replies)), now=ctx.now,
+                          dedupe_key=f"reply:{ctx.inbound.channel}:{inbox_id}")
+        for index, card in enumerate(ctx.reply_cards):
+            await enqueue(Outbound(to=Address("app", ctx.inbound.sender), card=card), now=ctx.now,
+                          dedupe_key=f"reply-card:{ctx.inbound.channel}:{inbox_id}:{index}")
+
+
+def reply_address(inbound: Inbound, chat: Chat | None) -> Address | None:
+    """Where an answer to this message goes on its own channel."""
+    if inbound.channel == "aibot":
+        if inbound.reply.get("response_url"):
+            return Address("aibot", inbound.reply["response_url"])
+        if chat is not None and chat.webhook_key:
+            return Address("webhook", chat.webhook_key)
+        return None
+    if inbound.channel == "kf":
+        return Address("kf", inbound.sender, via=str(inbound.reply.get("open_kfid", "")))
+    return Address("app", inbound.sender)
