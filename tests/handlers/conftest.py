@@ -10,39 +10,28 @@ import pytest
 
 from bot.channels.types import Inbound
 from bot.dispatch import Dispatcher
+from config.settings import DEMO_ORG_FILE, ROUTING_TABLE
 from config.texts import CommandWords, Texts, load_policy
 from handlers import feature_routers
 from handlers.base import Services
 from models import InboxMessage, OutboxMessage
+from nlp.holder import RouterHolder
+from nlp.names import county_names
 
 _ids = itertools.count(1)
 
 
-class StubRouterUnavailable(RuntimeError):
-    pass
-
-
-def _current_router():
-    try:
-        from nlp import load_default_router  # type: ignore[attr-defined]
-    except ImportError as exc:  # the router lands with the nlp feature
-        raise StubRouterUnavailable("nlp router not available") from exc
-    return load_default_router()
+@pytest.fixture(scope="session")
+def routing() -> RouterHolder:
+    """The shipped routing table with the demo county's names, built once per test session."""
+    return RouterHolder.load(ROUTING_TABLE, county_names(DEMO_ORG_FILE))
 
 
 @pytest.fixture
-def services(clock) -> Services:
-    router = None
-
-    def current():
-        nonlocal router
-        if router is None:
-            router = _current_router()
-        return router
-
+def services(clock, routing) -> Services:
     return Services(
         clock=clock, texts=Texts.load(), commands=CommandWords.load(), policy=load_policy(),
-        router=current, admins=("admin",),
+        router=lambda: routing.router, admins=("admin",),
     )
 
 
