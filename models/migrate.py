@@ -1,0 +1,91 @@
+"""Applying the schema migrations in models/migrations/, one process at a time.
+
+`upgrade(url)` is what `gridwhistle db upgrade`, `serve` and `demo` call at start. With several
+processes on one PostgreSQL the first takes an advisory lock and migrates; the others wait for it,
+then find nothing left to do.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+
+from tortoise.context import TortoiseContext
+from tortoise.migrations.executor import MigrationExecutor
+from tortoise.migrations.schema_editor import BaseSchemaEditor, SqliteSchemaEditor
+
+from models.db import ensure_sqlite_dir, tortoise_config
+from models.locks import advisory_lock
+
+# What `tortoise makemigrations` compares the models against (pyproject's [tool.tortoise] names it);
+# the URL is irrelevant for generating migrations, so nothing is created on disk.
+TORTOISE_ORM = tortoise_config("sqlite://:memory:")
+
+MIGRATION_LOCK = "gridwhistle.migrate"
+
+
+async def upgrade(url: str) -> list[str]:
+    """Apply pending migrations; returns their names ("models.0001_initial" …), empty when up to date."""
+    ensure_sqlite_dir(url)
+    applied: list[str] = []
+
+    def record(event: str, app_label: str, name: str) -> None:
+        if event == "apply_done":
+            applied.append(f"{app_label}.{name}")
+
+    async with advisory_lock(MIGRATION_LOCK, url):
+        # An isolated ORM context, so upgrading never disturbs an ORM the caller has open.
+        async with TortoiseContext() as ctx:
+            config = tortoise_config(url)
+            await ctx.init(config=config)
+            executor = _Executor(ctx.connections.get("default"), config["apps"])
+            await executor.migrate(progress=record)
+    return applied
+
+
+async def pending(url: str) -> list[str]:
+    """Names of the migrations `upgrade` would apply."""
+    ensure_sqlite_dir(url)
+    async with TortoiseContext() as ctx:
+        config = tortoise_config(url)
+        await ctx.init(config=config)
+        executor = _Executor(ctx.connections.get("default"), config["apps"])
+        await executor.recorder.ensure_schema(executor._schema_editor(atomic=False))
+        steps = await executor.plan()
+    return [f"{step.migration.app_label}.{step.migration.name}" for step in steps if not step.backward]
+
+
+class _Executor(MigrationExecutor):
+    def _schema_editor(self, atomic: bool = True, collect_sql: bool = False) -> BaseSchemaEditor:
+        editor = super()._schema_editor(atomic=atomic, collect_sql=collect_sql)
+        if isinstance(editor, SqliteSchemaEditor):
+            return _SqliteSchemaEditor(self.connection, atomic=atomic, collect_sql=collect_sql)
+        return editor
+
+
+class _SqliteSchemaEditor(SqliteSchemaEditor):
+    """Tortoise splits SQLite scripts at every ';' — also inside the table comments it makes from
+    docstrings ("…; `code` is the org file's key") and inside trigger bodies. Split where SQLite
+    itself says a statement is complete instead."""
+
+    async def _run_sql(self, sql: str) -> None:
+        if self.collect_sql or not self.atomic_migration:
+            await super()._run_sql(sql)
+            return
+        for statement in sqlite_statements(sql):
+            await self.client.execute_query(statement)
+
+
+def sqlite_statements(script: str) -> Iterator[str]:
+    """The complete statements of a script, by SQLite's own tokenizer (comments, strings, BEGIN…END)."""
+    current = ""
+    for piece in script.split(";"):
+        current += piece + ";"
+        if sqlite3.complete_statement(current):
+            statement = current.strip().removesuffix(";").strip()
+            if statement:
+                yield statement
+            current = ""
+    rest = current.removesuffix(";").strip()
+    if rest:
+        yield rest

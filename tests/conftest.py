@@ -1,0 +1,139 @@
+"""Shared fixtures: a fresh, migrated database per test, the ORM on it, a hand-moved clock, settings.
+
+SQLite by default: the migrations run once per session into a template file that each test copies.
+With GRIDWHISTLE_TEST_DB=postgres: they run once into a template database, and each test gets
+`CREATE DATABASE … TEMPLATE …`, dropped afterwards (server from GRIDWHISTLE_TEST_PG_URL).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import sqlite3
+import uuid
+from collections.abc import AsyncIterator, Coroutine, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
+from pathlib import Path
+from typing import Any, TypeVar
+from urllib.parse import urlsplit, urlunsplit
+
+import asyncpg
+import pytest
+
+from bot.clock import SHANGHAI, ManualClock
+from config.settings import Settings, load_settings
+from models.db import close_db, open_db
+from models.migrate import upgrade
+
+T = TypeVar("T")
+
+TEST_DB = os.environ.get("GRIDWHISTLE_TEST_DB", "sqlite").strip().lower() or "sqlite"
+PG_BASE_URL = os.environ.get("GRIDWHISTLE_TEST_PG_URL", "postgres://postgres@127.0.0.1:5432/")
+CLOCK_START = datetime(2026, 11, 16, 9, 0, tzinfo=SHANGHAI)  # a Monday morning in the county
+
+if TEST_DB not in ("sqlite", "postgres"):
+    raise pytest.UsageError(f"GRIDWHISTLE_TEST_DB must be sqlite or postgres, not {TEST_DB!r}")
+
+
+def run_isolated(coro: Coroutine[Any, Any, T]) -> T:
+    """Run a coroutine on its own loop in a worker thread, away from the tests' event loop.
+
+    Session-wide set-up (migrating a template) happens in sync fixtures, so it must not touch the
+    loop pytest-asyncio gives each test.
+    """
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coro).result()
+
+
+def pg_url(database: str, base: str = PG_BASE_URL) -> str:
+    parts = urlsplit(base)
+    return urlunsplit((parts.scheme, parts.netloc, "/" + database, parts.query, ""))
+
+
+async def pg_admin(*statements: str) -> None:
+    conn = await asyncpg.connect(pg_url("postgres"))
+    try:
+        for statement in statements:
+            await conn.execute(statement)
+    finally:
+        await conn.close()
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    where = f" at {pg_url('…')}" if TEST_DB == "postgres" else ""
+    return f"gridwhistle test database: {TEST_DB}{where}"
+
+
+@pytest.fixture(scope="session")
+def test_db_backend() -> str:
+    """"sqlite" or "postgres": which database this run tests on."""
+    return TEST_DB
+
+
+@pytest.fixture(scope="session")
+def template_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The migrated template every test's database is made from: a file path or a database name."""
+    if TEST_DB == "sqlite":
+        path = tmp_path_factory.mktemp("db-template") / "template.sqlite3"
+        run_isolated(upgrade(f"sqlite://{path}"))
+        # Fold the WAL into the main file, so copying the one file copies the whole schema.
+        with sqlite3.connect(path) as conn:
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        conn.close()
+        yield str(path)
+        return
+    name = f"gw_tpl_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    run_isolated(pg_admin(f'CREATE DATABASE "{name}"'))
+    try:
+        run_isolated(upgrade(pg_url(name)))
+        yield name
+    finally:
+        run_isolated(pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture
+def database_url(template_database: str, tmp_path: Path) -> Iterator[str]:
+    """A fresh, fully migrated database of this test's own."""
+    if TEST_DB == "sqlite":
+        path = tmp_path / "gridwhistle.sqlite3"
+        shutil.copyfile(template_database, path)
+        yield f"sqlite://{path}"
+        return
+    name = f"gw_t_{os.getpid()}_{uuid.uuid4().hex[:10]}"
+    run_isolated(pg_admin(f'CREATE DATABASE "{name}" TEMPLATE "{template_database}"'))
+    try:
+        yield pg_url(name)
+    finally:
+        run_isolated(pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture
+async def db(database_url: str) -> AsyncIterator[str]:
+    """The ORM opened on this test's database (yields its URL); closed afterwards."""
+    await open_db(database_url)
+    try:
+        yield database_url
+    finally:
+        await close_db()
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    """Time that only moves when the test says so: Monday 2026-11-16 09:00 Asia/Shanghai."""
+    return ManualClock(CLOCK_START)
+
+
+@pytest.fixture
+def config_file(tmp_path: Path, database_url: str) -> Path:
+    """A settings TOML on this test's database, for running the real CLI with --config."""
+    path = tmp_path / "gridwhistle.toml"
+    path.write_text(f'[database]\nurl = "{database_url}"\n', encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def settings(config_file: Path) -> Settings:
+    """Settings as the service would load them from config_file: this test's database, defaults elsewhere."""
+    return load_settings(config_file)
