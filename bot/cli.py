@@ -11,6 +11,7 @@ from config.errors import ConfigError
 COMMAND_MODULES = [
     "bot.commands.classify",
     "bot.commands.lexicon",
+    "bot.commands.db",
 ]
 
 
