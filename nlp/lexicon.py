@@ -27,9 +27,11 @@ URGENCY_LEVELS = ("normal", "urgent")
 MAX_WEIGHT = 20.0
 
 _TOP_KEYS = {"scoring", "cues", "urgency", "departments", "rules", "synonyms"}
-_SCORING_KEYS = {"request_threshold", "evidence_cap", "urgency_threshold", "also_floor", "default_department"}
+_SCORING_KEYS = {"request_threshold", "evidence_cap", "urgency_threshold", "urgency_evidence", "also_floor",
+                 "default_department"}
 _GROUP_KEYS = {"weight", "words"}
 _CUE_KEYS = _GROUP_KEYS | {"at_end"}
+_URGENCY_KEYS = _GROUP_KEYS | {"anywhere"}
 _DEPARTMENT_KEYS = {"name", "terms"}
 _RULE_KEYS = {"name", "all", "none", "if_primary", "if_scored", "primary", "also", "demote", "urgency", "request"}
 
@@ -42,6 +44,12 @@ class WordGroup:
     weight: float
     words: tuple[str, ...]
     at_end: bool = False   # counts only as the message's last word (a spoken question: 能办不)
+    anywhere: bool = False  # counts wherever it is written, even inside another word (血 in 满脸是血)
+
+    @property
+    def looked_up(self) -> bool:
+        """Found by the matcher (rather than checked against the end of, or anywhere in, the text)."""
+        return not (self.at_end or self.anywhere)
 
 
 @dataclass(frozen=True)
@@ -70,6 +78,7 @@ class Scoring:
     request_threshold: float = 3.0
     evidence_cap: float = 6.0
     urgency_threshold: float = 3.0
+    urgency_evidence: float = 3.0    # how much a present danger counts towards "is a request"
     also_floor: float = 4.0          # score a department needs to be named as the programme in `also`
     default_department: str = "village"
 
@@ -86,7 +95,7 @@ class RoutingTable:
     def words(self) -> set[str]:
         """Every word the table mentions (for the tokenizer's user dictionary)."""
         found = {w for d in self.departments for g in d.groups for w in g.words}
-        found |= {w for g in (*self.cues, *self.urgency) if not g.at_end for w in g.words}
+        found |= {w for g in (*self.cues, *self.urgency) if g.looked_up for w in g.words}
         for rule in self.rules:
             found |= {w for group in rule.all for w in group} | set(rule.none)
         return found | {variant for variant, _ in self.synonyms}
@@ -139,10 +148,10 @@ class _Reader:
         codes = {d.code for d in departments}
         scoring = self.scoring(data.get("scoring", {}), codes)
         cues = self.groups(data.get("cues", {}), ("cues",), _CUE_KEYS)
-        urgency = self.groups(data.get("urgency", {}), ("urgency",))
+        urgency = self.groups(data.get("urgency", {}), ("urgency",), _URGENCY_KEYS)
         rules = self.rules(data.get("rules", []), codes)
         scored = {w for d in departments for g in d.groups for w in g.words}
-        scored |= {w for g in (*cues, *urgency) if not g.at_end for w in g.words}
+        scored |= {w for g in (*cues, *urgency) if g.looked_up for w in g.words}
         synonyms = self.synonyms(data.get("synonyms", {}), scored)
         return RoutingTable(scoring, departments, cues, urgency, rules, synonyms)
 
@@ -208,7 +217,7 @@ class _Reader:
         self.unknown_keys(data, _SCORING_KEYS, ("scoring",))
         default = Scoring()
         fields = {}
-        for key in ("request_threshold", "evidence_cap", "urgency_threshold", "also_floor"):
+        for key in ("request_threshold", "evidence_cap", "urgency_threshold", "urgency_evidence", "also_floor"):
             if key in data:
                 fields[key] = self.number(data[key], ("scoring", key), 0.0, 100.0)
         if "default_department" in data:
@@ -228,10 +237,12 @@ class _Reader:
             raise self.fail((*path, "weight"), "must be above 0")
         if "words" not in data:
             raise self.fail(path, "missing key `words`")
-        at_end = data.get("at_end", False)
-        if not isinstance(at_end, bool):
-            raise self.fail((*path, "at_end"), "must be true or false")
-        return WordGroup(name, weight, self.words(data["words"], (*path, "words")), at_end)
+        flags = {}
+        for key in ("at_end", "anywhere"):
+            if not isinstance(data.get(key, False), bool):
+                raise self.fail((*path, key), "must be true or false")
+            flags[key] = data.get(key, False)
+        return WordGroup(name, weight, self.words(data["words"], (*path, "words")), **flags)
 
     def groups(self, data: Any, path: tuple[str, ...], keys: set[str] = _GROUP_KEYS) -> tuple[WordGroup, ...]:
         if not isinstance(data, dict):

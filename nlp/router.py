@@ -60,8 +60,8 @@ class Router:
                     targets.setdefault(word, []).append(_Target("department", department.code, group.weight))
         for kind, groups in (("cue", table.cues), ("urgency", table.urgency)):
             for group in groups:
-                if group.at_end:
-                    continue  # checked against the end of the message instead
+                if not group.looked_up:
+                    continue  # checked against the end of the message, or anywhere in it, instead
                 for word in group.words:
                     targets.setdefault(word, []).append(_Target(kind, group.name, group.weight))
         self._targets = {word: tuple(found) for word, found in targets.items()}
@@ -73,6 +73,7 @@ class Router:
         self._matcher = Matcher(_entries(table, self._targets), self.tokenizer)
         self._order = {d.code: i for i, d in enumerate(table.departments)}
         self._end_cues = tuple((g.weight, g.words) for g in table.cues if g.at_end)
+        self._anywhere_urgency = tuple((g.weight, g.words) for g in table.urgency if g.anywhere)
 
     @classmethod
     def from_file(cls, path: str | Path, extra_names: Iterable[str] = (), cache_dir: Path | None = None) -> Router:
@@ -113,15 +114,18 @@ class Router:
                     followup = followup or target.name == FOLLOWUP_CUES
                 else:
                     urgency_total += target.weight
+        for weight, words in self._anywhere_urgency:
+            urgency_total += weight * sum(word in normalised for word in words)
         tail = _TRAILING.sub("", normalised)
         cue_total += sum(weight for weight, words in self._end_cues if tail.endswith(words))
         ranked = sorted(scores, key=lambda c: (-scores[c], -best_weight[c], first_at[c], self._order[c]))
         scoring = self.table.scoring
         evidence = min(scores[ranked[0]], scoring.evidence_cap) if ranked else 0.0
-        is_request = evidence + cue_total >= scoring.request_threshold
+        urgent = urgency_total >= scoring.urgency_threshold
+        # Someone describing a danger now needs help even without asking for it.
+        is_request = evidence + cue_total + (scoring.urgency_evidence if urgent else 0.0) >= scoring.request_threshold
         primary = ranked[0] if ranked else scoring.default_department
         also: list[str] = []
-        urgent = urgency_total >= scoring.urgency_threshold
         fired: list[str] = []
         routed = False
         calm = False  # a rule saying urgency = "normal" overrides every urgent sign

@@ -170,3 +170,11 @@ words = ["邻居"]
     assert small.classify("种地的贷款能贴息不？").is_request
     assert not small.classify("种地的贷款能贴息").is_request
     assert not small.classify("不贴息的贷款").is_request      # 不 only counts as the last word
+
+
+def test_signs_of_harm_count_inside_words_and_make_a_request(router: Router) -> None:
+    # 砍 and 刀 inside 砍刀/砍伤: no listed danger phrase, no question, still urgent and a request.
+    decision = router.classify("村口有个人拿着砍刀追着人砍 都砍伤了")
+    assert (decision.is_request, decision.primary, decision.urgency) == (True, "public_security", "urgent")
+    # One sign alone is not enough: 火 in 火车.
+    assert router.classify("明天坐火车去哈尔滨 咋买票").urgency == "normal"

@@ -124,3 +124,8 @@ def test_a_missing_file(tmp_path: Path) -> None:
 def test_at_end_is_for_cue_lists_only() -> None:
     text = GOOD.replace('weight = 6.0\nwords = ["停电", "路灯"]', 'weight = 6.0\nat_end = true\nwords = ["停电", "路灯"]')
     assert error_for(text).startswith("t.toml:13: departments.power.terms[0].at_end: unknown key")
+
+
+def test_anywhere_is_for_urgency_lists_only() -> None:
+    text = GOOD.replace('[cues.ask]\nweight = 2.0\n', '[cues.ask]\nweight = 2.0\nanywhere = true\n')
+    assert error_for(text).startswith("t.toml:6: cues.ask.anywhere: unknown key")
