@@ -6,11 +6,13 @@ from models.people import ROLES, CarePair, Chat, Household, Person, Role
 from models.requests import Attachment, Counter, Request, RoutingCorrection
 from models.tasks import PracticalTask, Visit
 from models.tickets import AppendOnlyError, Assignment, Ticket, TicketEvent
+from models.villager_notes import KfLink, NonRequest, RequestUpdate
 
-MODEL_MODULES = ["models.areas", "models.people", "models.messaging", "models.requests", "models.tickets", "models.tasks"]
+MODEL_MODULES = ["models.areas", "models.people", "models.messaging", "models.requests", "models.tickets", "models.tasks",
+                 "models.villager_notes"]
 
 __all__ = [
     "AREA_LEVELS", "ROLES", "ApiToken", "AppendOnlyError", "Area", "Assignment", "Attachment", "CarePair", "Chat", "Counter",
-    "Department", "Household", "InboxMessage", "KfCursor", "KfCustomer", "MODEL_MODULES", "OutboxMessage",
+    "Department", "Household", "InboxMessage", "KfCursor", "KfCustomer", "KfLink", "NonRequest", "RequestUpdate", "MODEL_MODULES", "OutboxMessage",
     "Person", "PracticalTask", "Request", "Role", "RoutingCorrection", "Ticket", "TicketEvent", "Visit",
 ]
