@@ -12,6 +12,7 @@ COMMAND_MODULES = [
     "bot.commands.classify",
     "bot.commands.lexicon",
     "bot.commands.db",
+    "bot.commands.org",
 ]
 
 

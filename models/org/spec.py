@@ -1,0 +1,93 @@
+"""The org file as plain data: what was read and validated, before anything touches the database."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from models.org.where import Where
+
+VILLAGE_KINDS = ("village", "farm", "community")
+CHAT_CHANNELS = ("aibot", "appchat", "kf")
+
+
+@dataclass(frozen=True)
+class AreaSpec:
+    code: str
+    name: str
+    level: str            # one of models.AREA_LEVELS
+    parent: str | None    # the parent area's code; None for the county (a township's is filled in later)
+    where: Where
+    parent_key: str = ""  # the key that named the parent (`village`, `hamlet` …), for error messages
+    kind: str = ""        # villages only: village | farm | community
+
+
+@dataclass(frozen=True)
+class DepartmentSpec:
+    code: str
+    name: str
+    short_names: tuple[str, ...]
+    where: Where
+
+
+@dataclass(frozen=True)
+class RoleSpec:
+    role: str
+    area: str | None
+    department: str | None
+    where: Where
+    key: str = "roles"   # where the role was written: a TOML key or a roster column
+    value: str | None = None
+    scope_key: str = "roles"  # where its area or department was written
+
+    @property
+    def scope(self) -> str:
+        return self.department if self.role == "liaison" else self.area or ""
+
+
+@dataclass(frozen=True)
+class PersonSpec:
+    userid: str
+    name: str
+    mobile: str
+    household: str | None
+    roles: tuple[RoleSpec, ...]
+    where: Where
+
+
+@dataclass(frozen=True)
+class HouseholdSpec:
+    code: str
+    head: str
+    grid: str
+    address: str
+    tags: tuple[str, ...]
+    care_cadre: str | None
+    where: Where
+
+
+@dataclass(frozen=True)
+class ChatSpec:
+    chatid: str
+    channel: str
+    area: str
+    name: str
+    webhook_key: str
+    where: Where
+
+
+@dataclass
+class OrgSpec:
+    """Everything one load describes; several files add up to one OrgSpec."""
+
+    areas: list[AreaSpec] = field(default_factory=list)
+    departments: list[DepartmentSpec] = field(default_factory=list)
+    people: list[PersonSpec] = field(default_factory=list)
+    households: list[HouseholdSpec] = field(default_factory=list)
+    chats: list[ChatSpec] = field(default_factory=list)
+
+    def extend(self, other: OrgSpec) -> None:
+        self.areas += other.areas
+        self.departments += other.departments
+        self.people += other.people
+        self.households += other.households
+        self.chats += other.chats

@@ -1,0 +1,108 @@
+"""Cross-checks over everything one load describes: keys unique, every reference points at something
+of the right kind. Shapes of single values were checked by the readers; empty values were reported
+there and are skipped here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Callable, TypeVar
+
+from models.org.problems import Problems
+from models.org.spec import AreaSpec, DepartmentSpec, OrgSpec, RoleSpec
+from nlp.lexicon import DEPARTMENT_CODES
+
+T = TypeVar("T")
+
+# Which area levels a role may be held at; a role missing here may be held at any level.
+ROLE_LEVELS = {
+    "villager": ("village", "hamlet", "grid"),
+    "grid_member": ("village", "hamlet", "grid"),
+    "village_secretary": ("village",),
+    "first_secretary": ("village",),
+    "village_cadre": ("village", "hamlet", "grid"),
+    "township_committee": ("township",),
+    "county_admin": ("county",),
+}
+PARENT_LEVELS = {"township": ("county",), "village": ("township",), "hamlet": ("village",), "grid": ("hamlet", "village")}
+
+
+def validate(spec: OrgSpec, problems: Problems) -> None:
+    areas = _unique(spec.areas, lambda a: a.code, "area code", "code", problems)
+    departments = _unique(spec.departments, lambda d: d.code, "department code", "code", problems)
+    people = _unique(spec.people, lambda p: p.userid, "userid", "userid", problems)
+    households = _unique(spec.households, lambda h: h.code, "household code", "code", problems)
+    _unique(spec.chats, lambda c: f"{c.channel}:{c.chatid}" if c.channel and c.chatid else "", "chat", "chatid",
+            problems)
+
+    for area in spec.areas:
+        _check_parent(area, areas, problems)
+    for department in spec.departments:
+        if department.code and department.code not in DEPARTMENT_CODES:
+            problems.add(department.where, "code",
+                         f"unknown department {department.code!r}; codes are {', '.join(DEPARTMENT_CODES)}")
+    for person in spec.people:
+        if person.household and person.household not in households:
+            problems.add(person.where, "household", f"no household {person.household!r} in this load")
+        for role in person.roles:
+            _check_role(role, areas, departments, problems)
+    for household in spec.households:
+        grid = areas.get(household.grid)
+        if household.grid and grid is None:
+            problems.add(household.where, "grid", f"unknown area code {household.grid!r}")
+        elif grid is not None and grid.level != "grid":
+            problems.add(household.where, "grid", f"{household.grid!r} is a {grid.level}, not a grid")
+        if household.care_cadre and household.care_cadre not in people:
+            problems.add(household.where, "care_cadre", f"{household.care_cadre!r} is not a person (userid) in this load")
+    for chat in spec.chats:
+        if chat.area and chat.area not in areas:
+            problems.add(chat.where, "area", f"unknown area code {chat.area!r}")
+
+
+def _unique(items: Iterable[T], key_of: Callable[[T], str], what: str, key: str, problems: Problems) -> dict[str, T]:
+    seen: dict[str, T] = {}
+    for item in items:
+        key_value = key_of(item)
+        if not key_value:
+            continue
+        if key_value in seen:
+            first = seen[key_value].where.at(key)  # type: ignore[attr-defined]
+            problems.add(item.where, key, f"duplicate {what} {key_value!r} (first at {first})")  # type: ignore[attr-defined]
+        else:
+            seen[key_value] = item
+    return seen
+
+
+def _check_parent(area: AreaSpec, areas: dict[str, AreaSpec], problems: Problems) -> None:
+    if area.level == "county" or not area.parent:
+        return
+    parent = areas.get(area.parent)
+    if parent is None:
+        problems.add(area.where, area.parent_key, f"unknown area code {area.parent!r}")
+    elif parent.level not in PARENT_LEVELS[area.level]:
+        problems.add(area.where, area.parent_key, f"{area.parent!r} is a {parent.level}, not a {area.parent_key}")
+
+
+def _check_role(role: RoleSpec, areas: dict[str, AreaSpec], departments: dict[str, DepartmentSpec], problems: Problems) -> None:
+    if not role.role:
+        return
+    if role.role == "liaison":
+        if role.area:
+            problems.add(role.where, role.scope_key, "a liaison names a department, not an area", role.value)
+        elif not role.department:
+            problems.add(role.where, role.scope_key, "a liaison needs its department's code", role.value)
+        elif role.department not in departments and role.department != "village":
+            problems.add(role.where, role.scope_key, f"unknown department {role.department!r} for liaison", role.value)
+        return
+    if role.department:
+        problems.add(role.where, role.scope_key, f"only a liaison has a department; {role.role} names an area", role.value)
+        return
+    area = areas.get(role.area or "")
+    if not role.area:
+        problems.add(role.where, role.scope_key, f"{role.role} needs an area code", role.value)
+    elif area is None:
+        problems.add(role.where, role.scope_key, f"unknown area code {role.area!r} for {role.role}", role.value)
+    elif area.level not in ROLE_LEVELS.get(role.role, (area.level,)):
+        allowed = " or ".join(ROLE_LEVELS[role.role])
+        problems.add(role.where, role.scope_key, f"{role.role} is held at a {allowed}; {role.area!r} is a {area.level}",
+                     role.value)
