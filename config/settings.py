@@ -6,6 +6,7 @@ never a traceback.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -169,5 +170,10 @@ def _describe(exc: ValidationError, source: str) -> str:
         message = err["msg"].removeprefix("Value error, ")
         if err["type"] == "extra_forbidden":
             message = "unknown key; remove it or check its spelling against the README's configuration reference"
-        lines.append(f"  {where}: {message} (or set {env})")
+            lines.append(f"  {where}: {message}")
+        elif any(name.upper() == env for name in os.environ):
+            # The environment overrides the file, so the file is not where to look.
+            lines.append(f"  {where}: {message} (the value comes from the environment variable {env})")
+        else:
+            lines.append(f"  {where}: {message} (or set {env})")
     return "\n".join(lines)

@@ -110,6 +110,20 @@ def database_url(template_database: str, tmp_path: Path) -> Iterator[str]:
 
 
 @pytest.fixture
+def empty_database_url(tmp_path: Path) -> Iterator[str]:
+    """An empty database with no schema at all (for testing migrations themselves)."""
+    if TEST_DB == "sqlite":
+        yield f"sqlite://{tmp_path / 'empty' / 'gridwhistle.sqlite3'}"  # its folder does not exist yet
+        return
+    name = f"gw_e_{os.getpid()}_{uuid.uuid4().hex[:10]}"
+    run_isolated(pg_admin(f'CREATE DATABASE "{name}"'))
+    try:
+        yield pg_url(name)
+    finally:
+        run_isolated(pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture
 async def db(database_url: str) -> AsyncIterator[str]:
     """The ORM opened on this test's database (yields its URL); closed afterwards."""
     await open_db(database_url)
