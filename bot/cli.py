@@ -13,6 +13,7 @@ COMMAND_MODULES = [
     "bot.commands.lexicon",
     "bot.commands.db",
     "bot.commands.org",
+    "bot.commands.serve",
 ]
 
 

@@ -1,0 +1,221 @@
+"""`create_app(settings)`: the service composed in one place.
+
+Resources start in `cleanup_ctx` order and stop in reverse; each hook below says why it sits where it
+does. Everything a view needs is shared through the typed keys of bot/keys.py. All of it happens
+before the server listens (aiohttp runs cleanup_ctx in `AppRunner.setup()`), so the first callback
+already finds the schema migrated, the org loaded and the routing table built.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from functools import partial
+
+import aiohttp
+from aiohttp import web
+
+from bot import inbox
+from bot.channels import wecom_aibot, wecom_app
+from bot.channels.callback import MAX_BODY
+from bot.channels.crypto import WecomCrypto
+from bot.channels.wecom_api import WecomApi
+from bot.channels.wecom_kf import KfPuller
+from bot.clock import Clock
+from bot.keys import (
+    AIBOT_CRYPTO, APP_CRYPTO, CARD_ACK, CLOCK, DISPATCHER, HTTP, INBOX, KF, OUTBOX_WAKE, OUTBOX_WORKER, ROUTER,
+    SCHEDULER,
+    SETTINGS, WECOM_API,
+)
+from config.settings import Settings
+from config.texts import Texts
+from models.db import close_db, open_db
+
+log = logging.getLogger(__name__)
+
+Process = Callable[[int], Awaitable[None]]
+CARD_ACK_TEXT = "channel.card_clicked"  # replies.toml key: what a clicked card's buttons turn into
+
+
+def create_app(
+    settings: Settings, *, clock: Clock | None = None, process: Process | None = None,
+    migrate: bool = True, load_org: bool = True, background: bool = True,
+) -> web.Application:
+    """The whole service as an aiohttp application.
+
+    clock: the injectable clock (tests pass a ManualClock).
+    process: what the inbox worker does with a row; default the Dispatcher (benchmarks pass
+        `bot.inbox.mark_done`-like stand-ins to measure intake alone).
+    migrate, load_org: apply pending migrations / load the org file at start.
+    background: run the outbox worker, kf puller catch-up and scheduler (tests of intake alone
+        switch them off; the inbox worker always runs).
+    """
+    app = web.Application(client_max_size=MAX_BODY)
+    app[SETTINGS] = settings
+    app[CLOCK] = clock or Clock()
+    wecom = settings.wecom
+    app[APP_CRYPTO] = WecomCrypto(wecom.app.token, wecom.app.encoding_aes_key, wecom.corp_id)
+    app[AIBOT_CRYPTO] = WecomCrypto(wecom.aibot.token, wecom.aibot.encoding_aes_key, "")
+    texts = Texts.load()
+    app[CARD_ACK] = texts.render(CARD_ACK_TEXT) if CARD_ACK_TEXT in texts else ""
+
+    app.cleanup_ctx.append(partial(_database, migrate=migrate))
+    if load_org:
+        app.cleanup_ctx.append(_org)
+    if process is None:  # only the dispatcher classifies text
+        app.cleanup_ctx.append(_router)
+    app.cleanup_ctx.append(_http)
+    app.cleanup_ctx.append(_outbox if background else _no_outbox)
+    app.cleanup_ctx.append(partial(_inbox, process=process))
+    app.cleanup_ctx.append(partial(_kf, catch_up=background))
+    if background:
+        app.cleanup_ctx.append(_scheduler)
+
+    app.router.add_get("/wecom/app", wecom_app.get)
+    app.router.add_post("/wecom/app", wecom_app.post)
+    app.router.add_get("/wecom/aibot", wecom_aibot.get)
+    app.router.add_post("/wecom/aibot", wecom_aibot.post)
+    app.router.add_get("/healthz", healthz)
+    return app
+
+
+async def healthz(request: web.Request) -> web.Response:
+    from models import InboxMessage  # the ORM answers: the database is reachable
+
+    pending = await InboxMessage.filter(status="pending").count()
+    return web.json_response({"ok": True, "inbox_pending": pending})
+
+
+# -- the cleanup contexts, in start order -------------------------------------------------------------
+
+
+async def _database(app: web.Application, *, migrate: bool) -> AsyncIterator[None]:
+    """First: everything else reads or writes the database. Migrations run before the ORM opens."""
+    url = app[SETTINGS].database.url
+    if migrate:
+        from models.migrate import upgrade
+
+        applied = await upgrade(url)
+        for name in applied:
+            log.info("applied migration %s", name)
+    await open_db(url)
+    yield
+    await close_db()
+
+
+async def _org(app: web.Application) -> AsyncIterator[None]:
+    """The county's org file, loaded idempotently; a bad file stops the start with its mistakes."""
+    from models.locks import advisory_lock
+    from models.org import load_org
+
+    settings = app[SETTINGS]
+    async with advisory_lock("gridwhistle.org-load"):  # several processes starting together load it once at a time
+        summary = await load_org([settings.org.file], app[CLOCK].now())
+    log.info("org file %s loaded: %s", settings.org.file, summary)
+    yield
+
+
+async def _router(app: web.Application) -> AsyncIterator[None]:
+    """The routing table, built in a thread (jieba takes ~0.7 s) before the first message; then
+    re-read when the file changes, also off the event loop."""
+    from bot.routing import build_router_holder
+
+    holder = await asyncio.to_thread(build_router_holder, app[SETTINGS])
+    app[ROUTER] = holder
+    task = asyncio.get_running_loop().create_task(_reload_routes(holder), name="routing-reload")
+    yield
+    await _cancel(task)
+
+
+async def _reload_routes(holder: object, every: float = 5.0) -> None:
+    while True:
+        await asyncio.sleep(every)
+        try:
+            await holder.maybe_reload()  # type: ignore[attr-defined]
+        except Exception:
+            log.exception("routing table reload failed; the previous table stays in use")
+
+
+async def _http(app: web.Application) -> AsyncIterator[None]:
+    """One ClientSession for every call to WeCom (connection reuse), and the API client on it."""
+    async with aiohttp.ClientSession() as session:
+        app[HTTP] = session
+        app[WECOM_API] = WecomApi(session, app[SETTINGS].wecom, app[CLOCK])
+        yield
+
+
+async def _outbox(app: web.Application) -> AsyncIterator[None]:
+    """The outbox worker sends what handlers queued; the dispatcher wakes it after each commit."""
+    from bot.outbox import OutboxWorker
+
+    worker = OutboxWorker(app[WECOM_API], app[CLOCK], app[SETTINGS].alerts.admins)
+    wake = app[OUTBOX_WAKE] = asyncio.Event()
+    app[OUTBOX_WORKER] = worker
+    task = asyncio.get_running_loop().create_task(worker.run_forever(wake), name="outbox-worker")
+    yield
+    await _cancel(task)
+
+
+async def _no_outbox(app: web.Application) -> AsyncIterator[None]:
+    app[OUTBOX_WAKE] = asyncio.Event()  # rows stay queued; nothing is sent
+    yield
+
+
+async def _inbox(app: web.Application, *, process: Process | None) -> AsyncIterator[None]:
+    """The inbox worker: every stored message goes through the dispatcher, after its 200.
+
+    Started last among the message parts so that a row left pending by a crash meets a complete service.
+    """
+    if process is None:
+        dispatcher = build_dispatcher(app)
+        app[DISPATCHER] = dispatcher
+        process = dispatcher.process
+    worker = inbox.InboxWorker(process, app[CLOCK])
+    app[INBOX] = worker
+    worker.start()
+    yield
+    await worker.stop()
+
+
+def build_dispatcher(app: web.Application) -> object:
+    """The lead's Dispatcher with the services handlers share and every feature's router."""
+    from bot.dispatch import Dispatcher
+    from config.texts import CommandWords, load_policy
+    from handlers import feature_routers
+    from handlers.base import Services
+
+    settings, holder, wake = app[SETTINGS], app[ROUTER], app[OUTBOX_WAKE]
+    services = Services(
+        clock=app[CLOCK], texts=Texts.load(), commands=CommandWords.load(), policy=load_policy(),
+        router=lambda: holder.router, admins=tuple(settings.alerts.admins),
+    )
+    return Dispatcher(services, feature_routers(), on_enqueued=wake.set)
+
+
+async def _kf(app: web.Application, *, catch_up: bool) -> AsyncIterator[None]:
+    """Customer service: pulls on each kf_msg_or_event; at start, catches up what came while down."""
+    puller = KfPuller(
+        app[WECOM_API], app[CLOCK], on_stored=app[INBOX].notify,
+        default_open_kfid=app[SETTINGS].wecom.kf.open_kfid,
+    )
+    app[KF] = puller
+    puller.start()
+    if catch_up:
+        await puller.catch_up()
+    yield
+    await puller.stop()
+
+
+async def _scheduler(app: web.Application) -> AsyncIterator[None]:
+    """The scheduler's tickers (deadlines, reminders, digests). Hook: foundation's bot/scheduler.py."""
+    app[SCHEDULER] = None
+    yield
+
+
+async def _cancel(task: asyncio.Task[None]) -> None:
+    task.cancel()
+    try:
+        await task
+    except asyncio.CancelledError:
+        pass

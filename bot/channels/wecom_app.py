@@ -1,0 +1,228 @@
+"""The self-built app's callback (自建应用, encrypted XML; protocol notes §1): `GET|POST /wecom/app`.
+
+1:1 messages with the app, template-card button clicks, and the customer-service trigger
+`kf_msg_or_event` all arrive here. The view verifies, decrypts, parses, stores one inbox row and
+answers; a clicked card gets a passive `update_button` so its buttons cannot be pressed twice.
+
+XML is parsed by defusedxml first (a DTD, entity or external reference is refused without being
+expanded), then by wechatpy's parser; `template_card_event` and `file`, which wechatpy 1.8.18 does not
+know, are read from its raw dict.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+from xml.etree.ElementTree import Element, ParseError
+
+import defusedxml.ElementTree as SafeXml
+from aiohttp import web
+from defusedxml.common import DefusedXmlException
+from wechatpy.enterprise import parse_message
+
+from bot.channels.callback import refuse, signed_query, store, verify_url
+from bot.channels.crypto import CryptoError
+from bot.channels.types import Inbound
+from bot.keys import APP_CRYPTO, CARD_ACK, CLOCK, KF
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "app"
+
+
+class BadXml(ValueError):
+    """Not well-formed XML, or XML with a DTD / entities (refused, never expanded)."""
+
+
+def safe_xml(text: str | bytes) -> Element:
+    try:
+        return SafeXml.fromstring(text, forbid_dtd=True, forbid_entities=True, forbid_external=True)
+    except (ParseError, DefusedXmlException) as exc:
+        raise BadXml(f"{type(exc).__name__}") from None
+
+
+# -- the view ---------------------------------------------------------------------------------------
+
+
+async def get(request: web.Request) -> web.Response:
+    return await verify_url(request, request.app[APP_CRYPTO], CHANNEL)
+
+
+async def post(request: web.Request) -> web.Response:
+    signed = signed_query(request)
+    body = await request.read()  # over client_max_size: 413 before we get here
+    crypto = request.app[APP_CRYPTO]
+    try:
+        encrypt = safe_xml(body).findtext("Encrypt")
+        if not encrypt:
+            raise BadXml("no Encrypt element")
+        plain = crypto.decrypt(signed.signature, signed.timestamp, signed.nonce, encrypt)
+        safe_xml(plain)  # refuse a DTD inside the plaintext too, before wechatpy's parser sees it
+        message = parse_message(plain)
+    except CryptoError as exc:
+        raise refuse(exc, CHANNEL) from None
+    except (BadXml, KeyError, TypeError, ValueError) as exc:
+        log.warning("app callback refused: unreadable XML (%s)", type(exc).__name__)
+        raise web.HTTPBadRequest(text="unreadable XML") from None
+    log.debug("app callback plaintext: %s", plain)
+
+    data: dict[str, Any] = dict(message._data)
+    clock = request.app[CLOCK]
+    if _kind_of(data) == "kf_msg_or_event":
+        request.app[KF].trigger(str(data.get("OpenKfId") or ""), str(data.get("Token") or ""))
+        return web.Response()
+    parsed = to_inbound(data, clock.now())
+    if parsed is None:
+        log.info("app callback: ignoring %s", _kind_of(data))
+        return web.Response()
+    inbound, key = parsed
+    await store(request, inbound, key)
+    if inbound.kind == "card_click" and request.app[CARD_ACK]:
+        return _passive(request, _update_button(data, request.app[CARD_ACK]), signed.nonce)
+    return web.Response()
+
+
+def _passive(request: web.Request, xml: str, nonce: str) -> web.Response:
+    clock = request.app[CLOCK]
+    sealed = request.app[APP_CRYPTO].seal(xml, timestamp=int(clock.now().timestamp()), nonce=nonce)
+    return web.Response(text=sealed.xml(), content_type="application/xml")
+
+
+def _update_button(data: dict[str, Any], replace_name: str) -> str:
+    """Passive reply to a template_card_event: the clicker's buttons turn into `replace_name` (§4.3)."""
+    return (
+        f"<xml><ToUserName><![CDATA[{_cdata(data.get('FromUserName'))}]]></ToUserName>"
+        f"<FromUserName><![CDATA[{_cdata(data.get('ToUserName'))}]]></FromUserName>"
+        f"<CreateTime>{_int(data.get('CreateTime'))}</CreateTime>"
+        f"<MsgType><![CDATA[update_button]]></MsgType>"
+        f"<Button><ReplaceName><![CDATA[{_cdata(replace_name)}]]></ReplaceName></Button></xml>"
+    )
+
+
+def _cdata(value: object) -> str:
+    return str(value or "").replace("]]>", "]]]]><![CDATA[>")
+
+
+def _int(value: object) -> int:
+    try:
+        return int(str(value))
+    except ValueError:
+        return 0
+
+
+# -- wire format → Inbound --------------------------------------------------------------------------
+
+
+def _kind_of(data: dict[str, Any]) -> str:
+    msg_type = str(data.get("MsgType") or "").lower()
+    return str(data.get("Event") or "").lower() if msg_type == "event" else msg_type
+
+
+def message_key(data: dict[str, Any]) -> str:
+    """MsgId for messages; FromUserName + CreateTime + Event for events, which have no id (§1.6).
+
+    A card click also names its card (TaskId), so two cards clicked in one second stay two rows.
+    """
+    if data.get("MsgId"):
+        return str(data["MsgId"])
+    parts = [str(data.get("FromUserName") or ""), str(data.get("CreateTime") or ""), _kind_of(data)]
+    if data.get("TaskId"):
+        parts.append(str(data["TaskId"]))
+    return ":".join(parts)
+
+
+def _text(data: dict[str, Any]) -> tuple[str, str, dict[str, Any]]:
+    return "text", str(data.get("Content") or ""), {}
+
+
+def _voice(data: dict[str, Any]) -> tuple[str, str, dict[str, Any]]:
+    # With speech recognition switched on, WeCom adds what it heard; without it there is no text.
+    return "voice", str(data.get("Recognition") or ""), {"media_id": data.get("MediaId"), "format": data.get("Format")}
+
+
+def _image(data: dict[str, Any]) -> tuple[str, str, dict[str, Any]]:
+    return "image", "", {"media_id": data.get("MediaId"), "pic_url": data.get("PicUrl")}
+
+
+def _file(data: dict[str, Any]) -> tuple[str, str, dict[str, Any]]:
+    return "file", str(data.get("Title") or data.get("FileName") or ""), {"media_id": data.get("MediaId")}
+
+
+def _location(data: dict[str, Any]) -> tuple[str, str, dict[str, Any]]:
+    return "event", str(data.get("Label") or ""), {
+        "event": "location", "latitude": data.get("Location_X"), "longitude": data.get("Location_Y"),
+    }
+
+
+def _card_click(data: dict[str, Any]) -> tuple[str, str, dict[str, Any]]:
+    return "card_click", "", {
+        "event": _kind_of(data),
+        "event_key": str(data.get("EventKey") or ""),
+        "task_id": str(data.get("TaskId") or ""),
+        "card_type": str(data.get("CardType") or ""),
+        "response_code": str(data.get("ResponseCode") or ""),
+        "selected_items": _selected_items(data.get("SelectedItems")),
+    }
+
+
+def _enter(data: dict[str, Any]) -> tuple[str, str, dict[str, Any]]:
+    return "enter", "", {"event": _kind_of(data)}
+
+
+def _event(data: dict[str, Any]) -> tuple[str, str, dict[str, Any]]:
+    return "event", "", {"event": _kind_of(data), "event_key": str(data.get("EventKey") or "")}
+
+
+def _selected_items(raw: Any) -> list[dict[str, Any]]:
+    """xmltodict gives a dict for one item and a list for several (§1.8): always a list here."""
+    items = _as_list((raw or {}).get("SelectedItem") if isinstance(raw, dict) else None)
+    out = []
+    for item in items:
+        if not isinstance(item, dict):
+            continue
+        options = item.get("OptionIds")
+        out.append({
+            "question_key": str(item.get("QuestionKey") or ""),
+            "option_ids": [str(o) for o in _as_list(options.get("OptionId") if isinstance(options, dict) else None)],
+        })
+    return out
+
+
+def _as_list(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    return value if isinstance(value, list) else [value]
+
+
+Mapper = Callable[[dict[str, Any]], tuple[str, str, dict[str, Any]]]
+
+# What each wire type becomes; anything not listed is logged and answered 200.
+MAPPERS: dict[str, Mapper] = {
+    "text": _text,
+    "voice": _voice,
+    "image": _image,
+    "file": _file,
+    "location": _location,
+    "template_card_event": _card_click,
+    "template_card_menu_event": _card_click,
+    "enter_agent": _enter,
+    "subscribe": _enter,
+    "click": _event,
+}
+
+
+def to_inbound(data: dict[str, Any], now: datetime) -> tuple[Inbound, str] | None:
+    """The Inbound and its inbox key for a decrypted app message, or None for a type we ignore."""
+    mapper = MAPPERS.get(_kind_of(data))
+    if mapper is None:
+        return None
+    kind, text, extra = mapper(data)
+    key = message_key(data)
+    extra = {k: v for k, v in extra.items() if v not in (None, "")} | {"create_time": _int(data.get("CreateTime"))}
+    inbound = Inbound(
+        channel=CHANNEL, message_id=key, sender=str(data.get("FromUserName") or ""), conversation="",
+        kind=kind, text=text, received_at=now, reply={"agent_id": _int(data.get("AgentID"))}, extra=extra,
+    )
+    return inbound, key

@@ -1,0 +1,31 @@
+"""`gridwhistle serve [--config FILE]`: the service on [server] host:port.
+
+At start it applies pending migrations, loads the org file and builds the routing table, all before
+it listens; then it answers WeCom's callbacks on /wecom/app and /wecom/aibot until stopped.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+
+from aiohttp import web
+
+from bot.app import create_app
+from bot.commands import add_config_arg, settings_from
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("serve", help="run the service (WeCom callbacks, workers, scheduler)",
+                                   description=__doc__.splitlines()[0])
+    add_config_arg(parser)
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    settings = settings_from(args)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    app = create_app(settings)
+    web.run_app(app, host=settings.server.host, port=settings.server.port, access_log=None,
+                print=lambda line: logging.getLogger("gridwhistle").info("%s", line))
+    return 0
