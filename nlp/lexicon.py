@@ -94,7 +94,7 @@ class RoutingTable:
 
     def words(self) -> set[str]:
         """Every word the table mentions (for the tokenizer's user dictionary)."""
-        found = {w for d in self.departments for g in d.groups for w in g.words}
+        found = {w for d in self.departments for g in d.groups if g.looked_up for w in g.words}
         found |= {w for g in (*self.cues, *self.urgency) if g.looked_up for w in g.words}
         for rule in self.rules:
             found |= {w for group in rule.all for w in group} | set(rule.none)
@@ -150,7 +150,7 @@ class _Reader:
         cues = self.groups(data.get("cues", {}), ("cues",), _CUE_KEYS)
         urgency = self.groups(data.get("urgency", {}), ("urgency",), _URGENCY_KEYS)
         rules = self.rules(data.get("rules", []), codes)
-        scored = {w for d in departments for g in d.groups for w in g.words}
+        scored = {w for d in departments for g in d.groups if g.looked_up for w in g.words}
         scored |= {w for g in (*cues, *urgency) if g.looked_up for w in g.words}
         synonyms = self.synonyms(data.get("synonyms", {}), scored)
         return RoutingTable(scoring, departments, cues, urgency, rules, synonyms)
@@ -265,15 +265,16 @@ class _Reader:
             if not isinstance(terms, list) or not terms:
                 raise self.fail(path, "needs at least one [[departments.%s.terms]] group" % code)
             groups = []
-            seen: dict[str, int] = {}
+            seen: dict[tuple[str, bool], int] = {}   # a word may be both looked up and a hint
             for index, term in enumerate(terms):
-                group = self.group(term, (*path, "terms", index), "", positive=True)
+                group = self.group(term, (*path, "terms", index), "", positive=True, keys=_URGENCY_KEYS)
                 for word in group.words:
-                    if word in seen:
+                    if (word, group.anywhere) in seen:
                         raise self.fail((*path, "terms", index, "words"),
-                                        f"word {word!r} is already in group {seen[word] + 1} of {code}", word)
-                    seen[word] = index
-                groups.append(WordGroup(group.words[0], group.weight, group.words))
+                                        f"word {word!r} is already in group {seen[word, group.anywhere] + 1} of {code}",
+                                        word)
+                    seen[word, group.anywhere] = index
+                groups.append(WordGroup(group.words[0], group.weight, group.words, anywhere=group.anywhere))
             result.append(Department(code, name, tuple(groups)))
         return tuple(result)
 

@@ -56,6 +56,8 @@ class Router:
         targets: dict[str, list[_Target]] = {}
         for department in table.departments:
             for group in department.groups:
+                if not group.looked_up:
+                    continue  # hints: counted anywhere in the text, below
                 for word in group.words:
                     targets.setdefault(word, []).append(_Target("department", department.code, group.weight))
         for kind, groups in (("cue", table.cues), ("urgency", table.urgency)):
@@ -74,6 +76,7 @@ class Router:
         self._order = {d.code: i for i, d in enumerate(table.departments)}
         self._end_cues = tuple((g.weight, g.words) for g in table.cues if g.at_end)
         self._anywhere_urgency = tuple((g.weight, g.words) for g in table.urgency if g.anywhere)
+        self._hints = tuple((d.code, g.weight, g.words) for d in table.departments for g in d.groups if g.anywhere)
 
     @classmethod
     def from_file(cls, path: str | Path, extra_names: Iterable[str] = (), cache_dir: Path | None = None) -> Router:
@@ -114,6 +117,14 @@ class Router:
                     followup = followup or target.name == FOLLOWUP_CUES
                 else:
                     urgency_total += target.weight
+        for code, weight, words in self._hints if not (scores or followup) else ():
+            # A department's telltale characters, wherever written (电 in 电饭锅): a fallback only for
+            # messages that use no listed word of any department.
+            positions = [normalised.find(word) for word in words if word in normalised]
+            if positions:
+                scores[code] = scores.get(code, 0.0) + weight * len(positions)
+                best_weight.setdefault(code, 0.0)
+                first_at[code] = min(first_at.get(code, len(normalised)), *positions)
         for weight, words in self._anywhere_urgency:
             urgency_total += weight * sum(word in normalised for word in words)
         tail = _TRAILING.sub("", normalised)

@@ -141,8 +141,7 @@ def test_a_decision_explains_itself(router: Router) -> None:
 
 def test_short_words_count_only_where_jieba_keeps_them_whole(router: Router) -> None:
     # 来电 (power) inside 打来|电话 and 道 inside 知道 are not words of the message.
-    decision = router.classify("他打来电话说知道了")
-    assert "power" not in decision.scores and "transport" not in decision.scores
+    assert router.classify("他打来电话说知道了").keywords == ()
 
 
 
@@ -178,3 +177,13 @@ def test_signs_of_harm_count_inside_words_and_make_a_request(router: Router) -> 
     assert (decision.is_request, decision.primary, decision.urgency) == (True, "public_security", "urgent")
     # One sign alone is not enough: 火 in 火车.
     assert router.classify("明天坐火车去哈尔滨 咋买票").urgency == "normal"
+
+
+def test_telltale_characters_only_decide_when_no_listed_word_matched(router: Router) -> None:
+    # 电磁炉 and 带不起来 are listed nowhere; 电 still points at power for a request that names nothing else.
+    decision = router.classify("晚上电磁炉都带不起来 咋整")
+    assert decision.primary == "power" and decision.keywords == ()
+    # A listed word wins over any number of telltale characters.
+    assert router.classify("学校的电脑教室漏雨 谁来修").primary != "power"
+    # A follow-up with no department words stays with the open request (the default department here).
+    assert router.classify("上礼拜反映的那事 到底有人管没有啊").primary == "village"
