@@ -7,7 +7,8 @@ import importlib
 from handlers.base import HandlerRouter
 
 FEATURE_MODULES = [
-    "handlers.help",
+    "handlers.help",    "handlers.tasks",
+
 ]
 
 

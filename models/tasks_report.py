@@ -1,0 +1,69 @@
+"""The yearly 实事 figures per cadre and per village, for `实事 统计`, the year-end summary and `report tasks`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from models.area_tree import AreaTree
+from models.cadre_queries import all_cadres
+from models.tasks_queries import Tally, tallies
+
+
+@dataclass(frozen=True)
+class CadreRow:
+    township: str
+    village: str
+    village_code: str
+    name: str
+    userid: str
+    registered: int
+    done: int
+    behind: bool  # fewer done than the yearly minimum
+
+
+@dataclass(frozen=True)
+class VillageRow:
+    township: str
+    township_code: str
+    village: str
+    village_code: str
+    cadres: int
+    registered: int
+    done: int
+    behind: int  # cadres behind the yearly minimum
+
+
+def quota_min(policy: dict) -> int:
+    return int(policy.get("tasks", {}).get("quota_min", 2))
+
+
+async def cadre_rows(policy: dict, year: int, tree: AreaTree) -> list[CadreRow]:
+    counts = await tallies(year)
+    low = quota_min(policy)
+    rows = []
+    for cadre in await all_cadres(policy, tree):
+        tally = counts.get(cadre.person.id, Tally())
+        rows.append(CadreRow(
+            township=cadre.township.name if cadre.township else "", village=cadre.village.name if cadre.village else "",
+            village_code=cadre.village.code if cadre.village else "", name=cadre.person.name,
+            userid=cadre.person.userid or "", registered=tally.registered, done=tally.done, behind=tally.done < low,
+        ))
+    return rows
+
+
+async def village_rows(policy: dict, year: int, tree: AreaTree) -> list[VillageRow]:
+    by_village: dict[str, list[CadreRow]] = {}
+    for row in await cadre_rows(policy, year, tree):
+        by_village.setdefault(row.village_code, []).append(row)
+    villages = sorted((a for a in tree.areas.values() if a.level == "village"), key=lambda a: (
+        tree.township_of(a.id).code if tree.township_of(a.id) else "", a.code))  # type: ignore[union-attr]
+    result = []
+    for village in villages:
+        rows = by_village.get(village.code, [])
+        township = tree.township_of(village.id)
+        result.append(VillageRow(
+            township=township.name if township else "", township_code=township.code if township else "",
+            village=village.name, village_code=village.code, cadres=len(rows),
+            registered=sum(r.registered for r in rows), done=sum(r.done for r in rows), behind=sum(r.behind for r in rows),
+        ))
+    return result
