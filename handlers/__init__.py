@@ -7,8 +7,8 @@ import importlib
 from handlers.base import HandlerRouter
 
 FEATURE_MODULES = [
-    "handlers.help",    "handlers.tasks",
-
+    "handlers.help",
+    "handlers.tasks",
 ]
 
 
