@@ -181,7 +181,7 @@ def test_signs_of_harm_count_inside_words_and_make_a_request(router: Router) -> 
 
 def test_telltale_characters_only_decide_when_no_listed_word_matched(router: Router) -> None:
     # 电磁炉 and 带不起来 are listed nowhere; 电 still points at power for a request that names nothing else.
-    decision = router.classify("晚上电磁炉都带不起来 咋整")
+    decision = router.classify("晚上电磁炉都带不起来 咋整 能给看看不")
     assert decision.primary == "power" and decision.keywords == ()
     # A listed word wins over any number of telltale characters.
     assert router.classify("学校的电脑教室漏雨 谁来修").primary != "power"
