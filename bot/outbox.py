@@ -1,13 +1,67 @@
-"""Writing to the outbox: call inside the transaction that makes the change the message reports."""
+"""The transactional outbox: handlers queue messages with their data change; a worker sends them to WeCom.
+
+Writing: `enqueue()` inside the handler's transaction, so the message exists exactly when the change does.
+
+Sending: `OutboxWorker.run_once()` claims due rows (PostgreSQL: `FOR UPDATE SKIP LOCKED` under a short
+advisory lock that also makes the rate counts exact across processes; SQLite: a conditional lease update),
+sends them, and marks each one sent in the statement that records WeCom's answer. So a row goes out
+twice only if the process dies between WeCom's acceptance and that statement — and then WeCom's own
+idempotency (kf msgid, enable_duplicate_check) usually catches it.
+
+Failures are retried with exponential back-off; after `max_attempts` a row is dead and the admins are
+told. Limits are respected by waiting: a row that would exceed a member's 30/min or 1000/h, or a
+webhook's 20/min, gets its `not_before` pushed to when the window frees up; it is never dropped.
+A kf message outside the 48 h / 5-message window is parked until the villager writes again.
+All time comes from the injectable clock.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime
+import asyncio
+import logging
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
 
+from tortoise import connections
 from tortoise.exceptions import IntegrityError
+from tortoise.expressions import Q
+from tortoise.transactions import in_transaction
 
-from bot.channels.types import Outbound
+from bot.channels.senders import KF_WINDOW_ERRORS, deliver
+from bot.channels.types import Address, Outbound
+from bot.channels.wecom_api import RATE_LIMITED, WecomApi
+from bot.clock import Clock
+from config.errors import ChannelError
+from config.texts import Texts
 from models import OutboxMessage
+
+log = logging.getLogger(__name__)
+
+PENDING, SENT, DEAD, PARKED = "pending", "sent", "dead", "parked"
+MAX_ATTEMPTS = 8
+BACKOFF_BASE = timedelta(seconds=10)
+BACKOFF_CAP = timedelta(hours=1)
+RATE_LIMIT_WAIT = timedelta(seconds=60)  # WeCom blocks a per-minute limit for 60 s (path/90454)
+LEASE = timedelta(minutes=5)  # a claimed row is this worker's for this long
+LEASE_MARGIN = timedelta(seconds=30)  # do not start a send this close to the lease's end
+CLAIM_LOCK = 0x67726964  # pg advisory lock id serialising claims across processes ("grid")
+DEAD_ALERT_PREFIX = "dead-alert:"
+
+
+@dataclass(frozen=True)
+class Limit:
+    window: timedelta
+    count: int
+
+
+# Limits WeCom enforces per recipient, by outbox kind (Address.channel). App messages beyond a member's
+# limit are silently dropped by WeCom; webhook messages beyond 20 a minute are refused.
+LIMITS: dict[str, tuple[Limit, ...]] = {
+    "app": (Limit(timedelta(minutes=1), 30), Limit(timedelta(hours=1), 1000)),
+    "webhook": (Limit(timedelta(minutes=1), 20),),
+}
 
 
 async def enqueue(
@@ -16,19 +70,238 @@ async def enqueue(
     """Queue one message; with a dedupe_key already queued it does nothing and returns None.
 
     Call it inside `in_transaction()` together with the data change, so both commit or neither does.
+    The insert runs in a savepoint: a duplicate key rolls back only the savepoint, not the caller's
+    transaction (PostgreSQL aborts a whole transaction on an error otherwise).
     """
     if dedupe_key is not None and await OutboxMessage.filter(dedupe_key=dedupe_key).exists():
         return None
     try:
-        return await OutboxMessage.create(
-            kind=message.to.channel,
-            target=message.to.target,
-            payload=message.to_json(),
-            dedupe_key=dedupe_key,
-            not_before=not_before or now,
-            created_at=now,
-        )
+        async with in_transaction():  # a savepoint when the caller has a transaction open
+            return await OutboxMessage.create(
+                kind=message.to.channel,
+                target=message.to.target,
+                payload=message.to_json(),
+                dedupe_key=dedupe_key,
+                not_before=not_before or now,
+                created_at=now,
+            )
     except IntegrityError:
         if dedupe_key is None:
             raise
         return None  # a concurrent writer queued the same key first
+
+
+async def unpark_kf(external_userid: str, *, now: datetime) -> int:
+    """The villager wrote again: kf messages parked for them may go now. Returns how many were released."""
+    return await OutboxMessage.filter(kind="kf", target=external_userid, status=PARKED).update(
+        status=PENDING, not_before=now, claimed_until=None
+    )
+
+
+async def requeue_dead(row_id: int, *, now: datetime) -> bool:
+    """An admin fixed the cause: send a dead row again from scratch."""
+    return bool(await OutboxMessage.filter(id=row_id, status=DEAD).update(
+        status=PENDING, attempts=0, not_before=now, claimed_until=None
+    ))
+
+
+class OutboxWorker:
+    """Sends due outbox rows through `api`; one per process, any number of processes.
+
+    alerts_admins: WeCom userids told (by app message) when a row is given up as dead.
+    """
+
+    def __init__(
+        self, api: WecomApi, clock: Clock, alerts_admins: list[str] | tuple[str, ...], *,
+        max_attempts: int = MAX_ATTEMPTS, texts: Texts | None = None,
+    ) -> None:
+        self.api = api
+        self.clock = clock
+        self.admins = tuple(alerts_admins)
+        self.max_attempts = max_attempts
+        self.texts = texts or Texts.load()
+
+    async def run_forever(self, wake: asyncio.Event, *, idle: float = 1.0, limit: int = 50) -> None:
+        """Send until cancelled: right away when a handler sets `wake`, and at least every `idle` seconds."""
+        while True:
+            try:
+                busy = await self.run_once(limit) >= limit
+            except Exception:  # the database or the network is down: log, wait, try again
+                log.exception("outbox worker: run failed")
+                busy = False
+            if busy:
+                continue
+            try:
+                await asyncio.wait_for(wake.wait(), idle)
+            except asyncio.TimeoutError:
+                pass
+            wake.clear()
+
+    async def run_once(self, limit: int = 50) -> int:
+        """Claim up to `limit` due rows and try each once; returns how many were claimed."""
+        rows = await self._claim(limit)
+        by_target: dict[tuple[str, str], list[OutboxMessage]] = defaultdict(list)
+        for row in rows:
+            by_target[(row.kind, row.target)].append(row)
+        # One recipient's messages go in order; different recipients in parallel.
+        await asyncio.gather(*(self._send_in_order(group) for group in by_target.values()))
+        return len(rows)
+
+    # -- claiming ----------------------------------------------------------------------------------
+
+    async def _claim(self, limit: int) -> list[OutboxMessage]:
+        now = self.clock.now()
+        async with in_transaction() as conn:
+            if conn.capabilities.dialect == "postgres":
+                await conn.execute_query("SELECT pg_advisory_xact_lock($1)", [CLAIM_LOCK])
+            due = (
+                await OutboxMessage.filter(Q(claimed_until__isnull=True) | Q(claimed_until__lte=now),
+                                           status=PENDING, not_before__lte=now)
+                .order_by("not_before", "id").limit(limit)
+                .select_for_update(skip_locked=True).using_db(conn)
+            )
+            budget = await _RateBudget.load(due, now, conn)
+            claimed = []
+            for row in due:
+                free_at = budget.free_at(row)
+                if free_at is not None:  # over a limit: wait, never drop
+                    await OutboxMessage.filter(id=row.id).using_db(conn).update(not_before=free_at)
+                    continue
+                taken = await OutboxMessage.filter(
+                    Q(claimed_until__isnull=True) | Q(claimed_until__lte=now), id=row.id, status=PENDING
+                ).using_db(conn).update(claimed_until=now + LEASE)
+                if taken:
+                    budget.spend(row)
+                    row.claimed_until = now + LEASE
+                    claimed.append(row)
+        return claimed
+
+    # -- sending -----------------------------------------------------------------------------------
+
+    async def _send_in_order(self, rows: list[OutboxMessage]) -> None:
+        for index, row in enumerate(rows):
+            if self.clock.now() > row.claimed_until - LEASE_MARGIN:
+                await self._release(rows[index:], self.clock.now())  # the lease is running out: let go
+                return
+            not_before = await self._send(row)
+            if not_before is not None:  # it failed: the rest wait behind it, in order
+                await self._release(rows[index + 1:], not_before)
+                return
+
+    async def _send(self, row: OutboxMessage) -> datetime | None:
+        """Send one row; None when it is settled (sent, parked, dead), else when it is due again."""
+        try:
+            outbound = Outbound.from_json(row.payload)
+            result = await deliver(self.api, outbound, idempotency_key=f"gw-ob-{row.id}")
+        except ChannelError as exc:
+            return await self._failed(row, exc)
+        except (ValueError, KeyError, TypeError) as exc:  # the row itself is wrong: retrying cannot help
+            log.error("outbox row %s cannot be sent: %s", row.id, exc)
+            await self._bury(row, f"unsendable: {exc}", row.attempts + 1)
+            return None
+        except Exception as exc:
+            log.exception("outbox row %s: unexpected error", row.id)
+            return await self._failed(row, ChannelError(-3, f"{type(exc).__name__}: {exc}", row.kind))
+        await OutboxMessage.filter(id=row.id, status=PENDING).update(
+            status=SENT, sent_at=self.clock.now(), result=result, claimed_until=None,
+            attempts=row.attempts + 1, last_error="",
+        )
+        return None
+
+    async def _failed(self, row: OutboxMessage, exc: ChannelError) -> datetime | None:
+        now = self.clock.now()
+        error = str(exc)
+        if exc.errcode in KF_WINDOW_ERRORS:
+            await OutboxMessage.filter(id=row.id).update(status=PARKED, claimed_until=None, last_error=error)
+            return None
+        if exc.errcode in RATE_LIMITED:  # WeCom says wait: not the message's fault, not an attempt
+            due = now + RATE_LIMIT_WAIT
+            await OutboxMessage.filter(id=row.id).update(not_before=due, claimed_until=None, last_error=error)
+            return due
+        attempts = row.attempts + 1
+        if attempts >= self.max_attempts:
+            await self._bury(row, error, attempts)
+            return None
+        due = now + min(BACKOFF_BASE * 2 ** (attempts - 1), BACKOFF_CAP)
+        await OutboxMessage.filter(id=row.id).update(
+            attempts=attempts, not_before=due, claimed_until=None, last_error=error
+        )
+        return due
+
+    async def _bury(self, row: OutboxMessage, error: str, attempts: int) -> None:
+        """Give up on a row and tell the admins, in one transaction."""
+        now = self.clock.now()
+        log.warning("outbox row %s dead after %s attempts: %s", row.id, attempts, error)
+        async with in_transaction():
+            await OutboxMessage.filter(id=row.id).update(
+                status=DEAD, attempts=attempts, claimed_until=None, last_error=error
+            )
+            if (row.dedupe_key or "").startswith(DEAD_ALERT_PREFIX):
+                return  # an alert about a dead alert would loop
+            text = self.texts.render("outbox.dead_letter", id=row.id, channel=row.kind, target=row.target,
+                                     attempts=attempts, error=error)
+            for admin in self.admins:
+                await enqueue(Outbound(to=Address("app", admin), text=text), now=now,
+                              dedupe_key=f"{DEAD_ALERT_PREFIX}{row.id}:{admin}")
+
+    async def _release(self, rows: list[OutboxMessage], not_before: datetime) -> None:
+        for row in rows:
+            await OutboxMessage.filter(id=row.id, status=PENDING).update(
+                claimed_until=None, not_before=max(not_before, row.not_before)
+            )
+
+
+class _RateBudget:
+    """What each rate-limited recipient has used in its windows: sends recorded, plus rows in flight."""
+
+    def __init__(self, now: datetime, used: dict[tuple[str, str], list[tuple[datetime, int]]]) -> None:
+        self.now = now
+        self.used = used
+
+    @classmethod
+    async def load(cls, rows: list[OutboxMessage], now: datetime, conn: Any) -> "_RateBudget":
+        used: dict[tuple[str, str], list[tuple[datetime, int]]] = defaultdict(list)
+        for kind, limits in LIMITS.items():
+            targets = {row.target for row in rows if row.kind == kind}
+            if not targets:
+                continue
+            since = now - max(limit.window for limit in limits)
+            recent = await OutboxMessage.filter(
+                Q(status=SENT, sent_at__gt=since) | Q(status=PENDING, claimed_until__gt=now),
+                kind=kind, target__in=targets,
+            ).using_db(conn).values("target", "status", "sent_at", "result")
+            for item in recent:
+                if item["status"] == SENT:
+                    used[(kind, item["target"])].append((item["sent_at"], _pieces(item["result"])))
+                else:
+                    used[(kind, item["target"])].append((now, 1))  # in flight elsewhere: counts from now
+        return cls(now, used)
+
+    def free_at(self, row: OutboxMessage) -> datetime | None:
+        """None if one more message to this recipient fits every window now, else when it will."""
+        limits = LIMITS.get(row.kind)
+        if not limits:
+            return None
+        events = sorted(self.used.get((row.kind, row.target), []))
+        wait_until: datetime | None = None
+        for limit in limits:
+            in_window = [(at, n) for at, n in events if at > self.now - limit.window]
+            total = sum(n for _, n in in_window)
+            for at, n in in_window:  # drop the oldest until one more fits
+                if total + 1 <= limit.count:
+                    break
+                total -= n
+                free = at + limit.window
+                wait_until = free if wait_until is None or free > wait_until else wait_until
+        return wait_until
+
+    def spend(self, row: OutboxMessage) -> None:
+        if row.kind in LIMITS:
+            self.used[(row.kind, row.target)].append((self.now, 1))
+
+
+def _pieces(result: Any) -> int:
+    """How many messages one sent row was (a long text is split into several)."""
+    if isinstance(result, dict) and isinstance(result.get("msgids"), list) and result["msgids"]:
+        return len(result["msgids"])
+    return 1
