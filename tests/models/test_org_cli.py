@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
+import asyncpg
+import pytest
+
 from config.settings import DEMO_ORG_FILE
+from models.locks import lock_key
+from models.org import ORG_LOCK
 
 
 def gridwhistle(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
@@ -61,3 +67,37 @@ def test_a_missing_file_is_an_error_not_a_traceback(config_file: Path, tmp_path:
     assert result.returncode == 1
     assert "nope.toml: cannot read the org file: No such file or directory" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+
+async def test_processes_loading_at_once_take_turns(config_file: Path, database_url: str, tmp_path: Path,
+                                                    test_db_backend: str) -> None:
+    """Every process loads the org file at start; on PostgreSQL they queue on the org advisory lock."""
+    if test_db_backend != "postgres":
+        pytest.skip("one process on SQLite (DESIGN.md); the advisory lock is PostgreSQL's")
+    script = shutil.which("gridwhistle", path=str(Path(sys.executable).parent)) or shutil.which("gridwhistle")
+    assert script
+    env = {k: v for k, v in os.environ.items() if not k.upper().startswith("GRIDWHISTLE_")}
+    holder = await asyncpg.connect(database_url)
+    try:
+        await holder.execute("SELECT pg_advisory_lock($1)", lock_key(ORG_LOCK))
+        runs = [await asyncio.create_subprocess_exec(
+            script, "org", "load", "--config", str(config_file), cwd=tmp_path, env=env,
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE) for _ in range(3)]
+        # All three reach the write and wait for the lock: none may write while another holds it.
+        async with asyncio.timeout(60):
+            while await holder.fetchval(WAITING_FOR_ADVISORY_LOCK) < 3:
+                await asyncio.sleep(0.05)
+        await holder.execute("SELECT pg_advisory_unlock($1)", lock_key(ORG_LOCK))
+        outputs = [await run.communicate() for run in runs]
+    finally:
+        await holder.close()
+    assert [run.returncode for run in runs] == [0, 0, 0], [err.decode() for _, err in outputs]
+    firsts = sorted(out.decode().splitlines()[1] for out, _ in outputs)
+    assert firsts == ["0 created, 0 updated", "0 created, 0 updated", "266 created, 0 updated"]
+
+
+WAITING_FOR_ADVISORY_LOCK = """
+    SELECT count(*) FROM pg_locks
+    WHERE locktype = 'advisory' AND NOT granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
+"""
