@@ -8,6 +8,11 @@ from handlers.base import HandlerRouter
 
 FEATURE_MODULES = [
     "handlers.help",
+    "handlers.requests",
+    "handlers.requests_rating",
+    "handlers.requests_village",
+    "handlers.requests_relay",
+    "handlers.requests_kf",
     "handlers.tasks",
 ]
 

@@ -1,0 +1,116 @@
+"""Questions the requests feature asks the database: a sender's open request, the same matter reported by
+neighbours, where an area sits in the tree, the households a cadre may speak for."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from tortoise.expressions import Q
+
+from models import Area, Household, NonRequest, Person, Request, Role
+
+# Still being worked on: a follow-up, a photo or another household's report belongs to it.
+OPEN_STATES = ("recorded", "kept_in_grid", "whistled", "reopened")
+# Resolved but not yet rated: a rating word or a photo still belongs to it.
+RATEABLE_STATES = ("resolved",)
+
+
+def sender_filter(channel: str, sender_ref: str, person: Person | None) -> Q:
+    """A sender's own requests: by person when known, else by the channel's id of them."""
+    if person is not None:
+        return Q(sender_id=person.id) | Q(channel=channel, sender_ref=sender_ref, sender_id=None)
+    return Q(channel=channel, sender_ref=sender_ref)
+
+
+async def latest_of_sender(
+    channel: str, sender_ref: str, person: Person | None, states: tuple[str, ...], since: datetime | None = None
+) -> Request | None:
+    query = Request.filter(sender_filter(channel, sender_ref, person), status__in=states)
+    if since is not None:
+        query = query.filter(updated_at__gte=since)
+    return await query.order_by("-updated_at", "-id").first()
+
+
+async def open_requests_of_sender(channel: str, sender_ref: str, person: Person | None) -> list[Request]:
+    return await Request.filter(sender_filter(channel, sender_ref, person), status__in=OPEN_STATES).order_by("-id")
+
+
+async def own_requests(channel: str, sender_ref: str, person: Person | None, limit: int) -> list[Request]:
+    return await Request.filter(sender_filter(channel, sender_ref, person)).order_by("-id").limit(limit)
+
+
+async def recent_non_requests(channel: str, sender_ref: str, now: datetime, gap: timedelta) -> list[NonRequest]:
+    """The sender's latest run of not-yet-absorbed non-requests, each within `gap` of the next (oldest first)."""
+    rows = await NonRequest.filter(
+        channel=channel, sender_ref=sender_ref, absorbed_into_id=None, created_at__gte=now - gap * 10
+    ).order_by("-created_at", "-id")
+    run: list[NonRequest] = []
+    later = now
+    for row in rows:
+        if later - row.created_at > gap:
+            break
+        run.append(row)
+        later = row.created_at
+    return list(reversed(run))
+
+
+async def ancestors(area: Area | None) -> list[Area]:
+    """The area and its parents up to the county, nearest first."""
+    chain: list[Area] = []
+    while area is not None:
+        chain.append(area)
+        area = await Area.get_or_none(id=area.parent_id) if area.parent_id else None
+    return chain
+
+
+async def ancestor_at(area: Area | None, *levels: str) -> Area | None:
+    """The nearest area at one of `levels` (the area itself counts)."""
+    return next((a for a in await ancestors(area) if a.level in levels), None)
+
+
+async def area_ids_under(area: Area) -> list[int]:
+    """The area and every area below it."""
+    ids = [area.id]
+    frontier = [area.id]
+    while frontier:
+        frontier = [a.id for a in await Area.filter(parent_id__in=frontier).only("id")]
+        ids.extend(frontier)
+    return ids
+
+
+async def same_matter_candidates(request: Request, place: Area, since: datetime) -> list[Request]:
+    """Open requests to the same department in the same hamlet (or village) since `since`, by someone else."""
+    query = Request.filter(
+        primary=request.primary, status__in=OPEN_STATES, merged_into_id=None, created_at__gte=since,
+        area_id__in=await area_ids_under(place),
+    ).exclude(id=request.id)
+    if request.sender_id is not None:
+        query = query.exclude(sender_id=request.sender_id)
+    else:
+        query = query.exclude(channel=request.channel, sender_ref=request.sender_ref)
+    return await query.order_by("id")
+
+
+async def reporters_of(request: Request) -> list[Request]:
+    """The request and every request merged into it."""
+    return [request, *await Request.filter(merged_into_id=request.id).order_by("id")]
+
+
+async def people_with_role(area: Area | None, *roles: str) -> list[Person]:
+    """Who holds one of `roles` exactly in `area`."""
+    if area is None:
+        return []
+    found = await Role.filter(area_id=area.id, role__in=roles).prefetch_related("person")
+    return list({role.person.id: role.person for role in found}.values())
+
+
+async def households_named(name: str, area_ids: list[int]) -> list[Household]:
+    """Households in those areas whose head, or one of whose members, has this name."""
+    by_head = await Household.filter(head=name, grid_id__in=area_ids)
+    member_households = await Person.filter(name=name, household__grid_id__in=area_ids).values_list(
+        "household_id", flat=True
+    )
+    found = {h.id: h for h in by_head}
+    for household in await Household.filter(id__in=[i for i in member_households if i not in found]):
+        found[household.id] = household
+    return sorted(found.values(), key=lambda h: h.code)
