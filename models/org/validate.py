@@ -8,7 +8,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Callable, TypeVar
 
+from models.areas import Area, Department
 from models.org.problems import Problems
+from models.people import Chat, Household, Person
 from models.org.spec import AreaSpec, DepartmentSpec, OrgSpec, RoleSpec
 from nlp.lexicon import DEPARTMENT_CODES
 
@@ -28,6 +30,7 @@ PARENT_LEVELS = {"township": ("county",), "village": ("township",), "hamlet": ("
 
 
 def validate(spec: OrgSpec, problems: Problems) -> None:
+    _check_lengths(spec, problems)
     areas = _unique(spec.areas, lambda a: a.code, "area code", "code", problems)
     departments = _unique(spec.departments, lambda d: d.code, "department code", "code", problems)
     people = _unique(spec.people, lambda p: p.userid, "userid", "userid", problems)
@@ -106,3 +109,19 @@ def _check_role(role: RoleSpec, areas: dict[str, AreaSpec], departments: dict[st
         allowed = " or ".join(ROLE_LEVELS[role.role])
         problems.add(role.where, role.scope_key, f"{role.role} is held at a {allowed}; {role.area!r} is a {area.level}",
                      role.value)
+
+
+def _check_lengths(spec: OrgSpec, problems: Problems) -> None:
+    """A value longer than its column would fail inside the transaction; say which one instead."""
+    checks = (
+        (spec.areas, Area, ("name",)), (spec.departments, Department, ("name",)),
+        (spec.people, Person, ("name", "mobile")), (spec.households, Household, ("head", "address")),
+        (spec.chats, Chat, ("chatid", "name", "webhook_key")),
+    )
+    for items, model, names in checks:
+        for name in names:
+            limit = model._meta.fields_map[name].max_length  # type: ignore[attr-defined]
+            for item in items:
+                value = getattr(item, name)
+                if len(value) > limit:
+                    problems.add(item.where, name, f"too long: {len(value)} characters, at most {limit}")

@@ -220,3 +220,11 @@ def test_english_headers_several_roles_and_gbk_csv(tmp_path: Path) -> None:
     roles = {p.userid: [(r.role, r.scope) for r in p.roles] for p in spec.people}
     assert roles == {"zhangsan": [("village_secretary", "v"), ("grid_member", "v-1")], "lisi": [("liaison", "water")]}
     assert [p.mobile for p in spec.people] == ["13800000098", ""]
+
+
+def test_a_value_longer_than_its_column_is_reported_not_truncated(tmp_path: Path) -> None:
+    org = tmp_path / "county.toml"
+    org.write_text('[county]\ncode = "c"\nname = "' + "长" * 70 + '"\n', encoding="utf-8")
+    with pytest.raises(OrgFileError) as caught:
+        read_org([org])
+    assert caught.value.problems == [f"{org}:3: name: too long: 70 characters, at most 64"]
