@@ -14,6 +14,8 @@ FEATURE_MODULES = [
     "handlers.requests_relay",
     "handlers.requests_kf",
     "handlers.tasks",
+    "handlers.whistle",
+    "handlers.duty",
 ]
 
 

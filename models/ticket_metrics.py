@@ -1,0 +1,160 @@
+"""The three rates (and two averages) from the event trail, per department and per township.
+
+An episode is one department's part from a `notified` event (with the deadlines it carried) to the next
+`notified` of the same department on the same ticket (a re-assignment or a reopening starts a new one).
+- 响应率: episodes signed (签收) by their respond deadline / episodes
+- 解决率: episodes finished (办结) / episodes that were not handed back or withdrawn
+- 按时办结率: episodes finished by their resolve deadline / the same denominator
+- 满意率: rated requests with 满意 or 基本满意 / rated requests (once per ticket)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from models import Area, Department, Request, Ticket, TicketEvent
+
+GOOD_RATINGS = ("satisfied", "basically_satisfied")
+PART_EVENTS = ("notified", "on_duty", "done", "returned", "withdrawn")
+
+
+@dataclass
+class Episode:
+    ticket_id: int
+    request_id: int
+    township_id: int
+    department_id: int
+    notified_at: datetime
+    respond_due: datetime
+    resolve_due: datetime
+    on_duty_at: datetime | None = None
+    done_at: datetime | None = None
+    ended: str = ""  # returned | withdrawn
+
+
+@dataclass
+class Rates:
+    name: str
+    episodes: int = 0
+    responded_on_time: int = 0
+    counted: int = 0  # not handed back or withdrawn
+    done: int = 0
+    done_on_time: int = 0
+    rated: int = 0
+    satisfied: int = 0
+    respond_hours: list[float] = field(default_factory=list)
+    done_hours: list[float] = field(default_factory=list)
+
+    def add(self, episode: Episode) -> None:
+        self.episodes += 1
+        if episode.on_duty_at is not None:
+            self.respond_hours.append((episode.on_duty_at - episode.notified_at).total_seconds() / 3600)
+            self.responded_on_time += episode.on_duty_at <= episode.respond_due
+        if episode.ended:
+            return
+        self.counted += 1
+        if episode.done_at is not None:
+            self.done += 1
+            self.done_on_time += episode.done_at <= episode.resolve_due
+            self.done_hours.append((episode.done_at - episode.notified_at).total_seconds() / 3600)
+
+    def add_rating(self, rating: str) -> None:
+        self.rated += 1
+        self.satisfied += rating in GOOD_RATINGS
+
+    @staticmethod
+    def _rate(part: int, whole: int) -> float | None:
+        return part / whole if whole else None
+
+    @property
+    def response_rate(self) -> float | None:
+        return self._rate(self.responded_on_time, self.episodes)
+
+    @property
+    def resolution_rate(self) -> float | None:
+        return self._rate(self.done, self.counted)
+
+    @property
+    def on_time_rate(self) -> float | None:
+        return self._rate(self.done_on_time, self.counted)
+
+    @property
+    def satisfaction_rate(self) -> float | None:
+        return self._rate(self.satisfied, self.rated)
+
+    @property
+    def avg_respond_hours(self) -> float | None:
+        return sum(self.respond_hours) / len(self.respond_hours) if self.respond_hours else None
+
+    @property
+    def avg_done_hours(self) -> float | None:
+        return sum(self.done_hours) / len(self.done_hours) if self.done_hours else None
+
+
+async def episodes_between(start: datetime, end: datetime, township_id: int | None = None) -> list[Episode]:
+    """Episodes whose department was notified in [start, end)."""
+    notified = TicketEvent.filter(kind="notified", at__gte=start, at__lt=end, ticket_id__not_isnull=True)
+    if township_id is not None:
+        notified = notified.filter(ticket__township_id=township_id)
+    ticket_ids = sorted(set(await notified.values_list("ticket_id", flat=True)))
+    tickets = {t.id: t for t in await Ticket.filter(id__in=ticket_ids)}
+    found: list[Episode] = []
+    open_: dict[tuple[int, int], Episode] = {}
+    events = await TicketEvent.filter(ticket_id__in=ticket_ids, kind__in=PART_EVENTS).order_by("at", "id")
+    for event in events:
+        key = (event.ticket_id, event.department_id)
+        if event.kind == "notified":
+            ticket = tickets[event.ticket_id]
+            episode = Episode(event.ticket_id, ticket.request_id, ticket.township_id, event.department_id, event.at,
+                              datetime.fromisoformat(event.data["respond_due"]),
+                              datetime.fromisoformat(event.data["resolve_due"]))
+            open_[key] = episode
+            if start <= event.at < end:
+                found.append(episode)
+            continue
+        episode = open_.get(key)
+        if episode is None:
+            continue
+        if event.kind == "on_duty" and episode.on_duty_at is None:
+            episode.on_duty_at = event.at
+        elif event.kind == "done" and episode.done_at is None:
+            episode.done_at = event.at
+        elif event.kind in ("returned", "withdrawn"):
+            episode.ended = event.kind
+    return found
+
+
+async def ratings_of(request_ids: set[int]) -> dict[int, str]:
+    """The latest rating of each request: its `rated` events, else the request's satisfaction field."""
+    ratings: dict[int, str] = {}
+    for request in await Request.filter(id__in=request_ids, satisfaction__not_isnull=True):
+        ratings[request.id] = str(request.satisfaction)
+    for event in await TicketEvent.filter(request_id__in=request_ids, kind="rated").order_by("at", "id"):
+        rating = event.data.get("satisfaction") or event.data.get("rating") or event.reason
+        if rating:
+            ratings[event.request_id] = str(rating)
+    return ratings
+
+
+async def rates(start: datetime, end: datetime, township_id: int | None = None) -> tuple[list[Rates], list[Rates]]:
+    """(per department, per township), each sorted by name; only those with episodes in the period."""
+    episodes = await episodes_between(start, end, township_id)
+    departments = {d.id: d.name for d in await Department.all()}
+    townships = {a.id: a.name for a in await Area.filter(level="township")}
+    by_department: dict[int, Rates] = {}
+    by_township: dict[int, Rates] = {}
+    for episode in episodes:
+        by_department.setdefault(episode.department_id, Rates(departments.get(episode.department_id, "?"))).add(episode)
+        by_township.setdefault(episode.township_id, Rates(townships.get(episode.township_id, "?"))).add(episode)
+    ratings = await ratings_of({e.request_id for e in episodes})
+    rated_pairs: set[tuple[str, int, int]] = set()
+    for episode in episodes:
+        rating = ratings.get(episode.request_id)
+        if rating is None:
+            continue
+        for kind, key, table in (("d", episode.department_id, by_department), ("t", episode.township_id, by_township)):
+            if (kind, key, episode.request_id) not in rated_pairs:
+                rated_pairs.add((kind, key, episode.request_id))
+                table[key].add_rating(rating)
+    return (sorted(by_department.values(), key=lambda r: r.name), sorted(by_township.values(), key=lambda r: r.name))
