@@ -13,7 +13,7 @@ import shutil
 import sqlite3
 import uuid
 from collections.abc import AsyncIterator, Coroutine, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
@@ -73,7 +73,7 @@ def test_db_backend() -> str:
 
 
 @pytest.fixture(scope="session")
-def template_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def template_database(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> Iterator[str]:
     """The migrated template every test's database is made from: a file path or a database name."""
     if TEST_DB == "sqlite":
         path = tmp_path_factory.mktemp("db-template") / "template.sqlite3"
@@ -84,43 +84,92 @@ def template_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]
         conn.close()
         yield str(path)
         return
+    server: PostgresServer = request.getfixturevalue("postgres_server")
     name = f"gw_tpl_{os.getpid()}_{uuid.uuid4().hex[:8]}"
-    run_isolated(pg_admin(f'CREATE DATABASE "{name}"'))
+    url = server.create(name)
     try:
-        run_isolated(upgrade(pg_url(name)))
+        run_isolated(upgrade(url))
         yield name
     finally:
-        run_isolated(pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        server.drop_later(name)
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    """Creates the tests' PostgreSQL databases, and drops them in the background."""
+    server = PostgresServer()
+    try:
+        yield server
+    finally:
+        server.finish()
+
+
+class PostgresServer:
+    """A DROP DATABASE waits for a checkpoint; dropping in a background thread means no test waits
+    for the previous test's one."""
+
+    def __init__(self) -> None:
+        self._dropper = ThreadPoolExecutor(max_workers=1, thread_name_prefix="gw-dropdb")
+        self._drops: list[Future[None]] = []
+        version = run_isolated(_server_version())
+        # FILE_COPY (PostgreSQL 15+) copies a small template's few files faster than WAL_LOG.
+        self._strategy = " STRATEGY FILE_COPY" if version >= 150000 else ""
+
+    def create(self, name: str, template: str | None = None) -> str:
+        copy = f' TEMPLATE "{template}"{self._strategy}' if template else ""
+        run_isolated(pg_admin(f'CREATE DATABASE "{name}"{copy}'))
+        return pg_url(name)
+
+    def drop_later(self, name: str) -> None:
+        self._drops.append(
+            self._dropper.submit(asyncio.run, pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        )
+
+    def finish(self) -> None:
+        self._dropper.shutdown(wait=True)
+        drops, self._drops = self._drops, []
+        for drop in drops:
+            drop.result()
+
+
+async def _server_version() -> int:
+    conn = await asyncpg.connect(pg_url("postgres"))
+    try:
+        return int(await conn.fetchval("SHOW server_version_num"))
+    finally:
+        await conn.close()
 
 
 @pytest.fixture
-def database_url(template_database: str, tmp_path: Path) -> Iterator[str]:
+def database_url(template_database: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[str]:
     """A fresh, fully migrated database of this test's own."""
     if TEST_DB == "sqlite":
         path = tmp_path / "gridwhistle.sqlite3"
         shutil.copyfile(template_database, path)
         yield f"sqlite://{path}"
         return
+    server: PostgresServer = request.getfixturevalue("postgres_server")
     name = f"gw_t_{os.getpid()}_{uuid.uuid4().hex[:10]}"
-    run_isolated(pg_admin(f'CREATE DATABASE "{name}" TEMPLATE "{template_database}"'))
+    url = server.create(name, template=template_database)
     try:
-        yield pg_url(name)
+        yield url
     finally:
-        run_isolated(pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        server.drop_later(name)
 
 
 @pytest.fixture
-def empty_database_url(tmp_path: Path) -> Iterator[str]:
+def empty_database_url(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[str]:
     """An empty database with no schema at all (for testing migrations themselves)."""
     if TEST_DB == "sqlite":
         yield f"sqlite://{tmp_path / 'empty' / 'gridwhistle.sqlite3'}"  # its folder does not exist yet
         return
+    server: PostgresServer = request.getfixturevalue("postgres_server")
     name = f"gw_e_{os.getpid()}_{uuid.uuid4().hex[:10]}"
-    run_isolated(pg_admin(f'CREATE DATABASE "{name}"'))
+    url = server.create(name)
     try:
-        yield pg_url(name)
+        yield url
     finally:
-        run_isolated(pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        server.drop_later(name)
 
 
 @pytest.fixture
