@@ -156,6 +156,12 @@ class FakeWecom:
         self.response_codes[code] = False
         return f"{self.base_url}/cgi-bin/aibot/response?response_code={code}"
 
+    def new_response_code(self) -> str:
+        """A ResponseCode as a card click carries: one message/update_template_card may use it."""
+        code = self._new_id("rc")
+        self.response_codes[code] = False
+        return code
+
     def add_media(self, media_id: str, content: bytes, content_type: str = "image/jpeg") -> None:
         self.media[media_id] = (content, content_type)
 
@@ -238,6 +244,7 @@ def create_fake_wecom(corp_id: str, secrets_by_app: dict[str, str], *, clock: Cl
         web.post("/_sandbox/invalidate_tokens", _sandbox_invalidate),
         web.post("/_sandbox/kf/queue", _sandbox_kf_queue),
         web.post("/_sandbox/aibot/response_url", _sandbox_response_url),
+        web.get("/_sandbox/media/{media_id}", _sandbox_media),
     ]
     app.add_routes(routes)
     return app
@@ -371,9 +378,7 @@ def _message_send(state: FakeWecom, body: dict[str, Any]) -> tuple[dict[str, Any
     if body.get("msgtype") == "template_card" and card.get("card_type") in (
         "button_interaction", "vote_interaction", "multiple_interaction"
     ):
-        code = state._new_id("rc")
-        state.response_codes[code] = False
-        answer["response_code"] = code
+        answer["response_code"] = state.new_response_code()
     return answer, dropped
 
 
@@ -446,9 +451,18 @@ async def _media_get(request: web.Request) -> web.Response:
     state._record("media/get", request, None, _error(token_error) if token_error else {"errcode": 0})
     if token_error:
         return web.json_response(_error(token_error))
+    return _media_response(state, media_id)
+
+
+async def _sandbox_media(request: web.Request) -> web.Response:
+    """The PicUrl of an image callback (no token needed, as WeCom's PicUrl)."""
+    return _media_response(request.app[FAKE_WECOM], request.match_info["media_id"])
+
+
+def _media_response(state: FakeWecom, media_id: str) -> web.Response:
     content, content_type = state.media.get(media_id, (b"\xff\xd8sandbox-image-" + media_id.encode(), "image/jpeg"))
     return web.Response(body=content, content_type=content_type,
-                        headers={"Content-Disposition": f'attachment; filename="{media_id}.jpg"'})
+                        headers={"Content-Disposition": f'attachment; filename="{media_id}"'})
 
 
 async def _webhook_send(request: web.Request) -> web.Response:
