@@ -62,11 +62,12 @@ class TokenMatcher:
 
 
 def throughput(router: Router, texts: list[str], rounds: int = 10) -> float:
-    start = time.perf_counter()
+    """Messages per second of CPU time (one core)."""
+    start = time.process_time()
     for _ in range(rounds):
         for text in texts:
             router.classify(text)
-    return len(texts) * rounds / (time.perf_counter() - start)
+    return len(texts) * rounds / (time.process_time() - start)
 
 
 def main() -> int:

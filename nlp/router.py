@@ -13,7 +13,7 @@ from pathlib import Path
 from types import MappingProxyType
 
 from nlp.lexicon import RoutingTable, Rule, load_table, normalise_word
-from nlp.matcher import Entry, Found, Matcher
+from nlp.matcher import Entry, Matcher
 from nlp.tokenizer import build_tokenizer
 
 NONE = "none"
@@ -74,6 +74,7 @@ class Router:
         self.tokenizer = build_tokenizer({w for w in table.words() if len(w) <= 2} | names, cache_dir)
         self._matcher = Matcher(_entries(table, self._targets), self.tokenizer)
         self._order = {d.code: i for i, d in enumerate(table.departments)}
+        self._rules = tuple((rule, _Condition.of(rule)) for rule in table.rules)
         self._end_cues = tuple((g.weight, g.words) for g in table.cues if g.at_end)
         self._anywhere_urgency = tuple((g.weight, g.words) for g in table.urgency if g.anywhere)
         self._hints = tuple((d.code, g.weight, g.words) for d in table.departments for g in d.groups if g.anywhere)
@@ -140,8 +141,8 @@ class Router:
         fired: list[str] = []
         routed = False
         calm = False  # a rule saying urgency = "normal" overrides every urgent sign
-        for rule in self.table.rules:
-            if not _applies(rule, found, ranked[0] if ranked else None, scores):
+        for rule, condition in self._rules:
+            if not _applies(rule, condition, found.present, ranked[0] if ranked else None, scores):
                 continue
             if rule.request is not None:
                 is_request = rule.request
@@ -181,11 +182,23 @@ def _entries(table: RoutingTable, targets: Mapping[str, tuple[_Target, ...]]) ->
     return entries
 
 
-def _applies(rule: Rule, found: Found, scored_primary: str | None, scores: Mapping[str, float]) -> bool:
-    present = found.present
-    if not all(any(word in present for word in group) for group in rule.all):
+@dataclass(frozen=True)
+class _Condition:
+    """A rule's word conditions as sets, so checking one is a few set operations."""
+
+    all: tuple[frozenset[str], ...]
+    none: frozenset[str]
+
+    @classmethod
+    def of(cls, rule: Rule) -> _Condition:
+        return cls(tuple(frozenset(group) for group in rule.all), frozenset(rule.none))
+
+
+def _applies(rule: Rule, condition: _Condition, present: frozenset[str], scored_primary: str | None,
+             scores: Mapping[str, float]) -> bool:
+    if any(present.isdisjoint(group) for group in condition.all):
         return False
-    if any(word in present for word in rule.none):
+    if not present.isdisjoint(condition.none):
         return False
     if rule.if_primary and scored_primary not in rule.if_primary:
         return False
