@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import shutil
 import sqlite3
 import uuid
@@ -85,6 +86,7 @@ def template_database(tmp_path_factory: pytest.TempPathFactory, request: pytest.
         yield str(path)
         return
     server: PostgresServer = request.getfixturevalue("postgres_server")
+    server.drop_leftovers()
     name = f"gw_tpl_{os.getpid()}_{uuid.uuid4().hex[:8]}"
     url = server.create(name)
     try:
@@ -125,11 +127,36 @@ class PostgresServer:
             self._dropper.submit(asyncio.run, pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         )
 
+    def drop_leftovers(self) -> None:
+        """Drop the databases of earlier runs on this machine that were killed before cleaning up."""
+        for name in run_isolated(_test_databases()):
+            match = re.fullmatch(r"gw_(?:tpl|t|e)_(\d+)_[0-9a-f]+", name)
+            if match and not _process_alive(int(match.group(1))):
+                self.drop_later(name)
+
     def finish(self) -> None:
         self._dropper.shutdown(wait=True)
         drops, self._drops = self._drops, []
         for drop in drops:
             drop.result()
+
+
+async def _test_databases() -> list[str]:
+    conn = await asyncpg.connect(pg_url("postgres"))
+    try:
+        return [row["datname"] for row in await conn.fetch("SELECT datname FROM pg_database WHERE datname LIKE 'gw\\_%'")]
+    finally:
+        await conn.close()
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 async def _server_version() -> int:
