@@ -43,12 +43,17 @@ async def _whistle_request(ctx: Context, request: Request, rest: str, click_code
     township = await township_of_request(request)
     if not await require_committee(ctx, "whistle", township.id if township else None):
         return
+    departments, note = (await DepartmentNames.load()).split(rest, required=False)
     if request.status not in whistle.WHISTLEABLE:
         ticket = await Ticket.filter(request_id=request.id).order_by("-id").first()
-        if ticket is not None:
+        if ticket is None:
+            raise UserError("whistle.not_whistleable", number=request.number)
+        added = await whistle.add_departments(ctx.services, ticket, departments, actor=ctx.person, note=note) \
+            if departments and ticket.status == "open" else []
+        if not added:
             raise UserError("whistle.already", request_number=request.number, number=ticket.number)
-        raise UserError("whistle.not_whistleable", number=request.number)
-    departments, note = (await DepartmentNames.load()).split(rest, required=False)
+        ctx.reply("whistle.added", number=ticket.number, departments="、".join(d.name for d in added))
+        return
     departments = departments or await proposed_departments(request)
     if not departments:
         raise UserError("whistle.no_department")

@@ -30,9 +30,17 @@ class DepartmentNames:
         return self.by_name.get(word.lower())
 
     def closest(self, word: str) -> str | None:
-        names = [n for n in self.by_name if not n.isascii()]
-        found = difflib.get_close_matches(word, names, n=1, cutoff=TYPO_CUTOFF)
-        return found[0] if found else None
+        """The name a typo most likely meant: names of about the same length (±1 character) that are
+        close enough; said the way the speaker wrote it (交通剧 → 交通局, not 交通)."""
+        scored = [(difflib.SequenceMatcher(None, word, name).ratio(), name) for name in self.by_name
+                  if not name.isascii() and abs(len(name) - len(word)) <= 1]
+        scored = [(ratio, name) for ratio, name in scored if ratio >= TYPO_CUTOFF]
+        if not scored:
+            return None
+        best = self.by_name[max(scored)[1]]
+        forms = [n for n, d in self.by_name.items() if d is best and not n.isascii()]
+        return min(forms, key=lambda n: (abs(len(n) - len(word)),
+                                         -difflib.SequenceMatcher(None, word, n).ratio()))
 
     def split(self, text: str, *, required: bool = True) -> tuple[list[Department], str]:
         """Leading department names of `text`, and the rest (a note or reason).

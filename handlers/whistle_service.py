@@ -239,6 +239,37 @@ async def reassign(services: Services, ticket: Ticket, departments: list[Departm
     return replaced
 
 
+async def add_departments(services: Services, ticket: Ticket, departments: list[Department], *,
+                          actor: Person, note: str = "") -> list[Department]:
+    """吹哨 again on a ticket already out (e.g. an urgent one sent at once): the new departments assist.
+    Returns the departments that were added; the joint chat opens once three or more take part."""
+    now = services.clock.now()
+    request = await Request.get(id=ticket.request_id)
+    area = await Area.get_or_none(id=request.area_id) if request.area_id else None
+    place = await place_of(area)
+    present = {a.department_id: a for a in await assignments_of(ticket)}
+    added = []
+    for department in departments:
+        part = present.get(department.id)
+        if part is not None and part.state not in ("returned", "withdrawn"):
+            continue
+        if part is None:
+            part = await Assignment.create(ticket_id=ticket.id, department_id=department.id, notified_at=now)
+            part.department = department
+        else:
+            part.state, part.notified_at, part.on_duty_at, part.done_at = "notified", now, None, None
+            await part.save()
+        await notify_department(services, ticket, part, request, place, actor=actor)
+        added.append(department)
+    if added:
+        await record("added", now, ticket=ticket, actor=actor, reason=note, departments=[d.code for d in added])
+        active = await assignments_of(ticket, *ACTIVE_STATES, "done")
+        if not ticket.appchat_id and len(active) >= int(policy(services).get("joint_chat_min_departments", 3)):
+            township = await Area.get(id=ticket.township_id)
+            await open_joint_chat(services, ticket, request, township, actor, place)
+    return added
+
+
 async def reassign_proposal(services: Services, request: Request, departments: list[Department], *,
                             actor: Person, reason: str) -> Ticket | None:
     """改派 before the whistle went: correct the routing and whistle to the named departments."""
