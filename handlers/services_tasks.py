@@ -10,7 +10,7 @@ from tortoise.transactions import in_transaction
 
 from config.errors import UserError
 from models import Area, Household, Person, PracticalTask, Request
-from models.tasks_queries import OPEN_STATES, Tally, open_tasks, tallies  # noqa: F401  (re-exported for handlers)
+from models.tasks_queries import OPEN_STATES, Tally, tallies  # noqa: F401  (re-exported for handlers)
 
 @dataclass(frozen=True)
 class Quota:

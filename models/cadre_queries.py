@@ -6,14 +6,16 @@ from dataclasses import dataclass
 
 from models.area_tree import AreaTree
 from models.areas import Area
-from models.people import Person, Role
+from models.people import Role
 
 DEFAULT_CADRE_ROLES = ("grid_member", "village_secretary", "first_secretary", "village_cadre")
 
 
 @dataclass(frozen=True)
 class Cadre:
-    person: Person
+    person_id: int
+    userid: str
+    name: str
     village: Area | None
     township: Area | None
 
@@ -23,11 +25,14 @@ def cadre_roles(policy: dict) -> list[str]:
 
 
 async def all_cadres(policy: dict, tree: AreaTree) -> list[Cadre]:
-    """Every person holding a cadre role, once, in the village of their first such role; sorted by village, name."""
-    roles = await Role.filter(role__in=cadre_roles(policy)).prefetch_related("person").order_by("person_id", "id")
+    """Every person holding a cadre role, once, in the village of their first such role; sorted by village, name.
+
+    One query: tickers call this every run.
+    """
+    rows = await Role.filter(role__in=cadre_roles(policy)).order_by("person_id", "id").values_list(
+        "person_id", "area_id", "person__userid", "person__name")
     found: dict[int, Cadre] = {}
-    for role in roles:
-        if role.person_id not in found:  # type: ignore[attr-defined]
-            area_id = role.area_id  # type: ignore[attr-defined]
-            found[role.person_id] = Cadre(role.person, tree.village_of(area_id), tree.township_of(area_id))  # type: ignore[attr-defined]
-    return sorted(found.values(), key=lambda c: (c.village.code if c.village else "", c.person.name, c.person.id))
+    for person_id, area_id, userid, name in rows:
+        if person_id not in found:
+            found[person_id] = Cadre(person_id, userid or "", name, tree.village_of(area_id), tree.township_of(area_id))
+    return sorted(found.values(), key=lambda c: (c.village.code if c.village else "", c.name, c.person_id))

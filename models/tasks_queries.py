@@ -34,10 +34,29 @@ async def tallies(year: int, cadre_ids: list[int] | None = None, *, done_by: dat
     return {cadre_id: Tally(*entry) for cadre_id, entry in counts.items()}
 
 
-async def open_tasks(year: int, created_by: datetime) -> dict[int, list[PracticalTask]]:
-    """Unfinished tasks per cadre id that were registered by `created_by`."""
-    found: dict[int, list[PracticalTask]] = {}
-    tasks = await PracticalTask.filter(year=year, status__in=OPEN_STATES, created_at__lte=created_by).order_by("cadre_id", "seq")
-    for task in tasks:
-        found.setdefault(task.cadre_id, []).append(task)  # type: ignore[attr-defined]
-    return found
+@dataclass(frozen=True)
+class YearTasks:
+    """The year's tasks in one query: figures per cadre and who still has unfinished ones (as of a moment)."""
+
+    rows: list[tuple[int, int, str, str, datetime, datetime | None]]  # cadre_id, seq, title, status, created, done
+
+    @classmethod
+    async def load(cls, year: int) -> "YearTasks":
+        return cls(await PracticalTask.filter(year=year).exclude(status="cancelled").order_by("cadre_id", "seq").values_list(
+            "cadre_id", "seq", "title", "status", "created_at", "done_at"))
+
+    def tallies(self) -> dict[int, Tally]:
+        counts: dict[int, list[int]] = {}
+        for cadre_id, _, _, status, _, _ in self.rows:
+            entry = counts.setdefault(cadre_id, [0, 0])
+            entry[0] += 1
+            entry[1] += status == "done"
+        return {cadre_id: Tally(*entry) for cadre_id, entry in counts.items()}
+
+    def unfinished(self, created_by: datetime) -> dict[int, list[tuple[int, str]]]:
+        """(seq, title) of each cadre's open tasks registered by `created_by`."""
+        found: dict[int, list[tuple[int, str]]] = {}
+        for cadre_id, seq, title, status, created_at, _ in self.rows:
+            if status in OPEN_STATES and created_at <= created_by:
+                found.setdefault(cadre_id, []).append((seq, title))
+        return found

@@ -42,11 +42,11 @@ async def cadre_rows(policy: dict, year: int, tree: AreaTree) -> list[CadreRow]:
     low = quota_min(policy)
     rows = []
     for cadre in await all_cadres(policy, tree):
-        tally = counts.get(cadre.person.id, Tally())
+        tally = counts.get(cadre.person_id, Tally())
         rows.append(CadreRow(
             township=cadre.township.name if cadre.township else "", village=cadre.village.name if cadre.village else "",
-            village_code=cadre.village.code if cadre.village else "", name=cadre.person.name,
-            userid=cadre.person.userid or "", registered=tally.registered, done=tally.done, behind=tally.done < low,
+            village_code=cadre.village.code if cadre.village else "", name=cadre.name,
+            userid=cadre.userid, registered=tally.registered, done=tally.done, behind=tally.done < low,
         ))
     return rows
 
