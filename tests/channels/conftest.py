@@ -4,6 +4,7 @@ client that plays WeCom's callbacks (encrypted and signed with the service's own
 
 from __future__ import annotations
 
+import io
 import json
 import secrets
 from collections.abc import AsyncIterator
@@ -52,7 +53,7 @@ class Service:
         return self.runner.app
 
     async def start(self, **options: Any) -> "Service":
-        opts = {"process": inbox.mark_done(self.clock), "load_org": False, "background": False,
+        opts = {"process": inbox.mark_done(self.clock), "load_org": False, "background": False, "migrate": False,
                 **self.options, **options}
         app = create_app(self.settings, clock=self.clock, **opts)
         self.runner = web.AppRunner(app, handle_signals=False, access_log=None)
@@ -121,7 +122,7 @@ class WecomPeer:
         query, body = self.aibot_envelope(message)
         return await self.post("/wecom/aibot", query, body)
 
-    async def post(self, path: str, query: dict[str, str], body: str | bytes) -> Answer:
+    async def post(self, path: str, query: dict[str, str], body: str | bytes | io.BytesIO) -> Answer:
         async with self.http.post(self.service.base_url + path, params=query, data=body) as response:
             return Answer(response.status, await response.read(), response.content_type)
 
