@@ -192,7 +192,7 @@ class OutboxWorker:
         """Send one row; None when it is settled (sent, parked, dead), else when it is due again."""
         try:
             outbound = Outbound.from_json(row.payload)
-            result = await deliver(self.api, outbound, idempotency_key=f"gw-ob-{row.id}")
+            result = await deliver(self.api, outbound, idempotency_key=idempotency_key(row))
         except ChannelError as exc:
             return await self._failed(row, exc)
         except (ValueError, KeyError, TypeError) as exc:  # the row itself is wrong: retrying cannot help
@@ -249,6 +249,14 @@ class OutboxWorker:
             await OutboxMessage.filter(id=row.id, status=PENDING).update(
                 claimed_until=None, not_before=max(not_before, row.not_before)
             )
+
+
+def idempotency_key(row: OutboxMessage) -> str:
+    """WeCom's idempotency key for a row (kf msgid: at most 32 of [0-9a-zA-Z_-], unique per kf account).
+
+    The creation time keeps it unique even if the database is ever started afresh and ids repeat.
+    """
+    return f"gw{row.id}-{int(row.created_at.timestamp())}"
 
 
 class _RateBudget:

@@ -12,7 +12,7 @@ from tortoise.transactions import in_transaction
 
 from bot.channels.types import Address, Outbound
 from bot.channels.wecom_api import WecomApi
-from bot.outbox import OutboxWorker, enqueue, requeue_dead, unpark_kf
+from bot.outbox import OutboxWorker, enqueue, idempotency_key, requeue_dead, unpark_kf
 from models import KfCustomer, OutboxMessage
 
 NO_WAIT = (0.0, 0.0, 0.0)
@@ -176,7 +176,7 @@ async def test_kf_outside_the_window_is_parked_until_the_villager_writes(api, fa
     await run_until_idle(worker, clock)
     statuses = [(await OutboxMessage.get(id=r.id)).status for r in rows]
     assert statuses == ["sent"] * 5 + ["parked"] * 2
-    assert [b["msgid"] for b in fake_wecom.state.bodies("kf/send_msg")] == [f"gw-ob-{r.id}" for r in rows[:5]]
+    assert [b["msgid"] for b in fake_wecom.state.bodies("kf/send_msg")] == [idempotency_key(r) for r in rows[:5]]
     # the villager writes again: the window reopens and the parked rows go
     fake_wecom.state.queue_kf_message("wkgridwhistledemo", "wmv1", "谢谢")
     await KfCustomer.filter(external_userid="wmv1").update(last_customer_message_at=clock.now(),
