@@ -37,7 +37,7 @@ async def take_message(ctx: Context, text: str | None = None, *, force: bool = F
     gap = timedelta(seconds=float(policy(services).get("burst_seconds", 120)))
     router = services.router()
     pending = await latest_of_sender(sender.channel, sender.ref, sender.person, STILL_BEING_SAID, since=ctx.now - gap)
-    if pending is not None and pending.merged_into_id is None:
+    if pending is not None and pending.merged_into_id is None and not ends_a_burst(ctx, text):
         moved = await append_to_request(services, pending, text, router.classify(f"{pending.text} {text}"), now=ctx.now)
         if moved:
             ctx.reply("requests.appended_moved", number=pending.number, departments=await department_names(pending))
@@ -66,6 +66,17 @@ async def take_message(ctx: Context, text: str | None = None, *, force: bool = F
             await Attachment.create(request=recorded.request, kind=row.kind, media_id=row.media_id, created_at=ctx.now)
     answer(ctx, await recorded_answer(services, recorded))
     return recorded.request
+
+
+def ends_a_burst(ctx: Context, text: str) -> bool:
+    """收到 / 谢谢 / 你好 after a request is no more of it: a message that is not a request by itself and carries a
+    word of the routing table's cue groups named in [requests] burst_breakers."""
+    router = ctx.services.router()
+    if router.classify(text).is_request:
+        return False
+    groups = set(policy(ctx.services).get("burst_breakers", ["thanks", "ack", "chat"]))
+    folded = text.lower()
+    return any(word.lower() in folded for group in router.table.cues if group.name in groups for word in group.words)
 
 
 async def take_followup(ctx: Context, sender: Sender, decision: Decision) -> Request | None | bool:
