@@ -25,7 +25,7 @@ from bot.channels.wecom_kf import KfPuller
 from bot.clock import Clock
 from bot.keys import (
     AIBOT_CRYPTO, APP_CRYPTO, CARD_ACK, CLOCK, DISPATCHER, HTTP, INBOX, KF, OUTBOX_WAKE, OUTBOX_WORKER, ROUTER,
-    SCHEDULER,
+    SCHEDULER, SERVICES,
     SETTINGS, WECOM_API,
 )
 from config.settings import Settings
@@ -69,7 +69,7 @@ def create_app(
     app.cleanup_ctx.append(_outbox if background else _no_outbox)
     app.cleanup_ctx.append(partial(_inbox, process=process))
     app.cleanup_ctx.append(partial(_kf, catch_up=background))
-    if background:
+    if background and process is None:  # tickers need the handlers' services
         app.cleanup_ctx.append(_scheduler)
 
     app.router.add_get("/wecom/app", wecom_app.get)
@@ -178,19 +178,25 @@ async def _inbox(app: web.Application, *, process: Process | None) -> AsyncItera
     await worker.stop()
 
 
-def build_dispatcher(app: web.Application) -> object:
-    """The lead's Dispatcher with the services handlers share and every feature's router."""
-    from bot.dispatch import Dispatcher
+def build_services(app: web.Application) -> object:
+    """What every handler and ticker shares (handlers.base.Services), built once."""
     from config.texts import CommandWords, load_policy
-    from handlers import feature_routers
     from handlers.base import Services
 
-    settings, holder, wake = app[SETTINGS], app[ROUTER], app[OUTBOX_WAKE]
-    services = Services(
+    settings, holder = app[SETTINGS], app[ROUTER]
+    return Services(
         clock=app[CLOCK], texts=Texts.load(), commands=CommandWords.load(), policy=load_policy(),
         router=lambda: holder.router, admins=tuple(settings.alerts.admins),
     )
-    return Dispatcher(services, feature_routers(), on_enqueued=wake.set)
+
+
+def build_dispatcher(app: web.Application) -> object:
+    """The Dispatcher with every feature's router; it wakes the outbox worker after each commit."""
+    from bot.dispatch import Dispatcher
+    from handlers import feature_routers
+
+    app[SERVICES] = app.get(SERVICES) or build_services(app)
+    return Dispatcher(app[SERVICES], feature_routers(), on_enqueued=app[OUTBOX_WAKE].set)
 
 
 async def _kf(app: web.Application, *, catch_up: bool) -> AsyncIterator[None]:
@@ -207,10 +213,23 @@ async def _kf(app: web.Application, *, catch_up: bool) -> AsyncIterator[None]:
     await puller.stop()
 
 
+# The features whose tickers (deadlines, reminders, digests) the scheduler runs; each has register(scheduler, services).
+TICKER_MODULES = ("handlers.whistle_tickers", "handlers.tasks_reminders", "handlers.requests_tickers")
+
+
 async def _scheduler(app: web.Application) -> AsyncIterator[None]:
-    """The scheduler's tickers (deadlines, reminders, digests). Hook: foundation's bot/scheduler.py."""
-    app[SCHEDULER] = None
-    yield
+    """Last: tickers only queue outbox rows, so everything they need is up. One leader across processes."""
+    import importlib
+
+    from bot.scheduler import Scheduler
+
+    scheduler = Scheduler(clock=app[CLOCK], database_url=app[SETTINGS].database.url)
+    services = app[SERVICES]
+    for name in TICKER_MODULES:
+        importlib.import_module(name).register(scheduler, services)
+    app[SCHEDULER] = scheduler
+    async with scheduler.running():
+        yield
 
 
 async def _cancel(task: asyncio.Task[None]) -> None:

@@ -14,6 +14,9 @@ COMMAND_MODULES = [
     "bot.commands.db",
     "bot.commands.org",
     "bot.commands.serve",
+    "bot.commands.kf",
+    "bot.commands.ticket",
+    "bot.commands.report",
 ]
 
 

@@ -34,4 +34,5 @@ ROUTER: web.AppKey[Any] = web.AppKey("router_holder")  # nlp.holder.RouterHolder
 DISPATCHER: web.AppKey[Any] = web.AppKey("dispatcher")  # bot.dispatch.Dispatcher
 OUTBOX_WORKER: web.AppKey[Any] = web.AppKey("outbox_worker")  # bot.outbox.OutboxWorker
 OUTBOX_WAKE = web.AppKey("outbox_wake", asyncio.Event)  # set after a commit queued messages
-SCHEDULER: web.AppKey[Any] = web.AppKey("scheduler")
+SCHEDULER: web.AppKey[Any] = web.AppKey("scheduler")  # bot.scheduler.Scheduler
+SERVICES: web.AppKey[Any] = web.AppKey("services")  # handlers.base.Services
