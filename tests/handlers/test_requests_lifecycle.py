@@ -206,3 +206,21 @@ async def test_the_daily_list_of_non_requests_goes_to_each_grid_member_once(coun
     row = await OutboxMessage.filter(dedupe_key__startswith="non-request-digest").get()
     assert row.target == "wangjun"
     assert "2条" in row.payload["text"] and "收到收到" in row.payload["text"] and "13812345678" not in row.payload["text"]
+
+
+async def test_the_daily_list_runs_on_the_scheduler(county, say, clock, services, database_url):
+    from bot.scheduler import Scheduler
+    from handlers import requests_tickers
+
+    await say("aibot", "fengbaolin", "收到收到", conversation="wrkSFfCgAAhoudaolao3")
+    scheduler = Scheduler(clock=clock, database_url=database_url)
+    requests_tickers.register(scheduler, services)
+    async with scheduler.running():
+        clock.set(clock.now().replace(hour=23))
+        assert await scheduler.run_due() == ["requests.non-request-digest"]  # before 08:00 next day: nothing
+        assert not await OutboxMessage.filter(dedupe_key__startswith="non-request-digest").exists()
+        clock.set((clock.now() + timedelta(days=1)).replace(hour=8, minute=2))
+        assert await scheduler.run_due() == ["requests.non-request-digest"]
+        clock.advance(minutes=5)
+        assert await scheduler.run_due() == ["requests.non-request-digest"]
+    assert await OutboxMessage.filter(dedupe_key__startswith="non-request-digest").count() == 1
