@@ -14,6 +14,7 @@ FEATURE_MODULES = [
     "handlers.requests_relay",
     "handlers.requests_kf",
     "handlers.tasks",
+    "handlers.visits",
     "handlers.whistle",
     "handlers.duty",
 ]

@@ -23,10 +23,3 @@ def village_of_speaker(ctx: Context, tree: AreaTree, role_names: list[str] | Non
 
 async def people_with_role(role: str, area: Area) -> list[Person]:
     return [r.person for r in await Role.filter(role=role, area_id=area.id).prefetch_related("person").order_by("id")]
-
-
-def mask_phone(mobile: str) -> str:
-    """138****0034: enough to tell two people apart, never the whole number."""
-    if len(mobile) < 7:
-        return "*" * len(mobile)
-    return f"{mobile[:3]}****{mobile[-4:]}"

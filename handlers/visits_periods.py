@@ -1,0 +1,66 @@
+"""How often a paired household must be visited: a chain of due periods per year, from [visits] in policy.
+
+Kinds: week (Monday–Sunday), fortnight (two weeks counted from Monday 2024-01-01), month. A household
+follows the most frequent kind among its tags, in the season of each period's first day (winter months
+from policy). The chain starts with the period holding 1 January and each next period starts where the
+last ended (clipped when the kind changes with the season), so every key below is stable.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+EPOCH = date(2024, 1, 1)  # a Monday: fortnights are counted from it
+KIND_ORDER = {"week": 0, "fortnight": 1, "month": 2}
+
+
+@dataclass(frozen=True)
+class Period:
+    start: date
+    end: date  # exclusive
+    kind: str
+
+
+def _containing(day: date, kind: str) -> tuple[date, date]:
+    if kind == "week":
+        start = day - timedelta(days=day.weekday())
+        return start, start + timedelta(days=7)
+    if kind == "fortnight":
+        start = EPOCH + timedelta(days=(day - EPOCH).days // 14 * 14)
+        return start, start + timedelta(days=14)
+    if kind == "month":
+        start = day.replace(day=1)
+        return start, (start + timedelta(days=32)).replace(day=1)
+    raise ValueError(f"[visits.frequency]: unknown period {kind!r}; use week, fortnight or month")
+
+
+def kind_for(tags: list[str], day: date, policy: dict) -> str | None:
+    """The most frequent kind among the household's tags on `day`; None when no tag asks for visits."""
+    section = policy.get("visits", {})
+    winter = day.month in section.get("winter_months", [11, 12, 1, 2, 3])
+    kinds = []
+    for tag in tags:
+        rule = section.get("frequency", {}).get(tag)
+        if isinstance(rule, dict):
+            rule = rule.get("winter" if winter else "other")
+        if rule:
+            kinds.append(rule)
+    return min(kinds, key=KIND_ORDER.__getitem__) if kinds else None
+
+
+def periods(tags: list[str], year: int, until: date, policy: dict) -> list[Period]:
+    """The chain of due periods of `year` that start before `until`."""
+    found: list[Period] = []
+    day = date(year, 1, 1)
+    kind = kind_for(tags, day, policy)
+    if kind is None:
+        return found
+    start, end = _containing(day, kind)
+    while start < until and start.year <= year:
+        found.append(Period(start, end, kind))
+        kind = kind_for(tags, end, policy) or kind
+        start, (_, end) = end, _containing(end, kind)
+        if end <= start:  # cannot happen with these kinds; guards the loop
+            break
+    return found
