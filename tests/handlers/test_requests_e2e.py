@@ -227,3 +227,20 @@ async def test_an_unhappy_rating_reopens_the_ticket_to_the_same_department_marke
     assert len(story.app_cards("liutao")) > cards_before
     assert "重新交办" in story.kf_texts("wmSUN")[-1]
     assert await TicketEvent.filter(request_id=request.id, kind="rated").count() == 1
+
+
+async def test_a_photo_gets_a_local_copy_from_media_get(story, tmp_path):
+    from bot.media_copies import copy_pending
+
+    await story.wecom.app_text("jiangdahai", "三屯那个桥塌了一半，车过不去")
+    await story.later(minutes=5)
+    await story.wecom.app_image("jiangdahai", b"\xff\xd8the-bridge")
+    await story.settle()
+    (attachment,) = await Attachment.all()
+    assert attachment.local_path == ""
+    assert await copy_pending(story.app[WECOM_API], tmp_path / "media") == 1
+    await attachment.refresh_from_db()
+    assert attachment.local_path.endswith(".jpg")
+    with open(attachment.local_path, "rb") as copy:
+        assert copy.read() == b"\xff\xd8the-bridge"
+    assert await copy_pending(story.app[WECOM_API], tmp_path / "media") == 0
