@@ -27,8 +27,8 @@ from handlers.whistle_deadlines import deadlines
 from handlers.whistle_departments import NOT_COUNTY
 from handlers.whistle_lists import pending_lines, ticket_line
 from handlers.whistle_service import blow, policy, tell_township, whistle_request
-from models import Area, Department, OutboxMessage, Request, Ticket, TicketEvent
-from models.ticket_queries import ACTIVE_STATES, assignments_of, committee_of, liaisons_of
+from models import Area, Assignment, Department, OutboxMessage, Request, Role, Ticket, TicketEvent
+from models.ticket_queries import ACTIVE_STATES, liaisons_of
 
 TICK_SECONDS = 60
 DIGEST_OVERDUE_LINES = 5
@@ -88,41 +88,57 @@ async def pick_up_recorded(services: Services, now: datetime) -> int:
 
 
 async def deadline_notices(services: Services, now: datetime) -> Counter[str]:
+    """One query for every part still owing something; work (and a transaction) only where a notice is due
+    and its key is not in the outbox yet."""
+    due_now: dict[str, tuple[Assignment, str, datetime]] = {}
+    parts = await Assignment.filter(state__in=ACTIVE_STATES, ticket__status="open").prefetch_related(
+        "ticket", "department")
+    for part in parts:
+        found = _due_notice(services, part, now)
+        if found is not None:
+            due_now[found[0]] = (part, found[1], found[2])
+    if not due_now:
+        return Counter()
+    known = set(await OutboxMessage.filter(dedupe_key__in=list(due_now)).values_list("dedupe_key", flat=True))
     queued: Counter[str] = Counter()
-    for ticket in await Ticket.filter(status="open").order_by("id"):
-        for part in await assignments_of(ticket, *ACTIVE_STATES):
-            async with in_transaction():
-                kind = await _part_notice(services, ticket, part, now)
-            if kind:
-                queued[kind] += 1
+    for key, (part, kind, due_at) in due_now.items():
+        if key in known:
+            continue
+        async with in_transaction():
+            if await _queue_notice(services, part, kind, due_at, key, now):
+                queued[kind.replace("-", "_")] += 1
     return queued
 
 
-async def _part_notice(services: Services, ticket: Ticket, part, now: datetime) -> str:
-    """At most one notice for this part this run: the one its state and the time call for."""
+def _due_notice(services: Services, part: Assignment, now: datetime) -> tuple[str, str, datetime] | None:
+    """(dedupe key, kind, deadline) of the notice this part calls for now, if any: a warning between the
+    warning time and the deadline, a 督办 notice after it (a warning whose time passed unseen is not sent late)."""
+    ticket = part.ticket
     due = deadlines(services.policy, ticket.urgency, part.notified_at, work_calendar())
     stage, due_at, warn_at = (("respond", due.respond_due, due.respond_warn_at) if part.state == "notified"
                               else ("resolve", due.resolve_due, due.resolve_warn_at))
     if now < warn_at:
-        return ""
+        return None
+    kind = f"{stage}-warning" if now < due_at else f"{stage}-overdue"
+    return f"ticket:{ticket.id}:{part.department.code}:{int(part.notified_at.timestamp())}:{kind}", kind, due_at
+
+
+async def _queue_notice(services: Services, part: Assignment, kind: str, due_at: datetime, key: str,
+                        now: datetime) -> bool:
+    ticket = part.ticket
     request = await Request.get(id=ticket.request_id)
-    round_ = int(part.notified_at.timestamp())
-    base = f"ticket:{ticket.id}:{part.department.code}:{round_}"
-    summary = request.text[:20]
+    stage, what = kind.split("-")
+    params = dict(number=ticket.number, text=request.text[:20], due=stamp(due_at))
     urgent = ticket.urgency == "urgent"
-    if now < due_at:
+    if what == "warning":
         liaisons = [p.userid for p in await liaisons_of(part.department) if p.userid]
-        sent = await send_together(services, liaisons, urgent=urgent, dedupe_key=f"{base}:{stage}-warning",
-                                   text=services.texts.render(f"whistle.{stage}_warning", number=ticket.number,
-                                                              text=summary, due=stamp(due_at)))
-        return f"{stage}_warning" if sent else ""
-    sent = await tell_township(services, ticket, f"whistle.{stage}_overdue", urgent=urgent,
-                               dedupe_key=f"{base}:{stage}-overdue", number=ticket.number, text=summary,
-                               department=part.department.name, due=stamp(due_at))
-    if not sent:
-        return ""
-    await record("overdue", now, ticket=ticket, department=part.department, stage=stage, due=due_at.isoformat())
-    return f"{stage}_overdue"
+        return await send_together(services, liaisons, urgent=urgent, dedupe_key=key,
+                                   text=services.texts.render(f"whistle.{stage}_warning", **params))
+    sent = await tell_township(services, ticket, f"whistle.{stage}_overdue", urgent=urgent, dedupe_key=key,
+                               department=part.department.name, **params)
+    if sent:
+        await record("overdue", now, ticket=ticket, department=part.department, stage=stage, due=due_at.isoformat())
+    return sent
 
 
 async def digests(services: Services, now: datetime) -> int:
@@ -134,18 +150,22 @@ async def digests(services: Services, now: datetime) -> int:
     if rules.get("digest_working_days_only", False) and not work_calendar().is_working_day(now.date()):
         return 0
     day = now.date().isoformat()
+    members: dict[int, list[str]] = {}
+    for role in await Role.filter(role="township_committee", area_id__not_isnull=True).prefetch_related("person"):
+        if role.person.userid:
+            members.setdefault(role.area_id, []).append(role.person.userid)
+    keys = {(township, userid): f"whistle-digest:{day}:{userid}"
+            for township, userids in members.items() for userid in userids}
+    known = set(await OutboxMessage.filter(dedupe_key__in=list(keys.values())).values_list("dedupe_key", flat=True))
     queued = 0
-    for township in await Area.filter(level="township").order_by("id"):
-        members = [p for p in await committee_of(township) if p.userid]
-        keys = {p.userid: f"whistle-digest:{day}:{p.userid}" for p in members}
-        known = set(await OutboxMessage.filter(dedupe_key__in=list(keys.values())).values_list("dedupe_key", flat=True))
-        waiting = [p for p in members if keys[p.userid] not in known]
-        if not waiting:
-            continue
+    for township_id in sorted({t for (t, u), key in keys.items() if key not in known}):
+        township = await Area.get(id=township_id)
         text = await digest_text(services, township, now)
-        for person in waiting:
+        for userid in members[township_id]:
+            if keys[(township_id, userid)] in known:
+                continue
             async with in_transaction():
-                queued += await notify_user(services, person.userid, text=text, dedupe_key=keys[person.userid])
+                queued += await notify_user(services, userid, text=text, dedupe_key=keys[(township_id, userid)])
     return queued
 
 

@@ -1,0 +1,117 @@
+"""`gridwhistle report tickets --month 2026-11 [--xlsx FILE] [--config FILE]`: the three rates per department
+and per township — 响应率 (签收 on time), 解决率, 满意率, 按时办结率 — and the average hours to 签收 and to 办结,
+from the event trail (models/ticket_metrics.py). Prints a table; --xlsx also writes a spreadsheet.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from datetime import datetime
+from pathlib import Path
+
+from openpyxl import Workbook
+from openpyxl.styles import Font
+
+from bot.clock import SHANGHAI
+from bot.commands import add_config_arg, settings_from
+from config.texts import Texts
+from models.db import database
+from models.ticket_metrics import Rates, rates
+
+
+def register_report(actions: argparse._SubParsersAction) -> None:
+    parser = actions.add_parser("tickets", help="whistle tickets' rates for a month",
+                                description=__doc__.splitlines()[0])
+    parser.add_argument("--month", required=True, metavar="YYYY-MM", type=_month, help="e.g. 2026-11")
+    parser.add_argument("--xlsx", metavar="FILE", type=Path, default=None, help="also write an XLSX file")
+    add_config_arg(parser)
+    parser.set_defaults(run=run_tickets)
+
+
+def _month(value: str) -> tuple[datetime, datetime]:
+    try:
+        start = datetime.strptime(value, "%Y-%m").replace(tzinfo=SHANGHAI)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a month like 2026-11") from None
+    end = start.replace(year=start.year + 1, month=1) if start.month == 12 else start.replace(month=start.month + 1)
+    return start, end
+
+
+def run_tickets(args: argparse.Namespace) -> int:
+    settings = settings_from(args)
+    start, end = args.month
+    try:
+        by_department, by_township = asyncio.run(_rates(settings.database.url, start, end))
+    except OSError as exc:
+        print(f"gridwhistle report tickets: cannot reach the database in [database] url: {exc}", file=sys.stderr)
+        return 1
+    texts = Texts.load()
+    headers = texts.render("whistle.report_columns").split(",")
+    rows = ([_row(texts.render("whistle.report_township"), r) for r in by_township]
+            + [_row(texts.render("whistle.report_department"), r) for r in by_department])
+    print(texts.render("whistle.report_title", month=start.strftime("%Y-%m")))
+    print(_table(headers, rows) if rows else texts.render("whistle.report_empty"))
+    if args.xlsx is not None:
+        _write_xlsx(args.xlsx, start.strftime("%Y-%m"), headers, rows)
+        print(texts.render("whistle.report_written", file=args.xlsx))
+    return 0
+
+
+async def _rates(url: str, start: datetime, end: datetime) -> tuple[list[Rates], list[Rates]]:
+    async with database(url):
+        return await rates(start, end)
+
+
+def _percent(value: float | None) -> str:
+    return "-" if value is None else f"{value * 100:.1f}%"
+
+
+def _hours(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1f}"
+
+
+def _row(kind: str, r: Rates) -> list[str]:
+    return [kind, r.name, str(r.episodes), _percent(r.response_rate), _percent(r.resolution_rate),
+            _percent(r.satisfaction_rate), _percent(r.on_time_rate), _hours(r.avg_respond_hours),
+            _hours(r.avg_done_hours)]
+
+
+def _width(text: str) -> int:
+    """Display width in a terminal: CJK characters take two columns."""
+    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
+
+
+def _table(headers: list[str], rows: list[list[str]]) -> str:
+    widths = [max(_width(row[i]) for row in [headers, *rows]) for i in range(len(headers))]
+    lines = []
+    for row in [headers, *rows]:
+        lines.append("  ".join(cell + " " * (widths[i] - _width(cell)) for i, cell in enumerate(row)).rstrip())
+    return "\n".join(lines)
+
+
+def _write_xlsx(path: Path, month: str, headers: list[str], rows: list[list[str]]) -> None:
+    book = Workbook()
+    sheet = book.active
+    sheet.title = month
+    sheet.append(headers)
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for row in rows:
+        sheet.append([_number(v) for v in row])
+        for cell, text in zip(sheet[sheet.max_row], row):
+            if text.endswith("%"):
+                cell.number_format = "0.0%"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    book.save(path)
+
+
+def _number(value: str) -> object:
+    """Rates as numbers (0.925 shown as 92.5%) so the spreadsheet can sort and sum them."""
+    if value.endswith("%"):
+        return round(float(value[:-1]) / 100, 4)
+    try:
+        return float(value) if "." in value else int(value)
+    except ValueError:
+        return value
