@@ -244,3 +244,22 @@ async def test_a_photo_gets_a_local_copy_from_media_get(story, tmp_path):
     with open(attachment.local_path, "rb") as copy:
         assert copy.read() == b"\xff\xd8the-bridge"
     assert await copy_pending(story.app[WECOM_API], tmp_path / "media") == 0
+
+
+async def test_a_kf_villager_names_themselves_once_and_the_grid_member_confirms_with_one_tap(story):
+    await kf_villager(story, "wmXU", "wenhua-1")
+    await story.wecom.kf_text("wmXU", "路灯不亮了好几天了")
+    await story.settle()
+    assert "我是 姓名 屯名" in story.kf_texts("wmXU")[-1]
+    await story.wecom.kf_text("wmXU", "我是 许春花 东屯")
+    await story.settle()
+    (card,) = story.app_cards("zhouyuhua")  # 文化村1网格's grid member
+    yes = card["button_list"][0]["key"]
+    await story.wecom.app_card_click("zhouyuhua", yes, card["task_id"], repeats=2)
+    await story.settle()
+    assert any("许春花" in t for t in story.kf_texts("wmXU"))
+    (request,) = await Request.all()
+    assert (await request.household).code == "wenhua-1-015" and (await request.sender).userid == "xuchunhua"
+    await story.wecom.kf_text("wmXU", "我的诉求")
+    await story.settle()
+    assert f"#{request.number}" in story.kf_texts("wmXU")[-1]
