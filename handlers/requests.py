@@ -9,6 +9,7 @@ from handlers.privacy import mask_private
 from handlers.services_intake import take_message
 from handlers.services_kf_link import ask_who_once
 from handlers.services_requests import handled_as, policy, sender_of
+from models import Request
 from models.request_queries import own_requests
 
 router = HandlerRouter("requests")
@@ -30,6 +31,11 @@ async def force(ctx: Context) -> None:
     await ask_who_once(ctx)
 
 
+def shown_status(own: Request, main: Request) -> str:
+    """A merged report stands as the request it was merged into, until it is resolved for this household."""
+    return own.status if own.status in ("resolved", "closed") else main.status
+
+
 @router.command("request_mine")
 async def mine(ctx: Context) -> None:
     """我的诉求: the sender's own requests only, newest first."""
@@ -43,7 +49,7 @@ async def mine(ctx: Context) -> None:
     for request in found:
         main = await handled_as(request)
         lines.append(ctx.say("requests.mine.line", number=main.number, date=request.created_at.strftime("%m-%d"),
-                             summary=summary(request), status=ctx.say(f"requests.status_name.{request.status}")))
+                             summary=summary(request), status=ctx.say(f"requests.status_name.{shown_status(request, main)}")))
     text = "\n".join(lines)
     if ctx.inbound.is_group and ctx.person is not None and ctx.person.userid:
         await notify_user(ctx.services, ctx.person.userid, text=text)  # a group must not read someone's list

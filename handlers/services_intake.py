@@ -10,7 +10,9 @@ from bot.dispatch import normalise
 from handlers.base import Context
 from handlers.privacy import mask_private
 from handlers.request_answers import department_names, followup_answer, recorded_answer
-from handlers.services_requests import VILLAGE, Sender, append_to_request, policy, record_request, sender_of
+from handlers.services_requests import (
+    VILLAGE, Sender, add_words, append_to_request, handled_as, policy, record_request, sender_of,
+)
 from models import Attachment, NonRequest, Request, TicketEvent
 from models.request_queries import OPEN_STATES, RATEABLE_STATES, latest_of_sender, open_requests_of_sender, recent_non_requests
 from nlp.router import Decision
@@ -37,7 +39,11 @@ async def take_message(ctx: Context, text: str | None = None, *, force: bool = F
     gap = timedelta(seconds=float(policy(services).get("burst_seconds", 120)))
     router = services.router()
     pending = await latest_of_sender(sender.channel, sender.ref, sender.person, STILL_BEING_SAID, since=ctx.now - gap)
-    if pending is not None and pending.merged_into_id is None and not ends_a_burst(ctx, text):
+    if pending is not None and not ends_a_burst(ctx, text):
+        if pending.merged_into_id is not None:  # more words about a matter already merged: kept, nothing re-sent
+            await add_words(pending, text, ctx.now)
+            ctx.reply("requests.appended", number=(await handled_as(pending)).number)
+            return pending
         moved = await append_to_request(services, pending, text, router.classify(f"{pending.text} {text}"), now=ctx.now)
         if moved:
             ctx.reply("requests.appended_moved", number=pending.number, departments=await department_names(pending))

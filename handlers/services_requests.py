@@ -106,6 +106,14 @@ async def append_to_request(
     return moved
 
 
+async def add_words(request: Request, text: str, now: datetime) -> None:
+    """A merged report's further words: kept on the reporter's own row and in the main request's trail."""
+    request.text, request.updated_at = f"{request.text} {text}".strip(), now
+    await request.save(update_fields=["text", "updated_at"])
+    await TicketEvent.create(request_id=request.merged_into_id or request.id, kind="appended", at=now,
+                             data={"text": text, "from_request": request.id})
+
+
 async def forward(services: Services, request: Request, now: datetime) -> None:
     """`village` matters stay in the grid (a card to its grid member and village secretary); the rest go to the
     whistle feature (urgent ones are whistled at once, others wait for the township's confirmation)."""

@@ -166,3 +166,16 @@ async def test_kf_villager_is_recorded_against_the_scene_grid_and_asked_who_they
     assert f"#{request.number}" in text and "我是" in text
     sent = await say("kf", "wmVILLAGER1", "谢谢")
     assert "我是" not in texts_of(sent, "kf")[0]  # asked once
+
+
+async def test_more_words_from_a_merged_reporter_stay_with_the_merged_matter(county, say, clock):
+    await say("app", "jiangdahai", "三屯桥塌了，车过不去")
+    clock.advance(hours=1)
+    await say("app", "fengbaolin", "三屯那个桥塌了")
+    clock.advance(seconds=30)
+    sent = await say("app", "fengbaolin", "拖拉机也过不去")
+    first, second = await Request.all().order_by("id")
+    assert second.merged_into_id == first.id and second.text == "三屯那个桥塌了 拖拉机也过不去"
+    assert f"#{first.number}" in texts_of(sent, "app")[0]
+    sent = await say("app", "fengbaolin", "我的诉求")
+    assert f"#{first.number}" in texts_of(sent, "app")[0]
