@@ -214,7 +214,7 @@ async def _kf(app: web.Application, *, catch_up: bool) -> AsyncIterator[None]:
 
 
 # The features whose tickers (deadlines, reminders, digests) the scheduler runs; each has register(scheduler, services).
-TICKER_MODULES = ("handlers.whistle_tickers", "handlers.tasks_reminders", "handlers.requests_tickers")
+TICKER_MODULES = ("handlers.whistle_tickers", "handlers.tasks_reminders", "handlers.visits_reminders", "handlers.requests_tickers")
 
 
 async def _scheduler(app: web.Application) -> AsyncIterator[None]:

@@ -11,6 +11,7 @@ import importlib
 
 REPORT_MODULES = [
     "bot.commands.report_tickets",
+    "bot.commands.report_tasks",
 ]
 
 
