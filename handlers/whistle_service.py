@@ -60,8 +60,10 @@ async def whistle_request(services: Services, request: Request, *, actor: Person
 
 
 async def propose(services: Services, request: Request, departments: list[Department]) -> bool:
-    """A confirmation card (确认吹哨 / 改派) to the township committee; False when already proposed."""
-    if await TicketEvent.filter(request_id=request.id, kind="proposed").exists():
+    """A confirmation card (确认吹哨 / 改派) to the township committee; False when these departments were
+    already proposed. A request re-routed while waiting gets a new card (and its time-out starts again)."""
+    earlier = await TicketEvent.filter(request_id=request.id, kind="proposed").order_by("id")
+    if earlier and earlier[-1].data.get("departments") == [d.code for d in departments]:
         return False
     now = services.clock.now()
     area = await Area.get_or_none(id=request.area_id) if request.area_id else None
@@ -73,7 +75,7 @@ async def propose(services: Services, request: Request, departments: list[Depart
     timeout = int(policy(services).get("confirm_timeout_minutes", 120))
     texts = services.texts
     card = Card(
-        task_id=f"gw-confirm-{request.number}",
+        task_id=confirm_task_id(request, len(earlier) + 1),
         title=texts.render("whistle.confirm_title", number=request.number),
         description=request.text[:120],
         fields=((texts.render("whistle.field_place"), await place_of(area)),
@@ -96,8 +98,15 @@ async def close_proposal(services: Services, request: Request, text: str, click_
     if township is None:
         return
     members = [p.userid for p in await committee_of(township) if p.userid]
-    await update_card(services, members, task_id=f"gw-confirm-{request.number}", click_code=click_code,
-                      replace_name=text)
+    rounds = await TicketEvent.filter(request_id=request.id, kind="proposed").count()
+    if rounds:
+        await update_card(services, members, task_id=confirm_task_id(request, rounds), click_code=click_code,
+                          replace_name=text)
+
+
+def confirm_task_id(request: Request, round_: int) -> str:
+    """The confirmation card's task id: unique per app, so a re-routed request's new card gets a new one."""
+    return f"gw-confirm-{request.number}" + (f"-{round_}" if round_ > 1 else "")
 
 
 async def blow(services: Services, request: Request, departments: list[Department], *, actor: Person | None,

@@ -60,7 +60,11 @@ async def confirmation_timeouts(services: Services, now: datetime) -> int:
     proposals = await TicketEvent.filter(kind="proposed", at__lte=now - timeout,
                                          request__status="recorded").order_by("id")
     whistled = 0
+    latest = {e.request_id: e.id for e in await TicketEvent.filter(
+        kind="proposed", request_id__in=[e.request_id for e in proposals]).order_by("id")}
     for event in proposals:
+        if latest.get(event.request_id) != event.id:
+            continue  # re-proposed after a re-routing: its own time-out counts
         async with in_transaction():
             request = await Request.get(id=event.request_id)
             codes = list(event.data.get("departments", []))

@@ -292,3 +292,27 @@ async def test_not_satisfied_reopens_to_the_same_departments_marked_urged(county
     card = [r for r in new_cards(sent) if r.target == "liutao|mabin"]
     assert card and "督办" in card[0].payload["card"]["title"]
     assert "不满意" in text_to(sent, BAISHAN)
+
+
+async def test_a_request_rerouted_while_waiting_is_proposed_again_and_times_out_from_then(county, say, services, clock):
+    from handlers.whistle_service import whistle_request
+    from models import Department
+
+    sent = await say("app", "jiangdahai", "村口的路灯坏了一个多月了，晚上黑")
+    request = await Request.get()
+    assert len([r for r in new_cards(sent) if r.target == BAISHAN]) == 1
+    clock.advance(minutes=60)
+    request.also = ["housing"]
+    await request.save()
+    assert not await whistle_request(services, request, departments=[await Department.get(code="power")])
+    assert await TicketEvent.filter(kind="proposed").count() == 1  # the same departments: nothing new
+    await whistle_request(services, request)
+    proposals = await TicketEvent.filter(kind="proposed").order_by("id")
+    assert [p.data["departments"] for p in proposals] == [["power"], ["power", "housing"]]
+    assert await OutboxMessage.filter(dedupe_key=f"card:gw-confirm-{request.number}-2").exists()
+    clock.advance(minutes=61)  # the first proposal's time-out passed, not the second's
+    assert (await tick(services))["whistled_after_timeout"] == 0
+    clock.advance(minutes=60)
+    assert (await tick(services))["whistled_after_timeout"] == 1
+    parts = await Assignment.filter(ticket__request_id=request.id).prefetch_related("department").order_by("id")
+    assert [a.department.code for a in parts] == ["power", "housing"]
