@@ -103,3 +103,14 @@ async def test_a_recorded_request_nobody_passed_on_is_picked_up(county, services
     assert (await tick(services))["picked_up"] == 1
     assert await TicketEvent.filter(kind="proposed").count() == 1
     assert (await tick(services))["picked_up"] == 0
+
+
+async def test_two_tickers_at_once_queue_each_notice_once(county, say, services, clock):
+    import asyncio
+
+    await say("app", "jiangdahai", URGENT)
+    clock.advance(minutes=21)
+    first, second = await asyncio.gather(tick(services), tick(services))
+    assert first["respond_warning"] + second["respond_warning"] == 1
+    assert first["digest"] + second["digest"] == COMMITTEE_MEMBERS
+    assert await OutboxMessage.filter(dedupe_key__endswith="respond-warning").count() == 1
