@@ -17,6 +17,7 @@ COMMAND_MODULES = [
     "bot.commands.kf",
     "bot.commands.ticket",
     "bot.commands.report",
+    "bot.commands.demo",
 ]
 
 
