@@ -270,9 +270,10 @@ async def _click(request: web.Request) -> web.Response:
     async with state.lock:
         code = state.fake.new_response_code()
         state.log.click_codes[code] = task_id
+        before = state.last_seq()  # the service may answer the click before the callback returns
         answer = await state.callbacks.app_event(view.userid, "template_card_event", key, TaskId=task_id,
                                                  CardType="button_interaction", ResponseCode=code)
-        state.log.clicks.append(Click(state.last_seq(), view.userid, task_id, _ack(answer.reply)))
+        state.log.clicks.append(Click(before, view.userid, task_id, _ack(answer.reply)))
         await state.settle()
     return web.json_response({"status": answer.status, "items": await _items(state, view)})
 

@@ -190,8 +190,9 @@ async function refreshWaiting() {
     const w = await api("waiting");
     const box = $("waiting");
     if (!w.count) { box.textContent = ""; return; }
-    const at = new Date(w.first).toLocaleTimeString("zh-CN", { hour: "2-digit", minute: "2-digit" });
-    box.innerHTML = `有 ${w.count} 条消息等待发送（最早 ${at}） <button id="send-now">立即发送</button>`;
+    const at = new Date(w.first).toLocaleString("zh-CN", {  // the county's time, whatever the browser's
+      timeZone: "Asia/Shanghai", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit" });
+    box.innerHTML = `全县有 ${w.count} 条消息在等待发送（免打扰时段或合并进展），最早 ${at} <button id="send-now">立即发送</button>`;
     $("send-now").onclick = () => send(async () => { await api("send_now", {}); return api("feed?" + query(view())); });
   } catch (e) { /* the feed shows the error */ }
 }
@@ -219,5 +220,14 @@ $("chat").onchange = () => { document.querySelector("input[value=group]").checke
 for (const radio of document.querySelectorAll("input[name=where]")) radio.onchange = () => refresh(true);
 for (const button of document.querySelectorAll(".story button")) button.onclick = () => useStory(+button.dataset.step);
 
-loadPeople().then(() => { selectPerson("jiangdahai"); setInterval(refresh, 2000); setInterval(refreshWaiting, 3000); refreshWaiting(); })
+function start() {  // ?as=liutao&where=group&chat=wrkSFfCgAAhoudaolao3 opens the page as that person, there
+  const params = new URLSearchParams(location.search);
+  selectPerson(params.get("as") || "jiangdahai");
+  const where = document.querySelector(`input[name=where][value="${params.get("where")}"]`);
+  if (where && !where.disabled) where.checked = true;
+  if (params.get("chat")) $("chat").value = params.get("chat");
+  refresh(true);
+}
+
+loadPeople().then(() => { start(); setInterval(refresh, 2000); setInterval(refreshWaiting, 3000); refreshWaiting(); })
   .catch((e) => { $("error").textContent = "载入人员失败：" + e.message; });

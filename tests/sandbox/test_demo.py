@@ -1,0 +1,190 @@
+"""`gridwhistle demo`: the fake WeCom, the service and the page together, driven through the page's JSON
+endpoints as the browser does (the page's server side plays WeCom with encrypted callbacks)."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import socket
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+
+from bot.sandbox.demo import RunningDemo, running_demo
+from config.errors import ConfigError
+from config.settings import Settings
+from models import KfCustomer, Request
+
+BRIDGE = "三屯那个桥塌了一半，车过不去"  # transport, normal: the township confirms the whistle first
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def on_port(settings: Settings, port: int) -> Settings:
+    return settings.model_copy(update={"server": settings.server.model_copy(update={"port": port})})
+
+
+class Page:
+    """The browser's side of the page: plain JSON to /demo/api/*."""
+
+    def __init__(self, http: aiohttp.ClientSession, demo: RunningDemo) -> None:
+        self.http, self.api = http, demo.page_url + "api/"
+
+    async def get(self, path: str, **params: str) -> Any:
+        async with self.http.get(self.api + path, params=params) as response:
+            assert response.status == 200, await response.text()
+            return await response.json()
+
+    async def post(self, path: str, body: dict[str, Any]) -> Any:
+        async with self.http.post(self.api + path, json=body) as response:
+            assert response.status == 200, await response.text()
+            return await response.json()
+
+    async def say(self, userid: str, text: str, where: str = "app", **extra: str) -> list[dict[str, Any]]:
+        return (await self.post("say", {"userid": userid, "where": where, "text": text, **extra}))["items"]
+
+    async def feed(self, userid: str, where: str = "app", **extra: str) -> list[dict[str, Any]]:
+        return (await self.get("feed", userid=userid, where=where, **extra))["items"]
+
+    async def click(self, userid: str, card: dict[str, Any], button: str) -> list[dict[str, Any]]:
+        key = next(b["key"] for b in card["buttons"] if b["text"] == button)
+        body = {"userid": userid, "where": "app", "task_id": card["task_id"], "key": key}
+        return (await self.post("click", body))["items"]
+
+
+def cards(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [i for i in items if i["kind"] == "card"]
+
+
+def texts(items: list[dict[str, Any]]) -> list[str]:
+    return [i["text"] for i in items if i["kind"] == "message"]
+
+
+@pytest.fixture
+async def demo(settings: Settings, clock) -> AsyncIterator[RunningDemo]:
+    # background off: no timers; each page request itself sends what the service queued and is due
+    async with running_demo(on_port(settings, free_port()), clock=clock, background=False) as running:
+        yield running
+
+
+@pytest.fixture
+async def page(demo: RunningDemo) -> AsyncIterator[Page]:
+    async with aiohttp.ClientSession() as http:
+        yield Page(http, demo)
+
+
+async def test_the_bridge_story_through_the_page(page, demo, clock):
+    # a villager reports it 1:1 with the app and sees the bot's answer in the page's answer and feed
+    items = await page.say("jiangdahai", BRIDGE)
+    assert items[0] == {"kind": "said", "userid": "jiangdahai", "name": "姜大海", "text": BRIDGE, "mine": True}
+    assert "#1001" in texts(items)[0] and texts(await page.feed("jiangdahai")) == texts(items)
+    # the township blows the whistle by its card
+    (confirm,) = cards(await page.feed("zhangwei"))
+    assert [b["text"] for b in confirm["buttons"]] == ["确认吹哨", "改派"]
+    items = await page.click("zhangwei", confirm, "确认吹哨")
+    assert cards(items)[0]["buttons"] == [] and cards(items)[0]["done"].startswith("已吹哨")
+    # the liaison signs (the card turns into 办结/进展 for every liaison of the department) and finishes
+    (duty,) = cards(await page.feed("liutao"))
+    assert "#1002" in duty["title"]
+    items = await page.click("liutao", duty, "签收")
+    assert [b["text"] for b in cards(items)[0]["buttons"]] == ["办结", "进展"]
+    assert [b["text"] for b in cards(await page.feed("mabin"))[0]["buttons"]] == ["办结", "进展"]
+    clock.advance(minutes=40)  # an app event's inbox key is sender + second + event: a later click
+    items = await page.click("liutao", cards(items)[0], "办结")
+    assert cards(items)[0]["done"] == "已办结（刘涛）"
+    # the villager's news waits to be combined; the page shows it waiting and can send it now
+    assert (await page.get("waiting"))["count"] >= 1
+    await page.post("send_now", {})
+    assert (await page.get("waiting"))["count"] == 0
+    (rating,) = cards(await page.feed("jiangdahai"))
+    items = await page.click("jiangdahai", rating, "满意")
+    assert "谢谢" in texts(items)[-1]
+    assert (await Request.get(number=1001)).status == "closed"
+    # each click was a real template_card_event callback, answered with an encrypted update_button
+    assert [c.ack for c in demo.state.log.clicks] == ["已提交，正在处理"] * 4
+
+
+async def test_a_group_message_and_customer_service(page, demo):
+    chat = "wrkSFfCgAAhoudaolao3"
+    await page.say("fengbaolin", "我家门口路灯坏了好几天了", where="group", chatid=chat)
+    # everyone in the group sees the message and the AI bot's answer to it
+    items = await page.feed("jiangdahai", where="group", chatid=chat)
+    assert [i["kind"] for i in items] == ["said", "message"]
+    assert items[0]["name"] == "冯宝林" and not items[0]["mine"]
+    assert items[1]["via"] == "aibot" and "#1001" in items[1]["text"]
+    assert await page.feed("jiangdahai", where="group", chatid="wrkSFfCgAAhoudaolao1") == []
+    # a personal-WeChat villager writes to customer service from their grid's link
+    items = await page.say("wangshufen", "村里自来水停了两天了", where="kf")
+    assert items[1]["via"] == "kf" and "#1002" in items[1]["text"]
+    customer = await KfCustomer.get(external_userid="wmdemowangshufen").prefetch_related("grid")
+    assert customer.grid.code == "houdaolao-1"
+
+
+async def test_the_page_and_the_people(page, demo):
+    async with page.http.get(demo.service_url + "/", allow_redirects=True) as response:
+        assert response.status == 200 and str(response.url).endswith("/demo/")
+        assert "网格哨" in await response.text()
+    async with page.http.get(demo.page_url + "static/demo.js") as response:
+        assert response.status == 200
+    people = await page.get("people")
+    roles = [r["role"] for r in people["roles"]]
+    assert roles[:2] == ["villager", "grid_member"] and {"township_committee", "liaison"} <= set(roles)
+    by_role = {r["role"]: {p["userid"]: p for p in r["people"]} for r in people["roles"]}
+    assert by_role["villager"]["jiangdahai"]["chat"] == "wrkSFfCgAAhoudaolao3"
+    assert by_role["villager"]["jiangdahai"]["where"] == "后道老村 三屯 3网格"
+    assert by_role["liaison"]["liutao"]["place"] == "交通运输局" and not by_role["liaison"]["liutao"]["kf"]
+    assert by_role["township_committee"]["zhangwei"]["chat"] == "wrkSFfCgAAbaishan"
+    assert len(people["chats"]) == 16
+
+
+async def test_bad_requests_are_refused(page, demo):
+    for body in ({"userid": "jiangdahai", "where": "app", "text": ""},
+                 {"userid": "nobody", "where": "app", "text": "你好"},
+                 {"userid": "jiangdahai", "where": "group", "text": "你好"},
+                 {"userid": "jiangdahai", "where": "fax", "text": "你好"}):
+        async with page.http.post(page.api + "say", json=body) as response:
+            assert response.status == 400
+
+
+async def test_a_busy_port_is_a_config_error(settings, clock):
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen()
+        with pytest.raises(ConfigError, match="--port"):
+            async with running_demo(on_port(settings, sock.getsockname()[1]), clock=clock, background=False):
+                pass
+
+
+async def test_the_demo_command_prints_the_page_and_stops_on_ctrl_c(tmp_path: Path, database_url: str):
+    config = tmp_path / "demo.toml"
+    config.write_text(f'[database]\nurl = "{database_url}"\n', encoding="utf-8")
+    port = free_port()
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot.cli", "demo", "--config", str(config), "--port", str(port),
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    try:
+        assert proc.stdout is not None
+        url = f"http://127.0.0.1:{port}/demo/"
+        while True:
+            line = (await proc.stdout.readline()).decode()
+            assert line, f"demo exited before listening: {(await proc.stderr.read()).decode()}"
+            if url in line and "浏览器" in line:
+                break
+        async with aiohttp.ClientSession() as http:
+            async with http.get(url + "api/people") as response:
+                assert response.status == 200
+            async with http.post(url + "api/say", json={"userid": "jiangdahai", "where": "app",
+                                                        "text": BRIDGE}) as response:
+                assert "#1001" in (await response.json())["items"][1]["text"]
+    finally:
+        proc.send_signal(signal.SIGINT)
+        stdout, _ = await proc.communicate()
+    assert proc.returncode == 0 and "已停止" in stdout.decode()
