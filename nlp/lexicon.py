@@ -26,7 +26,8 @@ DEPARTMENT_CODES = (
 URGENCY_LEVELS = ("normal", "urgent")
 MAX_WEIGHT = 20.0
 
-_TOP_KEYS = {"scoring", "cues", "urgency", "departments", "rules", "synonyms"}
+_TOP_KEYS = {"scoring", "cues", "urgency", "departments", "rules", "synonyms", "masks"}
+_MASK_KEYS = {"words"}
 _SCORING_KEYS = {"request_threshold", "evidence_cap", "urgency_threshold", "urgency_evidence", "also_floor",
                  "default_department"}
 _GROUP_KEYS = {"weight", "words"}
@@ -91,6 +92,9 @@ class RoutingTable:
     urgency: tuple[WordGroup, ...]
     rules: tuple[Rule, ...]
     synonyms: tuple[tuple[str, str], ...] = ()   # (variant, canonical word)
+    # Phrases whose inner characters are not the shorter words they contain: 怕是 ("probably") is
+    # not 怕 ("afraid"), 血压 is not 血, 发烧 is not 烧. Shorter listed words inside them do not count.
+    masks: tuple[str, ...] = ()
 
     def words(self) -> set[str]:
         """Every word the table mentions (for the tokenizer's user dictionary)."""
@@ -98,7 +102,7 @@ class RoutingTable:
         found |= {w for g in (*self.cues, *self.urgency) if g.looked_up for w in g.words}
         for rule in self.rules:
             found |= {w for group in rule.all for w in group} | set(rule.none)
-        return found | {variant for variant, _ in self.synonyms}
+        return found | {variant for variant, _ in self.synonyms} | set(self.masks)
 
     def counts(self) -> dict[str, int]:
         return {
@@ -107,6 +111,7 @@ class RoutingTable:
             "cue words": sum(len(g.words) for g in (*self.cues, *self.urgency)),
             "rules": len(self.rules),
             "synonyms": len(self.synonyms),
+            "masks": len(self.masks),
         }
 
 
@@ -153,7 +158,15 @@ class _Reader:
         scored = {w for d in departments for g in d.groups if g.looked_up for w in g.words}
         scored |= {w for g in (*cues, *urgency) if g.looked_up for w in g.words}
         synonyms = self.synonyms(data.get("synonyms", {}), scored)
-        return RoutingTable(scoring, departments, cues, urgency, rules, synonyms)
+        return RoutingTable(scoring, departments, cues, urgency, rules, synonyms, self.masks(data.get("masks")))
+
+    def masks(self, data: Any) -> tuple[str, ...]:
+        if data is None:
+            return ()
+        self.unknown_keys(data, _MASK_KEYS, ("masks",))
+        if "words" not in data:
+            raise self.fail(("masks",), "missing key `words`")
+        return self.words(data["words"], ("masks", "words"))
 
     def synonyms(self, data: Any, scored: set[str]) -> tuple[tuple[str, str], ...]:
         if not isinstance(data, dict):

@@ -9,6 +9,8 @@ Substring search finds every listed word; two filters then decide which ones cou
   leaves the department word 打起来 alone.
 A synonym (a typo or dialect spelling) is found as itself and counts as its canonical word.
 Rules look at `present` instead: plain "does the message contain it".
+A mask (kind "mask": 怕是, 血压, 发烧) hides every shorter listed word written inside it, from the
+hits and from `present` alike: 怕是中煤气了 says "probably", not "afraid".
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import ahocorasick
 
 from nlp.tokenizer import Tokenizer, token_bounds
 
+MASK = "mask"
 _NEEDS_ALIGNMENT = re.compile(r"^(?:[\u4e00-\u9fd5]{1,2}|[a-z0-9]+)$")
 
 
@@ -41,8 +44,15 @@ class Hit:
 
 @dataclass(frozen=True)
 class Found:
-    present: frozenset[str]  # every listed word that occurs anywhere
+    present: frozenset[str]  # every listed word that occurs anywhere (outside a mask)
     hits: tuple[Hit, ...]    # the occurrences that count, in text order
+    masked: tuple[tuple[int, int], ...] = ()  # (start, end) of every mask phrase written
+
+    def unmasked(self, text: str) -> str:
+        """The text with its mask phrases blanked, for checks that look at single characters."""
+        for start, end in self.masked:
+            text = text[:start] + "\x00" * (end - start) + text[end:]
+        return text
 
 
 class Matcher:
@@ -61,6 +71,9 @@ class Matcher:
             (end + 1 - len(surface), end + 1, surface, entry, aligned)
             for end, (surface, entry, aligned) in self._automaton.iter(text)
         ]
+        masked = tuple((start, end) for start, end, _, entry, _ in raw if MASK in entry.kinds)
+        if masked:
+            raw = [r for r in raw if not any(s <= r[0] and r[1] <= e and r[1] - r[0] < e - s for s, e in masked)]
         present = frozenset(w for _, _, surface, entry, _ in raw for w in (surface, entry.word))
         bounds: set[int] | None = None
         kept = []
@@ -83,7 +96,7 @@ class Matcher:
             for h in hits:
                 if h.start <= start and end <= h.end:
                     covered |= h.kinds
-            kinds = entry.kinds - covered
+            kinds = entry.kinds - covered - {MASK}
             if kinds:
                 hits.append(Hit(start, end, entry.word, surface, frozenset(kinds)))
-        return Found(present, tuple(sorted(hits, key=lambda h: h.start)))
+        return Found(present, tuple(sorted(hits, key=lambda h: h.start)), masked)

@@ -13,12 +13,13 @@ from pathlib import Path
 from types import MappingProxyType
 
 from nlp.lexicon import RoutingTable, Rule, load_table, normalise_word
-from nlp.matcher import Entry, Matcher
+from nlp.matcher import MASK, Entry, Matcher
 from nlp.tokenizer import build_tokenizer
 
 NONE = "none"
 _TRAILING = re.compile(r"[\W_]+$")   # punctuation, spaces and emoji after the last word
 FOLLOWUP_CUES = "followup"   # the [cues.followup] group marks a follow-up of an open request
+NEGATIONS = ("不", "没")      # written right before a pulling-away cue (fixed, notice, ack …), they turn it around
 
 
 @dataclass(frozen=True)
@@ -90,6 +91,7 @@ class Router:
     def classify(self, text: str) -> Decision:
         normalised = normalise_word(text or "")
         found = self._matcher.find(normalised)
+        visible = found.unmasked(normalised)   # for the single characters counted wherever written
         scores: dict[str, float] = {}
         best_weight: dict[str, float] = {}
         first_at: dict[str, int] = {}
@@ -114,6 +116,8 @@ class Router:
                     if hit.word not in keywords:
                         keywords.append(hit.word)
                 elif target.kind == "cue":
+                    if target.weight < 0 and normalised[hit.start - 1:hit.start] in NEGATIONS:
+                        continue  # 不好使了 is not 好使了 (fixed), 没通知 is not a notice, 不好的 not 好的
                     cue_total += target.weight
                     followup = followup or target.name == FOLLOWUP_CUES
                 else:
@@ -121,13 +125,13 @@ class Router:
         for code, weight, words in self._hints if not (scores or followup) else ():
             # A department's telltale characters, wherever written (电 in 电饭锅): a fallback only for
             # messages that use no listed word of any department.
-            positions = [normalised.find(word) for word in words if word in normalised]
+            positions = [visible.find(word) for word in words if word in visible]
             if positions:
                 scores[code] = scores.get(code, 0.0) + weight * len(positions)
                 best_weight.setdefault(code, 0.0)
                 first_at[code] = min(first_at.get(code, len(normalised)), *positions)
         for weight, words in self._anywhere_urgency:
-            urgency_total += weight * sum(word in normalised for word in words)
+            urgency_total += weight * sum(word in visible for word in words)
         tail = _TRAILING.sub("", normalised)
         cue_total += sum(weight for weight, words in self._end_cues if tail.endswith(words))
         ranked = sorted(scores, key=lambda c: (-scores[c], -best_weight[c], first_at[c], self._order[c]))
@@ -179,6 +183,9 @@ def _entries(table: RoutingTable, targets: Mapping[str, tuple[_Target, ...]]) ->
     }
     for variant, canonical in table.synonyms:
         entries[variant] = Entry(canonical, entries[canonical].kinds)
+    for mask in table.masks:
+        known = entries.get(mask)
+        entries[mask] = Entry(known.word, known.kinds | {MASK}) if known else Entry(mask, frozenset({MASK}))
     return entries
 
 

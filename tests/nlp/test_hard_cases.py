@@ -180,10 +180,25 @@ def test_signs_of_harm_count_inside_words_and_make_a_request(router: Router) -> 
 
 
 def test_telltale_characters_only_decide_when_no_listed_word_matched(router: Router) -> None:
-    # 电磁炉 and 带不起来 are listed nowhere; 电 still points at power for a request that names nothing else.
-    decision = router.classify("晚上电磁炉都带不起来 咋整 能给看看不")
+    # 电磁炉 and 转不动 are listed nowhere; 电 still points at power for a request that names nothing else.
+    decision = router.classify("晚上电磁炉都转不动 咋整 能给看看不")
     assert decision.primary == "power" and decision.keywords == ()
     # A listed word wins over any number of telltale characters.
     assert router.classify("学校的电脑教室漏雨 谁来修").primary != "power"
     # A follow-up with no department words stays with the open request (the default department here).
     assert router.classify("上礼拜反映的那事 到底有人管没有啊").primary == "village"
+
+
+def test_a_mask_hides_the_shorter_words_written_inside_it(router: Router) -> None:
+    # 怕是 says "probably": the CO poisoning is happening, not a risk to prevent (怕 "afraid").
+    decision = router.classify("一家三口早上起来都头疼恶心 炉子没封好 怕是中煤气了")
+    assert (decision.primary, decision.also, decision.urgency) == ("health", ("emergency",), "urgent")
+    # 血 in 高血压 and 烧 in 发烧 are no signs of harm.
+    assert router.classify("高血压的药吃完了 孩子还发烧 村医啥时候来").urgency == "normal"
+
+
+def test_a_negation_turns_a_pulling_away_cue_around(router: Router) -> None:
+    # 好使了 says "fixed", 不好使了 says the opposite; 通知 is a notice, 没个通知 a complaint.
+    assert router.classify("家里电饭锅不好使了").is_request
+    assert router.classify("自来水停了两天了 也没个通知").primary == "water"
+    assert not router.classify("电饭锅好使了 不用来了").is_request

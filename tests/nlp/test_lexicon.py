@@ -129,3 +129,9 @@ def test_at_end_is_for_cue_lists_only() -> None:
 def test_anywhere_is_for_urgency_lists_only() -> None:
     text = GOOD.replace('[cues.ask]\nweight = 2.0\n', '[cues.ask]\nweight = 2.0\nanywhere = true\n')
     assert error_for(text).startswith("t.toml:6: cues.ask.anywhere: unknown key")
+
+
+def test_masks_are_read_and_checked() -> None:
+    assert parse_table(GOOD + '\n[masks]\nwords = ["怕是"]\n', "t.toml").masks == ("怕是",)
+    assert "masks.weight: unknown key" in error_for(GOOD + "\n[masks]\nweight = 1\n")
+    assert "masks: missing key `words`" in error_for(GOOD + "\n[masks]\n")
