@@ -106,12 +106,11 @@ async def _database(app: web.Application, *, migrate: bool) -> AsyncIterator[Non
 
 async def _org(app: web.Application) -> AsyncIterator[None]:
     """The county's org file, loaded idempotently; a bad file stops the start with its mistakes."""
-    from models.locks import advisory_lock
     from models.org import load_org
 
     settings = app[SETTINGS]
-    async with advisory_lock("gridwhistle.org-load"):  # several processes starting together load it once at a time
-        summary = await load_org([settings.org.file], app[CLOCK].now())
+    # load_org holds the org advisory lock itself, so processes starting together load one at a time.
+    summary = await load_org([settings.org.file], app[CLOCK].now())
     log.info("org file %s loaded: %s", settings.org.file, summary)
     yield
 

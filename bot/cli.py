@@ -40,6 +40,10 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # `gridwhistle … | head` closed the pipe: stop quietly, as other command-line tools do.
+        sys.stderr.close()
+        return 141
 
 
 if __name__ == "__main__":
