@@ -12,8 +12,7 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from bot.channels.senders import group_chat_address
-from bot.channels.types import Address, Button, Card, Outbound
+from bot.channels.types import Address, Button, Card, NewGroup, Outbound
 from bot.outbox import enqueue
 from config.errors import UserError
 from handlers.base import Services
@@ -184,8 +183,9 @@ async def open_joint_chat(services: Services, ticket: Ticket, request: Request, 
     text = services.texts.render("whistle.joint_chat_hello", number=ticket.number, place=place,
                                  text=request.text[:200], departments=department_list(parts),
                                  resolve_due=stamp(ticket.resolve_due))
-    address = group_chat_address(chatid, name=name, owner=userids[0], members=userids)
-    queued = await enqueue(Outbound(to=address, text=text), now=services.clock.now(),
+    group = NewGroup(name=name, owner=userids[0], members=tuple(userids))
+    queued = await enqueue(Outbound(to=Address("appchat", chatid), text=text, create_group=group),
+                           now=services.clock.now(),
                            dedupe_key=f"ticket:{ticket.id}:appchat")
     if queued is not None:
         ticket.appchat_id = chatid

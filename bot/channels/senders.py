@@ -8,7 +8,6 @@ are cut instead. The idempotency key becomes kf's `msgid`; app messages use `ena
 
 from __future__ import annotations
 
-import json
 import re
 from datetime import timedelta
 from typing import Any, Awaitable, Callable
@@ -53,12 +52,6 @@ async def deliver(api: WecomApi, outbound: Outbound, *, idempotency_key: str) ->
     except KeyError:
         raise ValueError(f"no sender for channel {channel!r}") from None
     return await sender(api, outbound, idempotency_key)
-
-
-def group_chat_address(chatid: str, *, name: str, owner: str, members: list[str]) -> Address:
-    """An appchat Address that first creates the group (a new group shows up only once a message is sent)."""
-    return Address("appchat", chatid, via=json.dumps({"name": name, "owner": owner, "userlist": members},
-                                                     ensure_ascii=False))
 
 
 # -- the self-built app ------------------------------------------------------------------------------
@@ -133,9 +126,10 @@ def _content(outbound: Outbound) -> tuple[str, bool]:
 async def _appchat(api: WecomApi, outbound: Outbound, key: str) -> Result:
     chatid = outbound.to.target
     result: Result = {"chatid": chatid}
-    if outbound.to.via:
-        create = json.loads(outbound.to.via)
-        answer = await api.call("appchat/create", {**create, "chatid": chatid})
+    group = outbound.create_group
+    if group is not None:
+        create = {"name": group.name, "owner": group.owner, "userlist": list(group.members), "chatid": chatid}
+        answer = await api.call("appchat/create", create)
         result["chatid"] = chatid = answer.get("chatid", chatid)
     text, markdown = _content(outbound)
     msgtype = "markdown" if markdown else "text"

@@ -82,6 +82,15 @@ class Address:
 
 
 @dataclass(frozen=True)
+class NewGroup:
+    """An app group chat to create before the first message to it (it shows up only once a message arrives)."""
+
+    name: str
+    owner: str
+    members: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Outbound:
     """One message to send: text, markdown or a card; `replaces` names a card to update instead."""
 
@@ -90,6 +99,7 @@ class Outbound:
     markdown: bool = False
     card: Card | None = None
     card_update: dict[str, Any] | None = None  # {"response_code": …, "replace_name": …} or a full card
+    create_group: NewGroup | None = None  # for an appchat address: create the group first
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -103,7 +113,10 @@ class Outbound:
                 fields=tuple(tuple(f) for f in card.get("fields", ())),
                 buttons=tuple(Button(**b) for b in card.get("buttons", ())),
             )
+        group = data.get("create_group")
+        if group is not None:
+            group = NewGroup(name=group["name"], owner=group["owner"], members=tuple(group["members"]))
         return cls(
             to=Address(**data["to"]), text=data.get("text", ""), markdown=data.get("markdown", False),
-            card=card, card_update=data.get("card_update"),
+            card=card, card_update=data.get("card_update"), create_group=group,
         )

@@ -6,8 +6,8 @@ from datetime import timedelta
 
 import pytest
 
-from bot.channels.senders import KfWindowClosed, deliver, group_chat_address
-from bot.channels.types import Address, Button, Card, Outbound
+from bot.channels.senders import KfWindowClosed, deliver
+from bot.channels.types import Address, Button, Card, NewGroup, Outbound
 from config.errors import ChannelError
 from models import KfCustomer
 
@@ -67,8 +67,9 @@ async def test_card_update_with_a_whole_card(api, fake_wecom):
 
 
 async def test_group_chat_is_created_then_posted_to(api, fake_wecom):
-    to = group_chat_address("ticket1042", name="#1042 联合处置", owner="secretary", members=["secretary", "liaison1"])
-    result = await deliver(api, Outbound(to, text="联合处置群已建立"), idempotency_key="k")
+    group = NewGroup(name="#1042 联合处置", owner="secretary", members=("secretary", "liaison1"))
+    first = Outbound(Address("appchat", "ticket1042"), text="联合处置群已建立", create_group=group)
+    result = await deliver(api, Outbound.from_json(first.to_json()), idempotency_key="k")
     assert result["chatid"] == "ticket1042"
     (create,) = fake_wecom.state.bodies("appchat/create")
     assert create["userlist"] == ["secretary", "liaison1"] and create["name"] == "#1042 联合处置"
