@@ -23,6 +23,7 @@ from tortoise.transactions import in_transaction
 from bot import inbox
 from bot.channels.types import Inbound
 from bot.clock import SHANGHAI, Clock
+from bot.outbox import unpark_kf
 from config.errors import ChannelError
 from models import Area, KfCursor, KfCustomer
 
@@ -213,6 +214,9 @@ async def _remember_customer(inbound: Inbound, item: dict[str, Any]) -> None:
             changed += ["last_customer_message_at", "sent_since_customer_message"]
     if changed:
         await customer.save(update_fields=changed)
+    if "sent_since_customer_message" in changed:
+        # The villager wrote again, so WeCom's window is open: what waited for it may go now.
+        await unpark_kf(inbound.sender, now=inbound.received_at)
 
 
 async def _grid_of(extra: dict[str, Any]) -> Area | None:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from bot.keys import KF
-from models import Area, InboxMessage, KfCursor, KfCustomer
+from bot.channels.types import Address, Outbound
+from bot.outbox import enqueue
+from models import Area, InboxMessage, KfCursor, KfCustomer, OutboxMessage
 
 KFID = "wkgridwhistledemo"
 
@@ -94,3 +96,14 @@ async def test_the_callback_token_goes_with_the_pull(service, fake_wecom) -> Non
     assert [c.body.get("token") for c in fake_wecom.state.calls("kf/sync_msg")] == []
     await puller.until_idle()
     assert [c.body.get("token") for c in fake_wecom.state.calls("kf/sync_msg")] == [token]
+
+
+async def test_a_new_message_releases_what_waited_for_the_window(service, peer, fake_wecom, clock) -> None:
+    await KfCursor.create(open_kfid=KFID, cursor="0")
+    await KfCustomer.create(external_userid="wm-qian", open_kfid=KFID, sent_since_customer_message=5)
+    parked = await enqueue(Outbound(to=Address("kf", "wm-qian", via=KFID), text="您反映的事已办结"), now=clock.now())
+    await OutboxMessage.filter(id=parked.id).update(status="parked")
+    token = fake_wecom.state.queue_kf_message(KFID, "wm-qian", "好的 谢谢")
+    await peer.post_app(kf_event(token))
+    await service.settled()
+    assert (await OutboxMessage.get(id=parked.id)).status in ("pending", "sent")
