@@ -35,7 +35,8 @@ from models.db import close_db, open_db
 log = logging.getLogger(__name__)
 
 Process = Callable[[int], Awaitable[None]]
-CARD_ACK_TEXT = "channel.card_clicked"  # replies.toml key: what a clicked card's buttons turn into
+CARD_ACK_TEXT = "channel.card_clicked"
+MEDIA_COPY_SECONDS = 60  # replies.toml key: what a clicked card's buttons turn into
 
 
 def create_app(
@@ -226,9 +227,17 @@ async def _scheduler(app: web.Application) -> AsyncIterator[None]:
     services = app[SERVICES]
     for name in TICKER_MODULES:
         importlib.import_module(name).register(scheduler, services)
+    scheduler.every("media.copy", MEDIA_COPY_SECONDS, partial(_copy_media, app))
     app[SCHEDULER] = scheduler
     async with scheduler.running():
         yield
+
+
+async def _copy_media(app: web.Application, now: object) -> None:
+    """Evidence photos and files get a local copy well within WeCom's 3-day media lifetime."""
+    from bot.media_copies import copy_pending
+
+    await copy_pending(app[WECOM_API], app[SETTINGS].media.dir)
 
 
 async def _cancel(task: asyncio.Task[None]) -> None:

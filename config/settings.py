@@ -99,6 +99,10 @@ class RoutingSettings(Section):
     table: Path = ROUTING_TABLE
 
 
+class MediaSettings(Section):
+    dir: Path = Path("data/media")  # local copies of photos and files (WeCom's media expire after 3 days)
+
+
 class AlertSettings(Section):
     admins: list[str] = []  # WeCom userids told about dead letters and unregistered chats
 
@@ -114,6 +118,7 @@ class Settings(BaseSettings):
     org: OrgSettings = OrgSettings()
     routing: RoutingSettings = RoutingSettings()
     alerts: AlertSettings = AlertSettings()
+    media: MediaSettings = MediaSettings()
 
     @classmethod
     def settings_customise_sources(
