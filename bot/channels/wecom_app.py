@@ -123,13 +123,13 @@ def _kind_of(data: dict[str, Any]) -> str:
 def message_key(data: dict[str, Any]) -> str:
     """MsgId for messages; FromUserName + CreateTime + Event for events, which have no id (§1.6).
 
-    A card click also names its card (TaskId), so two cards clicked in one second stay two rows.
+    A card click also names its card and button (TaskId, EventKey), so two clicks in one second — two
+    cards, or 签收 then 办结 on one card — stay two rows, while WeCom's retry of one click stays one.
     """
     if data.get("MsgId"):
         return str(data["MsgId"])
     parts = [str(data.get("FromUserName") or ""), str(data.get("CreateTime") or ""), _kind_of(data)]
-    if data.get("TaskId"):
-        parts.append(str(data["TaskId"]))
+    parts += [str(data[name]) for name in ("TaskId", "EventKey") if data.get(name)]
     return ":".join(parts)
 
 

@@ -135,6 +135,13 @@ async def test_two_cards_clicked_in_one_second_are_two_rows(service, peer) -> No
     assert await InboxMessage.filter(channel="app").count() == 2
 
 
+async def test_two_buttons_of_one_card_in_one_second_are_two_rows(service, peer) -> None:
+    await peer.post_app(card_xml("ticket-1", "duty:on_duty:1"))
+    await peer.post_app(card_xml("ticket-1", "duty:done:1"))
+    await peer.post_app(card_xml("ticket-1", "duty:done:1"))  # WeCom's retry of the second click
+    assert await InboxMessage.filter(channel="app").count() == 2
+
+
 async def test_kf_event_triggers_a_pull_not_a_row(service, peer, fake_wecom) -> None:
     token = fake_wecom.state.queue_kf_message("wkgridwhistledemo", "wm-villager", "你好")
     await peer.post_app(
