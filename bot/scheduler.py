@@ -183,9 +183,8 @@ class Scheduler:
         for job in list(self._jobs.values()):
             if job.next_due is None or job.next_due > now:
                 continue
-            job.next_due = job.trigger.get_next_fire_time(job.next_due, now)
-            while job.next_due is not None and job.next_due <= now:  # coalesce missed slots
-                job.next_due = job.trigger.get_next_fire_time(job.next_due, now)
+            # The first slot after now, computed directly: missed slots coalesce into this one run.
+            job.next_due = job.trigger.get_next_fire_time(None, now + timedelta(microseconds=1))
             if await self.run(job.name) and job.name != ELECT_JOB:
                 ran.append(job.name)
         return ran

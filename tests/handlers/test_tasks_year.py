@@ -78,7 +78,7 @@ async def year_run(db, clock, say, services):
                 scheduler = None
         else:
             if scheduler is None:  # (re)start: a new process with a fresh scheduler
-                scheduler = Scheduler(clock=clock, database_url=db, elect_seconds=3600)  # hourly steps
+                scheduler = Scheduler(clock=clock, database_url=db)
                 tasks_reminders.register(scheduler, services)
                 await scheduler.start()
             while actions and actions[0][0] <= now:
