@@ -4,11 +4,19 @@ and read what was queued in the outbox (the sandbox tests then check what WeCom 
 from __future__ import annotations
 
 import itertools
+from collections.abc import AsyncIterator
 from typing import Any
 
+import aiohttp
 import pytest
+from aiohttp import web
 
+from bot.app import create_app
 from bot.channels.types import Inbound
+from bot.keys import SETTINGS, WECOM_API
+from bot.outbox import OutboxWorker
+from bot.sandbox.callbacks import CallbackClient
+from bot.sandbox.fake_wecom import RunningFakeWecom, running_fake_wecom
 from bot.dispatch import Dispatcher
 from config.settings import DEMO_ORG_FILE, ROUTING_TABLE
 from config.texts import CommandWords, Texts, load_policy
@@ -60,3 +68,30 @@ def say(dispatcher, clock):
         return await OutboxMessage.filter(id__gt=before.id if before else 0).order_by("id")
 
     return send
+
+
+@pytest.fixture
+async def fake_wecom(settings, clock) -> AsyncIterator[RunningFakeWecom]:
+    app = settings.wecom.app
+    async with running_fake_wecom(settings.wecom.corp_id, {str(app.agent_id): app.secret}, clock=clock) as running:
+        yield running
+
+
+@pytest.fixture
+async def service(settings, clock, fake_wecom):
+    """The real service on loopback, pointed at the fake WeCom: (app, callback client, outbox worker, fake).
+
+    The outbox worker is run by hand (`await worker.run_once()`), so tests decide when WeCom receives.
+    """
+    settings = settings.model_copy(update={"wecom": settings.wecom.model_copy(update={"api_base": fake_wecom.api_base})})
+    app = create_app(settings, clock=clock, migrate=False, load_org=True, background=False)
+    runner = web.AppRunner(app, handle_signals=False, access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    try:
+        async with aiohttp.ClientSession() as http:
+            wecom = CallbackClient(http, f"http://127.0.0.1:{runner.addresses[0][1]}", app[SETTINGS].wecom, clock,
+                                   fake_wecom.state)
+            yield app, wecom, OutboxWorker(app[WECOM_API], clock, ()), fake_wecom.state
+    finally:
+        await runner.cleanup()

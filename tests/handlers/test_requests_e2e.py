@@ -3,20 +3,17 @@ loopback, WeCom played by the sandbox's callback client, and assertions on what 
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
-import aiohttp
 import pytest
 from aiohttp import web
 
-from bot.app import create_app
 from bot.clock import ManualClock
-from bot.keys import INBOX, KF, SETTINGS, WECOM_API
+from bot.keys import INBOX, KF, WECOM_API
 from bot.outbox import OutboxWorker
 from bot.sandbox.callbacks import CallbackClient
-from bot.sandbox.fake_wecom import FakeWecom, RunningFakeWecom, running_fake_wecom
+from bot.sandbox.fake_wecom import FakeWecom
 from models import Assignment, Attachment, Request, Ticket, TicketEvent
 
 GRID3_CHAT = "wrkSFfCgAAhoudaolao3"
@@ -65,27 +62,9 @@ class Story:
 
 
 @pytest.fixture
-async def fake_wecom(settings, clock) -> AsyncIterator[RunningFakeWecom]:
-    app = settings.wecom.app
-    async with running_fake_wecom(settings.wecom.corp_id, {str(app.agent_id): app.secret}, clock=clock) as running:
-        yield running
-
-
-@pytest.fixture
-async def story(settings, clock, fake_wecom) -> AsyncIterator[Story]:
-    settings = settings.model_copy(update={"wecom": settings.wecom.model_copy(update={"api_base": fake_wecom.api_base})})
-    app = create_app(settings, clock=clock, migrate=False, load_org=True, background=False)
-    runner = web.AppRunner(app, handle_signals=False, access_log=None)
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", 0).start()
-    try:
-        async with aiohttp.ClientSession() as http:
-            wecom = CallbackClient(http, f"http://127.0.0.1:{runner.addresses[0][1]}", app[SETTINGS].wecom, clock,
-                                   fake_wecom.state)
-            worker = OutboxWorker(app[WECOM_API], clock, ())
-            yield Story(app, wecom, fake_wecom.state, worker, clock)
-    finally:
-        await runner.cleanup()
+def story(service, clock) -> Story:
+    app, wecom, worker, fake = service
+    return Story(app, wecom, fake, worker, clock)
 
 
 async def kf_villager(story: Story, external_userid: str, grid: str) -> None:

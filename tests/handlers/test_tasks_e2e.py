@@ -3,44 +3,13 @@ the sandbox's callback client, the outbox sent by hand to the fake WeCom API, an
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import datetime
 
-import aiohttp
-import pytest
-from aiohttp import web
 
-from bot.app import create_app
 from bot.clock import SHANGHAI
-from bot.keys import INBOX, SERVICES, SETTINGS, WECOM_API
-from bot.outbox import OutboxWorker
-from bot.sandbox.callbacks import CallbackClient
-from bot.sandbox.fake_wecom import RunningFakeWecom, running_fake_wecom
+from bot.keys import INBOX, SERVICES
 from handlers import tasks_reminders, visits_reminders
 from models import PracticalTask, Request, Visit
-
-
-@pytest.fixture
-async def fake_wecom(settings, clock) -> AsyncIterator[RunningFakeWecom]:
-    app = settings.wecom.app
-    async with running_fake_wecom(settings.wecom.corp_id, {str(app.agent_id): app.secret}, clock=clock) as running:
-        yield running
-
-
-@pytest.fixture
-async def service(settings, clock, fake_wecom):
-    settings = settings.model_copy(update={"wecom": settings.wecom.model_copy(update={"api_base": fake_wecom.api_base})})
-    app = create_app(settings, clock=clock, migrate=False, load_org=True, background=False)
-    runner = web.AppRunner(app, handle_signals=False, access_log=None)
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", 0).start()
-    try:
-        async with aiohttp.ClientSession() as http:
-            wecom = CallbackClient(http, f"http://127.0.0.1:{runner.addresses[0][1]}", app[SETTINGS].wecom, clock,
-                                   fake_wecom.state)
-            yield app, wecom, OutboxWorker(app[WECOM_API], clock, ()), fake_wecom.state
-    finally:
-        await runner.cleanup()
 
 
 async def settle(app, worker) -> None:

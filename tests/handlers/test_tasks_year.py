@@ -6,7 +6,7 @@ started); every cadre gets exactly the reminders the calendar promises, each onc
 from __future__ import annotations
 
 from collections import Counter
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import pytest
 

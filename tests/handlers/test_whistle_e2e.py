@@ -8,16 +8,14 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
-import aiohttp
 import pytest
 from aiohttp import web
 
-from bot.app import create_app
 from bot.clock import ManualClock
-from bot.keys import INBOX, KF, SERVICES, SETTINGS, WECOM_API
+from bot.keys import INBOX, KF, SERVICES
 from bot.outbox import OutboxWorker
 from bot.sandbox.callbacks import CallbackClient
-from bot.sandbox.fake_wecom import FakeWecom, RunningFakeWecom, running_fake_wecom
+from bot.sandbox.fake_wecom import FakeWecom
 from bot.scheduler import Scheduler
 from handlers import whistle_tickers
 from models import Assignment, Request, RoutingCorrection, Ticket, TicketEvent
@@ -65,26 +63,9 @@ class Sandbox:
 
 
 @pytest.fixture
-async def fake_wecom(settings, clock) -> AsyncIterator[RunningFakeWecom]:
-    app = settings.wecom.app
-    async with running_fake_wecom(settings.wecom.corp_id, {str(app.agent_id): app.secret}, clock=clock) as running:
-        yield running
-
-
-@pytest.fixture
-async def sandbox(settings, clock, fake_wecom) -> AsyncIterator[Sandbox]:
-    settings = settings.model_copy(update={"wecom": settings.wecom.model_copy(update={"api_base": fake_wecom.api_base})})
-    app = create_app(settings, clock=clock, migrate=False, load_org=True, background=False)
-    runner = web.AppRunner(app, handle_signals=False, access_log=None)
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", 0).start()
-    try:
-        async with aiohttp.ClientSession() as http:
-            wecom = CallbackClient(http, f"http://127.0.0.1:{runner.addresses[0][1]}", app[SETTINGS].wecom, clock,
-                                   fake_wecom.state)
-            yield Sandbox(app, wecom, fake_wecom.state, OutboxWorker(app[WECOM_API], clock, ()), clock)
-    finally:
-        await runner.cleanup()
+def sandbox(service, clock) -> Sandbox:
+    app, wecom, worker, fake = service
+    return Sandbox(app, wecom, fake, worker, clock)
 
 
 @pytest.fixture
