@@ -11,12 +11,9 @@ import sys
 from datetime import date, datetime
 from pathlib import Path
 
-from openpyxl import Workbook
-from openpyxl.styles import Font
-
 from bot.clock import SHANGHAI
 from bot.commands import add_config_arg, settings_from
-from bot.commands.report_tickets import _table
+from bot.commands.tables import text_table, write_xlsx
 from config.texts import Texts, load_policy
 from handlers.visits_compliance import village_compliance
 from models.area_tree import AreaTree
@@ -46,10 +43,10 @@ def run_tasks(args: argparse.Namespace) -> int:
     texts = Texts.load()
     for title, headers, rows in sheets:
         print(texts.render("tasks.report.title", year=args.year, part=title))
-        print(_table(headers, rows) if rows else texts.render("tasks.report.empty"))
+        print(text_table(headers, rows) if rows else texts.render("tasks.report.empty"))
         print()
     if args.xlsx is not None:
-        _write_xlsx(args.xlsx, sheets)
+        write_xlsx(args.xlsx, sheets)
         print(texts.render("tasks.report.written", file=args.xlsx))
     return 0
 
@@ -72,27 +69,3 @@ async def _sheets(url: str, year: int, until: date) -> list[tuple[str, list[str]
         (texts.render("tasks.report.part_villages"), columns("tasks.report.columns_villages"), villages),
         (texts.render("tasks.report.part_visits"), columns("tasks.report.columns_visits"), visits),
     ]
-
-
-def _write_xlsx(path: Path, sheets: list[tuple[str, list[str], list[list[str]]]]) -> None:
-    book = Workbook()
-    book.remove(book.active)
-    for title, headers, rows in sheets:
-        sheet = book.create_sheet(title)
-        sheet.append(headers)
-        for cell in sheet[1]:
-            cell.font = Font(bold=True)
-        for row in rows:
-            sheet.append([_value(v) for v in row])
-            for cell, text in zip(sheet[sheet.max_row], row):
-                if text.endswith("%"):
-                    cell.number_format = "0.0%"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    book.save(path)
-
-
-def _value(text: str) -> object:
-    """Counts as numbers and rates as fractions, so the spreadsheet can sort and sum them."""
-    if text.endswith("%"):
-        return round(float(text[:-1]) / 100, 4)
-    return int(text) if text.isdigit() else text

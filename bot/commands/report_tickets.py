@@ -11,11 +11,9 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
-from openpyxl import Workbook
-from openpyxl.styles import Font
-
 from bot.clock import SHANGHAI
 from bot.commands import add_config_arg, settings_from
+from bot.commands.tables import text_table, write_xlsx
 from config.texts import Texts
 from models.db import database
 from models.ticket_metrics import Rates, rates
@@ -52,9 +50,9 @@ def run_tickets(args: argparse.Namespace) -> int:
     rows = ([_row(texts.render("whistle.report_township"), r) for r in by_township]
             + [_row(texts.render("whistle.report_department"), r) for r in by_department])
     print(texts.render("whistle.report_title", month=start.strftime("%Y-%m")))
-    print(_table(headers, rows) if rows else texts.render("whistle.report_empty"))
+    print(text_table(headers, rows) if rows else texts.render("whistle.report_empty"))
     if args.xlsx is not None:
-        _write_xlsx(args.xlsx, start.strftime("%Y-%m"), headers, rows)
+        write_xlsx(args.xlsx, [(start.strftime("%Y-%m"), headers, rows)])
         print(texts.render("whistle.report_written", file=args.xlsx))
     return 0
 
@@ -78,40 +76,3 @@ def _row(kind: str, r: Rates) -> list[str]:
             _hours(r.avg_done_hours)]
 
 
-def _width(text: str) -> int:
-    """Display width in a terminal: CJK characters take two columns."""
-    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
-
-
-def _table(headers: list[str], rows: list[list[str]]) -> str:
-    widths = [max(_width(row[i]) for row in [headers, *rows]) for i in range(len(headers))]
-    lines = []
-    for row in [headers, *rows]:
-        lines.append("  ".join(cell + " " * (widths[i] - _width(cell)) for i, cell in enumerate(row)).rstrip())
-    return "\n".join(lines)
-
-
-def _write_xlsx(path: Path, month: str, headers: list[str], rows: list[list[str]]) -> None:
-    book = Workbook()
-    sheet = book.active
-    sheet.title = month
-    sheet.append(headers)
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    for row in rows:
-        sheet.append([_number(v) for v in row])
-        for cell, text in zip(sheet[sheet.max_row], row):
-            if text.endswith("%"):
-                cell.number_format = "0.0%"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    book.save(path)
-
-
-def _number(value: str) -> object:
-    """Rates as numbers (0.925 shown as 92.5%) so the spreadsheet can sort and sum them."""
-    if value.endswith("%"):
-        return round(float(value[:-1]) / 100, 4)
-    try:
-        return float(value) if "." in value else int(value)
-    except ValueError:
-        return value
