@@ -9,7 +9,9 @@ client_max_size). WeCom retries anything but 200, which is what we want for our 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from aiohttp import web
 
@@ -28,6 +30,16 @@ class SignedQuery:
     signature: str
     timestamp: str
     nonce: str
+
+
+Mapper = Callable[[dict[str, Any]], tuple[str, str, dict[str, Any]]]  # wire dict → (kind, text, extra)
+
+
+def as_list(value: Any) -> list[Any]:
+    """XML and JSON give one item as itself and several as a list: always a list."""
+    if value is None:
+        return []
+    return value if isinstance(value, list) else [value]
 
 
 def signed_query(request: web.Request) -> SignedQuery:

@@ -14,7 +14,7 @@ from typing import Any, Awaitable, Callable
 
 from tortoise.expressions import F
 
-from bot.channels.types import Address, Card, Outbound
+from bot.channels.types import Card, Outbound
 from bot.channels.wecom_api import WecomApi, split_utf8
 from config.errors import ChannelError
 from models import KfCustomer

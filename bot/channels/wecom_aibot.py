@@ -11,13 +11,12 @@ from __future__ import annotations
 import json
 import logging
 import re
-from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
 from aiohttp import web
 
-from bot.channels.callback import refuse, signed_query, store, verify_url
+from bot.channels.callback import Mapper, as_list, refuse, signed_query, store, verify_url
 from bot.channels.crypto import CryptoError
 from bot.channels.types import Inbound
 from bot.keys import AIBOT_CRYPTO, CLOCK, SETTINGS
@@ -141,22 +140,14 @@ def _card_click(data: dict[str, Any]) -> tuple[str, str, dict[str, Any]]:
 
 def _selected_items(raw: Any) -> list[dict[str, Any]]:
     items = []
-    for item in _as_list(raw):
+    for item in as_list(raw):
         if isinstance(item, dict):
             items.append({
                 "question_key": str(item.get("question_key") or ""),
-                "option_ids": [str(o) for o in _as_list(_section(item, "option_ids").get("option_id"))],
+                "option_ids": [str(o) for o in as_list(_section(item, "option_ids").get("option_id"))],
             })
     return items
 
-
-def _as_list(value: Any) -> list[Any]:
-    if value is None:
-        return []
-    return value if isinstance(value, list) else [value]
-
-
-Mapper = Callable[[dict[str, Any]], tuple[str, str, dict[str, Any]]]
 
 # What each wire type becomes; anything not listed (feedback_event, video …) is logged and answered 200.
 MAPPERS: dict[str, Mapper] = {

@@ -12,7 +12,6 @@ know, are read from its raw dict.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 from xml.etree.ElementTree import Element, ParseError
@@ -22,7 +21,7 @@ from aiohttp import web
 from defusedxml.common import DefusedXmlException
 from wechatpy.enterprise import parse_message
 
-from bot.channels.callback import refuse, signed_query, store, verify_url
+from bot.channels.callback import Mapper, as_list, refuse, signed_query, store, verify_url
 from bot.channels.crypto import CryptoError
 from bot.channels.types import Inbound
 from bot.keys import APP_CRYPTO, CARD_ACK, CLOCK, KF
@@ -177,7 +176,7 @@ def _event(data: dict[str, Any]) -> tuple[str, str, dict[str, Any]]:
 
 def _selected_items(raw: Any) -> list[dict[str, Any]]:
     """xmltodict gives a dict for one item and a list for several (§1.8): always a list here."""
-    items = _as_list((raw or {}).get("SelectedItem") if isinstance(raw, dict) else None)
+    items = as_list((raw or {}).get("SelectedItem") if isinstance(raw, dict) else None)
     out = []
     for item in items:
         if not isinstance(item, dict):
@@ -185,18 +184,10 @@ def _selected_items(raw: Any) -> list[dict[str, Any]]:
         options = item.get("OptionIds")
         out.append({
             "question_key": str(item.get("QuestionKey") or ""),
-            "option_ids": [str(o) for o in _as_list(options.get("OptionId") if isinstance(options, dict) else None)],
+            "option_ids": [str(o) for o in as_list(options.get("OptionId") if isinstance(options, dict) else None)],
         })
     return out
 
-
-def _as_list(value: Any) -> list[Any]:
-    if value is None:
-        return []
-    return value if isinstance(value, list) else [value]
-
-
-Mapper = Callable[[dict[str, Any]], tuple[str, str, dict[str, Any]]]
 
 # What each wire type becomes; anything not listed is logged and answered 200.
 MAPPERS: dict[str, Mapper] = {
