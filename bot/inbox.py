@@ -16,6 +16,7 @@ from tortoise.transactions import in_transaction
 
 from bot.channels.types import Inbound
 from bot.clock import Clock
+from bot.wakeup import wait_for_event
 from models import InboxMessage
 
 log = logging.getLogger(__name__)
@@ -101,10 +102,7 @@ class InboxWorker:
                 log.exception("inbox worker: reading pending rows failed")
             if not self._wake.is_set():
                 self._idle.set()
-            try:
-                await asyncio.wait_for(self._wake.wait(), timeout=self.poll_seconds)
-            except TimeoutError:
-                pass
+            await wait_for_event(self._wake, self.poll_seconds)
 
     async def drain(self) -> int:
         """Process every row pending now, each at most once per pass; returns how many succeeded."""

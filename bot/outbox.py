@@ -24,7 +24,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from tortoise import connections
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
@@ -33,6 +32,7 @@ from bot.channels.senders import KF_WINDOW_ERRORS, deliver
 from bot.channels.types import Address, Outbound
 from bot.channels.wecom_api import RATE_LIMITED, WecomApi
 from bot.clock import Clock
+from bot.wakeup import wait_for_event
 from config.errors import ChannelError
 from config.texts import Texts
 from models import OutboxMessage
@@ -131,10 +131,7 @@ class OutboxWorker:
                 busy = False
             if busy:
                 continue
-            try:
-                await asyncio.wait_for(wake.wait(), idle)
-            except asyncio.TimeoutError:
-                pass
+            await wait_for_event(wake, idle)
             wake.clear()
 
     async def run_once(self, limit: int = 50) -> int:

@@ -25,6 +25,7 @@ from typing import Any, AsyncIterator
 from aiohttp import web
 
 from bot.clock import Clock
+from bot.wakeup import wait_for_event
 
 TOKEN_LIFETIME = timedelta(seconds=7200)
 KF_SYNC_TOKEN_LIFETIME = timedelta(minutes=10)
@@ -306,10 +307,7 @@ async def _failures(request: web.Request, handler: Handler) -> web.StreamRespons
     if failure is None:
         return await handler(request)
     if failure.mode == "slow":
-        try:  # wait `delay` seconds, or until the sandbox shuts down
-            await asyncio.wait_for(asyncio.shield(state.closing.wait()), failure.delay)
-        except asyncio.TimeoutError:
-            pass
+        await wait_for_event(state.closing, failure.delay)  # `delay` seconds, or until the sandbox shuts down
         return await handler(request)
     body = await _body(request)
     if failure.mode == "http":
