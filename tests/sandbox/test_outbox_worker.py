@@ -225,13 +225,14 @@ async def test_racing_enqueues_of_one_key_both_commit_their_other_work(db, clock
 
 
 async def _until_someone_waits_for_a_lock(conn) -> None:
-    for _ in range(500):
+    """Polls the server (not a timed wait): under a loaded machine the second writer may take a while."""
+    for _ in range(3000):
         rows = await conn.execute_query_dict(
             "SELECT count(*) AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()"
         )
         if rows[0]["n"]:
             return
-        await asyncio.sleep(0.01)
+        await asyncio.sleep(0.02)
     raise AssertionError("the second writer never blocked on the unique key")
 
 
