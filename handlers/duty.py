@@ -7,11 +7,12 @@ from __future__ import annotations
 
 from config.errors import UserError
 from handlers import duty_service as duty
+from handlers import requests_village
 from handlers.base import Context, HandlerRouter
 from handlers.whistle_args import find_ticket, own_part, split_number
 from handlers.whistle_cards import stamp
 from handlers.whistle_deadlines import deadlines
-from models import Assignment, Ticket
+from models import Assignment, Request, Ticket
 from models.ticket_queries import assignments_of, department_list
 
 router = HandlerRouter("duty")
@@ -83,6 +84,11 @@ async def progress_command(ctx: Context) -> None:
 
 @router.command("duty_done")
 async def done_command(ctx: Context) -> None:
+    number, _ = split_number(ctx.args, "duty.usage_done")
+    if await Request.filter(number=number, status="kept_in_grid").exists():
+        # A grid member naturally types 办结 for a matter the grid keeps: close it as 村办结 would.
+        await requests_village.close_by_words(ctx)
+        return
     found = await _command_part(ctx, "duty.usage_done")
     if found:
         await _done(ctx, *found)

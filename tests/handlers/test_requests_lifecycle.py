@@ -224,3 +224,13 @@ async def test_the_daily_list_runs_on_the_scheduler(county, say, clock, services
         clock.advance(minutes=5)
         assert await scheduler.run_due() == ["requests.non-request-digest"]
     assert await OutboxMessage.filter(dedupe_key__startswith="non-request-digest").count() == 1
+
+
+async def test_a_grid_member_closes_a_village_matter_with_the_plain_word(county, say):
+    """办结 is the liaisons' word for tickets, but a grid member types it for the grid's matters too."""
+    await say("app", "jiangdahai", NEIGHBOUR_QUARREL)
+    request = await Request.get()
+    sent = await say("app", "wangjun", f"办结 #{request.number} 两家已经和好了")
+    assert any("两家已经和好了" in t for t in texts_to(sent, "jiangdahai"))
+    await request.refresh_from_db()
+    assert request.status == "resolved"
