@@ -6,6 +6,7 @@ from handlers.base import Context, HandlerRouter
 from handlers.services_intake import take_message
 from handlers.services_rating import rate
 from handlers.services_requests import handled_as, sender_of
+from handlers.whistle_cards import update_card
 from models import Request
 from models.request_queries import RATEABLE_STATES, latest_of_sender
 
@@ -45,3 +46,7 @@ async def rate_by_button(ctx: Context) -> None:
         return
     key = await rate(ctx.services, reporter, rating, actor=ctx.person)
     ctx.reply(key, number=(await handled_as(reporter)).number)
+    # The card's buttons become the chosen rating, so it no longer reads "submitted, in progress".
+    await update_card(ctx.services, [ctx.inbound.sender], task_id=str(ctx.inbound.extra.get("task_id", "")),
+                      click_code=str(ctx.inbound.extra.get("response_code", "")),
+                      replace_name=ctx.say("requests.rate.rated", rating=ctx.say(f"requests.rate.button.{rating}")))

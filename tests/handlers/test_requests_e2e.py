@@ -183,6 +183,8 @@ async def test_a_village_matter_closed_and_rated_with_retries_mid_story(story):
     assert request.status == "closed" and request.satisfaction == "satisfied"
     assert await TicketEvent.filter(request_id=request.id, kind="rated").count() == 1
     assert len([t for t in story.app_texts("jiangdahai") if "谢谢" in t]) == 1
+    (update,) = story.fake.bodies("message/update_template_card")  # the card shows the rating, once
+    assert update["userids"] == ["jiangdahai"] and update["button"]["replace_name"] == "已评价：满意"
 
 
 async def test_an_unhappy_rating_reopens_the_ticket_to_the_same_department_marked_urged(story):
