@@ -202,3 +202,38 @@ def test_a_negation_turns_a_pulling_away_cue_around(router: Router) -> None:
     assert router.classify("家里电饭锅不好使了").is_request
     assert router.classify("自来水停了两天了 也没个通知").primary == "water"
     assert not router.classify("电饭锅好使了 不用来了").is_request
+
+
+@pytest.mark.parametrize("text, primary", [
+    ("南头那个旧猪圈刚塌了 里头还有俩孩子", "emergency"),          # a collapse with people inside
+    ("屋里一股子臭鸡蛋味 煤气罐嘴漏了 拧不上", "emergency"),        # gas leaking now, nobody ill yet
+    ("学校后墙那两帮半大小子正打着呢 有拎棍子的", "public_security"),  # a fight in progress, wherever it is
+    ("闺女放学到现在还没进家 电话也打不通 天都黑透了", "public_security"),
+    ("邻居屋里煤烟味老大了 敲门没人应", "health"),                  # CO with nobody answering
+    ("零下三十度 俺家炉子灭了 没煤了 俩孩子冻得直哭", "civil_affairs"),  # no heat in a cold spell, even unasked
+])
+def test_urgent_families_in_fresh_words(router: Router, text: str, primary: str) -> None:
+    decision = router.classify(text)
+    assert (decision.is_request, decision.urgency) == (True, "urgent")
+    assert decision.primary == primary or primary in decision.also
+
+
+@pytest.mark.parametrize("text", [
+    "上个月俺家仓房着火烧没了 临时救助能给点不",     # relief asked for: the danger is over
+    "上回有人冒充公安骗了俺五千块 报案了到现在也没信儿",
+    "冻得要命 这暖气能不能再烧热点",               # hyperbole
+    "俺家孩子上礼拜走丢过一回 幸亏找着了 屯里能不能安几个监控",
+])
+def test_past_dangers_and_hyperbole_are_not_urgent(router: Router, text: str) -> None:
+    decision = router.classify(text)
+    assert (decision.is_request, decision.urgency) == (True, "normal")
+
+
+@pytest.mark.parametrize("text", ["刚才那个着火的事是邻县的 咱这没事", "防诈骗提醒 凡是让转安全账户的都是骗子 转给家里老人"])
+def test_dangers_elsewhere_and_warnings_are_no_requests(router: Router, text: str) -> None:
+    assert router.classify(text).is_request is False
+
+
+def test_lamps_of_a_public_place_outdoors_are_power_lamps_indoors_the_village(router: Router) -> None:
+    assert route(router, "村部广场那几个灯坏了 晚上跳舞黑灯瞎火的")[0] == "power"        # routing guide rule 12
+    assert route(router, "村部广场那几盏灯坏了好些天 晚上跳舞的都看不见道")[0] == "power"
