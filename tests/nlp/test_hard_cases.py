@@ -210,7 +210,11 @@ def test_a_negation_turns_a_pulling_away_cue_around(router: Router) -> None:
     ("学校后墙那两帮半大小子正打着呢 有拎棍子的", "public_security"),  # a fight in progress, wherever it is
     ("闺女放学到现在还没进家 电话也打不通 天都黑透了", "public_security"),
     ("邻居屋里煤烟味老大了 敲门没人应", "health"),                  # CO with nobody answering
-    ("零下三十度 俺家炉子灭了 没煤了 俩孩子冻得直哭", "civil_affairs"),  # no heat in a cold spell, even unasked
+    ("零下三十度 俺家炉子灭了 没煤了 俩孩子冻得直哭", "civil_affairs"),
+    ("雨下一宿了 河水上来了 东头几户被水围上了", "emergency"),         # said, not asked: still a request
+    ("一家四口都躺炕上起不来 屋里一股煤烟子味", "health"),
+    ("孙子跟着放羊的出去 天黑了还没回来 手机也关机", "public_security"),  # a phone switched off is no lost phone
+    ("新盖的车库顶子塌下来了 砸着俩干活的", "emergency"),  # no heat in a cold spell, even unasked
 ])
 def test_urgent_families_in_fresh_words(router: Router, text: str, primary: str) -> None:
     decision = router.classify(text)
@@ -222,6 +226,7 @@ def test_urgent_families_in_fresh_words(router: Router, text: str, primary: str)
     "上个月俺家仓房着火烧没了 临时救助能给点不",     # relief asked for: the danger is over
     "上回有人冒充公安骗了俺五千块 报案了到现在也没信儿",
     "冻得要命 这暖气能不能再烧热点",               # hyperbole
+    "他俩吵吵半天 也没打起来 你们给说道说道",       # a fight that did not happen
     "俺家孩子上礼拜走丢过一回 幸亏找着了 屯里能不能安几个监控",
 ])
 def test_past_dangers_and_hyperbole_are_not_urgent(router: Router, text: str) -> None:
