@@ -28,6 +28,7 @@ from bot.keys import (
     SCHEDULER, SERVICES,
     SETTINGS, WECOM_API,
 )
+from bot.wakeup import stop_task
 from config.settings import Settings
 from config.texts import Texts
 from models.db import close_db, open_db
@@ -125,7 +126,7 @@ async def _router(app: web.Application) -> AsyncIterator[None]:
     app[ROUTER] = holder
     task = asyncio.get_running_loop().create_task(_reload_routes(holder), name="routing-reload")
     yield
-    await _cancel(task)
+    await stop_task(task)
 
 
 async def _reload_routes(holder: object, every: float = 5.0) -> None:
@@ -154,7 +155,7 @@ async def _outbox(app: web.Application) -> AsyncIterator[None]:
     app[OUTBOX_WORKER] = worker
     task = asyncio.get_running_loop().create_task(worker.run_forever(wake), name="outbox-worker")
     yield
-    await _cancel(task)
+    await stop_task(task)
 
 
 async def _no_outbox(app: web.Application) -> AsyncIterator[None]:
@@ -238,11 +239,3 @@ async def _copy_media(app: web.Application, now: object) -> None:
     from bot.media_copies import copy_pending
 
     await copy_pending(app[WECOM_API], app[SETTINGS].media.dir)
-
-
-async def _cancel(task: asyncio.Task[None]) -> None:
-    task.cancel()
-    try:
-        await task
-    except asyncio.CancelledError:
-        pass

@@ -16,7 +16,7 @@ from tortoise.transactions import in_transaction
 
 from bot.channels.types import Inbound
 from bot.clock import Clock
-from bot.wakeup import wait_for_event
+from bot.wakeup import stop_task, wait_for_event
 from models import InboxMessage
 
 log = logging.getLogger(__name__)
@@ -83,13 +83,8 @@ class InboxWorker:
         self._task = asyncio.get_running_loop().create_task(self._run(), name="inbox-worker")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            try:
-                await self._task
-            except asyncio.CancelledError:
-                pass
-            self._task = None
+        task, self._task = self._task, None
+        await stop_task(task)
 
     async def _run(self) -> None:
         while True:

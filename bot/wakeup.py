@@ -1,4 +1,4 @@
-"""Waiting for a wake-up event or a time-out, in a way that never swallows a cancellation.
+"""Background tasks: waiting for a wake-up or a time-out without swallowing a cancellation, and stopping.
 
 On Python 3.11 `asyncio.wait_for` can lose a `cancel()` that arrives just as the awaited event is set
 (the task then runs on and whoever awaits its end waits for ever); `asyncio.timeout` does not.
@@ -17,3 +17,14 @@ async def wait_for_event(event: asyncio.Event, timeout: float) -> bool:
     except TimeoutError:
         return False
     return True
+
+
+async def stop_task(task: asyncio.Task[None] | None) -> None:
+    """Cancel a background task and wait until it has really ended."""
+    if task is None:
+        return
+    task.cancel()
+    try:
+        await task
+    except asyncio.CancelledError:
+        pass

@@ -24,6 +24,7 @@ from bot import inbox
 from bot.channels.types import Inbound
 from bot.clock import SHANGHAI, Clock
 from bot.outbox import unpark_kf
+from bot.wakeup import stop_task
 from config.errors import ChannelError
 from models import Area, KfCursor, KfCustomer
 
@@ -85,13 +86,8 @@ class KfPuller:
         self._task = asyncio.get_running_loop().create_task(self._run(), name="kf-puller")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            try:
-                await self._task
-            except asyncio.CancelledError:
-                pass
-            self._task = None
+        task, self._task = self._task, None
+        await stop_task(task)
 
     async def catch_up(self) -> None:
         """At start: pull every account that has pulled before (what arrived while we were down)."""
