@@ -18,6 +18,7 @@ from nlp.tokenizer import build_tokenizer
 
 NONE = "none"
 _TRAILING = re.compile(r"[\W_]+$")   # punctuation, spaces and emoji after the last word
+ASKING = 2.0   # a cue this heavy asks for something (咋整, 上回说的 …) and so outweighs a veto
 FOLLOWUP_CUES = "followup"   # the [cues.followup] group marks a follow-up of an open request
 NEGATIONS = ("不", "没")      # written right before a pulling-away cue (fixed, notice, ack …), they turn it around
 
@@ -97,6 +98,8 @@ class Router:
         first_at: dict[str, int] = {}
         words_of: dict[str, list[str]] = {}
         cue_total = 0.0
+        against = 0.0   # the cues pulling towards "not a request" (notice, news, advert, trade, fixed …)
+        asked = False   # an ask, a follow-up or a "but still" matched (a cue weighing ASKING or more)
         urgency_total = 0.0
         followup = False
         keywords: list[str] = []
@@ -119,6 +122,8 @@ class Router:
                     if target.weight < 0 and normalised[hit.start - 1:hit.start] in NEGATIONS:
                         continue  # 不好使了 is not 好使了 (fixed), 没通知 is not a notice, 不好的 not 好的
                     cue_total += target.weight
+                    against += min(target.weight, 0.0)
+                    asked = asked or target.weight >= ASKING
                     followup = followup or target.name == FOLLOWUP_CUES
                 else:
                     urgency_total += target.weight
@@ -138,8 +143,12 @@ class Router:
         scoring = self.table.scoring
         evidence = min(scores[ranked[0]], scoring.evidence_cap) if ranked else 0.0
         urgent = urgency_total >= scoring.urgency_threshold
-        # Someone describing a danger now needs help even without asking for it.
-        is_request = evidence + cue_total + (scoring.urgency_evidence if urgent else 0.0) >= scoring.request_threshold
+        # Someone describing a danger now needs help even without asking for it — unless the message reads as
+        # a notice, news, an advert, a trade or "fixed already" and asks nothing: then neither danger words nor
+        # a rule make it a request.
+        vetoed = against <= -scoring.veto and not asked
+        is_request = not vetoed and (
+            evidence + cue_total + (scoring.urgency_evidence if urgent else 0.0) >= scoring.request_threshold)
         primary = ranked[0] if ranked else scoring.default_department
         also: list[str] = []
         fired: list[str] = []
@@ -148,7 +157,7 @@ class Router:
         for rule, condition in self._rules:
             if not _applies(rule, condition, found.present, ranked[0] if ranked else None, scores):
                 continue
-            if rule.request is not None:
+            if rule.request is not None and not (rule.request and vetoed):
                 is_request = rule.request
             if rule.primary is not None and not routed:
                 routed = True

@@ -242,3 +242,56 @@ def test_dangers_elsewhere_and_warnings_are_no_requests(router: Router, text: st
 def test_lamps_of_a_public_place_outdoors_are_power_lamps_indoors_the_village(router: Router) -> None:
     assert route(router, "村部广场那几个灯坏了 晚上跳舞黑灯瞎火的")[0] == "power"        # routing guide rule 12
     assert route(router, "村部广场那几盏灯坏了好些天 晚上跳舞的都看不见道")[0] == "power"
+
+
+def test_a_notice_or_news_naming_a_danger_is_no_request(jieba_cache) -> None:
+    # Danger words and a rule that makes a request would say "urgent request"; a notice's cue vetoes both.
+    table = parse_table("""
+[scoring]
+request_threshold = 3.0
+urgency_threshold = 3.0
+veto = 5.0
+[cues.notice]
+weight = -5.0
+words = ["各户注意"]
+[cues.ask]
+weight = 2.0
+words = ["快来"]
+[urgency.danger]
+weight = 4.0
+words = ["着火"]
+[departments.emergency]
+name = "应急管理局"
+[[departments.emergency.terms]]
+weight = 6.0
+words = ["着火"]
+[departments.village]
+name = "村两委"
+[[departments.village.terms]]
+weight = 5.0
+words = ["邻居"]
+[[rules]]
+name = "a fire is a request"
+all = [["着火"]]
+primary = "emergency"
+urgency = "urgent"
+request = true
+""")
+    small = Router(table, cache_dir=jieba_cache)
+    fire = small.classify("后院着火了")
+    assert (fire.is_request, fire.primary, fire.urgency) == (True, "emergency", "urgent")
+    notice = small.classify("各户注意 入冬前掏烟囱 防止着火")
+    assert (notice.is_request, notice.primary, notice.urgency) == (False, "none", "normal")
+    # An ask on top of the notice cue (-5 + 2) is above the veto: a real alarm posted to the group.
+    assert small.classify("各户注意 后街着火了 快来").is_request
+
+
+@pytest.mark.parametrize("text", [
+    "各户注意 入冬前掏烟筒 防止着火",                 # a notice
+    "电视上说南方发大水了 淹了好多村子 真吓人",         # news
+    "嗓子眼都着火了 这两天上火上的 哈哈",              # a figure of speech
+    "今天贼冷 冻死了 出门脸都冻木了 大伙多穿点",        # weather talk and advice
+])
+def test_danger_words_in_notices_news_and_jokes_raise_no_alarm(router: Router, text: str) -> None:
+    decision = router.classify(text)
+    assert (decision.is_request, decision.urgency) == (False, "normal")
