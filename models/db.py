@@ -6,7 +6,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import AsyncIterator
 
-from tortoise import Tortoise
+from tortoise import Tortoise, connections
 
 from models import MODEL_MODULES
 
@@ -42,6 +42,9 @@ def ensure_sqlite_dir(url: str) -> None:
 async def open_db(url: str) -> None:
     ensure_sqlite_dir(url)
     await Tortoise.init(config=tortoise_config(url))
+    # Connect now, before the workers start: Tortoise connects lazily, and two tasks making the first query
+    # together would each open a SQLite connection, one of which is then never closed.
+    await connections.get("default").execute_query("SELECT 1")
 
 
 async def close_db() -> None:
