@@ -29,7 +29,7 @@ MAX_WEIGHT = 20.0
 _TOP_KEYS = {"scoring", "cues", "urgency", "departments", "rules", "synonyms", "masks"}
 _MASK_KEYS = {"words"}
 _SCORING_KEYS = {"request_threshold", "evidence_cap", "urgency_threshold", "urgency_evidence", "also_floor",
-                 "veto", "default_department"}
+                 "veto", "long_message", "default_department"}
 _GROUP_KEYS = {"weight", "words"}
 _CUE_KEYS = _GROUP_KEYS | {"at_end"}
 _URGENCY_KEYS = _GROUP_KEYS | {"anywhere"}
@@ -81,6 +81,7 @@ class Scoring:
     urgency_threshold: float = 3.0
     urgency_evidence: float = 3.0    # how much a present danger counts towards "is a request"
     also_floor: float = 4.0          # score a department needs to be named as the programme in `also`
+    long_message: float = 1000.0     # from this many characters, a message that asks weighs pulling-away cues half
     veto: float = 100.0              # pulling-away cues summing to -veto or less, and no ask: no request, danger or rule aside
     default_department: str = "village"
 
@@ -234,6 +235,8 @@ class _Reader:
         for key in ("request_threshold", "evidence_cap", "urgency_threshold", "urgency_evidence", "also_floor", "veto"):
             if key in data:
                 fields[key] = self.number(data[key], ("scoring", key), 0.0, 100.0)
+        if "long_message" in data:
+            fields["long_message"] = self.number(data["long_message"], ("scoring", "long_message"), 1.0, 10000.0)
         if "default_department" in data:
             fields["default_department"] = self.code(data["default_department"], ("scoring", "default_department"), codes)
         elif default.default_department not in codes:

@@ -147,6 +147,8 @@ class Router:
         # a notice, news, an advert, a trade or "fixed already" and asks nothing: then neither danger words nor
         # a rule make it a request.
         vetoed = against <= -scoring.veto and not asked
+        if asked and len(normalised) >= scoring.long_message:
+            cue_total -= against / 2   # a long story that asks: its stray 挺好, 装上了, 新闻 weigh half
         is_request = not vetoed and (
             evidence + cue_total + (scoring.urgency_evidence if urgent else 0.0) >= scoring.request_threshold)
         primary = ranked[0] if ranked else scoring.default_department

@@ -295,3 +295,13 @@ request = true
 def test_danger_words_in_notices_news_and_jokes_raise_no_alarm(router: Router, text: str) -> None:
     decision = router.classify(text)
     assert (decision.is_request, decision.urgency) == (False, "normal")
+
+
+def test_a_long_story_that_asks_is_not_undone_by_stray_words(router: Router) -> None:
+    # 机顶盒都装上了 reads as "fixed" and 新闻联播 as news; the story still asks when the cable will work.
+    story = ("今年开春村里说给俺们屯通有线电视 机顶盒都装上了 到现在一个台也收不着 村里说是广电的事 广电说线路没接完 "
+             "来回推 俺家老头就爱看个新闻联播 啥时候能给接上啊")
+    decision = router.classify(story)
+    assert (decision.is_request, decision.primary) == (True, "telecom")
+    # A short message with the same words is still "fixed": nobody needs to come.
+    assert not router.classify("机顶盒都装上了 谢谢").is_request
