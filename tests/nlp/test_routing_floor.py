@@ -21,7 +21,8 @@ DATA = Path(__file__).resolve().parents[2] / "bench" / "data"
                                   "blind12.jsonl", "blind13.jsonl", "blind14.jsonl", "blind15.jsonl",
                                   "blind16.jsonl", "blind17.jsonl", "blind18.jsonl", "blind19.jsonl",
                                   "blind20.jsonl", "blind21.jsonl", "blind22.jsonl", "blind23.jsonl",
-                                  "blind24.jsonl", "blind25.jsonl"])
+                                  "blind24.jsonl", "blind25.jsonl", "blind26.jsonl", "blind27.jsonl",
+                                  "blind28.jsonl"])
 def test_routing_stays_above_its_floor(router: Router, name: str) -> None:
     examples = load_examples(DATA / name)
     scores = evaluate(router, examples)
