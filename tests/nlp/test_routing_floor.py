@@ -22,7 +22,7 @@ DATA = Path(__file__).resolve().parents[2] / "bench" / "data"
                                   "blind16.jsonl", "blind17.jsonl", "blind18.jsonl", "blind19.jsonl",
                                   "blind20.jsonl", "blind21.jsonl", "blind22.jsonl", "blind23.jsonl",
                                   "blind24.jsonl", "blind25.jsonl", "blind26.jsonl", "blind27.jsonl",
-                                  "blind28.jsonl"])
+                                  "blind28.jsonl", "blind29.jsonl", "blind30.jsonl", "blind31.jsonl"])
 def test_routing_stays_above_its_floor(router: Router, name: str) -> None:
     examples = load_examples(DATA / name)
     scores = evaluate(router, examples)
