@@ -8,6 +8,16 @@ from nlp.lexicon import parse_table
 from nlp.router import Router
 
 
+# The grid's own department, which every small table needs (it is the default).
+VILLAGE = """
+[departments.village]
+name = "村两委"
+[[departments.village.terms]]
+weight = 5.0
+words = ["邻居"]
+"""
+
+
 def route(router: Router, text: str) -> tuple[str, set[str], str]:
     decision = router.classify(text)
     return decision.primary, set(decision.also), decision.urgency
@@ -147,7 +157,7 @@ def test_short_words_count_only_where_jieba_keeps_them_whole(router: Router) -> 
 
 def test_a_question_said_the_northeastern_way_is_a_request(jieba_cache) -> None:
     # No question word, only the trailing 不 of a spoken question tips a weak message into a request.
-    table = parse_table("""
+    table = parse_table(VILLAGE + """
 [scoring]
 request_threshold = 3.0
 [cues.spoken_question]
@@ -159,11 +169,6 @@ name = "农业农村局"
 [[departments.agriculture.terms]]
 weight = 2.0
 words = ["贴息"]
-[departments.village]
-name = "村两委"
-[[departments.village.terms]]
-weight = 5.0
-words = ["邻居"]
 """)
     small = Router(table, cache_dir=jieba_cache)
     assert small.classify("种地的贷款能贴息不？").is_request
@@ -246,7 +251,7 @@ def test_lamps_of_a_public_place_outdoors_are_power_lamps_indoors_the_village(ro
 
 def test_a_notice_or_news_naming_a_danger_is_no_request(jieba_cache) -> None:
     # Danger words and a rule that makes a request would say "urgent request"; a notice's cue vetoes both.
-    table = parse_table("""
+    table = parse_table(VILLAGE + """
 [scoring]
 request_threshold = 3.0
 urgency_threshold = 3.0
@@ -265,11 +270,6 @@ name = "应急管理局"
 [[departments.emergency.terms]]
 weight = 6.0
 words = ["着火"]
-[departments.village]
-name = "村两委"
-[[departments.village.terms]]
-weight = 5.0
-words = ["邻居"]
 [[rules]]
 name = "a fire is a request"
 all = [["着火"]]
