@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 import weakref
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import asyncpg
 import pytest

@@ -45,7 +45,6 @@ async def test_a_week_of_tickers_sends_exactly_the_expected_reminders(county, sa
         start + timedelta(days=3, hours=-1): ("liutao", "办结 #{urgent} 便桥已通"),  # Thu 08:00, in time
     }
     urgent_number = None
-    step = timedelta(minutes=10)
     end = start.replace(hour=23, minute=59) + timedelta(days=6)  # Sunday night
     while clock.now() <= end:
         if clock.now() in actions:
