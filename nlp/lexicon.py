@@ -31,7 +31,7 @@ _MASK_KEYS = {"words"}
 _SCORING_KEYS = {"request_threshold", "evidence_cap", "urgency_threshold", "urgency_evidence", "also_floor",
                  "veto", "long_message", "default_department"}
 _GROUP_KEYS = {"weight", "words"}
-_CUE_KEYS = _GROUP_KEYS | {"at_end"}
+_CUE_KEYS = _GROUP_KEYS | {"at_end", "vetoes"}
 _URGENCY_KEYS = _GROUP_KEYS | {"anywhere"}
 _DEPARTMENT_KEYS = {"name", "terms"}
 _RULE_KEYS = {"name", "all", "none", "if_primary", "if_scored", "primary", "also", "demote", "urgency", "request"}
@@ -46,6 +46,7 @@ class WordGroup:
     words: tuple[str, ...]
     at_end: bool = False   # counts only as the message's last word (a spoken question: 能办不)
     anywhere: bool = False  # counts wherever it is written, even inside another word (血 in 满脸是血)
+    vetoes: bool = False    # a cue list whose words can veto a request (notices, news, adverts — see [scoring] veto)
 
     @property
     def looked_up(self) -> bool:
@@ -255,7 +256,7 @@ class _Reader:
         if "words" not in data:
             raise self.fail(path, "missing key `words`")
         flags = {}
-        for key in ("at_end", "anywhere"):
+        for key in ("at_end", "anywhere", "vetoes"):
             if not isinstance(data.get(key, False), bool):
                 raise self.fail((*path, key), "must be true or false")
             flags[key] = data.get(key, False)

@@ -78,6 +78,7 @@ class Router:
         self._order = {d.code: i for i, d in enumerate(table.departments)}
         self._rules = tuple((rule, _Condition.of(rule)) for rule in table.rules)
         self._end_cues = tuple((g.weight, g.words) for g in table.cues if g.at_end)
+        self._vetoing = frozenset(g.name for g in table.cues if g.vetoes)
         self._anywhere_urgency = tuple((g.weight, g.words) for g in table.urgency if g.anywhere)
         self._hints = tuple((d.code, g.weight, g.words) for d in table.departments for g in d.groups if g.anywhere)
 
@@ -98,7 +99,8 @@ class Router:
         first_at: dict[str, int] = {}
         words_of: dict[str, list[str]] = {}
         cue_total = 0.0
-        against = 0.0   # the cues pulling towards "not a request" (notice, news, advert, trade, fixed …)
+        pulling = 0.0   # every cue pulling towards "not a request" (thanks, chat, a trade, a notice …)
+        against = 0.0   # of those, the vetoing ones (notice, news, advert, "fixed", a work report)
         asked = False   # an ask, a follow-up or a "but still" matched (a cue weighing ASKING or more)
         urgency_total = 0.0
         followup = False
@@ -122,7 +124,9 @@ class Router:
                     if target.weight < 0 and normalised[hit.start - 1:hit.start] in NEGATIONS:
                         continue  # 不好使了 is not 好使了 (fixed), 没通知 is not a notice, 不好的 not 好的
                     cue_total += target.weight
-                    against += min(target.weight, 0.0)
+                    pulling += min(target.weight, 0.0)
+                    if target.name in self._vetoing:
+                        against += min(target.weight, 0.0)
                     asked = asked or target.weight >= ASKING
                     followup = followup or target.name == FOLLOWUP_CUES
                 else:
@@ -148,7 +152,7 @@ class Router:
         # a rule make it a request.
         vetoed = against <= -scoring.veto and not asked
         if asked and len(normalised) >= scoring.long_message:
-            cue_total -= against / 2   # a long story that asks: its stray 挺好, 装上了, 新闻 weigh half
+            cue_total -= pulling / 2   # a long story that asks: its stray 挺好, 装上了, 新闻 weigh half
         is_request = not vetoed and (
             evidence + cue_total + (scoring.urgency_evidence if urgent else 0.0) >= scoring.request_threshold)
         primary = ranked[0] if ranked else scoring.default_department
