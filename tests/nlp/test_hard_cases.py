@@ -258,6 +258,7 @@ urgency_threshold = 3.0
 veto = 5.0
 [cues.notice]
 weight = -5.0
+vetoes = true
 words = ["各户注意"]
 [cues.ask]
 weight = 2.0
