@@ -83,7 +83,7 @@ class Scoring:
     urgency_evidence: float = 3.0    # how much a present danger counts towards "is a request"
     also_floor: float = 4.0          # score a department needs to be named as the programme in `also`
     long_message: float = 1000.0     # from this many characters, a message that asks weighs pulling-away cues half
-    veto: float = 100.0              # pulling-away cues summing to -veto or less, and no ask: no request, danger or rule aside
+    veto: float = 100.0              # cues of `vetoes = true` lists summing to -veto or less, and no ask: no request
     default_department: str = "village"
 
 

@@ -148,8 +148,8 @@ class Router:
         evidence = min(scores[ranked[0]], scoring.evidence_cap) if ranked else 0.0
         urgent = urgency_total >= scoring.urgency_threshold
         # Someone describing a danger now needs help even without asking for it — unless the message reads as
-        # a notice, news, an advert, a trade or "fixed already" and asks nothing: then neither danger words nor
-        # a rule make it a request.
+        # a notice, news, an advert or "fixed already" (the lists with `vetoes = true`) and asks nothing: then
+        # neither danger words nor a rule make it a request.
         vetoed = against <= -scoring.veto and not asked
         if asked and len(normalised) >= scoring.long_message:
             cue_total -= pulling / 2   # a long story that asks: its stray 挺好, 装上了, 新闻 weigh half

@@ -17,6 +17,7 @@ from bot.keys import SETTINGS, WECOM_API
 from bot.outbox import OutboxWorker
 from bot.sandbox.callbacks import CallbackClient
 from bot.sandbox.fake_wecom import RunningFakeWecom, running_fake_wecom
+from bot.sandbox.harness import DrivenService
 from bot.dispatch import Dispatcher
 from config.settings import DEMO_ORG_FILE, ROUTING_TABLE
 from config.texts import CommandWords, Texts, load_policy
@@ -79,10 +80,8 @@ async def fake_wecom(settings, clock) -> AsyncIterator[RunningFakeWecom]:
 
 @pytest.fixture
 async def service(settings, clock, fake_wecom):
-    """The real service on loopback, pointed at the fake WeCom: (app, callback client, outbox worker, fake).
-
-    The outbox worker is run by hand (`await worker.run_once()`), so tests decide when WeCom receives.
-    """
+    """The real service on loopback, pointed at the fake WeCom, driven by hand (bot/sandbox/harness.py): the
+    outbox is sent only on `settle()`, so tests decide when WeCom receives."""
     settings = settings.model_copy(update={"wecom": settings.wecom.model_copy(update={"api_base": fake_wecom.api_base})})
     app = create_app(settings, clock=clock, migrate=False, load_org=True, background=False)
     runner = web.AppRunner(app, handle_signals=False, access_log=None)
@@ -92,6 +91,6 @@ async def service(settings, clock, fake_wecom):
         async with aiohttp.ClientSession() as http:
             wecom = CallbackClient(http, f"http://127.0.0.1:{runner.addresses[0][1]}", app[SETTINGS].wecom, clock,
                                    fake_wecom.state)
-            yield app, wecom, OutboxWorker(app[WECOM_API], clock, ()), fake_wecom.state
+            yield DrivenService(app, wecom, fake_wecom.state, OutboxWorker(app[WECOM_API], clock, ()), clock)
     finally:
         await runner.cleanup()

@@ -3,17 +3,12 @@ loopback, WeCom played by the sandbox's callback client, and assertions on what 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from aiohttp import web
 
-from bot.clock import ManualClock
-from bot.keys import INBOX, KF, WECOM_API
-from bot.outbox import OutboxWorker
-from bot.sandbox.callbacks import CallbackClient
-from bot.sandbox.fake_wecom import FakeWecom
+from bot.keys import WECOM_API
+from bot.sandbox.harness import DrivenService
 from models import Assignment, Attachment, Request, Ticket, TicketEvent
 
 GRID3_CHAT = "wrkSFfCgAAhoudaolao3"
@@ -21,31 +16,8 @@ GRID3_WEBHOOK = "00000000-demo-4a00-8000-houdaolao003"
 COMBINE = {"minutes": 3}  # past [requests] hearback_combine_seconds
 
 
-@dataclass
-class Story:
+class Story(DrivenService):
     """The service, WeCom's side of it, and what WeCom received."""
-
-    app: web.Application
-    wecom: CallbackClient
-    fake: FakeWecom
-    worker: OutboxWorker
-    clock: ManualClock
-
-    async def settle(self) -> None:
-        """Every callback handled and every due message sent (the outbox run by hand: nobody sleeps)."""
-        await self.app[KF].until_idle()
-        await self.app[INBOX].until_idle()
-        while await self.worker.run_once():
-            pass
-
-    async def later(self, **delta: float) -> None:
-        await self.settle()
-        self.clock.advance(**delta)
-        await self.settle()
-
-    def app_texts(self, userid: str) -> list[str]:
-        return [b["text"]["content"] for b in self.fake.bodies("message/send")
-                if userid in b["touser"].split("|") and b["msgtype"] == "text"]
 
     def app_cards(self, userid: str) -> list[dict[str, Any]]:
         return [b["template_card"] for b in self.fake.bodies("message/send")
@@ -62,9 +34,8 @@ class Story:
 
 
 @pytest.fixture
-def story(service, clock) -> Story:
-    app, wecom, worker, fake = service
-    return Story(app, wecom, fake, worker, clock)
+def story(service: DrivenService) -> Story:
+    return Story(service.app, service.wecom, service.fake, service.worker, service.clock)
 
 
 async def kf_villager(story: Story, external_userid: str, grid: str) -> None:
@@ -85,11 +56,11 @@ async def test_each_channel_records_and_answers_where_the_villager_spoke(story):
     assert (light.channel, light.primary) == ("aibot", "power")
     assert (water.channel, water.text) == ("app", "我家自来水停了三天了")
     assert (subsidy.channel, (await subsidy.area).code) == ("kf", "wenhua-2")
-    (answer,) = story.app_texts("jiangdahai")
+    (answer,) = story.texts_to("jiangdahai")
     assert f"#{bridge.number}" in answer and "交通运输局" in answer and "1个工作日内" in answer
     (answer,) = story.aibot_texts()
     assert f"#{light.number}" in answer and "供电公司" in answer
-    assert f"#{water.number}" in story.app_texts("wangshufen")[0]
+    assert f"#{water.number}" in story.texts_to("wangshufen")[0]
     (answer,) = story.kf_texts("wmLIU")
     assert f"#{subsidy.number}" in answer and "我是 姓名 屯名" in answer
     # not requests: an answer with a way to insist in 1:1 and kf, silence in the group
@@ -97,7 +68,7 @@ async def test_each_channel_records_and_answers_where_the_villager_spoke(story):
     await story.wecom.app_text("jiangdahai", "好的")
     await story.settle()
     assert len(story.aibot_texts()) == 1
-    assert "报事" in story.app_texts("jiangdahai")[-1]
+    assert "报事" in story.texts_to("jiangdahai")[-1]
 
 
 async def test_a_burst_of_five_short_messages_with_a_photo_is_one_request(story):
@@ -109,7 +80,7 @@ async def test_a_burst_of_five_short_messages_with_a_photo_is_one_request(story)
     (request,) = await Request.all()
     assert request.text == "路 坏了 三屯那个桥 塌了一半 车过不去" and request.primary == "transport"
     assert await Attachment.filter(request_id=request.id).count() == 1
-    answers = story.app_texts("jiangdahai")
+    answers = story.texts_to("jiangdahai")
     assert len(answers) == 6 and all(f"#{request.number}" in a for a in answers)
 
 
@@ -119,7 +90,7 @@ async def test_a_follow_up_is_answered_with_the_status(story):
     await story.wecom.app_voice("jiangdahai", "我上回说的那个事咋还没信儿")
     await story.settle()
     (request,) = await Request.all()
-    answer = story.app_texts("jiangdahai")[-1]
+    answer = story.texts_to("jiangdahai")[-1]
     assert f"#{request.number}" in answer and "交通运输局" in answer
 
 
@@ -146,7 +117,7 @@ async def test_three_households_same_matter_merged_and_each_hears_back_on_their_
     assert "已有3户" in story.kf_texts("wmYANG")[-1] and f"#{first.number}" in story.kf_texts("wmYANG")[-1]
     await whistle_and_sign(story, first)
     await story.later(**COMBINE)
-    assert any("交通运输局" in t and "签收" in t for t in story.app_texts("jiangdahai"))
+    assert any("交通运输局" in t and "签收" in t for t in story.texts_to("jiangdahai"))
     assert any("签收" in t for t in story.webhook_texts(GRID3_WEBHOOK))
     assert any("签收" in t for t in story.kf_texts("wmYANG"))
 
@@ -156,9 +127,9 @@ async def test_a_relayed_request_reaches_the_villager(story):
     await story.settle()
     (request,) = await Request.all()
     assert request.channel == "relay" and (await request.relayed_by).userid == "wangjun"
-    assert any(f"#{request.number}" in t and "姜大海" in t for t in story.app_texts("wangjun"))
+    assert any(f"#{request.number}" in t and "姜大海" in t for t in story.texts_to("wangjun"))
     await story.later(**COMBINE)
-    assert any("王军替您登记了" in t for t in story.app_texts("jiangdahai"))
+    assert any("王军替您登记了" in t for t in story.texts_to("jiangdahai"))
 
 
 async def test_a_village_matter_closed_and_rated_with_retries_mid_story(story):
@@ -166,7 +137,7 @@ async def test_a_village_matter_closed_and_rated_with_retries_mid_story(story):
     await story.settle()
     (request,) = await Request.all()
     assert request.status == "kept_in_grid"
-    assert len(story.app_texts("jiangdahai")) == 1
+    assert len(story.texts_to("jiangdahai")) == 1
     (card,) = story.app_cards("wangjun")
     assert len(story.app_cards("jiangfeng")) == 1
     close = card["button_list"][0]["key"]
@@ -176,13 +147,13 @@ async def test_a_village_matter_closed_and_rated_with_retries_mid_story(story):
     assert request.status == "resolved"
     (rating,) = story.app_cards("jiangdahai")
     assert [b["key"] for b in rating["button_list"]][0] == f"rate:{request.id}:satisfied"
-    assert len([t for t in story.app_texts("jiangdahai") if "村里已经办好了" in t]) == 1
+    assert len([t for t in story.texts_to("jiangdahai") if "村里已经办好了" in t]) == 1
     await story.wecom.app_card_click("jiangdahai", f"rate:{request.id}:satisfied", rating["task_id"], repeats=3)
     await story.settle()
     await request.refresh_from_db()
     assert request.status == "closed" and request.satisfaction == "satisfied"
     assert await TicketEvent.filter(request_id=request.id, kind="rated").count() == 1
-    assert len([t for t in story.app_texts("jiangdahai") if "谢谢" in t]) == 1
+    assert len([t for t in story.texts_to("jiangdahai") if "谢谢" in t]) == 1
     (update,) = story.fake.bodies("message/update_template_card")  # the card shows the rating, once
     assert update["userids"] == ["jiangdahai"] and update["button"]["replace_name"] == "已评价：满意"
 

@@ -5,17 +5,12 @@ received (message/send, message/update_template_card, appchat/create, appchat/se
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from aiohttp import web
 
-from bot.clock import ManualClock
-from bot.keys import INBOX, KF, SERVICES
-from bot.outbox import OutboxWorker
-from bot.sandbox.callbacks import CallbackClient
-from bot.sandbox.fake_wecom import FakeWecom
+from bot.keys import SERVICES
+from bot.sandbox.harness import DrivenService
 from bot.scheduler import Scheduler
 from handlers import whistle_tickers
 from models import Assignment, Request, RoutingCorrection, Ticket, TicketEvent
@@ -27,33 +22,10 @@ LIAISONS = {"transport": ["liutao", "mabin"], "water": ["hanxue"], "agriculture"
             "finance": ["fuyu"], "development_reform": ["shenkai"]}
 
 
-@dataclass
-class Sandbox:
-    app: web.Application
-    wecom: CallbackClient
-    fake: FakeWecom
-    worker: OutboxWorker
-    clock: ManualClock
-
-    async def settle(self) -> None:
-        """Every callback handled and every due message sent (the outbox run by hand: nobody sleeps)."""
-        await self.app[KF].until_idle()
-        await self.app[INBOX].until_idle()
-        while await self.worker.run_once():
-            pass
-
-    async def later(self, **delta: float) -> None:
-        await self.settle()
-        self.clock.advance(**delta)
-        await self.settle()
-
+class Sandbox(DrivenService):
     def sends(self, *, to: list[str] | None = None, msgtype: str | None = None) -> list[dict[str, Any]]:
         return [b for b in self.fake.bodies("message/send")
                 if (to is None or b["touser"].split("|") == to) and (msgtype is None or b["msgtype"] == msgtype)]
-
-    def texts_to(self, userid: str) -> list[str]:
-        return [b["text"]["content"] for b in self.fake.bodies("message/send")
-                if userid in b["touser"].split("|") and b["msgtype"] == "text"]
 
     def cards_to(self, userids: list[str]) -> list[dict[str, Any]]:
         return [b["template_card"] for b in self.sends(to=userids, msgtype="template_card")]
@@ -63,9 +35,8 @@ class Sandbox:
 
 
 @pytest.fixture
-def sandbox(service, clock) -> Sandbox:
-    app, wecom, worker, fake = service
-    return Sandbox(app, wecom, fake, worker, clock)
+def sandbox(service: DrivenService) -> Sandbox:
+    return Sandbox(service.app, service.wecom, service.fake, service.worker, service.clock)
 
 
 @pytest.fixture
