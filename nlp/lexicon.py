@@ -26,7 +26,11 @@ DEPARTMENT_CODES = (
 URGENCY_LEVELS = ("normal", "urgent")
 MAX_WEIGHT = 20.0
 
-_TOP_KEYS = {"scoring", "cues", "urgency", "departments", "rules", "synonyms", "masks"}
+_TOP_KEYS = {"scoring", "learned", "cues", "urgency", "departments", "sets", "rules", "synonyms", "masks"}
+_LEARNED_KEYS = {"urgency_model", "urgent_from", "request_from"}
+# In a rule's `all` or `none` lists, "@past" stands for every word of [sets.past] (an @ before Chinese, as in
+# the WeCom mention @所有人, is a word like any other).
+_SET_REFERENCE = re.compile(r"@([a-z_]+)")
 _MASK_KEYS = {"words"}
 _SCORING_KEYS = {"request_threshold", "evidence_cap", "urgency_threshold", "urgency_evidence", "also_floor",
                  "veto", "long_message", "default_department"}
@@ -88,6 +92,15 @@ class Scoring:
 
 
 @dataclass(frozen=True)
+class Learned:
+    """[learned]: the learned urgency signal (nlp/learned.py) and when the router believes it."""
+
+    urgency_model: str | None = None   # a file beside the table; None: no learned signal
+    urgent_from: float = 0.7           # a request the table left calm is urgent from this probability
+    request_from: float = 0.9          # a message the table left as no request is an urgent request from this one
+
+
+@dataclass(frozen=True)
 class RoutingTable:
     scoring: Scoring
     departments: tuple[Department, ...]
@@ -98,6 +111,7 @@ class RoutingTable:
     # Phrases whose inner characters are not the shorter words they contain: 怕是 ("probably") is
     # not 怕 ("afraid"), 血压 is not 血, 发烧 is not 烧. Shorter listed words inside them do not count.
     masks: tuple[str, ...] = ()
+    learned: Learned = Learned()
 
     def words(self) -> set[str]:
         """Every word the table mentions (for the tokenizer's user dictionary)."""
@@ -157,11 +171,53 @@ class _Reader:
         scoring = self.scoring(data.get("scoring", {}), codes)
         cues = self.groups(data.get("cues", {}), ("cues",), _CUE_KEYS)
         urgency = self.groups(data.get("urgency", {}), ("urgency",), _URGENCY_KEYS)
+        self.sets = self.word_sets(data.get("sets", {}))
         rules = self.rules(data.get("rules", []), codes)
         scored = {w for d in departments for g in d.groups if g.looked_up for w in g.words}
         scored |= {w for g in (*cues, *urgency) if g.looked_up for w in g.words}
         synonyms = self.synonyms(data.get("synonyms", {}), scored)
-        return RoutingTable(scoring, departments, cues, urgency, rules, synonyms, self.masks(data.get("masks")))
+        return RoutingTable(scoring, departments, cues, urgency, rules, synonyms, self.masks(data.get("masks")),
+                            self.learned(data.get("learned", {})))
+
+    def learned(self, data: Any) -> Learned:
+        self.unknown_keys(data, _LEARNED_KEYS, ("learned",))
+        fields: dict[str, Any] = {}
+        if "urgency_model" in data:
+            name = data["urgency_model"]
+            if not isinstance(name, str) or not name.strip():
+                raise self.fail(("learned", "urgency_model"), "must be the model file's name, beside this table")
+            fields["urgency_model"] = name
+        for key in ("urgent_from", "request_from"):
+            if key in data:
+                fields[key] = self.number(data[key], ("learned", key), 0.0, 1.0)
+        return Learned(**fields)
+
+    def word_sets(self, data: Any) -> dict[str, tuple[str, ...]]:
+        """[sets.NAME] words = [...]: word classes (the past, a person, now …) that rules share by "@NAME"."""
+        if not isinstance(data, dict):
+            raise self.fail(("sets",), "must be a table of word lists: [sets.NAME] words = [...]")
+        sets = {}
+        for name, body in data.items():
+            self.unknown_keys(body, _MASK_KEYS, ("sets", name))
+            if "words" not in body:
+                raise self.fail(("sets", name), "missing key `words`")
+            sets[name] = self.words(body["words"], ("sets", name, "words"))
+        return sets
+
+    def rule_words(self, value: Any, path: tuple[str | int, ...]) -> tuple[str, ...]:
+        """A rule's word list with every "@NAME" replaced by the words of [sets.NAME]."""
+        words: list[str] = []
+        for word in self.words(value, path, allow_sets=True):
+            reference = _SET_REFERENCE.fullmatch(word)
+            if reference:
+                name = reference.group(1)
+                if name not in self.sets:
+                    known = ", ".join("@" + n for n in self.sets) or "none defined"
+                    raise self.fail(path, f"unknown word set {word!r} (known: {known})", word)
+                words.extend(self.sets[name])
+            else:
+                words.append(word)
+        return tuple(dict.fromkeys(words))   # a word both listed and in a set counts once
 
     def masks(self, data: Any) -> tuple[str, ...]:
         if data is None:
@@ -213,7 +269,7 @@ class _Reader:
             raise self.fail(path, "must be a list of department codes")
         return tuple(self.code(item, path, codes) for item in value)
 
-    def words(self, value: Any, path: tuple[str | int, ...]) -> tuple[str, ...]:
+    def words(self, value: Any, path: tuple[str | int, ...], allow_sets: bool = False) -> tuple[str, ...]:
         if not isinstance(value, list) or not value:
             raise self.fail(path, "must be a non-empty list of words")
         seen: set[str] = set()
@@ -222,6 +278,8 @@ class _Reader:
                 raise self.fail(path, f"every word must be a non-empty string, not {word!r}")
             if word != word.strip() or any(ch.isspace() for ch in word):
                 raise self.fail(path, f"word {word!r} contains spaces; list each word separately", word)
+            if _SET_REFERENCE.fullmatch(word) and not allow_sets:
+                raise self.fail(path, f"{word!r}: a word set can only be named in a rule's `all` or `none`", word)
             if word != normalise_word(word):
                 raise self.fail(path, f"write {word!r} as {normalise_word(word)!r} (half-width, lower case)", word)
             if word in seen:
@@ -309,10 +367,10 @@ class _Reader:
         groups = data.get("all")
         if not isinstance(groups, list) or not groups or not all(isinstance(g, list) for g in groups):
             raise self.fail((*path, "all"), 'must be a list of word lists, e.g. all = [["工钱"], ["没给", "欠"]]')
-        all_words = tuple(self.words(group, (*path, "all")) for group in groups)
+        all_words = tuple(self.rule_words(group, (*path, "all")) for group in groups)
         fields: dict[str, Any] = {"name": name, "all": all_words}
         if "none" in data:
-            fields["none"] = self.words(data["none"], (*path, "none"))
+            fields["none"] = self.rule_words(data["none"], (*path, "none"))
         for key in ("if_primary", "if_scored", "also"):
             if key in data:
                 fields[key] = self.codes(data[key], (*path, key), codes)

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 
+from nlp.learned import UrgencyModel, load_model
 from nlp.lexicon import RoutingTable, Rule, load_table, normalise_word
 from nlp.matcher import MASK, Entry, Matcher
 from nlp.tokenizer import build_tokenizer
@@ -53,8 +54,10 @@ class _Target:
 
 
 class Router:
-    def __init__(self, table: RoutingTable, extra_names: Iterable[str] = (), cache_dir: Path | None = None) -> None:
+    def __init__(self, table: RoutingTable, extra_names: Iterable[str] = (), cache_dir: Path | None = None,
+                 urgency_model: UrgencyModel | None = None) -> None:
         self.table = table
+        self.urgency_model = urgency_model
         targets: dict[str, list[_Target]] = {}
         for department in table.departments:
             for group in department.groups:
@@ -84,7 +87,9 @@ class Router:
 
     @classmethod
     def from_file(cls, path: str | Path, extra_names: Iterable[str] = (), cache_dir: Path | None = None) -> Router:
-        return cls(load_table(path), extra_names, cache_dir)
+        table = load_table(path)
+        model = table_model(path, table)
+        return cls(table, extra_names, cache_dir, load_model(model) if model else None)
 
     def tokenize(self, text: str) -> list[str]:
         """jieba tokens of the normalised text, as the router sees them (for keyword suggestions)."""
@@ -179,12 +184,26 @@ class Router:
             also.extend(rule.also)
             urgent = urgent or rule.urgency == "urgent"
             calm = calm or rule.urgency == "normal"
+        if self.urgency_model and not (urgent or calm):
+            # The learned signal hears a danger told in words no urgency list has; it is asked only
+            # about what the table left calm, and a rule saying "normal" has the last word.
+            learned = self.table.learned
+            chance = self.urgency_model.probability(normalised)
+            if chance >= (learned.urgent_from if is_request else learned.request_from):
+                is_request = urgent = True
+                fired.append(f"learned urgency {chance:.2f} ({'、'.join(self.urgency_model.reasons(normalised))})")
         if not is_request:
             return Decision(False, NONE, (), "normal", tuple(keywords), MappingProxyType(scores), False,
                             _explain(NONE, words_of, fired))
         also_codes = tuple(dict.fromkeys(c for c in also if c != primary))
         return Decision(True, primary, also_codes, "urgent" if urgent and not calm else "normal", tuple(keywords),
                         MappingProxyType(scores), followup, _explain(primary, words_of, fired))
+
+
+def table_model(path: str | Path, table: RoutingTable) -> Path | None:
+    """The urgency model file a table names ([learned] urgency_model), beside the table; None if none."""
+    name = table.learned.urgency_model
+    return Path(path).parent / name if name else None
 
 
 def _entries(table: RoutingTable, targets: Mapping[str, tuple[_Target, ...]]) -> dict[str, Entry]:

@@ -135,3 +135,22 @@ def test_masks_are_read_and_checked() -> None:
     assert parse_table(GOOD + '\n[masks]\nwords = ["怕是"]\n', "t.toml").masks == ("怕是",)
     assert "masks.weight: unknown key" in error_for(GOOD + "\n[masks]\nweight = 1\n")
     assert "masks: missing key `words`" in error_for(GOOD + "\n[masks]\n")
+
+
+def test_rules_name_shared_word_sets() -> None:
+    sets = '\n[sets.past]\nwords = ["去年", "上回"]\n'
+    text = GOOD.replace("[[rules]]", sets + "\n[[rules]]", 1)
+    text = text.replace('all = [["吵架"]]', 'all = [["吵架"]]\nnone = ["@past", "上回", "以前"]', 1)
+    rule = parse_table(text, "t.toml").rules[0]
+    assert rule.none == ("去年", "上回", "以前")   # the set's words, then the rest, each once
+
+
+def test_an_unknown_word_set_names_its_line() -> None:
+    text = GOOD.replace('all = [["吵架"]]', 'all = [["吵架"], ["@now"]]', 1)
+    error = error_for(text)
+    assert "rules[0].all: unknown word set '@now'" in error and error.startswith("t.toml:29:")
+
+
+def test_a_word_set_is_only_for_rules() -> None:
+    text = GOOD.replace('words = ["咋整", "啥时候"]', 'words = ["咋整", "@past"]')
+    assert "cues.ask.words: '@past': a word set can only be named in a rule's `all` or `none`" in error_for(text)
