@@ -1,12 +1,14 @@
-"""A learned second signal for urgency: weights of character n-grams, learned from labelled messages.
+"""Learned second signals: weights of character pieces, learned from labelled messages.
 
-The routing table's urgency lists catch a danger told in the words someone listed; a villager often
-tells it in others (老爷子出去溜达到现在没回来 外头零下二十多). This model reads every one-to-three
-character piece of the message, adds up each piece's learned weight and turns the sum into a
-probability. The router asks it only about what the table left calm (see [learned] in the table).
+The routing table catches what is told in the words someone listed; villagers often tell it in
+others (老爷子出去溜达到现在没回来 外头零下二十多). These models read every one-to-three character
+piece of a message and add up each piece's learned weight:
 
-Pure and small: the weights are data (config/urgency_model.json, written by
-`gridwhistle lexicon learn-urgency`); applying them needs no library.
+- UrgencyModel: one sum, turned into the probability that the message tells of a present danger.
+- DepartmentModel: one sum per department, turned into the probability of each department.
+
+The router consults them as [learned] in the table says. Pure and small: the weights are data
+(config/*_model.json, written by `gridwhistle lexicon learn`); applying them needs no library.
 """
 
 from __future__ import annotations
@@ -16,12 +18,12 @@ import math
 from dataclasses import dataclass
 from itertools import repeat
 from pathlib import Path
-from types import MappingProxyType
 from typing import Any, Mapping
 
 from config.errors import ConfigError
 
-KIND = "gridwhistle learned urgency"
+URGENCY_KIND = "gridwhistle learned urgency"
+DEPARTMENT_KIND = "gridwhistle learned department"
 
 
 def ngrams(text: str, sizes: tuple[int, int]) -> set[str]:
@@ -34,62 +36,115 @@ def ngrams(text: str, sizes: tuple[int, int]) -> set[str]:
     return found
 
 
+def _sigmoid(z: float) -> float:
+    return 1.0 / (1.0 + math.exp(-max(min(z, 50.0), -50.0)))
+
+
 @dataclass(frozen=True)
 class UrgencyModel:
     bias: float
     weights: dict[str, float]    # read only; a plain dict because its .get is the hot path
     sizes: tuple[int, int]
-    about: Mapping[str, Any]   # what it was trained on, for people (never read by the router)
+    about: Mapping[str, Any]     # what it was learned from, for people (never read by the router)
 
-    def probability(self, text: str) -> float:
-        """How likely a normalised text (nlp.lexicon.normalise_word) tells of a present danger, 0–1."""
-        z = self.bias + sum(map(self.weights.get, ngrams(text, self.sizes), repeat(0.0)))
-        return 1.0 / (1.0 + math.exp(-max(min(z, 50.0), -50.0)))
+    def probability(self, pieces: set[str]) -> float:
+        """How likely a message with these pieces (`ngrams`) tells of a present danger, 0–1."""
+        return _sigmoid(self.bias + sum(map(self.weights.get, pieces, repeat(0.0))))
 
-    def reasons(self, text: str, count: int = 3) -> list[str]:
-        """The pieces of the text that pushed hardest towards urgent, strongest first (for explanations)."""
-        grams = sorted(ngrams(text, self.sizes), key=lambda g: (-self.weights.get(g, 0.0), -len(g), g))
-        return [g.strip() for g in grams[:count] if self.weights.get(g, 0.0) > 0 and g.strip()]
+    def reasons(self, pieces: set[str], count: int = 3) -> list[str]:
+        """The pieces that pushed hardest towards urgent, strongest first (for explanations)."""
+        return _strongest(pieces, lambda piece: self.weights.get(piece, 0.0), count)
 
     def as_json(self) -> dict:
-        return {"kind": KIND, "ngram_sizes": list(self.sizes), "bias": self.bias, "about": dict(self.about),
+        return {"kind": URGENCY_KIND, "ngram_sizes": list(self.sizes), "bias": self.bias, "about": dict(self.about),
                 "weights": dict(self.weights)}
 
 
-def load_model(path: str | Path) -> UrgencyModel:
-    """Read a model file; a broken one raises ConfigError naming the file and the key."""
+@dataclass(frozen=True)
+class DepartmentModel:
+    departments: tuple[str, ...]
+    bias: tuple[float, ...]
+    weights: dict[str, tuple[tuple[int, float], ...]]   # piece -> (department index, weight) …, read only
+    sizes: tuple[int, int]
+    about: Mapping[str, Any]
+
+    def best(self, pieces: set[str]) -> tuple[str, float]:
+        """The likeliest department for a message with these pieces (`ngrams`), and its probability."""
+        logits = list(self.bias)
+        for found in map(self.weights.get, pieces):
+            if found:
+                for index, weight in found:
+                    logits[index] += weight
+        top = max(range(len(logits)), key=logits.__getitem__)
+        return self.departments[top], 1.0 / sum(math.exp(z - logits[top]) for z in logits)
+
+    def reasons(self, pieces: set[str], department: str, count: int = 3) -> list[str]:
+        """The pieces that pushed hardest towards a department, strongest first (for explanations)."""
+        index = self.departments.index(department)
+        return _strongest(pieces, lambda p: next((w for i, w in self.weights.get(p, ()) if i == index), 0.0), count)
+
+    def as_json(self) -> dict:
+        weights = {piece: {self.departments[i]: w for i, w in found} for piece, found in self.weights.items()}
+        return {"kind": DEPARTMENT_KIND, "ngram_sizes": list(self.sizes), "departments": list(self.departments),
+                "bias": list(self.bias), "about": dict(self.about), "weights": weights}
+
+
+def _strongest(pieces: set[str], weight: Any, count: int) -> list[str]:
+    ranked = sorted(pieces, key=lambda p: (-weight(p), -len(p), p))
+    return [p.strip() for p in ranked[:count] if weight(p) > 0 and p.strip()]
+
+
+def load_model(path: str | Path, kind: str) -> UrgencyModel | DepartmentModel:
+    """Read a model file of the given kind; a broken one raises ConfigError naming the file and the key."""
     path = Path(path)
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
-        raise ConfigError(f"{path}: cannot read the urgency model: {exc.strerror or exc}") from None
+        raise ConfigError(f"{path}: cannot read the learned model: {exc.strerror or exc}") from None
     except json.JSONDecodeError as exc:
         raise ConfigError(f"{path}:{exc.lineno}: not JSON: {exc.msg}") from None
-    return model_from_json(data, str(path))
+    return model_from_json(data, str(path), kind)
 
 
-def model_from_json(data: Any, source: str) -> UrgencyModel:
+def model_from_json(data: Any, source: str, kind: str) -> UrgencyModel | DepartmentModel:
     def fail(key: str, problem: str) -> ConfigError:
         return ConfigError(f"{source}: {key}: {problem}")
 
-    if not isinstance(data, dict) or data.get("kind") != KIND:
-        raise fail("kind", f"not an urgency model (expected kind {KIND!r}; write one with "
-                           "`gridwhistle lexicon learn-urgency`)")
+    def number(value: Any, key: str) -> float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+            raise fail(key, f"must be a number, not {value!r}")
+        return float(value)
+
+    if not isinstance(data, dict) or data.get("kind") != kind:
+        raise fail("kind", f"not a model of kind {kind!r} (write one with `gridwhistle lexicon learn`)")
     sizes = data.get("ngram_sizes")
     if (not isinstance(sizes, list) or len(sizes) != 2 or not all(isinstance(n, int) and not isinstance(n, bool)
                                                                   for n in sizes) or not 1 <= sizes[0] <= sizes[1] <= 8):
         raise fail("ngram_sizes", f"must be [low, high] with 1 <= low <= high <= 8, not {sizes!r}")
-    bias = data.get("bias")
-    if isinstance(bias, bool) or not isinstance(bias, (int, float)) or not math.isfinite(bias):
-        raise fail("bias", f"must be a number, not {bias!r}")
     weights = data.get("weights")
     if not isinstance(weights, dict) or not weights:
-        raise fail("weights", "must be a non-empty object of n-gram → weight")
-    for gram, weight in weights.items():
-        if isinstance(weight, bool) or not isinstance(weight, (int, float)) or not math.isfinite(weight):
-            raise fail(f"weights[{gram!r}]", f"must be a number, not {weight!r}")
+        raise fail("weights", "must be a non-empty object of piece → weight")
     about = data.get("about", {})
     if not isinstance(about, dict):
         raise fail("about", "must be an object")
-    return UrgencyModel(float(bias), {g: float(w) for g, w in weights.items()},
-                        (sizes[0], sizes[1]), MappingProxyType(about))
+    if kind == URGENCY_KIND:
+        return UrgencyModel(number(data.get("bias"), "bias"),
+                            {piece: number(w, f"weights[{piece!r}]") for piece, w in weights.items()},
+                            (sizes[0], sizes[1]), about)
+    departments = data.get("departments")
+    if not isinstance(departments, list) or len(departments) < 2 or not all(isinstance(d, str) for d in departments):
+        raise fail("departments", "must list two or more department codes")
+    bias = data.get("bias")
+    if not isinstance(bias, list) or len(bias) != len(departments):
+        raise fail("bias", f"must be a list of {len(departments)} numbers, one per department")
+    index = {code: i for i, code in enumerate(departments)}
+    sparse = {}
+    for piece, found in weights.items():
+        if not isinstance(found, dict):
+            raise fail(f"weights[{piece!r}]", "must be an object of department → weight")
+        for code in found:
+            if code not in index:
+                raise fail(f"weights[{piece!r}]", f"unknown department {code!r} (not in departments)")
+        sparse[piece] = tuple((index[code], number(w, f"weights[{piece!r}][{code!r}]")) for code, w in found.items())
+    return DepartmentModel(tuple(departments), tuple(number(b, "bias") for b in bias), sparse, (sizes[0], sizes[1]),
+                           about)

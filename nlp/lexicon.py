@@ -27,7 +27,7 @@ URGENCY_LEVELS = ("normal", "urgent")
 MAX_WEIGHT = 20.0
 
 _TOP_KEYS = {"scoring", "learned", "cues", "urgency", "departments", "sets", "rules", "synonyms", "masks"}
-_LEARNED_KEYS = {"urgency_model", "urgent_from", "request_from"}
+_LEARNED_KEYS = {"urgency_model", "urgent_from", "request_from", "department_model", "department_from"}
 # In a rule's `all` or `none` lists, "@past" stands for every word of [sets.past] (an @ before Chinese, as in
 # the WeCom mention @所有人, is a word like any other).
 _SET_REFERENCE = re.compile(r"@([a-z_]+)")
@@ -93,11 +93,13 @@ class Scoring:
 
 @dataclass(frozen=True)
 class Learned:
-    """[learned]: the learned urgency signal (nlp/learned.py) and when the router believes it."""
+    """[learned]: the learned signals (nlp/learned.py) and when the router believes them."""
 
-    urgency_model: str | None = None   # a file beside the table; None: no learned signal
+    urgency_model: str | None = None   # a file beside the table; None: no learned urgency signal
     urgent_from: float = 0.7           # a request the table left calm is urgent from this probability
     request_from: float = 0.9          # a message the table left as no request is an urgent request from this one
+    department_model: str | None = None   # a file beside the table; None: the table alone picks the department
+    department_from: float = 0.5       # the learned department replaces the table's from this probability
 
 
 @dataclass(frozen=True)
@@ -182,12 +184,12 @@ class _Reader:
     def learned(self, data: Any) -> Learned:
         self.unknown_keys(data, _LEARNED_KEYS, ("learned",))
         fields: dict[str, Any] = {}
-        if "urgency_model" in data:
-            name = data["urgency_model"]
-            if not isinstance(name, str) or not name.strip():
-                raise self.fail(("learned", "urgency_model"), "must be the model file's name, beside this table")
-            fields["urgency_model"] = name
-        for key in ("urgent_from", "request_from"):
+        for key in ("urgency_model", "department_model"):
+            if key in data:
+                if not isinstance(data[key], str) or not data[key].strip():
+                    raise self.fail(("learned", key), "must be the model file's name, beside this table")
+                fields[key] = data[key]
+        for key in ("urgent_from", "request_from", "department_from"):
             if key in data:
                 fields[key] = self.number(data[key], ("learned", key), 0.0, 1.0)
         return Learned(**fields)

@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 
-from nlp.learned import UrgencyModel, load_model
+from nlp.learned import DEPARTMENT_KIND, URGENCY_KIND, DepartmentModel, UrgencyModel, load_model, ngrams
+from config.errors import ConfigError
 from nlp.lexicon import RoutingTable, Rule, load_table, normalise_word
 from nlp.matcher import MASK, Entry, Matcher
 from nlp.tokenizer import build_tokenizer
@@ -55,9 +56,14 @@ class _Target:
 
 class Router:
     def __init__(self, table: RoutingTable, extra_names: Iterable[str] = (), cache_dir: Path | None = None,
-                 urgency_model: UrgencyModel | None = None) -> None:
+                 urgency_model: UrgencyModel | None = None, department_model: DepartmentModel | None = None) -> None:
         self.table = table
         self.urgency_model = urgency_model
+        self.department_model = department_model
+        sizes = {model.sizes for model in (urgency_model, department_model) if model}
+        if len(sizes) > 1:
+            raise ConfigError(f"the learned models read pieces of different sizes {sorted(sizes)}; learn them together")
+        self._piece_sizes = sizes.pop() if sizes else None
         targets: dict[str, list[_Target]] = {}
         for department in table.departments:
             for group in department.groups:
@@ -80,6 +86,11 @@ class Router:
         self._matcher = Matcher(_entries(table, self._targets), self.tokenizer)
         self._order = {d.code: i for i, d in enumerate(table.departments)}
         self._rules = tuple((rule, _Condition.of(rule)) for rule in table.rules)
+        # Every rule needs a word of its smallest `all` list: only rules with such a word present are checked.
+        self._rules_needing: dict[str, list[int]] = {}
+        for number, (_, condition) in enumerate(self._rules):
+            for word in min(condition.all, key=len):
+                self._rules_needing.setdefault(word, []).append(number)
         self._end_cues = tuple((g.weight, g.words) for g in table.cues if g.at_end)
         self._vetoing = frozenset(g.name for g in table.cues if g.vetoes)
         self._anywhere_urgency = tuple((g.weight, g.words) for g in table.urgency if g.anywhere)
@@ -88,8 +99,11 @@ class Router:
     @classmethod
     def from_file(cls, path: str | Path, extra_names: Iterable[str] = (), cache_dir: Path | None = None) -> Router:
         table = load_table(path)
-        model = table_model(path, table)
-        return cls(table, extra_names, cache_dir, load_model(model) if model else None)
+        models = table_models(path, table)
+        urgency = models.get(URGENCY_KIND)
+        department = models.get(DEPARTMENT_KIND)
+        return cls(table, extra_names, cache_dir, load_model(urgency, URGENCY_KIND) if urgency else None,
+                   load_model(department, DEPARTMENT_KIND) if department else None)
 
     def tokenize(self, text: str) -> list[str]:
         """jieba tokens of the normalised text, as the router sees them (for keyword suggestions)."""
@@ -165,7 +179,8 @@ class Router:
         fired: list[str] = []
         routed = False
         calm = False  # a rule saying urgency = "normal" overrides every urgent sign
-        for rule, condition in self._rules:
+        candidates = sorted({n for word in found.present for n in self._rules_needing.get(word, ())})
+        for rule, condition in (self._rules[n] for n in candidates):
             if not _applies(rule, condition, found.present, ranked[0] if ranked else None, scores):
                 continue
             if rule.request is not None and not (rule.request and vetoed):
@@ -184,26 +199,35 @@ class Router:
             also.extend(rule.also)
             urgent = urgent or rule.urgency == "urgent"
             calm = calm or rule.urgency == "normal"
+        learned = self.table.learned
+        pieces = ngrams(normalised, self._piece_sizes) if self._piece_sizes else set()
         if self.urgency_model and not (urgent or calm):
             # The learned signal hears a danger told in words no urgency list has; it is asked only
             # about what the table left calm, and a rule saying "normal" has the last word.
-            learned = self.table.learned
-            chance = self.urgency_model.probability(normalised)
+            chance = self.urgency_model.probability(pieces)
             if chance >= (learned.urgent_from if is_request else learned.request_from):
                 is_request = urgent = True
-                fired.append(f"learned urgency {chance:.2f} ({'、'.join(self.urgency_model.reasons(normalised))})")
+                fired.append(f"learned urgency {chance:.2f} ({'、'.join(self.urgency_model.reasons(pieces))})")
         if not is_request:
             return Decision(False, NONE, (), "normal", tuple(keywords), MappingProxyType(scores), False,
                             _explain(NONE, words_of, fired))
+        if self.department_model:
+            # Learned from the labelled requests, it reads the whole message, not only the listed words;
+            # where it is sure enough it has the last word on the department (the explanation says so).
+            code, chance = self.department_model.best(pieces)
+            if code != primary and chance >= learned.department_from:
+                reasons = "、".join(self.department_model.reasons(pieces, code))
+                fired.append(f"learned department {code} {chance:.2f} ({reasons}) over {primary}")
+                primary = code
         also_codes = tuple(dict.fromkeys(c for c in also if c != primary))
         return Decision(True, primary, also_codes, "urgent" if urgent and not calm else "normal", tuple(keywords),
                         MappingProxyType(scores), followup, _explain(primary, words_of, fired))
 
 
-def table_model(path: str | Path, table: RoutingTable) -> Path | None:
-    """The urgency model file a table names ([learned] urgency_model), beside the table; None if none."""
-    name = table.learned.urgency_model
-    return Path(path).parent / name if name else None
+def table_models(path: str | Path, table: RoutingTable) -> dict[str, Path]:
+    """The model files a table names in [learned], beside the table, by model kind."""
+    named = {URGENCY_KIND: table.learned.urgency_model, DEPARTMENT_KIND: table.learned.department_model}
+    return {kind: Path(path).parent / name for kind, name in named.items() if name}
 
 
 def _entries(table: RoutingTable, targets: Mapping[str, tuple[_Target, ...]]) -> dict[str, Entry]:

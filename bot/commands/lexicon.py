@@ -1,11 +1,11 @@
-"""`gridwhistle lexicon check FILE`, `… suggest [--config FILE]` and `… learn-urgency DATA… [--out FILE]`.
+"""`gridwhistle lexicon check FILE`, `… suggest [--config FILE]` and `… learn DATA… [--table FILE]`.
 
-check          validates a routing table and the urgency model it names: "OK" with counts (exit 0), or
-               file:line: problem (exit 1).
-suggest        proposes keywords from the township's re-assignments (RoutingCorrection rows), with the
-               messages that support each, for a person to add to the table.
-learn-urgency  learns the urgency model (nlp/learned.py) from labelled JSON Lines files (the routing
-               guide's labels, as in bench/data) and writes it where the table names it.
+check    validates a routing table and the learned models it names: "OK" with counts (exit 0), or
+         file:line: problem (exit 1).
+suggest  proposes keywords from the township's re-assignments (RoutingCorrection rows), with the
+         messages that support each, for a person to add to the table.
+learn    learns the models of nlp/learned.py from labelled JSON Lines files (the routing guide's
+         labels, as in bench/data) and writes them where the table's [learned] section names them.
 """
 
 from __future__ import annotations
@@ -22,15 +22,15 @@ from bot.commands import add_config_arg, settings_from
 from bot.routing import build_router
 from config.errors import ConfigError
 from config.settings import ROUTING_TABLE
-from nlp.learned import load_model
+from nlp.learned import DEPARTMENT_KIND, URGENCY_KIND, DepartmentModel, load_model
 from nlp.lexicon import load_table
-from nlp.router import table_model
+from nlp.router import table_models
 from nlp.suggest import Suggestion, suggest_keywords
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("lexicon", help="check the routing table; suggest keywords from corrections")
-    commands = parser.add_subparsers(dest="lexicon_command", required=True, metavar="{check,suggest,learn-urgency}")
+    commands = parser.add_subparsers(dest="lexicon_command", required=True, metavar="{check,suggest,learn}")
 
     check = commands.add_parser("check", help="validate a routing table file")
     check.add_argument("file", metavar="FILE", help="a routing table, e.g. config/routing.toml")
@@ -44,12 +44,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     suggest.add_argument("--department", metavar="CODE", help="only this department")
     suggest.set_defaults(run=run_suggest)
 
-    learn = commands.add_parser("learn-urgency", help="learn the urgency model from labelled messages")
+    learn = commands.add_parser("learn", help="learn the urgency and department models from labelled messages")
     learn.add_argument("data", metavar="DATA", nargs="+",
                        help="labelled JSON Lines files, or folders of *.jsonl (e.g. bench/data)")
-    learn.add_argument("--out", type=Path, metavar="FILE",
-                       help="where to write the model (default: the file the shipped table names)")
-    learn.set_defaults(run=run_learn_urgency)
+    learn.add_argument("--table", type=Path, default=ROUTING_TABLE, metavar="FILE",
+                       help="the routing table whose [learned] section names the model files (default: the shipped one)")
+    learn.set_defaults(run=run_learn)
 
 
 def run_check(args: argparse.Namespace) -> int:
@@ -59,43 +59,42 @@ def run_check(args: argparse.Namespace) -> int:
         print(exc, file=sys.stderr)
         return 1
     counts = ", ".join(f"{n} {what}" for what, n in table.counts().items())
-    model_file = table_model(args.file, table)
-    if model_file:
+    for kind, file in table_models(args.file, table).items():
         try:
-            model = load_model(model_file)
+            model = load_model(file, kind)
         except ConfigError as exc:
-            print(f"{exc} (named by [learned] urgency_model in {args.file})", file=sys.stderr)
+            print(f"{exc} (named in [learned] of {args.file})", file=sys.stderr)
             return 1
-        counts += f"; urgency model {model_file.name}: {len(model.weights)} pieces"
+        what = "departments" if isinstance(model, DepartmentModel) else "urgency"
+        counts += f"; {what} model {file.name}: {len(model.weights)} pieces"
     print(f"OK {args.file}: {counts}")
     return 0
 
 
-def run_learn_urgency(args: argparse.Namespace) -> int:
-    from nlp.learn_urgency import Example, learn
+def run_learn(args: argparse.Namespace) -> int:
+    from nlp.learning import Example, learn_departments, learn_urgency
 
     def say(line: str) -> None:
-        print(f"learn-urgency: {line}", file=sys.stderr, flush=True)
+        print(f"learn: {line}", file=sys.stderr, flush=True)
 
     try:
-        examples = [Example(text, urgent) for text, urgent in _labelled(args.data)]
-        model = learn(examples, say)
-    except (ValueError, RuntimeError) as exc:
-        print(f"gridwhistle lexicon learn-urgency: {exc}", file=sys.stderr)
+        files = table_models(args.table, load_table(args.table))
+        if not files:
+            raise ValueError(f"{args.table}: [learned] names no model file (urgency_model, department_model)")
+        examples = [Example(*row) for row in _labelled(args.data)]
+        learners = {URGENCY_KIND: learn_urgency, DEPARTMENT_KIND: learn_departments}
+        models = {kind: learners[kind](examples, say) for kind in files}
+    except (ValueError, RuntimeError, ConfigError) as exc:
+        print(f"gridwhistle lexicon learn: {exc}", file=sys.stderr)
         return 2
-    out = args.out or table_model(ROUTING_TABLE, load_table(ROUTING_TABLE))
-    if out is None:
-        print("gridwhistle lexicon learn-urgency: the shipped table names no [learned] urgency_model; "
-              "give --out FILE", file=sys.stderr)
-        return 2
-    out.write_text(json.dumps(model.as_json(), ensure_ascii=False, indent=0) + "\n", encoding="utf-8")
-    print(f"wrote {out}: {len(model.weights)} pieces from {model.about['messages']} messages "
-          f"({model.about['urgent']} urgent)")
+    for kind, file in files.items():   # written only once every model is learned: nothing half-done
+        file.write_text(json.dumps(models[kind].as_json(), ensure_ascii=False, indent=0) + "\n", encoding="utf-8")
+        print(f"wrote {file}: {len(models[kind].weights)} pieces from {len(examples)} labelled messages")
     return 0
 
 
-def _labelled(paths: list[str]) -> list[tuple[str, bool]]:
-    """(text, urgent) from JSON Lines files; a bad line raises ValueError naming file:line and key."""
+def _labelled(paths: list[str]) -> list[tuple[str, bool, str | None]]:
+    """(text, urgent, primary or None) from JSON Lines files; a bad line raises ValueError naming file:line and key."""
     files: list[Path] = []
     for name in paths:
         path = Path(name)
@@ -121,7 +120,12 @@ def _labelled(paths: list[str]) -> list[tuple[str, bool]]:
             if row.get("urgency") not in ("normal", "urgent"):
                 raise ValueError(f"{file}:{number}: urgency: must be \"normal\" or \"urgent\", "
                                  f"not {row.get('urgency')!r}")
-            found.append((row["text"], row["urgency"] == "urgent"))
+            request = row.get("is_request")
+            if not isinstance(request, bool):
+                raise ValueError(f"{file}:{number}: is_request: must be true or false, not {request!r}")
+            if request and not isinstance(row.get("primary"), str):
+                raise ValueError(f"{file}:{number}: primary: a request needs its department code")
+            found.append((row["text"], row["urgency"] == "urgent", row["primary"] if request else None))
     return found
 
 

@@ -1,4 +1,4 @@
-"""The learned urgency signal: learning it, reading it back, and how the router believes it."""
+"""The learned signals: learning them, reading them back, and how the router believes them."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from config.errors import ConfigError
-from nlp.learn_urgency import Example, learn
-from nlp.learned import UrgencyModel, load_model, model_from_json, ngrams
+from nlp.learned import DEPARTMENT_KIND, URGENCY_KIND, DepartmentModel, UrgencyModel, load_model, model_from_json, ngrams
+from nlp.learning import Example, learn_departments, learn_urgency
 from nlp.lexicon import parse_table
 from nlp.router import Router
 
@@ -83,27 +83,43 @@ def test_without_a_model_the_table_alone_decides(jieba_cache: Path) -> None:
     assert plain.classify("着火了 快来 咋整").urgency == "urgent"
 
 
+URGENT = ["老人摔倒了起不来", "孩子找不着了", "屋里全是烟 人起不来", "老太太摔了 起不来了", "他倒地上起不来"]
+CALM = [("路灯不亮了", "power"), ("路灯坏了", "power"), ("低保咋申请", "civil_affairs"), ("低保啥时候发", "civil_affairs"),
+        ("谢谢大家", None), ("明天开会", None), ("收到", None)]
+EXAMPLES = [Example(t, True, "health") for t in URGENT] + [Example(t, False, d) for t, d in CALM]
+
+
 def test_learning_finds_the_pieces_that_tell_urgency_and_writes_plain_weights() -> None:
-    urgent = ["老人摔倒了起不来", "孩子找不着了", "屋里全是烟 人起不来", "老太太摔了 起不来了", "他倒地上起不来"]
-    calm = ["路灯不亮了", "低保咋申请", "谢谢大家", "明天开会", "水费多少钱", "地补啥时候发", "收到"]
-    examples = [Example(t, True) for t in urgent] + [Example(t, False) for t in calm]
     said: list[str] = []
-    model = learn(examples, said.append)
+    model = learn_urgency(EXAMPLES, said.append)
     assert model.weights["起不来"] > 0 and model.about == {"messages": 12, "urgent": 5, "C": 0.3, "min_messages": 2}
-    assert said[0] == "12 messages, 5 urgent"
-    again = model_from_json(json.loads(json.dumps(model.as_json())), "m.json")
+    assert said[0] == "urgency: 12 messages, 5 urgent"
+    again = model_from_json(json.loads(json.dumps(model.as_json())), "m.json", URGENCY_KIND)
     assert again == model
-    assert again.probability("他摔了 起不来") > again.probability("路灯不亮了")
-    assert "起不来" in again.reasons("他摔了 起不来")
+    fallen, lamp = ngrams("他摔了 起不来", (1, 3)), ngrams("路灯不亮了", (1, 3))
+    assert again.probability(fallen) > again.probability(lamp)
+    assert "起不来" in again.reasons(fallen)
+
+
+def test_learning_the_departments_of_requests() -> None:
+    model = learn_departments(EXAMPLES)
+    assert model.departments == ("civil_affairs", "health", "power") and model.about["requests"] == 9
+    again = model_from_json(json.loads(json.dumps(model.as_json())), "m.json", DEPARTMENT_KIND)
+    assert again == model
+    code, chance = again.best(ngrams("路灯又不亮了", (1, 3)))
+    assert code == "power" and chance > 0.5
+    assert "路灯" in again.reasons(ngrams("路灯又不亮了", (1, 3)), "power")
 
 
 def test_learning_needs_both_kinds() -> None:
     with pytest.raises(ValueError, match="both urgent and calm"):
-        learn([Example("收到", False), Example("好的", False)])
+        learn_urgency([Example("收到", False, None), Example("好的", False, None)])
+    with pytest.raises(ValueError, match="two or more departments"):
+        learn_departments([Example("路灯坏了", False, "power"), Example("收到", False, None)])
 
 
 @pytest.mark.parametrize(("data", "problem"), [
-    ({"kind": "something else"}, "m.json: kind: not an urgency model"),
+    ({"kind": "something else"}, "m.json: kind: not a model of kind 'gridwhistle learned urgency'"),
     ({"kind": "gridwhistle learned urgency", "ngram_sizes": [3, 1], "bias": 0, "weights": {"a": 1}},
      "m.json: ngram_sizes: must be [low, high]"),
     ({"kind": "gridwhistle learned urgency", "ngram_sizes": [1, 3], "bias": "x", "weights": {"a": 1}},
@@ -113,16 +129,23 @@ def test_learning_needs_both_kinds() -> None:
 ])
 def test_a_broken_model_names_the_key(data: dict, problem: str) -> None:
     with pytest.raises(ConfigError) as caught:
-        model_from_json(data, "m.json")
+        model_from_json(data, "m.json", URGENCY_KIND)
     assert str(caught.value).startswith(problem)
 
 
 def test_a_model_file_that_is_missing_or_not_json(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match="cannot read the urgency model"):
-        load_model(tmp_path / "none.json")
+    with pytest.raises(ConfigError, match="cannot read the learned model"):
+        load_model(tmp_path / "none.json", URGENCY_KIND)
     (tmp_path / "bad.json").write_text("{\n  oops", encoding="utf-8")
     with pytest.raises(ConfigError, match=r"bad.json:2: not JSON"):
-        load_model(tmp_path / "bad.json")
+        load_model(tmp_path / "bad.json", DEPARTMENT_KIND)
+
+
+def test_a_department_model_naming_a_department_it_does_not_list() -> None:
+    data = {"kind": DEPARTMENT_KIND, "ngram_sizes": [1, 3], "departments": ["power", "water"], "bias": [0, 0],
+            "weights": {"灯": {"power": 1.0, "roads": 0.5}}}
+    with pytest.raises(ConfigError, match=r"m.json: weights\['灯'\]: unknown department 'roads'"):
+        model_from_json(data, "m.json", DEPARTMENT_KIND)
 
 
 def test_the_table_names_its_model_and_thresholds() -> None:
@@ -132,5 +155,17 @@ def test_the_table_names_its_model_and_thresholds() -> None:
         parse_table(TABLE + "\n[learned]\nurgent_from = 7\n")
 
 
-def test_the_shipped_table_uses_the_shipped_model(router: Router) -> None:
+def test_the_learned_department_replaces_the_tables_when_it_is_sure(jieba_cache: Path) -> None:
+    # The table knows 邻居 (village) only; the model has learned that 漏水 is water's.
+    model = DepartmentModel(("village", "water"), (0.0, 0.0), {"漏水": ((1, 2.0),), "邻居": ((0, 1.0),)}, (1, 3), {})
+    router = Router(parse_table(TABLE), cache_dir=jieba_cache, department_model=model)
+    decision = router.classify("邻居家水管子漏水 淌我家院里了 咋整")
+    assert decision.primary == "water"
+    assert "— → water; learned department water 0.73 (漏水) over village" in decision.explanation
+    # Not sure enough (0.5 is the default floor): the table's department stays.
+    assert router.classify("邻居家漏水 邻居不管 咋整").primary == "village"
+
+
+def test_the_shipped_table_uses_the_shipped_models(router: Router) -> None:
     assert router.urgency_model is not None and len(router.urgency_model.weights) > 1000
+    assert router.department_model is not None and len(router.department_model.departments) == 20
