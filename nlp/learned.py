@@ -4,7 +4,8 @@ The routing table catches what is told in the words someone listed; villagers of
 others (老爷子出去溜达到现在没回来 外头零下二十多). These models read every one-to-three character
 piece of a message and add up each piece's learned weight:
 
-- UrgencyModel: one sum, turned into the probability that the message tells of a present danger.
+- BinaryModel: one sum, turned into a probability — that the message asks for something (kind
+  "request"), or that it tells of a present danger (kind "urgency").
 - DepartmentModel: one sum per department, turned into the probability of each department.
 
 The router consults them as [learned] in the table says. Pure and small: the weights are data
@@ -23,6 +24,7 @@ from typing import Any, Mapping
 from config.errors import ConfigError
 
 URGENCY_KIND = "gridwhistle learned urgency"
+REQUEST_KIND = "gridwhistle learned request"
 DEPARTMENT_KIND = "gridwhistle learned department"
 
 
@@ -41,22 +43,23 @@ def _sigmoid(z: float) -> float:
 
 
 @dataclass(frozen=True)
-class UrgencyModel:
+class BinaryModel:
     bias: float
     weights: dict[str, float]    # read only; a plain dict because its .get is the hot path
     sizes: tuple[int, int]
     about: Mapping[str, Any]     # what it was learned from, for people (never read by the router)
+    kind: str = URGENCY_KIND
 
     def probability(self, pieces: set[str]) -> float:
-        """How likely a message with these pieces (`ngrams`) tells of a present danger, 0–1."""
+        """How likely a message with these pieces (`ngrams`) is of the kind (urgent, a request), 0–1."""
         return _sigmoid(self.bias + sum(map(self.weights.get, pieces, repeat(0.0))))
 
     def reasons(self, pieces: set[str], count: int = 3) -> list[str]:
-        """The pieces that pushed hardest towards urgent, strongest first (for explanations)."""
+        """The pieces that pushed hardest towards the kind, strongest first (for explanations)."""
         return _strongest(pieces, lambda piece: self.weights.get(piece, 0.0), count)
 
     def as_json(self) -> dict:
-        return {"kind": URGENCY_KIND, "ngram_sizes": list(self.sizes), "bias": self.bias, "about": dict(self.about),
+        return {"kind": self.kind, "ngram_sizes": list(self.sizes), "bias": self.bias, "about": dict(self.about),
                 "weights": dict(self.weights)}
 
 
@@ -94,7 +97,7 @@ def _strongest(pieces: set[str], weight: Any, count: int) -> list[str]:
     return [p.strip() for p in ranked[:count] if weight(p) > 0 and p.strip()]
 
 
-def load_model(path: str | Path, kind: str) -> UrgencyModel | DepartmentModel:
+def load_model(path: str | Path, kind: str) -> BinaryModel | DepartmentModel:
     """Read a model file of the given kind; a broken one raises ConfigError naming the file and the key."""
     path = Path(path)
     try:
@@ -106,7 +109,7 @@ def load_model(path: str | Path, kind: str) -> UrgencyModel | DepartmentModel:
     return model_from_json(data, str(path), kind)
 
 
-def model_from_json(data: Any, source: str, kind: str) -> UrgencyModel | DepartmentModel:
+def model_from_json(data: Any, source: str, kind: str) -> BinaryModel | DepartmentModel:
     def fail(key: str, problem: str) -> ConfigError:
         return ConfigError(f"{source}: {key}: {problem}")
 
@@ -127,10 +130,10 @@ def model_from_json(data: Any, source: str, kind: str) -> UrgencyModel | Departm
     about = data.get("about", {})
     if not isinstance(about, dict):
         raise fail("about", "must be an object")
-    if kind == URGENCY_KIND:
-        return UrgencyModel(number(data.get("bias"), "bias"),
-                            {piece: number(w, f"weights[{piece!r}]") for piece, w in weights.items()},
-                            (sizes[0], sizes[1]), about)
+    if kind in (URGENCY_KIND, REQUEST_KIND):
+        return BinaryModel(number(data.get("bias"), "bias"),
+                           {piece: number(w, f"weights[{piece!r}]") for piece, w in weights.items()},
+                           (sizes[0], sizes[1]), about, kind)
     departments = data.get("departments")
     if not isinstance(departments, list) or len(departments) < 2 or not all(isinstance(d, str) for d in departments):
         raise fail("departments", "must list two or more department codes")

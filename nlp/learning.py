@@ -1,5 +1,5 @@
 """Learn the models of nlp/learned.py from labelled messages: logistic regressions over which one-to-three
-character pieces a message contains — urgent against the rest, and (for requests) which department.
+character pieces a message contains — a request or not, urgent or not, and (for requests) which department.
 
 scikit-learn does the fitting (the `learn` extra); the result is plain weights, so the service needs
 nothing beyond the standard library to apply them.
@@ -11,13 +11,14 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from nlp.learned import DepartmentModel, UrgencyModel, ngrams
+from nlp.learned import REQUEST_KIND, URGENCY_KIND, BinaryModel, DepartmentModel, ngrams
 from nlp.lexicon import normalise_word
 
 NGRAM_SIZES = (1, 3)
 MIN_MESSAGES = 2       # a piece seen in one message only says nothing general
 URGENCY_C = 0.3        # scikit-learn's C: smaller keeps weights smaller and the model plainer
 DEPARTMENT_C = 1.0
+REQUEST_C = 1.0
 KEEP_FROM = 0.01       # urgency weights smaller than this are left out of the file (they change no decision)
 KEEP_DEPARTMENT_FROM = 0.05   # twenty weights a piece: only the ones that matter are kept
 
@@ -44,7 +45,7 @@ def _fit(texts: list[str], labels: list, c: float, balanced: bool, progress: Cal
     return vectoriser.get_feature_names_out(), model
 
 
-def learn_urgency(examples: Iterable[Example], progress: Callable[[str], None] = lambda _: None) -> UrgencyModel:
+def learn_urgency(examples: Iterable[Example], progress: Callable[[str], None] = lambda _: None) -> BinaryModel:
     examples = list(examples)
     urgent = sum(e.urgent for e in examples)
     if urgent == 0 or urgent == len(examples):
@@ -54,7 +55,23 @@ def learn_urgency(examples: Iterable[Example], progress: Callable[[str], None] =
     weights = {p: round(float(w), 4) for p, w in zip(pieces, model.coef_[0]) if abs(w) >= KEEP_FROM}
     progress(f"urgency: {len(weights)} pieces kept")
     about = {"messages": len(examples), "urgent": urgent, "C": URGENCY_C, "min_messages": MIN_MESSAGES}
-    return UrgencyModel(round(float(model.intercept_[0]), 4), dict(sorted(weights.items())), NGRAM_SIZES, about)
+    return BinaryModel(round(float(model.intercept_[0]), 4), dict(sorted(weights.items())), NGRAM_SIZES, about,
+                       URGENCY_KIND)
+
+
+def learn_requests(examples: Iterable[Example], progress: Callable[[str], None] = lambda _: None) -> BinaryModel:
+    examples = list(examples)
+    requests = sum(e.department is not None for e in examples)
+    if requests == 0 or requests == len(examples):
+        raise ValueError(f"the examples need both requests and other messages ({requests} of {len(examples)} requests)")
+    progress(f"requests: {len(examples)} messages, {requests} requests")
+    pieces, model = _fit([e.text for e in examples], [e.department is not None for e in examples], REQUEST_C, False,
+                         progress)
+    weights = {p: round(float(w), 4) for p, w in zip(pieces, model.coef_[0]) if abs(w) >= KEEP_FROM}
+    progress(f"requests: {len(weights)} pieces kept")
+    about = {"messages": len(examples), "requests": requests, "C": REQUEST_C, "min_messages": MIN_MESSAGES}
+    return BinaryModel(round(float(model.intercept_[0]), 4), dict(sorted(weights.items())), NGRAM_SIZES, about,
+                       REQUEST_KIND)
 
 
 def learn_departments(examples: Iterable[Example], progress: Callable[[str], None] = lambda _: None) -> DepartmentModel:

@@ -27,7 +27,8 @@ URGENCY_LEVELS = ("normal", "urgent")
 MAX_WEIGHT = 20.0
 
 _TOP_KEYS = {"scoring", "learned", "cues", "urgency", "departments", "sets", "rules", "synonyms", "masks"}
-_LEARNED_KEYS = {"urgency_model", "urgent_from", "request_from", "department_model", "department_from"}
+_LEARNED_KEYS = {"request_model", "request_above", "no_request_below", "urgency_model", "urgent_from", "request_from",
+                 "department_model", "department_from"}
 # In a rule's `all` or `none` lists, "@past" stands for every word of [sets.past] (an @ before Chinese, as in
 # the WeCom mention @所有人, is a word like any other).
 _SET_REFERENCE = re.compile(r"@([a-z_]+)")
@@ -95,6 +96,9 @@ class Scoring:
 class Learned:
     """[learned]: the learned signals (nlp/learned.py) and when the router believes them."""
 
+    request_model: str | None = None   # a file beside the table; None: the table alone decides what is a request
+    request_above: float = 0.8         # a message is a request from this learned probability on, whatever the table said
+    no_request_below: float = 0.2      # … and no request below this one
     urgency_model: str | None = None   # a file beside the table; None: no learned urgency signal
     urgent_from: float = 0.7           # a request the table left calm is urgent from this probability
     request_from: float = 0.9          # a message the table left as no request is an urgent request from this one
@@ -184,12 +188,12 @@ class _Reader:
     def learned(self, data: Any) -> Learned:
         self.unknown_keys(data, _LEARNED_KEYS, ("learned",))
         fields: dict[str, Any] = {}
-        for key in ("urgency_model", "department_model"):
+        for key in ("request_model", "urgency_model", "department_model"):
             if key in data:
                 if not isinstance(data[key], str) or not data[key].strip():
                     raise self.fail(("learned", key), "must be the model file's name, beside this table")
                 fields[key] = data[key]
-        for key in ("urgent_from", "request_from", "department_from"):
+        for key in ("request_above", "no_request_below", "urgent_from", "request_from", "department_from"):
             if key in data:
                 fields[key] = self.number(data[key], ("learned", key), 0.0, 1.0)
         return Learned(**fields)

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 
-from nlp.learned import DEPARTMENT_KIND, URGENCY_KIND, DepartmentModel, UrgencyModel, load_model, ngrams
+from nlp.learned import DEPARTMENT_KIND, REQUEST_KIND, URGENCY_KIND, BinaryModel, DepartmentModel, load_model, ngrams
 from config.errors import ConfigError
 from nlp.lexicon import RoutingTable, Rule, load_table, normalise_word
 from nlp.matcher import MASK, Entry, Matcher
@@ -56,11 +56,13 @@ class _Target:
 
 class Router:
     def __init__(self, table: RoutingTable, extra_names: Iterable[str] = (), cache_dir: Path | None = None,
-                 urgency_model: UrgencyModel | None = None, department_model: DepartmentModel | None = None) -> None:
+                 urgency_model: BinaryModel | None = None, department_model: DepartmentModel | None = None,
+                 request_model: BinaryModel | None = None) -> None:
         self.table = table
         self.urgency_model = urgency_model
         self.department_model = department_model
-        sizes = {model.sizes for model in (urgency_model, department_model) if model}
+        self.request_model = request_model
+        sizes = {model.sizes for model in (urgency_model, department_model, request_model) if model}
         if len(sizes) > 1:
             raise ConfigError(f"the learned models read pieces of different sizes {sorted(sizes)}; learn them together")
         self._piece_sizes = sizes.pop() if sizes else None
@@ -99,11 +101,9 @@ class Router:
     @classmethod
     def from_file(cls, path: str | Path, extra_names: Iterable[str] = (), cache_dir: Path | None = None) -> Router:
         table = load_table(path)
-        models = table_models(path, table)
-        urgency = models.get(URGENCY_KIND)
-        department = models.get(DEPARTMENT_KIND)
-        return cls(table, extra_names, cache_dir, load_model(urgency, URGENCY_KIND) if urgency else None,
-                   load_model(department, DEPARTMENT_KIND) if department else None)
+        models = {kind: load_model(file, kind) for kind, file in table_models(path, table).items()}
+        return cls(table, extra_names, cache_dir, models.get(URGENCY_KIND), models.get(DEPARTMENT_KIND),
+                   models.get(REQUEST_KIND))
 
     def tokenize(self, text: str) -> list[str]:
         """jieba tokens of the normalised text, as the router sees them (for keyword suggestions)."""
@@ -201,6 +201,15 @@ class Router:
             calm = calm or rule.urgency == "normal"
         learned = self.table.learned
         pieces = ngrams(normalised, self._piece_sizes) if self._piece_sizes else set()
+        if self.request_model:
+            # Learned from every labelled message, it has the last word on "is this a request" where it
+            # is sure either way (a notice phrased like a question, a request with no listed word).
+            chance = self.request_model.probability(pieces)
+            sure = chance <= learned.no_request_below if is_request else chance >= learned.request_above
+            if sure:
+                is_request = not is_request
+                fired.append(f"learned request {chance:.2f} ({'、'.join(self.request_model.reasons(pieces))})"
+                             if is_request else f"learned no request {chance:.2f}")
         if self.urgency_model and not (urgent or calm):
             # The learned signal hears a danger told in words no urgency list has; it is asked only
             # about what the table left calm, and a rule saying "normal" has the last word.
@@ -226,7 +235,8 @@ class Router:
 
 def table_models(path: str | Path, table: RoutingTable) -> dict[str, Path]:
     """The model files a table names in [learned], beside the table, by model kind."""
-    named = {URGENCY_KIND: table.learned.urgency_model, DEPARTMENT_KIND: table.learned.department_model}
+    named = {REQUEST_KIND: table.learned.request_model, URGENCY_KIND: table.learned.urgency_model,
+             DEPARTMENT_KIND: table.learned.department_model}
     return {kind: Path(path).parent / name for kind, name in named.items() if name}
 
 

@@ -22,7 +22,7 @@ from bot.commands import add_config_arg, settings_from
 from bot.routing import build_router
 from config.errors import ConfigError
 from config.settings import ROUTING_TABLE
-from nlp.learned import DEPARTMENT_KIND, URGENCY_KIND, DepartmentModel, load_model
+from nlp.learned import DEPARTMENT_KIND, REQUEST_KIND, URGENCY_KIND, DepartmentModel, load_model
 from nlp.lexicon import load_table
 from nlp.router import table_models
 from nlp.suggest import Suggestion, suggest_keywords
@@ -65,14 +65,14 @@ def run_check(args: argparse.Namespace) -> int:
         except ConfigError as exc:
             print(f"{exc} (named in [learned] of {args.file})", file=sys.stderr)
             return 1
-        what = "departments" if isinstance(model, DepartmentModel) else "urgency"
+        what = "departments" if isinstance(model, DepartmentModel) else model.kind.rsplit(" ", 1)[-1]
         counts += f"; {what} model {file.name}: {len(model.weights)} pieces"
     print(f"OK {args.file}: {counts}")
     return 0
 
 
 def run_learn(args: argparse.Namespace) -> int:
-    from nlp.learning import Example, learn_departments, learn_urgency
+    from nlp.learning import Example, learn_departments, learn_requests, learn_urgency
 
     def say(line: str) -> None:
         print(f"learn: {line}", file=sys.stderr, flush=True)
@@ -80,9 +80,9 @@ def run_learn(args: argparse.Namespace) -> int:
     try:
         files = table_models(args.table, load_table(args.table))
         if not files:
-            raise ValueError(f"{args.table}: [learned] names no model file (urgency_model, department_model)")
+            raise ValueError(f"{args.table}: [learned] names no model file (request_model, urgency_model, department_model)")
         examples = [Example(*row) for row in _labelled(args.data)]
-        learners = {URGENCY_KIND: learn_urgency, DEPARTMENT_KIND: learn_departments}
+        learners = {REQUEST_KIND: learn_requests, URGENCY_KIND: learn_urgency, DEPARTMENT_KIND: learn_departments}
         models = {kind: learners[kind](examples, say) for kind in files}
     except (ValueError, RuntimeError, ConfigError) as exc:
         print(f"gridwhistle lexicon learn: {exc}", file=sys.stderr)

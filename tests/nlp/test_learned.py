@@ -8,8 +8,10 @@ from pathlib import Path
 import pytest
 
 from config.errors import ConfigError
-from nlp.learned import DEPARTMENT_KIND, URGENCY_KIND, DepartmentModel, UrgencyModel, load_model, model_from_json, ngrams
-from nlp.learning import Example, learn_departments, learn_urgency
+from nlp.learned import (
+    DEPARTMENT_KIND, REQUEST_KIND, URGENCY_KIND, BinaryModel, DepartmentModel, load_model, model_from_json, ngrams,
+)
+from nlp.learning import Example, learn_departments, learn_requests, learn_urgency
 from nlp.lexicon import parse_table
 from nlp.router import Router
 
@@ -43,7 +45,7 @@ urgency = "normal"
 """
 
 # A hand-made model: "没回来" and "零下" tell of a danger, "谢" of none.
-MODEL = UrgencyModel(bias=-3.0, weights={"没回来": 2.5, "零下": 1.5, "谢": -3.0}, sizes=(1, 3), about={})
+MODEL = BinaryModel(bias=-3.0, weights={"没回来": 2.5, "零下": 1.5, "谢": -3.0}, sizes=(1, 3), about={})
 
 
 @pytest.fixture
@@ -71,7 +73,7 @@ def test_a_rule_saying_normal_has_the_last_word(small: Router) -> None:
 def test_a_message_the_table_took_for_no_request_needs_a_surer_model(small: Router, jieba_cache: Path) -> None:
     # No department word, no ask: the table says no request. p = 0.73 is below request_from.
     assert not small.classify("到现在没回来 外头零下").is_request
-    sure = UrgencyModel(bias=-3.0, weights={"没回来": 4.5, "零下": 1.5}, sizes=(1, 3), about={})
+    sure = BinaryModel(bias=-3.0, weights={"没回来": 4.5, "零下": 1.5}, sizes=(1, 3), about={})
     router = Router(small.table, urgency_model=sure, cache_dir=jieba_cache)
     decision = router.classify("到现在没回来 外头零下")
     assert (decision.is_request, decision.primary, decision.urgency) == (True, "village", "urgent")
@@ -162,10 +164,29 @@ def test_the_learned_department_replaces_the_tables_when_it_is_sure(jieba_cache:
     decision = router.classify("邻居家水管子漏水 淌我家院里了 咋整")
     assert decision.primary == "water"
     assert "— → water; learned department water 0.73 (漏水) over village" in decision.explanation
-    # Not sure enough (0.5 is the default floor): the table's department stays.
-    assert router.classify("邻居家漏水 邻居不管 咋整").primary == "village"
+    # Not sure enough: with department_from = 0.8, the table's department stays.
+    wary = Router(parse_table(TABLE + "\n[learned]\ndepartment_from = 0.8\n"), cache_dir=jieba_cache,
+                  department_model=model)
+    assert wary.classify("邻居家水管子漏水 淌我家院里了 咋整").primary == "village"
 
 
 def test_the_shipped_table_uses_the_shipped_models(router: Router) -> None:
     assert router.urgency_model is not None and len(router.urgency_model.weights) > 1000
     assert router.department_model is not None and len(router.department_model.departments) == 20
+
+
+def test_the_learned_request_signal_decides_where_it_is_sure(jieba_cache: Path) -> None:
+    # The table sees no request in 护照 (no listed word) and a request in 邻居 … 咋整.
+    model = BinaryModel(-1.0, {"护照": 4.0, "开会": -3.0}, (1, 3), {}, REQUEST_KIND)
+    router = Router(parse_table(TABLE), cache_dir=jieba_cache, request_model=model)
+    asked = router.classify("护照在哪办")
+    assert (asked.is_request, asked.primary) == (True, "village")
+    assert "learned request 0.95 (护照" in asked.explanation
+    assert not router.classify("明天开会 邻居都来 咋整").is_request   # p = 0.02: sure it is no request
+    assert router.classify("邻居家狗咬人了 咋整").is_request          # p = 0.27: the table decides
+
+
+def test_learning_what_is_a_request() -> None:
+    model = learn_requests(EXAMPLES)
+    assert model.kind == REQUEST_KIND and model.about["requests"] == 9
+    assert model_from_json(json.loads(json.dumps(model.as_json())), "m.json", REQUEST_KIND) == model
