@@ -1,4 +1,5 @@
-"""Keeps the current Router and swaps in a new one when the routing table file changes.
+"""Keeps the current Router and swaps in a new one when the routing table file, or a learned model
+file it names, changes.
 
 The service builds the first Router before it listens (`RouterHolder.load`), then calls
 `maybe_reload()` now and then. A rebuild (new jieba.Tokenizer, about half a second) runs in a worker
@@ -16,19 +17,27 @@ from collections.abc import Callable
 from pathlib import Path
 
 from config.errors import ConfigError
-from nlp.router import Router
+from nlp.router import Router, table_models
 
 log = logging.getLogger(__name__)
 
-Signature = tuple[int, int]  # (mtime_ns, size): changes on every save an editor makes
+Signature = tuple[tuple[int, int], ...]  # (mtime_ns, size) of each file: changes on every save
 
 
-def _signature(path: Path) -> Signature | None:
-    try:
-        stat = os.stat(path)
-    except OSError:
-        return None
-    return (stat.st_mtime_ns, stat.st_size)
+def _signature(path: Path, router: Router | None) -> Signature | None:
+    """The table's and its learned models' (as the current router names them); None if the table is gone."""
+    files = [path, *(table_models(path, router.table).values() if router else ())]
+    stats = []
+    for file in files:
+        try:
+            stat = os.stat(file)
+        except OSError:
+            if file == path:
+                return None
+            stats.append((0, 0))
+            continue
+        stats.append((stat.st_mtime_ns, stat.st_size))
+    return tuple(stats)
 
 
 class RouterHolder:
@@ -49,8 +58,8 @@ class RouterHolder:
         def build(table: Path) -> Router:
             return Router.from_file(table, extra_names, cache_dir)
 
-        signature = _signature(path)
-        return cls(path, build(path), signature, build)
+        router = build(path)
+        return cls(path, router, _signature(path, router), build)
 
     @property
     def router(self) -> Router:
@@ -59,7 +68,7 @@ class RouterHolder:
     async def maybe_reload(self) -> bool:
         """Rebuild if the file changed since the last attempt; True when a new Router was swapped in."""
         async with self._lock:  # two ticks at once must not build twice
-            signature = _signature(self.path)
+            signature = _signature(self.path, self._router)
             if signature is None or signature == self._signature:
                 return False
             # Remember the attempt even if it fails, so a broken file is reported once, not every tick.
@@ -75,6 +84,7 @@ class RouterHolder:
                 log.exception("routing table not reloaded, keeping the previous one")
                 return False
             self._router = router
+            self._signature = _signature(self.path, router)   # the new table may name other model files
             self.last_error = None
             log.info("routing table reloaded from %s", self.path)
             return True

@@ -70,3 +70,21 @@ def test_a_broken_table_at_start_up_is_a_config_error(tmp_path: Path, jieba_cach
     write(table, "[departments.power\n")
     with pytest.raises(ConfigError, match=r"routing.toml:1: TOML syntax error"):
         RouterHolder.load(table, cache_dir=jieba_cache)
+
+
+async def test_a_relearned_model_is_swapped_in(tmp_path: Path, jieba_cache: Path) -> None:
+    import json
+
+    from nlp.learned import URGENCY_KIND
+
+    table = tmp_path / "routing.toml"
+    write(table, TABLE.format(word="停电") + '\n[learned]\nurgency_model = "u.json"\n')
+    model = {"kind": URGENCY_KIND, "ngram_sizes": [1, 3], "bias": -5.0, "weights": {"停电": 1.0}}
+    write(tmp_path / "u.json", json.dumps(model))
+    holder = RouterHolder.load(table, cache_dir=jieba_cache)
+    assert holder.router.classify("停电了 咋整").urgency == "normal"
+    assert await holder.maybe_reload() is False
+
+    write(tmp_path / "u.json", json.dumps({**model, "bias": 0.0}))       # learned again: now p = 0.73
+    assert await holder.maybe_reload() is True
+    assert holder.router.classify("停电了 咋整").urgency == "urgent"
