@@ -24,9 +24,9 @@ log = logging.getLogger(__name__)
 Signature = tuple[tuple[int, int], ...]  # (mtime_ns, size) of each file: changes on every save
 
 
-def _signature(path: Path, router: Router | None) -> Signature | None:
-    """The table's and its learned models' (as the current router names them); None if the table is gone."""
-    files = [path, *(table_models(path, router.table).values() if router else ())]
+def _signature(path: Path, router: Router) -> Signature | None:
+    """The table's and its learned models' (as the router's table names them); None if the table is gone."""
+    files = [path, *table_models(path, router.table).values()]
     stats = []
     for file in files:
         try:

@@ -47,31 +47,29 @@ def _fit(texts: list[str], labels: list, c: float, balanced: bool, progress: Cal
 
 def learn_urgency(examples: Iterable[Example], progress: Callable[[str], None] = lambda _: None) -> BinaryModel:
     examples = list(examples)
-    urgent = sum(e.urgent for e in examples)
-    if urgent == 0 or urgent == len(examples):
-        raise ValueError(f"the examples need both urgent and calm messages ({urgent} of {len(examples)} urgent)")
-    progress(f"urgency: {len(examples)} messages, {urgent} urgent")
-    pieces, model = _fit([e.text for e in examples], [e.urgent for e in examples], URGENCY_C, True, progress)
-    weights = {p: round(float(w), 4) for p, w in zip(pieces, model.coef_[0]) if abs(w) >= KEEP_FROM}
-    progress(f"urgency: {len(weights)} pieces kept")
-    about = {"messages": len(examples), "urgent": urgent, "C": URGENCY_C, "min_messages": MIN_MESSAGES}
-    return BinaryModel(round(float(model.intercept_[0]), 4), dict(sorted(weights.items())), NGRAM_SIZES, about,
-                       URGENCY_KIND)
+    return _learn_binary(examples, [e.urgent for e in examples], URGENCY_KIND, ("urgency", "urgent", "calm"),
+                         URGENCY_C, True, progress)
 
 
 def learn_requests(examples: Iterable[Example], progress: Callable[[str], None] = lambda _: None) -> BinaryModel:
     examples = list(examples)
-    requests = sum(e.department is not None for e in examples)
-    if requests == 0 or requests == len(examples):
-        raise ValueError(f"the examples need both requests and other messages ({requests} of {len(examples)} requests)")
-    progress(f"requests: {len(examples)} messages, {requests} requests")
-    pieces, model = _fit([e.text for e in examples], [e.department is not None for e in examples], REQUEST_C, False,
-                         progress)
+    return _learn_binary(examples, [e.department is not None for e in examples], REQUEST_KIND,
+                         ("requests", "requests", "other"), REQUEST_C, False, progress)
+
+
+def _learn_binary(examples: list[Example], labels: list[bool], kind: str, names: tuple[str, str, str], c: float,
+                  balanced: bool, progress: Callable[[str], None]) -> BinaryModel:
+    """One yes/no model; `names` are (what is learned, the yes, the no) for messages and `about`."""
+    topic, yes, no = names
+    found = sum(labels)
+    if found == 0 or found == len(examples):
+        raise ValueError(f"the examples need both {yes} and {no} messages ({found} of {len(examples)} {yes})")
+    progress(f"{topic}: {len(examples)} messages, {found} {yes}")
+    pieces, model = _fit([e.text for e in examples], labels, c, balanced, progress)
     weights = {p: round(float(w), 4) for p, w in zip(pieces, model.coef_[0]) if abs(w) >= KEEP_FROM}
-    progress(f"requests: {len(weights)} pieces kept")
-    about = {"messages": len(examples), "requests": requests, "C": REQUEST_C, "min_messages": MIN_MESSAGES}
-    return BinaryModel(round(float(model.intercept_[0]), 4), dict(sorted(weights.items())), NGRAM_SIZES, about,
-                       REQUEST_KIND)
+    progress(f"{topic}: {len(weights)} pieces kept")
+    about = {"messages": len(examples), yes: found, "C": c, "min_messages": MIN_MESSAGES}
+    return BinaryModel(round(float(model.intercept_[0]), 4), dict(sorted(weights.items())), NGRAM_SIZES, about, kind)
 
 
 def learn_departments(examples: Iterable[Example], progress: Callable[[str], None] = lambda _: None) -> DepartmentModel:
