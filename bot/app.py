@@ -182,7 +182,7 @@ async def _inbox(app: web.Application, *, process: Process | None) -> AsyncItera
 def build_services(app: web.Application) -> object:
     """What every handler and ticker shares (handlers.base.Services), built once."""
     from config.texts import CommandWords, load_policy
-    from handlers.base import Services
+    from handlers.core.context import Services
 
     settings, holder = app[SETTINGS], app[ROUTER]
     return Services(
@@ -215,7 +215,7 @@ async def _kf(app: web.Application, *, catch_up: bool) -> AsyncIterator[None]:
 
 
 # The features whose tickers (deadlines, reminders, digests) the scheduler runs; each has register(scheduler, services).
-TICKER_MODULES = ("handlers.whistle_tickers", "handlers.tasks_reminders", "handlers.visits_reminders", "handlers.requests_tickers")
+TICKER_MODULES = ("handlers.whistle.tickers", "handlers.tasks.tickers", "handlers.visits.tickers", "handlers.requests.tickers")
 
 
 async def _scheduler(app: web.Application) -> AsyncIterator[None]:

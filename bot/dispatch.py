@@ -16,8 +16,8 @@ from tortoise.transactions import in_transaction
 from bot.channels.types import Address, Inbound, Outbound
 from bot.outbox import enqueue
 from config.errors import UserError
-from handlers.base import Context, Handler, HandlerRouter, Services
-from handlers.notify import notify_users
+from handlers.core.context import Context, Handler, HandlerRouter, Services
+from handlers.common.notify import notify_users
 from models import Chat, InboxMessage, KfCustomer, Person, Role
 
 log = logging.getLogger(__name__)

@@ -4,19 +4,19 @@ from __future__ import annotations
 
 import importlib
 
-from handlers.base import HandlerRouter
+from handlers.core.context import HandlerRouter
 
 FEATURE_MODULES = [
     "handlers.help",
-    "handlers.requests",
-    "handlers.requests_rating",
-    "handlers.requests_village",
-    "handlers.requests_relay",
-    "handlers.requests_kf",
-    "handlers.tasks",
-    "handlers.visits",
-    "handlers.whistle",
-    "handlers.duty",
+    "handlers.requests.commands",
+    "handlers.requests.rating.commands",
+    "handlers.requests.village.commands",
+    "handlers.requests.relay.commands",
+    "handlers.requests.kf.commands",
+    "handlers.tasks.commands",
+    "handlers.visits.commands",
+    "handlers.whistle.commands",
+    "handlers.duty.commands",
 ]
 
 

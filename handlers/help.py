@@ -1,6 +1,6 @@
 """帮助: the list of commands, from the command words in config/commands.toml."""
 
-from handlers.base import Context, HandlerRouter
+from handlers.core.context import Context, HandlerRouter
 
 router = HandlerRouter("help")
 

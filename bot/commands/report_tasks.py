@@ -15,7 +15,7 @@ from bot.clock import SHANGHAI
 from bot.commands import add_config_arg, settings_from
 from bot.commands.tables import text_table, write_xlsx
 from config.texts import Texts, load_policy
-from handlers.visits_compliance import village_compliance
+from handlers.visits.compliance import village_compliance
 from models.area_tree import AreaTree
 from models.db import database
 from models.tasks_report import cadre_rows, village_rows

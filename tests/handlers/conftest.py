@@ -22,7 +22,7 @@ from bot.dispatch import Dispatcher
 from config.settings import DEMO_ORG_FILE, ROUTING_TABLE
 from config.texts import CommandWords, Texts, load_policy
 from handlers import feature_routers
-from handlers.base import Services
+from handlers.core.context import Services
 from models import InboxMessage, OutboxMessage
 from nlp.holder import RouterHolder
 from nlp.names import county_names

@@ -1,0 +1,25 @@
+"""Who counts as a cadre for 实事 and 包保, where they work, and who oversees them."""
+
+from __future__ import annotations
+
+from handlers.core.context import Context
+from models import Area, Person, Role
+from models.area_tree import AreaTree
+from models.cadre_queries import Cadre, all_cadres, cadre_roles  # noqa: F401  (re-exported for handlers)
+
+
+def is_cadre(ctx: Context) -> bool:
+    return ctx.has_role(*cadre_roles(ctx.services.policy))
+
+
+def village_of_speaker(ctx: Context, tree: AreaTree, role_names: list[str] | None = None) -> Area | None:
+    """The village of the speaker's first role among `role_names` (default: the cadre roles)."""
+    for role in ctx.roles_named(*(role_names or cadre_roles(ctx.services.policy))):
+        village = tree.village_of(role.area_id)  # type: ignore[attr-defined]
+        if village is not None:
+            return village
+    return None
+
+
+async def people_with_role(role: str, area: Area) -> list[Person]:
+    return [r.person for r in await Role.filter(role=role, area_id=area.id).prefetch_related("person").order_by("id")]

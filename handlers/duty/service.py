@@ -1,0 +1,126 @@
+"""Reporting for duty: a department's 签收, 进展, 办结 and 退单 on its part of a ticket.
+
+Each change is an event, shows on the department's card for all its liaisons, goes into the joint chat
+when there is one, and reaches the villager (签收 of the primary, 进展, and the end when all are done).
+"""
+
+from __future__ import annotations
+
+from handlers.core.context import Services
+from handlers.requests.hearback import request_resolved, tell_requester
+from handlers.tickets.audit import record
+from handlers.tickets.cards import refresh_department_card
+from handlers.whistle.service import post_to_joint_chat, tell_township
+from models import Area, Assignment, Person, Request, Ticket
+from models.ticket_queries import ACTIVE_STATES, assignments_of, place_of
+
+
+async def _context(ticket: Ticket) -> tuple[Request, str]:
+    request = await Request.get(id=ticket.request_id)
+    return request, await place_of(await Area.get_or_none(id=request.area_id) if request.area_id else None)
+
+
+async def report_for_duty(services: Services, ticket: Ticket, part: Assignment, actor: Person, *,
+                          click_code: str = "") -> bool:
+    """签收; False when the department already had (nothing changes then)."""
+    if part.state != "notified":
+        return False
+    now = services.clock.now()
+    part.state, part.on_duty_at = "on_duty", now
+    await part.save(update_fields=["state", "on_duty_at"])
+    event = await record("on_duty", now, ticket=ticket, department=part.department, actor=actor,
+                         response_code=click_code)
+    request, place = await _context(ticket)
+    await refresh_department_card(services, ticket, part, request, place, click_code=click_code, resend=True)
+    texts = services.texts
+    await post_to_joint_chat(services, ticket, texts.render("duty.chat_on_duty", department=part.department.name,
+                                                            name=actor.name), f"ticket:{ticket.id}:chat:{event.id}")
+    if part.is_primary:
+        await tell_requester(services, request, texts.render("duty.told_on_duty", department=part.department.name),
+                             dedupe_key=f"ticket:{ticket.id}:told:{event.id}")
+    return True
+
+
+async def report_progress(services: Services, ticket: Ticket, part: Assignment, actor: Person, text: str) -> None:
+    """进展 (签收 first, implicitly, when the department had not)."""
+    if part.state == "notified":
+        await report_for_duty(services, ticket, part, actor)
+    now = services.clock.now()
+    if part.state == "on_duty":
+        part.state = "in_progress"
+        await part.save(update_fields=["state"])
+    event = await record("progress", now, ticket=ticket, department=part.department, actor=actor, reason=text)
+    request, _ = await _context(ticket)
+    texts = services.texts
+    await post_to_joint_chat(services, ticket, texts.render("duty.chat_progress", department=part.department.name,
+                                                            name=actor.name, text=text),
+                             f"ticket:{ticket.id}:chat:{event.id}")
+    await tell_requester(services, request, texts.render("duty.told_progress", department=part.department.name,
+                                                         text=text), dedupe_key=f"ticket:{ticket.id}:told:{event.id}")
+
+
+async def finish(services: Services, ticket: Ticket, part: Assignment, actor: Person, note: str, *,
+                 click_code: str = "") -> bool:
+    """办结; False when the department had already finished. The ticket is resolved when all have."""
+    if part.state not in ACTIVE_STATES:
+        return False
+    now = services.clock.now()
+    if part.state == "notified":  # finished on the spot without a separate 签收
+        part.on_duty_at = now
+        await record("on_duty", now, ticket=ticket, department=part.department, actor=actor, implicit=True)
+    part.state, part.done_at = "done", now
+    await part.save(update_fields=["state", "on_duty_at", "done_at"])
+    event = await record("done", now, ticket=ticket, department=part.department, actor=actor, reason=note)
+    request, place = await _context(ticket)
+    texts = services.texts
+    await refresh_department_card(services, ticket, part, request, place, click_code=click_code,
+                                  replace_name=texts.render("duty.card_done", name=actor.name))
+    await post_to_joint_chat(services, ticket, texts.render("duty.chat_done", department=part.department.name,
+                                                            name=actor.name, note=note or "-"),
+                             f"ticket:{ticket.id}:chat:{event.id}")
+    await settle(services, ticket, request, actor)
+    return True
+
+
+async def settle(services: Services, ticket: Ticket, request: Request, actor: Person | None) -> bool:
+    """Resolve the ticket and the request once no department owes anything and the primary is not handed back."""
+    parts = await assignments_of(ticket)
+    if ticket.status != "open" or any(a.state in ACTIVE_STATES for a in parts):
+        return False
+    done = [a for a in parts if a.state == "done"]
+    if not done or any(a.is_primary and a.state == "returned" for a in parts):
+        return False
+    now = services.clock.now()
+    ticket.status, ticket.resolved_at = "resolved", now
+    await ticket.save(update_fields=["status", "resolved_at"])
+    notes = "、".join(a.department.name for a in done)
+    await record("resolved", now, ticket=ticket, actor=actor, departments=[a.department.code for a in done])
+    texts = services.texts
+    await post_to_joint_chat(services, ticket, texts.render("duty.chat_resolved", number=ticket.number),
+                             f"ticket:{ticket.id}:chat:resolved:{int(now.timestamp())}")
+    await request_resolved(services, request, texts.render("duty.resolved_note", departments=notes),
+                           dedupe_key=f"ticket:{ticket.id}:resolved:{int(now.timestamp())}", actor=actor)
+    return True
+
+
+async def hand_back(services: Services, ticket: Ticket, part: Assignment, actor: Person, reason: str, *,
+                    click_code: str = "") -> bool:
+    """退单 with a reason; the township is asked to re-assign. False when there was nothing to hand back."""
+    if part.state not in ACTIVE_STATES:
+        return False
+    now = services.clock.now()
+    part.state, part.returned_reason = "returned", reason
+    await part.save(update_fields=["state", "returned_reason"])
+    event = await record("returned", now, ticket=ticket, department=part.department, actor=actor, reason=reason)
+    request, place = await _context(ticket)
+    texts = services.texts
+    await refresh_department_card(services, ticket, part, request, place, click_code=click_code,
+                                  replace_name=texts.render("duty.card_returned", name=actor.name))
+    await post_to_joint_chat(services, ticket, texts.render("duty.chat_returned", department=part.department.name,
+                                                            reason=reason), f"ticket:{ticket.id}:chat:{event.id}")
+    await tell_township(services, ticket, "duty.returned_notice", urgent=ticket.urgency == "urgent",
+                        dedupe_key=f"ticket:{ticket.id}:returned:{event.id}", number=ticket.number,
+                        department=part.department.name, name=actor.name, reason=reason,
+                        text=request.text[:60])
+    await settle(services, ticket, request, actor)
+    return True

@@ -1,0 +1,62 @@
+"""What a villager is told about a request: where it went, what happens next, how it stands now."""
+
+from __future__ import annotations
+
+from handlers.core.context import Services
+from handlers.requests.hearback import summary
+from handlers.requests.service import VILLAGE, Recorded, handled_as
+from models import Assignment, Department, Request, Ticket
+
+
+async def department_names(request: Request) -> str:
+    codes = [request.primary, *[c for c in request.also if c != request.primary]]
+    names = {d.code: d.name for d in await Department.filter(code__in=codes)}
+    return "、".join(names[c] for c in codes if c in names) or "相关部门"
+
+
+def promise(services: Services, request: Request) -> str:
+    promises = services.policy.get("requests", {}).get("promise", {})
+    key = VILLAGE if request.primary == VILLAGE else request.urgency
+    return str(promises.get(key, promises.get("normal", "")))
+
+
+async def recorded_answer(services: Services, recorded: Recorded) -> str:
+    """The first answer: number, where it went, what happens next."""
+    texts, main = services.texts, recorded.handled_as
+    if recorded.request.id != main.id:
+        return texts.render("requests.merged", number=main.number, households=recorded.households,
+                            where=await where_words(services, main))
+    if main.primary == VILLAGE:
+        return texts.render("requests.recorded_village", number=main.number, promise=promise(services, main))
+    key = "requests.recorded_urgent" if main.urgency == "urgent" else "requests.recorded"
+    return texts.render(key, number=main.number, departments=await department_names(main),
+                        promise=promise(services, main))
+
+
+async def where_words(services: Services, request: Request) -> str:
+    if request.primary == VILLAGE or request.status == "kept_in_grid":
+        return services.texts.render("requests.where_village")
+    return services.texts.render("requests.where_departments", departments=await department_names(request))
+
+
+async def status_words(services: Services, request: Request) -> str:
+    """How the request stands, for a follow-up question."""
+    texts, main = services.texts, await handled_as(request)
+    status = request.status if request.status in ("resolved", "closed") else main.status
+    if status != "whistled":
+        return texts.render(f"requests.status.{status}", departments=await department_names(main))
+    ticket = await Ticket.filter(request_id=main.id).order_by("-id").first()
+    parts = await Assignment.filter(ticket_id=ticket.id).prefetch_related("department") if ticket else []
+    progress = []
+    for state_key, states in (("on_duty", ("on_duty", "in_progress")), ("waiting", ("notified",)), ("done_parts", ("done",))):
+        names = "、".join(a.department.name for a in parts if a.state in states)
+        if names:
+            progress.append(texts.render(f"requests.status.{state_key}", departments=names))
+    departments = "、".join(a.department.name for a in parts) or await department_names(main)
+    return texts.render("requests.status.whistled", departments=departments, progress="".join(progress))
+
+
+async def followup_answer(services: Services, request: Request) -> str:
+    main = await handled_as(request)
+    return services.texts.render("requests.followup", number=main.number, summary=summary(main),
+                                 status=await status_words(services, request))

@@ -1,0 +1,132 @@
+"""One message from a villager, whatever the channel: a burst's next piece, a follow-up, a new request, a photo
+for their request, or not a request at all (kept for the grid member's daily list)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import timedelta
+
+from bot.dispatch import normalise
+from handlers.core.context import Context
+from handlers.common.privacy import mask_private
+from handlers.requests.answers import department_names, followup_answer, recorded_answer
+from handlers.requests.service import (
+    VILLAGE, Sender, add_words, append_to_request, handled_as, policy, record_request, sender_of,
+)
+from models import Attachment, NonRequest, Request, TicketEvent
+from models.request_queries import OPEN_STATES, RATEABLE_STATES, latest_of_sender, open_requests_of_sender, recent_non_requests
+from nlp.router import Decision
+
+STILL_BEING_SAID = ("recorded", "kept_in_grid")  # a burst may still grow the request
+MEDIA_KINDS = ("image", "file")
+
+
+def answer(ctx: Context, text: str) -> None:
+    """Replies in a group never show a phone number, ID number or house number in full."""
+    ctx.reply_text(mask_private(text) if ctx.inbound.is_group else text)
+
+
+async def take_message(ctx: Context, text: str | None = None, *, force: bool = False) -> Request | None:
+    """Record or answer one message; returns the request it became part of, if any."""
+    if ctx.inbound.kind in MEDIA_KINDS:
+        return await take_media(ctx)
+    services, sender = ctx.services, sender_of(ctx)
+    text = normalise(ctx.inbound.text if text is None else text)
+    if not text:
+        if not ctx.inbound.is_group:
+            ctx.reply("requests.media_alone")
+        return None
+    gap = timedelta(seconds=float(policy(services).get("burst_seconds", 120)))
+    router = services.router()
+    pending = await latest_of_sender(sender.channel, sender.ref, sender.person, STILL_BEING_SAID, since=ctx.now - gap)
+    if pending is not None and not ends_a_burst(ctx, text):
+        if pending.merged_into_id is not None:  # more words about a matter already merged: kept, nothing re-sent
+            await add_words(pending, text, ctx.now)
+            ctx.reply("requests.appended", number=(await handled_as(pending)).number)
+            return pending
+        moved = await append_to_request(services, pending, text, router.classify(f"{pending.text} {text}"), now=ctx.now)
+        if moved:
+            ctx.reply("requests.appended_moved", number=pending.number, departments=await department_names(pending))
+        else:
+            ctx.reply("requests.appended", number=pending.number)
+        return pending
+    decision = router.classify(text)
+    if decision.is_followup and not force:
+        found = await take_followup(ctx, sender, decision)
+        if found is not False:
+            return found
+    run = await recent_non_requests(sender.channel, sender.ref, ctx.now, gap)
+    said = " ".join([row.text for row in run if row.text] + [text])
+    if run:
+        decision = router.classify(said)
+    if force and not decision.is_request:
+        decision = replace(decision, is_request=True, primary=VILLAGE, also=())
+    if not decision.is_request:
+        await keep_non_request(ctx, sender, text)
+        if not ctx.inbound.is_group:
+            ctx.reply("requests.not_request")
+        return None
+    recorded = await record_request(services, sender, said, decision, now=ctx.now, absorbed=run)
+    for row in run:
+        if row.media_id:
+            await Attachment.create(request=recorded.request, kind=row.kind, media_id=row.media_id, created_at=ctx.now)
+    answer(ctx, await recorded_answer(services, recorded))
+    return recorded.request
+
+
+def ends_a_burst(ctx: Context, text: str) -> bool:
+    """收到 / 谢谢 / 你好 after a request is no more of it: a message that is not a request by itself and carries a
+    word of the routing table's cue groups named in [requests] burst_breakers."""
+    router = ctx.services.router()
+    if router.classify(text).is_request:
+        return False
+    groups = set(policy(ctx.services).get("burst_breakers", ["thanks", "ack", "chat"]))
+    folded = text.lower()
+    return any(word.lower() in folded for group in router.table.cues if group.name in groups for word in group.words)
+
+
+async def take_followup(ctx: Context, sender: Sender, decision: Decision) -> Request | None | bool:
+    """A follow-up about the sender's own open request: answered with its status. False: treat it as new."""
+    mine = await open_requests_of_sender(sender.channel, sender.ref, sender.person)
+    if not mine:
+        rateable = await latest_of_sender(sender.channel, sender.ref, sender.person, RATEABLE_STATES)
+        mine = [rateable] if rateable else []
+    if not mine:
+        if decision.keywords:
+            return False
+        ctx.reply("requests.followup_none")
+        return None
+    same = [r for r in mine if r.primary == decision.primary]
+    if decision.keywords and not same:
+        return False  # it names another matter
+    request = (same or mine)[0]
+    await TicketEvent.create(request_id=request.merged_into_id or request.id, kind="followup", at=ctx.now,
+                             data={"text": ctx.inbound.text, "from_request": request.id})
+    answer(ctx, await followup_answer(ctx.services, request))
+    return request
+
+
+async def take_media(ctx: Context) -> Request | None:
+    """A photo or file is evidence for the sender's latest open request; before any request, it waits (as a
+    non-request) for the words that follow it."""
+    sender = sender_of(ctx)
+    media_id = str(ctx.inbound.extra.get("media_id", ""))
+    request = await latest_of_sender(sender.channel, sender.ref, sender.person, OPEN_STATES + RATEABLE_STATES)
+    if request is None:
+        await keep_non_request(ctx, sender, "", media_id=media_id)
+        if not ctx.inbound.is_group:
+            ctx.reply("requests.media_alone")
+        return None
+    await Attachment.create(request=request, kind=ctx.inbound.kind, media_id=media_id, created_at=ctx.now)
+    await TicketEvent.create(request_id=request.merged_into_id or request.id, kind="attachment", at=ctx.now,
+                             data={"kind": ctx.inbound.kind, "media_id": media_id, "from_request": request.id})
+    main_number = (await Request.get(id=request.merged_into_id)).number if request.merged_into_id else request.number
+    ctx.reply("requests.attached", number=main_number)
+    return request
+
+
+async def keep_non_request(ctx: Context, sender: Sender, text: str, *, media_id: str = "") -> NonRequest:
+    return await NonRequest.create(
+        channel=sender.channel, sender_ref=sender.ref, sender=sender.person, area=sender.area,
+        kind=ctx.inbound.kind, text=text[:500], media_id=media_id, created_at=ctx.now,
+    )

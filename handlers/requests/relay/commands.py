@@ -1,0 +1,44 @@
+"""代报 户主或姓名 内容 (1:1 with the app; grid members and village cadres): recorded for the villager, who is told
+through whatever reaches them — or the cadre is asked to pass it on."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from config.errors import UserError
+from handlers.core.context import Context, HandlerRouter
+from handlers.requests.hearback import choose_route, tell_reporter
+from handlers.requests.answers import recorded_answer, where_words
+from handlers.requests.relay.service import parse_relay, villager_sender
+from handlers.requests.service import VILLAGE, policy, record_request
+from models import Area
+from models.area_tree import AreaTree
+
+router = HandlerRouter("requests-relay")
+
+
+@router.command("request_relay")
+async def relay(ctx: Context) -> None:
+    roles = list(policy(ctx.services).get("relay_roles", ["grid_member", "village_cadre", "village_secretary"]))
+    if ctx.inbound.is_group or ctx.person is None or not ctx.has_role(*roles):
+        raise UserError("common.not_allowed", role=ctx.say("requests.relay.role_name"))
+    found = await parse_relay(ctx, roles)
+    grid = await Area.get(id=found.household.grid_id)
+    decision = ctx.services.router().classify(found.text)
+    if not decision.is_request:
+        decision = replace(decision, is_request=True, primary=VILLAGE, also=())
+    recorded = await record_request(ctx.services, villager_sender(found, grid), found.text, decision, now=ctx.now,
+                                    relayed_by=ctx.person)
+    main = recorded.handled_as
+    where = await where_words(ctx.services, main)
+    tree = await AreaTree.load()
+    ctx.reply("requests.relay.recorded", number=main.number, place=tree.hamlet_name(grid.id),
+              head=found.household.head, where=where)
+    route = await choose_route(ctx.services, recorded.request, ctx.now)
+    if route.kind in ("grid_member", "none"):
+        ctx.reply("requests.relay.tell_them")
+        ctx.reply_text(await recorded_answer(ctx.services, recorded))
+        return
+    told = ctx.say("requests.relay.to_villager", cadre=ctx.person.name, text=found.text, number=main.number, where=where)
+    await tell_reporter(ctx.services, recorded.request, told, dedupe_key=f"request:{recorded.request.id}:relayed")
+    ctx.reply("requests.relay.told")

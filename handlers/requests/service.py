@@ -1,0 +1,184 @@
+"""Recording a household request: a new one, a burst's next piece, or the same matter a neighbour already
+reported; then sending it where it is handled (the grid keeps `village` matters, the township whistles the rest)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from handlers.core.context import Context, Services
+from handlers.requests.village.service import send_village_card
+from handlers.whistle.service import whistle_request
+from models import Area, Chat, NonRequest, Person, Request, TicketEvent
+from models.numbers import next_number
+from models.request_queries import ancestor_at, reporters_of, same_matter_candidates
+from nlp.router import Decision
+
+VILLAGE = "village"
+
+
+@dataclass(frozen=True)
+class Sender:
+    """Who a request is from and how to reach them again, whatever channel they used."""
+
+    channel: str  # app | aibot | kf | relay
+    ref: str  # the channel's id of them (userid, external_userid), "" when unknown
+    person: Person | None
+    household_id: int | None
+    area: Area | None
+    chat: Chat | None
+    reply_context: dict[str, Any] = field(default_factory=dict)
+
+
+def sender_of(ctx: Context) -> Sender:
+    inbound = ctx.inbound
+    reach: dict[str, Any] = {"channel": inbound.channel}
+    if inbound.channel == "kf":
+        reach.update(external_userid=inbound.sender, open_kfid=str(inbound.reply.get("open_kfid", "")))
+    else:
+        reach["userid"] = inbound.sender
+    if ctx.chat is not None:
+        reach.update(chat_id=ctx.chat.chatid, webhook_key=ctx.chat.webhook_key)
+    return Sender(
+        channel=inbound.channel, ref=inbound.sender, person=ctx.person,
+        household_id=ctx.person.household_id if ctx.person else None,
+        area=ctx.area, chat=ctx.chat, reply_context=reach,
+    )
+
+
+def policy(services: Services) -> dict[str, Any]:
+    return services.policy.get("requests", {})
+
+
+@dataclass
+class Recorded:
+    request: Request  # the sender's own row
+    handled_as: Request  # the request it is handled as: itself, or the earlier report of the same matter
+    households: int = 1  # how many households reported it
+
+
+async def record_request(
+    services: Services, sender: Sender, text: str, decision: Decision, *, now: datetime,
+    relayed_by: Person | None = None, absorbed: list[NonRequest] = (),  # type: ignore[assignment]
+) -> Recorded:
+    """A new request from `sender`, its audit event, then the same-matter check and forwarding."""
+    request = await Request.create(
+        number=await next_number(), text=text, channel="relay" if relayed_by else sender.channel,
+        sender=sender.person, sender_ref=sender.ref, relayed_by=relayed_by, household_id=sender.household_id,
+        area=sender.area, chat=sender.chat, reply_context=sender.reply_context, status="recorded",
+        primary=decision.primary, also=list(decision.also), urgency=decision.urgency,
+        keywords=list(decision.keywords), explanation=decision.explanation, created_at=now, updated_at=now,
+    )
+    await TicketEvent.create(
+        request=request, actor=relayed_by or sender.person, kind="recorded", at=now,
+        data={"channel": sender.channel, "primary": decision.primary, "keywords": list(decision.keywords)},
+    )
+    for row in absorbed:
+        row.absorbed_into = request
+        await row.save(update_fields=["absorbed_into_id"])
+    earlier = await same_matter(services, request, now)
+    if earlier is not None:
+        return await merge_into(request, earlier, now)
+    await forward(services, request, now)
+    return Recorded(request, request)
+
+
+async def append_to_request(
+    services: Services, request: Request, text: str, decision: Decision, *, now: datetime
+) -> bool:
+    """Another piece of a burst: the text grows and is routed again; True when where it goes changed."""
+    request.text = f"{request.text} {text}".strip()
+    request.updated_at = now
+    moved = decision.is_request and decision.primary != request.primary
+    if decision.is_request:
+        request.primary, request.also = decision.primary, list(decision.also)
+        request.keywords, request.explanation = list(decision.keywords), decision.explanation
+        if decision.urgency == "urgent":
+            request.urgency = "urgent"
+    await request.save()
+    await TicketEvent.create(request=request, kind="appended", at=now,
+                             data={"text": text, "primary": request.primary, "rerouted": moved})
+    if moved and request.status in ("recorded", "kept_in_grid"):
+        request.status = "recorded"
+        await forward(services, request, now)
+    return moved
+
+
+async def add_words(request: Request, text: str, now: datetime) -> None:
+    """A merged report's further words: kept on the reporter's own row and in the main request's trail."""
+    request.text, request.updated_at = f"{request.text} {text}".strip(), now
+    await request.save(update_fields=["text", "updated_at"])
+    await TicketEvent.create(request_id=request.merged_into_id or request.id, kind="appended", at=now,
+                             data={"text": text, "from_request": request.id})
+
+
+async def forward(services: Services, request: Request, now: datetime) -> None:
+    """`village` matters stay in the grid (a card to its grid member and village secretary); the rest go to the
+    whistle feature (urgent ones are whistled at once, others wait for the township's confirmation)."""
+    if request.primary == VILLAGE:
+        request.status = "kept_in_grid"
+        await request.save(update_fields=["status", "updated_at"])
+        await TicketEvent.create(request=request, kind="kept_in_grid", at=now)
+        await send_village_card(services, request)
+        return
+    await whistle_request(services, request)
+
+
+async def same_matter(services: Services, request: Request, now: datetime) -> Request | None:
+    """An earlier open report of the same matter in the same hamlet (or village) within the policy's days."""
+    rules = policy(services)
+    area = await Area.get_or_none(id=request.area_id) if request.area_id else None
+    place = await ancestor_at(area, "hamlet", "village")
+    if place is None or not request.keywords:
+        return None
+    since = now - timedelta(days=float(rules.get("duplicate_days", 3)))
+    for candidate in await same_matter_candidates(request, place, since):
+        if alike(request, candidate, rules):
+            return candidate
+    return None
+
+
+def alike(one: Request, other: Request, rules: dict[str, Any]) -> bool:
+    return (overlap(set(one.keywords), set(other.keywords)) >= float(rules.get("duplicate_keyword_overlap", 0.5))
+            or overlap(pairs(one.text), pairs(other.text)) >= float(rules.get("duplicate_text_overlap", 0.3)))
+
+
+def overlap(a: set[str], b: set[str]) -> float:
+    return len(a & b) / len(a | b) if a and b else 0.0
+
+
+_NOT_WORD = re.compile(r"[\W_]+")
+
+
+def pairs(text: str) -> set[str]:
+    """Neighbouring character pairs: enough to tell 桥塌了过不去 from 路灯不亮 without a tokenizer."""
+    plain = _NOT_WORD.sub("", text)
+    return {plain[i:i + 2] for i in range(len(plain) - 1)}
+
+
+async def merge_into(request: Request, earlier: Request, now: datetime) -> Recorded:
+    request.merged_into = earlier
+    request.status = earlier.status
+    await request.save(update_fields=["merged_into_id", "status"])
+    households = await household_count(earlier)
+    await TicketEvent.create(request=earlier, kind="merged", at=now,
+                             data={"from_request": request.id, "number": request.number, "households": households})
+    earlier.updated_at = now
+    await earlier.save(update_fields=["updated_at"])
+    return Recorded(request, earlier, households)
+
+
+async def household_count(request: Request) -> int:
+    """Distinct households (or, without one, senders) among a request and those merged into it."""
+    seen = {r.household_id or (r.sender_id and f"person:{r.sender_id}") or f"{r.channel}:{r.sender_ref}"
+            for r in await reporters_of(request)}
+    return len(seen)
+
+
+async def handled_as(request: Request) -> Request:
+    """The request a merged report is handled as."""
+    if request.merged_into_id is None:
+        return request
+    return await Request.get(id=request.merged_into_id)

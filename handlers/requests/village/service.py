@@ -1,0 +1,90 @@
+"""小事不出网格: a `village` matter goes to its grid member and village secretary as a card; they close it
+(the villager is told and asked to rate it) or escalate it to the township committee."""
+
+from __future__ import annotations
+
+from bot.channels.types import Button, Card
+from config.errors import UserError
+from handlers.core.context import Services
+from handlers.common.notify import notify_users
+from handlers.common.privacy import mask_private
+from models import Area, Household, Person, Request, TicketEvent
+from models.request_queries import ancestor_at, ancestors, people_with_role
+
+CARD_PREFIX = "village:"
+HANDLERS_OF_GRID = ("grid_member",)
+HANDLERS_OF_VILLAGE = ("village_secretary",)
+
+
+async def village_handlers(request: Request) -> list[Person]:
+    """The grid member(s) of the request's grid and the secretary of its village."""
+    area = await Area.get_or_none(id=request.area_id) if request.area_id else None
+    grid = await ancestor_at(area, "grid")
+    village = await ancestor_at(area, "village")
+    people = await people_with_role(grid, *HANDLERS_OF_GRID) + await people_with_role(village, *HANDLERS_OF_VILLAGE)
+    return list({p.id: p for p in people if p.userid}.values())
+
+
+async def place_words(request: Request) -> str:
+    """屯 and 村 a cadre recognises, e.g. 后道老村三屯3网格."""
+    area = await Area.get_or_none(id=request.area_id) if request.area_id else None
+    chain = [a for a in reversed(await ancestors(area)) if a.level in ("village", "hamlet", "grid")]
+    return "".join(a.name for a in chain)
+
+
+async def who_words(request: Request) -> str:
+    person = await Person.get_or_none(id=request.sender_id) if request.sender_id else None
+    household = await Household.get_or_none(id=request.household_id) if request.household_id else None
+    if person is not None:
+        return person.name
+    return f"{household.head}户" if household else "村民"
+
+
+async def send_village_card(services: Services, request: Request, *, urged: bool = False) -> int:
+    """The card with 办结 / 上报乡镇; a reopened (督办) matter gets a fresh card marked as such."""
+    texts = services.texts
+    rounds = await TicketEvent.filter(request_id=request.id, kind="reopened").count()
+    title_key = "requests.village.card_title_urged" if urged else "requests.village.card_title"
+    card = Card(
+        task_id=f"village-{request.id}-{rounds}",
+        title=texts.render(title_key, number=request.number),
+        description=mask_private(request.text)[:200],
+        fields=((texts.render("requests.village.card_who"), await who_words(request)),
+                (texts.render("requests.village.card_where"), await place_words(request))),
+        buttons=(Button(key=f"{CARD_PREFIX}close:{request.id}", text=texts.render("requests.village.button_close")),
+                 Button(key=f"{CARD_PREFIX}escalate:{request.id}", text=texts.render("requests.village.button_escalate"),
+                        style=2)),
+    )
+    userids = [p.userid for p in await village_handlers(request) if p.userid]
+    return await notify_users(services, userids, card=card, urgent=request.urgency == "urgent",
+                              dedupe_key=f"request:{request.id}:village-card:{rounds}")
+
+
+async def village_request_for(person: Person | None, request_id: int | None = None, number: int | None = None) -> Request:
+    """The kept-in-grid request a village cadre acts on; refuses a matter outside their village."""
+    request = await (Request.get_or_none(id=request_id) if request_id is not None
+                     else Request.get_or_none(number=number))
+    if request is None:
+        raise UserError("requests.village.unknown", number=number or "")
+    handlers = await village_handlers(request)
+    if person is None or person.id not in {p.id for p in handlers}:
+        raise UserError("requests.village.not_yours", number=request.number)
+    return request
+
+
+async def escalate(services: Services, request: Request, actor: Person, reason: str) -> None:
+    """上报乡镇: the township committee is told and whistles it like any other recorded request."""
+    now = services.clock.now()
+    request.status, request.updated_at = "recorded", now
+    await request.save(update_fields=["status", "updated_at"])
+    await TicketEvent.create(request=request, actor=actor, kind="escalated", reason=reason, at=now)
+    area = await Area.get_or_none(id=request.area_id) if request.area_id else None
+    township = await ancestor_at(area, "township")
+    committee = [p.userid for p in await people_with_role(township, "township_committee") if p.userid]
+    text = texts_escalated(services, request, actor, reason, await place_words(request))
+    await notify_users(services, committee, text=text, dedupe_key=f"request:{request.id}:escalated:{now.isoformat()}")
+
+
+def texts_escalated(services: Services, request: Request, actor: Person, reason: str, place: str) -> str:
+    return services.texts.render("requests.village.township_notice", number=request.number, place=place,
+                                 text=mask_private(request.text), cadre=actor.name, reason=reason or "—")

@@ -1,0 +1,156 @@
+"""实事: a cadre registers, follows up and finishes their 2–3 practical tasks a year, 1:1 with the app.
+
+`实事 <subcommand> …`; the subcommand words are data ([subcommands.tasks] in config/commands.toml).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from functools import cache
+
+from config.errors import UserError
+from config.subcommands import Subcommands
+from handlers.tasks import service as tasks
+from handlers.core.context import Context, HandlerRouter
+from handlers.common.cadres import is_cadre, village_of_speaker
+from handlers.tasks.stats import show_stats
+from handlers.tasks.targets import split_target
+from models import Request
+from models.area_tree import AreaTree
+
+router = HandlerRouter("tasks")
+
+_NUMBER = re.compile(r"^[#第]?(\d{1,4})件?$")
+
+
+@cache
+def words() -> Subcommands:
+    return Subcommands.load("tasks")  # shipped data, read once per process
+
+
+@router.command("tasks")
+async def tasks_command(ctx: Context) -> None:
+    if ctx.inbound.is_group or ctx.inbound.channel != "app":
+        raise UserError("tasks.app_only")
+    found = words().split(ctx.args)
+    if found is None:
+        raise UserError("tasks.usage")
+    name, rest = found
+    if name == "stats":  # village secretaries and the township committee, who need not be cadres themselves
+        await show_stats(ctx)
+        return
+    if ctx.person is None or not is_cadre(ctx):
+        raise UserError("tasks.not_cadre")
+    await SUBCOMMANDS[name](ctx, rest)
+
+
+def _number_and_text(rest: str, usage: str, *, text_required: bool) -> tuple[int, str]:
+    head, _, text = rest.partition(" ")
+    match = _NUMBER.match(head.strip())
+    if match is None or (text_required and not text.strip()):
+        raise UserError(usage)
+    return int(match.group(1)), text.strip()
+
+
+def _quota(ctx: Context) -> tasks.Quota:
+    return tasks.Quota.from_policy(ctx.services.policy)
+
+
+async def register(ctx: Context, rest: str) -> None:
+    if not rest:
+        raise UserError("tasks.usage_register")
+    tree = await AreaTree.load()
+    village = village_of_speaker(ctx, tree)
+    title, description, household, grid = await split_target(rest, village, tree)
+    area = (await household.grid if household else None) or grid or ctx.area
+    task = await tasks.register(ctx.person, year=ctx.now.year, title=title, description=description,  # type: ignore[arg-type]
+                                household=household, area=area, now=ctx.now)
+    tally = (await tasks.tallies(ctx.now.year, [ctx.person.id])).get(ctx.person.id, tasks.Tally())  # type: ignore[union-attr]
+    ctx.reply("tasks.registered", seq=task.seq, title=task.title, registered=tally.registered, quota=_quota(ctx))
+
+
+async def show_list(ctx: Context, rest: str) -> None:
+    year = ctx.now.year
+    mine = await tasks.PracticalTask.filter(cadre=ctx.person, year=year).order_by("seq")
+    tally = (await tasks.tallies(year, [ctx.person.id])).get(ctx.person.id, tasks.Tally())  # type: ignore[union-attr]
+    lines = [ctx.say("tasks.list_header", year=year, quota=_quota(ctx), registered=tally.registered, done=tally.done)]
+    lines += [ctx.say("tasks.list_item", seq=t.seq, title=t.title, status=ctx.say(f"tasks.status_{t.status}")) for t in mine]
+    if not mine:
+        lines.append(ctx.say("tasks.list_empty"))
+    ctx.reply_text("\n".join(lines))
+
+
+async def progress(ctx: Context, rest: str) -> None:
+    seq, text = _number_and_text(rest, "tasks.usage_progress", text_required=True)
+    task = await tasks.find(ctx.person, ctx.now.year, seq)  # type: ignore[arg-type]
+    await tasks.add_progress(task, text, ctx.now)
+    ctx.reply("tasks.progress_saved", seq=seq, title=task.title)
+
+
+async def finish(ctx: Context, rest: str) -> None:
+    seq, text = _number_and_text(rest, "tasks.usage_done", text_required=True)
+    task = await tasks.find(ctx.person, ctx.now.year, seq)  # type: ignore[arg-type]
+    await tasks.finish(task, text, ctx.now)
+    tally = (await tasks.tallies(ctx.now.year, [ctx.person.id]))[ctx.person.id]  # type: ignore[union-attr]
+    ctx.reply("tasks.done_saved", seq=seq, title=task.title, done=tally.done, quota=_quota(ctx),
+              minutes=ctx.services.policy.get("tasks", {}).get("photo_window_minutes", 30))
+
+
+async def cancel(ctx: Context, rest: str) -> None:
+    seq, reason = _number_and_text(rest, "tasks.usage_cancel", text_required=True)
+    task = await tasks.find(ctx.person, ctx.now.year, seq)  # type: ignore[arg-type]
+    await tasks.cancel(task, reason, ctx.now)
+    ctx.reply("tasks.cancelled", seq=seq, title=task.title)
+
+
+async def claim(ctx: Context, rest: str) -> None:
+    match = re.fullmatch(r"#?(\d+)", rest.strip())
+    if match is None:
+        raise UserError("tasks.usage_claim")
+    number = int(match.group(1))
+    request = await Request.get_or_none(number=number)
+    if request is None:
+        raise UserError("tasks.request_not_found", number=number)
+    tree = await AreaTree.load()
+    village = village_of_speaker(ctx, tree)
+    if request.area_id is not None and (village is None or not tree.within(request.area_id, village.id)):  # type: ignore[attr-defined]
+        raise UserError("tasks.claim_outside", number=number)
+    taken = await tasks.PracticalTask.filter(request=request).exclude(status="cancelled").prefetch_related("cadre").first()
+    if taken is not None:
+        raise UserError("tasks.request_claimed", number=number, name=taken.cadre.name)
+    title = request.text.strip().splitlines()[0][:40] if request.text.strip() else f"#{number}"
+    task = await tasks.register(ctx.person, year=ctx.now.year, title=title, description=request.text,  # type: ignore[arg-type]
+                                household=await request.household, area=await request.area, request=request, now=ctx.now)
+    ctx.reply("tasks.claimed", seq=task.seq, number=number, title=task.title)
+
+
+SUBCOMMANDS = {
+    "register": register, "list": show_list, "progress": progress, "done": finish, "cancel": cancel, "claim": claim,
+}
+
+
+async def attach_photo_if_expected(ctx: Context) -> bool:
+    """An image right after `实事 完成 N` (within the policy's window) is that task's photo; True when taken."""
+    if ctx.person is None or ctx.inbound.is_group or ctx.inbound.channel != "app" or not is_cadre(ctx):
+        return False
+    minutes = int(ctx.services.policy.get("tasks", {}).get("photo_window_minutes", 30))
+    task = await tasks.recently_finished(ctx.person, ctx.now - timedelta(minutes=minutes))
+    if task is None:
+        return False
+    media = {k: v for k, v in ctx.inbound.extra.items() if k in ("media_id", "pic_url")}
+    await tasks.attach_photo(task, media, ctx.now)
+    ctx.reply("tasks.photo_saved", seq=task.seq, title=task.title)
+    return True
+
+
+@router.event("image")
+async def image(ctx: Context) -> None:
+    """A cadre's photo right after `实事 完成 N` belongs to that task; any other image goes on as free text."""
+    if await attach_photo_if_expected(ctx):
+        return
+    from handlers import feature_routers  # at call time: handlers/__init__ imports this module
+
+    free_text = next((r.free_text for r in feature_routers() if r.free_text is not None), None)
+    if free_text is not None:
+        await free_text(ctx)

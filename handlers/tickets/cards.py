@@ -1,0 +1,141 @@
+"""The button cards of a ticket: one card message per department to all its liaisons, and its updates.
+
+One message goes to every liaison of a department at once (touser "a|b"), so one response_code (from
+a click, or from the send's answer) updates the card for all of them (update_template_card). A code
+is single use: each update's outbox row carries `card-update:<code>` as its dedupe key, which is also
+how we know a code is spent. Without a usable code a fresh card is sent instead.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime, timedelta
+
+from bot.calendar import QuietHours
+from bot.channels.types import Address, Button, Card, Outbound
+from bot.outbox import enqueue
+from handlers.core.context import Services
+from handlers.tickets.deadlines import deadlines
+from models import Assignment, OutboxMessage, Request, Ticket, TicketEvent
+from models.ticket_queries import assignments_of, liaisons_of
+
+RESPONSE_CODE_LIFETIME = timedelta(hours=72)  # WeCom: fixed, single use (protocol notes §3.4)
+DESCRIPTION_CHARS = 120
+
+
+def stamp(when: datetime | None) -> str:
+    return when.strftime("%m-%d %H:%M") if when else ""
+
+
+async def send_together(services: Services, userids: list[str], *, text: str = "", card: Card | None = None,
+                        urgent: bool = False, dedupe_key: str | None = None) -> bool:
+    """One app message to several members (quiet hours apply unless urgent); False when already queued."""
+    userids = list(dict.fromkeys(u for u in userids if u))
+    if not userids:
+        return False
+    now = services.clock.now()
+    not_before = QuietHours.from_policy(services.policy).next_allowed(now, urgent=urgent)
+    row = await enqueue(Outbound(to=Address("app", "|".join(userids)), text=text, card=card),
+                        now=now, not_before=not_before, dedupe_key=dedupe_key)
+    return row is not None
+
+
+def _code_key(code: str) -> str:
+    return "card-update:" + hashlib.sha1(code.encode()).hexdigest()
+
+
+async def _unused_code(codes: list[str]) -> str | None:
+    for code in codes:
+        if code and not await OutboxMessage.filter(dedupe_key=_code_key(code)).exists():
+            return code
+    return None
+
+
+async def sent_card_code(task_id: str, now: datetime) -> str:
+    """The response_code WeCom gave for the card with this task id, while it is still valid."""
+    row = await OutboxMessage.get_or_none(dedupe_key=f"card:{task_id}")
+    if row is None or row.status != "sent" or not row.result or row.sent_at is None:
+        return ""
+    if now - row.sent_at > RESPONSE_CODE_LIFETIME:
+        return ""
+    return str(row.result.get("response_code") or "")
+
+
+async def update_card(services: Services, userids: list[str], *, task_id: str, click_code: str = "",
+                      replace_name: str = "", card: Card | None = None) -> bool:
+    """Update a sent card for `userids`; False when no response_code is left to do it with."""
+    now = services.clock.now()
+    code = await _unused_code([click_code, await sent_card_code(task_id, now)])
+    if code is None or not userids:
+        return False
+    update = {"response_code": code, **({"replace_name": replace_name} if replace_name else {})}
+    await enqueue(Outbound(to=Address("app", "|".join(dict.fromkeys(userids))), card=card, card_update=update),
+                  now=now, dedupe_key=_code_key(code))
+    return True
+
+
+# -- the department's card ---------------------------------------------------------------------------
+
+async def department_card(services: Services, ticket: Ticket, assignment: Assignment, request: Request,
+                          place: str, *, task_id: str) -> Card:
+    texts = services.texts
+    parts = await assignments_of(ticket, "notified", "on_duty", "in_progress", "done")
+    primary = next((a.department.name for a in parts if a.is_primary), "")
+    assisting = "、".join(a.department.name for a in parts if not a.is_primary) or texts.render("whistle.none")
+    due = deadlines(services.policy, ticket.urgency, assignment.notified_at)
+    role = texts.render("whistle.role_primary" if assignment.is_primary else "whistle.role_assisting")
+    urgency = texts.render(f"whistle.urgency_{ticket.urgency}")
+    description = request.text if len(request.text) <= DESCRIPTION_CHARS else request.text[:DESCRIPTION_CHARS] + "…"
+    fields: list[tuple[str, str]] = [(texts.render("whistle.field_place"), place),
+                                     (texts.render("whistle.field_urgency"), urgency)]
+    ticket_key = f"{ticket.id}:{assignment.department.code}"
+    if assignment.state == "notified":
+        fields.append((texts.render("whistle.field_respond_due"), stamp(due.respond_due)))
+        buttons = (Button(f"duty:on:{ticket_key}", texts.render("duty.button_on_duty"), 1),
+                   Button(f"duty:return:{ticket_key}", texts.render("duty.button_return"), 2))
+    else:
+        signed = await TicketEvent.filter(ticket_id=ticket.id, department_id=assignment.department_id,
+                                          kind="on_duty").order_by("-id").first().prefetch_related("actor")
+        who = signed.actor.name if signed is not None and signed.actor is not None else ""
+        fields.append((texts.render("whistle.field_on_duty"), f"{who} {stamp(assignment.on_duty_at)}".strip()))
+        buttons = (Button(f"duty:done:{ticket_key}", texts.render("duty.button_done"), 1),
+                   Button(f"duty:progress:{ticket_key}", texts.render("duty.button_progress"), 2))
+    fields += [(texts.render("whistle.field_resolve_due"), stamp(due.resolve_due)),
+               (texts.render("whistle.field_primary"), primary),
+               (texts.render("whistle.field_assisting"), assisting)]
+    title = texts.render("whistle.card_title", number=ticket.number, role=role,
+                         urged=texts.render("whistle.urged_mark") if assignment.urged else "")
+    return Card(task_id=task_id, title=title, description=description, fields=tuple(fields), buttons=buttons)
+
+
+def next_task_id(ticket: Ticket, assignment: Assignment) -> str:
+    """A new task id for this department's card: unique per app, as WeCom requires."""
+    previous = assignment.card_task_id.rsplit("-", 1)[-1] if assignment.card_task_id else "0"
+    round_ = int(previous) + 1 if previous.isdigit() else 1
+    return f"gw-{ticket.number}-{assignment.department.code}-{round_}"
+
+
+async def send_department_card(services: Services, ticket: Ticket, assignment: Assignment, request: Request,
+                               place: str) -> None:
+    """A fresh card to all of the department's liaisons (new task id), remembered on the assignment."""
+    task_id = next_task_id(ticket, assignment)
+    card = await department_card(services, ticket, assignment, request, place, task_id=task_id)
+    liaisons = [p.userid for p in await liaisons_of(assignment.department) if p.userid]
+    await send_together(services, liaisons, card=card, urgent=ticket.urgency == "urgent", dedupe_key=f"card:{task_id}")
+    assignment.card_task_id = task_id
+    await assignment.save(update_fields=["card_task_id"])
+
+
+async def refresh_department_card(services: Services, ticket: Ticket, assignment: Assignment, request: Request,
+                                  place: str, *, click_code: str = "", replace_name: str = "",
+                                  resend: bool = False) -> None:
+    """Show the department's new state on its card for every liaison; `resend` sends a new card when
+    no response_code is left (buttons that matter, e.g. 办结 after 签收)."""
+    liaisons = [p.userid for p in await liaisons_of(assignment.department) if p.userid]
+    card = None
+    if not replace_name:
+        card = await department_card(services, ticket, assignment, request, place, task_id=assignment.card_task_id)
+    updated = await update_card(services, liaisons, task_id=assignment.card_task_id, click_code=click_code,
+                                replace_name=replace_name, card=card)
+    if not updated and resend:
+        await send_department_card(services, ticket, assignment, request, place)

@@ -1,0 +1,61 @@
+"""Reading `#1042 …` in whistle and duty commands, and finding who may act on which ticket."""
+
+from __future__ import annotations
+
+import re
+
+from config.errors import UserError
+from handlers.core.context import Context
+from handlers.tickets.audit import refused
+from models import Assignment, Ticket
+from models.ticket_queries import assignments_of, ticket_by_number
+
+_NUMBER = re.compile(r"^#?\s*(\d{1,12})(?:号)?(?:\s+|$)")  # the dispatcher already folded ＃ and full-width digits
+
+
+def split_number(args: str, example_key: str) -> tuple[int, str]:
+    """(1042, the rest) from "#1042 the rest"; a polite usage reply when there is no number."""
+    found = _NUMBER.match(args.strip())
+    if found is None:
+        raise UserError(example_key)
+    return int(found.group(1)), args.strip()[found.end():].strip()
+
+
+async def find_ticket(number: int) -> Ticket:
+    ticket = await ticket_by_number(number)
+    if ticket is None:
+        raise UserError("whistle.ticket_not_found", number=number)
+    return ticket
+
+
+def committee_townships(ctx: Context) -> list[int]:
+    return [role.area_id for role in ctx.roles_named("township_committee") if role.area_id is not None]
+
+
+async def require_committee(ctx: Context, what: str, township_id: int | None = None,
+                            ticket: Ticket | None = None) -> bool:
+    """Only township committee members (of the ticket's township, when one is given). Replies and logs a refusal."""
+    townships = committee_townships(ctx)
+    if not townships:
+        why = "not a township committee member"
+        ctx.reply("whistle.not_committee")
+    elif township_id is not None and township_id not in townships:
+        why = "committee member of another township"
+        ctx.reply("whistle.other_township", number=ticket.number if ticket else "")
+    else:
+        return True
+    await refused(what, ctx.now, person=ctx.person, sender=ctx.inbound.sender, why=why, ticket=ticket)
+    return False
+
+
+async def own_part(ctx: Context, ticket: Ticket, what: str, department_code: str | None = None) -> Assignment | None:
+    """The speaker's department's part in the ticket; None (with a polite reply, logged) when they have none."""
+    mine = {role.department.code for role in ctx.roles_named("liaison") if role.department is not None}
+    if department_code is not None:
+        mine &= {department_code}
+    part = next((a for a in await assignments_of(ticket) if a.department.code in mine), None)
+    if part is None:
+        ctx.reply("duty.not_liaison", number=ticket.number)
+        await refused(what, ctx.now, person=ctx.person, sender=ctx.inbound.sender,
+                      why="not a liaison of a department on the ticket", ticket=ticket)
+    return part

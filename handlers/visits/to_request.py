@@ -1,0 +1,45 @@
+"""`走访 转诉求 N`: a diary entry that describes a problem becomes a request of its household, recorded and
+routed by the requests feature exactly as a cadre's 代报 is (handlers/services_requests.record_request)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+from config.errors import UserError
+from handlers.core.context import Context
+from handlers.requests.answers import where_words
+from handlers.requests.relay.service import Relay, villager_sender
+from handlers.requests.service import VILLAGE, record_request
+from models import Area, Person, Visit
+from models.area_tree import AreaTree
+from handlers.common.cadres import village_of_speaker
+
+
+async def to_request(ctx: Context, rest: str) -> None:
+    match = re.fullmatch(r"[#第]?(\d+)条?", rest.strip())
+    if match is None:
+        raise UserError("visits.usage_to_request")
+    entry = await Visit.get_or_none(id=int(match.group(1))).prefetch_related("household")
+    tree = await AreaTree.load()
+    village = village_of_speaker(ctx, tree)
+    if entry is None or (entry.cadre_id != ctx.person.id  # type: ignore[union-attr, attr-defined]
+                         and not (village and tree.within(entry.household.grid_id, village.id))):  # type: ignore[attr-defined]
+        raise UserError("visits.entry_not_found", id=match.group(1))
+    if entry.request_id is not None:  # type: ignore[attr-defined]
+        request = await entry.request
+        raise UserError("visits.already_request", id=entry.id, number=request.number)
+    household = entry.household
+    villager = await Person.filter(household_id=household.id, name=household.head).first()
+    grid = await Area.get(id=household.grid_id)  # type: ignore[attr-defined]
+    decision = ctx.services.router().classify(entry.note)
+    if not decision.is_request:  # the cadre says it is one: the village's own cadres take it first
+        decision = replace(decision, is_request=True, primary=VILLAGE, also=())
+    recorded = await record_request(ctx.services, villager_sender(Relay(household, villager, entry.note), grid),
+                                    entry.note, decision, now=ctx.now, relayed_by=ctx.person)
+    recorded.request.channel = "visit"
+    await recorded.request.save(update_fields=["channel"])
+    entry.request = recorded.handled_as
+    await entry.save(update_fields=["request_id"])
+    ctx.reply("visits.became_request", id=entry.id, number=recorded.handled_as.number,
+              where=await where_words(ctx.services, recorded.handled_as))

@@ -1,0 +1,77 @@
+"""哨单: the township's tickets as short lines (one per ticket, each department's state), and pending confirmations."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from bot.calendar import WorkCalendar
+from handlers.core.context import Services
+from handlers.tickets.deadlines import overdue
+from models import Area, Request, Ticket, TicketEvent
+from models.ticket_queries import ancestor_at, assignments_of, place_of
+
+MAX_LINES = 20
+SUMMARY_CHARS = 16
+
+
+def week_start(now: datetime) -> datetime:
+    return (now - timedelta(days=now.weekday())).replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def _short(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= SUMMARY_CHARS else text[:SUMMARY_CHARS] + "…"
+
+
+async def ticket_line(services: Services, ticket: Ticket, now: datetime, calendar: WorkCalendar) -> tuple[str, set[str]]:
+    """One ticket as a line, and its marks: unsigned (a department has not 签收), overdue."""
+    texts = services.texts
+    request = await Request.get(id=ticket.request_id)
+    marks: set[str] = set()
+    states = []
+    for part in await assignments_of(ticket):
+        if part.state in ("withdrawn",):
+            continue
+        late = overdue(services.policy, ticket.urgency, part.state, part.notified_at, now, calendar)
+        if part.state == "notified":
+            marks.add("unsigned")
+        if late:
+            marks.add("overdue")
+        state = texts.render(f"duty.state_{part.state}") + (texts.render("whistle.late_mark") if late else "")
+        states.append(f"{part.department.name}{state}")
+    place = await place_of(await Area.get_or_none(id=request.area_id) if request.area_id else None)
+    line = texts.render("whistle.list_line", number=ticket.number, place=place, summary=_short(request.text),
+                        states="；".join(states))
+    return line, marks
+
+
+async def township_lines(services: Services, township_id: int, which: str, now: datetime) -> list[str]:
+    """Lines for `哨单 [未签收|超时|本周]`; `which` is "", "unsigned", "overdue" or "this_week"."""
+    calendar = WorkCalendar.load()
+    texts = services.texts
+    query = Ticket.filter(township_id=township_id)
+    query = query.filter(created_at__gte=week_start(now)) if which == "this_week" else query.filter(status="open")
+    lines: list[str] = []
+    if which == "":
+        lines += await pending_lines(services, township_id)
+    for ticket in await query.order_by("-id"):
+        line, marks = await ticket_line(services, ticket, now, calendar)
+        if which in ("", "this_week") or which in marks:
+            lines.append(line)
+    if len(lines) > MAX_LINES:
+        lines = lines[:MAX_LINES] + [texts.render("whistle.list_more", count=len(lines) - MAX_LINES)]
+    return lines
+
+
+async def pending_lines(services: Services, township_id: int) -> list[str]:
+    """Requests waiting for a committee member to confirm the whistle."""
+    lines = []
+    proposed = await TicketEvent.filter(kind="proposed", request__status="recorded").order_by("-id").prefetch_related("request")
+    for event in proposed:
+        request = event.request
+        area = await Area.get_or_none(id=request.area_id) if request.area_id else None
+        township = await ancestor_at(area, "township")
+        if township is not None and township.id == township_id:
+            lines.append(services.texts.render("whistle.list_pending", number=request.number,
+                                               place=await place_of(area), summary=_short(request.text)))
+    return lines

@@ -1,0 +1,67 @@
+"""`吹哨 新 后道老村 内容 部门…`: the township blows the whistle on a matter nobody reported yet.
+
+The request is recorded too (relayed by the committee member), so the ticket has a matter to hear back on.
+"""
+
+from __future__ import annotations
+
+import difflib
+
+from config.errors import UserError
+from handlers.whistle import service as whistle
+from handlers.core.context import Context
+from handlers.tickets.lookup import committee_townships
+from handlers.tickets.audit import record
+from handlers.tickets.cards import stamp
+from handlers.tickets.departments import NOT_COUNTY, DepartmentNames
+from models import Area, Department, Request
+from models.area_tree import AreaTree
+from models.numbers import next_number
+
+
+async def _village(ctx: Context, word: str) -> Area:
+    """A village (or farm, community) of the speaker's township(s) by name; a typo gets the closest name."""
+    tree = await AreaTree.load()
+    townships = committee_townships(ctx)
+    villages = [a for t in townships for a in tree.villages_in(t)]
+    found = next((v for v in villages if v.name == word or v.code == word), None)
+    if found is None:
+        close = difflib.get_close_matches(word, [v.name for v in villages], n=1, cutoff=0.4)
+        raise UserError("whistle.unknown_village", word=word,
+                        suggestion=close[0] if close else "、".join(v.name for v in villages[:5]))
+    return found
+
+
+async def new_matter(ctx: Context, rest: str) -> None:
+    words = rest.split()
+    if len(words) < 2:
+        raise UserError("whistle.usage_new")
+    village = await _village(ctx, words[0])
+    names = await DepartmentNames.load()
+    body = words[1:]
+    departments: list[Department] = []
+    while body and names.get(body[-1]) is not None:
+        department = names.get(body.pop())
+        if department not in departments:
+            departments.insert(0, department)
+    text = " ".join(body)
+    if not text:
+        raise UserError("whistle.usage_new")
+    decision = ctx.services.router().classify(text)
+    if not departments:
+        codes = [c for c in (decision.primary, *decision.also) if c not in NOT_COUNTY]
+        by_code = {d.code: d for d in await Department.filter(code__in=codes)}
+        departments = [by_code[c] for c in codes if c in by_code]
+    if not departments:
+        raise UserError("whistle.no_department")
+    now = ctx.now
+    request = await Request.create(
+        number=await next_number(), text=text, channel="relay", sender_ref="", relayed_by_id=ctx.person.id,
+        area_id=village.id, status="recorded", primary=departments[0].code, also=[d.code for d in departments[1:]],
+        urgency=decision.urgency, keywords=list(decision.keywords), created_at=now, updated_at=now,
+    )
+    await record("recorded", now, request=request, actor=ctx.person, reason="吹哨 新", source="whistle_new")
+    ticket = await whistle.blow(ctx.services, request, departments, actor=ctx.person)
+    ctx.reply("whistle.done_new", number=ticket.number, request_number=request.number, place=village.name,
+              departments="、".join(d.name for d in departments), respond_due=stamp(ticket.respond_due),
+              resolve_due=stamp(ticket.resolve_due))

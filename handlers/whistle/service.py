@@ -1,0 +1,341 @@
+"""Blowing the whistle: a request becomes a ticket with one assignment per department, deadlines, cards
+to every department's liaisons and, for three or more departments, a group chat for joint handling.
+
+Functions other features call (all inside the caller's transaction):
+- `whistle_request(services, request, actor=None, departments=None, note="")` — for a routed request
+  (actor None: urgent ones at once, others after a township committee member confirms or a time-out).
+- `reopen_ticket(services, request, actor=None, reason="")` — the villager was not satisfied.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from bot.channels.types import Address, Button, Card, NewGroup, Outbound
+from bot.outbox import enqueue
+from config.errors import UserError
+from handlers.core.context import Services
+from handlers.tickets.audit import record
+from handlers.tickets.cards import refresh_department_card, send_department_card, send_together, stamp, update_card
+from handlers.tickets.deadlines import deadlines
+from handlers.tickets.departments import NOT_COUNTY
+from models import Area, Assignment, Department, Person, Request, RoutingCorrection, Ticket, TicketEvent
+from models.numbers import next_number
+from models.ticket_queries import (
+    ACTIVE_STATES, ancestor_at, assignments_of, committee_of, department_list, liaisons_of, place_of,
+    village_secretaries,
+)
+
+log = logging.getLogger(__name__)
+
+WHISTLEABLE = ("recorded", "kept_in_grid")  # a request not yet with the departments
+
+
+def policy(services: Services) -> dict:
+    return services.policy.get("whistle", {})
+
+
+async def routed_departments(request: Request) -> list[Department]:
+    """The request's primary first, then its assisting departments (the router's decision)."""
+    codes = [c for c in dict.fromkeys([request.primary, *request.also]) if c and c not in NOT_COUNTY]
+    by_code = {d.code: d for d in await Department.filter(code__in=codes)}
+    return [by_code[c] for c in codes if c in by_code]
+
+
+async def whistle_request(services: Services, request: Request, *, actor: Person | None = None,
+                          departments: list[Department] | None = None, note: str = "") -> Ticket | None:
+    """Send a request to its departments. A township committee member's command (actor) goes at once;
+    a routed request (no actor) goes at once when its urgency is in [whistle] at_once, else waits for
+    a confirmation card (None is returned then, and the confirmation ticker sends it after the time-out)."""
+    departments = departments or await routed_departments(request)
+    if not departments:
+        return None
+    if actor is None and request.urgency not in policy(services).get("at_once", ["urgent"]):
+        await propose(services, request, departments)
+        return None
+    return await blow(services, request, departments, actor=actor, note=note,
+                      trigger="command" if actor else "at_once")
+
+
+async def propose(services: Services, request: Request, departments: list[Department]) -> bool:
+    """A confirmation card (确认吹哨 / 改派) to the township committee; False when these departments were
+    already proposed. A request re-routed while waiting gets a new card (and its time-out starts again)."""
+    earlier = await TicketEvent.filter(request_id=request.id, kind="proposed").order_by("id")
+    if earlier and earlier[-1].data.get("departments") == [d.code for d in departments]:
+        return False
+    now = services.clock.now()
+    area = await Area.get_or_none(id=request.area_id) if request.area_id else None
+    township = await ancestor_at(area, "township")
+    if township is None:
+        log.warning("request #%s has no township: cannot propose a whistle", request.number)
+        return False
+    await record("proposed", now, request=request, departments=[d.code for d in departments])
+    timeout = int(policy(services).get("confirm_timeout_minutes", 120))
+    texts = services.texts
+    card = Card(
+        task_id=confirm_task_id(request, len(earlier) + 1),
+        title=texts.render("whistle.confirm_title", number=request.number),
+        description=request.text[:120],
+        fields=((texts.render("whistle.field_place"), await place_of(area)),
+                (texts.render("whistle.field_primary"), departments[0].name),
+                (texts.render("whistle.field_assisting"),
+                 "、".join(d.name for d in departments[1:]) or texts.render("whistle.none")),
+                (texts.render("whistle.field_goes_at"), stamp(now + timedelta(minutes=timeout)))),
+        buttons=(Button(f"whistle:confirm:{request.number}", texts.render("whistle.button_confirm"), 1),
+                 Button(f"whistle:reassign:{request.number}", texts.render("whistle.button_reassign"), 2)),
+    )
+    members = [p.userid for p in await committee_of(township) if p.userid]
+    await send_together(services, members, card=card, dedupe_key=f"card:{card.task_id}")
+    return True
+
+
+async def close_proposal(services: Services, request: Request, text: str, click_code: str = "") -> None:
+    """Grey out the confirmation card for every committee member once the request went out."""
+    area = await Area.get_or_none(id=request.area_id) if request.area_id else None
+    township = await ancestor_at(area, "township")
+    if township is None:
+        return
+    members = [p.userid for p in await committee_of(township) if p.userid]
+    rounds = await TicketEvent.filter(request_id=request.id, kind="proposed").count()
+    if rounds:
+        await update_card(services, members, task_id=confirm_task_id(request, rounds), click_code=click_code,
+                          replace_name=text)
+
+
+def confirm_task_id(request: Request, round_: int) -> str:
+    """The confirmation card's task id: unique per app, so a re-routed request's new card gets a new one."""
+    return f"gw-confirm-{request.number}" + (f"-{round_}" if round_ > 1 else "")
+
+
+async def blow(services: Services, request: Request, departments: list[Department], *, actor: Person | None,
+               note: str = "", trigger: str = "command", click_code: str = "") -> Ticket | None:
+    """Create the ticket now; None when another path whistled the request first."""
+    now = services.clock.now()
+    claimed = await Request.filter(id=request.id, status__in=WHISTLEABLE).update(status="whistled", updated_at=now)
+    if not claimed:
+        return None
+    request.status = "whistled"
+    area = await Area.get_or_none(id=request.area_id) if request.area_id else None
+    township = await ancestor_at(area, "township")
+    if township is None and actor is not None:
+        role = next(iter(await actor.roles.filter(role="township_committee").prefetch_related("area")), None)
+        township = role.area if role else None
+    if township is None:
+        raise UserError("whistle.no_township", number=request.number)
+    due = deadlines(services.policy, request.urgency, now)
+    ticket = await Ticket.create(
+        number=await next_number(), request_id=request.id, township_id=township.id, urgency=request.urgency,
+        note=note, created_by_id=actor.id if actor else None, created_at=now,
+        respond_due=due.respond_due, resolve_due=due.resolve_due,
+    )
+    await record("whistled", now, ticket=ticket, actor=actor, reason=note, trigger=trigger,
+                 departments=[d.code for d in departments], request_number=request.number)
+    place = await place_of(area)
+    for index, department in enumerate(departments):
+        assignment = await Assignment.create(ticket_id=ticket.id, department_id=department.id,
+                                             is_primary=index == 0, notified_at=now)
+        assignment.department = department
+        await notify_department(services, ticket, assignment, request, place, actor=actor)
+    await close_proposal(services, request, services.texts.render(
+        "whistle.confirmed_by", name=actor.name if actor else services.texts.render("whistle.system")), click_code)
+    if len(departments) >= int(policy(services).get("joint_chat_min_departments", 3)):
+        await open_joint_chat(services, ticket, request, township, actor, place)
+    if actor is None:
+        await tell_township(services, ticket, "whistle.auto_whistled", urgent=ticket.urgency == "urgent",
+                            number=ticket.number, request_number=request.number, place=place,
+                            departments="、".join(d.name for d in departments), text=request.text[:60])
+    return ticket
+
+
+async def notify_department(services: Services, ticket: Ticket, assignment: Assignment, request: Request,
+                            place: str, *, actor: Person | None = None, reopened: bool = False) -> None:
+    """The department's clock starts now: an event with its deadlines, and a fresh card to its liaisons."""
+    due = deadlines(services.policy, ticket.urgency, assignment.notified_at)
+    await record("notified", assignment.notified_at, ticket=ticket, department=assignment.department, actor=actor,
+                 primary=assignment.is_primary, respond_due=due.respond_due.isoformat(),
+                 resolve_due=due.resolve_due.isoformat(), reopened=reopened)
+    await send_department_card(services, ticket, assignment, request, place)
+
+
+async def tell_township(services: Services, ticket: Ticket, key: str, *, urgent: bool = False,
+                        dedupe_key: str | None = None, **params) -> bool:
+    township = await Area.get(id=ticket.township_id)
+    members = [p.userid for p in await committee_of(township) if p.userid]
+    return await send_together(services, members, text=services.texts.render(key, **params), urgent=urgent,
+                               dedupe_key=dedupe_key)
+
+
+async def open_joint_chat(services: Services, ticket: Ticket, request: Request, township: Area,
+                          actor: Person | None, place: str) -> None:
+    """An app group chat of the township member, the village secretary and every liaison (push only)."""
+    lead = actor or next(iter(await committee_of(township)), None)
+    parts = await assignments_of(ticket, *ACTIVE_STATES)
+    members = [lead] if lead else []
+    members += await village_secretaries(await Area.get_or_none(id=request.area_id))
+    for part in parts:
+        members += await liaisons_of(part.department)
+    userids = list(dict.fromkeys(p.userid for p in members if p.userid))
+    if len(userids) < 2:
+        return
+    chatid = f"gwticket{ticket.number}"
+    name = services.texts.render("whistle.joint_chat_name", number=ticket.number, place=place)[:50]
+    text = services.texts.render("whistle.joint_chat_hello", number=ticket.number, place=place,
+                                 text=request.text[:200], departments=department_list(parts),
+                                 resolve_due=stamp(ticket.resolve_due))
+    group = NewGroup(name=name, owner=userids[0], members=tuple(userids))
+    queued = await enqueue(Outbound(to=Address("appchat", chatid), text=text, create_group=group),
+                           now=services.clock.now(),
+                           dedupe_key=f"ticket:{ticket.id}:appchat")
+    if queued is not None:
+        ticket.appchat_id = chatid
+        await ticket.save(update_fields=["appchat_id"])
+
+
+async def post_to_joint_chat(services: Services, ticket: Ticket, text: str, dedupe_key: str) -> None:
+    if ticket.appchat_id:
+        await enqueue(Outbound(to=Address("appchat", ticket.appchat_id), text=text), now=services.clock.now(),
+                      dedupe_key=dedupe_key)
+
+
+async def reassign(services: Services, ticket: Ticket, departments: list[Department], *, actor: Person,
+                   reason: str) -> list[Assignment]:
+    """改派: the named departments replace the returned ones, or else the primary (the first named becomes
+    primary when the primary is replaced). Kept as a RoutingCorrection for the routing table. Returns the
+    replaced parts."""
+    now = services.clock.now()
+    request = await Request.get(id=ticket.request_id)
+    parts = await assignments_of(ticket)
+    replaced = [a for a in parts if a.state == "returned"] or [a for a in parts if a.is_primary]
+    primary_moves = any(a.is_primary for a in replaced)
+    place = await place_of(await Area.get_or_none(id=request.area_id))
+    for part in replaced:
+        if part.department in departments:
+            continue
+        if part.state != "returned":
+            part.state = "withdrawn"
+            await record("withdrawn", now, ticket=ticket, department=part.department, actor=actor, reason=reason)
+            await refresh_department_card(services, ticket, part, request, place,
+                                          replace_name=services.texts.render("duty.card_withdrawn"))
+        part.is_primary = False
+        await part.save(update_fields=["state", "is_primary"])
+    by_department = {a.department.id: a for a in parts}
+    if primary_moves:
+        await Assignment.filter(ticket_id=ticket.id, is_primary=True).update(is_primary=False)
+    for index, department in enumerate(departments):
+        part = by_department.get(department.id)
+        make_primary = primary_moves and index == 0
+        if part is None:
+            part = await Assignment.create(ticket_id=ticket.id, department_id=department.id,
+                                           is_primary=make_primary, notified_at=now)
+            part.department = department
+        elif part.state in ACTIVE_STATES or part.state == "done":
+            if make_primary:
+                part.is_primary = True
+                await part.save(update_fields=["is_primary"])
+            continue
+        else:
+            part.state, part.is_primary, part.notified_at = "notified", make_primary, now
+            part.on_duty_at = part.done_at = None
+            part.returned_reason = ""
+            await part.save()
+        await notify_department(services, ticket, part, request, place, actor=actor)
+    original = next((a.department.code for a in replaced), request.primary)
+    await RoutingCorrection.create(text=request.text, original=original, corrected=departments[0].code,
+                                   request_id=request.id, created_at=now)
+    await record("reassigned", now, ticket=ticket, actor=actor, reason=reason,
+                 replaced=[a.department.code for a in replaced], to=[d.code for d in departments])
+    return replaced
+
+
+async def add_departments(services: Services, ticket: Ticket, departments: list[Department], *,
+                          actor: Person, note: str = "") -> list[Department]:
+    """吹哨 again on a ticket already out (e.g. an urgent one sent at once): the new departments assist.
+    Returns the departments that were added; the joint chat opens once three or more take part."""
+    now = services.clock.now()
+    request = await Request.get(id=ticket.request_id)
+    area = await Area.get_or_none(id=request.area_id) if request.area_id else None
+    place = await place_of(area)
+    present = {a.department_id: a for a in await assignments_of(ticket)}
+    added = []
+    for department in departments:
+        part = present.get(department.id)
+        if part is not None and part.state not in ("returned", "withdrawn"):
+            continue
+        if part is None:
+            part = await Assignment.create(ticket_id=ticket.id, department_id=department.id, notified_at=now)
+            part.department = department
+        else:
+            part.state, part.notified_at, part.on_duty_at, part.done_at = "notified", now, None, None
+            await part.save()
+        await notify_department(services, ticket, part, request, place, actor=actor)
+        added.append(department)
+    if added:
+        await record("added", now, ticket=ticket, actor=actor, reason=note, departments=[d.code for d in added])
+        active = await assignments_of(ticket, *ACTIVE_STATES, "done")
+        if not ticket.appchat_id and len(active) >= int(policy(services).get("joint_chat_min_departments", 3)):
+            township = await Area.get(id=ticket.township_id)
+            await open_joint_chat(services, ticket, request, township, actor, place)
+    return added
+
+
+async def reassign_proposal(services: Services, request: Request, departments: list[Department], *,
+                            actor: Person, reason: str) -> Ticket | None:
+    """改派 before the whistle went: correct the routing and whistle to the named departments."""
+    now = services.clock.now()
+    await RoutingCorrection.create(text=request.text, original=request.primary, corrected=departments[0].code,
+                                   request_id=request.id, created_at=now)
+    await record("rerouted", now, request=request, actor=actor, reason=reason,
+                 original=request.primary, to=[d.code for d in departments])
+    return await blow(services, request, departments, actor=actor, note=reason)
+
+
+async def urge(services: Services, ticket: Ticket, *, actor: Person | None, reason: str = "") -> list[Assignment]:
+    """督办: every department still owing something is marked and told at once."""
+    now = services.clock.now()
+    parts = await assignments_of(ticket, *ACTIVE_STATES)
+    for part in parts:
+        part.urged = True
+        await part.save(update_fields=["urged"])
+        event = await record("urged", now, ticket=ticket, department=part.department, actor=actor, reason=reason)
+        liaisons = [p.userid for p in await liaisons_of(part.department) if p.userid]
+        await send_together(
+            services, liaisons, urgent=ticket.urgency == "urgent", dedupe_key=f"ticket:{ticket.id}:urge:{event.id}",
+            text=services.texts.render("whistle.urge_notice", number=ticket.number, name=actor.name if actor else "",
+                                       reason=reason or services.texts.render("whistle.no_reason"),
+                                       resolve_due=stamp(deadlines(services.policy, ticket.urgency,
+                                                                   part.notified_at).resolve_due)),
+        )
+    return parts
+
+
+async def reopen_ticket(services: Services, request: Request, *, actor: Person | None = None,
+                        reason: str = "") -> Ticket | None:
+    """不满意: the request's latest ticket goes back to the same departments, marked 督办, with new deadlines.
+
+    Called by the requests feature when a villager rates 不满意; None when the request has no ticket.
+    """
+    ticket = await Ticket.filter(request_id=request.id).order_by("-id").first()
+    if ticket is None:
+        return None
+    now = services.clock.now()
+    ticket.status, ticket.resolved_at = "open", None
+    due = deadlines(services.policy, ticket.urgency, now)
+    ticket.respond_due, ticket.resolve_due = due.respond_due, due.resolve_due
+    await ticket.save(update_fields=["status", "resolved_at", "respond_due", "resolve_due"])
+    if request.status in ("resolved", "closed"):
+        request.status = "reopened"
+        request.updated_at = now
+        await request.save(update_fields=["status", "updated_at"])
+    await record("reopened", now, ticket=ticket, actor=actor, reason=reason)
+    place = await place_of(await Area.get_or_none(id=request.area_id))
+    parts = await assignments_of(ticket, "done", *ACTIVE_STATES)
+    for part in parts:
+        part.state, part.urged, part.notified_at = "notified", True, now
+        part.on_duty_at = part.done_at = None
+        await part.save()
+        await notify_department(services, ticket, part, request, place, actor=actor, reopened=True)
+    await tell_township(services, ticket, "whistle.reopened_notice", number=ticket.number,
+                        request_number=request.number, departments=department_list(parts),
+                        reason=reason or services.texts.render("whistle.no_reason"))
+    return ticket

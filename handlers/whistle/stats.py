@@ -1,0 +1,46 @@
+"""统计: the township's rates for this month or last, and its departments' — from the event trail."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from handlers.core.context import Context
+from models import Area
+from models.ticket_metrics import Rates, rates
+
+
+def month_bounds(now: datetime, which: str) -> tuple[datetime, datetime]:
+    start = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    if which == "last_month":
+        end = start
+        start = (start.replace(year=start.year - 1, month=12) if start.month == 1
+                 else start.replace(month=start.month - 1))
+        return start, end
+    end = start.replace(year=start.year + 1, month=1) if start.month == 12 else start.replace(month=start.month + 1)
+    return start, end
+
+
+def percent(value: float | None) -> str:
+    return "-" if value is None else f"{value * 100:.0f}%"
+
+
+def hours(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1f}"
+
+
+def rate_line(ctx: Context, row: Rates) -> str:
+    return ctx.say("whistle.stats_line", name=row.name, episodes=row.episodes, response=percent(row.response_rate),
+                   resolution=percent(row.resolution_rate), satisfaction=percent(row.satisfaction_rate),
+                   on_time=percent(row.on_time_rate), respond_hours=hours(row.avg_respond_hours),
+                   done_hours=hours(row.avg_done_hours))
+
+
+async def stats_reply(ctx: Context, township_id: int, which: str) -> str:
+    start, end = month_bounds(ctx.now, which)
+    township = await Area.get(id=township_id)
+    by_department, by_township = await rates(start, end, township_id)
+    title = ctx.say("whistle.stats_title", township=township.name, month=start.strftime("%Y-%m"))
+    if not by_township:
+        return "\n".join([title, ctx.say("whistle.stats_empty")])
+    return "\n".join([title, *(rate_line(ctx, r) for r in by_township), ctx.say("whistle.stats_by_department"),
+                      *(rate_line(ctx, r) for r in by_department)])
