@@ -181,23 +181,24 @@ async def _inbox(app: web.Application, *, process: Process | None) -> AsyncItera
 
 def build_services(app: web.Application) -> object:
     """What every handler and ticker shares (handlers.base.Services), built once."""
+    from config.subcommands import Subcommands
     from config.texts import CommandWords, load_policy
     from handlers.core.context import Services
 
     settings, holder = app[SETTINGS], app[ROUTER]
     return Services(
         clock=app[CLOCK], texts=Texts.load(), commands=CommandWords.load(), policy=load_policy(),
-        router=lambda: holder.router, admins=tuple(settings.alerts.admins),
+        router=lambda: holder.router, admins=tuple(settings.alerts.admins), subcommands=Subcommands.load_all(),
     )
 
 
 def build_dispatcher(app: web.Application) -> object:
     """The Dispatcher with every feature's router; it wakes the outbox worker after each commit."""
     from bot.dispatch import Dispatcher
-    from handlers import feature_routers
+    from handlers.features import routers
 
     app[SERVICES] = app.get(SERVICES) or build_services(app)
-    return Dispatcher(app[SERVICES], feature_routers(), on_enqueued=app[OUTBOX_WAKE].set)
+    return Dispatcher(app[SERVICES], routers(), on_enqueued=app[OUTBOX_WAKE].set)
 
 
 async def _kf(app: web.Application, *, catch_up: bool) -> AsyncIterator[None]:
@@ -214,20 +215,15 @@ async def _kf(app: web.Application, *, catch_up: bool) -> AsyncIterator[None]:
     await puller.stop()
 
 
-# The features whose tickers (deadlines, reminders, digests) the scheduler runs; each has register(scheduler, services).
-TICKER_MODULES = ("handlers.whistle.tickers", "handlers.tasks.tickers", "handlers.visits.tickers", "handlers.requests.tickers")
-
-
 async def _scheduler(app: web.Application) -> AsyncIterator[None]:
     """Last: tickers only queue outbox rows, so everything they need is up. One leader across processes."""
-    import importlib
-
     from bot.scheduler import Scheduler
+    from handlers.features import ticker_registrations
 
     scheduler = Scheduler(clock=app[CLOCK], database_url=app[SETTINGS].database.url)
     services = app[SERVICES]
-    for name in TICKER_MODULES:
-        importlib.import_module(name).register(scheduler, services)
+    for register in ticker_registrations():  # each feature's deadlines, reminders and digests
+        register(scheduler, services)
     scheduler.every("media.copy", MEDIA_COPY_SECONDS, partial(_copy_media, app))
     app[SCHEDULER] = scheduler
     async with scheduler.running():

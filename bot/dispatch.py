@@ -7,7 +7,6 @@ notices, and the row's `done` mark commit together, so a crash replays the messa
 from __future__ import annotations
 
 import logging
-import unicodedata
 import uuid
 from typing import Callable
 
@@ -16,8 +15,11 @@ from tortoise.transactions import in_transaction
 from bot.channels.types import Address, Inbound, Outbound
 from bot.outbox import enqueue
 from config.errors import UserError
-from handlers.core.context import Context, Handler, HandlerRouter, Services
+from handlers.common.format import normalise
 from handlers.common.notify import notify_users
+from handlers.core.card_keys import CardKey
+from handlers.core.context import Context, Services
+from handlers.core.router import MESSAGE_KINDS, Registered, Router, run_first
 from models import Chat, InboxMessage, KfCustomer, Person, Role
 
 log = logging.getLogger(__name__)
@@ -26,33 +28,13 @@ log = logging.getLogger(__name__)
 HOME_ROLES = ("villager", "grid_member", "village_cadre", "village_secretary", "first_secretary")
 
 
-def normalise(text: str) -> str:
-    """Fold full-width letters, digits and ＃ to their plain forms; trim."""
-    return unicodedata.normalize("NFKC", text).strip()
-
-
 class Dispatcher:
-    def __init__(self, services: Services, routers: list[HandlerRouter], on_enqueued: Callable[[], None] = lambda: None):
+    def __init__(self, services: Services, features: list[Router], on_enqueued: Callable[[], None] = lambda: None):
         self.services = services
         self.on_enqueued = on_enqueued
-        self.commands: dict[str, Handler] = {}
-        self.card_prefixes: dict[str, Handler] = {}
-        self.events: dict[str, Handler] = {}
-        self.free_text: Handler | None = None
-        for router in routers:
-            self._merge(router)
-
-    def _merge(self, router: HandlerRouter) -> None:
-        for table, mine in ((self.commands, router.commands), (self.card_prefixes, router.card_prefixes),
-                            (self.events, router.events)):
-            clash = table.keys() & mine.keys()
-            if clash:
-                raise ValueError(f"handlers of {router.name} clash with another feature on {sorted(clash)}")
-            table.update(mine)
-        if router.free_text is not None:
-            if self.free_text is not None:
-                raise ValueError(f"{router.name}: only one feature may handle free text")
-            self.free_text = router.free_text
+        self.root = Router("features")
+        for feature in features:
+            self.root.include_router(feature)
 
     async def process(self, inbox_id: int) -> None:
         """Handle one stored message exactly once (a row already done is skipped)."""
@@ -83,29 +65,44 @@ class Dispatcher:
 
     async def _handle(self, ctx: Context) -> None:
         await self._identify(ctx)
-        inbound = ctx.inbound
-        if inbound.is_group and ctx.chat is None:
+        if ctx.inbound.is_group and ctx.chat is None:
             await self._unregistered_chat(ctx)
             return
-        handler = self._pick(ctx)
-        if handler is not None:
-            await handler(ctx)
+        await self._route(ctx)
 
-    def _pick(self, ctx: Context) -> Handler | None:
-        inbound = ctx.inbound
+    async def _route(self, ctx: Context) -> None:
+        """A card click goes by its key's scheme; anything else to the handlers of its kind, then (text and
+        voice) to its command's, then to free text."""
+        inbound, root = ctx.inbound, self.root
         if inbound.kind == "card_click":
             key = str(inbound.extra.get("event_key", ""))
-            return next((h for prefix, h in self.card_prefixes.items() if key.startswith(prefix)), None)
-        if inbound.kind in self.events:
-            return self.events[inbound.kind]
-        if inbound.kind not in ("text", "voice", "image", "file"):
-            return None
-        text = normalise(inbound.text)
-        match = self.services.commands.match(text) if inbound.kind in ("text", "voice") else None
-        if match is not None and match[0] in self.commands:
+            kind, handlers = root.for_card(CardKey.scheme_of(key))
+            ctx.card_key = kind.parse(key) if kind is not None else None
+            if ctx.card_key is None:
+                raise UserError("common.bad_card")
+            await run_first(ctx, handlers)
+            return
+        if await run_first(ctx, root.for_kind(inbound.kind)) or inbound.kind not in MESSAGE_KINDS:
+            return
+        match = self.services.commands.match(normalise(inbound.text)) if inbound.kind in ("text", "voice") else None
+        if match is not None:
             ctx.command, ctx.args = match
-            return self.commands[ctx.command]
-        return self.free_text
+            if await run_first(ctx, self._command_handlers(ctx)):
+                return
+            ctx.command, ctx.args = "", ""  # every handler of the command declined: it is free text
+        await run_first(ctx, root.for_text())
+
+    def _command_handlers(self, ctx: Context) -> list[Registered]:
+        """The handlers of the declared subcommand the arguments start with, else those of the bare command."""
+        registered = self.root.for_command(ctx.command)
+        words = self.services.subcommands.get(ctx.command)
+        found = words.split(ctx.args) if words is not None else None
+        if found is not None:
+            matching = [r for r in registered if r.sub == found[0]]
+            if matching:
+                ctx.sub, ctx.args = found
+                return matching
+        return [r for r in registered if r.sub is None]
 
     async def _identify(self, ctx: Context) -> None:
         inbound = ctx.inbound

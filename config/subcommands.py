@@ -17,10 +17,13 @@ class Subcommands:
     by_word: dict[str, str]
 
     @classmethod
-    def load(cls, command: str, path: Path = CONFIG_DIR / "commands.toml") -> "Subcommands":
-        table = read_toml(path).get("subcommands", {}).get(command)
-        if not table:
-            raise ConfigError(f"{path}: [subcommands.{command}] is missing")
+    def load_all(cls, path: Path = CONFIG_DIR / "commands.toml") -> dict[str, "Subcommands"]:
+        """Every command's subcommand words, keyed by command name."""
+        tables = read_toml(path).get("subcommands", {})
+        return {command: cls.from_table(command, table, path) for command, table in tables.items()}
+
+    @classmethod
+    def from_table(cls, command: str, table: dict[str, list[str]], path: Path) -> "Subcommands":
         by_word: dict[str, str] = {}
         for name, words in table.items():
             for word in words:

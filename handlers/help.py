@@ -1,8 +1,10 @@
 """帮助: the list of commands, from the command words in config/commands.toml."""
 
-from handlers.core.context import Context, HandlerRouter
+from handlers.core.context import Context
+from handlers.core.router import Router
 
-router = HandlerRouter("help")
+router = Router("help")
+tickers = None  # nothing scheduled
 
 
 @router.command("help")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from handlers.core.context import Context
+from handlers.core.filters import AppPrivate, Roles
 from models import Area, Person, Role
 from models.area_tree import AreaTree
 from models.cadre_queries import Cadre, all_cadres, cadre_roles  # noqa: F401  (re-exported for handlers)
@@ -10,6 +11,11 @@ from models.cadre_queries import Cadre, all_cadres, cadre_roles  # noqa: F401  (
 
 def is_cadre(ctx: Context) -> bool:
     return ctx.has_role(*cadre_roles(ctx.services.policy))
+
+
+def cadre_work(app_only: str, not_cadre: str) -> tuple[AppPrivate, Roles]:
+    """The filters of a cadre's own work (实事, 走访): 1:1 with the app, and a cadre role (from the policy)."""
+    return AppPrivate(app_only), Roles(cadre_roles, not_cadre)
 
 
 def village_of_speaker(ctx: Context, tree: AreaTree, role_names: list[str] | None = None) -> Area | None:

@@ -1,20 +1,27 @@
-"""What every handler receives (Context, Services) and how features register handlers (HandlerRouter).
+"""What every handler receives: the message in its Context, and the long-lived Services.
 
-A handler is `async def handler(ctx: Context) -> None`: it reads ctx.inbound / ctx.args, changes the
-database, queues notices with ctx.notify(...) or bot.outbox.enqueue, and answers with ctx.reply(...).
-It runs inside the dispatcher's transaction, so its writes and its messages commit together.
+A handler is `async def handler(ctx: Context) -> None`: it reads ctx.inbound / ctx.args (and ctx.card_key for a
+card click), changes the database, queues notices, and answers with ctx.reply(...). It runs inside the
+dispatcher's transaction, so its writes and its messages commit together.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Awaitable, Callable
+from typing import TYPE_CHECKING, Any, Awaitable, Callable, TypeVar
 
 from bot.channels.types import Card, Inbound
 from bot.clock import Clock
+from config.subcommands import Subcommands
 from config.texts import CommandWords, Texts
 from models import Area, Chat, Person, Role
+
+if TYPE_CHECKING:
+    from handlers.core.card_keys import CardKey
+
+KeyT = TypeVar("KeyT", bound="CardKey")
 
 Handler = Callable[["Context"], Awaitable[None]]
 
@@ -29,6 +36,7 @@ class Services:
     policy: dict[str, Any]
     router: Callable[[], Any]  # returns the current nlp Router (hot-reloaded)
     admins: tuple[str, ...] = ()
+    subcommands: Mapping[str, Subcommands] = field(default_factory=dict)  # [subcommands.<command>] words
 
 
 @dataclass
@@ -41,7 +49,9 @@ class Context:
     chat: Chat | None = None
     area: Area | None = None  # the speaker's area: their own, else the chat's, else the kf scene's grid
     command: str = ""  # the command name from config/commands.toml, "" for free text
-    args: str = ""  # what follows the command word
+    args: str = ""  # what follows the command word (and its subcommand word, when one was declared)
+    sub: str = ""  # the declared subcommand the handler was picked for, "" for the bare command
+    card_key: CardKey | None = None  # the parsed key of a clicked card button
     replies: list[str] = field(default_factory=list)
     reply_cards: list[Card] = field(default_factory=list)  # shown where the channel has cards (app)
 
@@ -55,6 +65,16 @@ class Context:
     def roles_named(self, *names: str) -> list[Role]:
         return [role for role in self.roles if role.role in names]
 
+    def clicked(self, kind: type[KeyT]) -> KeyT:
+        """The clicked button as the type its handler was registered for."""
+        assert isinstance(self.card_key, kind), "a card handler runs only for its own button type"
+        return self.card_key
+
+    @property
+    def is_app_private(self) -> bool:
+        """1:1 with the self-built app: the one place private lists and cadre work are shown."""
+        return not self.inbound.is_group and self.inbound.channel == "app"
+
     def say(self, key: str, **params: Any) -> str:
         return self.services.texts.render(key, **params)
 
@@ -64,50 +84,3 @@ class Context:
 
     def reply_text(self, text: str) -> None:
         self.replies.append(text)
-
-
-@dataclass
-class HandlerRouter:
-    """One per feature module: handlers for commands, card buttons and free text, registered by decorator."""
-
-    name: str
-    commands: dict[str, Handler] = field(default_factory=dict)
-    card_prefixes: dict[str, Handler] = field(default_factory=dict)
-    events: dict[str, Handler] = field(default_factory=dict)
-    free_text: Handler | None = None
-
-    def command(self, name: str) -> Callable[[Handler], Handler]:
-        """`name` is a key of [commands] in config/commands.toml."""
-
-        def register(handler: Handler) -> Handler:
-            self.commands[name] = handler
-            return handler
-
-        return register
-
-    def card(self, key_prefix: str) -> Callable[[Handler], Handler]:
-        """Card button clicks whose event key starts with `key_prefix` (e.g. "duty:")."""
-
-        def register(handler: Handler) -> Handler:
-            self.card_prefixes[key_prefix] = handler
-            return handler
-
-        return register
-
-    def event(self, kind: str) -> Callable[[Handler], Handler]:
-        """Inbound events by kind, e.g. "enter" (a person opened the chat)."""
-
-        def register(handler: Handler) -> Handler:
-            self.events[kind] = handler
-            return handler
-
-        return register
-
-    def text(self) -> Callable[[Handler], Handler]:
-        """Free text that is no command (at most one feature claims it: requests)."""
-
-        def register(handler: Handler) -> Handler:
-            self.free_text = handler
-            return handler
-
-        return register

@@ -1,21 +1,24 @@
 """报到 / 进展 / 办结 / 退单: a department's liaison reports on its part of a ticket, by card button or by text.
 
-Card buttons carry `duty:<action>:<ticket id>:<department code>`; the text commands carry `#<number>`.
+Card buttons carry a DutyKey (`duty:<action>:<ticket id>:<department code>`); the text commands `#<number>`.
+A grid member's `办结 #N` for a matter the grid keeps is the village's (requests/village), which runs first.
 """
 
 from __future__ import annotations
 
 from config.errors import UserError
+from handlers.common.format import stamp
+from handlers.common.numbers import split_number
+from handlers.core.context import Context
+from handlers.core.router import Router
 from handlers.duty import service as duty
-from handlers.requests.village import commands as requests_village
-from handlers.core.context import Context, HandlerRouter
-from handlers.tickets.lookup import find_ticket, own_part, split_number
-from handlers.tickets.cards import stamp
+from handlers.tickets.cards import DutyKey
 from handlers.tickets.deadlines import deadlines
-from models import Assignment, Request, Ticket
+from handlers.tickets.lookup import find_ticket, own_part
+from models import Assignment, Ticket
 from models.ticket_queries import assignments_of, department_list
 
-router = HandlerRouter("duty")
+router = Router("duty")
 
 
 async def _command_part(ctx: Context, usage: str) -> tuple[Ticket, Assignment, str] | None:
@@ -84,11 +87,6 @@ async def progress_command(ctx: Context) -> None:
 
 @router.command("duty_done")
 async def done_command(ctx: Context) -> None:
-    number, _ = split_number(ctx.args, "duty.usage_done")
-    if await Request.filter(number=number, status="kept_in_grid").exists():
-        # A grid member naturally types 办结 for a matter the grid keeps: close it as 村办结 would.
-        await requests_village.close_by_words(ctx)
-        return
     found = await _command_part(ctx, "duty.usage_done")
     if found:
         await _done(ctx, *found)
@@ -117,13 +115,13 @@ async def _done_click(ctx: Context, ticket: Ticket, part: Assignment, click_code
 CARD_ACTIONS = {"on": _on_duty, "done": _done_click, "return": _ask_reason, "progress": _ask_progress}
 
 
-@router.card("duty:")
+@router.card(DutyKey)
 async def card_click(ctx: Context) -> None:
-    """A button on a department's card: `duty:<action>:<ticket id>:<department code>`."""
-    _, action, ticket_id, code = (str(ctx.inbound.extra.get("event_key", "")).split(":", 3) + ["", "", ""])[:4]
-    ticket = await Ticket.get_or_none(id=int(ticket_id)) if ticket_id.isdigit() else None
-    if ticket is None or action not in CARD_ACTIONS:
+    """A button on a department's card."""
+    key = ctx.clicked(DutyKey)
+    ticket = await Ticket.get_or_none(id=key.ticket_id)
+    if ticket is None:
         raise UserError("whistle.ticket_not_found", number="")
-    part = await own_part(ctx, ticket, f"card:{action}", code)
+    part = await own_part(ctx, ticket, f"card:{key.action}", key.department)
     if part is not None:
-        await CARD_ACTIONS[action](ctx, ticket, part, str(ctx.inbound.extra.get("response_code", "")))
+        await CARD_ACTIONS[key.action](ctx, ticket, part, str(ctx.inbound.extra.get("response_code", "")))

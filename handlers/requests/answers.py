@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from handlers.core.context import Services
-from handlers.requests.hearback import summary
+from handlers.common.format import summary
 from handlers.requests.service import VILLAGE, Recorded, handled_as
 from models import Assignment, Department, Request, Ticket
 
@@ -58,5 +58,5 @@ async def status_words(services: Services, request: Request) -> str:
 
 async def followup_answer(services: Services, request: Request) -> str:
     main = await handled_as(request)
-    return services.texts.render("requests.followup", number=main.number, summary=summary(main),
+    return services.texts.render("requests.followup", number=main.number, summary=summary(main.text),
                                  status=await status_words(services, request))

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from handlers.core.context import Context, HandlerRouter
-from handlers.requests.hearback import summary
+from handlers.core.context import Context
+from handlers.core.router import Router
+from handlers.common.format import summary
 from handlers.common.notify import notify_user
 from handlers.common.privacy import mask_private
 from handlers.requests.intake import take_message
@@ -12,7 +13,7 @@ from handlers.requests.service import handled_as, policy, sender_of
 from models import Request
 from models.request_queries import own_requests
 
-router = HandlerRouter("requests")
+router = Router("requests")
 
 
 @router.text()
@@ -49,7 +50,7 @@ async def mine(ctx: Context) -> None:
     for request in found:
         main = await handled_as(request)
         lines.append(ctx.say("requests.mine.line", number=main.number, date=request.created_at.strftime("%m-%d"),
-                             summary=summary(request), status=ctx.say(f"requests.status_name.{shown_status(request, main)}")))
+                             summary=summary(request.text), status=ctx.say(f"requests.status_name.{shown_status(request, main)}")))
     text = "\n".join(lines)
     if ctx.inbound.is_group and ctx.person is not None and ctx.person.userid:
         await notify_user(ctx.services, ctx.person.userid, text=text)  # a group must not read someone's list

@@ -15,25 +15,19 @@ from datetime import datetime, timedelta
 from tortoise.expressions import Q
 
 from bot.calendar import QuietHours
-from bot.channels.types import Address, Button, Card, Outbound
+from bot.channels.types import Address, Outbound
 from bot.outbox import enqueue
 from handlers.core.context import Services
+from handlers.common.format import summary
 from handlers.common.privacy import mask_private
+from handlers.requests.rating.card import rating_card
 from models import Area, KfCustomer, OutboxMessage, Person, Request, RequestUpdate, TicketEvent
 from models.request_queries import ancestor_at, people_with_role, reporters_of
-
-RATINGS = ("satisfied", "basically_satisfied", "unsatisfied")
-
 
 @dataclass(frozen=True)
 class Route:
     kind: str  # webhook | app | kf | grid_member | none
     address: Address | None
-
-
-def summary(request: Request, length: int = 16) -> str:
-    text = " ".join(request.text.split())
-    return text if len(text) <= length else text[:length] + "…"
 
 
 async def tell_requester(services: Services, request: Request, text: str, *, dedupe_key: str) -> int:
@@ -79,17 +73,6 @@ async def request_resolved(
                           dedupe_key=f"{dedupe_key}:{reporter.id}:rate-card")
 
 
-def rating_card(services: Services, reporter: Request, main: Request) -> Card:
-    texts = services.texts
-    return Card(
-        task_id=f"rate-{reporter.id}-{int(services.clock.now().timestamp())}",
-        title=texts.render("requests.rate.card_title", number=main.number),
-        description=summary(main, 60),
-        buttons=tuple(Button(key=f"rate:{reporter.id}:{rating}", text=texts.render(f"requests.rate.button.{rating}"))
-                      for rating in RATINGS),
-    )
-
-
 async def _tell_one(services: Services, reporter: Request, main: Request, text: str, key: str,
                     route: Route | None = None) -> int:
     if await RequestUpdate.filter(dedupe_key=key).exists():
@@ -132,10 +115,10 @@ async def _header(services: Services, reporter: Request, main: Request, route: R
     if route.kind == "grid_member":
         who = await Person.get_or_none(id=reporter.sender_id) if reporter.sender_id else None
         return texts.render("requests.hearback.relay_header", number=main.number, name=who.name if who else "村民",
-                            summary=summary(main))
+                            summary=summary(main.text))
     if route.kind == "webhook":
         return texts.render("requests.hearback.group_header", number=main.number)
-    return texts.render("requests.hearback.header", number=main.number, summary=summary(main))
+    return texts.render("requests.hearback.header", number=main.number, summary=summary(main.text))
 
 
 async def choose_route(services: Services, reporter: Request, now: datetime) -> Route:

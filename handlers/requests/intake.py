@@ -6,8 +6,8 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import timedelta
 
-from bot.dispatch import normalise
 from handlers.core.context import Context
+from handlers.common.format import normalise
 from handlers.common.privacy import mask_private
 from handlers.requests.answers import department_names, followup_answer, recorded_answer
 from handlers.requests.service import (

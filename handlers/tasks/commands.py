@@ -7,42 +7,33 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
-from functools import cache
-
 from config.errors import UserError
-from config.subcommands import Subcommands
+from handlers.common.cadres import cadre_work, is_cadre, village_of_speaker
+from handlers.core.context import Context
+from handlers.core.filters import AppPrivate
+from handlers.core.router import Router, SkipHandler
 from handlers.tasks import service as tasks
-from handlers.core.context import Context, HandlerRouter
-from handlers.common.cadres import is_cadre, village_of_speaker
 from handlers.tasks.stats import show_stats
 from handlers.tasks.targets import split_target
 from models import Request
 from models.area_tree import AreaTree
 
-router = HandlerRouter("tasks")
+router = Router("tasks")
 
 _NUMBER = re.compile(r"^[#第]?(\d{1,4})件?$")
+APP_ONLY = AppPrivate("tasks.app_only")
+CADRE_WORK = cadre_work("tasks.app_only", "tasks.not_cadre")
 
 
-@cache
-def words() -> Subcommands:
-    return Subcommands.load("tasks")  # shipped data, read once per process
+@router.command("tasks", APP_ONLY)
+async def usage(ctx: Context) -> None:
+    raise UserError("tasks.usage")
 
 
-@router.command("tasks")
-async def tasks_command(ctx: Context) -> None:
-    if ctx.inbound.is_group or ctx.inbound.channel != "app":
-        raise UserError("tasks.app_only")
-    found = words().split(ctx.args)
-    if found is None:
-        raise UserError("tasks.usage")
-    name, rest = found
-    if name == "stats":  # village secretaries and the township committee, who need not be cadres themselves
-        await show_stats(ctx)
-        return
-    if ctx.person is None or not is_cadre(ctx):
-        raise UserError("tasks.not_cadre")
-    await SUBCOMMANDS[name](ctx, rest)
+@router.command("tasks", APP_ONLY, sub="stats")
+async def stats(ctx: Context) -> None:
+    """Village secretaries and the township committee, who need not be cadres themselves."""
+    await show_stats(ctx)
 
 
 def _number_and_text(rest: str, usage: str, *, text_required: bool) -> tuple[int, str]:
@@ -57,7 +48,9 @@ def _quota(ctx: Context) -> tasks.Quota:
     return tasks.Quota.from_policy(ctx.services.policy)
 
 
-async def register(ctx: Context, rest: str) -> None:
+@router.command("tasks", *CADRE_WORK, sub="register")
+async def register(ctx: Context) -> None:
+    rest = ctx.args
     if not rest:
         raise UserError("tasks.usage_register")
     tree = await AreaTree.load()
@@ -70,7 +63,8 @@ async def register(ctx: Context, rest: str) -> None:
     ctx.reply("tasks.registered", seq=task.seq, title=task.title, registered=tally.registered, quota=_quota(ctx))
 
 
-async def show_list(ctx: Context, rest: str) -> None:
+@router.command("tasks", *CADRE_WORK, sub="list")
+async def show_list(ctx: Context) -> None:
     year = ctx.now.year
     mine = await tasks.PracticalTask.filter(cadre=ctx.person, year=year).order_by("seq")
     tally = (await tasks.tallies(year, [ctx.person.id])).get(ctx.person.id, tasks.Tally())  # type: ignore[union-attr]
@@ -81,15 +75,17 @@ async def show_list(ctx: Context, rest: str) -> None:
     ctx.reply_text("\n".join(lines))
 
 
-async def progress(ctx: Context, rest: str) -> None:
-    seq, text = _number_and_text(rest, "tasks.usage_progress", text_required=True)
+@router.command("tasks", *CADRE_WORK, sub="progress")
+async def progress(ctx: Context) -> None:
+    seq, text = _number_and_text(ctx.args, "tasks.usage_progress", text_required=True)
     task = await tasks.find(ctx.person, ctx.now.year, seq)  # type: ignore[arg-type]
     await tasks.add_progress(task, text, ctx.now)
     ctx.reply("tasks.progress_saved", seq=seq, title=task.title)
 
 
-async def finish(ctx: Context, rest: str) -> None:
-    seq, text = _number_and_text(rest, "tasks.usage_done", text_required=True)
+@router.command("tasks", *CADRE_WORK, sub="done")
+async def finish(ctx: Context) -> None:
+    seq, text = _number_and_text(ctx.args, "tasks.usage_done", text_required=True)
     task = await tasks.find(ctx.person, ctx.now.year, seq)  # type: ignore[arg-type]
     await tasks.finish(task, text, ctx.now)
     tally = (await tasks.tallies(ctx.now.year, [ctx.person.id]))[ctx.person.id]  # type: ignore[union-attr]
@@ -97,15 +93,17 @@ async def finish(ctx: Context, rest: str) -> None:
               minutes=ctx.services.policy.get("tasks", {}).get("photo_window_minutes", 30))
 
 
-async def cancel(ctx: Context, rest: str) -> None:
-    seq, reason = _number_and_text(rest, "tasks.usage_cancel", text_required=True)
+@router.command("tasks", *CADRE_WORK, sub="cancel")
+async def cancel(ctx: Context) -> None:
+    seq, reason = _number_and_text(ctx.args, "tasks.usage_cancel", text_required=True)
     task = await tasks.find(ctx.person, ctx.now.year, seq)  # type: ignore[arg-type]
     await tasks.cancel(task, reason, ctx.now)
     ctx.reply("tasks.cancelled", seq=seq, title=task.title)
 
 
-async def claim(ctx: Context, rest: str) -> None:
-    match = re.fullmatch(r"#?(\d+)", rest.strip())
+@router.command("tasks", *CADRE_WORK, sub="claim")
+async def claim(ctx: Context) -> None:
+    match = re.fullmatch(r"#?(\d+)", ctx.args.strip())
     if match is None:
         raise UserError("tasks.usage_claim")
     number = int(match.group(1))
@@ -125,11 +123,6 @@ async def claim(ctx: Context, rest: str) -> None:
     ctx.reply("tasks.claimed", seq=task.seq, number=number, title=task.title)
 
 
-SUBCOMMANDS = {
-    "register": register, "list": show_list, "progress": progress, "done": finish, "cancel": cancel, "claim": claim,
-}
-
-
 async def attach_photo_if_expected(ctx: Context) -> bool:
     """An image right after `实事 完成 N` (within the policy's window) is that task's photo; True when taken."""
     if ctx.person is None or ctx.inbound.is_group or ctx.inbound.channel != "app" or not is_cadre(ctx):
@@ -144,13 +137,8 @@ async def attach_photo_if_expected(ctx: Context) -> bool:
     return True
 
 
-@router.event("image")
+@router.kind("image")
 async def image(ctx: Context) -> None:
     """A cadre's photo right after `实事 完成 N` belongs to that task; any other image goes on as free text."""
-    if await attach_photo_if_expected(ctx):
-        return
-    from handlers import feature_routers  # at call time: handlers/__init__ imports this module
-
-    free_text = next((r.free_text for r in feature_routers() if r.free_text is not None), None)
-    if free_text is not None:
-        await free_text(ctx)
+    if not await attach_photo_if_expected(ctx):
+        raise SkipHandler

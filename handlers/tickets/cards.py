@@ -9,22 +9,32 @@ how we know a code is spent. Without a usable code a fresh card is sent instead.
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import ClassVar, Literal
 
 from bot.calendar import QuietHours
 from bot.channels.types import Address, Button, Card, Outbound
 from bot.outbox import enqueue
+from handlers.common.format import stamp
+from handlers.core.card_keys import CardKey
 from handlers.core.context import Services
 from handlers.tickets.deadlines import deadlines
 from models import Assignment, OutboxMessage, Request, Ticket, TicketEvent
 from models.ticket_queries import assignments_of, liaisons_of
 
+@dataclass(frozen=True)
+class DutyKey(CardKey):
+    """A department card's button: `duty:<action>:<ticket id>:<department code>`."""
+
+    scheme: ClassVar[str] = "duty"
+    action: Literal["on", "done", "return", "progress"]
+    ticket_id: int
+    department: str
+
+
 RESPONSE_CODE_LIFETIME = timedelta(hours=72)  # WeCom: fixed, single use (protocol notes §3.4)
 DESCRIPTION_CHARS = 120
-
-
-def stamp(when: datetime | None) -> str:
-    return when.strftime("%m-%d %H:%M") if when else ""
 
 
 async def send_together(services: Services, userids: list[str], *, text: str = "", card: Card | None = None,
@@ -88,18 +98,18 @@ async def department_card(services: Services, ticket: Ticket, assignment: Assign
     description = request.text if len(request.text) <= DESCRIPTION_CHARS else request.text[:DESCRIPTION_CHARS] + "…"
     fields: list[tuple[str, str]] = [(texts.render("whistle.field_place"), place),
                                      (texts.render("whistle.field_urgency"), urgency)]
-    ticket_key = f"{ticket.id}:{assignment.department.code}"
+    code = assignment.department.code
     if assignment.state == "notified":
         fields.append((texts.render("whistle.field_respond_due"), stamp(due.respond_due)))
-        buttons = (Button(f"duty:on:{ticket_key}", texts.render("duty.button_on_duty"), 1),
-                   Button(f"duty:return:{ticket_key}", texts.render("duty.button_return"), 2))
+        buttons = (Button(str(DutyKey("on", ticket.id, code)), texts.render("duty.button_on_duty"), 1),
+                   Button(str(DutyKey("return", ticket.id, code)), texts.render("duty.button_return"), 2))
     else:
         signed = await TicketEvent.filter(ticket_id=ticket.id, department_id=assignment.department_id,
                                           kind="on_duty").order_by("-id").first().prefetch_related("actor")
         who = signed.actor.name if signed is not None and signed.actor is not None else ""
         fields.append((texts.render("whistle.field_on_duty"), f"{who} {stamp(assignment.on_duty_at)}".strip()))
-        buttons = (Button(f"duty:done:{ticket_key}", texts.render("duty.button_done"), 1),
-                   Button(f"duty:progress:{ticket_key}", texts.render("duty.button_progress"), 2))
+        buttons = (Button(str(DutyKey("done", ticket.id, code)), texts.render("duty.button_done"), 1),
+                   Button(str(DutyKey("progress", ticket.id, code)), texts.render("duty.button_progress"), 2))
     fields += [(texts.render("whistle.field_resolve_due"), stamp(due.resolve_due)),
                (texts.render("whistle.field_primary"), primary),
                (texts.render("whistle.field_assisting"), assisting)]

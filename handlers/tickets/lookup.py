@@ -1,24 +1,15 @@
-"""Reading `#1042 …` in whistle and duty commands, and finding who may act on which ticket."""
+"""Finding the ticket a command names, and whether the speaker may act on it (their township, their part)."""
 
 from __future__ import annotations
 
-import re
-
 from config.errors import UserError
 from handlers.core.context import Context
+from handlers.core.filters import Roles
 from handlers.tickets.audit import refused
 from models import Assignment, Ticket
 from models.ticket_queries import assignments_of, ticket_by_number
 
-_NUMBER = re.compile(r"^#?\s*(\d{1,12})(?:号)?(?:\s+|$)")  # the dispatcher already folded ＃ and full-width digits
-
-
-def split_number(args: str, example_key: str) -> tuple[int, str]:
-    """(1042, the rest) from "#1042 the rest"; a polite usage reply when there is no number."""
-    found = _NUMBER.match(args.strip())
-    if found is None:
-        raise UserError(example_key)
-    return int(found.group(1)), args.strip()[found.end():].strip()
+COMMITTEE = Roles(("township_committee",), "whistle.not_committee")  # the filter of the township's commands
 
 
 async def find_ticket(number: int) -> Ticket:
@@ -34,7 +25,8 @@ def committee_townships(ctx: Context) -> list[int]:
 
 async def require_committee(ctx: Context, what: str, township_id: int | None = None,
                             ticket: Ticket | None = None) -> bool:
-    """Only township committee members (of the ticket's township, when one is given). Replies and logs a refusal."""
+    """Only township committee members of the matter's township. Replies and logs a refusal, on the ticket's
+    trail when it is known (commands filtered by COMMITTEE have passed the first half already)."""
     townships = committee_townships(ctx)
     if not townships:
         why = "not a township committee member"

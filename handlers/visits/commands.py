@@ -3,44 +3,32 @@ their households, and turn a diary entry into a request. 1:1 with the app (house
 
 from __future__ import annotations
 
-from functools import cache
+from typing import Any
 
 from config.errors import UserError
-from config.subcommands import Subcommands
-from handlers.core.context import Context, HandlerRouter
-from handlers.common.cadres import is_cadre, village_of_speaker
-from handlers.visits.service import pair, pick_household
-from handlers.visits.list import show_pairs
-from handlers.visits.to_request import to_request
+from handlers.common.cadres import village_of_speaker
+from handlers.core.context import Context
+from handlers.core.filters import AppPrivate, Roles
+from handlers.core.router import Router
+from handlers.visits.service import CADRE_VISITS, pair, pick_household
 from models import CarePair, Person, Role, Visit
 from models.area_tree import AreaTree
 from models.cadre_queries import cadre_roles
 
-router = HandlerRouter("visits")
+router = Router("visits")
+
+APP_ONLY = AppPrivate("visits.app_only")
+NOT_ALLOWED = ("common.not_allowed", (("role", "visits.secretary_role"),))
 
 
-@cache
-def words(command: str) -> Subcommands:
-    return Subcommands.load(command)  # shipped data, read once per process
+def pairing_roles(policy: dict[str, Any]) -> list[str]:
+    """Who pairs households with cadres: [visits] pairing_roles."""
+    return list(policy.get("visits", {}).get("pairing_roles", ["village_secretary"]))
 
 
-def _private_chat(ctx: Context) -> None:
-    if ctx.inbound.is_group or ctx.inbound.channel != "app":
-        raise UserError("visits.app_only")
-
-
-@router.command("visit")
+@router.command("visit", *CADRE_VISITS)
 async def visit(ctx: Context) -> None:
-    _private_chat(ctx)
-    if ctx.person is None or not is_cadre(ctx):
-        raise UserError("visits.not_cadre")
-    found = words("visit").split(ctx.args)
-    if found is not None and found[0] == "list":
-        await show_pairs(ctx)
-        return
-    if found is not None and found[0] == "to_request":
-        await to_request(ctx, found[1])
-        return
+    """`走访 户主 [序号] 记录`: a diary entry for a household (the cadre's own pairs first)."""
     head, _, rest = ctx.args.partition(" ")
     if not head:
         raise UserError("visits.usage")
@@ -55,19 +43,19 @@ async def visit(ctx: Context) -> None:
               place=tree.hamlet_name(picked.household.grid_id))  # type: ignore[attr-defined]
 
 
-@router.command("care")
+@router.command("care", APP_ONLY, Roles(pairing_roles, *NOT_ALLOWED))
+async def care_usage(ctx: Context) -> None:
+    raise UserError("visits.usage_care")
+
+
+@router.command("care", APP_ONLY, Roles(pairing_roles, *NOT_ALLOWED), sub="set")
 async def care(ctx: Context) -> None:
     """`包保 设置 户主 干部 [序号]`: the village secretary pairs a household of the village with a cadre."""
-    _private_chat(ctx)
-    found = words("care").split(ctx.args)
-    secretary_roles = ctx.services.policy.get("visits", {}).get("pairing_roles", ["village_secretary"])
     tree = await AreaTree.load()
-    village = village_of_speaker(ctx, tree, secretary_roles)
-    if ctx.person is None or village is None:
-        raise UserError("common.not_allowed", role=ctx.say("visits.secretary_role"))
-    if found is None or found[0] != "set":
-        raise UserError("visits.usage_care")
-    parts = found[1].split()
+    village = village_of_speaker(ctx, tree, pairing_roles(ctx.services.policy))
+    if village is None:
+        raise UserError(NOT_ALLOWED[0], role=ctx.say("visits.secretary_role"))
+    parts = ctx.args.split()
     if len(parts) < 2:
         raise UserError("visits.usage_care")
     head, cadre_name, choice = parts[0], parts[1], " ".join(parts[2:])

@@ -5,11 +5,16 @@ from __future__ import annotations
 from datetime import timedelta
 
 from handlers.core.context import Context
-from handlers.visits.service import counted_periods, local_day, visit_days, visited_in
+from handlers.core.router import Router
+from handlers.visits.service import CADRE_VISITS, counted_periods, local_day, visit_days, visited_in
 from models import CarePair
 from models.area_tree import AreaTree
 
 
+router = Router("visits-list")
+
+
+@router.command("visit", *CADRE_VISITS, sub="list")
 async def show_pairs(ctx: Context) -> None:
     pairs = await CarePair.filter(cadre=ctx.person).prefetch_related("household").order_by("household_id")
     if not pairs:

@@ -8,12 +8,14 @@ from datetime import date, datetime
 
 from bot.clock import SHANGHAI
 from config.errors import UserError
+from handlers.common.cadres import cadre_work
 from handlers.core.context import Context
 from handlers.requests.relay.service import household_phone
 from handlers.visits.periods import Period, periods
 from models import Area, CarePair, Household, Person, Visit
 from models.area_tree import AreaTree
 
+CADRE_VISITS = cadre_work("visits.app_only", "visits.not_cadre")  # the filters of a cadre's visit commands
 _CHOICE = re.compile(r"^(\d{1,2})(?:\s+|$)")
 
 

@@ -8,16 +8,21 @@ from dataclasses import replace
 
 from config.errors import UserError
 from handlers.core.context import Context
+from handlers.core.router import Router
 from handlers.requests.answers import where_words
 from handlers.requests.relay.service import Relay, villager_sender
 from handlers.requests.service import VILLAGE, record_request
 from models import Area, Person, Visit
 from models.area_tree import AreaTree
 from handlers.common.cadres import village_of_speaker
+from handlers.visits.service import CADRE_VISITS
+
+router = Router("visits-to-request")
 
 
-async def to_request(ctx: Context, rest: str) -> None:
-    match = re.fullmatch(r"[#第]?(\d+)条?", rest.strip())
+@router.command("visit", *CADRE_VISITS, sub="to_request")
+async def to_request(ctx: Context) -> None:
+    match = re.fullmatch(r"[#第]?(\d+)条?", ctx.args.strip())
     if match is None:
         raise UserError("visits.usage_to_request")
     entry = await Visit.get_or_none(id=int(match.group(1))).prefetch_related("household")

@@ -1,30 +1,25 @@
 """吹哨 / 改派 / 督办 / 哨单 / 统计: the township committee's commands (1:1 with the app or in the township group),
-and the confirmation card's buttons (`whistle:confirm:<request number>`, `whistle:reassign:<request number>`).
+and the confirmation card's buttons (WhistleKey). Only committee members may use them: the COMMITTEE filter,
+and require_committee where the matter is known (of their own township; a refusal is kept on a ticket's trail).
 """
 
 from __future__ import annotations
 
-from functools import cache
-
 from config.errors import UserError
-from config.subcommands import Subcommands
-from handlers.whistle import service as whistle
-from handlers.core.context import Context, HandlerRouter
-from handlers.tickets.lookup import committee_townships, find_ticket, require_committee, split_number
-from handlers.tickets.cards import stamp
+from handlers.common.numbers import split_number
+from handlers.core.context import Context
+from handlers.core.router import Router
 from handlers.tickets.departments import DepartmentNames
-from handlers.whistle.lists import township_lines
-from handlers.whistle.new import new_matter
-from handlers.whistle.stats import stats_reply
+from handlers.tickets.lookup import COMMITTEE, committee_townships, find_ticket, require_committee
+from handlers.whistle import service as whistle
+from handlers.whistle.replies import reply_whistled
+from handlers.whistle.lists import LIST_KINDS, township_lines
+from handlers.whistle.service import WhistleKey
+from handlers.whistle.stats import MONTHS, stats_reply
 from models import Area, Department, Request, Ticket, TicketEvent
 from models.ticket_queries import ACTIVE_STATES, ancestor_at, assignments_of, department_list
 
-router = HandlerRouter("whistle")
-
-
-@cache
-def words(command: str) -> Subcommands:
-    return Subcommands.load(command)  # shipped data, read once per process
+router = Router("whistle")
 
 
 async def township_of_request(request: Request) -> Area | None:
@@ -60,18 +55,12 @@ async def _whistle_request(ctx: Context, request: Request, rest: str, click_code
     ticket = await whistle.blow(ctx.services, request, departments, actor=ctx.person, note=note, click_code=click_code)
     if ticket is None:
         raise UserError("whistle.not_whistleable", number=request.number)
-    ctx.reply("whistle.done", number=ticket.number, request_number=request.number,
-              departments="、".join(d.name for d in departments), respond_due=stamp(ticket.respond_due),
-              resolve_due=stamp(ticket.resolve_due))
+    reply_whistled(ctx, ticket, request, departments)
 
 
-@router.command("whistle")
+@router.command("whistle", COMMITTEE)
 async def whistle_command(ctx: Context) -> None:
-    found = words("whistle").split(ctx.args)
-    if found is not None and found[0] == "new":
-        if await require_committee(ctx, "whistle new"):
-            await new_matter(ctx, found[1])
-        return
+    """`吹哨 #N [部门…] [说明]` (`吹哨 新 …` is handlers/whistle/new.py)."""
     number, rest = split_number(ctx.args, "whistle.usage")
     request = await Request.get_or_none(number=number)
     if request is None:
@@ -82,7 +71,7 @@ async def whistle_command(ctx: Context) -> None:
     await _whistle_request(ctx, request, rest)
 
 
-@router.command("whistle_reassign")
+@router.command("whistle_reassign")  # refused on the ticket's trail: require_committee
 async def reassign_command(ctx: Context) -> None:
     number, rest = split_number(ctx.args, "whistle.usage_reassign")
     ticket = await Ticket.get_or_none(number=number)
@@ -98,9 +87,7 @@ async def reassign_command(ctx: Context) -> None:
             made = await whistle.reassign_proposal(ctx.services, request, departments, actor=ctx.person, reason=reason)
             if made is None:
                 raise UserError("whistle.not_whistleable", number=request.number)
-            ctx.reply("whistle.done", number=made.number, request_number=request.number,
-                      departments="、".join(d.name for d in departments), respond_due=stamp(made.respond_due),
-                      resolve_due=stamp(made.resolve_due))
+            reply_whistled(ctx, made, request, departments)
         return
     if ticket is None:
         raise UserError("whistle.ticket_not_found", number=number)
@@ -114,7 +101,7 @@ async def reassign_command(ctx: Context) -> None:
               departments="、".join(d.name for d in departments))
 
 
-@router.command("whistle_urge")
+@router.command("whistle_urge")  # refused on the ticket's trail: require_committee
 async def urge_command(ctx: Context) -> None:
     number, reason = split_number(ctx.args, "whistle.usage_urge")
     ticket = await find_ticket(number)
@@ -126,12 +113,9 @@ async def urge_command(ctx: Context) -> None:
     ctx.reply("whistle.urged", number=ticket.number, departments=department_list(parts))
 
 
-@router.command("whistle_list")
 async def list_command(ctx: Context) -> None:
-    if not await require_committee(ctx, "list"):
-        return
-    found = words("whistle_list").split(ctx.args)
-    which = found[0] if found else ""
+    """`哨单 [未签收|超时|本周]`: the township's open tickets, or those of one kind."""
+    which = ctx.sub
     for township_id in committee_townships(ctx):
         township = await Area.get(id=township_id)
         lines = await township_lines(ctx.services, township_id, which, ctx.now)
@@ -139,25 +123,28 @@ async def list_command(ctx: Context) -> None:
         ctx.reply_text("\n".join([title, *lines]) if lines else ctx.say("whistle.list_empty", township=township.name))
 
 
-@router.command("whistle_stats")
 async def stats_command(ctx: Context) -> None:
-    if not await require_committee(ctx, "stats"):
-        return
-    found = words("whistle_stats").split(ctx.args)
+    """`统计 [本月|上月]`: the township's rates (this month when no month is named)."""
     for township_id in committee_townships(ctx):
-        ctx.reply_text(await stats_reply(ctx, township_id, found[0] if found else "this_month"))
+        ctx.reply_text(await stats_reply(ctx, township_id, ctx.sub or "this_month"))
 
 
-@router.card("whistle:")
+for kind in ("", *LIST_KINDS):  # the kinds are declared subcommands: [subcommands.whistle_list]
+    router.command("whistle_list", COMMITTEE, sub=kind or None)(list_command)
+for month in ("", *MONTHS):  # [subcommands.whistle_stats]
+    router.command("whistle_stats", COMMITTEE, sub=month or None)(stats_command)
+
+
+@router.card(WhistleKey, COMMITTEE)
 async def confirm_click(ctx: Context) -> None:
     """确认吹哨 sends the request on as proposed; 改派 asks for the departments in words."""
-    _, action, number = (str(ctx.inbound.extra.get("event_key", "")).split(":", 2) + ["", ""])[:3]
-    request = await Request.get_or_none(number=int(number)) if number.isdigit() else None
+    key = ctx.clicked(WhistleKey)
+    request = await Request.get_or_none(number=key.request_number)
     if request is None:
-        raise UserError("whistle.request_not_found", number=number)
-    if action == "confirm":
+        raise UserError("whistle.request_not_found", number=key.request_number)
+    if key.action == "confirm":
         await _whistle_request(ctx, request, "", str(ctx.inbound.extra.get("response_code", "")))
-    else:
-        township = await township_of_request(request)
-        if await require_committee(ctx, "reassign", township.id if township else None):
-            ctx.reply("whistle.reassign_how", number=request.number)
+        return
+    township = await township_of_request(request)
+    if await require_committee(ctx, "reassign", township.id if township else None):
+        ctx.reply("whistle.reassign_how", number=request.number)

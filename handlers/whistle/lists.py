@@ -5,22 +5,18 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from bot.calendar import WorkCalendar
+from handlers.common.format import summary
 from handlers.core.context import Services
 from handlers.tickets.deadlines import overdue
 from models import Area, Request, Ticket, TicketEvent
 from models.ticket_queries import ancestor_at, assignments_of, place_of
 
 MAX_LINES = 20
-SUMMARY_CHARS = 16
+LIST_KINDS = ("unsigned", "overdue", "this_week")  # `哨单 <word>`: the names of [subcommands.whistle_list]
 
 
 def week_start(now: datetime) -> datetime:
     return (now - timedelta(days=now.weekday())).replace(hour=0, minute=0, second=0, microsecond=0)
-
-
-def _short(text: str) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= SUMMARY_CHARS else text[:SUMMARY_CHARS] + "…"
 
 
 async def ticket_line(services: Services, ticket: Ticket, now: datetime, calendar: WorkCalendar) -> tuple[str, set[str]]:
@@ -40,7 +36,7 @@ async def ticket_line(services: Services, ticket: Ticket, now: datetime, calenda
         state = texts.render(f"duty.state_{part.state}") + (texts.render("whistle.late_mark") if late else "")
         states.append(f"{part.department.name}{state}")
     place = await place_of(await Area.get_or_none(id=request.area_id) if request.area_id else None)
-    line = texts.render("whistle.list_line", number=ticket.number, place=place, summary=_short(request.text),
+    line = texts.render("whistle.list_line", number=ticket.number, place=place, summary=summary(request.text),
                         states="；".join(states))
     return line, marks
 
@@ -73,5 +69,5 @@ async def pending_lines(services: Services, township_id: int) -> list[str]:
         township = await ancestor_at(area, "township")
         if township is not None and township.id == township_id:
             lines.append(services.texts.render("whistle.list_pending", number=request.number,
-                                               place=await place_of(area), summary=_short(request.text)))
+                                               place=await place_of(area), summary=summary(request.text)))
     return lines

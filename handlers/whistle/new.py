@@ -10,9 +10,10 @@ import difflib
 from config.errors import UserError
 from handlers.whistle import service as whistle
 from handlers.core.context import Context
-from handlers.tickets.lookup import committee_townships
+from handlers.core.router import Router
+from handlers.tickets.lookup import COMMITTEE, committee_townships
 from handlers.tickets.audit import record
-from handlers.tickets.cards import stamp
+from handlers.whistle.replies import reply_whistled
 from handlers.tickets.departments import NOT_COUNTY, DepartmentNames
 from models import Area, Department, Request
 from models.area_tree import AreaTree
@@ -32,8 +33,12 @@ async def _village(ctx: Context, word: str) -> Area:
     return found
 
 
-async def new_matter(ctx: Context, rest: str) -> None:
-    words = rest.split()
+router = Router("whistle-new")
+
+
+@router.command("whistle", COMMITTEE, sub="new")
+async def new_matter(ctx: Context) -> None:
+    words = ctx.args.split()
     if len(words) < 2:
         raise UserError("whistle.usage_new")
     village = await _village(ctx, words[0])
@@ -62,6 +67,4 @@ async def new_matter(ctx: Context, rest: str) -> None:
     )
     await record("recorded", now, request=request, actor=ctx.person, reason="吹哨 新", source="whistle_new")
     ticket = await whistle.blow(ctx.services, request, departments, actor=ctx.person)
-    ctx.reply("whistle.done_new", number=ticket.number, request_number=request.number, place=village.name,
-              departments="、".join(d.name for d in departments), respond_due=stamp(ticket.respond_due),
-              resolve_due=stamp(ticket.resolve_due))
+    reply_whistled(ctx, ticket, request, departments, "whistle.done_new", place=village.name)

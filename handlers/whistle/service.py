@@ -10,14 +10,18 @@ Functions other features call (all inside the caller's transaction):
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import timedelta
+from typing import ClassVar, Literal
 
 from bot.channels.types import Address, Button, Card, NewGroup, Outbound
 from bot.outbox import enqueue
 from config.errors import UserError
+from handlers.core.card_keys import CardKey
 from handlers.core.context import Services
 from handlers.tickets.audit import record
-from handlers.tickets.cards import refresh_department_card, send_department_card, send_together, stamp, update_card
+from handlers.common.format import stamp
+from handlers.tickets.cards import refresh_department_card, send_department_card, send_together, update_card
 from handlers.tickets.deadlines import deadlines
 from handlers.tickets.departments import NOT_COUNTY
 from models import Area, Assignment, Department, Person, Request, RoutingCorrection, Ticket, TicketEvent
@@ -30,6 +34,15 @@ from models.ticket_queries import (
 log = logging.getLogger(__name__)
 
 WHISTLEABLE = ("recorded", "kept_in_grid")  # a request not yet with the departments
+
+
+@dataclass(frozen=True)
+class WhistleKey(CardKey):
+    """The confirmation card's buttons: `whistle:<confirm|reassign>:<request number>`."""
+
+    scheme: ClassVar[str] = "whistle"
+    action: Literal["confirm", "reassign"]
+    request_number: int
 
 
 def policy(services: Services) -> dict:
@@ -82,8 +95,8 @@ async def propose(services: Services, request: Request, departments: list[Depart
                 (texts.render("whistle.field_assisting"),
                  "、".join(d.name for d in departments[1:]) or texts.render("whistle.none")),
                 (texts.render("whistle.field_goes_at"), stamp(now + timedelta(minutes=timeout)))),
-        buttons=(Button(f"whistle:confirm:{request.number}", texts.render("whistle.button_confirm"), 1),
-                 Button(f"whistle:reassign:{request.number}", texts.render("whistle.button_reassign"), 2)),
+        buttons=(Button(str(WhistleKey("confirm", request.number)), texts.render("whistle.button_confirm"), 1),
+                 Button(str(WhistleKey("reassign", request.number)), texts.render("whistle.button_reassign"), 2)),
     )
     members = [p.userid for p in await committee_of(township) if p.userid]
     await send_together(services, members, card=card, dedupe_key=f"card:{card.task_id}")

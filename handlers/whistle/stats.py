@@ -8,6 +8,8 @@ from handlers.core.context import Context
 from models import Area
 from models.ticket_metrics import Rates, rates
 
+MONTHS = ("this_month", "last_month")  # `统计 <word>`: the names of [subcommands.whistle_stats]
+
 
 def month_bounds(now: datetime, which: str) -> tuple[datetime, datetime]:
     start = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)

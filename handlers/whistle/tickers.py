@@ -22,7 +22,8 @@ from bot.calendar import QuietHours, WorkCalendar
 from handlers.core.context import Services
 from handlers.common.notify import notify_user
 from handlers.tickets.audit import record
-from handlers.tickets.cards import send_together, stamp
+from handlers.common.format import stamp
+from handlers.tickets.cards import send_together
 from handlers.tickets.deadlines import deadlines
 from handlers.tickets.departments import NOT_COUNTY
 from handlers.whistle.lists import pending_lines, ticket_line

@@ -20,8 +20,9 @@ from bot.sandbox.fake_wecom import RunningFakeWecom, running_fake_wecom
 from bot.sandbox.harness import DrivenService
 from bot.dispatch import Dispatcher
 from config.settings import DEMO_ORG_FILE, ROUTING_TABLE
+from config.subcommands import Subcommands
 from config.texts import CommandWords, Texts, load_policy
-from handlers import feature_routers
+from handlers.features import routers
 from handlers.core.context import Services
 from models import InboxMessage, OutboxMessage
 from nlp.holder import RouterHolder
@@ -40,13 +41,13 @@ def routing() -> RouterHolder:
 def services(clock, routing) -> Services:
     return Services(
         clock=clock, texts=Texts.load(), commands=CommandWords.load(), policy=load_policy(),
-        router=lambda: routing.router, admins=("admin",),
+        router=lambda: routing.router, admins=("admin",), subcommands=Subcommands.load_all(),
     )
 
 
 @pytest.fixture
 def dispatcher(db, services) -> Dispatcher:
-    return Dispatcher(services, feature_routers())
+    return Dispatcher(services, routers())
 
 
 @pytest.fixture

@@ -3,20 +3,20 @@
 from __future__ import annotations
 
 from config.errors import UserError
-from handlers.core.context import Context, HandlerRouter
+from handlers.core.context import Context
+from handlers.core.router import Router, SkipHandler
 from handlers.requests.intake import take_message
-from handlers.requests.kf.service import CARD_PREFIX, claim, is_unlinked_kf, confirm
+from handlers.requests.kf.service import KfLinkKey, claim, confirm, is_unlinked_kf
 
-router = HandlerRouter("requests-kf")
+router = Router("requests-kf")
 
 
 @router.command("request_whoami")
 async def whoami(ctx: Context) -> None:
-    """Only an unlinked kf villager introduces themselves; from anyone else, or when the words name no household
-    but do say something is wrong (我是三屯的，桥塌了), 我是… is an ordinary message."""
+    """Only an unlinked kf villager introduces themselves; from anyone else 我是… is an ordinary message. When the
+    words name no household but do say something is wrong (我是三屯的，桥塌了), they are recorded as said."""
     if not is_unlinked_kf(ctx):
-        await take_message(ctx)
-        return
+        raise SkipHandler
     try:
         await claim(ctx)
     except UserError:
@@ -25,7 +25,7 @@ async def whoami(ctx: Context) -> None:
         await take_message(ctx)
 
 
-@router.card(CARD_PREFIX)
+@router.card(KfLinkKey)
 async def confirm_button(ctx: Context) -> None:
-    _, answer, external_userid = str(ctx.inbound.extra.get("event_key", "")).split(":", 2)
-    await confirm(ctx, external_userid, answer == "yes")
+    key = ctx.clicked(KfLinkKey)
+    await confirm(ctx, key.external_userid, key.answer == "yes")

@@ -4,10 +4,13 @@ with one tap, and from then on their requests are recorded against their househo
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
+from typing import ClassVar, Literal
 
 from bot.channels.types import Address, Button, Card, Outbound
 from bot.outbox import enqueue
 from config.errors import UserError
+from handlers.core.card_keys import CardKey
 from handlers.core.context import Context, Services
 from handlers.requests.hearback import kf_window_open
 from handlers.common.notify import notify_users
@@ -16,8 +19,16 @@ from models import Area, Household, KfCustomer, KfLink, Person, Request
 from models.area_tree import AreaTree
 from models.request_queries import ancestor_at, area_ids_under, households_named, people_with_role
 
-CARD_PREFIX = "kflink:"
 _SPLIT = re.compile(r"[\s,，、;；]+")
+
+
+@dataclass(frozen=True)
+class KfLinkKey(CardKey):
+    """The grid member's confirmation buttons: `kflink:<yes|no>:<external userid>`."""
+
+    scheme: ClassVar[str] = "kflink"
+    answer: Literal["yes", "no"]
+    external_userid: str
 
 
 def is_unlinked_kf(ctx: Context) -> bool:
@@ -59,8 +70,9 @@ async def claim(ctx: Context) -> None:
         description=texts.render("requests.kf.card_description", name=name, place=place or "—"),
         fields=((texts.render("requests.kf.card_household"),
                  f"{tree.hamlet_name(household.grid_id)} {household.head}户 {mask_private(household.address)}"),),
-        buttons=(Button(key=f"{CARD_PREFIX}yes:{link.external_userid}", text=texts.render("requests.kf.button_yes")),
-                 Button(key=f"{CARD_PREFIX}no:{link.external_userid}", text=texts.render("requests.kf.button_no"), style=2)),
+        buttons=(Button(key=str(KfLinkKey("yes", link.external_userid)), text=texts.render("requests.kf.button_yes")),
+                 Button(key=str(KfLinkKey("no", link.external_userid)), text=texts.render("requests.kf.button_no"),
+                        style=2)),
     )
     grid = await Area.get(id=household.grid_id)
     members = [p.userid for p in await people_with_role(grid, "grid_member") if p.userid]

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from handlers.core.context import Context, HandlerRouter
-from handlers.requests.intake import take_message
+from handlers.core.context import Context
+from handlers.core.router import Router, SkipHandler
+from handlers.requests.rating.card import RateKey, Rating
 from handlers.requests.rating.service import rate
 from handlers.requests.service import handled_as, sender_of
 from handlers.tickets.cards import update_card
 from models import Request
 from models.request_queries import RATEABLE_STATES, latest_of_sender
 
-router = HandlerRouter("requests-rating")
+router = Router("requests-rating")
 
-WORDS = {
+WORDS: dict[str, Rating] = {
     "request_rate_satisfied": "satisfied",
     "request_rate_basic": "basically_satisfied",
     "request_rate_unsatisfied": "unsatisfied",
@@ -24,8 +25,8 @@ async def rate_by_word(ctx: Context) -> None:
     reporter = await latest_of_sender(sender.channel, sender.ref, sender.person, RATEABLE_STATES)
     if reporter is None:
         if ctx.args:  # 满意… that is no rating: an ordinary message
-            await take_message(ctx)
-        elif not ctx.inbound.is_group:
+            raise SkipHandler
+        if not ctx.inbound.is_group:
             ctx.reply("requests.rate.nothing")
         return
     key = await rate(ctx.services, reporter, WORDS[ctx.command], actor=ctx.person, reason=ctx.args)
@@ -36,12 +37,12 @@ for command in WORDS:
     router.command(command)(rate_by_word)
 
 
-@router.card("rate:")
+@router.card(RateKey)
 async def rate_by_button(ctx: Context) -> None:
-    """rate:<request id>:<rating>, only for the household's own card."""
-    _, request_id, rating = str(ctx.inbound.extra.get("event_key", "")).split(":", 2)
-    reporter = await Request.get_or_none(id=int(request_id))
-    if reporter is None or ctx.person is None or reporter.sender_id != ctx.person.id or rating not in WORDS.values():
+    """Only the household's own card counts."""
+    rating = ctx.clicked(RateKey).rating
+    reporter = await Request.get_or_none(id=ctx.clicked(RateKey).request_id)
+    if reporter is None or ctx.person is None or reporter.sender_id != ctx.person.id:
         ctx.reply("requests.rate.nothing")
         return
     key = await rate(ctx.services, reporter, rating, actor=ctx.person)

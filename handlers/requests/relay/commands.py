@@ -5,24 +5,24 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from config.errors import UserError
-from handlers.core.context import Context, HandlerRouter
+from handlers.core.context import Context
+from handlers.core.filters import Private, Roles
+from handlers.core.router import Router
 from handlers.requests.hearback import choose_route, tell_reporter
 from handlers.requests.answers import recorded_answer, where_words
-from handlers.requests.relay.service import parse_relay, villager_sender
-from handlers.requests.service import VILLAGE, policy, record_request
+from handlers.requests.relay.service import parse_relay, relay_roles, villager_sender
+from handlers.requests.service import VILLAGE, record_request
 from models import Area
 from models.area_tree import AreaTree
 
-router = HandlerRouter("requests-relay")
+router = Router("requests-relay")
+
+NOT_ALLOWED = ("common.not_allowed", (("role", "requests.relay.role_name"),))
 
 
-@router.command("request_relay")
+@router.command("request_relay", Private(*NOT_ALLOWED), Roles(relay_roles, *NOT_ALLOWED))
 async def relay(ctx: Context) -> None:
-    roles = list(policy(ctx.services).get("relay_roles", ["grid_member", "village_cadre", "village_secretary"]))
-    if ctx.inbound.is_group or ctx.person is None or not ctx.has_role(*roles):
-        raise UserError("common.not_allowed", role=ctx.say("requests.relay.role_name"))
-    found = await parse_relay(ctx, roles)
+    found = await parse_relay(ctx, list(relay_roles(ctx.services.policy)))
     grid = await Area.get(id=found.household.grid_id)
     decision = ctx.services.router().classify(found.text)
     if not decision.is_request:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from config.errors import UserError
 from handlers.core.context import Context
@@ -15,6 +16,11 @@ from models.area_tree import AreaTree
 from models.request_queries import area_ids_under, households_named
 
 _WORDS = re.compile(r"\s+")
+
+
+def relay_roles(policy: dict[str, Any]) -> list[str]:
+    """Who may relay (代报): [requests] relay_roles."""
+    return list(policy.get("requests", {}).get("relay_roles", ["grid_member", "village_cadre", "village_secretary"]))
 
 
 @dataclass(frozen=True)

@@ -1,20 +1,19 @@
 """Matters the grid keeps: the village card's 办结 / 上报乡镇 buttons, and the same as words
-(`村办结 #1042 说明`, `上报乡镇 #1042 原因`)."""
+(`村办结 #1042 说明`, `上报乡镇 #1042 原因`, and plain `办结 #1042` for a matter the grid keeps)."""
 
 from __future__ import annotations
 
-import re
-
 from config.errors import UserError
-from handlers.core.context import Context, HandlerRouter
+from handlers.common.numbers import leading_number
+from handlers.core.context import Context
+from handlers.core.router import Router, SkipHandler
 from handlers.requests.hearback import request_resolved
-from handlers.requests.village.service import CARD_PREFIX, escalate, village_request_for
+from handlers.requests.village.service import VillageKey, escalate, village_request_for
 from models import Request
 
-router = HandlerRouter("requests-village")
+router = Router("requests-village")
 
 HANDLED_BY_VILLAGE = ("kept_in_grid",)
-_NUMBER = re.compile(r"^#?\s*(\d+)\s*(.*)$", re.S)
 
 
 async def act(ctx: Context, action: str, request: Request, note: str) -> None:
@@ -31,18 +30,18 @@ async def act(ctx: Context, action: str, request: Request, note: str) -> None:
         ctx.reply("requests.village.escalated", number=request.number)
 
 
-@router.card(CARD_PREFIX)
+@router.card(VillageKey)
 async def village_button(ctx: Context) -> None:
-    _, action, request_id = str(ctx.inbound.extra.get("event_key", "")).split(":", 2)
-    await act(ctx, action, await village_request_for(ctx.person, request_id=int(request_id)), "")
+    key = ctx.clicked(VillageKey)
+    await act(ctx, key.action, await village_request_for(ctx.person, request_id=key.request_id), "")
 
 
 async def by_words(ctx: Context, action: str) -> None:
-    found = _NUMBER.match(ctx.args)
+    found = leading_number(ctx.args)
     if found is None:
         raise UserError("requests.village.usage")
-    request = await village_request_for(ctx.person, number=int(found.group(1)))
-    await act(ctx, action, request, found.group(2).strip())
+    number, note = found
+    await act(ctx, action, await village_request_for(ctx.person, number=number), note)
 
 
 @router.command("request_village_close")
@@ -53,3 +52,13 @@ async def close_by_words(ctx: Context) -> None:
 @router.command("request_village_escalate")
 async def escalate_by_words(ctx: Context) -> None:
     await by_words(ctx, "escalate")
+
+
+@router.command("duty_done")
+async def done_by_words(ctx: Context) -> None:
+    """A grid member naturally types 办结 for a matter the grid keeps: closed as 村办结 would; any other number
+    is a department's ticket (the duty feature's)."""
+    found = leading_number(ctx.args)
+    if found is None or not await Request.filter(number=found[0], status__in=HANDLED_BY_VILLAGE).exists():
+        raise SkipHandler
+    await by_words(ctx, "close")

@@ -3,17 +3,29 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import ClassVar, Literal
+
 from bot.channels.types import Button, Card
 from config.errors import UserError
+from handlers.core.card_keys import CardKey
 from handlers.core.context import Services
 from handlers.common.notify import notify_users
 from handlers.common.privacy import mask_private
 from models import Area, Household, Person, Request, TicketEvent
 from models.request_queries import ancestor_at, ancestors, people_with_role
 
-CARD_PREFIX = "village:"
 HANDLERS_OF_GRID = ("grid_member",)
 HANDLERS_OF_VILLAGE = ("village_secretary",)
+
+
+@dataclass(frozen=True)
+class VillageKey(CardKey):
+    """The village card's buttons: `village:<close|escalate>:<request id>`."""
+
+    scheme: ClassVar[str] = "village"
+    action: Literal["close", "escalate"]
+    request_id: int
 
 
 async def village_handlers(request: Request) -> list[Person]:
@@ -51,8 +63,8 @@ async def send_village_card(services: Services, request: Request, *, urged: bool
         description=mask_private(request.text)[:200],
         fields=((texts.render("requests.village.card_who"), await who_words(request)),
                 (texts.render("requests.village.card_where"), await place_words(request))),
-        buttons=(Button(key=f"{CARD_PREFIX}close:{request.id}", text=texts.render("requests.village.button_close")),
-                 Button(key=f"{CARD_PREFIX}escalate:{request.id}", text=texts.render("requests.village.button_escalate"),
+        buttons=(Button(key=str(VillageKey("close", request.id)), text=texts.render("requests.village.button_close")),
+                 Button(key=str(VillageKey("escalate", request.id)), text=texts.render("requests.village.button_escalate"),
                         style=2)),
     )
     userids = [p.userid for p in await village_handlers(request) if p.userid]
