@@ -127,3 +127,14 @@ def test_only_toml_files_are_table_files(tmp_path: Path) -> None:
 def test_a_single_file_may_name_its_groups_too() -> None:
     table = parse_table(FILES["power.toml"] + FILES["village.toml"], "t.toml")
     assert [g.name for d in table.departments for g in d.groups] == ["outage", "telltale", "neighbours", "quarrels"]
+
+
+def test_the_shipped_folder_has_a_file_per_department_and_names_every_group() -> None:
+    from config.departments import DEPARTMENT_CODES
+    from config.settings import ROUTING_TABLE
+
+    assert {p.name for p in table_files(ROUTING_TABLE)} == {name for name, _ in FOLDER_FILES}
+    table = load_table(ROUTING_TABLE)
+    assert [d.code for d in table.departments] == list(DEPARTMENT_CODES)
+    words_as_names = [(d.code, g.name) for d in table.departments for g in d.groups if g.name in g.words]
+    assert words_as_names == []   # every group named for what it catches, none by its first word
