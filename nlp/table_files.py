@@ -19,7 +19,7 @@ from typing import Any
 
 from config.errors import ConfigError
 from config.departments import DEPARTMENT_CODES
-from nlp.toml_lines import line_of
+from config.toml_lines import line_of
 
 KeyPath = tuple[str | int, ...]
 

@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from config.departments import DEPARTMENT_CODES
 from config.errors import ConfigError
+from config.settings import ROUTING_TABLE
 from nlp.learned import URGENCY_KIND
 from nlp.lexicon import load_table, parse_table
 from nlp.router import table_models
@@ -130,9 +132,6 @@ def test_a_single_file_may_name_its_groups_too() -> None:
 
 
 def test_the_shipped_folder_has_a_file_per_department_and_names_every_group() -> None:
-    from config.departments import DEPARTMENT_CODES
-    from config.settings import ROUTING_TABLE
-
     assert {p.name for p in table_files(ROUTING_TABLE)} == {name for name, _ in FOLDER_FILES}
     table = load_table(ROUTING_TABLE)
     assert [d.code for d in table.departments] == list(DEPARTMENT_CODES)
