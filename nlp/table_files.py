@@ -130,8 +130,9 @@ def _read_folder(folder: Path) -> TableSource:
         raise ConfigError("\n".join(problems))
     data: dict[str, Any] = {}
     for name, part in FOLDER_FILES:   # the fixed order: departments as in DEPARTMENT_CODES
-        if name in parsed:
-            _put(data, part, _get(parsed[name], part))
+        value = _get(parsed.get(name, {}), part)
+        if value is not None:   # an empty file (or one of comments only) adds nothing
+            _put(data, part, value)
     return TableSource(data, tuple(found[name] for name, _ in FOLDER_FILES if name in found), str(folder))
 
 
@@ -145,6 +146,8 @@ def _misplaced(file: TableFile, data: dict[str, Any]) -> list[str]:
         home = _FILE_OF.get(path)
         if home:
             problems.append(f"{where}: belongs in {home}, not in {Path(file.name).name}")
+        elif path == ("departments",):
+            problems.append(f"{where}: must be [departments.CODE] tables")
         elif path[0] == "departments":
             problems.append(f"{where}: unknown department code {path[-1]!r} (known: {', '.join(DEPARTMENT_CODES)})")
         else:
@@ -164,8 +167,10 @@ def _parts(data: dict[str, Any]) -> list[tuple[str, ...]]:
     return paths
 
 
-def _get(data: dict[str, Any], part: tuple[str, ...]) -> Any:
+def _get(data: Any, part: tuple[str, ...]) -> Any:
     for key in part:
+        if not isinstance(data, dict) or key not in data:
+            return None
         data = data[key]
     return data
 

@@ -137,3 +137,13 @@ def test_the_shipped_folder_has_a_file_per_department_and_names_every_group() ->
     assert [d.code for d in table.departments] == list(DEPARTMENT_CODES)
     words_as_names = [(d.code, g.name) for d in table.departments for g in d.groups if g.name in g.words]
     assert words_as_names == []   # every group named for what it catches, none by its first word
+
+
+def test_departments_that_are_not_tables(tmp_path: Path) -> None:
+    folder = write_folder(tmp_path / "routing", {**FILES, "power.toml": "departments = 3\n"})
+    assert error_for(folder) == f"{folder / 'power.toml'}:1: departments: must be [departments.CODE] tables"
+
+
+def test_an_empty_file_adds_nothing(tmp_path: Path) -> None:
+    folder = write_folder(tmp_path / "routing", {**FILES, "water.toml": "# 水务局: no words yet\n", "masks.toml": ""})
+    assert [d.code for d in load_table(folder).departments] == ["power", "village"]
