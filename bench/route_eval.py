@@ -1,6 +1,6 @@
 """How well the routing table routes a labelled set, and how fast.
 
-    python bench/route_eval.py [--data bench/data/devset.jsonl] [--table config/routing.toml]
+    python bench/route_eval.py [--data bench/data/devset.jsonl] [--table config/routing]
                                [--errors] [--json]
 
 Prints request accuracy, primary accuracy on requests, per-department precision/recall, a

@@ -17,7 +17,7 @@ from config.errors import ConfigError
 
 CONFIG_DIR = Path(__file__).resolve().parent
 DEMO_ORG_FILE = CONFIG_DIR / "demo" / "county.toml"
-ROUTING_TABLE = CONFIG_DIR / "routing.toml"
+ROUTING_TABLE = CONFIG_DIR / "routing"   # a folder of TOML files (nlp/table_files.py); a single file works too
 DB_SCHEMES = ("sqlite", "postgres", "postgresql")
 
 # Demo credentials: the built-in WeCom sandbox accepts them; a real deployment sets its own.

@@ -1,5 +1,5 @@
-"""Keeps the current Router and swaps in a new one when the routing table file, or a learned model
-file it names, changes.
+"""Keeps the current Router and swaps in a new one when the routing table changes: a file of a table
+folder edited, added or removed, the table file edited, or a learned model file it names rewritten.
 
 The service builds the first Router before it listens (`RouterHolder.load`), then calls
 `maybe_reload()` now and then. A rebuild (new jieba.Tokenizer, about half a second) runs in a worker
@@ -18,25 +18,26 @@ from pathlib import Path
 
 from config.errors import ConfigError
 from nlp.router import Router, table_models
+from nlp.table_files import table_files
 
 log = logging.getLogger(__name__)
 
-Signature = tuple[tuple[int, int], ...]  # (mtime_ns, size) of each file: changes on every save
+# (file, mtime_ns, size) of each file read: changes on every save, and when a file is added or removed.
+Signature = tuple[tuple[str, int, int], ...]
 
 
 def _signature(path: Path, router: Router) -> Signature | None:
-    """The table's and its learned models' (as the router's table names them); None if the table is gone."""
-    files = [path, *table_models(path, router.table).values()]
+    """The table's files' and its learned models' (as the router's table names them); None if the table is gone."""
+    if not path.exists():
+        return None
     stats = []
-    for file in files:
+    for file in [*table_files(path), *table_models(path, router.table).values()]:
         try:
             stat = os.stat(file)
         except OSError:
-            if file == path:
-                return None
-            stats.append((0, 0))
+            stats.append((str(file), 0, 0))   # a model file not there (yet): its arrival is a change
             continue
-        stats.append((stat.st_mtime_ns, stat.st_size))
+        stats.append((str(file), stat.st_mtime_ns, stat.st_size))
     return tuple(stats)
 
 
@@ -66,7 +67,7 @@ class RouterHolder:
         return self._router
 
     async def maybe_reload(self) -> bool:
-        """Rebuild if the file changed since the last attempt; True when a new Router was swapped in."""
+        """Rebuild if the table changed since the last attempt; True when a new Router was swapped in."""
         async with self._lock:  # two ticks at once must not build twice
             signature = _signature(self.path, self._router)
             if signature is None or signature == self._signature:

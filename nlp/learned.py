@@ -9,7 +9,7 @@ piece of a message and add up each piece's learned weight:
 - DepartmentModel: one sum per department, turned into the probability of each department.
 
 The router consults them as [learned] in the table says. Pure and small: the weights are data
-(config/*_model.json, written by `gridwhistle lexicon learn`); applying them needs no library.
+(config/routing/*_model.json, written by `gridwhistle lexicon learn`); applying them needs no library.
 """
 
 from __future__ import annotations

@@ -1,28 +1,24 @@
-"""Load and validate a routing table (config/routing.toml): every mistake names file:line and key.
+"""Load and validate a routing table (a folder such as config/routing/, or one file): every mistake
+names file:line and key.
 
 The table is data a cadre edits, so a mistake must point at the line to fix rather than raise a
-KeyError somewhere in the router.
+KeyError somewhere in the router. Reading the files is nlp/table_files.py's job; this module checks
+what they say.
 """
 
 from __future__ import annotations
 
 import math
 import re
-import tomllib
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from config.departments import DEPARTMENT_CODES
 from config.errors import ConfigError
-from nlp.toml_lines import line_of
+from nlp.table_files import KeyPath, TableSource, read_source, source_of_text
 
-# The department codes of DESIGN.md; the routing table's keys must be among them.
-DEPARTMENT_CODES = (
-    "transport", "water", "agriculture", "civil_affairs", "health", "housing", "power", "public_security",
-    "justice", "human_resources", "natural_resources", "ecology", "education", "market", "finance",
-    "development_reform", "emergency", "telecom", "discipline", "village",
-)
 URGENCY_LEVELS = ("normal", "urgent")
 MAX_WEIGHT = 20.0
 
@@ -44,7 +40,8 @@ _RULE_KEYS = {"name", "all", "none", "if_primary", "if_scored", "primary", "also
 
 @dataclass(frozen=True)
 class WordGroup:
-    """Synonyms sharing one weight; `words[0]` names the group in explanations."""
+    """Synonyms sharing one weight, named in the table (`[cues.ask]`, `[departments.power.terms.outage]`;
+    a department group written as an unnamed [[…terms]] goes by its first word)."""
 
     name: str
     weight: float
@@ -96,13 +93,13 @@ class Scoring:
 class Learned:
     """[learned]: the learned signals (nlp/learned.py) and when the router believes them."""
 
-    request_model: str | None = None   # a file beside the table; None: the table alone decides what is a request
+    request_model: str | None = None   # a file in the table's folder; None: the table alone decides what is a request
     request_above: float = 0.8         # a message is a request from this learned probability on, whatever the table said
     no_request_below: float = 0.2      # … and no request below this one
-    urgency_model: str | None = None   # a file beside the table; None: no learned urgency signal
+    urgency_model: str | None = None   # a file in the table's folder; None: no learned urgency signal
     urgent_from: float = 0.7           # a request the table left calm is urgent from this probability
     request_from: float = 0.9          # a message the table left as no request is an urgent request from this one
-    department_model: str | None = None   # a file beside the table; None: the table alone picks the department
+    department_model: str | None = None   # a file in the table's folder; None: the table alone picks the department
     department_from: float = 0.5       # the learned department replaces the table's from this probability
 
 
@@ -139,36 +136,26 @@ class RoutingTable:
 
 
 def load_table(path: str | Path) -> RoutingTable:
-    """Read and validate a routing table file; raise ConfigError("file:line: key: problem")."""
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read the routing table: {exc.strerror or exc}") from None
-    return parse_table(text, str(path))
+    """Read and validate a routing table folder or file; raise ConfigError("file:line: key: problem")."""
+    source = read_source(path)
+    return _Reader(source).table(source.data)
 
 
 def parse_table(text: str, source: str = "<routing table>") -> RoutingTable:
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        match = re.search(r"at line (\d+)", str(exc))
-        line = match.group(1) if match else "1"
-        raise ConfigError(f"{source}:{line}: TOML syntax error: {exc}") from None
-    return _Reader(text, source).table(data)
+    """A single-file table given as text."""
+    parsed = source_of_text(text, source)
+    return _Reader(parsed).table(parsed.data)
 
 
 class _Reader:
-    """Turns parsed TOML into a RoutingTable, failing at the first mistake with its line."""
+    """Turns parsed TOML into a RoutingTable, failing at the first mistake with its file and line."""
 
-    def __init__(self, text: str, source: str) -> None:
-        self.text = text
+    def __init__(self, source: TableSource) -> None:
         self.source = source
 
-    def fail(self, path: tuple[str | int, ...], problem: str, value: str | None = None) -> ConfigError:
-        line = line_of(self.text, path, value)
+    def fail(self, path: KeyPath, problem: str, value: str | None = None) -> ConfigError:
         key = ".".join(f"[{p}]" if isinstance(p, int) else p for p in path).replace(".[", "[")
-        return ConfigError(f"{self.source}:{line}: {key}: {problem}")
+        return ConfigError(f"{self.source.where(path, value)}: {key}: {problem}")
 
     def table(self, data: dict[str, Any]) -> RoutingTable:
         self.unknown_keys(data, _TOP_KEYS, ())
@@ -191,7 +178,7 @@ class _Reader:
         for key in ("request_model", "urgency_model", "department_model"):
             if key in data:
                 if not isinstance(data[key], str) or not data[key].strip():
-                    raise self.fail(("learned", key), "must be the model file's name, beside this table")
+                    raise self.fail(("learned", key), "must be the model file's name, in the table's folder")
                 fields[key] = data[key]
         for key in ("request_above", "no_request_below", "urgent_from", "request_from", "department_from"):
             if key in data:
@@ -210,7 +197,7 @@ class _Reader:
             sets[name] = self.words(body["words"], ("sets", name, "words"))
         return sets
 
-    def rule_words(self, value: Any, path: tuple[str | int, ...]) -> tuple[str, ...]:
+    def rule_words(self, value: Any, path: KeyPath) -> tuple[str, ...]:
         """A rule's word list with every "@NAME" replaced by the words of [sets.NAME]."""
         words: list[str] = []
         for word in self.words(value, path, allow_sets=True):
@@ -249,33 +236,33 @@ class _Reader:
                 pairs[variant] = canonical
         return tuple(pairs.items())
 
-    def unknown_keys(self, data: Any, allowed: set[str], path: tuple[str | int, ...]) -> None:
+    def unknown_keys(self, data: Any, allowed: set[str], path: KeyPath) -> None:
         if not isinstance(data, dict):
             raise self.fail(path, "must be a table")
         for key in data:
             if key not in allowed:
                 raise self.fail((*path, key), f"unknown key; expected one of {', '.join(sorted(allowed))}")
 
-    def number(self, value: Any, path: tuple[str | int, ...], low: float, high: float) -> float:
+    def number(self, value: Any, path: KeyPath, low: float, high: float) -> float:
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
             raise self.fail(path, f"must be a number, not {value!r}")
         if not low <= value <= high:
             raise self.fail(path, f"must be between {low:g} and {high:g}, not {value!r}")
         return float(value)
 
-    def code(self, value: Any, path: tuple[str | int, ...], codes: set[str]) -> str:
+    def code(self, value: Any, path: KeyPath, codes: set[str]) -> str:
         if value not in codes:
             known = ", ".join(c for c in DEPARTMENT_CODES if c in codes)
             raise self.fail(path, f"unknown department {value!r} (known: {known})",
                             value if isinstance(value, str) else None)
         return value
 
-    def codes(self, value: Any, path: tuple[str | int, ...], codes: set[str]) -> tuple[str, ...]:
+    def codes(self, value: Any, path: KeyPath, codes: set[str]) -> tuple[str, ...]:
         if not isinstance(value, list):
             raise self.fail(path, "must be a list of department codes")
         return tuple(self.code(item, path, codes) for item in value)
 
-    def words(self, value: Any, path: tuple[str | int, ...], allow_sets: bool = False) -> tuple[str, ...]:
+    def words(self, value: Any, path: KeyPath, allow_sets: bool = False) -> tuple[str, ...]:
         if not isinstance(value, list) or not value:
             raise self.fail(path, "must be a non-empty list of words")
         seen: set[str] = set()
@@ -308,7 +295,7 @@ class _Reader:
             raise self.fail(("scoring",), f"default_department {default.default_department!r} has no [departments] entry")
         return Scoring(**fields)
 
-    def group(self, data: Any, path: tuple[str | int, ...], name: str, positive: bool,
+    def group(self, data: Any, path: KeyPath, name: str, positive: bool,
               keys: set[str] = _GROUP_KEYS) -> WordGroup:
         self.unknown_keys(data, keys, path)
         if "weight" not in data:
@@ -343,29 +330,38 @@ class _Reader:
             name = body.get("name", code)
             if not isinstance(name, str) or not name:
                 raise self.fail((*path, "name"), "must be the department's name as text")
-            terms = body.get("terms", [])
-            if not isinstance(terms, list) or not terms:
-                raise self.fail(path, "needs at least one [[departments.%s.terms]] group" % code)
             groups = []
-            seen: dict[tuple[str, bool], int] = {}   # a word may be both looked up and a hint
-            for index, term in enumerate(terms):
-                group = self.group(term, (*path, "terms", index), "", positive=True, keys=_URGENCY_KEYS)
+            seen: dict[tuple[str, bool], str] = {}   # a word may be both looked up and a hint
+            for key, term in self.terms(body.get("terms"), path):
+                group = self.group(term, (*path, "terms", key), "", positive=True, keys=_URGENCY_KEYS)
+                label = f"group {key + 1}" if isinstance(key, int) else f"group {key}"
                 for word in group.words:
                     if (word, group.anywhere) in seen:
-                        raise self.fail((*path, "terms", index, "words"),
-                                        f"word {word!r} is already in group {seen[word, group.anywhere] + 1} of {code}",
-                                        word)
-                    seen[word, group.anywhere] = index
-                groups.append(WordGroup(group.words[0], group.weight, group.words, anywhere=group.anywhere))
+                        raise self.fail((*path, "terms", key, "words"),
+                                        f"word {word!r} is already in {seen[word, group.anywhere]} of {code}", word)
+                    seen[word, group.anywhere] = label
+                # A named group goes by its name; an unnamed one ([[…terms]]) by its first word.
+                groups.append(WordGroup(group.words[0] if isinstance(key, int) else key, group.weight, group.words,
+                                        anywhere=group.anywhere))
             result.append(Department(code, name, tuple(groups)))
         return tuple(result)
+
+    def terms(self, data: Any, path: KeyPath) -> list[tuple[str | int, Any]]:
+        """A department's word groups, named ([departments.CODE.terms.NAME]) or listed ([[departments.CODE.terms]])."""
+        if isinstance(data, dict) and data:
+            return list(data.items())
+        if isinstance(data, list) and data:
+            return list(enumerate(data))
+        code = path[-1]
+        raise self.fail(path, f"needs at least one word group: [departments.{code}.terms.NAME] "
+                              f"(or [[departments.{code}.terms]])")
 
     def rules(self, data: Any, codes: set[str]) -> tuple[Rule, ...]:
         if not isinstance(data, list):
             raise self.fail(("rules",), "must be written as [[rules]] tables")
         return tuple(self.rule(body, ("rules", index), codes) for index, body in enumerate(data))
 
-    def rule(self, data: Any, path: tuple[str | int, ...], codes: set[str]) -> Rule:
+    def rule(self, data: Any, path: KeyPath, codes: set[str]) -> Rule:
         self.unknown_keys(data, _RULE_KEYS, path)
         name = data.get("name")
         if not isinstance(name, str) or not name:

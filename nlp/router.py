@@ -16,6 +16,7 @@ from nlp.learned import DEPARTMENT_KIND, REQUEST_KIND, URGENCY_KIND, BinaryModel
 from config.errors import ConfigError
 from nlp.lexicon import RoutingTable, Rule, load_table, normalise_word
 from nlp.matcher import MASK, Entry, Matcher
+from nlp.table_files import table_folder
 from nlp.tokenizer import build_tokenizer
 
 NONE = "none"
@@ -234,10 +235,12 @@ class Router:
 
 
 def table_models(path: str | Path, table: RoutingTable) -> dict[str, Path]:
-    """The model files a table names in [learned], beside the table, by model kind."""
+    """The model files a table names in [learned], by model kind: in the table's folder (the folder itself,
+    or the folder of a single-file table)."""
     named = {REQUEST_KIND: table.learned.request_model, URGENCY_KIND: table.learned.urgency_model,
              DEPARTMENT_KIND: table.learned.department_model}
-    return {kind: Path(path).parent / name for kind, name in named.items() if name}
+    folder = table_folder(path)
+    return {kind: folder / name for kind, name in named.items() if name}
 
 
 def _entries(table: RoutingTable, targets: Mapping[str, tuple[_Target, ...]]) -> dict[str, Entry]:

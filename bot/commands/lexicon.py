@@ -1,7 +1,7 @@
-"""`gridwhistle lexicon check FILE`, `… suggest [--config FILE]` and `… learn DATA… [--table FILE]`.
+"""`gridwhistle lexicon check TABLE`, `… suggest [--config FILE]` and `… learn DATA… [--table TABLE]`.
 
-check    validates a routing table and the learned models it names: "OK" with counts (exit 0), or
-         file:line: problem (exit 1).
+check    validates a routing table (a folder such as config/routing/, or one file) and the learned models it
+         names: "OK" with counts (exit 0), or file:line: problem, one line per problem found (exit 1).
 suggest  proposes keywords from the township's re-assignments (RoutingCorrection rows), with the
          messages that support each, for a person to add to the table.
 learn    learns the models of nlp/learned.py from labelled JSON Lines files (the routing guide's
@@ -32,8 +32,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("lexicon", help="check the routing table; suggest keywords from corrections")
     commands = parser.add_subparsers(dest="lexicon_command", required=True, metavar="{check,suggest,learn}")
 
-    check = commands.add_parser("check", help="validate a routing table file")
-    check.add_argument("file", metavar="FILE", help="a routing table, e.g. config/routing.toml")
+    check = commands.add_parser("check", help="validate a routing table folder or file")
+    check.add_argument("file", metavar="TABLE", help="a routing table: a folder such as config/routing, or one file")
     add_config_arg(check)
     check.set_defaults(run=run_check)
 
@@ -47,7 +47,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     learn = commands.add_parser("learn", help="learn the urgency and department models from labelled messages")
     learn.add_argument("data", metavar="DATA", nargs="+",
                        help="labelled JSON Lines files, or folders of *.jsonl (e.g. bench/data)")
-    learn.add_argument("--table", type=Path, default=ROUTING_TABLE, metavar="FILE",
+    learn.add_argument("--table", type=Path, default=ROUTING_TABLE, metavar="TABLE",
                        help="the routing table whose [learned] section names the model files (default: the shipped one)")
     learn.set_defaults(run=run_learn)
 
@@ -144,7 +144,7 @@ def run_suggest(args: argparse.Namespace) -> int:
     if args.department:
         corrections = [c for c in corrections if c[1] == args.department]
     suggestions = suggest_keywords(corrections, router.table, router.tokenize, min_support=args.min_support)
-    print(_describe(suggestions, len(corrections), str(settings.routing.table)))
+    print(_describe(suggestions, len(corrections), settings.routing.table))
     return 0
 
 
@@ -157,7 +157,7 @@ async def _load_corrections(url: str) -> list[tuple[str, str]]:
     return [(text, corrected) for text, corrected in rows]
 
 
-def _describe(suggestions: list[Suggestion], corrections: int, table: str) -> str:
+def _describe(suggestions: list[Suggestion], corrections: int, table: Path) -> str:
     if not suggestions:
         return f"no proposals from {corrections} correction(s)"
     lines = [f"{len(suggestions)} proposal(s) from {corrections} correction(s); add the ones you accept to {table}:"]
@@ -165,7 +165,8 @@ def _describe(suggestions: list[Suggestion], corrections: int, table: str) -> st
     for s in suggestions:
         if s.department != department:
             department = s.department
-            lines += ["", f"[departments.{department}]"]
+            heading = f"[departments.{department}]"
+            lines += ["", f"{heading}   # {table / department}.toml" if table.is_dir() else heading]
         elsewhere = f", {s.elsewhere} elsewhere" if s.elsewhere else ""
         lines.append(f"  {s.word}  — in {s.support} of its corrections ({s.share:.0%}{elsewhere})")
         lines += [f"      · {example}" for example in s.examples]

@@ -8,11 +8,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Callable, TypeVar
 
+from config.departments import DEPARTMENT_CODES
 from models.areas import Area, Department
 from models.org.problems import Problems
 from models.people import Chat, Household, Person
 from models.org.spec import AreaSpec, DepartmentSpec, OrgSpec, RoleSpec
-from nlp.lexicon import DEPARTMENT_CODES
 
 T = TypeVar("T")
 

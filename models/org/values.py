@@ -6,13 +6,10 @@ Each returns the cleaned value, or raises ValueError with the message the admin 
 from __future__ import annotations
 
 import re
-import tomllib
 from functools import cache
 
-from config.settings import CONFIG_DIR
+from config.role_names import ROLE_NAMES_FILE, read_role_names
 from models.people import ROLES
-
-ROLE_NAMES_FILE = CONFIG_DIR / "role_names.toml"
 
 _CODE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 _USERID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}$")  # WeCom's userid alphabet
@@ -55,10 +52,8 @@ def role(value: str) -> str:
 @cache
 def _role_names() -> dict[str, str]:
     # Read once per process: a data file shipped with the package, not per-load state.
-    with ROLE_NAMES_FILE.open("rb") as fh:
-        local = tomllib.load(fh)
     names = {code: code for code in ROLES}
-    for code_, words in local.items():
+    for code_, words in read_role_names().items():
         if code_ in ROLES:
             names.update({word: code_ for word in words})
     return names

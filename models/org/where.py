@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from nlp.toml_lines import line_of
+from config.toml_lines import line_of
 
 
 @dataclass(frozen=True)

@@ -64,7 +64,7 @@ def run(*args: str, cache: Path) -> subprocess.CompletedProcess:
 
 
 def test_lexicon_check_accepts_the_shipped_table(tmp_path: Path) -> None:
-    result = run("lexicon", "check", str(ROOT / "config" / "routing.toml"), cache=tmp_path)
+    result = run("lexicon", "check", str(ROOT / "config" / "routing"), cache=tmp_path)
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("OK ") and "20 departments" in result.stdout
 
@@ -77,3 +77,17 @@ def test_lexicon_check_points_at_the_line(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert result.stderr.strip() == f"{table}:5: departments.power.terms[0].weight: must be a number, not 'high'"
     assert "Traceback" not in result.stderr
+
+
+def test_lexicon_check_names_each_broken_file_of_a_folder(tmp_path: Path) -> None:
+    folder = tmp_path / "routing"
+    folder.mkdir()
+    (folder / "power.toml").write_text('[departments.power]\nname = "供电"\n\n[departments.power.terms.outage]\n'
+                                       'weight = 6.0\nwords = ["停电"]\n\n[cues.ask]\nweight = 2.0\nwords = ["咋整"]\n',
+                                       encoding="utf-8")
+    (folder / "rules.toml").write_text("[[rules]\n", encoding="utf-8")
+    result = run("lexicon", "check", str(folder), cache=tmp_path)
+    assert result.returncode == 1
+    assert [line.split(": ", 2)[:2] for line in result.stderr.strip().splitlines()] == [
+        [f"{folder / 'power.toml'}:8", "cues"], [f"{folder / 'rules.toml'}:1", "TOML syntax error"]]
+    assert "belongs in cues.toml, not in power.toml" in result.stderr and "Traceback" not in result.stderr

@@ -1,4 +1,4 @@
-"""The routing guide's hard cases, through the shipped table (config/routing.toml)."""
+"""The routing guide's hard cases, through the shipped table (config/routing/)."""
 
 from __future__ import annotations
 

@@ -88,3 +88,43 @@ async def test_a_relearned_model_is_swapped_in(tmp_path: Path, jieba_cache: Path
     write(tmp_path / "u.json", json.dumps({**model, "bias": 0.0}))       # learned again: now p = 0.73
     assert await holder.maybe_reload() is True
     assert holder.router.classify("停电了 咋整").urgency == "urgent"
+
+
+def write_folder(folder: Path, word: str) -> Path:
+    """TABLE as a folder: one file per department."""
+    power, village = TABLE.format(word=word).split("\n[departments.village]")
+    folder.mkdir(exist_ok=True)
+    write(folder / "power.toml", power)
+    write(folder / "village.toml", "[departments.village]" + village)
+    return folder
+
+
+async def test_a_folder_reloads_when_a_file_in_it_is_edited_added_or_removed(tmp_path: Path, jieba_cache: Path) -> None:
+    folder = write_folder(tmp_path / "routing", "停电")
+    holder = RouterHolder.load(folder, cache_dir=jieba_cache)
+    assert "power" not in holder.router.classify("变压器坏了").scores
+    assert await holder.maybe_reload() is False
+
+    write_folder(folder, "变压器")                                       # an edit of power.toml
+    assert await holder.maybe_reload() is True
+    assert holder.router.classify("变压器坏了").primary == "power"
+
+    write(folder / "synonyms.toml", '[synonyms]\n"变压器" = ["变亚器"]\n')   # a file added
+    assert await holder.maybe_reload() is True
+    assert holder.router.classify("变亚器坏了").primary == "power"
+
+    (folder / "synonyms.toml").unlink()                                 # … and removed again
+    assert await holder.maybe_reload() is True
+    assert "power" not in holder.router.classify("变亚器坏了").scores
+
+
+async def test_a_broken_file_in_a_folder_is_named_and_the_old_router_kept(tmp_path: Path, jieba_cache: Path) -> None:
+    folder = write_folder(tmp_path / "routing", "停电")
+    holder = RouterHolder.load(folder, cache_dir=jieba_cache)
+    current = holder.router
+
+    write(folder / "village.toml", (folder / "village.toml").read_text(encoding="utf-8").replace("5.0", "-5.0"))
+    assert await holder.maybe_reload() is False
+    assert holder.router is current
+    assert holder.last_error == (f"{folder / 'village.toml'}:5: departments.village.terms[0].weight: "
+                                 "must be between 0 and 20, not -5.0")

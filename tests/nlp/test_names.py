@@ -51,7 +51,7 @@ def test_a_missing_or_broken_org_file_gives_no_names(tmp_path: Path) -> None:
 def test_the_tokenizer_keeps_county_names_whole(tmp_path: Path, jieba_cache: Path) -> None:
     org = tmp_path / "county.toml"
     org.write_text(ORG, encoding="utf-8")
-    table = Path(__file__).resolve().parents[2] / "config" / "routing.toml"
+    table = Path(__file__).resolve().parents[2] / "config" / "routing"
     router = Router.from_file(table, county_names(org), jieba_cache)
     tokens = router.tokenize("后道老村三屯3网格路灯不亮")
     assert tokens[:4] == ["后道老村", "三屯", "3网格", "路灯"]

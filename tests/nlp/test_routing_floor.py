@@ -1,4 +1,4 @@
-"""A floor under the routing figures, so an edit of config/routing.toml cannot silently break routing.
+"""A floor under the routing figures, so an edit of the table in config/routing/ cannot silently break routing.
 
 The floors sit a little below what the shipped table reaches on every labelled set in
 bench/data/ (see bench/route_eval.py); raise them when the table gets better.

@@ -1,9 +1,9 @@
-"""Find the line of a key in TOML text.
+"""Find the line of a key in TOML text, so a mistake in a configuration file names its line.
 
 tomllib reports line numbers only for syntax errors; a semantic mistake found after parsing (an
 unknown department code, a negative weight) is reported at the line of the offending key, found
-here by scanning table headers and `key =` lines. Good enough for the hand-written files we read,
-not a TOML parser.
+here by scanning table headers and `key =` lines. Good enough for the hand-written files we read
+(the routing table's files, the org file), not a TOML parser.
 """
 
 from __future__ import annotations
