@@ -12,6 +12,14 @@ from config.errors import ConfigError
 CONFIG_DIR = Path(__file__).resolve().parent
 
 
+def shown(path: Path) -> str:
+    """A data file as an admin names it: `config/policy.toml` for a shipped one, else the path given."""
+    try:
+        return str(Path(path).resolve().relative_to(CONFIG_DIR.parent))
+    except ValueError:
+        return str(path)
+
+
 def read_toml(path: Path) -> dict[str, Any]:
     try:
         return tomllib.loads(path.read_text(encoding="utf-8"))
@@ -83,5 +91,11 @@ class CommandWords:
 
 
 def load_policy(path: Path = CONFIG_DIR / "policy.toml") -> dict[str, Any]:
-    """Deadlines, quiet hours, quotas and visit frequencies: plain data each feature reads its section of."""
+    """Deadlines, quiet hours, quotas and visit frequencies: plain data each feature reads its section of.
+
+    Validated by config/policy.py's model first, so a mistake stops the start with its name.
+    """
+    from config.policy import load_policy as validated  # config.policy reads files through this module
+
+    validated(path)
     return read_toml(path)
