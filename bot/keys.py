@@ -36,3 +36,5 @@ OUTBOX_WORKER: web.AppKey[Any] = web.AppKey("outbox_worker")  # bot.outbox.Outbo
 OUTBOX_WAKE = web.AppKey("outbox_wake", asyncio.Event)  # set after a commit queued messages
 SCHEDULER: web.AppKey[Any] = web.AppKey("scheduler")  # bot.scheduler.Scheduler
 SERVICES: web.AppKey[Any] = web.AppKey("services")  # handlers.base.Services
+POLICY: web.AppKey[Any] = web.AppKey("policy")  # the settings' policy file, checked at start
+CALENDAR: web.AppKey[Any] = web.AppKey("calendar")  # bot.calendar.CalendarHolder
