@@ -31,7 +31,8 @@ from bot.keys import (
 )
 from bot.wakeup import stop_task
 from config.settings import Settings
-from config.texts import Texts, load_policy
+from config.policy import load_policy
+from config.texts import Texts
 from models.db import close_db, open_db
 
 log = logging.getLogger(__name__)
@@ -211,7 +212,8 @@ def build_services(app: web.Application) -> object:
     settings, holder = app[SETTINGS], app[ROUTER]
     return Services(
         clock=app[CLOCK], texts=Texts.load(), commands=CommandWords.load(), policy=app[POLICY],
-        router=lambda: holder.router, admins=tuple(settings.alerts.admins), subcommands=Subcommands.load_all(),
+        calendar=app[CALENDAR], router=lambda: holder.router, admins=tuple(settings.alerts.admins),
+        subcommands=Subcommands.load_all(),
     )
 
 

@@ -13,6 +13,7 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 from config.errors import ConfigError
+from config.policy import QuietHoursPolicy
 from config.texts import CONFIG_DIR, read_toml, shown
 
 CALENDAR_FILE = CONFIG_DIR / "calendar.toml"
@@ -163,9 +164,8 @@ class QuietHours:
     end: time
 
     @classmethod
-    def from_policy(cls, policy: dict) -> "QuietHours":
-        section = policy.get("quiet_hours", {})
-        return cls(time.fromisoformat(section.get("start", "21:00")), time.fromisoformat(section.get("end", "07:30")))
+    def from_policy(cls, section: QuietHoursPolicy) -> QuietHours:
+        return cls(section.start, section.end)
 
     def is_quiet(self, when: datetime) -> bool:
         now = when.timetz().replace(tzinfo=None)

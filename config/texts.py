@@ -1,4 +1,4 @@
-"""Reply texts, command words and policy are data in config/*.toml; this module reads them."""
+"""Reply texts and command words are data in config/*.toml; this module reads them (the policy: config/policy.py)."""
 
 from __future__ import annotations
 
@@ -89,13 +89,3 @@ class CommandWords:
                     return self.by_word[word], rest.strip()
         return None
 
-
-def load_policy(path: Path = CONFIG_DIR / "policy.toml") -> dict[str, Any]:
-    """Deadlines, quiet hours, quotas and visit frequencies: plain data each feature reads its section of.
-
-    Validated by config/policy.py's model first, so a mistake stops the start with its name.
-    """
-    from config.policy import load_policy as validated  # config.policy reads files through this module
-
-    validated(path)
-    return read_toml(path)

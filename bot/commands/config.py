@@ -152,12 +152,10 @@ def _org(path: Path) -> Findings:
 def _commands(path: Path) -> Findings:
     words = CommandWords.load(path)
     names = set(words.by_word.values())
-    errors, count = [], 0
-    for command in read_toml(path).get("subcommands", {}):
-        if command not in names:
-            errors.append(f"{shown(path)}: [subcommands.{command}]: no command {command!r} in [commands]")
-            continue
-        count += len(Subcommands.load(command, path).by_word)
+    subcommands = Subcommands.load_all(path)
+    errors = [f"{shown(path)}: [subcommands.{command}]: no command {command!r} in [commands]"
+              for command in subcommands if command not in names]
+    count = sum(len(table.by_word) for table in subcommands.values())
     return Findings(errors=errors, note=f"{len(words.by_word)} words, {count} subcommand words")
 
 

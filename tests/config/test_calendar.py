@@ -10,8 +10,12 @@ from pathlib import Path
 import pytest
 
 from bot.calendar import CALENDAR_FILE, CalendarHolder, WorkCalendar
-from bot.clock import SHANGHAI
+from bot.clock import SHANGHAI, ManualClock
 from config.errors import ConfigError
+from config.policy import load_policy
+from config.texts import CommandWords, Texts
+from handlers.core.context import Services
+from handlers.tickets.deadlines import deadlines_for
 
 NATIONAL_DAY = "[holidays]\n2026 = [2026-10-01, 2026-10-02]\n\n[makeup_days]\n2026 = [2026-10-10]\n"
 
@@ -87,3 +91,18 @@ def test_a_year_without_holidays_is_warned_about(tmp_path: Path, caplog) -> None
         assert holder.warn_about_missing_years(date(2026, 12, 6)) == [2027]
         assert holder.warn_about_missing_years(date(2025, 12, 6)) == [2025]
     assert "has no holidays for 2027" in caplog.records[0].getMessage()
+
+
+def test_deadlines_follow_the_holders_current_calendar(tmp_path: Path) -> None:
+    path = tmp_path / "calendar.toml"
+    write(path, NATIONAL_DAY, 1_000_000_000)
+    holder = CalendarHolder.load(path)
+    services = Services(clock=ManualClock(datetime(2026, 10, 2, 9, 0, tzinfo=SHANGHAI)), texts=Texts.load(),
+                        commands=CommandWords.load(), policy=load_policy(), calendar=holder, router=lambda: None)
+    friday = datetime(2026, 10, 2, 9, 0, tzinfo=SHANGHAI)
+    assert deadlines_for(services, "normal", friday).respond_due.date() == date(2026, 10, 5)  # 1 working day
+
+    write(path, NATIONAL_DAY.replace("2026-10-02]", "2026-10-02, 2026-10-05]"), 2_000_000_000)  # Monday off too
+    assert deadlines_for(services, "normal", friday).respond_due.date() == date(2026, 10, 5)  # not re-read per call
+    assert holder.check()
+    assert deadlines_for(services, "normal", friday).respond_due.date() == date(2026, 10, 6)

@@ -9,14 +9,18 @@ from datetime import datetime, time, timedelta
 from pathlib import Path
 
 import pytest
+from aiohttp import web
 
 from bot.app import create_app
-from bot.clock import SHANGHAI
-from bot.keys import CALENDAR, POLICY
+from bot.calendar import QuietHours
+from bot.clock import SHANGHAI, ManualClock
+from bot.keys import CALENDAR, POLICY, SERVICES
 from config.errors import ConfigError
 from config.policy import POLICY_FILE, Policy, load_policy
 from config.settings import load_settings
 from config.texts import read_toml
+from handlers.common.notify import notify_user
+from models import OutboxMessage
 
 SHIPPED = POLICY_FILE.read_text(encoding="utf-8")
 
@@ -113,8 +117,30 @@ def test_a_settings_file_names_its_own_policy_and_calendar(tmp_path: Path) -> No
     assert settings.policy.file == tmp_path / "county-policy.toml"  # relative to the settings file
     assert load_settings().policy.file == POLICY_FILE
     app = create_app(settings)
-    assert app[POLICY]["quiet_hours"]["start"] == "22:30"
+    assert app[POLICY].quiet_hours.start == time(22, 30)
+    quiet = QuietHours.from_policy(app[POLICY].quiet_hours)
+    assert not quiet.is_quiet(datetime(2026, 11, 16, 22, 0, tzinfo=SHANGHAI))  # 21:00 in the shipped file
     assert app[CALENDAR].calendar.holidays == frozenset({datetime(2026, 10, 1).date()})
+
+
+async def test_the_service_keeps_the_quiet_hours_of_the_countys_own_policy(tmp_path: Path, database_url: str,
+                                                                           clock: ManualClock) -> None:
+    write(tmp_path, SHIPPED.replace('start = "21:00"', 'start = "23:00"').replace('end = "07:30"', 'end = "06:00"'))
+    path = write(tmp_path, f'[database]\nurl = "{database_url}"\n[policy]\nfile = "policy.toml"\n', "gridwhistle.toml")
+    app = create_app(load_settings(path), clock=clock, migrate=False, load_org=False, background=False)
+    runner = web.AppRunner(app, handle_signals=False)
+    await runner.setup()
+    try:
+        services = app[SERVICES]
+        clock.advance(hours=13)  # Monday 22:00: quiet in the shipped policy, not in this county's
+        assert await notify_user(services, "wangjun", text="a", dedupe_key="a")
+        clock.advance(hours=1, minutes=30)  # 23:30
+        assert await notify_user(services, "wangjun", text="b", dedupe_key="b")
+        rows = {row.dedupe_key: row.not_before async for row in OutboxMessage.filter(dedupe_key__in=["a", "b"])}
+    finally:
+        await runner.cleanup()
+    monday = datetime(2026, 11, 16, tzinfo=SHANGHAI)
+    assert rows == {"a": monday + timedelta(hours=22), "b": monday + timedelta(days=1, hours=6)}
 
 
 def test_a_bad_policy_stops_the_start_with_its_name(tmp_path: Path) -> None:
