@@ -19,17 +19,19 @@ from aiohttp import web
 from bot import inbox
 from bot.channels import wecom_aibot, wecom_app
 from bot.channels.callback import MAX_BODY
+from bot.calendar import RELOAD_SECONDS, CalendarHolder
 from bot.channels.crypto import WecomCrypto
 from bot.channels.wecom_api import WecomApi
 from bot.channels.wecom_kf import KfPuller
 from bot.clock import Clock
 from bot.keys import (
-    AIBOT_CRYPTO, APP_CRYPTO, CARD_ACK, CLOCK, DISPATCHER, HTTP, INBOX, KF, OUTBOX_WAKE, OUTBOX_WORKER, ROUTER,
-    SCHEDULER, SERVICES,
+    AIBOT_CRYPTO, APP_CRYPTO, CALENDAR, CARD_ACK, CLOCK, DISPATCHER, HTTP, INBOX, KF, OUTBOX_WAKE, OUTBOX_WORKER,
+    POLICY, ROUTER, SCHEDULER, SERVICES,
     SETTINGS, WECOM_API,
 )
 from bot.wakeup import stop_task
 from config.settings import Settings
+from config.policy import load_policy
 from config.texts import Texts
 from models.db import close_db, open_db
 
@@ -61,7 +63,11 @@ def create_app(
     app[AIBOT_CRYPTO] = WecomCrypto(wecom.aibot.token, wecom.aibot.encoding_aes_key, "")
     texts = Texts.load()
     app[CARD_ACK] = texts.render(CARD_ACK_TEXT) if CARD_ACK_TEXT in texts else ""
+    # Read before anything starts, so a mistake in either file stops the start with its name.
+    app[POLICY] = load_policy(settings.policy.file)
+    app[CALENDAR] = CalendarHolder.load(settings.policy.calendar)
 
+    app.cleanup_ctx.append(_calendar)
     app.cleanup_ctx.append(partial(_database, migrate=migrate))
     if load_org:
         app.cleanup_ctx.append(_org)
@@ -90,6 +96,24 @@ async def healthz(request: web.Request) -> web.Response:
 
 
 # -- the cleanup contexts, in start order -------------------------------------------------------------
+
+
+async def _calendar(app: web.Application) -> AsyncIterator[None]:
+    """The work calendar, loaded in create_app: warn about a year without holidays, then follow edits."""
+    holder = app[CALENDAR]
+    holder.warn_about_missing_years(app[CLOCK].now().date())
+    task = asyncio.get_running_loop().create_task(_follow_calendar(holder), name="calendar-reload")
+    yield
+    await stop_task(task)
+
+
+async def _follow_calendar(holder: CalendarHolder, every: float = RELOAD_SECONDS) -> None:
+    while True:
+        await asyncio.sleep(every)
+        try:
+            holder.check()  # one stat; a read (a few KB) only after an edit
+        except Exception:
+            log.exception("calendar reload failed; the previous calendar stays in use")
 
 
 async def _database(app: web.Application, *, migrate: bool) -> AsyncIterator[None]:
@@ -182,13 +206,14 @@ async def _inbox(app: web.Application, *, process: Process | None) -> AsyncItera
 def build_services(app: web.Application) -> object:
     """What every handler and ticker shares (handlers.base.Services), built once."""
     from config.subcommands import Subcommands
-    from config.texts import CommandWords, load_policy
+    from config.texts import CommandWords
     from handlers.core.context import Services
 
     settings, holder = app[SETTINGS], app[ROUTER]
     return Services(
-        clock=app[CLOCK], texts=Texts.load(), commands=CommandWords.load(), policy=load_policy(),
-        router=lambda: holder.router, admins=tuple(settings.alerts.admins), subcommands=Subcommands.load_all(),
+        clock=app[CLOCK], texts=Texts.load(), commands=CommandWords.load(), policy=app[POLICY],
+        calendar=app[CALENDAR], router=lambda: holder.router, admins=tuple(settings.alerts.admins),
+        subcommands=Subcommands.load_all(),
     )
 
 

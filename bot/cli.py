@@ -18,6 +18,7 @@ COMMAND_MODULES = [
     "bot.commands.ticket",
     "bot.commands.report",
     "bot.commands.demo",
+    "bot.commands.config",
 ]
 
 

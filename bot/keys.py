@@ -12,8 +12,10 @@ from typing import TYPE_CHECKING, Any
 import aiohttp
 from aiohttp import web
 
+from bot.calendar import CalendarHolder
 from bot.channels.crypto import WecomCrypto
 from bot.clock import Clock
+from config.policy import Policy
 from config.settings import Settings
 
 if TYPE_CHECKING:
@@ -36,3 +38,5 @@ OUTBOX_WORKER: web.AppKey[Any] = web.AppKey("outbox_worker")  # bot.outbox.Outbo
 OUTBOX_WAKE = web.AppKey("outbox_wake", asyncio.Event)  # set after a commit queued messages
 SCHEDULER: web.AppKey[Any] = web.AppKey("scheduler")  # bot.scheduler.Scheduler
 SERVICES: web.AppKey[Any] = web.AppKey("services")  # handlers.base.Services
+POLICY = web.AppKey("policy", Policy)  # the settings' policy file, checked at start
+CALENDAR = web.AppKey("calendar", CalendarHolder)  # the work calendar, re-read when its file changes

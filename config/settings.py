@@ -99,6 +99,11 @@ class RoutingSettings(Section):
     table: Path = ROUTING_TABLE
 
 
+class PolicySettings(Section):
+    file: Path = CONFIG_DIR / "policy.toml"  # quiet hours, deadlines, quotas (config/policy.py checks it)
+    calendar: Path = CONFIG_DIR / "calendar.toml"  # holidays and 调休 make-up days
+
+
 class MediaSettings(Section):
     dir: Path = Path("data/media")  # local copies of photos and files (WeCom's media expire after 3 days)
 
@@ -117,6 +122,7 @@ class Settings(BaseSettings):
     wecom: WecomSettings = WecomSettings()
     org: OrgSettings = OrgSettings()
     routing: RoutingSettings = RoutingSettings()
+    policy: PolicySettings = PolicySettings()
     alerts: AlertSettings = AlertSettings()
     media: MediaSettings = MediaSettings()
 
@@ -157,10 +163,12 @@ def _resolve_relative_paths(settings: Settings, base: Path) -> Settings:
     """Files named in a config file are relative to that file, as an admin would expect."""
     org_file = settings.org.file if settings.org.file.is_absolute() else base / settings.org.file
     table = settings.routing.table if settings.routing.table.is_absolute() else base / settings.routing.table
+    policy = {key: path if path.is_absolute() else base / path for key, path in settings.policy}
     return settings.model_copy(
         update={
             "org": settings.org.model_copy(update={"file": org_file}),
             "routing": settings.routing.model_copy(update={"table": table}),
+            "policy": settings.policy.model_copy(update=policy),
         }
     )
 

@@ -1,4 +1,4 @@
-"""Reply texts, command words and policy are data in config/*.toml; this module reads them."""
+"""Reply texts and command words are data in config/*.toml; this module reads them (the policy: config/policy.py)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,14 @@ from typing import Any
 from config.errors import ConfigError
 
 CONFIG_DIR = Path(__file__).resolve().parent
+
+
+def shown(path: Path) -> str:
+    """A data file as an admin names it: `config/policy.toml` for a shipped one, else the path given."""
+    try:
+        return str(Path(path).resolve().relative_to(CONFIG_DIR.parent))
+    except ValueError:
+        return str(path)
 
 
 def read_toml(path: Path) -> dict[str, Any]:
@@ -81,7 +89,3 @@ class CommandWords:
                     return self.by_word[word], rest.strip()
         return None
 
-
-def load_policy(path: Path = CONFIG_DIR / "policy.toml") -> dict[str, Any]:
-    """Deadlines, quiet hours, quotas and visit frequencies: plain data each feature reads its section of."""
-    return read_toml(path)

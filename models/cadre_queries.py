@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from config.policy import Policy, TasksPolicy
 from models.area_tree import AreaTree
 from models.areas import Area
 from models.people import Role
-
-DEFAULT_CADRE_ROLES = ("grid_member", "village_secretary", "first_secretary", "village_cadre")
 
 
 @dataclass(frozen=True)
@@ -20,16 +19,17 @@ class Cadre:
     township: Area | None
 
 
-def cadre_roles(policy: dict) -> list[str]:
-    return list(policy.get("tasks", {}).get("cadre_roles", DEFAULT_CADRE_ROLES))
+def cadre_roles(policy: Policy) -> tuple[str, ...]:
+    """[tasks] cadre_roles: who counts as a cadre (also what a role filter reads)."""
+    return policy.tasks.cadre_roles
 
 
-async def all_cadres(policy: dict, tree: AreaTree) -> list[Cadre]:
+async def all_cadres(tasks: TasksPolicy, tree: AreaTree) -> list[Cadre]:
     """Every person holding a cadre role, once, in the village of their first such role; sorted by village, name.
 
     One query: tickers call this every run.
     """
-    rows = await Role.filter(role__in=cadre_roles(policy)).order_by("person_id", "id").values_list(
+    rows = await Role.filter(role__in=tasks.cadre_roles).order_by("person_id", "id").values_list(
         "person_id", "area_id", "person__userid", "person__name")
     found: dict[int, Cadre] = {}
     for person_id, area_id, userid, name in rows:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from config.policy import TasksPolicy
 from models.area_tree import AreaTree
 from models.cadre_queries import all_cadres
 from models.tasks_queries import Tally, tallies
@@ -33,27 +34,22 @@ class VillageRow:
     behind: int  # cadres behind the yearly minimum
 
 
-def quota_min(policy: dict) -> int:
-    return int(policy.get("tasks", {}).get("quota_min", 2))
-
-
-async def cadre_rows(policy: dict, year: int, tree: AreaTree) -> list[CadreRow]:
+async def cadre_rows(tasks: TasksPolicy, year: int, tree: AreaTree) -> list[CadreRow]:
     counts = await tallies(year)
-    low = quota_min(policy)
     rows = []
-    for cadre in await all_cadres(policy, tree):
+    for cadre in await all_cadres(tasks, tree):
         tally = counts.get(cadre.person_id, Tally())
         rows.append(CadreRow(
             township=cadre.township.name if cadre.township else "", village=cadre.village.name if cadre.village else "",
             village_code=cadre.village.code if cadre.village else "", name=cadre.name,
-            userid=cadre.userid, registered=tally.registered, done=tally.done, behind=tally.done < low,
+            userid=cadre.userid, registered=tally.registered, done=tally.done, behind=tally.done < tasks.quota_min,
         ))
     return rows
 
 
-async def village_rows(policy: dict, year: int, tree: AreaTree) -> list[VillageRow]:
+async def village_rows(tasks: TasksPolicy, year: int, tree: AreaTree) -> list[VillageRow]:
     by_village: dict[str, list[CadreRow]] = {}
-    for row in await cadre_rows(policy, year, tree):
+    for row in await cadre_rows(tasks, year, tree):
         by_village.setdefault(row.village_code, []).append(row)
     villages = sorted((a for a in tree.areas.values() if a.level == "village"), key=lambda a: (
         tree.township_of(a.id).code if tree.township_of(a.id) else "", a.code))  # type: ignore[union-attr]

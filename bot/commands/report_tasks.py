@@ -14,7 +14,8 @@ from pathlib import Path
 from bot.clock import SHANGHAI
 from bot.commands import add_config_arg, settings_from
 from bot.commands.tables import text_table, write_xlsx
-from config.texts import Texts, load_policy
+from config.policy import Policy, load_policy
+from config.texts import Texts
 from handlers.visits.compliance import village_compliance
 from models.area_tree import AreaTree
 from models.db import database
@@ -34,9 +35,10 @@ def register_report(actions: argparse._SubParsersAction) -> None:
 
 def run_tasks(args: argparse.Namespace) -> int:
     settings = settings_from(args)
+    policy = load_policy(settings.policy.file)  # quotas, cadre roles and visit frequencies of this county
     until = args.until or datetime.now(SHANGHAI).date()
     try:
-        sheets = asyncio.run(_sheets(settings.database.url, args.year, until))
+        sheets = asyncio.run(_sheets(settings.database.url, policy, args.year, until))
     except OSError as exc:
         print(f"gridwhistle report tasks: cannot reach the database in [database] url: {exc}", file=sys.stderr)
         return 1
@@ -51,18 +53,18 @@ def run_tasks(args: argparse.Namespace) -> int:
     return 0
 
 
-async def _sheets(url: str, year: int, until: date) -> list[tuple[str, list[str], list[list[str]]]]:
-    texts, policy = Texts.load(), load_policy()
+async def _sheets(url: str, policy: Policy, year: int, until: date) -> list[tuple[str, list[str], list[list[str]]]]:
+    texts = Texts.load()
     yes, no = texts.render("tasks.report.yes"), texts.render("tasks.report.no")
     async with database(url):
         tree = await AreaTree.load()
         cadres = [[r.township, r.village, r.name, r.userid, str(r.registered), str(r.done), yes if r.behind else no]
-                  for r in await cadre_rows(policy, year, tree)]
+                  for r in await cadre_rows(policy.tasks, year, tree)]
         villages = [[r.township, r.village, str(r.cadres), str(r.registered), str(r.done), str(r.behind)]
-                    for r in await village_rows(policy, year, tree)]
+                    for r in await village_rows(policy.tasks, year, tree)]
         visits = [[r.township, r.village, str(r.households), str(r.due), str(r.visited),
                    "-" if r.rate is None else f"{r.rate * 100:.1f}%"]
-                  for r in await village_compliance(policy, year, until, tree)]
+                  for r in await village_compliance(policy.visits, year, until, tree)]
     columns = lambda key: texts.render(key).split(",")  # noqa: E731
     return [
         (texts.render("tasks.report.part_cadres"), columns("tasks.report.columns_cadres"), cadres),

@@ -18,7 +18,7 @@ def cadre_work(app_only: str, not_cadre: str) -> tuple[AppPrivate, Roles]:
     return AppPrivate(app_only), Roles(cadre_roles, not_cadre)
 
 
-def village_of_speaker(ctx: Context, tree: AreaTree, role_names: list[str] | None = None) -> Area | None:
+def village_of_speaker(ctx: Context, tree: AreaTree, role_names: tuple[str, ...] = ()) -> Area | None:
     """The village of the speaker's first role among `role_names` (default: the cadre roles)."""
     for role in ctx.roles_named(*(role_names or cadre_roles(ctx.services.policy))):
         village = tree.village_of(role.area_id)  # type: ignore[attr-defined]

@@ -19,7 +19,7 @@ async def notify_user(
 ) -> bool:
     """Queue an app message (text or card) to one WeCom member; False when dedupe_key was already used."""
     now = services.clock.now()
-    not_before = QuietHours.from_policy(services.policy).next_allowed(now, urgent=urgent)
+    not_before = QuietHours.from_policy(services.policy.quiet_hours).next_allowed(now, urgent=urgent)
     row = await enqueue(
         Outbound(to=Address("app", userid), text=text, card=card),
         now=now, not_before=not_before, dedupe_key=dedupe_key,

@@ -12,8 +12,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Awaitable, Callable, TypeVar
 
+from bot.calendar import CalendarHolder
 from bot.channels.types import Card, Inbound
 from bot.clock import Clock
+from config.policy import Policy
 from config.subcommands import Subcommands
 from config.texts import CommandWords, Texts
 from models import Area, Chat, Person, Role
@@ -33,7 +35,8 @@ class Services:
     clock: Clock
     texts: Texts
     commands: CommandWords
-    policy: dict[str, Any]
+    policy: Policy  # the settings' policy file, validated at start
+    calendar: CalendarHolder  # `.calendar` is the current work calendar (re-read when its file changes)
     router: Callable[[], Any]  # returns the current nlp Router (hot-reloaded)
     admins: tuple[str, ...] = ()
     subcommands: Mapping[str, Subcommands] = field(default_factory=dict)  # [subcommands.<command>] words

@@ -10,14 +10,15 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Protocol
 
 from config.errors import UserError
+from config.policy import Policy
 from handlers.core.context import Context
 
 log = logging.getLogger("gridwhistle.audit")
 
-RolesOfPolicy = Callable[[Any], Iterable[str]]  # reads role names from the policy (they are data there)
+RolesOfPolicy = Callable[[Policy], Iterable[str]]  # reads role names from the policy (they are data there)
 
 
 class Filter(Protocol):

@@ -13,7 +13,7 @@ from handlers.core.context import Context
 from handlers.core.router import Router
 from handlers.duty import service as duty
 from handlers.tickets.cards import DutyKey
-from handlers.tickets.deadlines import deadlines
+from handlers.tickets.deadlines import deadlines_for
 from handlers.tickets.lookup import find_ticket, own_part
 from models import Assignment, Ticket
 from models.ticket_queries import assignments_of, department_list
@@ -37,7 +37,7 @@ async def _on_duty(ctx: Context, ticket: Ticket, part: Assignment, click_code: s
     if not await duty.report_for_duty(ctx.services, ticket, part, ctx.person, click_code=click_code):
         _state_reply(ctx, ticket, part)
         return
-    due = deadlines(ctx.services.policy, ticket.urgency, part.notified_at)
+    due = deadlines_for(ctx.services, ticket.urgency, part.notified_at)
     ctx.reply("duty.on_duty_ok", number=ticket.number, department=part.department.name,
               resolve_due=stamp(due.resolve_due))
 

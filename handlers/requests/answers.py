@@ -15,9 +15,10 @@ async def department_names(request: Request) -> str:
 
 
 def promise(services: Services, request: Request) -> str:
-    promises = services.policy.get("requests", {}).get("promise", {})
-    key = VILLAGE if request.primary == VILLAGE else request.urgency
-    return str(promises.get(key, promises.get("normal", "")))
+    promises = services.policy.requests.promise
+    if request.primary == VILLAGE:
+        return promises.village
+    return promises.urgent if request.urgency == "urgent" else promises.normal
 
 
 async def recorded_answer(services: Services, recorded: Recorded) -> str:

@@ -9,7 +9,7 @@ from handlers.common.notify import notify_user
 from handlers.common.privacy import mask_private
 from handlers.requests.intake import take_message
 from handlers.requests.kf.service import ask_who_once
-from handlers.requests.service import handled_as, policy, sender_of
+from handlers.requests.service import handled_as, sender_of
 from models import Request
 from models.request_queries import own_requests
 
@@ -41,7 +41,7 @@ def shown_status(own: Request, main: Request) -> str:
 async def mine(ctx: Context) -> None:
     """我的诉求: the sender's own requests only, newest first."""
     sender = sender_of(ctx)
-    limit = int(policy(ctx.services).get("my_requests_limit", 5))
+    limit = ctx.services.policy.requests.my_requests_limit
     found = await own_requests(sender.channel, sender.ref, sender.person, limit)
     if not found:
         ctx.reply("requests.mine.none")

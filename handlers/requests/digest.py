@@ -6,7 +6,7 @@ of day on it queues yesterday's list once per grid member (the dedupe key is the
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 
 from handlers.core.context import Services
 from handlers.common.notify import notify_user
@@ -18,9 +18,7 @@ DIGEST_ROLE = "grid_member"
 
 def digest_window(services: Services, now: datetime) -> tuple[datetime, datetime] | None:
     """Yesterday 00:00 to today 00:00, once today's digest time has come; None before it."""
-    rules = services.policy.get("requests", {})
-    at = time.fromisoformat(str(rules.get("non_request_digest_at", "08:00")))
-    if now.timetz().replace(tzinfo=None) < at:
+    if now.timetz().replace(tzinfo=None) < services.policy.requests.non_request_digest_at:
         return None
     today = now.replace(hour=0, minute=0, second=0, microsecond=0)
     return today - timedelta(days=1), today
@@ -32,7 +30,7 @@ async def send_non_request_digests(services: Services, now: datetime) -> int:
     if window is None:
         return 0
     start, end = window
-    limit = int(services.policy.get("requests", {}).get("non_request_digest_max", 30))
+    limit = services.policy.requests.non_request_digest_max
     grid_ids = await NonRequest.filter(
         created_at__gte=start, created_at__lt=end, absorbed_into_id=None, area_id__not_isnull=True, kind__in=("text", "voice"),
     ).distinct().values_list("area_id", flat=True)

@@ -10,7 +10,7 @@ retried click never tells anyone twice.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from tortoise.expressions import Q
 
@@ -92,8 +92,9 @@ async def _tell_one(services: Services, reporter: Request, main: Request, text: 
         update.outbox_id = pending.id
     else:
         header = await _header(services, reporter, main, route)
-        wait = timedelta(seconds=float(services.policy.get("requests", {}).get("hearback_combine_seconds", 120)))
-        not_before = QuietHours.from_policy(services.policy).next_allowed(now + wait, urgent=main.urgency == "urgent")
+        wait = services.policy.requests.hearback_combine
+        quiet = QuietHours.from_policy(services.policy.quiet_hours)
+        not_before = quiet.next_allowed(now + wait, urgent=main.urgency == "urgent")
         row = await enqueue(Outbound(to=route.address, text=f"{header}\n{line}"), now=now, not_before=not_before,
                             dedupe_key=f"hearback:{reporter.id}:{update.id}")
         update.outbox_id = row.id if row else None
@@ -142,14 +143,15 @@ async def choose_route(services: Services, reporter: Request, now: datetime) -> 
 
 
 async def kf_window_open(services: Services, external_userid: str, now: datetime) -> bool:
-    """Within 48 h of the villager's last message and fewer than 5 messages queued to them since."""
-    rules = services.policy.get("requests", {})
+    """Within [requests] kf_window_hours of the villager's last message and fewer than kf_window_messages
+    messages queued to them since."""
+    rules = services.policy.requests
     customer = await KfCustomer.get_or_none(external_userid=external_userid)
     last = customer.last_customer_message_at if customer else None
-    if last is None or now - last > timedelta(hours=float(rules.get("kf_window_hours", 48))):
+    if last is None or now - last > rules.kf_window:
         return False
     queued = await OutboxMessage.filter(kind="kf", target=external_userid, created_at__gte=last).count()
-    return queued < int(rules.get("kf_window_messages", 5))
+    return queued < rules.kf_window_messages
 
 
 async def _grid_member_for(reporter: Request) -> Person | None:

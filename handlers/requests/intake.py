@@ -4,14 +4,13 @@ for their request, or not a request at all (kept for the grid member's daily lis
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import timedelta
 
 from handlers.core.context import Context
 from handlers.common.format import normalise
 from handlers.common.privacy import mask_private
 from handlers.requests.answers import department_names, followup_answer, recorded_answer
 from handlers.requests.service import (
-    VILLAGE, Sender, add_words, append_to_request, handled_as, policy, record_request, sender_of,
+    VILLAGE, Sender, add_words, append_to_request, handled_as, record_request, sender_of,
 )
 from models import Attachment, NonRequest, Request, TicketEvent
 from models.request_queries import OPEN_STATES, RATEABLE_STATES, latest_of_sender, open_requests_of_sender, recent_non_requests
@@ -36,7 +35,7 @@ async def take_message(ctx: Context, text: str | None = None, *, force: bool = F
         if not ctx.inbound.is_group:
             ctx.reply("requests.media_alone")
         return None
-    gap = timedelta(seconds=float(policy(services).get("burst_seconds", 120)))
+    gap = services.policy.requests.burst
     router = services.router()
     pending = await latest_of_sender(sender.channel, sender.ref, sender.person, STILL_BEING_SAID, since=ctx.now - gap)
     if pending is not None and not ends_a_burst(ctx, text):
@@ -80,7 +79,7 @@ def ends_a_burst(ctx: Context, text: str) -> bool:
     router = ctx.services.router()
     if router.classify(text).is_request:
         return False
-    groups = set(policy(ctx.services).get("burst_breakers", ["thanks", "ack", "chat"]))
+    groups = set(ctx.services.policy.requests.burst_breakers)
     folded = text.lower()
     return any(word.lower() in folded for group in router.table.cues if group.name in groups for word in group.words)
 

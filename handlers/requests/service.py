@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
+from config.policy import RequestsPolicy
 from handlers.core.context import Context, Services
 from handlers.requests.village.service import send_village_card
 from handlers.whistle.service import whistle_request
@@ -46,10 +47,6 @@ def sender_of(ctx: Context) -> Sender:
         household_id=ctx.person.household_id if ctx.person else None,
         area=ctx.area, chat=ctx.chat, reply_context=reach,
     )
-
-
-def policy(services: Services) -> dict[str, Any]:
-    return services.policy.get("requests", {})
 
 
 @dataclass
@@ -128,21 +125,21 @@ async def forward(services: Services, request: Request, now: datetime) -> None:
 
 async def same_matter(services: Services, request: Request, now: datetime) -> Request | None:
     """An earlier open report of the same matter in the same hamlet (or village) within the policy's days."""
-    rules = policy(services)
+    rules = services.policy.requests
     area = await Area.get_or_none(id=request.area_id) if request.area_id else None
     place = await ancestor_at(area, "hamlet", "village")
     if place is None or not request.keywords:
         return None
-    since = now - timedelta(days=float(rules.get("duplicate_days", 3)))
+    since = now - rules.duplicate_window
     for candidate in await same_matter_candidates(request, place, since):
         if alike(request, candidate, rules):
             return candidate
     return None
 
 
-def alike(one: Request, other: Request, rules: dict[str, Any]) -> bool:
-    return (overlap(set(one.keywords), set(other.keywords)) >= float(rules.get("duplicate_keyword_overlap", 0.5))
-            or overlap(pairs(one.text), pairs(other.text)) >= float(rules.get("duplicate_text_overlap", 0.3)))
+def alike(one: Request, other: Request, rules: RequestsPolicy) -> bool:
+    return (overlap(set(one.keywords), set(other.keywords)) >= rules.duplicate_keyword_overlap
+            or overlap(pairs(one.text), pairs(other.text)) >= rules.duplicate_text_overlap)
 
 
 def overlap(a: set[str], b: set[str]) -> float:

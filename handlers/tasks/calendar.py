@@ -12,6 +12,7 @@ from datetime import date, datetime, time, timedelta
 
 from bot.calendar import WorkCalendar
 from bot.clock import SHANGHAI
+from config.policy import TasksPolicy
 
 
 @dataclass(frozen=True)
@@ -37,16 +38,15 @@ def _due(day: date, hour: int, calendar: WorkCalendar) -> datetime:
     return datetime.combine(day, time(hour), SHANGHAI)
 
 
-def year_calendar(policy: dict, year: int, calendar: WorkCalendar) -> list[Occurrence]:
+def year_calendar(section: TasksPolicy, year: int, calendar: WorkCalendar) -> list[Occurrence]:
     """The year's occurrences, cadre reminders first (by due), then the year-end summary."""
-    section = policy.get("tasks", {})
-    hour = int(section.get("send_hour", 9))
-    planned: list[tuple[str, str, date, int]] = [("kickoff", "kickoff", _day(year, section.get("kickoff", "01-05")), 0)]
-    for month in section.get("monthly_months", range(2, 12)):
-        planned.append(("monthly", f"{month:02d}", date(year, int(month), int(section.get("monthly_day", 10))), 0))
-    for check in section.get("quarter_checks", [{"date": "06-30", "min_done": 1}, {"date": "09-30", "min_done": 2}]):
-        planned.append(("quarter", check["date"], _day(year, check["date"]), int(check["min_done"])))
-    planned.append(("last_call", "last_call", _day(year, section.get("last_call", "12-01")), 0))
+    hour = section.send_hour
+    planned: list[tuple[str, str, date, int]] = [("kickoff", "kickoff", _day(year, section.kickoff), 0)]
+    for month in section.monthly_months:
+        planned.append(("monthly", f"{month:02d}", date(year, month, section.monthly_day), 0))
+    for check in section.quarter_checks:
+        planned.append(("quarter", check.date, _day(year, check.date), check.min_done))
+    planned.append(("last_call", "last_call", _day(year, section.last_call), 0))
     planned.sort(key=lambda item: item[2])
     dues = [_due(day, hour, calendar) for _, _, day, _ in planned]
     year_end = datetime(year + 1, 1, 1, tzinfo=SHANGHAI)
@@ -54,13 +54,13 @@ def year_calendar(policy: dict, year: int, calendar: WorkCalendar) -> list[Occur
         Occurrence(kind, period, dues[i], dues[i + 1] if i + 1 < len(dues) else year_end, min_done)
         for i, (kind, period, _, min_done) in enumerate(planned)
     ]
-    summary_due = _due(_day(year, section.get("year_end_summary", "12-31")), hour, calendar)
-    next_kickoff = _due(_day(year + 1, section.get("kickoff", "01-05")), hour, calendar)
+    summary_due = _due(_day(year, section.year_end_summary), hour, calendar)
+    next_kickoff = _due(_day(year + 1, section.kickoff), hour, calendar)
     found.append(Occurrence("summary", "summary", summary_due, max(next_kickoff, summary_due + timedelta(days=1))))
     return found
 
 
-def relevant(policy: dict, now: datetime, calendar: WorkCalendar) -> list[tuple[int, Occurrence]]:
+def relevant(section: TasksPolicy, now: datetime, calendar: WorkCalendar) -> list[tuple[int, Occurrence]]:
     """(year, occurrence) pairs that are due and not yet superseded at `now` (last year's summary in January)."""
-    return [(year, occ) for year in (now.year - 1, now.year) for occ in year_calendar(policy, year, calendar)
+    return [(year, occ) for year in (now.year - 1, now.year) for occ in year_calendar(section, year, calendar)
             if occ.due <= now < occ.expires]

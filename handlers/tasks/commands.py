@@ -6,7 +6,6 @@
 from __future__ import annotations
 
 import re
-from datetime import timedelta
 from config.errors import UserError
 from handlers.common.cadres import cadre_work, is_cadre, village_of_speaker
 from handlers.core.context import Context
@@ -45,7 +44,7 @@ def _number_and_text(rest: str, usage: str, *, text_required: bool) -> tuple[int
 
 
 def _quota(ctx: Context) -> tasks.Quota:
-    return tasks.Quota.from_policy(ctx.services.policy)
+    return tasks.Quota.from_policy(ctx.services.policy.tasks)
 
 
 @router.command("tasks", *CADRE_WORK, sub="register")
@@ -90,7 +89,7 @@ async def finish(ctx: Context) -> None:
     await tasks.finish(task, text, ctx.now)
     tally = (await tasks.tallies(ctx.now.year, [ctx.person.id]))[ctx.person.id]  # type: ignore[union-attr]
     ctx.reply("tasks.done_saved", seq=seq, title=task.title, done=tally.done, quota=_quota(ctx),
-              minutes=ctx.services.policy.get("tasks", {}).get("photo_window_minutes", 30))
+              minutes=ctx.services.policy.tasks.photo_window_minutes)
 
 
 @router.command("tasks", *CADRE_WORK, sub="cancel")
@@ -127,8 +126,7 @@ async def attach_photo_if_expected(ctx: Context) -> bool:
     """An image right after `实事 完成 N` (within the policy's window) is that task's photo; True when taken."""
     if ctx.person is None or ctx.inbound.is_group or ctx.inbound.channel != "app" or not is_cadre(ctx):
         return False
-    minutes = int(ctx.services.policy.get("tasks", {}).get("photo_window_minutes", 30))
-    task = await tasks.recently_finished(ctx.person, ctx.now - timedelta(minutes=minutes))
+    task = await tasks.recently_finished(ctx.person, ctx.now - ctx.services.policy.tasks.photo_window)
     if task is None:
         return False
     media = {k: v for k, v in ctx.inbound.extra.items() if k in ("media_id", "pic_url")}

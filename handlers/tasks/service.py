@@ -9,6 +9,7 @@ from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from config.errors import UserError
+from config.policy import TasksPolicy
 from models import Area, Household, Person, PracticalTask, Request
 from models.tasks_queries import OPEN_STATES, Tally, tallies  # noqa: F401  (re-exported for handlers)
 
@@ -18,9 +19,8 @@ class Quota:
     high: int
 
     @classmethod
-    def from_policy(cls, policy: dict) -> "Quota":
-        section = policy.get("tasks", {})
-        return cls(int(section.get("quota_min", 2)), int(section.get("quota_max", 3)))
+    def from_policy(cls, section: TasksPolicy) -> Quota:
+        return cls(section.quota_min, section.quota_max)
 
     def __str__(self) -> str:
         return f"{self.low}–{self.high}" if self.high != self.low else str(self.low)

@@ -10,15 +10,15 @@ from models.tasks_report import cadre_rows, village_rows
 
 
 async def show_stats(ctx: Context) -> None:
-    section = ctx.services.policy.get("tasks", {})
+    section = ctx.services.policy.tasks
     tree = await AreaTree.load()
-    quota = Quota.from_policy(ctx.services.policy)
+    quota = Quota.from_policy(section)
     year = ctx.now.year
-    township_roles = ctx.roles_named(*section.get("township_stats_roles", ["township_committee"]))
-    village_roles = ctx.roles_named(*section.get("village_stats_roles", ["village_secretary", "first_secretary"]))
+    township_roles = ctx.roles_named(*section.township_stats_roles)
+    village_roles = ctx.roles_named(*section.village_stats_roles)
     if township_roles:
         township = tree.township_of(township_roles[0].area_id)  # type: ignore[attr-defined]
-        rows = [row for row in await village_rows(ctx.services.policy, year, tree) if township and row.township_code == township.code]
+        rows = [row for row in await village_rows(section, year, tree) if township and row.township_code == township.code]
         lines = [ctx.say("tasks.stats_township_header", year=year, township=township.name if township else "", quota=quota)]
         lines += [ctx.say("tasks.stats_township_line", village=r.village, cadres=r.cadres, registered=r.registered,
                           done=r.done, behind=r.behind) for r in rows]
@@ -26,7 +26,7 @@ async def show_stats(ctx: Context) -> None:
         return
     if village_roles:
         village = tree.village_of(village_roles[0].area_id)  # type: ignore[attr-defined]
-        rows = [row for row in await cadre_rows(ctx.services.policy, year, tree) if village and row.village_code == village.code]
+        rows = [row for row in await cadre_rows(section, year, tree) if village and row.village_code == village.code]
         lines = [ctx.say("tasks.stats_village_header", year=year, village=village.name if village else "", quota=quota)]
         lines += [ctx.say("tasks.stats_village_line", name=r.name, registered=r.registered, done=r.done,
                           mark=ctx.say("tasks.behind_mark") if r.behind else "") for r in rows]

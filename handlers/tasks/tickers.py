@@ -10,9 +10,8 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import datetime
-from functools import cache, partial
+from functools import partial
 
-from bot.calendar import WorkCalendar
 from handlers.core.context import Services
 from handlers.common.notify import notify_user
 from handlers.tasks.service import Quota
@@ -24,26 +23,20 @@ from models.tasks_queries import Tally, YearTasks
 from models.tasks_report import village_rows
 
 
-@cache
-def work_calendar() -> WorkCalendar:
-    return WorkCalendar.load()  # shipped data, read once per process
-
-
 def register(scheduler, services: Services) -> None:
     """Add the 实事 ticker to bot/scheduler.py's Scheduler, at the hours of [tasks] tick_hours (a cron hour field)."""
-    hours = str(services.policy.get("tasks", {}).get("tick_hours", "9,13,17"))
-    scheduler.cron("tasks.reminders", partial(tick, services), hour=hours, minute=0)
+    scheduler.cron("tasks.reminders", partial(tick, services), hour=services.policy.tasks.tick_hours, minute=0)
 
 
 async def tick(services: Services, now: datetime | None = None) -> Counter[str]:
     """Queue every relevant reminder not queued yet; returns how many of each kind were queued now."""
     now = now or services.clock.now()
     queued: Counter[str] = Counter()
-    due = relevant(services.policy, now, work_calendar())
+    due = relevant(services.policy.tasks, now, services.calendar.calendar)
     if not due:
         return queued
     tree = await AreaTree.load()
-    cadres = await all_cadres(services.policy, tree)
+    cadres = await all_cadres(services.policy.tasks, tree)
     for year, occurrence in due:
         if occurrence.kind == "summary":
             messages = await _summary(services, year, tree)
@@ -69,7 +62,7 @@ async def _queue_new(services: Services, year: int, occurrence: Occurrence, mess
 
 async def _cadre_messages(services: Services, year: int, occurrence: Occurrence, cadres: list[Cadre]) -> Messages:
     """userid → text for the cadres this occurrence concerns now."""
-    texts, quota = services.texts, Quota.from_policy(services.policy)
+    texts, quota = services.texts, Quota.from_policy(services.policy.tasks)
     tasks = await YearTasks.load(year)
     counts = tasks.tallies()
     unfinished = tasks.unfinished(created_by=occurrence.due)
@@ -98,10 +91,10 @@ async def _summary(services: Services, year: int, tree: AreaTree) -> Messages:
 
     The dedupe key names the township as well as the person: tasks:{year}:summary:summary:{township}:{userid}.
     """
-    texts, quota = services.texts, Quota.from_policy(services.policy)
-    rows = await village_rows(services.policy, year, tree)
+    texts, quota = services.texts, Quota.from_policy(services.policy.tasks)
+    rows = await village_rows(services.policy.tasks, year, tree)
     found: Messages = {}
-    roles = await Role.filter(role__in=services.policy.get("tasks", {}).get("township_stats_roles", ["township_committee"])
+    roles = await Role.filter(role__in=services.policy.tasks.township_stats_roles
                               ).prefetch_related("person").order_by("id")
     for role in roles:
         township = tree.township_of(role.area_id)  # type: ignore[attr-defined]

@@ -19,7 +19,7 @@ from bot.outbox import enqueue
 from handlers.common.format import stamp
 from handlers.core.card_keys import CardKey
 from handlers.core.context import Services
-from handlers.tickets.deadlines import deadlines
+from handlers.tickets.deadlines import deadlines_for
 from models import Assignment, OutboxMessage, Request, Ticket, TicketEvent
 from models.ticket_queries import assignments_of, liaisons_of
 
@@ -44,7 +44,7 @@ async def send_together(services: Services, userids: list[str], *, text: str = "
     if not userids:
         return False
     now = services.clock.now()
-    not_before = QuietHours.from_policy(services.policy).next_allowed(now, urgent=urgent)
+    not_before = QuietHours.from_policy(services.policy.quiet_hours).next_allowed(now, urgent=urgent)
     row = await enqueue(Outbound(to=Address("app", "|".join(userids)), text=text, card=card),
                         now=now, not_before=not_before, dedupe_key=dedupe_key)
     return row is not None
@@ -92,7 +92,7 @@ async def department_card(services: Services, ticket: Ticket, assignment: Assign
     parts = await assignments_of(ticket, "notified", "on_duty", "in_progress", "done")
     primary = next((a.department.name for a in parts if a.is_primary), "")
     assisting = "、".join(a.department.name for a in parts if not a.is_primary) or texts.render("whistle.none")
-    due = deadlines(services.policy, ticket.urgency, assignment.notified_at)
+    due = deadlines_for(services, ticket.urgency, assignment.notified_at)
     role = texts.render("whistle.role_primary" if assignment.is_primary else "whistle.role_assisting")
     urgency = texts.render(f"whistle.urgency_{ticket.urgency}")
     description = request.text if len(request.text) <= DESCRIPTION_CHARS else request.text[:DESCRIPTION_CHARS] + "…"

@@ -3,9 +3,8 @@ their households, and turn a diary entry into a request. 1:1 with the app (house
 
 from __future__ import annotations
 
-from typing import Any
-
 from config.errors import UserError
+from config.policy import Policy
 from handlers.common.cadres import village_of_speaker
 from handlers.core.context import Context
 from handlers.core.filters import AppPrivate, Roles
@@ -21,9 +20,9 @@ APP_ONLY = AppPrivate("visits.app_only")
 NOT_ALLOWED = ("common.not_allowed", (("role", "visits.secretary_role"),))
 
 
-def pairing_roles(policy: dict[str, Any]) -> list[str]:
+def pairing_roles(policy: Policy) -> tuple[str, ...]:
     """Who pairs households with cadres: [visits] pairing_roles."""
-    return list(policy.get("visits", {}).get("pairing_roles", ["village_secretary"]))
+    return policy.visits.pairing_roles
 
 
 @router.command("visit", *CADRE_VISITS)

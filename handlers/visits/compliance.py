@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 
 from bot.clock import SHANGHAI
+from config.policy import VisitsPolicy
 from handlers.visits.service import counted_periods, visit_days, visited_in
 from models import CarePair
 from models.area_tree import AreaTree
@@ -24,7 +25,7 @@ class VillageVisits:
         return self.visited / self.due if self.due else None
 
 
-async def village_compliance(policy: dict, year: int, until: date, tree: AreaTree) -> list[VillageVisits]:
+async def village_compliance(section: VisitsPolicy, year: int, until: date, tree: AreaTree) -> list[VillageVisits]:
     end = min(until, date(year + 1, 1, 1))
     pairs = await CarePair.all().prefetch_related("household")
     days = await visit_days([p.household_id for p in pairs], datetime.combine(date(year - 1, 12, 1), time(), SHANGHAI))  # type: ignore[attr-defined]
@@ -34,7 +35,7 @@ async def village_compliance(policy: dict, year: int, until: date, tree: AreaTre
         village = tree.village_of(household.grid_id)  # type: ignore[attr-defined]
         if village is None:
             continue
-        due = [p for p in counted_periods(household.tags, pair.since, end, policy) if p.end <= end and p.end.year >= year
+        due = [p for p in counted_periods(household.tags, pair.since, end, section) if p.end <= end and p.end.year >= year
                and p.start.year <= year]
         entry = tally.setdefault(village.id, [0, 0, 0])
         entry[0] += 1

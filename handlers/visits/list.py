@@ -27,7 +27,7 @@ async def show_pairs(ctx: Context) -> None:
     for pair in pairs:
         household = pair.household
         seen = days.get(household.id, set())
-        chain = counted_periods(household.tags, None, today + timedelta(days=1), ctx.services.policy)
+        chain = counted_periods(household.tags, None, today + timedelta(days=1), ctx.services.policy.visits)
         current = chain[-1] if chain else None
         status = ctx.say("visits.status_free") if current is None else (
             ctx.say("visits.status_done") if visited_in(current, seen) else

@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from config.policy import VisitsPolicy
+
 EPOCH = date(2024, 1, 1)  # a Monday: fortnights are counted from it
 KIND_ORDER = {"week": 0, "fortnight": 1, "month": 2}
 
@@ -35,31 +37,29 @@ def _containing(day: date, kind: str) -> tuple[date, date]:
     raise ValueError(f"[visits.frequency]: unknown period {kind!r}; use week, fortnight or month")
 
 
-def kind_for(tags: list[str], day: date, policy: dict) -> str | None:
+def kind_for(tags: list[str], day: date, section: VisitsPolicy) -> str | None:
     """The most frequent kind among the household's tags on `day`; None when no tag asks for visits."""
-    section = policy.get("visits", {})
-    winter = day.month in section.get("winter_months", [11, 12, 1, 2, 3])
+    winter = day.month in section.winter_months
     kinds = []
     for tag in tags:
-        rule = section.get("frequency", {}).get(tag)
-        if isinstance(rule, dict):
-            rule = rule.get("winter" if winter else "other")
-        if rule:
-            kinds.append(rule)
+        rule = section.frequency.get(tag)
+        kind = rule.in_season(winter) if rule else None
+        if kind:
+            kinds.append(kind)
     return min(kinds, key=KIND_ORDER.__getitem__) if kinds else None
 
 
-def periods(tags: list[str], year: int, until: date, policy: dict) -> list[Period]:
+def periods(tags: list[str], year: int, until: date, section: VisitsPolicy) -> list[Period]:
     """The chain of due periods of `year` that start before `until`."""
     found: list[Period] = []
     day = date(year, 1, 1)
-    kind = kind_for(tags, day, policy)
+    kind = kind_for(tags, day, section)
     if kind is None:
         return found
     start, end = _containing(day, kind)
     while start < until and start.year <= year:
         found.append(Period(start, end, kind))
-        kind = kind_for(tags, end, policy) or kind
+        kind = kind_for(tags, end, section) or kind
         start, (_, end) = end, _containing(end, kind)
         if end <= start:  # cannot happen with these kinds; guards the loop
             break

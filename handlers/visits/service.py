@@ -8,6 +8,7 @@ from datetime import date, datetime
 
 from bot.clock import SHANGHAI
 from config.errors import UserError
+from config.policy import VisitsPolicy
 from handlers.common.cadres import cadre_work
 from handlers.core.context import Context
 from handlers.requests.relay.service import household_phone
@@ -62,9 +63,9 @@ def local_day(moment: datetime) -> date:
     return moment.astimezone(SHANGHAI).date()
 
 
-def counted_periods(tags: list[str], since: datetime | None, until: date, policy: dict) -> list[Period]:
+def counted_periods(tags: list[str], since: datetime | None, until: date, section: VisitsPolicy) -> list[Period]:
     """Due periods up to `until` (last year's and this year's), from the first that began after the pairing."""
-    chain = {p.start: p for year in (until.year - 1, until.year) for p in periods(tags, year, until, policy)}
+    chain = {p.start: p for year in (until.year - 1, until.year) for p in periods(tags, year, until, section)}
     first = local_day(since) if since else date.min
     return [p for start, p in sorted(chain.items()) if p.start >= first]
 

@@ -22,8 +22,7 @@ from models.area_tree import AreaTree
 
 
 def register(scheduler, services: Services) -> None:
-    hours = str(services.policy.get("visits", {}).get("tick_hours", "9,13,17"))
-    scheduler.cron("visits.reminders", partial(tick, services), hour=hours, minute=0)
+    scheduler.cron("visits.reminders", partial(tick, services), hour=services.policy.visits.tick_hours, minute=0)
 
 
 def _due(period: Period, hour: int) -> datetime:
@@ -32,7 +31,7 @@ def _due(period: Period, hour: int) -> datetime:
 
 async def tick(services: Services, now: datetime | None = None) -> Counter[str]:
     now = now or services.clock.now()
-    hour = int(services.policy.get("visits", {}).get("send_hour", 9))
+    hour = services.policy.visits.send_hour
     pairs = await CarePair.filter().prefetch_related("household", "cadre")
     if not pairs:
         return Counter()
@@ -41,7 +40,7 @@ async def tick(services: Services, now: datetime | None = None) -> Counter[str]:
     wanted: dict[str, tuple[str, str, str]] = {}  # dedupe key → (kind, userid, text)
     for pair in pairs:
         household = pair.household
-        chain = [p for p in counted_periods(household.tags, pair.since, local_day(now), services.policy)
+        chain = [p for p in counted_periods(household.tags, pair.since, local_day(now), services.policy.visits)
                  if _due(p, hour) <= now]
         if not chain or visited_in(chain[-1], days.get(household.id, set())):
             continue

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from bot.calendar import WorkCalendar
 from handlers.common.format import summary
 from handlers.core.context import Services
 from handlers.tickets.deadlines import overdue
@@ -19,7 +18,7 @@ def week_start(now: datetime) -> datetime:
     return (now - timedelta(days=now.weekday())).replace(hour=0, minute=0, second=0, microsecond=0)
 
 
-async def ticket_line(services: Services, ticket: Ticket, now: datetime, calendar: WorkCalendar) -> tuple[str, set[str]]:
+async def ticket_line(services: Services, ticket: Ticket, now: datetime) -> tuple[str, set[str]]:
     """One ticket as a line, and its marks: unsigned (a department has not 签收), overdue."""
     texts = services.texts
     request = await Request.get(id=ticket.request_id)
@@ -28,7 +27,8 @@ async def ticket_line(services: Services, ticket: Ticket, now: datetime, calenda
     for part in await assignments_of(ticket):
         if part.state in ("withdrawn",):
             continue
-        late = overdue(services.policy, ticket.urgency, part.state, part.notified_at, now, calendar)
+        late = overdue(services.policy.whistle.deadlines, ticket.urgency, part.state, part.notified_at, now,
+                       services.calendar.calendar)
         if part.state == "notified":
             marks.add("unsigned")
         if late:
@@ -43,7 +43,6 @@ async def ticket_line(services: Services, ticket: Ticket, now: datetime, calenda
 
 async def township_lines(services: Services, township_id: int, which: str, now: datetime) -> list[str]:
     """Lines for `哨单 [未签收|超时|本周]`; `which` is "", "unsigned", "overdue" or "this_week"."""
-    calendar = WorkCalendar.load()
     texts = services.texts
     query = Ticket.filter(township_id=township_id)
     query = query.filter(created_at__gte=week_start(now)) if which == "this_week" else query.filter(status="open")
@@ -51,7 +50,7 @@ async def township_lines(services: Services, township_id: int, which: str, now: 
     if which == "":
         lines += await pending_lines(services, township_id)
     for ticket in await query.order_by("-id"):
-        line, marks = await ticket_line(services, ticket, now, calendar)
+        line, marks = await ticket_line(services, ticket, now)
         if which in ("", "this_week") or which in marks:
             lines.append(line)
     if len(lines) > MAX_LINES:

@@ -22,7 +22,7 @@ from handlers.core.context import Services
 from handlers.tickets.audit import record
 from handlers.common.format import stamp
 from handlers.tickets.cards import refresh_department_card, send_department_card, send_together, update_card
-from handlers.tickets.deadlines import deadlines
+from handlers.tickets.deadlines import deadlines_for
 from handlers.tickets.departments import NOT_COUNTY
 from models import Area, Assignment, Department, Person, Request, RoutingCorrection, Ticket, TicketEvent
 from models.numbers import next_number
@@ -45,10 +45,6 @@ class WhistleKey(CardKey):
     request_number: int
 
 
-def policy(services: Services) -> dict:
-    return services.policy.get("whistle", {})
-
-
 async def routed_departments(request: Request) -> list[Department]:
     """The request's primary first, then its assisting departments (the router's decision)."""
     codes = [c for c in dict.fromkeys([request.primary, *request.also]) if c and c not in NOT_COUNTY]
@@ -64,7 +60,7 @@ async def whistle_request(services: Services, request: Request, *, actor: Person
     departments = departments or await routed_departments(request)
     if not departments:
         return None
-    if actor is None and request.urgency not in policy(services).get("at_once", ["urgent"]):
+    if actor is None and request.urgency not in services.policy.whistle.at_once:
         await propose(services, request, departments)
         return None
     return await blow(services, request, departments, actor=actor, note=note,
@@ -84,7 +80,7 @@ async def propose(services: Services, request: Request, departments: list[Depart
         log.warning("request #%s has no township: cannot propose a whistle", request.number)
         return False
     await record("proposed", now, request=request, departments=[d.code for d in departments])
-    timeout = int(policy(services).get("confirm_timeout_minutes", 120))
+    timeout = services.policy.whistle.confirm_timeout_minutes
     texts = services.texts
     card = Card(
         task_id=confirm_task_id(request, len(earlier) + 1),
@@ -136,7 +132,7 @@ async def blow(services: Services, request: Request, departments: list[Departmen
         township = role.area if role else None
     if township is None:
         raise UserError("whistle.no_township", number=request.number)
-    due = deadlines(services.policy, request.urgency, now)
+    due = deadlines_for(services, request.urgency, now)
     ticket = await Ticket.create(
         number=await next_number(), request_id=request.id, township_id=township.id, urgency=request.urgency,
         note=note, created_by_id=actor.id if actor else None, created_at=now,
@@ -152,7 +148,7 @@ async def blow(services: Services, request: Request, departments: list[Departmen
         await notify_department(services, ticket, assignment, request, place, actor=actor)
     await close_proposal(services, request, services.texts.render(
         "whistle.confirmed_by", name=actor.name if actor else services.texts.render("whistle.system")), click_code)
-    if len(departments) >= int(policy(services).get("joint_chat_min_departments", 3)):
+    if len(departments) >= services.policy.whistle.joint_chat_min_departments:
         await open_joint_chat(services, ticket, request, township, actor, place)
     if actor is None:
         await tell_township(services, ticket, "whistle.auto_whistled", urgent=ticket.urgency == "urgent",
@@ -164,7 +160,7 @@ async def blow(services: Services, request: Request, departments: list[Departmen
 async def notify_department(services: Services, ticket: Ticket, assignment: Assignment, request: Request,
                             place: str, *, actor: Person | None = None, reopened: bool = False) -> None:
     """The department's clock starts now: an event with its deadlines, and a fresh card to its liaisons."""
-    due = deadlines(services.policy, ticket.urgency, assignment.notified_at)
+    due = deadlines_for(services, ticket.urgency, assignment.notified_at)
     await record("notified", assignment.notified_at, ticket=ticket, department=assignment.department, actor=actor,
                  primary=assignment.is_primary, respond_due=due.respond_due.isoformat(),
                  resolve_due=due.resolve_due.isoformat(), reopened=reopened)
@@ -286,7 +282,7 @@ async def add_departments(services: Services, ticket: Ticket, departments: list[
     if added:
         await record("added", now, ticket=ticket, actor=actor, reason=note, departments=[d.code for d in added])
         active = await assignments_of(ticket, *ACTIVE_STATES, "done")
-        if not ticket.appchat_id and len(active) >= int(policy(services).get("joint_chat_min_departments", 3)):
+        if not ticket.appchat_id and len(active) >= services.policy.whistle.joint_chat_min_departments:
             township = await Area.get(id=ticket.township_id)
             await open_joint_chat(services, ticket, request, township, actor, place)
     return added
@@ -316,7 +312,7 @@ async def urge(services: Services, ticket: Ticket, *, actor: Person | None, reas
             services, liaisons, urgent=ticket.urgency == "urgent", dedupe_key=f"ticket:{ticket.id}:urge:{event.id}",
             text=services.texts.render("whistle.urge_notice", number=ticket.number, name=actor.name if actor else "",
                                        reason=reason or services.texts.render("whistle.no_reason"),
-                                       resolve_due=stamp(deadlines(services.policy, ticket.urgency,
+                                       resolve_due=stamp(deadlines_for(services, ticket.urgency,
                                                                    part.notified_at).resolve_due)),
         )
     return parts
@@ -333,7 +329,7 @@ async def reopen_ticket(services: Services, request: Request, *, actor: Person |
         return None
     now = services.clock.now()
     ticket.status, ticket.resolved_at = "open", None
-    due = deadlines(services.policy, ticket.urgency, now)
+    due = deadlines_for(services, ticket.urgency, now)
     ticket.respond_due, ticket.resolve_due = due.respond_due, due.resolve_due
     await ticket.save(update_fields=["status", "resolved_at", "respond_due", "resolve_due"])
     if request.status in ("resolved", "closed"):

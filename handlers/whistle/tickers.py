@@ -13,31 +13,26 @@ ticker run twice, a restart or a second process never queues one twice. Each ite
 from __future__ import annotations
 
 from collections import Counter
-from datetime import datetime, time, timedelta
-from functools import cache, partial
+from datetime import datetime, timedelta
+from functools import partial
 
 from tortoise.transactions import in_transaction
 
-from bot.calendar import QuietHours, WorkCalendar
+from bot.calendar import QuietHours
 from handlers.core.context import Services
 from handlers.common.notify import notify_user
 from handlers.tickets.audit import record
 from handlers.common.format import stamp
 from handlers.tickets.cards import send_together
-from handlers.tickets.deadlines import deadlines
+from handlers.tickets.deadlines import deadlines_for
 from handlers.tickets.departments import NOT_COUNTY
 from handlers.whistle.lists import pending_lines, ticket_line
-from handlers.whistle.service import blow, policy, tell_township, whistle_request
+from handlers.whistle.service import blow, tell_township, whistle_request
 from models import Area, Assignment, Department, OutboxMessage, Request, Role, Ticket, TicketEvent
 from models.ticket_queries import ACTIVE_STATES, liaisons_of
 
 TICK_SECONDS = 60
 DIGEST_OVERDUE_LINES = 5
-
-
-@cache
-def work_calendar() -> WorkCalendar:
-    return WorkCalendar.load()  # shipped data, read once per process
 
 
 def register(scheduler, services: Services) -> None:
@@ -57,7 +52,7 @@ async def tick(services: Services, now: datetime | None = None) -> Counter[str]:
 
 
 async def confirmation_timeouts(services: Services, now: datetime) -> int:
-    timeout = timedelta(minutes=float(policy(services).get("confirm_timeout_minutes", 120)))
+    timeout = services.policy.whistle.confirm_timeout
     proposals = await TicketEvent.filter(kind="proposed", at__lte=now - timeout,
                                          request__status="recorded").order_by("id")
     whistled = 0
@@ -78,7 +73,7 @@ async def confirmation_timeouts(services: Services, now: datetime) -> int:
 
 async def pick_up_recorded(services: Services, now: datetime) -> int:
     """Requests the recording step left `recorded` for a county department, never proposed nor whistled."""
-    after = timedelta(minutes=float(policy(services).get("pickup_after_minutes", 10)))
+    after = services.policy.whistle.pickup_after
     proposed = set(await TicketEvent.filter(kind="proposed", request_id__not_isnull=True).values_list("request_id", flat=True))
     candidates = await Request.filter(status="recorded", created_at__lte=now - after, merged_into_id=None,
                                       area_id__not_isnull=True).exclude(primary__in=NOT_COUNTY).exclude(
@@ -119,7 +114,7 @@ def _due_notice(services: Services, part: Assignment, now: datetime) -> tuple[st
     """(dedupe key, kind, deadline) of the notice this part calls for now, if any: a warning between the
     warning time and the deadline, a 督办 notice after it (a warning whose time passed unseen is not sent late)."""
     ticket = part.ticket
-    due = deadlines(services.policy, ticket.urgency, part.notified_at, work_calendar())
+    due = deadlines_for(services, ticket.urgency, part.notified_at)
     stage, due_at, warn_at = (("respond", due.respond_due, due.respond_warn_at) if part.state == "notified"
                               else ("resolve", due.resolve_due, due.resolve_warn_at))
     if now < warn_at:
@@ -148,11 +143,10 @@ async def _queue_notice(services: Services, part: Assignment, kind: str, due_at:
 
 async def digests(services: Services, now: datetime) -> int:
     """Today's digest to each committee member, from digest_time until quiet hours (a late start catches up)."""
-    rules = policy(services)
-    at = time.fromisoformat(str(rules.get("digest_time", "08:00")))
-    if now.timetz().replace(tzinfo=None) < at or QuietHours.from_policy(services.policy).is_quiet(now):
+    rules, quiet = services.policy.whistle, QuietHours.from_policy(services.policy.quiet_hours)
+    if now.timetz().replace(tzinfo=None) < rules.digest_time or quiet.is_quiet(now):
         return 0
-    if rules.get("digest_working_days_only", False) and not work_calendar().is_working_day(now.date()):
+    if rules.digest_working_days_only and not services.calendar.calendar.is_working_day(now.date()):
         return 0
     day = now.date().isoformat()
     members: dict[int, list[str]] = {}
@@ -182,7 +176,7 @@ async def digest_text(services: Services, township: Area, now: datetime) -> str:
     resolved = await Ticket.filter(township_id=township.id, resolved_at__gte=yesterday, resolved_at__lt=today).count()
     overdue_lines = []
     for ticket in await Ticket.filter(township_id=township.id, status="open").order_by("id"):
-        line, marks = await ticket_line(services, ticket, now, work_calendar())
+        line, marks = await ticket_line(services, ticket, now)
         if "overdue" in marks:
             overdue_lines.append(line)
     pending = len(await pending_lines(services, township.id))

@@ -12,6 +12,7 @@ import pytest
 from aiohttp import web
 
 from bot.app import create_app
+from bot.calendar import CalendarHolder
 from bot.channels.types import Inbound
 from bot.keys import SETTINGS, WECOM_API
 from bot.outbox import OutboxWorker
@@ -21,7 +22,8 @@ from bot.sandbox.harness import DrivenService
 from bot.dispatch import Dispatcher
 from config.settings import DEMO_ORG_FILE, ROUTING_TABLE
 from config.subcommands import Subcommands
-from config.texts import CommandWords, Texts, load_policy
+from config.policy import load_policy
+from config.texts import CommandWords, Texts
 from handlers.features import routers
 from handlers.core.context import Services
 from models import InboxMessage, OutboxMessage
@@ -41,7 +43,7 @@ def routing() -> RouterHolder:
 def services(clock, routing) -> Services:
     return Services(
         clock=clock, texts=Texts.load(), commands=CommandWords.load(), policy=load_policy(),
-        router=lambda: routing.router, admins=("admin",), subcommands=Subcommands.load_all(),
+        calendar=CalendarHolder.load(), router=lambda: routing.router, admins=("admin",), subcommands=Subcommands.load_all(),
     )
 
 

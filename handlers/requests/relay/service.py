@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
 
 from config.errors import UserError
+from config.policy import Policy
 from handlers.core.context import Context
 from handlers.common.privacy import mask_phone
 from handlers.requests.service import Sender
@@ -18,9 +18,9 @@ from models.request_queries import area_ids_under, households_named
 _WORDS = re.compile(r"\s+")
 
 
-def relay_roles(policy: dict[str, Any]) -> list[str]:
+def relay_roles(policy: Policy) -> tuple[str, ...]:
     """Who may relay (代报): [requests] relay_roles."""
-    return list(policy.get("requests", {}).get("relay_roles", ["grid_member", "village_cadre", "village_secretary"]))
+    return policy.requests.relay_roles
 
 
 @dataclass(frozen=True)

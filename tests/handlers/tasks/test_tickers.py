@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 from datetime import datetime
 
-from bot.calendar import WorkCalendar
 from bot.clock import SHANGHAI
 from config.settings import DEMO_ORG_FILE
 from handlers.tasks import tickers as tasks_reminders
@@ -19,13 +18,13 @@ def at(month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
 
 
 def test_calendar_moves_reminders_off_holidays_and_each_yields_to_the_next(services):
-    found = {(o.kind, o.period): o for o in year_calendar(services.policy, 2026, WorkCalendar.load())}
+    found = {(o.kind, o.period): o for o in year_calendar(services.policy.tasks, 2026, services.calendar.calendar)}
     assert found[("monthly", "05")].due == at(5, 11, 9)  # 05-10 is a Sunday
     assert found[("monthly", "10")].due == at(10, 10, 9)  # a Saturday, but a 调休 working day
     assert found[("monthly", "06")].expires == found[("quarter", "06-30")].due
     assert found[("monthly", "11")].expires == found[("last_call", "last_call")].due
-    assert [o.kind for _, o in relevant(services.policy, at(6, 30, 8), WorkCalendar.load())] == ["monthly"]
-    assert [o.period for _, o in relevant(services.policy, at(6, 30, 9), WorkCalendar.load())] == ["06-30"]
+    assert [o.kind for _, o in relevant(services.policy.tasks, at(6, 30, 8), services.calendar.calendar)] == ["monthly"]
+    assert [o.period for _, o in relevant(services.policy.tasks, at(6, 30, 9), services.calendar.calendar)] == ["06-30"]
 
 
 async def test_a_catch_up_at_night_waits_for_the_quiet_hours_to_end(db, clock, services):
