@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
+from config.timezone import SHANGHAI  # noqa: F401  (re-exported: the clock's zone)
+
 
 
 class Clock:

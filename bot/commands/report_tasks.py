@@ -16,7 +16,7 @@ from bot.commands import add_config_arg, settings_from
 from bot.commands.tables import text_table, write_xlsx
 from config.policy import Policy, load_policy
 from config.texts import Texts
-from handlers.visits.compliance import village_compliance
+from models.care_report import village_compliance
 from models.area_tree import AreaTree
 from models.db import database
 from models.tasks_report import cadre_rows, village_rows

@@ -6,7 +6,8 @@ from datetime import timedelta
 
 from handlers.core.context import Context
 from handlers.core.router import Router
-from handlers.visits.service import CADRE_VISITS, counted_periods, local_day, visit_days, visited_in
+from handlers.visits.service import CADRE_VISITS
+from models.care_periods import counted_periods, local_day, visit_days, visited_in
 from models import CarePair
 from models.area_tree import AreaTree
 

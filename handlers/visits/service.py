@@ -4,16 +4,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 
-from bot.clock import SHANGHAI
 from config.errors import UserError
-from config.policy import VisitsPolicy
 from handlers.common.cadres import cadre_work
 from handlers.core.context import Context
 from handlers.requests.relay.service import household_phone
-from handlers.visits.periods import Period, periods
-from models import Area, CarePair, Household, Person, Visit
+from models import Area, CarePair, Household, Person
 from models.area_tree import AreaTree
 
 CADRE_VISITS = cadre_work("visits.app_only", "visits.not_cadre")  # the filters of a cadre's visit commands
@@ -59,24 +56,3 @@ async def pair(household: Household, cadre: Person, now: datetime) -> None:
         await existing.save(update_fields=["cadre_id", "since"])
 
 
-def local_day(moment: datetime) -> date:
-    return moment.astimezone(SHANGHAI).date()
-
-
-def counted_periods(tags: list[str], since: datetime | None, until: date, section: VisitsPolicy) -> list[Period]:
-    """Due periods up to `until` (last year's and this year's), from the first that began after the pairing."""
-    chain = {p.start: p for year in (until.year - 1, until.year) for p in periods(tags, year, until, section)}
-    first = local_day(since) if since else date.min
-    return [p for start, p in sorted(chain.items()) if p.start >= first]
-
-
-def visited_in(period: Period, days: set[date]) -> bool:
-    return any(period.start <= day < period.end for day in days)
-
-
-async def visit_days(household_ids: list[int], since: datetime) -> dict[int, set[date]]:
-    found: dict[int, set[date]] = {}
-    rows = await Visit.filter(household_id__in=household_ids, visited_at__gte=since).values_list("household_id", "visited_at")
-    for household_id, visited_at in rows:
-        found.setdefault(household_id, set()).add(local_day(visited_at))
-    return found

@@ -15,8 +15,7 @@ from functools import partial
 from bot.clock import SHANGHAI
 from handlers.core.context import Services
 from handlers.common.notify import notify_user
-from handlers.visits.service import counted_periods, local_day, visit_days, visited_in
-from handlers.visits.periods import Period
+from models.care_periods import Period, counted_periods, local_day, visit_days, visited_in
 from models import CarePair, OutboxMessage, Role
 from models.area_tree import AreaTree
 

@@ -1,4 +1,5 @@
-"""How often a paired household must be visited: a chain of due periods per year, from [visits] in policy.
+"""How often a paired household must be visited (a chain of due periods per year, from [visits] in policy),
+and which of those periods had a visit.
 
 Kinds: week (Monday–Sunday), fortnight (two weeks counted from Monday 2024-01-01), month. A household
 follows the most frequent kind among its tags, in the season of each period's first day (winter months
@@ -9,9 +10,11 @@ last ended (clipped when the kind changes with the season), so every key below i
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from config.policy import VisitsPolicy
+from config.timezone import SHANGHAI
+from models.tasks import Visit
 
 EPOCH = date(2024, 1, 1)  # a Monday: fortnights are counted from it
 KIND_ORDER = {"week": 0, "fortnight": 1, "month": 2}
@@ -63,4 +66,27 @@ def periods(tags: list[str], year: int, until: date, section: VisitsPolicy) -> l
         start, (_, end) = end, _containing(end, kind)
         if end <= start:  # cannot happen with these kinds; guards the loop
             break
+    return found
+
+
+def local_day(moment: datetime) -> date:
+    return moment.astimezone(SHANGHAI).date()
+
+
+def counted_periods(tags: list[str], since: datetime | None, until: date, section: VisitsPolicy) -> list[Period]:
+    """Due periods up to `until` (last year's and this year's), from the first that began after the pairing."""
+    chain = {p.start: p for year in (until.year - 1, until.year) for p in periods(tags, year, until, section)}
+    first = local_day(since) if since else date.min
+    return [p for start, p in sorted(chain.items()) if p.start >= first]
+
+
+def visited_in(period: Period, days: set[date]) -> bool:
+    return any(period.start <= day < period.end for day in days)
+
+
+async def visit_days(household_ids: list[int], since: datetime) -> dict[int, set[date]]:
+    found: dict[int, set[date]] = {}
+    rows = await Visit.filter(household_id__in=household_ids, visited_at__gte=since).values_list("household_id", "visited_at")
+    for household_id, visited_at in rows:
+        found.setdefault(household_id, set()).add(local_day(visited_at))
     return found

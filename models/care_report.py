@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
-from bot.clock import SHANGHAI
 from config.policy import VisitsPolicy
-from handlers.visits.service import counted_periods, visit_days, visited_in
-from models import CarePair
+from config.timezone import SHANGHAI
+from models.care_periods import counted_periods, visit_days, visited_in
+from models.people import CarePair
 from models.area_tree import AreaTree
 
 
