@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 from models import Area, Assignment, Department, Person, Request, Role, Ticket
-
-ACTIVE_STATES = ("notified", "on_duty", "in_progress")  # a department still owes something
-COUNTED_STATES = ("notified", "on_duty", "in_progress", "done")  # withdrawn and returned parts do not count
+from models.assignment_states import ACTIVE_STATES, COUNTED_STATES  # noqa: F401  (where handlers look for them)
 
 
 async def ancestor_at(area: Area | None, level: str) -> Area | None:
