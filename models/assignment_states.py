@@ -15,7 +15,7 @@ from enum import StrEnum
 from types import MappingProxyType
 from typing import Any
 
-from models.lifecycle import Event, Lifecycle
+from models.lifecycle import Event, Lifecycle, Moved
 from models.tickets import Assignment
 
 
@@ -61,8 +61,8 @@ LIFECYCLE: Lifecycle[AssignmentState] = Lifecycle(Assignment, "state", MOVES, _s
 
 
 async def move_assignment(part: Assignment, target: AssignmentState, at: datetime, *, event: Event | None = None,
-                          only_from: Collection[AssignmentState] | None = None, **changes: Any) -> bool:
+                          only_from: Collection[AssignmentState] | None = None, **changes: Any) -> Moved | None:
     """The one way a department's part changes state (see `Lifecycle.move`). Being notified restarts the
     department's clock (`notified_at` is `at`, `on_duty_at` and `done_at` cleared); 签收 sets `on_duty_at`,
-    办结 `done_at`. False when the part was not (any more) in a state it may move from."""
+    办结 `done_at`. None when the part was not (any more) in a state it may move from."""
     return await LIFECYCLE.move(part, target, at, event=event, only_from=only_from, **changes)

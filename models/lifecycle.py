@@ -2,8 +2,9 @@
 
 `Lifecycle.move` changes a row's state in one conditional UPDATE — it applies only while the row is
 still, in the database, in a state the table allows the move from — so two paths racing for the same
-row (two clicks, a ticker and a command) never both move it. It returns whether it moved the row; only
-then are the row's attributes updated and the move's event, if any, appended to the audit trail.
+row (two clicks, a ticker and a command) never both move it. It returns whether it moved the row (a
+`Moved`, or None); only then are the row's attributes updated and the move's event, if any, appended to
+the audit trail.
 The three machines are `models.request_states`, `models.ticket_states` and `models.assignment_states`.
 """
 
@@ -51,6 +52,13 @@ class Event:
         )
 
 
+@dataclass(frozen=True)
+class Moved:
+    """A move that was made (always true); `event` is what it wrote on the trail, when it had an event."""
+
+    event: TicketEvent | None = None
+
+
 def no_stamps(state: Any, at: datetime) -> dict[str, Any]:
     return {}
 
@@ -76,23 +84,21 @@ class Lifecycle(Generic[S]):
         return frozenset(s for s, targets in self.moves.items() if target in targets)
 
     async def move(self, row: Model, target: S, at: datetime, *, event: Event | None = None,
-                   only_from: Collection[S] | None = None, **changes: Any) -> bool:
+                   only_from: Collection[S] | None = None, **changes: Any) -> Moved | None:
         """Move `row` to `target` if the database still has it in an allowed source state (narrowed by
         `only_from` where the caller's rule is stricter than the table); `changes` are written with it.
-        True when moved: then `row` shows the new values and `event` is on the trail (written at `at`)."""
+        Moved: then `row` shows the new values and `event` is on the trail (written at `at`); else None."""
         sources = self.sources(target)
         if only_from is not None:
             sources &= frozenset(only_from)
         if not sources:
-            return False
+            return None
         values = {self.field: target.value, **self.stamps(target, at), **changes}
         moved = await self.model.filter(
             pk=row.pk, **{f"{self.field}__in": sorted(s.value for s in sources)}
         ).update(**values)
         if not moved:
-            return False
+            return None
         for name, value in values.items():
             setattr(row, name, value)
-        if event is not None:
-            await event.write(at)
-        return True
+        return Moved(await event.write(at) if event is not None else None)

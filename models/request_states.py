@@ -15,7 +15,7 @@ from enum import StrEnum
 from types import MappingProxyType
 from typing import Any
 
-from models.lifecycle import Event, Lifecycle
+from models.lifecycle import Event, Lifecycle, Moved
 from models.requests import Request
 
 
@@ -63,7 +63,7 @@ LIFECYCLE: Lifecycle[RequestState] = Lifecycle(Request, "status", MOVES, _stamps
 
 
 async def move_request(request: Request, target: RequestState, at: datetime, *, event: Event | None = None,
-                       only_from: Collection[RequestState] | None = None, **changes: Any) -> bool:
+                       only_from: Collection[RequestState] | None = None, **changes: Any) -> Moved | None:
     """The one way a request's status changes (see `Lifecycle.move`); `updated_at` is `at`, and `resolved_at`
-    too on the way to resolved. False when the request was not (any more) in a state it may move from."""
+    too on the way to resolved. None when the request was not (any more) in a state it may move from."""
     return await LIFECYCLE.move(request, target, at, event=event, only_from=only_from, **changes)

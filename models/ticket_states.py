@@ -2,6 +2,8 @@
 `open` again when a household is not satisfied (不满意 reopens it, with new deadlines).
 
 Tickets are created open (the whistle); nothing closes a ticket — the request is what a rating closes.
+不满意 may reach a ticket still open (its request was resolved another way, e.g. a merged report the village
+closed): it is reopened all the same — new deadlines, every department notified afresh.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from enum import StrEnum
 from types import MappingProxyType
 from typing import Any
 
-from models.lifecycle import Event, Lifecycle
+from models.lifecycle import Event, Lifecycle, Moved
 from models.tickets import Ticket
 
 
@@ -22,7 +24,7 @@ class TicketState(StrEnum):
 
 
 MOVES: Mapping[TicketState, frozenset[TicketState]] = MappingProxyType({
-    TicketState.OPEN: frozenset({TicketState.RESOLVED}),  # every department done, the primary not handed back
+    TicketState.OPEN: frozenset({TicketState.RESOLVED, TicketState.OPEN}),  # every department done; 不满意
     TicketState.RESOLVED: frozenset({TicketState.OPEN}),  # 不满意
 })
 
@@ -35,7 +37,7 @@ LIFECYCLE: Lifecycle[TicketState] = Lifecycle(Ticket, "status", MOVES, _stamps)
 
 
 async def move_ticket(ticket: Ticket, target: TicketState, at: datetime, *, event: Event | None = None,
-                      only_from: Collection[TicketState] | None = None, **changes: Any) -> bool:
+                      only_from: Collection[TicketState] | None = None, **changes: Any) -> Moved | None:
     """The one way a ticket's status changes (see `Lifecycle.move`); `resolved_at` is set on the way to
-    resolved and cleared on the way back. False when the ticket was not (any more) in a state it may move from."""
+    resolved and cleared on the way back. None when the ticket was not (any more) in a state it may move from."""
     return await LIFECYCLE.move(ticket, target, at, event=event, only_from=only_from, **changes)

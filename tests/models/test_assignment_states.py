@@ -62,7 +62,8 @@ async def test_every_move_is_made_or_refused_as_the_table_says(
     moved = await move_assignment(part, target, at, event=Event(
         "probe", ticket=ticket, department=part.department, actor=actor, reason="why", data={"to": target.value}))
 
-    assert moved is allowed
+    assert bool(moved) is allowed
+    assert (moved.event.kind if moved and moved.event else None) == ("probe" if allowed else None)
     stored = await Assignment.get(id=part.id)
     assert stored.state == part.state == (target if allowed else source)
     events = await TicketEvent.filter(ticket_id=ticket.id, kind="probe")

@@ -54,7 +54,8 @@ async def test_every_move_is_made_or_refused_as_the_table_says(
     moved = await move_request(request, target, at, event=Event("probe", request=request, reason="why",
                                                                 data={"to": target.value}))
 
-    assert moved is allowed
+    assert bool(moved) is allowed
+    assert (moved.event.kind if moved and moved.event else None) == ("probe" if allowed else None)
     stored = await Request.get(id=request.id)
     assert stored.status == request.status == (target if allowed else source)
     events = await TicketEvent.filter(request_id=request.id, kind="probe")
