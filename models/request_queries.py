@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from tortoise.expressions import Q
 
 from models import Area, Household, NonRequest, Person, Request, Role
-from models.request_states import OPEN_STATES, RATEABLE_STATES  # noqa: F401  (where handlers look for them)
+from models.request_states import OPEN_STATES
 
 
 def sender_filter(channel: str, sender_ref: str, person: Person | None) -> Q:

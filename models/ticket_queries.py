@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from models import Area, Assignment, Department, Person, Request, Role, Ticket
-from models.assignment_states import ACTIVE_STATES, COUNTED_STATES  # noqa: F401  (where handlers look for them)
 
 
 async def ancestor_at(area: Area | None, level: str) -> Area | None:
