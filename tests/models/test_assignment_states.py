@@ -102,8 +102,9 @@ async def test_only_from_narrows_the_table_for_a_stricter_rule(part: Assignment,
 
 async def test_two_clicks_on_one_card_sign_once(part: Assignment, ticket: Ticket, clock: ManualClock) -> None:
     first, second = await Assignment.get(id=part.id), await Assignment.get(id=part.id)
-    assert await move_assignment(first, AssignmentState.ON_DUTY, clock.now(), event=Event("on_duty", ticket=ticket))
-    assert not await move_assignment(second, AssignmentState.ON_DUTY, clock.now(), event=Event("on_duty", ticket=ticket))
+    signed = Event("on_duty", ticket=ticket)
+    assert await move_assignment(first, AssignmentState.ON_DUTY, clock.now(), event=signed)
+    assert not await move_assignment(second, AssignmentState.ON_DUTY, clock.now(), event=signed)
     assert await TicketEvent.filter(ticket_id=ticket.id, kind="on_duty").count() == 1
 
 

@@ -72,7 +72,8 @@ async def test_moving_to_resolved_stamps_when_and_writes_the_changes_with_it(
     at = clock.advance(hours=2)
     assert await move_request(request, RequestState.RESOLVED, at, satisfaction="satisfied")
     stored = await Request.get(id=request.id)
-    assert (stored.status, stored.resolved_at, stored.updated_at, stored.satisfaction) == ("resolved", at, at, "satisfied")
+    assert (stored.status, stored.resolved_at, stored.updated_at, stored.satisfaction) == (
+        "resolved", at, at, "satisfied")
     assert (request.resolved_at, request.satisfaction) == (at, "satisfied")
 
 
@@ -94,7 +95,9 @@ async def test_two_paths_racing_to_whistle_move_the_request_once(ticket: Ticket,
     assert await TicketEvent.filter(request_id=first.id, kind="claimed").count() == 1
 
 
-async def test_a_status_read_back_compares_with_the_enum_and_filters_take_it(ticket: Ticket, clock: ManualClock) -> None:
+async def test_a_status_read_back_compares_with_the_enum_and_filters_take_it(
+    ticket: Ticket, clock: ManualClock
+) -> None:
     request = await Request.get(id=ticket.request_id)
     assert request.status == RequestState.RECORDED and request.status in STILL_BEING_SAID
     assert [r.id for r in await Request.filter(status__in=OPEN_STATES)] == [request.id]
