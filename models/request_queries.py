@@ -8,11 +8,7 @@ from datetime import datetime, timedelta
 from tortoise.expressions import Q
 
 from models import Area, Household, NonRequest, Person, Request, Role
-
-# Still being worked on: a follow-up, a photo or another household's report belongs to it.
-OPEN_STATES = ("recorded", "kept_in_grid", "whistled", "reopened")
-# Resolved but not yet rated: a rating word or a photo still belongs to it.
-RATEABLE_STATES = ("resolved",)
+from models.request_states import OPEN_STATES
 
 
 def sender_filter(channel: str, sender_ref: str, person: Person | None) -> Q:

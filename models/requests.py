@@ -3,7 +3,6 @@
 from tortoise import fields
 from tortoise.models import Model
 
-REQUEST_STATES = ("recorded", "kept_in_grid", "whistled", "resolved", "closed", "reopened")
 SATISFACTION = ("satisfied", "basically_satisfied", "unsatisfied")
 
 
@@ -31,7 +30,7 @@ class Request(Model):
     area = fields.ForeignKeyField("models.Area", related_name="requests", null=True, on_delete=fields.RESTRICT)
     chat = fields.ForeignKeyField("models.Chat", related_name="requests", null=True, on_delete=fields.SET_NULL)
     reply_context = fields.JSONField(default=dict)  # how to reach the sender again on their channel
-    status = fields.CharField(max_length=16, default="recorded", db_index=True)
+    status = fields.CharField(max_length=16, default="recorded", db_index=True)  # models.request_states
     primary = fields.CharField(max_length=32)  # department code, or "village"
     also = fields.JSONField(default=list)
     urgency = fields.CharField(max_length=8, default="normal")

@@ -4,9 +4,6 @@ from __future__ import annotations
 
 from models import Area, Assignment, Department, Person, Request, Role, Ticket
 
-ACTIVE_STATES = ("notified", "on_duty", "in_progress")  # a department still owes something
-COUNTED_STATES = ("notified", "on_duty", "in_progress", "done")  # withdrawn and returned parts do not count
-
 
 async def ancestor_at(area: Area | None, level: str) -> Area | None:
     """The area itself or its nearest ancestor at `level` (e.g. the township of a grid)."""

@@ -7,9 +7,6 @@ from tortoise.manager import Manager
 from tortoise.models import Model
 from tortoise.queryset import QuerySet
 
-TICKET_STATES = ("open", "resolved", "closed")
-ASSIGNMENT_STATES = ("notified", "on_duty", "in_progress", "done", "returned")
-
 
 class Ticket(Model):
     id = fields.IntField(primary_key=True)
@@ -17,7 +14,7 @@ class Ticket(Model):
     request = fields.ForeignKeyField("models.Request", related_name="tickets", on_delete=fields.RESTRICT)
     township = fields.ForeignKeyField("models.Area", related_name="tickets", on_delete=fields.RESTRICT)
     urgency = fields.CharField(max_length=8, default="normal")
-    status = fields.CharField(max_length=16, default="open", db_index=True)
+    status = fields.CharField(max_length=16, default="open", db_index=True)  # models.ticket_states
     note = fields.TextField(default="")  # the township's 说明
     created_by = fields.ForeignKeyField("models.Person", related_name="whistled", null=True, on_delete=fields.SET_NULL)
     appchat_id = fields.CharField(max_length=32, default="")  # joint-handling group, for three or more departments
@@ -37,7 +34,7 @@ class Assignment(Model):
     ticket = fields.ForeignKeyField("models.Ticket", related_name="assignments", on_delete=fields.CASCADE)
     department = fields.ForeignKeyField("models.Department", related_name="assignments", on_delete=fields.RESTRICT)
     is_primary = fields.BooleanField(default=False)
-    state = fields.CharField(max_length=16, default="notified", db_index=True)
+    state = fields.CharField(max_length=16, default="notified", db_index=True)  # models.assignment_states
     urged = fields.BooleanField(default=False)  # 督办
     card_task_id = fields.CharField(max_length=128, default="")
     notified_at = fields.DatetimeField()

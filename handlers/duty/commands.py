@@ -16,6 +16,7 @@ from handlers.tickets.cards import DutyKey
 from handlers.tickets.deadlines import deadlines_for
 from handlers.tickets.lookup import find_ticket, own_part
 from models import Assignment, Ticket
+from models.assignment_states import ACTIVE_STATES
 from models.ticket_queries import assignments_of, department_list
 
 router = Router("duty")
@@ -46,7 +47,7 @@ async def _done(ctx: Context, ticket: Ticket, part: Assignment, note: str, click
     if not await duty.finish(ctx.services, ticket, part, ctx.person, note, click_code=click_code):
         _state_reply(ctx, ticket, part)
         return
-    waiting = await assignments_of(ticket, "notified", "on_duty", "in_progress")
+    waiting = await assignments_of(ticket, *ACTIVE_STATES)
     if waiting:
         ctx.reply("duty.done_ok_waiting", number=ticket.number, department=part.department.name,
                   departments=department_list(waiting))
@@ -78,7 +79,7 @@ async def progress_command(ctx: Context) -> None:
     ticket, part, text = found
     if not text:
         raise UserError("duty.progress_needs_text", number=ticket.number)
-    if part.state not in ("notified", "on_duty", "in_progress"):
+    if part.state not in ACTIVE_STATES:
         _state_reply(ctx, ticket, part)
         return
     await duty.report_progress(ctx.services, ticket, part, ctx.person, text)

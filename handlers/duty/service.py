@@ -8,11 +8,13 @@ from __future__ import annotations
 
 from handlers.core.context import Services
 from handlers.requests.hearback import request_resolved, tell_requester
-from handlers.tickets.audit import record
 from handlers.tickets.cards import refresh_department_card
 from handlers.whistle.service import post_to_joint_chat, tell_township
 from models import Area, Assignment, Person, Request, Ticket
-from models.ticket_queries import ACTIVE_STATES, assignments_of, place_of
+from models.assignment_states import ACTIVE_STATES, AssignmentState, move_assignment
+from models.lifecycle import Event
+from models.ticket_queries import assignments_of, place_of
+from models.ticket_states import TicketState, move_ticket
 
 
 async def _context(ticket: Ticket) -> tuple[Request, str]:
@@ -23,13 +25,13 @@ async def _context(ticket: Ticket) -> tuple[Request, str]:
 async def report_for_duty(services: Services, ticket: Ticket, part: Assignment, actor: Person, *,
                           click_code: str = "") -> bool:
     """签收; False when the department already had (nothing changes then)."""
-    if part.state != "notified":
-        return False
     now = services.clock.now()
-    part.state, part.on_duty_at = "on_duty", now
-    await part.save(update_fields=["state", "on_duty_at"])
-    event = await record("on_duty", now, ticket=ticket, department=part.department, actor=actor,
-                         response_code=click_code)
+    moved = await move_assignment(part, AssignmentState.ON_DUTY, now, event=Event(
+        "on_duty", ticket=ticket, department=part.department, actor=actor, data={"response_code": click_code}))
+    if not moved:
+        return False
+    event = moved.event
+    assert event is not None
     request, place = await _context(ticket)
     await refresh_department_card(services, ticket, part, request, place, click_code=click_code, resend=True)
     texts = services.texts
@@ -43,13 +45,15 @@ async def report_for_duty(services: Services, ticket: Ticket, part: Assignment, 
 
 async def report_progress(services: Services, ticket: Ticket, part: Assignment, actor: Person, text: str) -> None:
     """进展 (签收 first, implicitly, when the department had not)."""
-    if part.state == "notified":
+    if part.state == AssignmentState.NOTIFIED:
         await report_for_duty(services, ticket, part, actor)
     now = services.clock.now()
-    if part.state == "on_duty":
-        part.state = "in_progress"
-        await part.save(update_fields=["state"])
-    event = await record("progress", now, ticket=ticket, department=part.department, actor=actor, reason=text)
+    moved = await move_assignment(part, AssignmentState.IN_PROGRESS, now, event=Event(
+        "progress", ticket=ticket, department=part.department, actor=actor, reason=text))
+    if not moved:
+        return
+    event = moved.event
+    assert event is not None
     request, _ = await _context(ticket)
     texts = services.texts
     await post_to_joint_chat(services, ticket, texts.render("duty.chat_progress", department=part.department.name,
@@ -62,15 +66,16 @@ async def report_progress(services: Services, ticket: Ticket, part: Assignment, 
 async def finish(services: Services, ticket: Ticket, part: Assignment, actor: Person, note: str, *,
                  click_code: str = "") -> bool:
     """办结; False when the department had already finished. The ticket is resolved when all have."""
-    if part.state not in ACTIVE_STATES:
-        return False
     now = services.clock.now()
-    if part.state == "notified":  # finished on the spot without a separate 签收
-        part.on_duty_at = now
-        await record("on_duty", now, ticket=ticket, department=part.department, actor=actor, implicit=True)
-    part.state, part.done_at = "done", now
-    await part.save(update_fields=["state", "on_duty_at", "done_at"])
-    event = await record("done", now, ticket=ticket, department=part.department, actor=actor, reason=note)
+    if part.state == AssignmentState.NOTIFIED:  # finished on the spot: an implicit 签收 first
+        await move_assignment(part, AssignmentState.ON_DUTY, now, event=Event(
+            "on_duty", ticket=ticket, department=part.department, actor=actor, data={"implicit": True}))
+    moved = await move_assignment(part, AssignmentState.DONE, now, event=Event(
+        "done", ticket=ticket, department=part.department, actor=actor, reason=note))
+    if not moved:
+        return False
+    event = moved.event
+    assert event is not None
     request, place = await _context(ticket)
     texts = services.texts
     await refresh_department_card(services, ticket, part, request, place, click_code=click_code,
@@ -85,16 +90,16 @@ async def finish(services: Services, ticket: Ticket, part: Assignment, actor: Pe
 async def settle(services: Services, ticket: Ticket, request: Request, actor: Person | None) -> bool:
     """Resolve the ticket and the request once no department owes anything and the primary is not handed back."""
     parts = await assignments_of(ticket)
-    if ticket.status != "open" or any(a.state in ACTIVE_STATES for a in parts):
+    if ticket.status != TicketState.OPEN or any(a.state in ACTIVE_STATES for a in parts):
         return False
-    done = [a for a in parts if a.state == "done"]
-    if not done or any(a.is_primary and a.state == "returned" for a in parts):
+    done = [a for a in parts if a.state == AssignmentState.DONE]
+    if not done or any(a.is_primary and a.state == AssignmentState.RETURNED for a in parts):
         return False
     now = services.clock.now()
-    ticket.status, ticket.resolved_at = "resolved", now
-    await ticket.save(update_fields=["status", "resolved_at"])
+    resolved = Event("resolved", ticket=ticket, actor=actor, data={"departments": [a.department.code for a in done]})
+    if not await move_ticket(ticket, TicketState.RESOLVED, now, event=resolved):
+        return False  # another department's 办结 resolved it first
     notes = "、".join(a.department.name for a in done)
-    await record("resolved", now, ticket=ticket, actor=actor, departments=[a.department.code for a in done])
     texts = services.texts
     await post_to_joint_chat(services, ticket, texts.render("duty.chat_resolved", number=ticket.number),
                              f"ticket:{ticket.id}:chat:resolved:{int(now.timestamp())}")
@@ -106,12 +111,13 @@ async def settle(services: Services, ticket: Ticket, request: Request, actor: Pe
 async def hand_back(services: Services, ticket: Ticket, part: Assignment, actor: Person, reason: str, *,
                     click_code: str = "") -> bool:
     """退单 with a reason; the township is asked to re-assign. False when there was nothing to hand back."""
-    if part.state not in ACTIVE_STATES:
-        return False
     now = services.clock.now()
-    part.state, part.returned_reason = "returned", reason
-    await part.save(update_fields=["state", "returned_reason"])
-    event = await record("returned", now, ticket=ticket, department=part.department, actor=actor, reason=reason)
+    moved = await move_assignment(part, AssignmentState.RETURNED, now, returned_reason=reason, event=Event(
+        "returned", ticket=ticket, department=part.department, actor=actor, reason=reason))
+    if not moved:  # nothing was owed any more
+        return False
+    event = moved.event
+    assert event is not None
     request, place = await _context(ticket)
     texts = services.texts
     await refresh_department_card(services, ticket, part, request, place, click_code=click_code,

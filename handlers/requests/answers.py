@@ -6,6 +6,8 @@ from handlers.core.context import Services
 from handlers.common.format import summary
 from handlers.requests.service import VILLAGE, Recorded, handled_as
 from models import Assignment, Department, Request, Ticket
+from models.assignment_states import AssignmentState as A
+from models.request_states import FINISHED, RequestState
 
 
 async def department_names(request: Request) -> str:
@@ -35,7 +37,7 @@ async def recorded_answer(services: Services, recorded: Recorded) -> str:
 
 
 async def where_words(services: Services, request: Request) -> str:
-    if request.primary == VILLAGE or request.status == "kept_in_grid":
+    if request.primary == VILLAGE or request.status == RequestState.KEPT_IN_GRID:
         return services.texts.render("requests.where_village")
     return services.texts.render("requests.where_departments", departments=await department_names(request))
 
@@ -43,13 +45,14 @@ async def where_words(services: Services, request: Request) -> str:
 async def status_words(services: Services, request: Request) -> str:
     """How the request stands, for a follow-up question."""
     texts, main = services.texts, await handled_as(request)
-    status = request.status if request.status in ("resolved", "closed") else main.status
-    if status != "whistled":
+    status = request.status if request.status in FINISHED else main.status
+    if status != RequestState.WHISTLED:
         return texts.render(f"requests.status.{status}", departments=await department_names(main))
     ticket = await Ticket.filter(request_id=main.id).order_by("-id").first()
     parts = await Assignment.filter(ticket_id=ticket.id).prefetch_related("department") if ticket else []
     progress = []
-    for state_key, states in (("on_duty", ("on_duty", "in_progress")), ("waiting", ("notified",)), ("done_parts", ("done",))):
+    for state_key, states in (("on_duty", (A.ON_DUTY, A.IN_PROGRESS)), ("waiting", (A.NOTIFIED,)),
+                              ("done_parts", (A.DONE,))):
         names = "、".join(a.department.name for a in parts if a.state in states)
         if names:
             progress.append(texts.render(f"requests.status.{state_key}", departments=names))

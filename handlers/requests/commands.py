@@ -12,6 +12,7 @@ from handlers.requests.kf.service import ask_who_once
 from handlers.requests.service import handled_as, sender_of
 from models import Request
 from models.request_queries import own_requests
+from models.request_states import FINISHED
 
 router = Router("requests")
 
@@ -34,7 +35,7 @@ async def force(ctx: Context) -> None:
 
 def shown_status(own: Request, main: Request) -> str:
     """A merged report stands as the request it was merged into, until it is resolved for this household."""
-    return own.status if own.status in ("resolved", "closed") else main.status
+    return own.status if own.status in FINISHED else main.status
 
 
 @router.command("request_mine")

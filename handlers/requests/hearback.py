@@ -23,6 +23,7 @@ from handlers.common.privacy import mask_private
 from handlers.requests.rating.card import rating_card
 from models import Area, KfCustomer, OutboxMessage, Person, Request, RequestUpdate, TicketEvent
 from models.request_queries import ancestor_at, people_with_role, reporters_of
+from models.request_states import RequestState, move_request
 
 @dataclass(frozen=True)
 class Route:
@@ -55,11 +56,9 @@ async def request_resolved(
     to rate it — with buttons where they are a WeCom member, by a reply word elsewhere."""
     main = await Request.get(id=request.merged_into_id) if request.merged_into_id else request
     now = services.clock.now()
-    for reporter in await reporters_of(main):
-        if reporter.status in ("resolved", "closed"):
-            continue
-        reporter.status, reporter.resolved_at, reporter.updated_at = "resolved", now, now
-        await reporter.save(update_fields=["status", "resolved_at", "updated_at"])
+    for reporter in await reporters_of(main):  # each report not already resolved or closed
+        await move_request(reporter, RequestState.RESOLVED, now)
+    # One event for the matter, however many of its reports moved.
     await TicketEvent.create(request=main, actor=actor, kind="resolved", reason=note, at=now)
     texts = services.texts
     for reporter in await reporters_of(main):

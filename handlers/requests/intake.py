@@ -13,10 +13,10 @@ from handlers.requests.service import (
     VILLAGE, Sender, add_words, append_to_request, handled_as, record_request, sender_of,
 )
 from models import Attachment, NonRequest, Request, TicketEvent
-from models.request_queries import OPEN_STATES, RATEABLE_STATES, latest_of_sender, open_requests_of_sender, recent_non_requests
+from models.request_queries import latest_of_sender, open_requests_of_sender, recent_non_requests
+from models.request_states import OPEN_STATES, RATEABLE_STATES, STILL_BEING_SAID
 from nlp.router import Decision
 
-STILL_BEING_SAID = ("recorded", "kept_in_grid")  # a burst may still grow the request
 MEDIA_KINDS = ("image", "file")
 
 

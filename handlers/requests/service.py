@@ -13,8 +13,10 @@ from handlers.core.context import Context, Services
 from handlers.requests.village.service import send_village_card
 from handlers.whistle.service import whistle_request
 from models import Area, Chat, NonRequest, Person, Request, TicketEvent
+from models.lifecycle import Event
 from models.numbers import next_number
 from models.request_queries import ancestor_at, reporters_of, same_matter_candidates
+from models.request_states import STILL_BEING_SAID, RequestState, move_request
 from nlp.router import Decision
 
 VILLAGE = "village"
@@ -64,7 +66,7 @@ async def record_request(
     request = await Request.create(
         number=await next_number(), text=text, channel="relay" if relayed_by else sender.channel,
         sender=sender.person, sender_ref=sender.ref, relayed_by=relayed_by, household_id=sender.household_id,
-        area=sender.area, chat=sender.chat, reply_context=sender.reply_context, status="recorded",
+        area=sender.area, chat=sender.chat, reply_context=sender.reply_context, status=RequestState.RECORDED,
         primary=decision.primary, also=list(decision.also), urgency=decision.urgency,
         keywords=list(decision.keywords), explanation=decision.explanation, created_at=now, updated_at=now,
     )
@@ -97,8 +99,7 @@ async def append_to_request(
     await request.save()
     await TicketEvent.create(request=request, kind="appended", at=now,
                              data={"text": text, "primary": request.primary, "rerouted": moved})
-    if moved and request.status in ("recorded", "kept_in_grid"):
-        request.status = "recorded"
+    if moved and request.status in STILL_BEING_SAID:
         await forward(services, request, now)
     return moved
 
@@ -115,9 +116,7 @@ async def forward(services: Services, request: Request, now: datetime) -> None:
     """`village` matters stay in the grid (a card to its grid member and village secretary); the rest go to the
     whistle feature (urgent ones are whistled at once, others wait for the township's confirmation)."""
     if request.primary == VILLAGE:
-        request.status = "kept_in_grid"
-        await request.save(update_fields=["status", "updated_at"])
-        await TicketEvent.create(request=request, kind="kept_in_grid", at=now)
+        await move_request(request, RequestState.KEPT_IN_GRID, now, event=Event("kept_in_grid", request=request))
         await send_village_card(services, request)
         return
     await whistle_request(services, request)
@@ -157,8 +156,9 @@ def pairs(text: str) -> set[str]:
 
 async def merge_into(request: Request, earlier: Request, now: datetime) -> Recorded:
     request.merged_into = earlier
-    request.status = earlier.status
-    await request.save(update_fields=["merged_into_id", "status"])
+    await request.save(update_fields=["merged_into_id"])
+    if request.status != earlier.status:  # a merged report follows its request's status, silently
+        await move_request(request, RequestState(earlier.status), now)
     households = await household_count(earlier)
     await TicketEvent.create(request=earlier, kind="merged", at=now,
                              data={"from_request": request.id, "number": request.number, "households": households})

@@ -1,4 +1,6 @@
-"""The audit trail of tickets: every state change is one append-only TicketEvent (who, when, what, why)."""
+"""The audit trail of tickets: every state change is one append-only TicketEvent (who, when, what, why).
+
+A state change writes its event through its move (models/lifecycle.py); `record` is for what is no move."""
 
 from __future__ import annotations
 
@@ -7,6 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from models import Department, Person, Request, Ticket, TicketEvent
+from models.lifecycle import Event
 
 log = logging.getLogger("gridwhistle.audit")
 
@@ -14,12 +17,8 @@ log = logging.getLogger("gridwhistle.audit")
 async def record(kind: str, at: datetime, *, ticket: Ticket | None = None, request: Request | None = None,
                  department: Department | None = None, actor: Person | None = None, reason: str = "",
                  **data: Any) -> TicketEvent:
-    request_id = request.id if request is not None else (ticket.request_id if ticket is not None else None)
-    return await TicketEvent.create(
-        kind=kind, at=at, ticket_id=ticket.id if ticket else None, request_id=request_id,
-        department_id=department.id if department else None, actor_id=actor.id if actor else None,
-        reason=reason, data=data,
-    )
+    return await Event(kind, ticket=ticket, request=request, department=department, actor=actor, reason=reason,
+                       data=data).write(at)
 
 
 async def refused(what: str, at: datetime, *, person: Person | None, sender: str, why: str,

@@ -21,6 +21,7 @@ from handlers.core.card_keys import CardKey
 from handlers.core.context import Services
 from handlers.tickets.deadlines import deadlines_for
 from models import Assignment, OutboxMessage, Request, Ticket, TicketEvent
+from models.assignment_states import COUNTED_STATES, AssignmentState
 from models.ticket_queries import assignments_of, liaisons_of
 
 @dataclass(frozen=True)
@@ -89,7 +90,7 @@ async def update_card(services: Services, userids: list[str], *, task_id: str, c
 async def department_card(services: Services, ticket: Ticket, assignment: Assignment, request: Request,
                           place: str, *, task_id: str) -> Card:
     texts = services.texts
-    parts = await assignments_of(ticket, "notified", "on_duty", "in_progress", "done")
+    parts = await assignments_of(ticket, *COUNTED_STATES)
     primary = next((a.department.name for a in parts if a.is_primary), "")
     assisting = "、".join(a.department.name for a in parts if not a.is_primary) or texts.render("whistle.none")
     due = deadlines_for(services, ticket.urgency, assignment.notified_at)
@@ -99,7 +100,7 @@ async def department_card(services: Services, ticket: Ticket, assignment: Assign
     fields: list[tuple[str, str]] = [(texts.render("whistle.field_place"), place),
                                      (texts.render("whistle.field_urgency"), urgency)]
     code = assignment.department.code
-    if assignment.state == "notified":
+    if assignment.state == AssignmentState.NOTIFIED:
         fields.append((texts.render("whistle.field_respond_due"), stamp(due.respond_due)))
         buttons = (Button(str(DutyKey("on", ticket.id, code)), texts.render("duty.button_on_duty"), 1),
                    Button(str(DutyKey("return", ticket.id, code)), texts.render("duty.button_return"), 2))

@@ -13,6 +13,7 @@ from datetime import datetime
 from bot.calendar import WorkCalendar
 from config.policy import DeadlinesPolicy
 from handlers.core.context import Services
+from models.assignment_states import ACTIVE_STATES, AssignmentState
 
 
 @dataclass(frozen=True)
@@ -43,11 +44,11 @@ def deadlines_for(services: Services, urgency: str, notified_at: datetime) -> De
 def overdue(rules: DeadlinesPolicy, urgency: str, state: str, notified_at: datetime, now: datetime,
             calendar: WorkCalendar) -> str:
     """"respond" when 签收 is late, "resolve" when 办结 is late, "" when neither (or nothing is owed)."""
-    if state not in ("notified", "on_duty", "in_progress"):
+    if state not in ACTIVE_STATES:
         return ""
     due = deadlines(rules, urgency, notified_at, calendar)
     if now > due.resolve_due:
         return "resolve"
-    if state == "notified" and now > due.respond_due:
+    if state == AssignmentState.NOTIFIED and now > due.respond_due:
         return "respond"
     return ""

@@ -17,7 +17,10 @@ from handlers.whistle.lists import LIST_KINDS, township_lines
 from handlers.whistle.service import WhistleKey
 from handlers.whistle.stats import MONTHS, stats_reply
 from models import Area, Department, Request, Ticket, TicketEvent
-from models.ticket_queries import ACTIVE_STATES, ancestor_at, assignments_of, department_list
+from models.assignment_states import ACTIVE_STATES
+from models.request_states import WHISTLEABLE
+from models.ticket_queries import ancestor_at, assignments_of, department_list
+from models.ticket_states import TicketState
 
 router = Router("whistle")
 
@@ -39,12 +42,12 @@ async def _whistle_request(ctx: Context, request: Request, rest: str, click_code
     if not await require_committee(ctx, "whistle", township.id if township else None):
         return
     departments, note = (await DepartmentNames.load()).split(rest, required=False)
-    if request.status not in whistle.WHISTLEABLE:
+    if request.status not in WHISTLEABLE:
         ticket = await Ticket.filter(request_id=request.id).order_by("-id").first()
         if ticket is None:
             raise UserError("whistle.not_whistleable", number=request.number)
         added = await whistle.add_departments(ctx.services, ticket, departments, actor=ctx.person, note=note) \
-            if departments and ticket.status == "open" else []
+            if departments and ticket.status == TicketState.OPEN else []
         if not added:
             raise UserError("whistle.already", request_number=request.number, number=ticket.number)
         ctx.reply("whistle.added", number=ticket.number, departments="、".join(d.name for d in added))
@@ -82,7 +85,7 @@ async def reassign_command(ctx: Context) -> None:
         township = await township_of_request(request)
         if await require_committee(ctx, "reassign", township.id if township else None):
             departments, reason = (await DepartmentNames.load()).split(rest)
-            if request.status not in whistle.WHISTLEABLE:
+            if request.status not in WHISTLEABLE:
                 raise UserError("whistle.not_whistleable", number=request.number)
             made = await whistle.reassign_proposal(ctx.services, request, departments, actor=ctx.person, reason=reason)
             if made is None:
@@ -93,7 +96,7 @@ async def reassign_command(ctx: Context) -> None:
         raise UserError("whistle.ticket_not_found", number=number)
     if not await require_committee(ctx, "reassign", ticket.township_id, ticket):
         return
-    if ticket.status != "open":
+    if ticket.status != TicketState.OPEN:
         raise UserError("whistle.not_open", number=ticket.number)
     departments, reason = (await DepartmentNames.load()).split(rest)
     replaced = await whistle.reassign(ctx.services, ticket, departments, actor=ctx.person, reason=reason)

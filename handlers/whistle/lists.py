@@ -8,7 +8,10 @@ from handlers.common.format import summary
 from handlers.core.context import Services
 from handlers.tickets.deadlines import overdue
 from models import Area, Request, Ticket, TicketEvent
+from models.assignment_states import AssignmentState
+from models.request_states import RequestState
 from models.ticket_queries import ancestor_at, assignments_of, place_of
+from models.ticket_states import TicketState
 
 MAX_LINES = 20
 LIST_KINDS = ("unsigned", "overdue", "this_week")  # `哨单 <word>`: the names of [subcommands.whistle_list]
@@ -25,11 +28,11 @@ async def ticket_line(services: Services, ticket: Ticket, now: datetime) -> tupl
     marks: set[str] = set()
     states = []
     for part in await assignments_of(ticket):
-        if part.state in ("withdrawn",):
+        if part.state == AssignmentState.WITHDRAWN:
             continue
         late = overdue(services.policy.whistle.deadlines, ticket.urgency, part.state, part.notified_at, now,
                        services.calendar.calendar)
-        if part.state == "notified":
+        if part.state == AssignmentState.NOTIFIED:
             marks.add("unsigned")
         if late:
             marks.add("overdue")
@@ -45,7 +48,8 @@ async def township_lines(services: Services, township_id: int, which: str, now: 
     """Lines for `哨单 [未签收|超时|本周]`; `which` is "", "unsigned", "overdue" or "this_week"."""
     texts = services.texts
     query = Ticket.filter(township_id=township_id)
-    query = query.filter(created_at__gte=week_start(now)) if which == "this_week" else query.filter(status="open")
+    query = (query.filter(created_at__gte=week_start(now)) if which == "this_week"
+             else query.filter(status=TicketState.OPEN))
     lines: list[str] = []
     if which == "":
         lines += await pending_lines(services, township_id)
@@ -61,7 +65,8 @@ async def township_lines(services: Services, township_id: int, which: str, now: 
 async def pending_lines(services: Services, township_id: int) -> list[str]:
     """Requests waiting for a committee member to confirm the whistle."""
     lines = []
-    proposed = await TicketEvent.filter(kind="proposed", request__status="recorded").order_by("-id").prefetch_related("request")
+    proposed = await TicketEvent.filter(kind="proposed", request__status=RequestState.RECORDED).order_by(
+        "-id").prefetch_related("request")
     for event in proposed:
         request = event.request
         area = await Area.get_or_none(id=request.area_id) if request.area_id else None

@@ -18,6 +18,7 @@ from handlers.tickets.departments import NOT_COUNTY, DepartmentNames
 from models import Area, Department, Request
 from models.area_tree import AreaTree
 from models.numbers import next_number
+from models.request_states import RequestState
 
 
 async def _village(ctx: Context, word: str) -> Area:
@@ -62,7 +63,8 @@ async def new_matter(ctx: Context) -> None:
     now = ctx.now
     request = await Request.create(
         number=await next_number(), text=text, channel="relay", sender_ref="", relayed_by_id=ctx.person.id,
-        area_id=village.id, status="recorded", primary=departments[0].code, also=[d.code for d in departments[1:]],
+        area_id=village.id, status=RequestState.RECORDED, primary=departments[0].code,
+        also=[d.code for d in departments[1:]],
         urgency=decision.urgency, keywords=list(decision.keywords), created_at=now, updated_at=now,
     )
     await record("recorded", now, request=request, actor=ctx.person, reason="吹哨 新", source="whistle_new")

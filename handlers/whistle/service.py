@@ -10,9 +10,10 @@ Functions other features call (all inside the caller's transaction):
 from __future__ import annotations
 
 import logging
+from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import timedelta
-from typing import ClassVar, Literal
+from datetime import datetime, timedelta
+from typing import Any, ClassVar, Literal
 
 from bot.channels.types import Address, Button, Card, NewGroup, Outbound
 from bot.outbox import enqueue
@@ -25,15 +26,16 @@ from handlers.tickets.cards import refresh_department_card, send_department_card
 from handlers.tickets.deadlines import deadlines_for
 from handlers.tickets.departments import NOT_COUNTY
 from models import Area, Assignment, Department, Person, Request, RoutingCorrection, Ticket, TicketEvent
+from models.assignment_states import ACTIVE_STATES, COUNTED_STATES, LEFT_STATES, AssignmentState, move_assignment
+from models.lifecycle import Event
 from models.numbers import next_number
+from models.request_states import FINISHED, RequestState, move_request
 from models.ticket_queries import (
-    ACTIVE_STATES, ancestor_at, assignments_of, committee_of, department_list, liaisons_of, place_of,
-    village_secretaries,
+    ancestor_at, assignments_of, committee_of, department_list, liaisons_of, place_of, village_secretaries,
 )
+from models.ticket_states import TicketState, move_ticket
 
 log = logging.getLogger(__name__)
-
-WHISTLEABLE = ("recorded", "kept_in_grid")  # a request not yet with the departments
 
 
 @dataclass(frozen=True)
@@ -121,10 +123,8 @@ async def blow(services: Services, request: Request, departments: list[Departmen
                note: str = "", trigger: str = "command", click_code: str = "") -> Ticket | None:
     """Create the ticket now; None when another path whistled the request first."""
     now = services.clock.now()
-    claimed = await Request.filter(id=request.id, status__in=WHISTLEABLE).update(status="whistled", updated_at=now)
-    if not claimed:
+    if not await move_request(request, RequestState.WHISTLED, now):  # claimed only while still whistleable
         return None
-    request.status = "whistled"
     area = await Area.get_or_none(id=request.area_id) if request.area_id else None
     township = await ancestor_at(area, "township")
     if township is None and actor is not None:
@@ -157,14 +157,34 @@ async def blow(services: Services, request: Request, departments: list[Departmen
     return ticket
 
 
+def notified_event(services: Services, ticket: Ticket, assignment: Assignment, at: datetime, *, primary: bool,
+                   actor: Person | None = None, reopened: bool = False) -> Event:
+    """The event that starts a department's clock at `at`, with the deadlines it carries."""
+    due = deadlines_for(services, ticket.urgency, at)
+    return Event("notified", ticket=ticket, department=assignment.department, actor=actor,
+                 data={"primary": primary, "respond_due": due.respond_due.isoformat(),
+                       "resolve_due": due.resolve_due.isoformat(), "reopened": reopened})
+
+
 async def notify_department(services: Services, ticket: Ticket, assignment: Assignment, request: Request,
-                            place: str, *, actor: Person | None = None, reopened: bool = False) -> None:
-    """The department's clock starts now: an event with its deadlines, and a fresh card to its liaisons."""
-    due = deadlines_for(services, ticket.urgency, assignment.notified_at)
-    await record("notified", assignment.notified_at, ticket=ticket, department=assignment.department, actor=actor,
-                 primary=assignment.is_primary, respond_due=due.respond_due.isoformat(),
-                 resolve_due=due.resolve_due.isoformat(), reopened=reopened)
+                            place: str, *, actor: Person | None = None) -> None:
+    """A department new on the ticket: its clock starts (an event with its deadlines), a card to its liaisons."""
+    at = assignment.notified_at
+    await notified_event(services, ticket, assignment, at, primary=assignment.is_primary, actor=actor).write(at)
     await send_department_card(services, ticket, assignment, request, place)
+
+
+async def notify_again(services: Services, ticket: Ticket, part: Assignment, request: Request, place: str,
+                       at: datetime, *, only_from: Collection[AssignmentState], actor: Person | None = None,
+                       reopened: bool = False, **changes: Any) -> bool:
+    """A department already on the ticket, if in one of `only_from`, is notified afresh: its clock restarts at
+    `at` (with `changes`), the event is written, its liaisons get a new card. False when it was not."""
+    event = notified_event(services, ticket, part, at, primary=changes.get("is_primary", part.is_primary),
+                           actor=actor, reopened=reopened)
+    if not await move_assignment(part, AssignmentState.NOTIFIED, at, event=event, only_from=only_from, **changes):
+        return False
+    await send_department_card(services, ticket, part, request, place)
+    return True
 
 
 async def tell_township(services: Services, ticket: Ticket, key: str, *, urgent: bool = False,
@@ -215,19 +235,19 @@ async def reassign(services: Services, ticket: Ticket, departments: list[Departm
     now = services.clock.now()
     request = await Request.get(id=ticket.request_id)
     parts = await assignments_of(ticket)
-    replaced = [a for a in parts if a.state == "returned"] or [a for a in parts if a.is_primary]
+    replaced = [a for a in parts if a.state == AssignmentState.RETURNED] or [a for a in parts if a.is_primary]
     primary_moves = any(a.is_primary for a in replaced)
     place = await place_of(await Area.get_or_none(id=request.area_id))
     for part in replaced:
         if part.department in departments:
             continue
-        if part.state != "returned":
-            part.state = "withdrawn"
-            await record("withdrawn", now, ticket=ticket, department=part.department, actor=actor, reason=reason)
-            await refresh_department_card(services, ticket, part, request, place,
-                                          replace_name=services.texts.render("duty.card_withdrawn"))
+        if part.state != AssignmentState.RETURNED:
+            withdrawn = Event("withdrawn", ticket=ticket, department=part.department, actor=actor, reason=reason)
+            if await move_assignment(part, AssignmentState.WITHDRAWN, now, event=withdrawn):
+                await refresh_department_card(services, ticket, part, request, place,
+                                              replace_name=services.texts.render("duty.card_withdrawn"))
         part.is_primary = False
-        await part.save(update_fields=["state", "is_primary"])
+        await part.save(update_fields=["is_primary"])
     by_department = {a.department.id: a for a in parts}
     if primary_moves:
         await Assignment.filter(ticket_id=ticket.id, is_primary=True).update(is_primary=False)
@@ -238,17 +258,14 @@ async def reassign(services: Services, ticket: Ticket, departments: list[Departm
             part = await Assignment.create(ticket_id=ticket.id, department_id=department.id,
                                            is_primary=make_primary, notified_at=now)
             part.department = department
-        elif part.state in ACTIVE_STATES or part.state == "done":
+            await notify_department(services, ticket, part, request, place, actor=actor)
+        elif part.state in COUNTED_STATES:
             if make_primary:
                 part.is_primary = True
                 await part.save(update_fields=["is_primary"])
-            continue
         else:
-            part.state, part.is_primary, part.notified_at = "notified", make_primary, now
-            part.on_duty_at = part.done_at = None
-            part.returned_reason = ""
-            await part.save()
-        await notify_department(services, ticket, part, request, place, actor=actor)
+            await notify_again(services, ticket, part, request, place, now, only_from=LEFT_STATES, actor=actor,
+                               is_primary=make_primary, returned_reason="")
     original = next((a.department.code for a in replaced), request.primary)
     await RoutingCorrection.create(text=request.text, original=original, corrected=departments[0].code,
                                    request_id=request.id, created_at=now)
@@ -269,19 +286,18 @@ async def add_departments(services: Services, ticket: Ticket, departments: list[
     added = []
     for department in departments:
         part = present.get(department.id)
-        if part is not None and part.state not in ("returned", "withdrawn"):
-            continue
+        if part is not None and part.state not in LEFT_STATES:
+            continue  # still on the ticket
         if part is None:
             part = await Assignment.create(ticket_id=ticket.id, department_id=department.id, notified_at=now)
             part.department = department
-        else:
-            part.state, part.notified_at, part.on_duty_at, part.done_at = "notified", now, None, None
-            await part.save()
-        await notify_department(services, ticket, part, request, place, actor=actor)
+            await notify_department(services, ticket, part, request, place, actor=actor)
+        elif not await notify_again(services, ticket, part, request, place, now, only_from=LEFT_STATES, actor=actor):
+            continue
         added.append(department)
     if added:
         await record("added", now, ticket=ticket, actor=actor, reason=note, departments=[d.code for d in added])
-        active = await assignments_of(ticket, *ACTIVE_STATES, "done")
+        active = await assignments_of(ticket, *COUNTED_STATES)
         if not ticket.appchat_id and len(active) >= services.policy.whistle.joint_chat_min_departments:
             township = await Area.get(id=ticket.township_id)
             await open_joint_chat(services, ticket, request, township, actor, place)
@@ -328,22 +344,16 @@ async def reopen_ticket(services: Services, request: Request, *, actor: Person |
     if ticket is None:
         return None
     now = services.clock.now()
-    ticket.status, ticket.resolved_at = "open", None
     due = deadlines_for(services, ticket.urgency, now)
-    ticket.respond_due, ticket.resolve_due = due.respond_due, due.resolve_due
-    await ticket.save(update_fields=["status", "resolved_at", "respond_due", "resolve_due"])
-    if request.status in ("resolved", "closed"):
-        request.status = "reopened"
-        request.updated_at = now
-        await request.save(update_fields=["status", "updated_at"])
-    await record("reopened", now, ticket=ticket, actor=actor, reason=reason)
+    reopened = Event("reopened", ticket=ticket, actor=actor, reason=reason)
+    await move_ticket(ticket, TicketState.OPEN, now, event=reopened, respond_due=due.respond_due,
+                      resolve_due=due.resolve_due)
+    await move_request(request, RequestState.REOPENED, now, only_from=FINISHED)
     place = await place_of(await Area.get_or_none(id=request.area_id))
-    parts = await assignments_of(ticket, "done", *ACTIVE_STATES)
+    parts = await assignments_of(ticket, *COUNTED_STATES)
     for part in parts:
-        part.state, part.urged, part.notified_at = "notified", True, now
-        part.on_duty_at = part.done_at = None
-        await part.save()
-        await notify_department(services, ticket, part, request, place, actor=actor, reopened=True)
+        await notify_again(services, ticket, part, request, place, now, only_from=COUNTED_STATES, actor=actor,
+                           reopened=True, urged=True)
     await tell_township(services, ticket, "whistle.reopened_notice", number=ticket.number,
                         request_number=request.number, departments=department_list(parts),
                         reason=reason or services.texts.render("whistle.no_reason"))

@@ -29,7 +29,10 @@ from handlers.tickets.departments import NOT_COUNTY
 from handlers.whistle.lists import pending_lines, ticket_line
 from handlers.whistle.service import blow, tell_township, whistle_request
 from models import Area, Assignment, Department, OutboxMessage, Request, Role, Ticket, TicketEvent
-from models.ticket_queries import ACTIVE_STATES, liaisons_of
+from models.assignment_states import ACTIVE_STATES, AssignmentState
+from models.request_states import RequestState
+from models.ticket_queries import liaisons_of
+from models.ticket_states import TicketState
 
 TICK_SECONDS = 60
 DIGEST_OVERDUE_LINES = 5
@@ -54,7 +57,7 @@ async def tick(services: Services, now: datetime | None = None) -> Counter[str]:
 async def confirmation_timeouts(services: Services, now: datetime) -> int:
     timeout = services.policy.whistle.confirm_timeout
     proposals = await TicketEvent.filter(kind="proposed", at__lte=now - timeout,
-                                         request__status="recorded").order_by("id")
+                                         request__status=RequestState.RECORDED).order_by("id")
     whistled = 0
     latest = {e.request_id: e.id for e in await TicketEvent.filter(
         kind="proposed", request_id__in=[e.request_id for e in proposals]).order_by("id")}
@@ -75,7 +78,7 @@ async def pick_up_recorded(services: Services, now: datetime) -> int:
     """Requests the recording step left `recorded` for a county department, never proposed nor whistled."""
     after = services.policy.whistle.pickup_after
     proposed = set(await TicketEvent.filter(kind="proposed", request_id__not_isnull=True).values_list("request_id", flat=True))
-    candidates = await Request.filter(status="recorded", created_at__lte=now - after, merged_into_id=None,
+    candidates = await Request.filter(status=RequestState.RECORDED, created_at__lte=now - after, merged_into_id=None,
                                       area_id__not_isnull=True).exclude(primary__in=NOT_COUNTY).exclude(
                                       id__in=list(proposed)).order_by("id")
     picked = 0
@@ -91,7 +94,7 @@ async def deadline_notices(services: Services, now: datetime) -> Counter[str]:
     """One query for every part still owing something; work (and a transaction) only where a notice is due
     and its key is not in the outbox yet."""
     due_now: dict[str, tuple[Assignment, str, datetime]] = {}
-    parts = await Assignment.filter(state__in=ACTIVE_STATES, ticket__status="open").prefetch_related(
+    parts = await Assignment.filter(state__in=ACTIVE_STATES, ticket__status=TicketState.OPEN).prefetch_related(
         "ticket", "department")
     for part in parts:
         found = _due_notice(services, part, now)
@@ -115,7 +118,8 @@ def _due_notice(services: Services, part: Assignment, now: datetime) -> tuple[st
     warning time and the deadline, a 督办 notice after it (a warning whose time passed unseen is not sent late)."""
     ticket = part.ticket
     due = deadlines_for(services, ticket.urgency, part.notified_at)
-    stage, due_at, warn_at = (("respond", due.respond_due, due.respond_warn_at) if part.state == "notified"
+    stage, due_at, warn_at = (("respond", due.respond_due, due.respond_warn_at)
+                              if part.state == AssignmentState.NOTIFIED
                               else ("resolve", due.resolve_due, due.resolve_warn_at))
     if now < warn_at:
         return None
@@ -175,7 +179,7 @@ async def digest_text(services: Services, township: Area, now: datetime) -> str:
     new = await mine.filter(created_at__gte=yesterday, created_at__lt=today).count()
     resolved = await Ticket.filter(township_id=township.id, resolved_at__gte=yesterday, resolved_at__lt=today).count()
     overdue_lines = []
-    for ticket in await Ticket.filter(township_id=township.id, status="open").order_by("id"):
+    for ticket in await Ticket.filter(township_id=township.id, status=TicketState.OPEN).order_by("id"):
         line, marks = await ticket_line(services, ticket, now)
         if "overdue" in marks:
             overdue_lines.append(line)

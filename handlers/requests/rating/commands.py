@@ -9,7 +9,8 @@ from handlers.requests.rating.service import rate
 from handlers.requests.service import handled_as, sender_of
 from handlers.tickets.cards import update_card
 from models import Request
-from models.request_queries import RATEABLE_STATES, latest_of_sender
+from models.request_queries import latest_of_sender
+from models.request_states import RATEABLE_STATES
 
 router = Router("requests-rating")
 

@@ -10,10 +10,9 @@ from handlers.core.router import Router, SkipHandler
 from handlers.requests.hearback import request_resolved
 from handlers.requests.village.service import VillageKey, escalate, village_request_for
 from models import Request
+from models.request_states import HANDLED_BY_VILLAGE
 
 router = Router("requests-village")
-
-HANDLED_BY_VILLAGE = ("kept_in_grid",)
 
 
 async def act(ctx: Context, action: str, request: Request, note: str) -> None:

@@ -13,7 +13,9 @@ from handlers.core.context import Services
 from handlers.common.notify import notify_users
 from handlers.common.privacy import mask_private
 from models import Area, Household, Person, Request, TicketEvent
+from models.lifecycle import Event
 from models.request_queries import ancestor_at, ancestors, people_with_role
+from models.request_states import HANDLED_BY_VILLAGE, RequestState, move_request
 
 HANDLERS_OF_GRID = ("grid_member",)
 HANDLERS_OF_VILLAGE = ("village_secretary",)
@@ -87,9 +89,9 @@ async def village_request_for(person: Person | None, request_id: int | None = No
 async def escalate(services: Services, request: Request, actor: Person, reason: str) -> None:
     """上报乡镇: the township committee is told and whistles it like any other recorded request."""
     now = services.clock.now()
-    request.status, request.updated_at = "recorded", now
-    await request.save(update_fields=["status", "updated_at"])
-    await TicketEvent.create(request=request, actor=actor, kind="escalated", reason=reason, at=now)
+    escalated = Event("escalated", request=request, actor=actor, reason=reason)
+    if not await move_request(request, RequestState.RECORDED, now, only_from=HANDLED_BY_VILLAGE, event=escalated):
+        return  # another cadre escalated or closed it a moment ago
     area = await Area.get_or_none(id=request.area_id) if request.area_id else None
     township = await ancestor_at(area, "township")
     committee = [p.userid for p in await people_with_role(township, "township_committee") if p.userid]

@@ -1,0 +1,69 @@
+"""A request's (诉求) status: its states, the one table of moves between them, and `move_request`.
+
+DESIGN.md's lifecycle is `recorded` → `kept_in_grid` | `whistled` → `resolved` → `closed` | `reopened`.
+What the code does besides: the village escalates a kept matter back to `recorded` (上报乡镇); a report
+merged into a neighbour's earlier one takes that request's status, and later moves with it (to
+`resolved` when the matter is done, whatever it was when merged); 不满意 on a village matter gives it
+back to the grid (`kept_in_grid`), on a whistled one reopens every household's report.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+from datetime import datetime
+from enum import StrEnum
+from types import MappingProxyType
+from typing import Any
+
+from models.lifecycle import Event, Lifecycle, Moved
+from models.requests import Request
+
+
+class RequestState(StrEnum):
+    RECORDED = "recorded"
+    KEPT_IN_GRID = "kept_in_grid"
+    WHISTLED = "whistled"
+    RESOLVED = "resolved"
+    CLOSED = "closed"
+    REOPENED = "reopened"
+
+
+R = RequestState
+MOVES: Mapping[RequestState, frozenset[RequestState]] = MappingProxyType({
+    # the grid keeps it; the township whistles it; resolved or reopened along with the request it was merged into
+    R.RECORDED: frozenset({R.KEPT_IN_GRID, R.WHISTLED, R.RESOLVED, R.REOPENED}),
+    # 上报乡镇; the township whistles it anyway; 村办结
+    R.KEPT_IN_GRID: frozenset({R.RECORDED, R.WHISTLED, R.RESOLVED}),
+    R.WHISTLED: frozenset({R.RESOLVED}),  # every department done
+    # rated; another household's 不满意 reopens it (to the departments, or back to the grid)
+    R.RESOLVED: frozenset({R.CLOSED, R.REOPENED, R.KEPT_IN_GRID}),
+    R.CLOSED: frozenset({R.REOPENED, R.KEPT_IN_GRID}),
+    R.REOPENED: frozenset({R.RESOLVED, R.KEPT_IN_GRID}),  # done again; a village matter goes back to the grid
+})
+
+# Still being worked on: a follow-up, a photo or another household's report belongs to it.
+OPEN_STATES = (R.RECORDED, R.KEPT_IN_GRID, R.WHISTLED, R.REOPENED)
+# Resolved but not yet rated: a rating word or a photo still belongs to it.
+RATEABLE_STATES = (R.RESOLVED,)
+# Not yet with the departments: the township may whistle it.
+WHISTLEABLE = (R.RECORDED, R.KEPT_IN_GRID)
+# A burst may still grow the request.
+STILL_BEING_SAID = (R.RECORDED, R.KEPT_IN_GRID)
+# What the grid member and village secretary act on (村办结, 上报乡镇).
+HANDLED_BY_VILLAGE = (R.KEPT_IN_GRID,)
+# The household's own report is finished: its own status is told, not the merged-into request's.
+FINISHED = (R.RESOLVED, R.CLOSED)
+
+
+def _stamps(target: RequestState, at: datetime) -> dict[str, Any]:
+    return {"updated_at": at, **({"resolved_at": at} if target is R.RESOLVED else {})}
+
+
+LIFECYCLE: Lifecycle[RequestState] = Lifecycle(Request, "status", MOVES, _stamps)
+
+
+async def move_request(request: Request, target: RequestState, at: datetime, *, event: Event | None = None,
+                       only_from: Collection[RequestState] | None = None, **changes: Any) -> Moved | None:
+    """The one way a request's status changes (see `Lifecycle.move`); `updated_at` is `at`, and `resolved_at`
+    too on the way to resolved. None when the request was not (any more) in a state it may move from."""
+    return await LIFECYCLE.move(request, target, at, event=event, only_from=only_from, **changes)
