@@ -41,7 +41,7 @@ def test_a_good_folder_passes(tmp_path: Path) -> None:
     lines = result.stdout.splitlines()
     assert lines[-1] == "config check: 8 files, 0 errors, 0 warnings"
     for name in ("gridwhistle.toml (settings)", "policy.toml (policy)", "calendar.toml (calendar",
-                 "config/routing.toml (routing table", "config/demo/county.toml (org file", "config/commands.toml",
+                 "config/routing (routing table", "config/demo/county.toml (org file", "config/commands.toml",
                  "config/replies.toml", "config/role_names.toml"):
         assert any(line.startswith(f"ok: {name}") for line in lines), (name, lines)
     assert "Traceback" not in result.stderr
