@@ -16,7 +16,6 @@ from bot.channels.types import Address, Inbound, Outbound
 from bot.outbox import enqueue
 from config.errors import UserError
 from handlers.common.format import normalise
-from handlers.common.notify import notify_users
 from handlers.core.card_keys import CardKey
 from handlers.core.context import Context, Services
 from handlers.core.router import MESSAGE_KINDS, Registered, Router, run_first
@@ -140,8 +139,7 @@ class Dispatcher:
         inbound = ctx.inbound
         ctx.reply("chat.unregistered")
         text = ctx.say("chat.unregistered_admin", chatid=inbound.conversation, channel=inbound.channel)
-        await notify_users(
-            self.services, list(self.services.admins), text=text,
+        await self.services.reach.people(list(self.services.admins), text=text,
             dedupe_key=f"unregistered-chat:{inbound.channel}:{inbound.conversation}",
         )
 

@@ -91,6 +91,24 @@ async def enqueue(
         return None  # a concurrent writer queued the same key first
 
 
+async def withdraw_waiting(to: Address, *, key_prefix: str, now: datetime) -> OutboxMessage | None:
+    """Take back the message to `to` (dedupe key starting `key_prefix`) that is still waiting to be due, so its
+    sender can queue it again with more in it; None when there is none, or a worker claimed it first.
+
+    A queued row is never changed — what is queued is what is sent — so combining news is a withdrawal and
+    a new row, both in the caller's transaction; the delete only takes a row no worker holds.
+    """
+    unclaimed = Q(claimed_until__isnull=True) | Q(claimed_until__lt=now)
+    waiting = await OutboxMessage.filter(
+        unclaimed, dedupe_key__startswith=key_prefix, status=PENDING, not_before__gt=now,
+        kind=to.channel, target=to.target,
+    ).order_by("-id").first()
+    if waiting is None:
+        return None
+    taken = await OutboxMessage.filter(unclaimed, id=waiting.id, status=PENDING).delete()
+    return waiting if taken else None
+
+
 async def unpark_kf(external_userid: str, *, now: datetime) -> int:
     """The villager wrote again: kf messages parked for them may go now. Returns how many were released."""
     return await OutboxMessage.filter(kind="kf", target=external_userid, status=PARKED).update(

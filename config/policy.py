@@ -246,8 +246,6 @@ class RequestsPolicy(Section):
     duplicate_keyword_overlap: Ratio = 0.5
     duplicate_text_overlap: Ratio = 0.3
     hearback_combine_seconds: Count = 120
-    kf_window_hours: Count = 48
-    kf_window_messages: Count = 5
     non_request_digest_at: Time = time(8, 0)
     non_request_digest_max: Positive = 30
     relay_roles: Roles = ("grid_member", "village_cadre", "village_secretary", "first_secretary")
@@ -265,10 +263,6 @@ class RequestsPolicy(Section):
     @property
     def hearback_combine(self) -> timedelta:
         return timedelta(seconds=self.hearback_combine_seconds)
-
-    @property
-    def kf_window(self) -> timedelta:
-        return timedelta(hours=self.kf_window_hours)
 
 
 class Policy(Section):

@@ -9,11 +9,11 @@ are cut instead. The idempotency key becomes kf's `msgid`; app messages use `ena
 from __future__ import annotations
 
 import re
-from datetime import timedelta
 from typing import Any, Awaitable, Callable
 
 from tortoise.expressions import F
 
+from bot.channels.kf_window import window_open
 from bot.channels.types import Card, Outbound
 from bot.channels.wecom_api import WecomApi, split_utf8
 from config.errors import ChannelError
@@ -25,8 +25,6 @@ AIBOT_LIMIT = 20480
 CARD_BUTTONS = 6
 CARD_FIELDS = 6
 DUPLICATE_CHECK_SECONDS = 1800
-KF_WINDOW = timedelta(hours=48)
-KF_SENDS_PER_WINDOW = 5
 KF_MSGID = re.compile(r"^[0-9a-zA-Z_-]{1,32}$")
 KF_QUOTA_USED, KF_WINDOW_PASSED = 95001, 95002
 KF_WINDOW_ERRORS = frozenset({95001, 95002, 95024, 95018})  # WeCom (or we) refuse: wait for the villager to write
@@ -183,9 +181,10 @@ async def _kf(api: WecomApi, outbound: Outbound, key: str) -> Result:
 async def _check_kf_window(api: WecomApi, external_userid: str, pieces: int) -> None:
     customer = await KfCustomer.get_or_none(external_userid=external_userid)
     last = customer.last_customer_message_at if customer else None
-    if last is None or api.clock.now() - last > KF_WINDOW:
+    if not window_open(last, api.clock.now(), 0, 0):
         raise KfWindowClosed(KF_WINDOW_PASSED, "outside the 48 h window", "kf/send_msg")
-    if customer.sent_since_customer_message + pieces > KF_SENDS_PER_WINDOW:
+    assert customer is not None  # a window is open only after the villager wrote
+    if not window_open(last, api.clock.now(), customer.sent_since_customer_message, pieces):
         raise KfWindowClosed(KF_QUOTA_USED, "5 messages sent since the villager last wrote", "kf/send_msg")
 
 

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Awaitable, Callable, TypeVar
 
-from bot.calendar import CalendarHolder
+from bot.calendar import CalendarHolder, QuietHours
 from bot.channels.types import Card, Inbound
+from bot.reach import Reach
 from bot.clock import Clock
 from config.policy import Policy
 from config.subcommands import Subcommands
@@ -40,6 +42,11 @@ class Services:
     router: Callable[[], Any]  # returns the current nlp Router (hot-reloaded)
     admins: tuple[str, ...] = ()
     subcommands: Mapping[str, Subcommands] = field(default_factory=dict)  # [subcommands.<command>] words
+
+    @cached_property
+    def reach(self) -> Reach:
+        """How people are told things (bot/reach.py): handlers say whom, never which channel."""
+        return Reach(self.clock, QuietHours.from_policy(self.policy.quiet_hours))
 
 
 @dataclass

@@ -5,7 +5,6 @@ from __future__ import annotations
 from handlers.core.context import Context
 from handlers.core.router import Router
 from handlers.common.format import summary
-from handlers.common.notify import notify_user
 from handlers.common.privacy import mask_private
 from handlers.requests.intake import take_message
 from handlers.requests.kf.service import ask_who_once
@@ -54,7 +53,7 @@ async def mine(ctx: Context) -> None:
                              summary=summary(request.text), status=ctx.say(f"requests.status_name.{shown_status(request, main)}")))
     text = "\n".join(lines)
     if ctx.inbound.is_group and ctx.person is not None and ctx.person.userid:
-        await notify_user(ctx.services, ctx.person.userid, text=text)  # a group must not read someone's list
+        await ctx.services.reach.person(ctx.person.userid, text=text)  # a group must not read someone's list
         ctx.reply("requests.mine.sent_privately")
         return
     ctx.reply_text(mask_private(text) if ctx.inbound.is_group else text)

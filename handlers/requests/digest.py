@@ -9,7 +9,6 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from handlers.core.context import Services
-from handlers.common.notify import notify_user
 from handlers.common.privacy import mask_private
 from models import Area, NonRequest, Person, Role
 
@@ -41,7 +40,7 @@ async def send_non_request_digests(services: Services, now: datetime) -> int:
         text = await digest_text(services, grid, rows, limit)
         for role in await Role.filter(area_id=grid.id, role=DIGEST_ROLE).prefetch_related("person"):
             if role.person.userid:
-                queued += await notify_user(services, role.person.userid, text=text,
+                queued += await services.reach.person(role.person.userid, text=text,
                                             dedupe_key=f"non-request-digest:{start.date()}:{grid.code}:{role.person.userid}")
     return queued
 

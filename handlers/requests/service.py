@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from config.policy import RequestsPolicy
+from bot.reach import reply_context
 from handlers.core.context import Context, Services
 from handlers.requests.village.service import send_village_card
 from handlers.whistle.service import whistle_request
@@ -36,14 +37,9 @@ class Sender:
 
 
 def sender_of(ctx: Context) -> Sender:
-    inbound = ctx.inbound
-    reach: dict[str, Any] = {"channel": inbound.channel}
-    if inbound.channel == "kf":
-        reach.update(external_userid=inbound.sender, open_kfid=str(inbound.reply.get("open_kfid", "")))
-    else:
-        reach["userid"] = inbound.sender
-    if ctx.chat is not None:
-        reach.update(chat_id=ctx.chat.chatid, webhook_key=ctx.chat.webhook_key)
+    inbound, chat = ctx.inbound, ctx.chat
+    reach = reply_context(inbound.channel, inbound.sender, inbound.reply, chat.chatid if chat else "",
+                          chat.webhook_key if chat else None)
     return Sender(
         channel=inbound.channel, ref=inbound.sender, person=ctx.person,
         household_id=ctx.person.household_id if ctx.person else None,

@@ -13,7 +13,6 @@ from datetime import datetime
 from functools import partial
 
 from handlers.core.context import Services
-from handlers.common.notify import notify_user
 from handlers.tasks.service import Quota
 from handlers.tasks.calendar import Occurrence, relevant
 from models import OutboxMessage, Role
@@ -56,7 +55,7 @@ async def _queue_new(services: Services, year: int, occurrence: Occurrence, mess
     queued = 0
     for key, (userid, text) in keys.items():
         if key not in known:
-            queued += await notify_user(services, userid, text=text, dedupe_key=key)
+            queued += await services.reach.person(userid, text=text, dedupe_key=key)
     return queued
 
 

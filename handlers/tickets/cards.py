@@ -1,7 +1,7 @@
 """The button cards of a ticket: one card message per department to all its liaisons, and its updates.
 
-One message goes to every liaison of a department at once (touser "a|b"), so one response_code (from
-a click, or from the send's answer) updates the card for all of them (update_template_card). A code
+One message goes to every liaison of a department at once (`reach.together`), so one response_code (from
+a click, or from the send's answer) updates the card for all of them (`reach.card_update`). A code
 is single use: each update's outbox row carries `card-update:<code>` as its dedupe key, which is also
 how we know a code is spent. Without a usable code a fresh card is sent instead.
 """
@@ -13,9 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import ClassVar, Literal
 
-from bot.calendar import QuietHours
-from bot.channels.types import Address, Button, Card, Outbound
-from bot.outbox import enqueue
+from bot.channels.types import Button, Card
 from handlers.common.format import stamp
 from handlers.core.card_keys import CardKey
 from handlers.core.context import Services
@@ -36,19 +34,6 @@ class DutyKey(CardKey):
 
 RESPONSE_CODE_LIFETIME = timedelta(hours=72)  # WeCom: fixed, single use (protocol notes §3.4)
 DESCRIPTION_CHARS = 120
-
-
-async def send_together(services: Services, userids: list[str], *, text: str = "", card: Card | None = None,
-                        urgent: bool = False, dedupe_key: str | None = None) -> bool:
-    """One app message to several members (quiet hours apply unless urgent); False when already queued."""
-    userids = list(dict.fromkeys(u for u in userids if u))
-    if not userids:
-        return False
-    now = services.clock.now()
-    not_before = QuietHours.from_policy(services.policy.quiet_hours).next_allowed(now, urgent=urgent)
-    row = await enqueue(Outbound(to=Address("app", "|".join(userids)), text=text, card=card),
-                        now=now, not_before=not_before, dedupe_key=dedupe_key)
-    return row is not None
 
 
 def _code_key(code: str) -> str:
@@ -79,9 +64,8 @@ async def update_card(services: Services, userids: list[str], *, task_id: str, c
     code = await _unused_code([click_code, await sent_card_code(task_id, now)])
     if code is None or not userids:
         return False
-    update = {"response_code": code, **({"replace_name": replace_name} if replace_name else {})}
-    await enqueue(Outbound(to=Address("app", "|".join(dict.fromkeys(userids))), card=card, card_update=update),
-                  now=now, dedupe_key=_code_key(code))
+    await services.reach.card_update(userids, response_code=code, card=card, replace_name=replace_name,
+                                     dedupe_key=_code_key(code))
     return True
 
 
@@ -132,7 +116,7 @@ async def send_department_card(services: Services, ticket: Ticket, assignment: A
     task_id = next_task_id(ticket, assignment)
     card = await department_card(services, ticket, assignment, request, place, task_id=task_id)
     liaisons = [p.userid for p in await liaisons_of(assignment.department) if p.userid]
-    await send_together(services, liaisons, card=card, urgent=ticket.urgency == "urgent", dedupe_key=f"card:{task_id}")
+    await services.reach.together(liaisons, card=card, urgent=ticket.urgency == "urgent", dedupe_key=f"card:{task_id}")
     assignment.card_task_id = task_id
     await assignment.save(update_fields=["card_task_id"])
 

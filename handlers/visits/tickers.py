@@ -14,7 +14,6 @@ from functools import partial
 
 from bot.clock import SHANGHAI
 from handlers.core.context import Services
-from handlers.common.notify import notify_user
 from models.care_periods import Period, counted_periods, local_day, visit_days, visited_in
 from models import CarePair, OutboxMessage, Role
 from models.area_tree import AreaTree
@@ -59,5 +58,5 @@ async def tick(services: Services, now: datetime | None = None) -> Counter[str]:
     queued: Counter[str] = Counter()
     for key, (kind, userid, text) in wanted.items():
         if key not in known:
-            queued[kind] += await notify_user(services, userid, text=text, dedupe_key=key)
+            queued[kind] += await services.reach.person(userid, text=text, dedupe_key=key)
     return +queued

@@ -15,14 +15,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, ClassVar, Literal
 
-from bot.channels.types import Address, Button, Card, NewGroup, Outbound
-from bot.outbox import enqueue
+from bot.channels.types import Button, Card
 from config.errors import UserError
 from handlers.core.card_keys import CardKey
 from handlers.core.context import Services
 from handlers.tickets.audit import record
 from handlers.common.format import stamp
-from handlers.tickets.cards import refresh_department_card, send_department_card, send_together, update_card
+from handlers.tickets.cards import refresh_department_card, send_department_card, update_card
 from handlers.tickets.deadlines import deadlines_for
 from handlers.tickets.departments import NOT_COUNTY
 from models import Area, Assignment, Department, Person, Request, RoutingCorrection, Ticket, TicketEvent
@@ -97,7 +96,7 @@ async def propose(services: Services, request: Request, departments: list[Depart
                  Button(str(WhistleKey("reassign", request.number)), texts.render("whistle.button_reassign"), 2)),
     )
     members = [p.userid for p in await committee_of(township) if p.userid]
-    await send_together(services, members, card=card, dedupe_key=f"card:{card.task_id}")
+    await services.reach.together(members, card=card, dedupe_key=f"card:{card.task_id}")
     return True
 
 
@@ -191,7 +190,7 @@ async def tell_township(services: Services, ticket: Ticket, key: str, *, urgent:
                         dedupe_key: str | None = None, **params) -> bool:
     township = await Area.get(id=ticket.township_id)
     members = [p.userid for p in await committee_of(township) if p.userid]
-    return await send_together(services, members, text=services.texts.render(key, **params), urgent=urgent,
+    return await services.reach.together(members, text=services.texts.render(key, **params), urgent=urgent,
                                dedupe_key=dedupe_key)
 
 
@@ -212,19 +211,15 @@ async def open_joint_chat(services: Services, ticket: Ticket, request: Request, 
     text = services.texts.render("whistle.joint_chat_hello", number=ticket.number, place=place,
                                  text=request.text[:200], departments=department_list(parts),
                                  resolve_due=stamp(ticket.resolve_due))
-    group = NewGroup(name=name, owner=userids[0], members=tuple(userids))
-    queued = await enqueue(Outbound(to=Address("appchat", chatid), text=text, create_group=group),
-                           now=services.clock.now(),
-                           dedupe_key=f"ticket:{ticket.id}:appchat")
-    if queued is not None:
+    if await services.reach.open_group(chatid, name=name, userids=userids, text=text,
+                                       dedupe_key=f"ticket:{ticket.id}:appchat"):
         ticket.appchat_id = chatid
         await ticket.save(update_fields=["appchat_id"])
 
 
 async def post_to_joint_chat(services: Services, ticket: Ticket, text: str, dedupe_key: str) -> None:
     if ticket.appchat_id:
-        await enqueue(Outbound(to=Address("appchat", ticket.appchat_id), text=text), now=services.clock.now(),
-                      dedupe_key=dedupe_key)
+        await services.reach.post_to_group(ticket.appchat_id, text, dedupe_key=dedupe_key)
 
 
 async def reassign(services: Services, ticket: Ticket, departments: list[Department], *, actor: Person,
@@ -324,8 +319,7 @@ async def urge(services: Services, ticket: Ticket, *, actor: Person | None, reas
         await part.save(update_fields=["urged"])
         event = await record("urged", now, ticket=ticket, department=part.department, actor=actor, reason=reason)
         liaisons = [p.userid for p in await liaisons_of(part.department) if p.userid]
-        await send_together(
-            services, liaisons, urgent=ticket.urgency == "urgent", dedupe_key=f"ticket:{ticket.id}:urge:{event.id}",
+        await services.reach.together(liaisons, urgent=ticket.urgency == "urgent", dedupe_key=f"ticket:{ticket.id}:urge:{event.id}",
             text=services.texts.render("whistle.urge_notice", number=ticket.number, name=actor.name if actor else "",
                                        reason=reason or services.texts.render("whistle.no_reason"),
                                        resolve_due=stamp(deadlines_for(services, ticket.urgency,

@@ -20,10 +20,8 @@ from tortoise.transactions import in_transaction
 
 from bot.calendar import QuietHours
 from handlers.core.context import Services
-from handlers.common.notify import notify_user
 from handlers.tickets.audit import record
 from handlers.common.format import stamp
-from handlers.tickets.cards import send_together
 from handlers.tickets.deadlines import deadlines_for
 from handlers.tickets.departments import NOT_COUNTY
 from handlers.whistle.lists import pending_lines, ticket_line
@@ -136,7 +134,7 @@ async def _queue_notice(services: Services, part: Assignment, kind: str, due_at:
     urgent = ticket.urgency == "urgent"
     if what == "warning":
         liaisons = [p.userid for p in await liaisons_of(part.department) if p.userid]
-        return await send_together(services, liaisons, urgent=urgent, dedupe_key=key,
+        return await services.reach.together(liaisons, urgent=urgent, dedupe_key=key,
                                    text=services.texts.render(f"whistle.{stage}_warning", **params))
     sent = await tell_township(services, ticket, f"whistle.{stage}_overdue", urgent=urgent, dedupe_key=key,
                                department=part.department.name, **params)
@@ -168,7 +166,7 @@ async def digests(services: Services, now: datetime) -> int:
             if keys[(township_id, userid)] in known:
                 continue
             async with in_transaction():
-                queued += await notify_user(services, userid, text=text, dedupe_key=keys[(township_id, userid)])
+                queued += await services.reach.person(userid, text=text, dedupe_key=keys[(township_id, userid)])
     return queued
 
 

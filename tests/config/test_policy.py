@@ -19,7 +19,6 @@ from config.errors import ConfigError
 from config.policy import POLICY_FILE, Policy, load_policy
 from config.settings import load_settings
 from config.texts import read_toml
-from handlers.common.notify import notify_user
 from models import OutboxMessage
 
 SHIPPED = POLICY_FILE.read_text(encoding="utf-8")
@@ -133,9 +132,9 @@ async def test_the_service_keeps_the_quiet_hours_of_the_countys_own_policy(tmp_p
     try:
         services = app[SERVICES]
         clock.advance(hours=13)  # Monday 22:00: quiet in the shipped policy, not in this county's
-        assert await notify_user(services, "wangjun", text="a", dedupe_key="a")
+        assert await services.reach.person("wangjun", text="a", dedupe_key="a")
         clock.advance(hours=1, minutes=30)  # 23:30
-        assert await notify_user(services, "wangjun", text="b", dedupe_key="b")
+        assert await services.reach.person("wangjun", text="b", dedupe_key="b")
         rows = {row.dedupe_key: row.not_before async for row in OutboxMessage.filter(dedupe_key__in=["a", "b"])}
     finally:
         await runner.cleanup()

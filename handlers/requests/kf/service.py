@@ -7,13 +7,10 @@ import re
 from dataclasses import dataclass
 from typing import ClassVar, Literal
 
-from bot.channels.types import Address, Button, Card, Outbound
-from bot.outbox import enqueue
+from bot.channels.types import Button, Card
 from config.errors import UserError
 from handlers.core.card_keys import CardKey
-from handlers.core.context import Context, Services
-from handlers.requests.hearback import kf_window_open
-from handlers.common.notify import notify_users
+from handlers.core.context import Context
 from handlers.common.privacy import mask_private
 from models import Area, Household, KfCustomer, KfLink, Person, Request
 from models.area_tree import AreaTree
@@ -76,7 +73,7 @@ async def claim(ctx: Context) -> None:
     )
     grid = await Area.get(id=household.grid_id)
     members = [p.userid for p in await people_with_role(grid, "grid_member") if p.userid]
-    await notify_users(ctx.services, members, card=card,
+    await ctx.services.reach.people(members, card=card,
                        dedupe_key=f"kflink:{link.external_userid}:{household.id}:{int(ctx.now.timestamp())}")
     ctx.reply("requests.kf.claim_sent")
 
@@ -95,7 +92,8 @@ async def confirm(ctx: Context, external_userid: str, yes: bool) -> None:
     if not yes:
         link.state = "refused"
         await link.save()
-        await tell_kf(ctx.services, external_userid, ctx.say("requests.kf.refused"), f"kflink:{external_userid}:refused")
+        await ctx.services.reach.customer_service(external_userid, ctx.say("requests.kf.refused"),
+                                                  dedupe_key=f"kflink:{external_userid}:refused")
         ctx.reply("requests.kf.cadre_refused", name=link.claimed_name, head=household.head)
         return
     person = await link_person(external_userid, link.claimed_name, household)
@@ -104,8 +102,8 @@ async def confirm(ctx: Context, external_userid: str, yes: bool) -> None:
     await KfCustomer.filter(external_userid=external_userid).update(person_id=person.id)
     await Request.filter(channel="kf", sender_ref=external_userid, sender_id=None).update(
         sender_id=person.id, household_id=household.id)
-    await tell_kf(ctx.services, external_userid, ctx.say("requests.kf.linked", head=household.head),
-                  f"kflink:{external_userid}:linked")
+    await ctx.services.reach.customer_service(external_userid, ctx.say("requests.kf.linked", head=household.head),
+                                              dedupe_key=f"kflink:{external_userid}:linked")
     ctx.reply("requests.kf.cadre_linked", name=link.claimed_name, head=household.head, code=household.code)
 
 
@@ -117,12 +115,3 @@ async def link_person(external_userid: str, name: str, household: Household) -> 
     person.external_userid = external_userid
     await person.save(update_fields=["external_userid"])
     return person
-
-
-async def tell_kf(services: Services, external_userid: str, text: str, dedupe_key: str) -> None:
-    now = services.clock.now()
-    if not await kf_window_open(services, external_userid, now):
-        return
-    customer = await KfCustomer.get_or_none(external_userid=external_userid)
-    await enqueue(Outbound(to=Address("kf", external_userid, via=customer.open_kfid if customer else ""), text=text),
-                  now=now, dedupe_key=dedupe_key)

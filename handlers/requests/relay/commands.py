@@ -8,7 +8,7 @@ from dataclasses import replace
 from handlers.core.context import Context
 from handlers.core.filters import Private, Roles
 from handlers.core.router import Router
-from handlers.requests.hearback import choose_route, tell_reporter
+from handlers.requests.hearback import tell_reporter
 from handlers.requests.answers import recorded_answer, where_words
 from handlers.requests.relay.service import parse_relay, relay_roles, villager_sender
 from handlers.requests.service import VILLAGE, record_request
@@ -34,7 +34,7 @@ async def relay(ctx: Context) -> None:
     tree = await AreaTree.load()
     ctx.reply("requests.relay.recorded", number=main.number, place=tree.hamlet_name(grid.id),
               head=found.household.head, where=where)
-    route = await choose_route(ctx.services, recorded.request, ctx.now)
+    route = await ctx.services.reach.reporter(recorded.request)
     if route.kind in ("grid_member", "none"):
         ctx.reply("requests.relay.tell_them")
         ctx.reply_text(await recorded_answer(ctx.services, recorded))

@@ -10,7 +10,6 @@ from bot.channels.types import Button, Card
 from config.errors import UserError
 from handlers.core.card_keys import CardKey
 from handlers.core.context import Services
-from handlers.common.notify import notify_users
 from handlers.common.privacy import mask_private
 from models import Area, Household, Person, Request, TicketEvent
 from models.lifecycle import Event
@@ -70,7 +69,7 @@ async def send_village_card(services: Services, request: Request, *, urged: bool
                         style=2)),
     )
     userids = [p.userid for p in await village_handlers(request) if p.userid]
-    return await notify_users(services, userids, card=card, urgent=request.urgency == "urgent",
+    return await services.reach.people(userids, card=card, urgent=request.urgency == "urgent",
                               dedupe_key=f"request:{request.id}:village-card:{rounds}")
 
 
@@ -96,7 +95,7 @@ async def escalate(services: Services, request: Request, actor: Person, reason: 
     township = await ancestor_at(area, "township")
     committee = [p.userid for p in await people_with_role(township, "township_committee") if p.userid]
     text = texts_escalated(services, request, actor, reason, await place_words(request))
-    await notify_users(services, committee, text=text, dedupe_key=f"request:{request.id}:escalated:{now.isoformat()}")
+    await services.reach.people(committee, text=text, dedupe_key=f"request:{request.id}:escalated:{now.isoformat()}")
 
 
 def texts_escalated(services: Services, request: Request, actor: Person, reason: str, place: str) -> str:
