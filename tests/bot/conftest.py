@@ -41,7 +41,7 @@ class Service:
         assert self.runner is not None
         return self.runner.app
 
-    async def start(self, **options: Any) -> "Service":
+    async def start(self, **options: Any) -> Service:
         opts = {"process": inbox.mark_done(self.clock), "load_org": False, "background": False, "migrate": False,
                 **self.options, **options}
         app = create_app(self.settings, clock=self.clock, **opts)

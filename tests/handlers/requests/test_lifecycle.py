@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-
 from handlers.requests.hearback import tell_requester
 from handlers.requests.digest import send_non_request_digests
 from models import Area, Household, KfCustomer, KfLink, OutboxMessage, Person, Request, RequestUpdate, TicketEvent

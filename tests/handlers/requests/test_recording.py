@@ -3,7 +3,6 @@ not-requests, bursts, follow-ups, photos, duplicates and privacy."""
 
 from __future__ import annotations
 
-
 from models import Attachment, KfCustomer, Area, NonRequest, Request, TicketEvent
 
 GRID3_CHAT = "wrkSFfCgAAhoudaolao3"  # 后道老村3网格群, has a webhook

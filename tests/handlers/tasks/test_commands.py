@@ -9,7 +9,6 @@ import pytest
 from bot.clock import SHANGHAI
 from models import Household, OutboxMessage, Person, PracticalTask, Request
 
-
 pytestmark = pytest.mark.clock_start(datetime(2026, 3, 2, 10, 0, tzinfo=SHANGHAI))  # the county is loaded on this day
 
 

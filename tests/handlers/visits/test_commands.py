@@ -11,7 +11,6 @@ from bot.clock import SHANGHAI
 from handlers.visits import tickers as visits_reminders
 from models import Area, CarePair, Household, OutboxMessage, Person, Request, Visit
 
-
 pytestmark = pytest.mark.clock_start(datetime(2026, 1, 1, 8, 0, tzinfo=SHANGHAI))  # the county is loaded on this day
 
 

@@ -8,7 +8,6 @@ whose village secretary is jiangfeng.
 
 from __future__ import annotations
 
-
 from handlers.whistle.tickers import tick
 from models import Assignment, OutboxMessage, Request, RoutingCorrection, Ticket, TicketEvent
 

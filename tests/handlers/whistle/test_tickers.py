@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections import Counter
 from datetime import timedelta
 
-
 from handlers.whistle.tickers import tick
 from models import OutboxMessage, Request, Ticket, TicketEvent
 
