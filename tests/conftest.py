@@ -1,4 +1,6 @@
-"""Shared fixtures: a fresh, migrated database per test, the ORM on it, a hand-moved clock, settings.
+"""Shared fixtures, defined once for every test folder: a fresh, migrated database per test, the ORM on it,
+a hand-moved clock, settings, the demo county, the WeCom sandbox, and the real dispatcher driven message by
+message (`say`).
 
 SQLite by default: the migrations run once per session into a template file that each test copies.
 With GRIDWHISTLE_TEST_DB=postgres: they run once into a template database, and each test gets
@@ -8,12 +10,13 @@ With GRIDWHISTLE_TEST_DB=postgres: they run once into a template database, and e
 from __future__ import annotations
 
 import asyncio
+import itertools
 import os
 import re
 import shutil
 import sqlite3
 import uuid
-from collections.abc import AsyncIterator, Coroutine, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime
 from pathlib import Path
@@ -23,10 +26,23 @@ from urllib.parse import urlsplit, urlunsplit
 import asyncpg
 import pytest
 
+from bot.calendar import CalendarHolder
+from bot.channels.types import Inbound
 from bot.clock import SHANGHAI, ManualClock
-from config.settings import Settings, load_settings
+from bot.dispatch import Dispatcher
+from bot.sandbox.fake_wecom import RunningFakeWecom, running_fake_wecom
+from config.policy import load_policy
+from config.settings import DEMO_ORG_FILE, ROUTING_TABLE, Settings, load_settings
+from config.subcommands import Subcommands
+from config.texts import CommandWords, Texts
+from handlers.core.context import Services
+from handlers.features import routers
+from models import InboxMessage, OutboxMessage
 from models.db import close_db, open_db
 from models.migrate import upgrade
+from models.org import load_org
+from nlp.holder import RouterHolder
+from nlp.names import county_names
 
 T = TypeVar("T")
 
@@ -209,10 +225,18 @@ async def db(database_url: str) -> AsyncIterator[str]:
         await close_db()
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "clock_start(when): the `clock` fixture starts at this aware datetime instead of CLOCK_START"
+    )
+
+
 @pytest.fixture
-def clock() -> ManualClock:
-    """Time that only moves when the test says so: Monday 2026-11-16 09:00 Asia/Shanghai."""
-    return ManualClock(CLOCK_START)
+def clock(request: pytest.FixtureRequest) -> ManualClock:
+    """Time that only moves when the test says so: Monday 2026-11-16 09:00 Asia/Shanghai, or the time
+    a `pytest.mark.clock_start(datetime(…))` on the test or its module names."""
+    marker = request.node.get_closest_marker("clock_start")
+    return ManualClock(marker.args[0] if marker else CLOCK_START)
 
 
 @pytest.fixture
@@ -227,3 +251,84 @@ def config_file(tmp_path: Path, database_url: str) -> Path:
 def settings(config_file: Path) -> Settings:
     """Settings as the service would load them from config_file: this test's database, defaults elsewhere."""
     return load_settings(config_file)
+
+
+@pytest.fixture
+async def county(db: str, clock: ManualClock) -> None:
+    """The demo county (config/demo/county.toml: 龙江县, its townships, villages, people) loaded at the clock's time."""
+    await load_org([DEMO_ORG_FILE], clock.now())
+
+
+@pytest.fixture
+async def fake_wecom(settings: Settings, clock: ManualClock) -> AsyncIterator[RunningFakeWecom]:
+    """The WeCom sandbox (bot/sandbox/fake_wecom.py) on an unused loopback port, for the corp and app of `settings`."""
+    app = settings.wecom.app
+    async with running_fake_wecom(settings.wecom.corp_id, {str(app.agent_id): app.secret}, clock=clock) as running:
+        yield running
+
+
+@pytest.fixture
+def service_settings(settings: Settings, fake_wecom: RunningFakeWecom) -> Settings:
+    """`settings` with WeCom replaced by the sandbox: what a service under test is started with."""
+    return settings.model_copy(update={"wecom": settings.wecom.model_copy(update={"api_base": fake_wecom.api_base})})
+
+
+@pytest.fixture(scope="session")
+def routing() -> RouterHolder:
+    """The shipped routing table with the demo county's names, built once per test session."""
+    return RouterHolder.load(ROUTING_TABLE, county_names(DEMO_ORG_FILE))
+
+
+@pytest.fixture
+def services(clock: ManualClock, routing: RouterHolder) -> Services:
+    """What handlers use, as the application builds it: shipped texts, command words, policy; admin `admin`."""
+    return Services(
+        clock=clock, texts=Texts.load(), commands=CommandWords.load(), policy=load_policy(),
+        calendar=CalendarHolder.load(), router=lambda: routing.router, admins=("admin",),
+        subcommands=Subcommands.load_all(),
+    )
+
+
+@pytest.fixture
+def dispatcher(db: str, services: Services) -> Dispatcher:
+    """The real dispatcher with every feature of handlers/features.py, on this test's database."""
+    return Dispatcher(services, routers())
+
+
+Say = Callable[..., Awaitable[list[OutboxMessage]]]
+
+
+@pytest.fixture
+def say_through(clock: ManualClock) -> Callable[[Dispatcher], Say]:
+    """`say_through(dispatcher)`: a `say` (below) for a dispatcher the test built itself."""
+    message_ids = itertools.count(1)  # unique within the test, as WeCom's message ids are
+
+    def through(dispatcher: Dispatcher) -> Say:
+        async def send(channel: str, sender: str, text: str = "", *, conversation: str = "", kind: str = "text",
+                       reply: dict[str, Any] | None = None, extra: dict[str, Any] | None = None
+                       ) -> list[OutboxMessage]:
+            message_id = f"test-{next(message_ids)}"
+            if channel == "aibot" and reply is None:
+                reply = {"response_url": f"http://127.0.0.1:9/aibot/response?code={message_id}"}
+            if channel == "kf" and reply is None:
+                reply = {"open_kfid": "wkgridwhistledemo"}
+            inbound = Inbound(channel=channel, message_id=message_id, sender=sender, conversation=conversation,
+                              kind=kind, text=text, received_at=clock.now(), reply=reply or {}, extra=extra or {})
+            before = await OutboxMessage.all().order_by("-id").first()
+            row = await InboxMessage.create(channel=channel, message_key=message_id, payload=inbound.to_json(),
+                                            received_at=clock.now())
+            await dispatcher.process(row.id)
+            return await OutboxMessage.filter(id__gt=before.id if before else 0).order_by("id")
+
+        return send
+
+    return through
+
+
+@pytest.fixture
+def say(say_through: Callable[[Dispatcher], Say], dispatcher: Dispatcher) -> Say:
+    """`await say("app", "zhangwei", "吹哨 #1001 交通局")` → the outbox rows that message produced.
+
+    The message is stored as an inbox row, as a channel would, and processed by the real dispatcher.
+    """
+    return say_through(dispatcher)

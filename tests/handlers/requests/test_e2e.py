@@ -34,7 +34,8 @@ class Story(DrivenService):
 
 
 @pytest.fixture
-def story(service: DrivenService) -> Story:
+def story(driven_service: DrivenService) -> Story:
+    service = driven_service
     return Story(service.app, service.wecom, service.fake, service.worker, service.clock)
 
 

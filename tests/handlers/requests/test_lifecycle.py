@@ -5,20 +5,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pytest
-
-from config.settings import DEMO_ORG_FILE
 from handlers.requests.hearback import tell_requester
 from handlers.requests.digest import send_non_request_digests
 from models import Area, Household, KfCustomer, KfLink, OutboxMessage, Person, Request, RequestUpdate, TicketEvent
-from models.org import load_org
 
 NEIGHBOUR_QUARREL = "老王家把柴火垛堆我家门口了，说了也不挪"
-
-
-@pytest.fixture
-async def county(db, clock):
-    await load_org([DEMO_ORG_FILE], clock.now())
 
 
 def cards_to(rows, userid):

@@ -3,19 +3,10 @@ not-requests, bursts, follow-ups, photos, duplicates and privacy."""
 
 from __future__ import annotations
 
-import pytest
-
-from config.settings import DEMO_ORG_FILE
 from models import Attachment, KfCustomer, Area, NonRequest, Request, TicketEvent
-from models.org import load_org
 
 GRID3_CHAT = "wrkSFfCgAAhoudaolao3"  # 后道老村3网格群, has a webhook
 GRID1_CHAT = "wrkSFfCgAAhoudaolao1"
-
-
-@pytest.fixture
-async def county(db, clock):
-    await load_org([DEMO_ORG_FILE], clock.now())
 
 
 def texts_of(rows, channel=None):

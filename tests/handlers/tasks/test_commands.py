@@ -7,15 +7,9 @@ from datetime import datetime
 import pytest
 
 from bot.clock import SHANGHAI
-from config.settings import DEMO_ORG_FILE
 from models import Household, OutboxMessage, Person, PracticalTask, Request
-from models.org import load_org
 
-
-@pytest.fixture
-async def county(db, clock):
-    clock.set(datetime(2026, 3, 2, 10, 0, tzinfo=SHANGHAI))
-    await load_org([DEMO_ORG_FILE], clock.now())
+pytestmark = pytest.mark.clock_start(datetime(2026, 3, 2, 10, 0, tzinfo=SHANGHAI))  # the county is loaded on this day
 
 
 def text_of(rows: list[OutboxMessage]) -> str:

@@ -8,16 +8,10 @@ from datetime import date, datetime, timedelta
 import pytest
 
 from bot.clock import SHANGHAI
-from config.settings import DEMO_ORG_FILE
 from handlers.visits import tickers as visits_reminders
 from models import Area, CarePair, Household, OutboxMessage, Person, Request, Visit
-from models.org import load_org
 
-
-@pytest.fixture
-async def county(db, clock):
-    clock.set(datetime(2026, 1, 1, 8, 0, tzinfo=SHANGHAI))
-    await load_org([DEMO_ORG_FILE], clock.now())
+pytestmark = pytest.mark.clock_start(datetime(2026, 1, 1, 8, 0, tzinfo=SHANGHAI))  # the county is loaded on this day
 
 
 def text_of(rows: list[OutboxMessage]) -> str:

@@ -8,21 +8,12 @@ whose village secretary is jiangfeng.
 
 from __future__ import annotations
 
-import pytest
-
-from config.settings import DEMO_ORG_FILE
 from handlers.whistle.tickers import tick
 from models import Assignment, OutboxMessage, Request, RoutingCorrection, Ticket, TicketEvent
-from models.org import load_org
 
 BRIDGE = "三屯那个桥塌了一半，车过不去"  # transport, normal: a confirmation card first
 FLOOD = "三屯那个桥塌了一半，车过不去，河水漫进猪圈了"  # transport, urgent: whistled at once
 BAISHAN = "zhangwei|lihong|wanggang"
-
-
-@pytest.fixture
-async def county(db, clock):
-    await load_org([DEMO_ORG_FILE], clock.now())
 
 
 def to(rows, target):

@@ -35,7 +35,8 @@ class Sandbox(DrivenService):
 
 
 @pytest.fixture
-def sandbox(service: DrivenService) -> Sandbox:
+def sandbox(driven_service: DrivenService) -> Sandbox:
+    service = driven_service
     return Sandbox(service.app, service.wecom, service.fake, service.worker, service.clock)
 
 

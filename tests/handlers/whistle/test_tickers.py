@@ -5,21 +5,12 @@ from __future__ import annotations
 from collections import Counter
 from datetime import timedelta
 
-import pytest
-
-from config.settings import DEMO_ORG_FILE
 from handlers.whistle.tickers import tick
 from models import OutboxMessage, Request, Ticket, TicketEvent
-from models.org import load_org
 
 NORMAL = "三屯那个桥塌了一半，车过不去"  # transport, normal
 URGENT = "三屯那个桥塌了一半，车过不去，河水漫进猪圈了"  # transport, urgent
 COMMITTEE_MEMBERS = 8  # 白山镇 3, 龙兴镇 3, 龙江镇 2
-
-
-@pytest.fixture
-async def county(db, clock):
-    await load_org([DEMO_ORG_FILE], clock.now())
 
 
 def kind_of(key: str) -> str:

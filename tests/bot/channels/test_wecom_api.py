@@ -3,38 +3,18 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 
 import aiohttp
 import pytest
 
 from bot.channels.wecom_api import TRANSPORT_ERROR, WecomApi, split_utf8
 from bot.clock import ManualClock
-from bot.sandbox.fake_wecom import RunningFakeWecom, running_fake_wecom
 from config.errors import ChannelError
 from config.settings import AppSettings, WecomSettings
 from models import ApiToken
 
 NO_WAIT = (0.0, 0.0, 0.0)
 TEXT = {"touser": "zhangwei", "msgtype": "text", "agentid": 1000002, "text": {"content": "你好"}}
-
-
-@pytest.fixture
-async def fake_wecom(clock: ManualClock) -> AsyncIterator[RunningFakeWecom]:
-    defaults = WecomSettings()
-    async with running_fake_wecom(defaults.corp_id, {"app": defaults.app.secret}, clock=clock) as running:
-        yield running
-
-
-@pytest.fixture
-def wecom(fake_wecom: RunningFakeWecom) -> WecomSettings:
-    return WecomSettings(api_base=fake_wecom.api_base)
-
-
-@pytest.fixture
-async def http() -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession() as session:
-        yield session
 
 
 def client(http: aiohttp.ClientSession, wecom: WecomSettings, clock: ManualClock) -> WecomApi:

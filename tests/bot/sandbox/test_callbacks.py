@@ -2,46 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
-import aiohttp
 import pytest
-from aiohttp import web
 
-from bot import inbox
-from bot.app import create_app
 from bot.keys import INBOX, KF, SETTINGS as SETTINGS_KEY
 from bot.sandbox.callbacks import CallbackClient
-from bot.sandbox.fake_wecom import RunningFakeWecom, running_fake_wecom
 from models import InboxMessage
 
 
 @pytest.fixture
-async def fake_wecom(settings, clock) -> AsyncIterator[RunningFakeWecom]:
-    app = settings.wecom.app
-    async with running_fake_wecom(settings.wecom.corp_id, {str(app.agent_id): app.secret}, clock=clock) as running:
-        yield running
-
-
-@pytest.fixture
-async def service(settings, clock, fake_wecom) -> AsyncIterator[tuple[web.Application, str]]:
-    settings = settings.model_copy(update={"wecom": settings.wecom.model_copy(update={"api_base": fake_wecom.api_base})})
-    app = create_app(settings, clock=clock, process=inbox.mark_done(clock), migrate=False, load_org=False,
-                     background=False)
-    runner = web.AppRunner(app, handle_signals=False, access_log=None)
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", 0).start()
-    try:
-        yield app, f"http://127.0.0.1:{runner.addresses[0][1]}"
-    finally:
-        await runner.cleanup()
-
-
-@pytest.fixture
-async def wecom_side(service, clock, fake_wecom) -> AsyncIterator[CallbackClient]:
-    app, url = service
-    async with aiohttp.ClientSession() as http:
-        yield CallbackClient(http, url, app[SETTINGS_KEY].wecom, clock, fake_wecom.state)
+def wecom_side(service, clock, fake_wecom, http) -> CallbackClient:
+    """The sandbox's callback client against `service` (tests/bot/conftest.py: inbox rows are only marked done)."""
+    return CallbackClient(http, service.base_url, service.app[SETTINGS_KEY].wecom, clock, fake_wecom.state)
 
 
 async def rows(channel: str) -> list[dict]:
@@ -61,12 +32,12 @@ async def test_app_voice_uses_wecom_recognition(wecom_side):
     assert row["kind"] == "voice" and row["text"] == "我家的水管冻裂了"
 
 
-async def test_app_image_names_media_the_sandbox_serves(wecom_side, fake_wecom, http_session):
+async def test_app_image_names_media_the_sandbox_serves(wecom_side, fake_wecom, http):
     await wecom_side.app_image("zhangwei", b"\xff\xd8photo-of-the-pothole")
     (row,) = await rows("app")
     assert row["kind"] == "image"
     media_id = next(v for v in row["extra"].values() if isinstance(v, str) and v.startswith("image"))
-    async with http_session.get(f"{fake_wecom.base_url}/_sandbox/media/{media_id}") as response:
+    async with http.get(f"{fake_wecom.base_url}/_sandbox/media/{media_id}") as response:
         assert await response.read() == b"\xff\xd8photo-of-the-pothole"
 
 
@@ -104,7 +75,7 @@ async def test_aibot_card_click(wecom_side):
 
 
 async def test_kf_message_is_pulled_once_even_when_the_event_is_retried(wecom_side, service, fake_wecom):
-    app, _ = service
+    app = service.app
     answer = await wecom_side.kf_text("wmvillager1", "我想问问低保怎么申请", repeats=2)
     assert answer.status == 200
     await app[KF].until_idle()
@@ -112,9 +83,3 @@ async def test_kf_message_is_pulled_once_even_when_the_event_is_retried(wecom_si
     (row,) = await rows("kf")
     assert row["sender"] == "wmvillager1" and row["text"] == "我想问问低保怎么申请"
     assert fake_wecom.state.calls("kf/sync_msg", ok=True)
-
-
-@pytest.fixture
-async def http_session() -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession() as session:
-        yield session

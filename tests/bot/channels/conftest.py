@@ -1,5 +1,5 @@
-"""Fixtures for the channels: the WeCom sandbox on an unused port, the service on another, and a
-client that plays WeCom's callbacks (encrypted and signed with the service's own keys).
+"""Fixtures for the channels: a client that plays WeCom's callbacks (encrypted and signed with the service's
+own keys) against the running `service` (tests/bot/conftest.py).
 """
 
 from __future__ import annotations
@@ -13,75 +13,9 @@ from typing import Any
 
 import aiohttp
 import pytest
-from aiohttp import web
 
-from bot import inbox
-from bot.app import create_app
 from bot.channels.crypto import WecomCrypto
 from bot.clock import ManualClock
-from bot.keys import INBOX, KF
-from bot.sandbox.fake_wecom import RunningFakeWecom, running_fake_wecom
-from config.settings import Settings
-
-
-@pytest.fixture
-async def fake_wecom(settings: Settings, clock: ManualClock) -> AsyncIterator[RunningFakeWecom]:
-    app = settings.wecom.app
-    async with running_fake_wecom(settings.wecom.corp_id, {str(app.agent_id): app.secret}, clock=clock) as running:
-        yield running
-
-
-@pytest.fixture
-def service_settings(settings: Settings, fake_wecom: RunningFakeWecom) -> Settings:
-    """The test's database, WeCom replaced by the sandbox."""
-    return settings.model_copy(update={"wecom": settings.wecom.model_copy(update={"api_base": fake_wecom.api_base})})
-
-
-@dataclass
-class Service:
-    """One running instance of the service on loopback; `stop()` is a process ending, `start()` a new one."""
-
-    settings: Settings
-    clock: ManualClock
-    options: dict[str, Any]
-    runner: web.AppRunner | None = None
-    base_url: str = ""
-
-    @property
-    def app(self) -> web.Application:
-        assert self.runner is not None
-        return self.runner.app
-
-    async def start(self, **options: Any) -> "Service":
-        opts = {"process": inbox.mark_done(self.clock), "load_org": False, "background": False, "migrate": False,
-                **self.options, **options}
-        app = create_app(self.settings, clock=self.clock, **opts)
-        self.runner = web.AppRunner(app, handle_signals=False, access_log=None)
-        await self.runner.setup()
-        site = web.TCPSite(self.runner, "127.0.0.1", 0)
-        await site.start()
-        self.base_url = f"http://127.0.0.1:{self.runner.addresses[0][1]}"
-        return self
-
-    async def stop(self) -> None:
-        if self.runner is not None:
-            await self.runner.cleanup()
-            self.runner = None
-
-    async def settled(self) -> None:
-        """Wait (without sleeping) until kf pulls and the inbox worker have nothing left to do."""
-        await self.app[KF].until_idle()
-        await self.app[INBOX].until_idle()
-
-
-@pytest.fixture
-async def service(service_settings: Settings, clock: ManualClock) -> AsyncIterator[Service]:
-    svc = Service(service_settings, clock, {})
-    await svc.start()
-    try:
-        yield svc
-    finally:
-        await svc.stop()
 
 
 @dataclass(frozen=True)
@@ -96,7 +30,7 @@ class WecomPeer:
     """Plays WeCom: encrypts and signs callbacks for the service, and opens its passive replies."""
 
     http: aiohttp.ClientSession
-    service: Service
+    service: Any  # the `service` of tests/bot/conftest.py
     app_crypto: WecomCrypto
     aibot_crypto: WecomCrypto
     clock: ManualClock
@@ -141,7 +75,7 @@ class WecomPeer:
 
 
 @pytest.fixture
-async def peer(service: Service, clock: ManualClock) -> AsyncIterator[WecomPeer]:
+async def peer(service: Any, clock: ManualClock) -> AsyncIterator[WecomPeer]:
     wecom = service.settings.wecom
     async with aiohttp.ClientSession() as http:
         yield WecomPeer(
