@@ -56,7 +56,7 @@ class CardKey:
 
 def _read(hint: Any, text: str) -> str | int | None:
     if hint is int:
-        return int(text) if text.isdigit() else None
+        return int(text) if text.isascii() and text.isdigit() else None  # int() refuses '²', isdigit() does not
     if typing.get_origin(hint) is Literal:
         return text if text in typing.get_args(hint) else None
     return text if text else None
