@@ -88,10 +88,12 @@ def _callbacks(n: int) -> list[tuple[dict[str, str], str]]:
     run = uuid.uuid4().int % 10**9
     out = []
     for i in range(n):
-        plain = (f"<xml><ToUserName><![CDATA[{wecom.corp_id}]]></ToUserName><FromUserName><![CDATA[villager{i % 500}]]>"
-                 f"</FromUserName><CreateTime>{1700000000 + i}</CreateTime><MsgType><![CDATA[text]]></MsgType>"
-                 f"<Content><![CDATA[村口路灯坏了三天了，晚上看不见路 {i}]]></Content><MsgId>{run}{i:07d}</MsgId>"
-                 f"<AgentID>{wecom.app.agent_id}</AgentID></xml>")
+        plain = (
+            f"<xml><ToUserName><![CDATA[{wecom.corp_id}]]></ToUserName><FromUserName><![CDATA[villager{i % 500}]]>"
+            f"</FromUserName><CreateTime>{1700000000 + i}</CreateTime><MsgType><![CDATA[text]]></MsgType>"
+            f"<Content><![CDATA[村口路灯坏了三天了，晚上看不见路 {i}]]></Content><MsgId>{run}{i:07d}</MsgId>"
+            f"<AgentID>{wecom.app.agent_id}</AgentID></xml>"
+        )
         sealed = crypto.seal(plain, timestamp=1700000000 + i, nonce=str(i))
         body = f"<xml><ToUserName><![CDATA[{wecom.corp_id}]]></ToUserName><Encrypt><![CDATA[{sealed.encrypt}]]></Encrypt></xml>"
         out.append(({"msg_signature": sealed.signature, "timestamp": sealed.timestamp, "nonce": sealed.nonce}, body))
@@ -103,6 +105,7 @@ async def _fire(url: str, callbacks: list[tuple[dict[str, str], str]], concurren
     queue = iter(callbacks)
     connector = aiohttp.TCPConnector(limit=concurrency)
     async with aiohttp.ClientSession(connector=connector) as http:
+
         async def sender() -> None:
             for query, body in queue:
                 start = time.perf_counter()
@@ -162,25 +165,37 @@ def main() -> int:
     parser.add_argument("--requests", type=int, default=4000)
     parser.add_argument("--concurrency", type=int, default=64)
     parser.add_argument("--warmup", type=int, default=200)
-    parser.add_argument("--pg", default=os.environ.get("GRIDWHISTLE_TEST_PG_URL", ""),
-                        help="PostgreSQL server URL without a database, e.g. postgres://postgres@127.0.0.1:5432/")
+    parser.add_argument(
+        "--pg",
+        default=os.environ.get("GRIDWHISTLE_TEST_PG_URL", ""),
+        help="PostgreSQL server URL without a database, e.g. postgres://postgres@127.0.0.1:5432/",
+    )
     args = parser.parse_args()
     from models.migrate import upgrade
 
     rows = []
-    print(f"{args.requests} callbacks, {args.concurrency} concurrent senders, {os.cpu_count()} CPUs, "
-          f"Python {sys.version.split()[0]}", flush=True)
+    print(
+        f"{args.requests} callbacks, {args.concurrency} concurrent senders, {os.cpu_count()} CPUs, "
+        f"Python {sys.version.split()[0]}",
+        flush=True,
+    )
     rows.append(("bare aiohttp handler", *_measure(_serve_bare, (), args.requests, args.concurrency, args.warmup)))
     with tempfile.TemporaryDirectory() as tmp:
         url = f"sqlite://{tmp}/bench.sqlite3"
         asyncio.run(upgrade(url))
-        rows.append(("gridwhistle, SQLite", *_measure(_serve_service, (url,), args.requests, args.concurrency, args.warmup)))
+        rows.append(
+            ("gridwhistle, SQLite", *_measure(_serve_service, (url,), args.requests, args.concurrency, args.warmup))
+        )
     if args.pg:
         url, admin = asyncio.run(_pg_database(args.pg))
         try:
             asyncio.run(upgrade(url))
-            rows.append(("gridwhistle, PostgreSQL",
-                         *_measure(_serve_service, (url,), args.requests, args.concurrency, args.warmup)))
+            rows.append(
+                (
+                    "gridwhistle, PostgreSQL",
+                    *_measure(_serve_service, (url,), args.requests, args.concurrency, args.warmup),
+                )
+            )
         finally:
             asyncio.run(_drop_pg(admin, url))
     print(f"{'':26}{'callbacks/s':>12}{'p50 ms':>9}{'p99 ms':>9}")

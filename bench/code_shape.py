@@ -40,15 +40,21 @@ def main(argv: list[str]) -> int:
         print("no modules found", file=sys.stderr)
         return 1
     module_lines = {p: len(p.read_text(encoding="utf-8").splitlines()) for p in paths}
-    function_lines = [(p, name, size) for p in paths for name, size in functions(ast.parse(p.read_text(encoding="utf-8")))]
+    function_lines = [
+        (p, name, size) for p in paths for name, size in functions(ast.parse(p.read_text(encoding="utf-8")))
+    ]
     biggest_module = max(module_lines, key=lambda p: module_lines[p])
     biggest_function = max(function_lines, key=lambda row: row[2])
     print(f"modules: {len(paths)}")
-    print(f"module lines: median {statistics.median(module_lines.values()):.0f}, "
-          f"largest {module_lines[biggest_module]} ({biggest_module.relative_to(ROOT)})")
+    print(
+        f"module lines: median {statistics.median(module_lines.values()):.0f}, "
+        f"largest {module_lines[biggest_module]} ({biggest_module.relative_to(ROOT)})"
+    )
     print(f"functions: {len(function_lines)}")
-    print(f"function lines: median {statistics.median(size for _, _, size in function_lines):.0f}, "
-          f"largest {biggest_function[2]} ({biggest_function[0].relative_to(ROOT)}: {biggest_function[1]})")
+    print(
+        f"function lines: median {statistics.median(size for _, _, size in function_lines):.0f}, "
+        f"largest {biggest_function[2]} ({biggest_function[0].relative_to(ROOT)}: {biggest_function[1]})"
+    )
     return 0
 
 

@@ -67,7 +67,7 @@ def write(path: Path = TARGET) -> Path:
     sheet.append(HEADER)
     for row in ROWS:
         sheet.append(row)
-    for column, width in zip("ABCDEF", (18, 10, 14, 22, 16, 14)):
+    for column, width in zip("ABCDEF", (18, 10, 14, 22, 16, 14), strict=False):
         sheet.column_dimensions[column].width = width
     workbook.save(path)
     return path

@@ -83,8 +83,10 @@ def main() -> int:
             print(f"{label}: {throughput(router, texts):,.0f} msgs/s")
             for name, examples in sets.items():
                 s = evaluate(router, examples)
-                print(f"  {name:<14} request {s.request_accuracy:.1%}  primary {s.primary_accuracy:.1%}  "
-                      f"urgent recall {s.urgent_recall:.1%}  false alarms {s.false_alarm_rate:.1%}")
+                print(
+                    f"  {name:<14} request {s.request_accuracy:.1%}  primary {s.primary_accuracy:.1%}  "
+                    f"urgent recall {s.urgent_recall:.1%}  false alarms {s.false_alarm_rate:.1%}"
+                )
     return 0
 
 

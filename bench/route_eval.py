@@ -120,7 +120,9 @@ def main(argv: list[str] | None = None) -> int:
             ours, theirs = measure_speed(router, texts)
             startup, bare = measure_startup(args.table, names, cache_dir)
             print()
-            print(f"classify throughput      {ours:,.0f} msgs/s   (one core, CPU time; baseline jieba.lcut: {theirs:,.0f} msgs/s)")
+            print(
+                f"classify throughput      {ours:,.0f} msgs/s   (one core, CPU time; baseline jieba.lcut: {theirs:,.0f} msgs/s)"
+            )
             print(f"start-up (warm cache)    {startup:.2f} s CPU    (baseline jieba dictionary load: {bare:.2f} s CPU)")
     return 0
 

@@ -17,21 +17,35 @@ import aiohttp
 from aiohttp import web
 
 from bot import inbox
+from bot.calendar import RELOAD_SECONDS, CalendarHolder
 from bot.channels import wecom_aibot, wecom_app
 from bot.channels.callback import MAX_BODY
-from bot.calendar import RELOAD_SECONDS, CalendarHolder
 from bot.channels.crypto import WecomCrypto
 from bot.channels.wecom_api import WecomApi
 from bot.channels.wecom_kf import KfPuller
 from bot.clock import Clock
 from bot.keys import (
-    AIBOT_CRYPTO, APP_CRYPTO, CALENDAR, CARD_ACK, CLOCK, DISPATCHER, HTTP, INBOX, KF, OUTBOX_WAKE, OUTBOX_WORKER,
-    POLICY, ROUTER, SCHEDULER, SERVICES,
-    SETTINGS, WECOM_API,
+    AIBOT_CRYPTO,
+    APP_CRYPTO,
+    CALENDAR,
+    CARD_ACK,
+    CLOCK,
+    DISPATCHER,
+    HTTP,
+    INBOX,
+    KF,
+    OUTBOX_WAKE,
+    OUTBOX_WORKER,
+    POLICY,
+    ROUTER,
+    SCHEDULER,
+    SERVICES,
+    SETTINGS,
+    WECOM_API,
 )
 from bot.wakeup import stop_task
-from config.settings import Settings
 from config.policy import load_policy
+from config.settings import Settings
 from config.texts import Texts
 from models.db import close_db, open_db
 
@@ -43,8 +57,13 @@ MEDIA_COPY_SECONDS = 60  # replies.toml key: what a clicked card's buttons turn 
 
 
 def create_app(
-    settings: Settings, *, clock: Clock | None = None, process: Process | None = None,
-    migrate: bool = True, load_org: bool = True, background: bool = True,
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    process: Process | None = None,
+    migrate: bool = True,
+    load_org: bool = True,
+    background: bool = True,
 ) -> web.Application:
     """The whole service as an aiohttp application.
 
@@ -211,8 +230,13 @@ def build_services(app: web.Application) -> object:
 
     settings, holder = app[SETTINGS], app[ROUTER]
     return Services(
-        clock=app[CLOCK], texts=Texts.load(), commands=CommandWords.load(), policy=app[POLICY],
-        calendar=app[CALENDAR], router=lambda: holder.router, admins=tuple(settings.alerts.admins),
+        clock=app[CLOCK],
+        texts=Texts.load(),
+        commands=CommandWords.load(),
+        policy=app[POLICY],
+        calendar=app[CALENDAR],
+        router=lambda: holder.router,
+        admins=tuple(settings.alerts.admins),
         subcommands=Subcommands.load_all(),
     )
 
@@ -229,7 +253,9 @@ def build_dispatcher(app: web.Application) -> object:
 async def _kf(app: web.Application, *, catch_up: bool) -> AsyncIterator[None]:
     """Customer service: pulls on each kf_msg_or_event; at start, catches up what came while down."""
     puller = KfPuller(
-        app[WECOM_API], app[CLOCK], on_stored=app[INBOX].notify,
+        app[WECOM_API],
+        app[CLOCK],
+        on_stored=app[INBOX].notify,
         default_open_kfid=app[SETTINGS].wecom.kf.open_kfid,
     )
     app[KF] = puller

@@ -153,8 +153,11 @@ class CalendarHolder:
         """Log (and return) this year and next when the calendar has no holidays for them."""
         missing = self._calendar.years_without_entries((today.year, today.year + 1))
         for year in missing:
-            log.warning("%s has no holidays for %d: its working days skip weekends only; "
-                        "add that year's State Council notice", shown(self.path), year)
+            log.warning(
+                "%s has no holidays for %d: its working days skip weekends only; add that year's State Council notice",
+                shown(self.path),
+                year,
+            )
         return missing
 
 

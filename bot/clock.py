@@ -7,7 +7,6 @@ from datetime import datetime, timedelta
 from config.timezone import SHANGHAI  # noqa: F401  (re-exported: the clock's zone)
 
 
-
 class Clock:
     """Wall-clock time in Asia/Shanghai."""
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from typing import Callable
+from collections.abc import Callable
 
 from tortoise.transactions import in_transaction
 
@@ -118,7 +118,9 @@ class Dispatcher:
             ctx.roles = await Role.filter(person=ctx.person).prefetch_related("area", "department")
         if inbound.conversation:
             chat_channel = "aibot" if inbound.channel == "aibot" else inbound.channel
-            ctx.chat = await Chat.get_or_none(channel=chat_channel, chatid=inbound.conversation).prefetch_related("area")
+            ctx.chat = await Chat.get_or_none(channel=chat_channel, chatid=inbound.conversation).prefetch_related(
+                "area"
+            )
         home = await self._home_area(ctx)
         ctx.area = home or (ctx.chat.area if ctx.chat else None) or ctx.area
 
@@ -139,7 +141,9 @@ class Dispatcher:
         inbound = ctx.inbound
         ctx.reply("chat.unregistered")
         text = ctx.say("chat.unregistered_admin", chatid=inbound.conversation, channel=inbound.channel)
-        await self.services.reach.people(list(self.services.admins), text=text,
+        await self.services.reach.people(
+            list(self.services.admins),
+            text=text,
             dedupe_key=f"unregistered-chat:{inbound.channel}:{inbound.conversation}",
         )
 
@@ -147,11 +151,17 @@ class Dispatcher:
         """One combined answer where the person spoke; cards go as app messages where the channel has them."""
         address = reply_address(ctx.inbound, ctx.chat)
         if ctx.replies and address is not None:
-            await enqueue(Outbound(to=address, text="\n\n".join(ctx.replies)), now=ctx.now,
-                          dedupe_key=f"reply:{ctx.inbound.channel}:{inbox_id}")
+            await enqueue(
+                Outbound(to=address, text="\n\n".join(ctx.replies)),
+                now=ctx.now,
+                dedupe_key=f"reply:{ctx.inbound.channel}:{inbox_id}",
+            )
         for index, card in enumerate(ctx.reply_cards):
-            await enqueue(Outbound(to=Address("app", ctx.inbound.sender), card=card), now=ctx.now,
-                          dedupe_key=f"reply-card:{ctx.inbound.channel}:{inbox_id}:{index}")
+            await enqueue(
+                Outbound(to=Address("app", ctx.inbound.sender), card=card),
+                now=ctx.now,
+                dedupe_key=f"reply-card:{ctx.inbound.channel}:{inbox_id}:{index}",
+            )
 
 
 def reply_address(inbound: Inbound, chat: Chat | None) -> Address | None:

@@ -37,8 +37,12 @@ async def record(inbound: Inbound, key: str, *, status: str = "pending", error: 
     try:
         async with in_transaction():
             row = await InboxMessage.create(
-                channel=inbound.channel, message_key=key[:160], payload=inbound.to_json(),
-                status=status, error=error, received_at=inbound.received_at,
+                channel=inbound.channel,
+                message_key=key[:160],
+                payload=inbound.to_json(),
+                status=status,
+                error=error,
+                received_at=inbound.received_at,
             )
     except IntegrityError:
         return None
@@ -105,8 +109,11 @@ class InboxWorker:
         failed: set[int] = set()
         while True:
             ids = await (
-                InboxMessage.filter(status="pending").exclude(id__in=failed or [0])
-                .order_by("id").limit(BATCH).values_list("id", flat=True)
+                InboxMessage.filter(status="pending")
+                .exclude(id__in=failed or [0])
+                .order_by("id")
+                .limit(BATCH)
+                .values_list("id", flat=True)
             )
             if not ids:
                 return handled
@@ -126,7 +133,9 @@ class InboxWorker:
             log.exception("inbox row %s: processing failed (%s of %s)", row_id, failures, MAX_ATTEMPTS)
             if failures >= MAX_ATTEMPTS:
                 await InboxMessage.filter(id=row_id, status="pending").update(
-                    status="failed", attempts=failures, error=f"{type(exc).__name__}: {exc}"[:2000],
+                    status="failed",
+                    attempts=failures,
+                    error=f"{type(exc).__name__}: {exc}"[:2000],
                     processed_at=self.clock.now(),
                 )
                 self._failures.pop(row_id, None)

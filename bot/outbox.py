@@ -99,10 +99,18 @@ async def withdraw_waiting(to: Address, *, key_prefix: str, now: datetime) -> Ou
     a new row, both in the caller's transaction; the delete only takes a row no worker holds.
     """
     unclaimed = Q(claimed_until__isnull=True) | Q(claimed_until__lt=now)
-    waiting = await OutboxMessage.filter(
-        unclaimed, dedupe_key__startswith=key_prefix, status=PENDING, not_before__gt=now,
-        kind=to.channel, target=to.target,
-    ).order_by("-id").first()
+    waiting = (
+        await OutboxMessage.filter(
+            unclaimed,
+            dedupe_key__startswith=key_prefix,
+            status=PENDING,
+            not_before__gt=now,
+            kind=to.channel,
+            target=to.target,
+        )
+        .order_by("-id")
+        .first()
+    )
     if waiting is None:
         return None
     taken = await OutboxMessage.filter(unclaimed, id=waiting.id, status=PENDING).delete()
@@ -118,9 +126,11 @@ async def unpark_kf(external_userid: str, *, now: datetime) -> int:
 
 async def requeue_dead(row_id: int, *, now: datetime) -> bool:
     """An admin fixed the cause: send a dead row again from scratch."""
-    return bool(await OutboxMessage.filter(id=row_id, status=DEAD).update(
-        status=PENDING, attempts=0, not_before=now, claimed_until=None
-    ))
+    return bool(
+        await OutboxMessage.filter(id=row_id, status=DEAD).update(
+            status=PENDING, attempts=0, not_before=now, claimed_until=None
+        )
+    )
 
 
 class OutboxWorker:
@@ -130,8 +140,13 @@ class OutboxWorker:
     """
 
     def __init__(
-        self, api: WecomApi, clock: Clock, alerts_admins: list[str] | tuple[str, ...], *,
-        max_attempts: int = MAX_ATTEMPTS, texts: Texts | None = None,
+        self,
+        api: WecomApi,
+        clock: Clock,
+        alerts_admins: list[str] | tuple[str, ...],
+        *,
+        max_attempts: int = MAX_ATTEMPTS,
+        texts: Texts | None = None,
     ) -> None:
         self.api = api
         self.clock = clock
@@ -170,10 +185,13 @@ class OutboxWorker:
             if conn.capabilities.dialect == "postgres":
                 await conn.execute_query("SELECT pg_advisory_xact_lock($1)", [CLAIM_LOCK])
             due = (
-                await OutboxMessage.filter(Q(claimed_until__isnull=True) | Q(claimed_until__lte=now),
-                                           status=PENDING, not_before__lte=now)
-                .order_by("not_before", "id").limit(limit)
-                .select_for_update(skip_locked=True).using_db(conn)
+                await OutboxMessage.filter(
+                    Q(claimed_until__isnull=True) | Q(claimed_until__lte=now), status=PENDING, not_before__lte=now
+                )
+                .order_by("not_before", "id")
+                .limit(limit)
+                .select_for_update(skip_locked=True)
+                .using_db(conn)
             )
             budget = await _RateBudget.load(due, now, conn)
             claimed = []
@@ -182,9 +200,13 @@ class OutboxWorker:
                 if free_at is not None:  # over a limit: wait, never drop
                     await OutboxMessage.filter(id=row.id).using_db(conn).update(not_before=free_at)
                     continue
-                taken = await OutboxMessage.filter(
-                    Q(claimed_until__isnull=True) | Q(claimed_until__lte=now), id=row.id, status=PENDING
-                ).using_db(conn).update(claimed_until=now + LEASE)
+                taken = (
+                    await OutboxMessage.filter(
+                        Q(claimed_until__isnull=True) | Q(claimed_until__lte=now), id=row.id, status=PENDING
+                    )
+                    .using_db(conn)
+                    .update(claimed_until=now + LEASE)
+                )
                 if taken:
                     budget.spend(row)
                     row.claimed_until = now + LEASE
@@ -200,7 +222,7 @@ class OutboxWorker:
                 return
             not_before = await self._send(row)
             if not_before is not None:  # it failed: the rest wait behind it, in order
-                await self._release(rows[index + 1:], not_before)
+                await self._release(rows[index + 1 :], not_before)
                 return
 
     async def _send(self, row: OutboxMessage) -> datetime | None:
@@ -218,8 +240,12 @@ class OutboxWorker:
             log.exception("outbox row %s: unexpected error", row.id)
             return await self._failed(row, ChannelError(-3, f"{type(exc).__name__}: {exc}", row.kind))
         await OutboxMessage.filter(id=row.id, status=PENDING).update(
-            status=SENT, sent_at=self.clock.now(), result=result, claimed_until=None,
-            attempts=row.attempts + 1, last_error="",
+            status=SENT,
+            sent_at=self.clock.now(),
+            result=result,
+            claimed_until=None,
+            attempts=row.attempts + 1,
+            last_error="",
         )
         return None
 
@@ -253,11 +279,15 @@ class OutboxWorker:
             )
             if (row.dedupe_key or "").startswith(DEAD_ALERT_PREFIX):
                 return  # an alert about a dead alert would loop
-            text = self.texts.render("outbox.dead_letter", id=row.id, channel=row.kind, target=row.target,
-                                     attempts=attempts, error=error)
+            text = self.texts.render(
+                "outbox.dead_letter", id=row.id, channel=row.kind, target=row.target, attempts=attempts, error=error
+            )
             for admin in self.admins:
-                await enqueue(Outbound(to=Address("app", admin), text=text), now=now,
-                              dedupe_key=f"{DEAD_ALERT_PREFIX}{row.id}:{admin}")
+                await enqueue(
+                    Outbound(to=Address("app", admin), text=text),
+                    now=now,
+                    dedupe_key=f"{DEAD_ALERT_PREFIX}{row.id}:{admin}",
+                )
 
     async def _release(self, rows: list[OutboxMessage], not_before: datetime) -> None:
         for row in rows:
@@ -282,17 +312,22 @@ class _RateBudget:
         self.used = used
 
     @classmethod
-    async def load(cls, rows: list[OutboxMessage], now: datetime, conn: Any) -> "_RateBudget":
+    async def load(cls, rows: list[OutboxMessage], now: datetime, conn: Any) -> _RateBudget:
         used: dict[tuple[str, str], list[tuple[datetime, int]]] = defaultdict(list)
         for kind, limits in LIMITS.items():
             targets = {row.target for row in rows if row.kind == kind}
             if not targets:
                 continue
             since = now - max(limit.window for limit in limits)
-            recent = await OutboxMessage.filter(
-                Q(status=SENT, sent_at__gt=since) | Q(status=PENDING, claimed_until__gt=now),
-                kind=kind, target__in=targets,
-            ).using_db(conn).values("target", "status", "sent_at", "result")
+            recent = (
+                await OutboxMessage.filter(
+                    Q(status=SENT, sent_at__gt=since) | Q(status=PENDING, claimed_until__gt=now),
+                    kind=kind,
+                    target__in=targets,
+                )
+                .using_db(conn)
+                .values("target", "status", "sent_at", "result")
+            )
             for item in recent:
                 if item["status"] == SENT:
                     used[(kind, item["target"])].append((item["sent_at"], _pieces(item["result"])))

@@ -47,13 +47,27 @@ class Reach:
 
     # -- cadres and liaisons (WeCom members) ------------------------------------------------------------
 
-    async def person(self, userid: str, *, text: str = "", card: Card | None = None, urgent: bool = False,
-                     dedupe_key: str | None = None) -> bool:
+    async def person(
+        self,
+        userid: str,
+        *,
+        text: str = "",
+        card: Card | None = None,
+        urgent: bool = False,
+        dedupe_key: str | None = None,
+    ) -> bool:
         """An app message to one member; False when `dedupe_key` was used before."""
         return await self._app(userid, text=text, card=card, urgent=urgent, dedupe_key=dedupe_key)
 
-    async def people(self, userids: list[str], *, text: str = "", card: Card | None = None, urgent: bool = False,
-                     dedupe_key: str | None = None) -> int:
+    async def people(
+        self,
+        userids: list[str],
+        *,
+        text: str = "",
+        card: Card | None = None,
+        urgent: bool = False,
+        dedupe_key: str | None = None,
+    ) -> int:
         """The same message to each member on its own (dedupe keys get the userid appended); how many were queued."""
         queued = 0
         for userid in dict.fromkeys(userids):
@@ -61,26 +75,47 @@ class Reach:
             queued += await self._app(userid, text=text, card=card, urgent=urgent, dedupe_key=key)
         return queued
 
-    async def together(self, userids: list[str], *, text: str = "", card: Card | None = None, urgent: bool = False,
-                       dedupe_key: str | None = None) -> bool:
+    async def together(
+        self,
+        userids: list[str],
+        *,
+        text: str = "",
+        card: Card | None = None,
+        urgent: bool = False,
+        dedupe_key: str | None = None,
+    ) -> bool:
         """One app message to several members at once, so one response_code updates the card for all of them."""
         members = list(dict.fromkeys(u for u in userids if u))
         if not members:
             return False
         return await self._app(*members, text=text, card=card, urgent=urgent, dedupe_key=dedupe_key)
 
-    async def card_update(self, userids: list[str], *, response_code: str, card: Card | None = None,
-                          replace_name: str = "", dedupe_key: str) -> bool:
+    async def card_update(
+        self,
+        userids: list[str],
+        *,
+        response_code: str,
+        card: Card | None = None,
+        replace_name: str = "",
+        dedupe_key: str,
+    ) -> bool:
         """Change a sent card in place for the members who got it (a response_code is single use: `dedupe_key`)."""
         update = {"response_code": response_code, **({"replace_name": replace_name} if replace_name else {})}
-        row = await enqueue(Outbound(to=_members(*dict.fromkeys(userids)), card=card, card_update=update),
-                            now=self.clock.now(), dedupe_key=dedupe_key)
+        row = await enqueue(
+            Outbound(to=_members(*dict.fromkeys(userids)), card=card, card_update=update),
+            now=self.clock.now(),
+            dedupe_key=dedupe_key,
+        )
         return row is not None
 
     async def _app(self, *userids: str, text: str, card: Card | None, urgent: bool, dedupe_key: str | None) -> bool:
         now = self.clock.now()
-        row = await enqueue(Outbound(to=_members(*userids), text=text, card=card), now=now,
-                            not_before=self.quiet.next_allowed(now, urgent=urgent), dedupe_key=dedupe_key)
+        row = await enqueue(
+            Outbound(to=_members(*userids), text=text, card=card),
+            now=now,
+            not_before=self.quiet.next_allowed(now, urgent=urgent),
+            dedupe_key=dedupe_key,
+        )
         return row is not None
 
     # -- a ticket's joint-handling group ------------------------------------------------------------------
@@ -88,8 +123,11 @@ class Reach:
     async def open_group(self, chatid: str, *, name: str, userids: list[str], text: str, dedupe_key: str) -> bool:
         """Create the push-only group of these members (the first owns it) with a first message."""
         group = NewGroup(name=name, owner=userids[0], members=tuple(userids))
-        row = await enqueue(Outbound(to=Address("appchat", chatid), text=text, create_group=group),
-                            now=self.clock.now(), dedupe_key=dedupe_key)
+        row = await enqueue(
+            Outbound(to=Address("appchat", chatid), text=text, create_group=group),
+            now=self.clock.now(),
+            dedupe_key=dedupe_key,
+        )
         return row is not None
 
     async def post_to_group(self, chatid: str, text: str, *, dedupe_key: str) -> None:
@@ -103,8 +141,9 @@ class Reach:
         if not await _kf_window_open(customer, self.clock.now()):
             return False
         via = customer.open_kfid if customer else ""
-        row = await enqueue(Outbound(to=Address("kf", external_userid, via=via), text=text),
-                            now=self.clock.now(), dedupe_key=dedupe_key)
+        row = await enqueue(
+            Outbound(to=Address("kf", external_userid, via=via), text=text), now=self.clock.now(), dedupe_key=dedupe_key
+        )
         return row is not None
 
     async def reporter(self, reporter: Request) -> Route:
@@ -127,8 +166,9 @@ class Reach:
             return Route("grid_member", Address("app", cadre.userid))
         return Route("none", None)
 
-    async def news(self, route: Route, *, header: str, line: str, urgent: bool, wait: timedelta, thread: str,
-                   dedupe_key: str) -> tuple[OutboxMessage | None, int | None]:
+    async def news(
+        self, route: Route, *, header: str, line: str, urgent: bool, wait: timedelta, thread: str, dedupe_key: str
+    ) -> tuple[OutboxMessage | None, int | None]:
         """Queue `line` for a reporter: joined to their message of the same `thread` that still waits out its
         `wait`, else as a new message (`header` first) held for `wait` so later news can join it.
 
@@ -141,8 +181,9 @@ class Reach:
             text, not_before = f"{waiting.payload['text']}\n{line}", waiting.not_before
         else:
             text, not_before = f"{header}\n{line}", self.quiet.next_allowed(now + wait, urgent=urgent)
-        row = await enqueue(Outbound(to=route.address, text=text), now=now, not_before=not_before,
-                            dedupe_key=dedupe_key)
+        row = await enqueue(
+            Outbound(to=route.address, text=text), now=now, not_before=not_before, dedupe_key=dedupe_key
+        )
         return row, waiting.id if waiting is not None else None
 
     async def card_to(self, route: Route, card: Card, *, dedupe_key: str) -> None:
@@ -175,8 +216,9 @@ async def _grid_member_for(reporter: Request) -> Person | None:
     return members[0] if members else None
 
 
-def reply_context(channel: str, sender: str, reply: dict[str, Any], chat_id: str = "",
-                  webhook_key: str | None = None) -> dict[str, Any]:
+def reply_context(
+    channel: str, sender: str, reply: dict[str, Any], chat_id: str = "", webhook_key: str | None = None
+) -> dict[str, Any]:
     """What a request keeps of where it was said, so `Reach.reporter` can find its household again."""
     known: dict[str, Any] = {"channel": channel}
     if channel == "kf":

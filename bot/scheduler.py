@@ -97,8 +97,14 @@ class Scheduler:
     def _add_to_aps(self, job: _Job) -> None:
         assert self._aps is not None
         self._aps.add_job(
-            run_job, job.trigger, args=[weakref.ref(self), job.name], id=job.name, name=job.name,
-            coalesce=True, max_instances=1, misfire_grace_time=60,
+            run_job,
+            job.trigger,
+            args=[weakref.ref(self), job.name],
+            id=job.name,
+            name=job.name,
+            coalesce=True,
+            max_instances=1,
+            misfire_grace_time=60,
         )
 
     # -- leadership -----------------------------------------------------------------------------

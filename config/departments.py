@@ -8,7 +8,24 @@ routing table in `[departments.CODE] name`.
 from __future__ import annotations
 
 DEPARTMENT_CODES: tuple[str, ...] = (
-    "transport", "water", "agriculture", "civil_affairs", "health", "housing", "power", "public_security",
-    "justice", "human_resources", "natural_resources", "ecology", "education", "market", "finance",
-    "development_reform", "emergency", "telecom", "discipline", "village",
+    "transport",
+    "water",
+    "agriculture",
+    "civil_affairs",
+    "health",
+    "housing",
+    "power",
+    "public_security",
+    "justice",
+    "human_resources",
+    "natural_resources",
+    "ecology",
+    "education",
+    "market",
+    "finance",
+    "development_reform",
+    "emergency",
+    "telecom",
+    "discipline",
+    "village",
 )

@@ -19,7 +19,14 @@ from typing import Annotated, Any, Literal, Protocol, get_args, get_origin
 
 from apscheduler.triggers.cron import CronTrigger
 from pydantic import (
-    AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, StrictStr, ValidationError,
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictStr,
+    ValidationError,
     model_validator,
 )
 
@@ -40,7 +47,7 @@ Roles = tuple[StrictStr, ...]  # role codes, as in config/role_names.toml
 
 
 def _time(value: Any) -> Any:
-    """"21:00" (or a TOML local time, 21:00:00) → datetime.time."""
+    """ "21:00" (or a TOML local time, 21:00:00) → datetime.time."""
     if isinstance(value, time):
         return value
     try:
@@ -50,7 +57,7 @@ def _time(value: Any) -> Any:
 
 
 def _month_day(value: str) -> str:
-    """"MM-DD" of a day every year has (it goes into reminder keys as written)."""
+    """ "MM-DD" of a day every year has (it goes into reminder keys as written)."""
     parts = value.split("-")
     if len(parts) != 2 or not all(len(p) == 2 and p.isdigit() for p in parts):
         raise ValueError(f'should be a day like "06-30" (month-day), not {value!r}')
@@ -111,7 +118,8 @@ class TasksPolicy(Section):
     last_call: MonthDay = "12-01"
     year_end_summary: MonthDay = "12-31"
     quarter_checks: tuple[QuarterCheck, ...] = (
-        QuarterCheck(date="06-30", min_done=1), QuarterCheck(date="09-30", min_done=2),
+        QuarterCheck(date="06-30", min_done=1),
+        QuarterCheck(date="09-30", min_done=2),
     )
 
     @model_validator(mode="after")
@@ -137,7 +145,9 @@ class Frequency(Entry):
         if not isinstance(value, str):
             return value
         if value not in get_args(VisitKind):
-            raise ValueError(f"should be {', '.join(get_args(VisitKind))} or {{ winter = …, other = … }}, not {value!r}")
+            raise ValueError(
+                f"should be {', '.join(get_args(VisitKind))} or {{ winter = …, other = … }}, not {value!r}"
+            )
         return {"winter": value, "other": value}
 
     def in_season(self, winter: bool) -> VisitKind | None:
@@ -201,11 +211,15 @@ class UrgencyDeadlines(Section):
 
 class DeadlinesPolicy(Section):
     urgent: UrgencyDeadlines = UrgencyDeadlines(
-        respond=_span(minutes=30), resolve=_span(hours=24), respond_warning=_span(minutes=10),
+        respond=_span(minutes=30),
+        resolve=_span(hours=24),
+        respond_warning=_span(minutes=10),
         resolve_warning=_span(hours=4),
     )
     normal: UrgencyDeadlines = UrgencyDeadlines(
-        respond=_span(working_days=1), resolve=_span(days=7), respond_warning=_span(hours=2),
+        respond=_span(working_days=1),
+        resolve=_span(days=7),
+        respond_warning=_span(hours=2),
         resolve_warning=_span(hours=24),
     )
 
@@ -282,9 +296,12 @@ class Policy(Section):
 
     def roles(self) -> dict[str, Roles]:
         """Every role list by its place (`[tasks] cadre_roles`), for checking the codes against the roster's."""
-        return {f"[{section}] {key}": value
-                for section in type(self).model_fields
-                for key, value in getattr(self, section) if key.endswith("_roles")}
+        return {
+            f"[{section}] {key}": value
+            for section in type(self).model_fields
+            for key, value in getattr(self, section)
+            if key.endswith("_roles")
+        }
 
 
 def load_policy(path: str | Path = POLICY_FILE) -> Policy:
@@ -300,10 +317,15 @@ def load_policy(path: str | Path = POLICY_FILE) -> Policy:
 # -- errors as an admin reads them ---------------------------------------------------------------------
 
 _TYPE_WORDS = {
-    "int_type": "should be a whole number", "int_from_float": "should be a whole number",
-    "float_type": "should be a number", "bool_type": "should be true or false",
-    "string_type": 'should be text in quotes', "tuple_type": "should be a list in [ ]",
-    "list_type": "should be a list in [ ]", "dict_type": "should be a table", "model_type": "should be a table",
+    "int_type": "should be a whole number",
+    "int_from_float": "should be a whole number",
+    "float_type": "should be a number",
+    "bool_type": "should be true or false",
+    "string_type": "should be text in quotes",
+    "tuple_type": "should be a list in [ ]",
+    "list_type": "should be a list in [ ]",
+    "dict_type": "should be a table",
+    "model_type": "should be a table",
     "model_attributes_type": "should be a table",
 }
 

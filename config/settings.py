@@ -17,7 +17,7 @@ from config.errors import ConfigError
 
 CONFIG_DIR = Path(__file__).resolve().parent
 DEMO_ORG_FILE = CONFIG_DIR / "demo" / "county.toml"
-ROUTING_TABLE = CONFIG_DIR / "routing"   # a folder of TOML files (nlp/table_files.py); a single file works too
+ROUTING_TABLE = CONFIG_DIR / "routing"  # a folder of TOML files (nlp/table_files.py); a single file works too
 DB_SCHEMES = ("sqlite", "postgres", "postgresql")
 
 # Demo credentials: the built-in WeCom sandbox accepts them; a real deployment sets its own.
@@ -128,8 +128,11 @@ class Settings(BaseSettings):
 
     @classmethod
     def settings_customise_sources(
-        cls, settings_cls: type[BaseSettings], init_settings: PydanticBaseSettingsSource,
-        env_settings: PydanticBaseSettingsSource, dotenv_settings: PydanticBaseSettingsSource,
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         toml_file = init_settings.init_kwargs.pop("_toml_file", None)

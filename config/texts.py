@@ -47,7 +47,7 @@ class Texts:
     table: dict[str, str]
 
     @classmethod
-    def load(cls, path: Path = CONFIG_DIR / "replies.toml") -> "Texts":
+    def load(cls, path: Path = CONFIG_DIR / "replies.toml") -> Texts:
         return cls({k: str(v) for k, v in _flatten(read_toml(path)).items()})
 
     def render(self, key: str, **params: Any) -> str:
@@ -71,7 +71,7 @@ class CommandWords:
     by_word: dict[str, str]
 
     @classmethod
-    def load(cls, path: Path = CONFIG_DIR / "commands.toml") -> "CommandWords":
+    def load(cls, path: Path = CONFIG_DIR / "commands.toml") -> CommandWords:
         by_word: dict[str, str] = {}
         for name, words in read_toml(path).get("commands", {}).items():
             for word in words:
@@ -84,8 +84,7 @@ class CommandWords:
         """(command name, the rest) when the text starts with a command word; longest word wins."""
         for word in sorted(self.by_word, key=len, reverse=True):
             if text.startswith(word):
-                rest = text[len(word):]
+                rest = text[len(word) :]
                 if not rest or rest[0].isspace() or not word.isascii():
                     return self.by_word[word], rest.strip()
         return None
-

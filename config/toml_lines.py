@@ -21,7 +21,7 @@ Path = tuple[str | int, ...]
 class _Section:
     path: Path  # e.g. ("departments", "power", "terms", 2)
     first: int  # 1-based line of the header (0 for the top of the file)
-    last: int   # last line that belongs to it
+    last: int  # last line that belongs to it
 
 
 def _split_dotted(name: str) -> tuple[str, ...]:
@@ -43,7 +43,7 @@ def _sections(lines: list[str]) -> list[_Section]:
         else:
             heads.append((keys, number))
     ends = [line for _, line in heads[1:]] + [len(lines) + 1]
-    return [_Section(path, first, end - 1) for (path, first), end in zip(heads, ends)]
+    return [_Section(path, first, end - 1) for (path, first), end in zip(heads, ends, strict=False)]
 
 
 def line_of(text: str, path: Path, value: str | None = None) -> int:
@@ -66,7 +66,7 @@ def line_of(text: str, path: Path, value: str | None = None) -> int:
                 return section.first
     if best is None:
         return 1
-    rest = path[len(best.path):]
+    rest = path[len(best.path) :]
     if not rest:
         return max(best.first, 1)
     key = rest[0]

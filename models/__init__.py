@@ -8,11 +8,43 @@ from models.tasks import PracticalTask, Visit
 from models.tickets import AppendOnlyError, Assignment, Ticket, TicketEvent
 from models.villager_notes import KfLink, NonRequest, RequestUpdate
 
-MODEL_MODULES = ["models.areas", "models.people", "models.messaging", "models.requests", "models.tickets", "models.tasks",
-                 "models.villager_notes"]
+MODEL_MODULES = [
+    "models.areas",
+    "models.people",
+    "models.messaging",
+    "models.requests",
+    "models.tickets",
+    "models.tasks",
+    "models.villager_notes",
+]
 
 __all__ = [
-    "AREA_LEVELS", "ROLES", "ApiToken", "AppendOnlyError", "Area", "Assignment", "Attachment", "CarePair", "Chat", "Counter",
-    "Department", "Household", "InboxMessage", "KfCursor", "KfCustomer", "KfLink", "NonRequest", "RequestUpdate", "MODEL_MODULES", "OutboxMessage",
-    "Person", "PracticalTask", "Request", "Role", "RoutingCorrection", "Ticket", "TicketEvent", "Visit",
+    "AREA_LEVELS",
+    "ROLES",
+    "ApiToken",
+    "AppendOnlyError",
+    "Area",
+    "Assignment",
+    "Attachment",
+    "CarePair",
+    "Chat",
+    "Counter",
+    "Department",
+    "Household",
+    "InboxMessage",
+    "KfCursor",
+    "KfCustomer",
+    "KfLink",
+    "NonRequest",
+    "RequestUpdate",
+    "MODEL_MODULES",
+    "OutboxMessage",
+    "Person",
+    "PracticalTask",
+    "Request",
+    "Role",
+    "RoutingCorrection",
+    "Ticket",
+    "TicketEvent",
+    "Visit",
 ]

@@ -15,7 +15,7 @@ class AreaTree:
     areas: dict[int, Area]
 
     @classmethod
-    async def load(cls) -> "AreaTree":
+    async def load(cls) -> AreaTree:
         return cls({area.id: area for area in await Area.all()})
 
     def get(self, area_id: int | None) -> Area | None:
@@ -48,5 +48,7 @@ class AreaTree:
         return False
 
     def villages_in(self, township_id: int) -> list[Area]:
-        return sorted((a for a in self.areas.values() if a.level == "village" and a.parent_id == township_id),  # type: ignore[attr-defined]
-                      key=lambda a: a.code)
+        return sorted(
+            (a for a in self.areas.values() if a.level == "village" and a.parent_id == township_id),  # type: ignore[attr-defined]
+            key=lambda a: a.code,
+        )

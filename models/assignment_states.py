@@ -29,14 +29,16 @@ class AssignmentState(StrEnum):
 
 
 A = AssignmentState
-MOVES: Mapping[AssignmentState, frozenset[AssignmentState]] = MappingProxyType({
-    A.NOTIFIED: frozenset({A.ON_DUTY, A.RETURNED, A.WITHDRAWN, A.NOTIFIED}),  # …, reopened: notified afresh
-    A.ON_DUTY: frozenset({A.IN_PROGRESS, A.DONE, A.RETURNED, A.WITHDRAWN, A.NOTIFIED}),
-    A.IN_PROGRESS: frozenset({A.IN_PROGRESS, A.DONE, A.RETURNED, A.WITHDRAWN, A.NOTIFIED}),
-    A.DONE: frozenset({A.WITHDRAWN, A.NOTIFIED}),  # 改派 away from a done primary; reopened
-    A.RETURNED: frozenset({A.NOTIFIED}),  # named again by 改派 or 吹哨
-    A.WITHDRAWN: frozenset({A.NOTIFIED}),
-})
+MOVES: Mapping[AssignmentState, frozenset[AssignmentState]] = MappingProxyType(
+    {
+        A.NOTIFIED: frozenset({A.ON_DUTY, A.RETURNED, A.WITHDRAWN, A.NOTIFIED}),  # …, reopened: notified afresh
+        A.ON_DUTY: frozenset({A.IN_PROGRESS, A.DONE, A.RETURNED, A.WITHDRAWN, A.NOTIFIED}),
+        A.IN_PROGRESS: frozenset({A.IN_PROGRESS, A.DONE, A.RETURNED, A.WITHDRAWN, A.NOTIFIED}),
+        A.DONE: frozenset({A.WITHDRAWN, A.NOTIFIED}),  # 改派 away from a done primary; reopened
+        A.RETURNED: frozenset({A.NOTIFIED}),  # named again by 改派 or 吹哨
+        A.WITHDRAWN: frozenset({A.NOTIFIED}),
+    }
+)
 
 # The department still owes something.
 ACTIVE_STATES = (A.NOTIFIED, A.ON_DUTY, A.IN_PROGRESS)
@@ -45,12 +47,14 @@ COUNTED_STATES = (*ACTIVE_STATES, A.DONE)
 # Handed back or taken away: the department no longer takes part, until it is named again.
 LEFT_STATES = (A.RETURNED, A.WITHDRAWN)
 
-_CLOCKS: Mapping[AssignmentState, Mapping[str, bool]] = MappingProxyType({
-    # which clock each move starts (True) or clears (False)
-    A.NOTIFIED: {"notified_at": True, "on_duty_at": False, "done_at": False},
-    A.ON_DUTY: {"on_duty_at": True},
-    A.DONE: {"done_at": True},
-})
+_CLOCKS: Mapping[AssignmentState, Mapping[str, bool]] = MappingProxyType(
+    {
+        # which clock each move starts (True) or clears (False)
+        A.NOTIFIED: {"notified_at": True, "on_duty_at": False, "done_at": False},
+        A.ON_DUTY: {"on_duty_at": True},
+        A.DONE: {"done_at": True},
+    }
+)
 
 
 def _stamps(target: AssignmentState, at: datetime) -> dict[str, Any]:
@@ -60,8 +64,15 @@ def _stamps(target: AssignmentState, at: datetime) -> dict[str, Any]:
 LIFECYCLE: Lifecycle[AssignmentState] = Lifecycle(Assignment, "state", MOVES, _stamps)
 
 
-async def move_assignment(part: Assignment, target: AssignmentState, at: datetime, *, event: Event | None = None,
-                          only_from: Collection[AssignmentState] | None = None, **changes: Any) -> Moved | None:
+async def move_assignment(
+    part: Assignment,
+    target: AssignmentState,
+    at: datetime,
+    *,
+    event: Event | None = None,
+    only_from: Collection[AssignmentState] | None = None,
+    **changes: Any,
+) -> Moved | None:
     """The one way a department's part changes state (see `Lifecycle.move`). Being notified restarts the
     department's clock (`notified_at` is `at`, `on_duty_at` and `done_at` cleared); 签收 sets `on_duty_at`,
     办结 `done_at`. None when the part was not (any more) in a state it may move from."""

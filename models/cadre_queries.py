@@ -29,8 +29,11 @@ async def all_cadres(tasks: TasksPolicy, tree: AreaTree) -> list[Cadre]:
 
     One query: tickers call this every run.
     """
-    rows = await Role.filter(role__in=tasks.cadre_roles).order_by("person_id", "id").values_list(
-        "person_id", "area_id", "person__userid", "person__name")
+    rows = (
+        await Role.filter(role__in=tasks.cadre_roles)
+        .order_by("person_id", "id")
+        .values_list("person_id", "area_id", "person__userid", "person__name")
+    )
     found: dict[int, Cadre] = {}
     for person_id, area_id, userid, name in rows:
         if person_id not in found:

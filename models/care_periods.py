@@ -86,7 +86,9 @@ def visited_in(period: Period, days: set[date]) -> bool:
 
 async def visit_days(household_ids: list[int], since: datetime) -> dict[int, set[date]]:
     found: dict[int, set[date]] = {}
-    rows = await Visit.filter(household_id__in=household_ids, visited_at__gte=since).values_list("household_id", "visited_at")
+    rows = await Visit.filter(household_id__in=household_ids, visited_at__gte=since).values_list(
+        "household_id", "visited_at"
+    )
     for household_id, visited_at in rows:
         found.setdefault(household_id, set()).add(local_day(visited_at))
     return found

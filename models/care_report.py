@@ -7,9 +7,9 @@ from datetime import date, datetime, time
 
 from config.policy import VisitsPolicy
 from config.timezone import SHANGHAI
+from models.area_tree import AreaTree
 from models.care_periods import counted_periods, visit_days, visited_in
 from models.people import CarePair
-from models.area_tree import AreaTree
 
 
 @dataclass(frozen=True)
@@ -35,8 +35,11 @@ async def village_compliance(section: VisitsPolicy, year: int, until: date, tree
         village = tree.village_of(household.grid_id)  # type: ignore[attr-defined]
         if village is None:
             continue
-        due = [p for p in counted_periods(household.tags, pair.since, end, section) if p.end <= end and p.end.year >= year
-               and p.start.year <= year]
+        due = [
+            p
+            for p in counted_periods(household.tags, pair.since, end, section)
+            if p.end <= end and p.end.year >= year and p.start.year <= year
+        ]
         entry = tally.setdefault(village.id, [0, 0, 0])
         entry[0] += 1
         entry[1] += len(due)

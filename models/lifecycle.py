@@ -43,12 +43,20 @@ class Event:
     data: Mapping[str, Any] = field(default_factory=dict)
 
     async def write(self, at: datetime) -> TicketEvent:
-        request_id = self.request.id if self.request is not None else (
-            self.ticket.request_id if self.ticket is not None else None)
+        request_id = (
+            self.request.id
+            if self.request is not None
+            else (self.ticket.request_id if self.ticket is not None else None)
+        )
         return await TicketEvent.create(
-            kind=self.kind, at=at, ticket_id=self.ticket.id if self.ticket else None, request_id=request_id,
+            kind=self.kind,
+            at=at,
+            ticket_id=self.ticket.id if self.ticket else None,
+            request_id=request_id,
             department_id=self.department.id if self.department else None,
-            actor_id=self.actor.id if self.actor else None, reason=self.reason, data=dict(self.data),
+            actor_id=self.actor.id if self.actor else None,
+            reason=self.reason,
+            data=dict(self.data),
         )
 
 
@@ -66,12 +74,14 @@ def no_stamps(state: Any, at: datetime) -> dict[str, Any]:
 class Lifecycle(Generic[S]):
     """The states of one model's `field`, the moves allowed between them, and the clocks a move sets."""
 
-    def __init__(self, model: type[Model], field_name: str, moves: Mapping[S, Collection[S]],
-                 stamps: Stamps = no_stamps) -> None:
+    def __init__(
+        self, model: type[Model], field_name: str, moves: Mapping[S, Collection[S]], stamps: Stamps = no_stamps
+    ) -> None:
         self.model = model
         self.field = field_name
         self.moves: Mapping[S, frozenset[S]] = MappingProxyType(
-            {source: frozenset(targets) for source, targets in moves.items()})
+            {source: frozenset(targets) for source, targets in moves.items()}
+        )
         self.stamps = stamps
         self._targets = MappingProxyType({str(s): frozenset(str(t) for t in targets) for s, targets in moves.items()})
 
@@ -83,8 +93,16 @@ class Lifecycle(Generic[S]):
         """The states a row may be in to move to `target`."""
         return frozenset(s for s, targets in self.moves.items() if target in targets)
 
-    async def move(self, row: Model, target: S, at: datetime, *, event: Event | None = None,
-                   only_from: Collection[S] | None = None, **changes: Any) -> Moved | None:
+    async def move(
+        self,
+        row: Model,
+        target: S,
+        at: datetime,
+        *,
+        event: Event | None = None,
+        only_from: Collection[S] | None = None,
+        **changes: Any,
+    ) -> Moved | None:
         """Move `row` to `target` if the database still has it in an allowed source state (narrowed by
         `only_from` where the caller's rule is stricter than the table); `changes` are written with it.
         Moved: then `row` shows the new values and `event` is on the trail (written at `at`); else None."""
@@ -94,9 +112,9 @@ class Lifecycle(Generic[S]):
         if not sources:
             return None
         values = {self.field: target.value, **self.stamps(target, at), **changes}
-        moved = await self.model.filter(
-            pk=row.pk, **{f"{self.field}__in": sorted(s.value for s in sources)}
-        ).update(**values)
+        moved = await self.model.filter(pk=row.pk, **{f"{self.field}__in": sorted(s.value for s in sources)}).update(
+            **values
+        )
         if not moved:
             return None
         for name, value in values.items():

@@ -8,8 +8,9 @@ is released when its connection closes. On SQLite there is only one process, so 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any, AsyncIterator
+from typing import Any
 
 import asyncpg
 from tortoise import Tortoise

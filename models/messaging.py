@@ -29,7 +29,9 @@ class OutboxMessage(Model):
     """
 
     id = fields.BigIntField(primary_key=True)
-    kind = fields.CharField(max_length=32)  # app_message | update_card | appchat_create | appchat_send | webhook | aibot_response | kf_message
+    kind = fields.CharField(
+        max_length=32
+    )  # app_message | update_card | appchat_create | appchat_send | webhook | aibot_response | kf_message
     target = fields.CharField(max_length=255, default="")  # userid, chatid, webhook key, response_url, external_userid
     payload = fields.JSONField()
     dedupe_key = fields.CharField(max_length=191, unique=True, null=True)

@@ -16,13 +16,18 @@ class RunDialectSQL(RunSQL):
     """
 
     def __init__(
-        self, *, sqlite: Sequence[str], postgres: Sequence[str],
-        reverse_sqlite: Sequence[str] | None = None, reverse_postgres: Sequence[str] | None = None,
+        self,
+        *,
+        sqlite: Sequence[str],
+        postgres: Sequence[str],
+        reverse_sqlite: Sequence[str] | None = None,
+        reverse_postgres: Sequence[str] | None = None,
     ) -> None:
         reversible = reverse_sqlite is not None and reverse_postgres is not None
-        super().__init__({"sqlite": list(sqlite), "postgres": list(postgres)},
-                         {"sqlite": list(reverse_sqlite or ()), "postgres": list(reverse_postgres or ())}
-                         if reversible else None)
+        super().__init__(
+            {"sqlite": list(sqlite), "postgres": list(postgres)},
+            {"sqlite": list(reverse_sqlite or ()), "postgres": list(reverse_postgres or ())} if reversible else None,
+        )
 
     def describe(self) -> str:
         return "Run SQL for SQLite or PostgreSQL"

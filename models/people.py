@@ -4,8 +4,15 @@ from tortoise import fields
 from tortoise.models import Model
 
 ROLES = (
-    "villager", "grid_member", "village_secretary", "first_secretary", "village_cadre",
-    "township_committee", "liaison", "county_admin", "admin",
+    "villager",
+    "grid_member",
+    "village_secretary",
+    "first_secretary",
+    "village_cadre",
+    "township_committee",
+    "liaison",
+    "county_admin",
+    "admin",
 )
 
 

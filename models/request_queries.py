@@ -77,7 +77,10 @@ async def area_ids_under(area: Area) -> list[int]:
 async def same_matter_candidates(request: Request, place: Area, since: datetime) -> list[Request]:
     """Open requests to the same department in the same hamlet (or village) since `since`, by someone else."""
     query = Request.filter(
-        primary=request.primary, status__in=OPEN_STATES, merged_into_id=None, created_at__gte=since,
+        primary=request.primary,
+        status__in=OPEN_STATES,
+        merged_into_id=None,
+        created_at__gte=since,
         area_id__in=await area_ids_under(place),
     ).exclude(id=request.id)
     if request.sender_id is not None:

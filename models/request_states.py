@@ -29,17 +29,19 @@ class RequestState(StrEnum):
 
 
 R = RequestState
-MOVES: Mapping[RequestState, frozenset[RequestState]] = MappingProxyType({
-    # the grid keeps it; the township whistles it; resolved or reopened along with the request it was merged into
-    R.RECORDED: frozenset({R.KEPT_IN_GRID, R.WHISTLED, R.RESOLVED, R.REOPENED}),
-    # 上报乡镇; the township whistles it anyway; 村办结
-    R.KEPT_IN_GRID: frozenset({R.RECORDED, R.WHISTLED, R.RESOLVED}),
-    R.WHISTLED: frozenset({R.RESOLVED}),  # every department done
-    # rated; another household's 不满意 reopens it (to the departments, or back to the grid)
-    R.RESOLVED: frozenset({R.CLOSED, R.REOPENED, R.KEPT_IN_GRID}),
-    R.CLOSED: frozenset({R.REOPENED, R.KEPT_IN_GRID}),
-    R.REOPENED: frozenset({R.RESOLVED, R.KEPT_IN_GRID}),  # done again; a village matter goes back to the grid
-})
+MOVES: Mapping[RequestState, frozenset[RequestState]] = MappingProxyType(
+    {
+        # the grid keeps it; the township whistles it; resolved or reopened along with the request it was merged into
+        R.RECORDED: frozenset({R.KEPT_IN_GRID, R.WHISTLED, R.RESOLVED, R.REOPENED}),
+        # 上报乡镇; the township whistles it anyway; 村办结
+        R.KEPT_IN_GRID: frozenset({R.RECORDED, R.WHISTLED, R.RESOLVED}),
+        R.WHISTLED: frozenset({R.RESOLVED}),  # every department done
+        # rated; another household's 不满意 reopens it (to the departments, or back to the grid)
+        R.RESOLVED: frozenset({R.CLOSED, R.REOPENED, R.KEPT_IN_GRID}),
+        R.CLOSED: frozenset({R.REOPENED, R.KEPT_IN_GRID}),
+        R.REOPENED: frozenset({R.RESOLVED, R.KEPT_IN_GRID}),  # done again; a village matter goes back to the grid
+    }
+)
 
 # Still being worked on: a follow-up, a photo or another household's report belongs to it.
 OPEN_STATES = (R.RECORDED, R.KEPT_IN_GRID, R.WHISTLED, R.REOPENED)
@@ -62,8 +64,15 @@ def _stamps(target: RequestState, at: datetime) -> dict[str, Any]:
 LIFECYCLE: Lifecycle[RequestState] = Lifecycle(Request, "status", MOVES, _stamps)
 
 
-async def move_request(request: Request, target: RequestState, at: datetime, *, event: Event | None = None,
-                       only_from: Collection[RequestState] | None = None, **changes: Any) -> Moved | None:
+async def move_request(
+    request: Request,
+    target: RequestState,
+    at: datetime,
+    *,
+    event: Event | None = None,
+    only_from: Collection[RequestState] | None = None,
+    **changes: Any,
+) -> Moved | None:
     """The one way a request's status changes (see `Lifecycle.move`); `updated_at` is `at`, and `resolved_at`
     too on the way to resolved. None when the request was not (any more) in a state it may move from."""
     return await LIFECYCLE.move(request, target, at, event=event, only_from=only_from, **changes)

@@ -26,7 +26,9 @@ class Request(Model):
     relayed_by = fields.ForeignKeyField(
         "models.Person", related_name="relayed_requests", null=True, on_delete=fields.SET_NULL
     )
-    household = fields.ForeignKeyField("models.Household", related_name="requests", null=True, on_delete=fields.SET_NULL)
+    household = fields.ForeignKeyField(
+        "models.Household", related_name="requests", null=True, on_delete=fields.SET_NULL
+    )
     area = fields.ForeignKeyField("models.Area", related_name="requests", null=True, on_delete=fields.RESTRICT)
     chat = fields.ForeignKeyField("models.Chat", related_name="requests", null=True, on_delete=fields.SET_NULL)
     reply_context = fields.JSONField(default=dict)  # how to reach the sender again on their channel
@@ -36,9 +38,7 @@ class Request(Model):
     urgency = fields.CharField(max_length=8, default="normal")
     keywords = fields.JSONField(default=list)
     explanation = fields.TextField(default="")
-    merged_into = fields.ForeignKeyField(
-        "models.Request", related_name="merged", null=True, on_delete=fields.SET_NULL
-    )
+    merged_into = fields.ForeignKeyField("models.Request", related_name="merged", null=True, on_delete=fields.SET_NULL)
     satisfaction = fields.CharField(max_length=24, null=True)
     created_at = fields.DatetimeField()
     updated_at = fields.DatetimeField()

@@ -13,9 +13,13 @@ class PracticalTask(Model):
     seq = fields.IntField()  # the cadre's own 1, 2, 3 … for the year, as typed in `实事 完成 2`
     title = fields.CharField(max_length=128)
     description = fields.TextField(default="")
-    household = fields.ForeignKeyField("models.Household", related_name="practical_tasks", null=True, on_delete=fields.SET_NULL)
+    household = fields.ForeignKeyField(
+        "models.Household", related_name="practical_tasks", null=True, on_delete=fields.SET_NULL
+    )
     area = fields.ForeignKeyField("models.Area", related_name="practical_tasks", null=True, on_delete=fields.SET_NULL)
-    request = fields.ForeignKeyField("models.Request", related_name="practical_tasks", null=True, on_delete=fields.SET_NULL)
+    request = fields.ForeignKeyField(
+        "models.Request", related_name="practical_tasks", null=True, on_delete=fields.SET_NULL
+    )
     status = fields.CharField(max_length=16, default="registered")
     progress = fields.JSONField(default=list)  # [{at, text}]
     result = fields.TextField(default="")

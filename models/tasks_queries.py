@@ -20,7 +20,9 @@ class Tally:
         return self.registered - self.done
 
 
-async def tallies(year: int, cadre_ids: list[int] | None = None, *, done_by: datetime | None = None) -> dict[int, Tally]:
+async def tallies(
+    year: int, cadre_ids: list[int] | None = None, *, done_by: datetime | None = None
+) -> dict[int, Tally]:
     """Per cadre id: tasks registered (not cancelled) and done in `year` (done by `done_by` when given)."""
     query = PracticalTask.filter(year=year).exclude(status="cancelled")
     if cadre_ids is not None:
@@ -41,9 +43,13 @@ class YearTasks:
     rows: list[tuple[int, int, str, str, datetime, datetime | None]]  # cadre_id, seq, title, status, created, done
 
     @classmethod
-    async def load(cls, year: int) -> "YearTasks":
-        return cls(await PracticalTask.filter(year=year).exclude(status="cancelled").order_by("cadre_id", "seq").values_list(
-            "cadre_id", "seq", "title", "status", "created_at", "done_at"))
+    async def load(cls, year: int) -> YearTasks:
+        return cls(
+            await PracticalTask.filter(year=year)
+            .exclude(status="cancelled")
+            .order_by("cadre_id", "seq")
+            .values_list("cadre_id", "seq", "title", "status", "created_at", "done_at")
+        )
 
     def tallies(self) -> dict[int, Tally]:
         counts: dict[int, list[int]] = {}

@@ -39,11 +39,18 @@ async def cadre_rows(tasks: TasksPolicy, year: int, tree: AreaTree) -> list[Cadr
     rows = []
     for cadre in await all_cadres(tasks, tree):
         tally = counts.get(cadre.person_id, Tally())
-        rows.append(CadreRow(
-            township=cadre.township.name if cadre.township else "", village=cadre.village.name if cadre.village else "",
-            village_code=cadre.village.code if cadre.village else "", name=cadre.name,
-            userid=cadre.userid, registered=tally.registered, done=tally.done, behind=tally.done < tasks.quota_min,
-        ))
+        rows.append(
+            CadreRow(
+                township=cadre.township.name if cadre.township else "",
+                village=cadre.village.name if cadre.village else "",
+                village_code=cadre.village.code if cadre.village else "",
+                name=cadre.name,
+                userid=cadre.userid,
+                registered=tally.registered,
+                done=tally.done,
+                behind=tally.done < tasks.quota_min,
+            )
+        )
     return rows
 
 
@@ -51,15 +58,24 @@ async def village_rows(tasks: TasksPolicy, year: int, tree: AreaTree) -> list[Vi
     by_village: dict[str, list[CadreRow]] = {}
     for row in await cadre_rows(tasks, year, tree):
         by_village.setdefault(row.village_code, []).append(row)
-    villages = sorted((a for a in tree.areas.values() if a.level == "village"), key=lambda a: (
-        tree.township_of(a.id).code if tree.township_of(a.id) else "", a.code))  # type: ignore[union-attr]
+    villages = sorted(
+        (a for a in tree.areas.values() if a.level == "village"),
+        key=lambda a: (tree.township_of(a.id).code if tree.township_of(a.id) else "", a.code),
+    )  # type: ignore[union-attr]
     result = []
     for village in villages:
         rows = by_village.get(village.code, [])
         township = tree.township_of(village.id)
-        result.append(VillageRow(
-            township=township.name if township else "", township_code=township.code if township else "",
-            village=village.name, village_code=village.code, cadres=len(rows),
-            registered=sum(r.registered for r in rows), done=sum(r.done for r in rows), behind=sum(r.behind for r in rows),
-        ))
+        result.append(
+            VillageRow(
+                township=township.name if township else "",
+                township_code=township.code if township else "",
+                village=village.name,
+                village_code=village.code,
+                cadres=len(rows),
+                registered=sum(r.registered for r in rows),
+                done=sum(r.done for r in rows),
+                behind=sum(r.behind for r in rows),
+            )
+        )
     return result

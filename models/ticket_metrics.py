@@ -106,9 +106,15 @@ async def episodes_between(start: datetime, end: datetime, township_id: int | No
         key = (event.ticket_id, event.department_id)
         if event.kind == "notified":
             ticket = tickets[event.ticket_id]
-            episode = Episode(event.ticket_id, ticket.request_id, ticket.township_id, event.department_id, event.at,
-                              datetime.fromisoformat(event.data["respond_due"]),
-                              datetime.fromisoformat(event.data["resolve_due"]))
+            episode = Episode(
+                event.ticket_id,
+                ticket.request_id,
+                ticket.township_id,
+                event.department_id,
+                event.at,
+                datetime.fromisoformat(event.data["respond_due"]),
+                datetime.fromisoformat(event.data["resolve_due"]),
+            )
             open_[key] = episode
             if start <= event.at < end:
                 found.append(episode)

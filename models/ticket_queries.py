@@ -18,7 +18,9 @@ async def ancestor_at(area: Area | None, level: str) -> Area | None:
     return None
 
 
-async def people_with_role(role: str, *, area: Area | None = None, department: Department | None = None) -> list[Person]:
+async def people_with_role(
+    role: str, *, area: Area | None = None, department: Department | None = None
+) -> list[Person]:
     query = Role.filter(role=role)
     if area is not None:
         query = query.filter(area_id=area.id)

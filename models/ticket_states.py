@@ -23,10 +23,12 @@ class TicketState(StrEnum):
     RESOLVED = "resolved"
 
 
-MOVES: Mapping[TicketState, frozenset[TicketState]] = MappingProxyType({
-    TicketState.OPEN: frozenset({TicketState.RESOLVED, TicketState.OPEN}),  # every department done; 不满意
-    TicketState.RESOLVED: frozenset({TicketState.OPEN}),  # 不满意
-})
+MOVES: Mapping[TicketState, frozenset[TicketState]] = MappingProxyType(
+    {
+        TicketState.OPEN: frozenset({TicketState.RESOLVED, TicketState.OPEN}),  # every department done; 不满意
+        TicketState.RESOLVED: frozenset({TicketState.OPEN}),  # 不满意
+    }
+)
 
 
 def _stamps(target: TicketState, at: datetime) -> dict[str, Any]:
@@ -36,8 +38,15 @@ def _stamps(target: TicketState, at: datetime) -> dict[str, Any]:
 LIFECYCLE: Lifecycle[TicketState] = Lifecycle(Ticket, "status", MOVES, _stamps)
 
 
-async def move_ticket(ticket: Ticket, target: TicketState, at: datetime, *, event: Event | None = None,
-                      only_from: Collection[TicketState] | None = None, **changes: Any) -> Moved | None:
+async def move_ticket(
+    ticket: Ticket,
+    target: TicketState,
+    at: datetime,
+    *,
+    event: Event | None = None,
+    only_from: Collection[TicketState] | None = None,
+    **changes: Any,
+) -> Moved | None:
     """The one way a ticket's status changes (see `Lifecycle.move`); `resolved_at` is set on the way to
     resolved and cleared on the way back. None when the ticket was not (any more) in a state it may move from."""
     return await LIFECYCLE.move(ticket, target, at, event=event, only_from=only_from, **changes)

@@ -73,9 +73,13 @@ class TicketEvent(Model):
     id = fields.BigIntField(primary_key=True)
     ticket = fields.ForeignKeyField("models.Ticket", related_name="events", null=True, on_delete=fields.RESTRICT)
     request = fields.ForeignKeyField("models.Request", related_name="events", null=True, on_delete=fields.RESTRICT)
-    department = fields.ForeignKeyField("models.Department", related_name="events", null=True, on_delete=fields.RESTRICT)
+    department = fields.ForeignKeyField(
+        "models.Department", related_name="events", null=True, on_delete=fields.RESTRICT
+    )
     actor = fields.ForeignKeyField("models.Person", related_name="events", null=True, on_delete=fields.RESTRICT)
-    kind = fields.CharField(max_length=32)  # recorded, whistled, on_duty, progress, done, returned, reassigned, urged, rated …
+    kind = fields.CharField(
+        max_length=32
+    )  # recorded, whistled, on_duty, progress, done, returned, reassigned, urged, rated …
     reason = fields.TextField(default="")
     data = fields.JSONField(default=dict)
     at = fields.DatetimeField()

@@ -49,7 +49,9 @@ class KfLink(Model):
     state = fields.CharField(max_length=16, default="asked")  # asked | claimed | linked | refused
     claimed_name = fields.CharField(max_length=32, default="")
     claimed_place = fields.CharField(max_length=64, default="")
-    household = fields.ForeignKeyField("models.Household", related_name="kf_claims", null=True, on_delete=fields.SET_NULL)
+    household = fields.ForeignKeyField(
+        "models.Household", related_name="kf_claims", null=True, on_delete=fields.SET_NULL
+    )
     updated_at = fields.DatetimeField()
 
     class Meta:

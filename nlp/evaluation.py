@@ -14,12 +14,12 @@ from nlp.router import NONE, Decision, Router
 class Scores:
     total: int
     request_accuracy: float
-    primary_accuracy: float       # on messages labelled as requests
-    also_exact: float             # on requests whose primary is right
+    primary_accuracy: float  # on messages labelled as requests
+    also_exact: float  # on requests whose primary is right
     urgent_recall: float
-    false_alarm_rate: float       # share of non-urgent messages marked urgent
-    per_department: dict          # code -> (precision, recall, support)
-    confusion: Counter            # (gold, predicted) -> count
+    false_alarm_rate: float  # share of non-urgent messages marked urgent
+    per_department: dict  # code -> (precision, recall, support)
+    confusion: Counter  # (gold, predicted) -> count
     errors: list[tuple[dict, Decision]]
 
 

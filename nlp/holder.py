@@ -35,15 +35,16 @@ def _signature(path: Path, router: Router) -> Signature | None:
         try:
             stat = os.stat(file)
         except OSError:
-            stats.append((str(file), 0, 0))   # a model file not there (yet): its arrival is a change
+            stats.append((str(file), 0, 0))  # a model file not there (yet): its arrival is a change
             continue
         stats.append((str(file), stat.st_mtime_ns, stat.st_size))
     return tuple(stats)
 
 
 class RouterHolder:
-    def __init__(self, path: str | Path, router: Router, signature: Signature | None,
-                 build: Callable[[Path], Router]) -> None:
+    def __init__(
+        self, path: str | Path, router: Router, signature: Signature | None, build: Callable[[Path], Router]
+    ) -> None:
         self.path = Path(path)
         self._router = router
         self._signature = signature
@@ -85,7 +86,7 @@ class RouterHolder:
                 log.exception("routing table not reloaded, keeping the previous one")
                 return False
             self._router = router
-            self._signature = _signature(self.path, router)   # the new table may name other model files
+            self._signature = _signature(self.path, router)  # the new table may name other model files
             self.last_error = None
             log.info("routing table reloaded from %s", self.path)
             return True

@@ -16,10 +16,11 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from itertools import repeat
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from config.errors import ConfigError
 
@@ -34,7 +35,7 @@ def ngrams(text: str, sizes: tuple[int, int]) -> set[str]:
     text = " ".join(text.split())
     found: set[str] = set()
     for n in range(sizes[0], sizes[1] + 1):
-        found.update([text[i:i + n] for i in range(len(text) - n + 1)])
+        found.update([text[i : i + n] for i in range(len(text) - n + 1)])
     return found
 
 
@@ -45,9 +46,9 @@ def _sigmoid(z: float) -> float:
 @dataclass(frozen=True)
 class BinaryModel:
     bias: float
-    weights: dict[str, float]    # read only; a plain dict because its .get is the hot path
+    weights: dict[str, float]  # read only; a plain dict because its .get is the hot path
     sizes: tuple[int, int]
-    about: Mapping[str, Any]     # what it was learned from, for people (never read by the router)
+    about: Mapping[str, Any]  # what it was learned from, for people (never read by the router)
     kind: str = URGENCY_KIND
 
     def probability(self, pieces: set[str]) -> float:
@@ -59,15 +60,20 @@ class BinaryModel:
         return _strongest(pieces, lambda piece: self.weights.get(piece, 0.0), count)
 
     def as_json(self) -> dict:
-        return {"kind": self.kind, "ngram_sizes": list(self.sizes), "bias": self.bias, "about": dict(self.about),
-                "weights": dict(self.weights)}
+        return {
+            "kind": self.kind,
+            "ngram_sizes": list(self.sizes),
+            "bias": self.bias,
+            "about": dict(self.about),
+            "weights": dict(self.weights),
+        }
 
 
 @dataclass(frozen=True)
 class DepartmentModel:
     departments: tuple[str, ...]
     bias: tuple[float, ...]
-    weights: dict[str, tuple[tuple[int, float], ...]]   # piece -> (department index, weight) …, read only
+    weights: dict[str, tuple[tuple[int, float], ...]]  # piece -> (department index, weight) …, read only
     sizes: tuple[int, int]
     about: Mapping[str, Any]
 
@@ -88,8 +94,14 @@ class DepartmentModel:
 
     def as_json(self) -> dict:
         weights = {piece: {self.departments[i]: w for i, w in found} for piece, found in self.weights.items()}
-        return {"kind": DEPARTMENT_KIND, "ngram_sizes": list(self.sizes), "departments": list(self.departments),
-                "bias": list(self.bias), "about": dict(self.about), "weights": weights}
+        return {
+            "kind": DEPARTMENT_KIND,
+            "ngram_sizes": list(self.sizes),
+            "departments": list(self.departments),
+            "bias": list(self.bias),
+            "about": dict(self.about),
+            "weights": weights,
+        }
 
 
 def _strongest(pieces: set[str], weight: Any, count: int) -> list[str]:
@@ -121,8 +133,12 @@ def model_from_json(data: Any, source: str, kind: str) -> BinaryModel | Departme
     if not isinstance(data, dict) or data.get("kind") != kind:
         raise fail("kind", f"not a model of kind {kind!r} (write one with `gridwhistle lexicon learn`)")
     sizes = data.get("ngram_sizes")
-    if (not isinstance(sizes, list) or len(sizes) != 2 or not all(isinstance(n, int) and not isinstance(n, bool)
-                                                                  for n in sizes) or not 1 <= sizes[0] <= sizes[1] <= 8):
+    if (
+        not isinstance(sizes, list)
+        or len(sizes) != 2
+        or not all(isinstance(n, int) and not isinstance(n, bool) for n in sizes)
+        or not 1 <= sizes[0] <= sizes[1] <= 8
+    ):
         raise fail("ngram_sizes", f"must be [low, high] with 1 <= low <= high <= 8, not {sizes!r}")
     weights = data.get("weights")
     if not isinstance(weights, dict) or not weights:
@@ -131,9 +147,13 @@ def model_from_json(data: Any, source: str, kind: str) -> BinaryModel | Departme
     if not isinstance(about, dict):
         raise fail("about", "must be an object")
     if kind in (URGENCY_KIND, REQUEST_KIND):
-        return BinaryModel(number(data.get("bias"), "bias"),
-                           {piece: number(w, f"weights[{piece!r}]") for piece, w in weights.items()},
-                           (sizes[0], sizes[1]), about, kind)
+        return BinaryModel(
+            number(data.get("bias"), "bias"),
+            {piece: number(w, f"weights[{piece!r}]") for piece, w in weights.items()},
+            (sizes[0], sizes[1]),
+            about,
+            kind,
+        )
     departments = data.get("departments")
     if not isinstance(departments, list) or len(departments) < 2 or not all(isinstance(d, str) for d in departments):
         raise fail("departments", "must list two or more department codes")
@@ -149,5 +169,6 @@ def model_from_json(data: Any, source: str, kind: str) -> BinaryModel | Departme
             if code not in index:
                 raise fail(f"weights[{piece!r}]", f"unknown department {code!r} (not in departments)")
         sparse[piece] = tuple((index[code], number(w, f"weights[{piece!r}][{code!r}]")) for code, w in found.items())
-    return DepartmentModel(tuple(departments), tuple(number(b, "bias") for b in bias), sparse, (sizes[0], sizes[1]),
-                           about)
+    return DepartmentModel(
+        tuple(departments), tuple(number(b, "bias") for b in bias), sparse, (sizes[0], sizes[1]), about
+    )

@@ -23,14 +23,30 @@ URGENCY_LEVELS = ("normal", "urgent")
 MAX_WEIGHT = 20.0
 
 _TOP_KEYS = {"scoring", "learned", "cues", "urgency", "departments", "sets", "rules", "synonyms", "masks"}
-_LEARNED_KEYS = {"request_model", "request_above", "no_request_below", "urgency_model", "urgent_from", "request_from",
-                 "department_model", "department_from"}
+_LEARNED_KEYS = {
+    "request_model",
+    "request_above",
+    "no_request_below",
+    "urgency_model",
+    "urgent_from",
+    "request_from",
+    "department_model",
+    "department_from",
+}
 # In a rule's `all` or `none` lists, "@past" stands for every word of [sets.past] (an @ before Chinese, as in
 # the WeCom mention @所有人, is a word like any other).
 _SET_REFERENCE = re.compile(r"@([a-z_]+)")
 _MASK_KEYS = {"words"}
-_SCORING_KEYS = {"request_threshold", "evidence_cap", "urgency_threshold", "urgency_evidence", "also_floor",
-                 "veto", "long_message", "default_department"}
+_SCORING_KEYS = {
+    "request_threshold",
+    "evidence_cap",
+    "urgency_threshold",
+    "urgency_evidence",
+    "also_floor",
+    "veto",
+    "long_message",
+    "default_department",
+}
 _GROUP_KEYS = {"weight", "words"}
 _CUE_KEYS = _GROUP_KEYS | {"at_end", "vetoes"}
 _URGENCY_KEYS = _GROUP_KEYS | {"anywhere"}
@@ -46,9 +62,9 @@ class WordGroup:
     name: str
     weight: float
     words: tuple[str, ...]
-    at_end: bool = False   # counts only as the message's last word (a spoken question: 能办不)
+    at_end: bool = False  # counts only as the message's last word (a spoken question: 能办不)
     anywhere: bool = False  # counts wherever it is written, even inside another word (血 in 满脸是血)
-    vetoes: bool = False    # a cue list whose words can veto a request (notices, news, adverts — see [scoring] veto)
+    vetoes: bool = False  # a cue list whose words can veto a request (notices, news, adverts — see [scoring] veto)
 
     @property
     def looked_up(self) -> bool:
@@ -82,10 +98,10 @@ class Scoring:
     request_threshold: float = 3.0
     evidence_cap: float = 6.0
     urgency_threshold: float = 3.0
-    urgency_evidence: float = 3.0    # how much a present danger counts towards "is a request"
-    also_floor: float = 4.0          # score a department needs to be named as the programme in `also`
-    long_message: float = 1000.0     # from this many characters, a message that asks weighs pulling-away cues half
-    veto: float = 100.0              # cues of `vetoes = true` lists summing to -veto or less, and no ask: no request
+    urgency_evidence: float = 3.0  # how much a present danger counts towards "is a request"
+    also_floor: float = 4.0  # score a department needs to be named as the programme in `also`
+    long_message: float = 1000.0  # from this many characters, a message that asks weighs pulling-away cues half
+    veto: float = 100.0  # cues of `vetoes = true` lists summing to -veto or less, and no ask: no request
     default_department: str = "village"
 
 
@@ -93,14 +109,14 @@ class Scoring:
 class Learned:
     """[learned]: the learned signals (nlp/learned.py) and when the router believes them."""
 
-    request_model: str | None = None   # a file in the table's folder; None: the table alone decides what is a request
-    request_above: float = 0.8         # a message is a request from this learned probability on, whatever the table said
-    no_request_below: float = 0.2      # … and no request below this one
-    urgency_model: str | None = None   # a file in the table's folder; None: no learned urgency signal
-    urgent_from: float = 0.7           # a request the table left calm is urgent from this probability
-    request_from: float = 0.9          # a message the table left as no request is an urgent request from this one
-    department_model: str | None = None   # a file in the table's folder; None: the table alone picks the department
-    department_from: float = 0.5       # the learned department replaces the table's from this probability
+    request_model: str | None = None  # a file in the table's folder; None: the table alone decides what is a request
+    request_above: float = 0.8  # a message is a request from this learned probability on, whatever the table said
+    no_request_below: float = 0.2  # … and no request below this one
+    urgency_model: str | None = None  # a file in the table's folder; None: no learned urgency signal
+    urgent_from: float = 0.7  # a request the table left calm is urgent from this probability
+    request_from: float = 0.9  # a message the table left as no request is an urgent request from this one
+    department_model: str | None = None  # a file in the table's folder; None: the table alone picks the department
+    department_from: float = 0.5  # the learned department replaces the table's from this probability
 
 
 @dataclass(frozen=True)
@@ -110,7 +126,7 @@ class RoutingTable:
     cues: tuple[WordGroup, ...]
     urgency: tuple[WordGroup, ...]
     rules: tuple[Rule, ...]
-    synonyms: tuple[tuple[str, str], ...] = ()   # (variant, canonical word)
+    synonyms: tuple[tuple[str, str], ...] = ()  # (variant, canonical word)
     # Phrases whose inner characters are not the shorter words they contain: 怕是 ("probably") is
     # not 怕 ("afraid"), 血压 is not 血, 发烧 is not 烧. Shorter listed words inside them do not count.
     masks: tuple[str, ...] = ()
@@ -169,8 +185,16 @@ class _Reader:
         scored = {w for d in departments for g in d.groups if g.looked_up for w in g.words}
         scored |= {w for g in (*cues, *urgency) if g.looked_up for w in g.words}
         synonyms = self.synonyms(data.get("synonyms", {}), scored)
-        return RoutingTable(scoring, departments, cues, urgency, rules, synonyms, self.masks(data.get("masks")),
-                            self.learned(data.get("learned", {})))
+        return RoutingTable(
+            scoring,
+            departments,
+            cues,
+            urgency,
+            rules,
+            synonyms,
+            self.masks(data.get("masks")),
+            self.learned(data.get("learned", {})),
+        )
 
     def learned(self, data: Any) -> Learned:
         self.unknown_keys(data, _LEARNED_KEYS, ("learned",))
@@ -210,7 +234,7 @@ class _Reader:
                 words.extend(self.sets[name])
             else:
                 words.append(word)
-        return tuple(dict.fromkeys(words))   # a word both listed and in a set counts once
+        return tuple(dict.fromkeys(words))  # a word both listed and in a set counts once
 
     def masks(self, data: Any) -> tuple[str, ...]:
         if data is None:
@@ -253,8 +277,9 @@ class _Reader:
     def code(self, value: Any, path: KeyPath, codes: set[str]) -> str:
         if value not in codes:
             known = ", ".join(c for c in DEPARTMENT_CODES if c in codes)
-            raise self.fail(path, f"unknown department {value!r} (known: {known})",
-                            value if isinstance(value, str) else None)
+            raise self.fail(
+                path, f"unknown department {value!r} (known: {known})", value if isinstance(value, str) else None
+            )
         return value
 
     def codes(self, value: Any, path: KeyPath, codes: set[str]) -> tuple[str, ...]:
@@ -290,13 +315,16 @@ class _Reader:
         if "long_message" in data:
             fields["long_message"] = self.number(data["long_message"], ("scoring", "long_message"), 1.0, 10000.0)
         if "default_department" in data:
-            fields["default_department"] = self.code(data["default_department"], ("scoring", "default_department"), codes)
+            fields["default_department"] = self.code(
+                data["default_department"], ("scoring", "default_department"), codes
+            )
         elif default.default_department not in codes:
-            raise self.fail(("scoring",), f"default_department {default.default_department!r} has no [departments] entry")
+            raise self.fail(
+                ("scoring",), f"default_department {default.default_department!r} has no [departments] entry"
+            )
         return Scoring(**fields)
 
-    def group(self, data: Any, path: KeyPath, name: str, positive: bool,
-              keys: set[str] = _GROUP_KEYS) -> WordGroup:
+    def group(self, data: Any, path: KeyPath, name: str, positive: bool, keys: set[str] = _GROUP_KEYS) -> WordGroup:
         self.unknown_keys(data, keys, path)
         if "weight" not in data:
             raise self.fail(path, "missing key `weight`")
@@ -331,18 +359,27 @@ class _Reader:
             if not isinstance(name, str) or not name:
                 raise self.fail((*path, "name"), "must be the department's name as text")
             groups = []
-            seen: dict[tuple[str, bool], str] = {}   # a word may be both looked up and a hint
+            seen: dict[tuple[str, bool], str] = {}  # a word may be both looked up and a hint
             for key, term in self.terms(body.get("terms"), path):
                 group = self.group(term, (*path, "terms", key), "", positive=True, keys=_URGENCY_KEYS)
                 label = f"group {key + 1}" if isinstance(key, int) else f"group {key}"
                 for word in group.words:
                     if (word, group.anywhere) in seen:
-                        raise self.fail((*path, "terms", key, "words"),
-                                        f"word {word!r} is already in {seen[word, group.anywhere]} of {code}", word)
+                        raise self.fail(
+                            (*path, "terms", key, "words"),
+                            f"word {word!r} is already in {seen[word, group.anywhere]} of {code}",
+                            word,
+                        )
                     seen[word, group.anywhere] = label
                 # A named group goes by its name; an unnamed one ([[…terms]]) by its first word.
-                groups.append(WordGroup(group.words[0] if isinstance(key, int) else key, group.weight, group.words,
-                                        anywhere=group.anywhere))
+                groups.append(
+                    WordGroup(
+                        group.words[0] if isinstance(key, int) else key,
+                        group.weight,
+                        group.words,
+                        anywhere=group.anywhere,
+                    )
+                )
             result.append(Department(code, name, tuple(groups)))
         return tuple(result)
 
@@ -353,8 +390,9 @@ class _Reader:
         if isinstance(data, list) and data:
             return list(enumerate(data))
         code = path[-1]
-        raise self.fail(path, f"needs at least one word group: [departments.{code}.terms.NAME] "
-                              f"(or [[departments.{code}.terms]])")
+        raise self.fail(
+            path, f"needs at least one word group: [departments.{code}.terms.NAME] (or [[departments.{code}.terms]])"
+        )
 
     def rules(self, data: Any, codes: set[str]) -> tuple[Rule, ...]:
         if not isinstance(data, list):

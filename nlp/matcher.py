@@ -29,15 +29,15 @@ _NEEDS_ALIGNMENT = re.compile(r"^(?:[\u4e00-\u9fd5]{1,2}|[a-z0-9]+)$")
 
 @dataclass(frozen=True)
 class Entry:
-    word: str                # the canonical word a synonym stands for (or the word itself)
-    kinds: frozenset[str]    # which of department / cue / urgency / rule lists name it
+    word: str  # the canonical word a synonym stands for (or the word itself)
+    kinds: frozenset[str]  # which of department / cue / urgency / rule lists name it
 
 
 @dataclass(frozen=True)
 class Hit:
     start: int
     end: int
-    word: str     # canonical
+    word: str  # canonical
     surface: str  # as written in the message
     kinds: frozenset[str] = frozenset()  # the kinds of list it still counts for
 
@@ -45,7 +45,7 @@ class Hit:
 @dataclass(frozen=True)
 class Found:
     present: frozenset[str]  # every listed word that occurs anywhere (outside a mask)
-    hits: tuple[Hit, ...]    # the occurrences that count, in text order
+    hits: tuple[Hit, ...]  # the occurrences that count, in text order
     masked: tuple[tuple[int, int], ...] = ()  # (start, end) of every mask phrase written
 
     def unmasked(self, text: str) -> str:
@@ -85,7 +85,7 @@ class Matcher:
                     if start not in bounds or end not in bounds:
                         continue  # one character, or a number/Latin word: must be a whole token
                 elif any(start < b < end for b in bounds):
-                    continue      # two characters cut apart by jieba: 来电 in 打来|电话
+                    continue  # two characters cut apart by jieba: 来电 in 打来|电话
 
             kept.append((start, end, surface, entry))
         # Longest first, so a word inside a kept longer word of the same kind is dropped.

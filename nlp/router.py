@@ -12,27 +12,27 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 
-from nlp.learned import DEPARTMENT_KIND, REQUEST_KIND, URGENCY_KIND, BinaryModel, DepartmentModel, load_model, ngrams
 from config.errors import ConfigError
+from nlp.learned import DEPARTMENT_KIND, REQUEST_KIND, URGENCY_KIND, BinaryModel, DepartmentModel, load_model, ngrams
 from nlp.lexicon import RoutingTable, Rule, load_table, normalise_word
 from nlp.matcher import MASK, Entry, Matcher
 from nlp.table_files import table_folder
 from nlp.tokenizer import build_tokenizer
 
 NONE = "none"
-_TRAILING = re.compile(r"[\W_]+$")   # punctuation, spaces and emoji after the last word
-ASKING = 2.0   # a cue this heavy asks for something (咋整, 上回说的 …) and so outweighs a veto
-FOLLOWUP_CUES = "followup"   # the [cues.followup] group marks a follow-up of an open request
-NEGATIONS = ("不", "没")      # written right before a pulling-away cue (fixed, notice, ack …), they turn it around
+_TRAILING = re.compile(r"[\W_]+$")  # punctuation, spaces and emoji after the last word
+ASKING = 2.0  # a cue this heavy asks for something (咋整, 上回说的 …) and so outweighs a veto
+FOLLOWUP_CUES = "followup"  # the [cues.followup] group marks a follow-up of an open request
+NEGATIONS = ("不", "没")  # written right before a pulling-away cue (fixed, notice, ack …), they turn it around
 
 
 @dataclass(frozen=True)
 class Decision:
     is_request: bool
-    primary: str                       # a department code, or "none"
+    primary: str  # a department code, or "none"
     also: tuple[str, ...] = ()
-    urgency: str = "normal"            # "normal" | "urgent"
-    keywords: tuple[str, ...] = ()     # the department words that matched, in text order
+    urgency: str = "normal"  # "normal" | "urgent"
+    keywords: tuple[str, ...] = ()  # the department words that matched, in text order
     scores: Mapping[str, float] = field(default_factory=lambda: MappingProxyType({}))
     is_followup: bool = False
     explanation: str = ""
@@ -50,15 +50,21 @@ class Decision:
 
 @dataclass(frozen=True)
 class _Target:
-    kind: str      # "department" | "cue" | "urgency"
-    name: str      # department code or cue group
+    kind: str  # "department" | "cue" | "urgency"
+    name: str  # department code or cue group
     weight: float
 
 
 class Router:
-    def __init__(self, table: RoutingTable, extra_names: Iterable[str] = (), cache_dir: Path | None = None,
-                 urgency_model: BinaryModel | None = None, department_model: DepartmentModel | None = None,
-                 request_model: BinaryModel | None = None) -> None:
+    def __init__(
+        self,
+        table: RoutingTable,
+        extra_names: Iterable[str] = (),
+        cache_dir: Path | None = None,
+        urgency_model: BinaryModel | None = None,
+        department_model: DepartmentModel | None = None,
+        request_model: BinaryModel | None = None,
+    ) -> None:
         self.table = table
         self.urgency_model = urgency_model
         self.department_model = department_model
@@ -103,8 +109,14 @@ class Router:
     def from_file(cls, path: str | Path, extra_names: Iterable[str] = (), cache_dir: Path | None = None) -> Router:
         table = load_table(path)
         models = {kind: load_model(file, kind) for kind, file in table_models(path, table).items()}
-        return cls(table, extra_names, cache_dir, models.get(URGENCY_KIND), models.get(DEPARTMENT_KIND),
-                   models.get(REQUEST_KIND))
+        return cls(
+            table,
+            extra_names,
+            cache_dir,
+            models.get(URGENCY_KIND),
+            models.get(DEPARTMENT_KIND),
+            models.get(REQUEST_KIND),
+        )
 
     def tokenize(self, text: str) -> list[str]:
         """jieba tokens of the normalised text, as the router sees them (for keyword suggestions)."""
@@ -113,15 +125,15 @@ class Router:
     def classify(self, text: str) -> Decision:
         normalised = normalise_word(text or "")
         found = self._matcher.find(normalised)
-        visible = found.unmasked(normalised)   # for the single characters counted wherever written
+        visible = found.unmasked(normalised)  # for the single characters counted wherever written
         scores: dict[str, float] = {}
         best_weight: dict[str, float] = {}
         first_at: dict[str, int] = {}
         words_of: dict[str, list[str]] = {}
         cue_total = 0.0
-        pulling = 0.0   # every cue pulling towards "not a request" (thanks, chat, a trade, a notice …)
-        against = 0.0   # of those, the vetoing ones (notice, news, advert, "fixed", a work report)
-        asked = False   # an ask, a follow-up or a "but still" matched (a cue weighing ASKING or more)
+        pulling = 0.0  # every cue pulling towards "not a request" (thanks, chat, a trade, a notice …)
+        against = 0.0  # of those, the vetoing ones (notice, news, advert, "fixed", a work report)
+        asked = False  # an ask, a follow-up or a "but still" matched (a cue weighing ASKING or more)
         urgency_total = 0.0
         followup = False
         keywords: list[str] = []
@@ -141,7 +153,7 @@ class Router:
                     if hit.word not in keywords:
                         keywords.append(hit.word)
                 elif target.kind == "cue":
-                    if target.weight < 0 and normalised[hit.start - 1:hit.start] in NEGATIONS:
+                    if target.weight < 0 and normalised[hit.start - 1 : hit.start] in NEGATIONS:
                         continue  # 不好使了 is not 好使了 (fixed), 没通知 is not a notice, 不好的 not 好的
                     cue_total += target.weight
                     pulling += min(target.weight, 0.0)
@@ -172,9 +184,10 @@ class Router:
         # neither danger words nor a rule make it a request.
         vetoed = against <= -scoring.veto and not asked
         if asked and len(normalised) >= scoring.long_message:
-            cue_total -= pulling / 2   # a long story that asks: its stray 挺好, 装上了, 新闻 weigh half
+            cue_total -= pulling / 2  # a long story that asks: its stray 挺好, 装上了, 新闻 weigh half
         is_request = not vetoed and (
-            evidence + cue_total + (scoring.urgency_evidence if urgent else 0.0) >= scoring.request_threshold)
+            evidence + cue_total + (scoring.urgency_evidence if urgent else 0.0) >= scoring.request_threshold
+        )
         primary = ranked[0] if ranked else scoring.default_department
         also: list[str] = []
         fired: list[str] = []
@@ -209,8 +222,11 @@ class Router:
             sure = chance <= learned.no_request_below if is_request else chance >= learned.request_above
             if sure:
                 is_request = not is_request
-                fired.append(f"learned request {chance:.2f} ({'、'.join(self.request_model.reasons(pieces))})"
-                             if is_request else f"learned no request {chance:.2f}")
+                fired.append(
+                    f"learned request {chance:.2f} ({'、'.join(self.request_model.reasons(pieces))})"
+                    if is_request
+                    else f"learned no request {chance:.2f}"
+                )
         if self.urgency_model and not (urgent or calm):
             # The learned signal hears a danger told in words no urgency list has; it is asked only
             # about what the table left calm, and a rule saying "normal" has the last word.
@@ -219,8 +235,16 @@ class Router:
                 is_request = urgent = True
                 fired.append(f"learned urgency {chance:.2f} ({'、'.join(self.urgency_model.reasons(pieces))})")
         if not is_request:
-            return Decision(False, NONE, (), "normal", tuple(keywords), MappingProxyType(scores), False,
-                            _explain(NONE, words_of, fired))
+            return Decision(
+                False,
+                NONE,
+                (),
+                "normal",
+                tuple(keywords),
+                MappingProxyType(scores),
+                False,
+                _explain(NONE, words_of, fired),
+            )
         if self.department_model:
             # Learned from the labelled requests, it reads the whole message, not only the listed words;
             # where it is sure enough it has the last word on the department (the explanation says so).
@@ -230,15 +254,26 @@ class Router:
                 fired.append(f"learned department {code} {chance:.2f} ({reasons}) over {primary}")
                 primary = code
         also_codes = tuple(dict.fromkeys(c for c in also if c != primary))
-        return Decision(True, primary, also_codes, "urgent" if urgent and not calm else "normal", tuple(keywords),
-                        MappingProxyType(scores), followup, _explain(primary, words_of, fired))
+        return Decision(
+            True,
+            primary,
+            also_codes,
+            "urgent" if urgent and not calm else "normal",
+            tuple(keywords),
+            MappingProxyType(scores),
+            followup,
+            _explain(primary, words_of, fired),
+        )
 
 
 def table_models(path: str | Path, table: RoutingTable) -> dict[str, Path]:
     """The model files a table names in [learned], by model kind: in the table's folder (the folder itself,
     or the folder of a single-file table)."""
-    named = {REQUEST_KIND: table.learned.request_model, URGENCY_KIND: table.learned.urgency_model,
-             DEPARTMENT_KIND: table.learned.department_model}
+    named = {
+        REQUEST_KIND: table.learned.request_model,
+        URGENCY_KIND: table.learned.urgency_model,
+        DEPARTMENT_KIND: table.learned.department_model,
+    }
     folder = table_folder(path)
     return {kind: folder / name for kind, name in named.items() if name}
 
@@ -272,8 +307,9 @@ class _Condition:
         return cls(tuple(frozenset(group) for group in rule.all), frozenset(rule.none))
 
 
-def _applies(rule: Rule, condition: _Condition, present: frozenset[str], scored_primary: str | None,
-             scores: Mapping[str, float]) -> bool:
+def _applies(
+    rule: Rule, condition: _Condition, present: frozenset[str], scored_primary: str | None, scores: Mapping[str, float]
+) -> bool:
     if any(present.isdisjoint(group) for group in condition.all):
         return False
     if not present.isdisjoint(condition.none):

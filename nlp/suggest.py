@@ -22,10 +22,10 @@ _WORDLIKE = re.compile(r"^[\u4e00-\u9fd5a-z0-9]{2,}$")
 class Suggestion:
     department: str
     word: str
-    support: int                 # how many of the department's corrections contain it
-    share: float                 # support / number of the department's corrections
-    elsewhere: int               # how many corrections to other departments contain it
-    examples: tuple[str, ...]    # up to `max_examples` supporting texts
+    support: int  # how many of the department's corrections contain it
+    share: float  # support / number of the department's corrections
+    elsewhere: int  # how many corrections to other departments contain it
+    examples: tuple[str, ...]  # up to `max_examples` supporting texts
 
 
 def suggest_keywords(
@@ -61,10 +61,16 @@ def suggest_keywords(
         elsewhere = sum(n for code, n in departments_of_word[word].items() if code != department)
         if elsewhere >= len(texts):
             continue  # as common elsewhere (我家, 今天): says nothing about this department
-        suggestions.append(Suggestion(
-            department, word, len(texts), len(texts) / per_department[department], elsewhere,
-            tuple(texts[:max_examples]),
-        ))
+        suggestions.append(
+            Suggestion(
+                department,
+                word,
+                len(texts),
+                len(texts) / per_department[department],
+                elsewhere,
+                tuple(texts[:max_examples]),
+            )
+        )
     suggestions.sort(key=lambda s: (s.department, -(s.support - s.elsewhere), -s.support, s.word))
     limited: list[Suggestion] = []
     count: dict[str, int] = defaultdict(int)

@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from config.errors import ConfigError
 from config.departments import DEPARTMENT_CODES
+from config.errors import ConfigError
 from config.toml_lines import line_of
 
 KeyPath = tuple[str | int, ...]
@@ -45,7 +45,7 @@ class TableFile:
 
     name: str
     text: str
-    part: tuple[str, ...] = ()   # () for a single-file table: it holds everything
+    part: tuple[str, ...] = ()  # () for a single-file table: it holds everything
 
 
 @dataclass(frozen=True)
@@ -54,11 +54,11 @@ class TableSource:
 
     data: dict[str, Any]
     files: tuple[TableFile, ...]
-    place: str   # the table as the settings name it: a file or a folder
+    place: str  # the table as the settings name it: a file or a folder
 
     def where(self, path: KeyPath, value: str | None = None) -> str:
         """`file:line` of the key at `path` (and of `value` inside its list); the folder if no file holds it."""
-        owner = max((f for f in self.files if path[:len(f.part)] == f.part), key=lambda f: len(f.part), default=None)
+        owner = max((f for f in self.files if path[: len(f.part)] == f.part), key=lambda f: len(f.part), default=None)
         if owner is None:
             return self.place
         return f"{owner.name}:{line_of(owner.text, path, value)}"
@@ -129,9 +129,9 @@ def _read_folder(folder: Path) -> TableSource:
     if problems:
         raise ConfigError("\n".join(problems))
     data: dict[str, Any] = {}
-    for name, part in FOLDER_FILES:   # the fixed order: departments as in DEPARTMENT_CODES
+    for name, part in FOLDER_FILES:  # the fixed order: departments as in DEPARTMENT_CODES
         value = _get(parsed.get(name, {}), part)
-        if value is not None:   # an empty file (or one of comments only) adds nothing
+        if value is not None:  # an empty file (or one of comments only) adds nothing
             _put(data, part, value)
     return TableSource(data, tuple(found[name] for name, _ in FOLDER_FILES if name in found), str(folder))
 

@@ -85,7 +85,7 @@ def pytest_report_header(config: pytest.Config) -> str:
 
 @pytest.fixture(scope="session")
 def test_db_backend() -> str:
-    """"sqlite" or "postgres": which database this run tests on."""
+    """ "sqlite" or "postgres": which database this run tests on."""
     return TEST_DB
 
 
@@ -160,7 +160,9 @@ class PostgresServer:
 async def _test_databases() -> list[str]:
     conn = await asyncpg.connect(pg_url("postgres"))
     try:
-        return [row["datname"] for row in await conn.fetch("SELECT datname FROM pg_database WHERE datname LIKE 'gw\\_%'")]
+        return [
+            row["datname"] for row in await conn.fetch("SELECT datname FROM pg_database WHERE datname LIKE 'gw\\_%'")
+        ]
     finally:
         await conn.close()
 
@@ -283,8 +285,13 @@ def routing() -> RouterHolder:
 def services(clock: ManualClock, routing: RouterHolder) -> Services:
     """What handlers use, as the application builds it: shipped texts, command words, policy; admin `admin`."""
     return Services(
-        clock=clock, texts=Texts.load(), commands=CommandWords.load(), policy=load_policy(),
-        calendar=CalendarHolder.load(), router=lambda: routing.router, admins=("admin",),
+        clock=clock,
+        texts=Texts.load(),
+        commands=CommandWords.load(),
+        policy=load_policy(),
+        calendar=CalendarHolder.load(),
+        router=lambda: routing.router,
+        admins=("admin",),
         subcommands=Subcommands.load_all(),
     )
 
@@ -304,19 +311,36 @@ def say_through(clock: ManualClock) -> Callable[[Dispatcher], Say]:
     message_ids = itertools.count(1)  # unique within the test, as WeCom's message ids are
 
     def through(dispatcher: Dispatcher) -> Say:
-        async def send(channel: str, sender: str, text: str = "", *, conversation: str = "", kind: str = "text",
-                       reply: dict[str, Any] | None = None, extra: dict[str, Any] | None = None
-                       ) -> list[OutboxMessage]:
+        async def send(
+            channel: str,
+            sender: str,
+            text: str = "",
+            *,
+            conversation: str = "",
+            kind: str = "text",
+            reply: dict[str, Any] | None = None,
+            extra: dict[str, Any] | None = None,
+        ) -> list[OutboxMessage]:
             message_id = f"test-{next(message_ids)}"
             if channel == "aibot" and reply is None:
                 reply = {"response_url": f"http://127.0.0.1:9/aibot/response?code={message_id}"}
             if channel == "kf" and reply is None:
                 reply = {"open_kfid": "wkgridwhistledemo"}
-            inbound = Inbound(channel=channel, message_id=message_id, sender=sender, conversation=conversation,
-                              kind=kind, text=text, received_at=clock.now(), reply=reply or {}, extra=extra or {})
+            inbound = Inbound(
+                channel=channel,
+                message_id=message_id,
+                sender=sender,
+                conversation=conversation,
+                kind=kind,
+                text=text,
+                received_at=clock.now(),
+                reply=reply or {},
+                extra=extra or {},
+            )
             before = await OutboxMessage.all().order_by("-id").first()
-            row = await InboxMessage.create(channel=channel, message_key=message_id, payload=inbound.to_json(),
-                                            received_at=clock.now())
+            row = await InboxMessage.create(
+                channel=channel, message_key=message_id, payload=inbound.to_json(), received_at=clock.now()
+            )
             await dispatcher.process(row.id)
             return await OutboxMessage.filter(id__gt=before.id if before else 0).order_by("id")
 

@@ -66,8 +66,12 @@ class Sealed:
     def json(self) -> str:
         """The encrypted reply body of the AI bot (§2.2); timestamp as a number, as the doc's example."""
         return json.dumps(
-            {"encrypt": self.encrypt, "msgsignature": self.signature,
-             "timestamp": int(self.timestamp), "nonce": self.nonce},
+            {
+                "encrypt": self.encrypt,
+                "msgsignature": self.signature,
+                "timestamp": int(self.timestamp),
+                "nonce": self.nonce,
+            },
             separators=(",", ":"),
         )
 
@@ -151,13 +155,16 @@ class WecomCrypto:
 
     # -- sending (passive replies here, callbacks in the sandbox) -----------------------------
 
-    def seal(self, plaintext: str, *, timestamp: str | int, nonce: str | None = None,
-             random_prefix: bytes | None = None) -> Sealed:
+    def seal(
+        self, plaintext: str, *, timestamp: str | int, nonce: str | None = None, random_prefix: bytes | None = None
+    ) -> Sealed:
         """Encrypt and sign. The nonce defaults to a fresh one; the AI bot must echo the callback's."""
         nonce = nonce if nonce is not None else "".join(secrets.choice(string.digits) for _ in range(10))
-        prefix = random_prefix if random_prefix is not None else "".join(
-            secrets.choice(_ALPHANUM) for _ in range(RANDOM_LEN)
-        ).encode()
+        prefix = (
+            random_prefix
+            if random_prefix is not None
+            else "".join(secrets.choice(_ALPHANUM) for _ in range(RANDOM_LEN)).encode()
+        )
         if len(prefix) != RANDOM_LEN:
             raise ValueError("random_prefix must be 16 bytes")
         encrypt = _FixedPrefix(self._key, prefix).encrypt(plaintext, self.receive_id).decode("ascii")

@@ -5,7 +5,6 @@ The answer is the file itself; an error comes back as a JSON body with an errcod
 
 from __future__ import annotations
 
-import asyncio
 import json
 
 import aiohttp
@@ -15,21 +14,28 @@ from config.errors import ChannelError
 
 TRANSPORT_ERROR = -2
 MAX_MEDIA_BYTES = 20 * 1024 * 1024
-EXTENSIONS = {"image/jpeg": ".jpg", "image/png": ".png", "image/gif": ".gif", "audio/amr": ".amr",
-              "video/mp4": ".mp4", "application/pdf": ".pdf"}
+EXTENSIONS = {
+    "image/jpeg": ".jpg",
+    "image/png": ".png",
+    "image/gif": ".gif",
+    "audio/amr": ".amr",
+    "video/mp4": ".mp4",
+    "application/pdf": ".pdf",
+}
 
 
 async def download_media(api: WecomApi, media_id: str) -> tuple[bytes, str]:
     """(content, file extension) of a media id; raises ChannelError with WeCom's errcode when it refuses."""
     params = {"access_token": await api.token(), "media_id": media_id}
     try:
-        async with api.session.get(f"{api.base}/media/get", params=params,
-                                   timeout=aiohttp.ClientTimeout(total=60)) as response:
+        async with api.session.get(
+            f"{api.base}/media/get", params=params, timeout=aiohttp.ClientTimeout(total=60)
+        ) as response:
             if response.status >= 400:
                 raise ChannelError(TRANSPORT_ERROR, f"HTTP {response.status}", "media/get")
             content_type = response.content_type
             body = await response.content.read(MAX_MEDIA_BYTES + 1)
-    except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+    except (TimeoutError, aiohttp.ClientError) as exc:
         raise ChannelError(TRANSPORT_ERROR, f"{type(exc).__name__}: {exc}", "media/get") from None
     if content_type in ("application/json", "text/plain"):
         answer = json.loads(body or b"{}")

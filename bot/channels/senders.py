@@ -9,7 +9,8 @@ are cut instead. The idempotency key becomes kf's `msgid`; app messages use `ena
 from __future__ import annotations
 
 import re
-from typing import Any, Awaitable, Callable
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from tortoise.expressions import F
 
@@ -54,16 +55,23 @@ async def deliver(api: WecomApi, outbound: Outbound, *, idempotency_key: str) ->
 
 # -- the self-built app ------------------------------------------------------------------------------
 
+
 async def _app(api: WecomApi, outbound: Outbound, key: str) -> Result:
     base = {
-        "touser": outbound.to.target, "agentid": api.wecom.app.agent_id,
-        "enable_duplicate_check": 1, "duplicate_check_interval": DUPLICATE_CHECK_SECONDS,
+        "touser": outbound.to.target,
+        "agentid": api.wecom.app.agent_id,
+        "enable_duplicate_check": 1,
+        "duplicate_check_interval": DUPLICATE_CHECK_SECONDS,
     }
     if outbound.card is not None:
-        answer = await api.call("message/send", {**base, "msgtype": "template_card",
-                                                 "template_card": template_card(outbound.card)})
-        return {"msgids": [answer.get("msgid", "")], "response_code": answer.get("response_code", ""),
-                "invaliduser": answer.get("invaliduser", "")}
+        answer = await api.call(
+            "message/send", {**base, "msgtype": "template_card", "template_card": template_card(outbound.card)}
+        )
+        return {
+            "msgids": [answer.get("msgid", "")],
+            "response_code": answer.get("response_code", ""),
+            "invaliduser": answer.get("invaliduser", ""),
+        }
     msgtype = "markdown" if outbound.markdown else "text"
     msgids = []
     for piece in split_utf8(outbound.text, TEXT_LIMIT):
@@ -75,7 +83,8 @@ async def _app(api: WecomApi, outbound: Outbound, key: str) -> Result:
 async def _update_card(api: WecomApi, outbound: Outbound, key: str) -> Result:
     update = outbound.card_update or {}
     payload: dict[str, Any] = {
-        "userids": [u for u in outbound.to.target.split("|") if u], "agentid": api.wecom.app.agent_id,
+        "userids": [u for u in outbound.to.target.split("|") if u],
+        "agentid": api.wecom.app.agent_id,
         "response_code": update["response_code"],
     }
     if "replace_name" in update:
@@ -121,6 +130,7 @@ def _content(outbound: Outbound) -> tuple[str, bool]:
 
 # -- app group chats ---------------------------------------------------------------------------------
 
+
 async def _appchat(api: WecomApi, outbound: Outbound, key: str) -> Result:
     chatid = outbound.to.target
     result: Result = {"chatid": chatid}
@@ -138,16 +148,21 @@ async def _appchat(api: WecomApi, outbound: Outbound, key: str) -> Result:
 
 # -- group webhook (消息推送) -------------------------------------------------------------------------
 
+
 async def _webhook(api: WecomApi, outbound: Outbound, key: str) -> Result:
     text, markdown = _content(outbound)
     msgtype = "markdown" if markdown else "text"
     for piece in split_utf8(text, WEBHOOK_MARKDOWN_LIMIT if markdown else TEXT_LIMIT):
-        await api.post_url(f"{api.base}/webhook/send", {"msgtype": msgtype, msgtype: {"content": piece}},
-                           params={"key": outbound.to.target})
+        await api.post_url(
+            f"{api.base}/webhook/send",
+            {"msgtype": msgtype, msgtype: {"content": piece}},
+            params={"key": outbound.to.target},
+        )
     return {}
 
 
 # -- AI bot response_url ------------------------------------------------------------------------------
+
 
 async def _aibot(api: WecomApi, outbound: Outbound, key: str) -> Result:
     text, _ = _content(outbound)
@@ -157,6 +172,7 @@ async def _aibot(api: WecomApi, outbound: Outbound, key: str) -> Result:
 
 
 # -- WeChat customer service (kf) ---------------------------------------------------------------------
+
 
 async def _kf(api: WecomApi, outbound: Outbound, key: str) -> Result:
     if not KF_MSGID.match(key):
@@ -169,10 +185,16 @@ async def _kf(api: WecomApi, outbound: Outbound, key: str) -> Result:
     msgids = []
     for index, piece in enumerate(pieces):
         msgid = key if index == 0 else _suffixed(key, index)
-        answer = await api.call("kf/send_msg", {
-            "touser": external_userid, "open_kfid": open_kfid, "msgid": msgid,
-            "msgtype": "text", "text": {"content": piece},
-        })
+        answer = await api.call(
+            "kf/send_msg",
+            {
+                "touser": external_userid,
+                "open_kfid": open_kfid,
+                "msgid": msgid,
+                "msgtype": "text",
+                "text": {"content": piece},
+            },
+        )
         msgids.append(answer.get("msgid", msgid))
         await _count_kf_send(external_userid)
     return {"msgids": msgids}

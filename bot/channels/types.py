@@ -44,7 +44,7 @@ class Inbound:
         return data
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> "Inbound":
+    def from_json(cls, data: dict[str, Any]) -> Inbound:
         data = dict(data)
         data["received_at"] = datetime.fromisoformat(data["received_at"])
         return cls(**data)
@@ -105,11 +105,13 @@ class Outbound:
         return asdict(self)
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> "Outbound":
+    def from_json(cls, data: dict[str, Any]) -> Outbound:
         card = data.get("card")
         if card is not None:
             card = Card(
-                task_id=card["task_id"], title=card["title"], description=card.get("description", ""),
+                task_id=card["task_id"],
+                title=card["title"],
+                description=card.get("description", ""),
                 fields=tuple(tuple(f) for f in card.get("fields", ())),
                 buttons=tuple(Button(**b) for b in card.get("buttons", ())),
             )
@@ -117,6 +119,10 @@ class Outbound:
         if group is not None:
             group = NewGroup(name=group["name"], owner=group["owner"], members=tuple(group["members"]))
         return cls(
-            to=Address(**data["to"]), text=data.get("text", ""), markdown=data.get("markdown", False),
-            card=card, card_update=data.get("card_update"), create_group=group,
+            to=Address(**data["to"]),
+            text=data.get("text", ""),
+            markdown=data.get("markdown", False),
+            card=card,
+            card_update=data.get("card_update"),
+            create_group=group,
         )

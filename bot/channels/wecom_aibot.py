@@ -82,7 +82,7 @@ def _kind_of(data: dict[str, Any]) -> str:
 
 
 def strip_mention(text: str, bot_name: str) -> str:
-    """"@网格哨 路灯坏了" → "路灯坏了": WeCom leaves the mention in the content of a group message."""
+    """ "@网格哨 路灯坏了" → "路灯坏了": WeCom leaves the mention in the content of a group message."""
     text = text.lstrip(MENTION_GAP)
     if bot_name:
         text = re.sub(rf"^@{re.escape(bot_name)}[{MENTION_GAP}]*", "", text)
@@ -129,23 +129,29 @@ def _enter(data: dict[str, Any]) -> tuple[str, str, dict[str, Any]]:
 
 def _card_click(data: dict[str, Any]) -> tuple[str, str, dict[str, Any]]:
     card = _section(_section(data, "event"), "template_card_event")
-    return "card_click", "", {
-        "event": "template_card_event",
-        "event_key": str(card.get("event_key") or ""),
-        "task_id": str(card.get("task_id") or ""),
-        "card_type": str(card.get("card_type") or ""),
-        "selected_items": _selected_items(_section(card, "selected_items").get("selected_item")),
-    }
+    return (
+        "card_click",
+        "",
+        {
+            "event": "template_card_event",
+            "event_key": str(card.get("event_key") or ""),
+            "task_id": str(card.get("task_id") or ""),
+            "card_type": str(card.get("card_type") or ""),
+            "selected_items": _selected_items(_section(card, "selected_items").get("selected_item")),
+        },
+    )
 
 
 def _selected_items(raw: Any) -> list[dict[str, Any]]:
     items = []
     for item in as_list(raw):
         if isinstance(item, dict):
-            items.append({
-                "question_key": str(item.get("question_key") or ""),
-                "option_ids": [str(o) for o in as_list(_section(item, "option_ids").get("option_id"))],
-            })
+            items.append(
+                {
+                    "question_key": str(item.get("question_key") or ""),
+                    "option_ids": [str(o) for o in as_list(_section(item, "option_ids").get("option_id"))],
+                }
+            )
     return items
 
 
@@ -176,8 +182,14 @@ def to_inbound(data: dict[str, Any], now: datetime, *, bot_name: str) -> tuple[I
     if data.get("aibotid"):
         extra = dict(extra, aibotid=str(data["aibotid"]))
     inbound = Inbound(
-        channel=CHANNEL, message_id=msgid, sender=str(sender.get("userid") or ""),
+        channel=CHANNEL,
+        message_id=msgid,
+        sender=str(sender.get("userid") or ""),
         conversation=str(data.get("chatid") or "") if group else "",
-        kind=kind, text=text, received_at=now, reply={k: v for k, v in reply.items() if v}, extra=extra,
+        kind=kind,
+        text=text,
+        received_at=now,
+        reply={k: v for k, v in reply.items() if v},
+        extra=extra,
     )
     return inbound, msgid

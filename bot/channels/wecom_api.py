@@ -39,9 +39,15 @@ class WecomApi:
     """
 
     def __init__(
-        self, session: aiohttp.ClientSession, wecom: WecomSettings, clock: Clock, *,
-        timeout: float = 10.0, busy_delays: tuple[float, ...] = (0.2, 0.5, 1.0),
-        lease_wait: float = 0.05, lease_polls: int = 100,
+        self,
+        session: aiohttp.ClientSession,
+        wecom: WecomSettings,
+        clock: Clock,
+        *,
+        timeout: float = 10.0,
+        busy_delays: tuple[float, ...] = (0.2, 0.5, 1.0),
+        lease_wait: float = 0.05,
+        lease_polls: int = 100,
     ) -> None:
         self.session = session
         self.wecom = wecom
@@ -60,7 +66,11 @@ class WecomApi:
     # -- the public calls --------------------------------------------------------------------------
 
     async def call(
-        self, path: str, payload: dict[str, Any] | None = None, *, method: str = "POST",
+        self,
+        path: str,
+        payload: dict[str, Any] | None = None,
+        *,
+        method: str = "POST",
         params: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
         """Call `{api_base}/{path}` with the access token; token errors and -1 are retried a bounded number of times."""
@@ -83,7 +93,9 @@ class WecomApi:
                 continue
             raise ChannelError(errcode, str(answer.get("errmsg", "")), path)
 
-    async def post_url(self, url: str, payload: dict[str, Any], *, params: dict[str, Any] | None = None) -> dict[str, Any]:
+    async def post_url(
+        self, url: str, payload: dict[str, Any], *, params: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
         """POST to an absolute URL that needs no access token (AI-bot response_url, group webhook)."""
         answer = await self._request("POST", url, _short(url), payload, params or {})
         errcode = _errcode(answer)
@@ -136,7 +148,10 @@ class WecomApi:
     async def _refresh(self) -> str:
         try:
             answer = await self._request(
-                "GET", f"{self.base}/gettoken", "gettoken", None,
+                "GET",
+                f"{self.base}/gettoken",
+                "gettoken",
+                None,
                 {"corpid": self.wecom.corp_id, "corpsecret": self.wecom.app.secret},
             )
             self.gettoken_calls += 1
@@ -145,7 +160,9 @@ class WecomApi:
                 raise ChannelError(errcode, str(answer.get("errmsg", "")), "gettoken")
             token = str(answer["access_token"])
             expires_at = self.clock.now() + timedelta(seconds=int(answer.get("expires_in", 7200)))
-            await ApiToken.filter(key=self.token_key).update(token=token, expires_at=expires_at, refresh_lock_until=None)
+            await ApiToken.filter(key=self.token_key).update(
+                token=token, expires_at=expires_at, refresh_lock_until=None
+            )
             return self._remember(token, expires_at)
         except BaseException:
             await ApiToken.filter(key=self.token_key).update(refresh_lock_until=None)
@@ -168,7 +185,7 @@ class WecomApi:
                 if response.status >= 400:
                     raise ChannelError(TRANSPORT_ERROR, f"HTTP {response.status}", api)
                 answer = await response.json(content_type=None)
-        except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as exc:
+        except (TimeoutError, aiohttp.ClientError, ValueError) as exc:
             raise ChannelError(TRANSPORT_ERROR, f"{type(exc).__name__}: {exc}", api) from None
         if not isinstance(answer, dict):
             raise ChannelError(TRANSPORT_ERROR, "answer is not a JSON object", api)
@@ -196,7 +213,7 @@ def split_utf8(text: str, limit: int = 2048) -> list[str]:
         newline = rest.rfind("\n", 0, cut)
         if newline >= cut // 2:  # a line break in the second half of the piece: cut there
             pieces.append(rest[:newline])
-            rest = rest[newline + 1:]
+            rest = rest[newline + 1 :]
         else:
             pieces.append(rest[:cut])
             rest = rest[cut:]

@@ -150,20 +150,30 @@ def _file(data: dict[str, Any]) -> tuple[str, str, dict[str, Any]]:
 
 
 def _location(data: dict[str, Any]) -> tuple[str, str, dict[str, Any]]:
-    return "event", str(data.get("Label") or ""), {
-        "event": "location", "latitude": data.get("Location_X"), "longitude": data.get("Location_Y"),
-    }
+    return (
+        "event",
+        str(data.get("Label") or ""),
+        {
+            "event": "location",
+            "latitude": data.get("Location_X"),
+            "longitude": data.get("Location_Y"),
+        },
+    )
 
 
 def _card_click(data: dict[str, Any]) -> tuple[str, str, dict[str, Any]]:
-    return "card_click", "", {
-        "event": _kind_of(data),
-        "event_key": str(data.get("EventKey") or ""),
-        "task_id": str(data.get("TaskId") or ""),
-        "card_type": str(data.get("CardType") or ""),
-        "response_code": str(data.get("ResponseCode") or ""),
-        "selected_items": _selected_items(data.get("SelectedItems")),
-    }
+    return (
+        "card_click",
+        "",
+        {
+            "event": _kind_of(data),
+            "event_key": str(data.get("EventKey") or ""),
+            "task_id": str(data.get("TaskId") or ""),
+            "card_type": str(data.get("CardType") or ""),
+            "response_code": str(data.get("ResponseCode") or ""),
+            "selected_items": _selected_items(data.get("SelectedItems")),
+        },
+    )
 
 
 def _enter(data: dict[str, Any]) -> tuple[str, str, dict[str, Any]]:
@@ -182,10 +192,12 @@ def _selected_items(raw: Any) -> list[dict[str, Any]]:
         if not isinstance(item, dict):
             continue
         options = item.get("OptionIds")
-        out.append({
-            "question_key": str(item.get("QuestionKey") or ""),
-            "option_ids": [str(o) for o in as_list(options.get("OptionId") if isinstance(options, dict) else None)],
-        })
+        out.append(
+            {
+                "question_key": str(item.get("QuestionKey") or ""),
+                "option_ids": [str(o) for o in as_list(options.get("OptionId") if isinstance(options, dict) else None)],
+            }
+        )
     return out
 
 
@@ -213,7 +225,14 @@ def to_inbound(data: dict[str, Any], now: datetime) -> tuple[Inbound, str] | Non
     key = message_key(data)
     extra = {k: v for k, v in extra.items() if v not in (None, "")} | {"create_time": _int(data.get("CreateTime"))}
     inbound = Inbound(
-        channel=CHANNEL, message_id=key, sender=str(data.get("FromUserName") or ""), conversation="",
-        kind=kind, text=text, received_at=now, reply={"agent_id": _int(data.get("AgentID"))}, extra=extra,
+        channel=CHANNEL,
+        message_id=key,
+        sender=str(data.get("FromUserName") or ""),
+        conversation="",
+        kind=kind,
+        text=text,
+        received_at=now,
+        reply={"agent_id": _int(data.get("AgentID"))},
+        extra=extra,
     )
     return inbound, key

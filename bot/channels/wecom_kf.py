@@ -52,8 +52,15 @@ class KfPuller:
     default_open_kfid: used when a callback leaves OpenKfId out.
     """
 
-    def __init__(self, api: Any, clock: Clock, *, on_stored: Callable[[], None] = lambda: None,
-                 default_open_kfid: str = "", page_limit: int = PAGE_LIMIT) -> None:
+    def __init__(
+        self,
+        api: Any,
+        clock: Clock,
+        *,
+        on_stored: Callable[[], None] = lambda: None,
+        default_open_kfid: str = "",
+        page_limit: int = PAGE_LIMIT,
+    ) -> None:
         self.api = api
         self.clock = clock
         self.on_stored = on_stored
@@ -243,6 +250,7 @@ def _section(data: dict[str, Any], name: str) -> dict[str, Any]:
 def _media(kind: str) -> Callable[[dict[str, Any]], tuple[str, str, dict[str, Any]]]:
     def mapper(item: dict[str, Any]) -> tuple[str, str, dict[str, Any]]:
         return kind, "", {"media_id": _section(item, item.get("msgtype", "")).get("media_id")}
+
     return mapper
 
 
@@ -254,9 +262,15 @@ def _text(item: dict[str, Any]) -> tuple[str, str, dict[str, Any]]:
 
 def _location(item: dict[str, Any]) -> tuple[str, str, dict[str, Any]]:
     loc = _section(item, "location")
-    return "event", str(loc.get("address") or loc.get("name") or ""), {
-        "event": "location", "latitude": loc.get("latitude"), "longitude": loc.get("longitude"),
-    }
+    return (
+        "event",
+        str(loc.get("address") or loc.get("name") or ""),
+        {
+            "event": "location",
+            "latitude": loc.get("latitude"),
+            "longitude": loc.get("longitude"),
+        },
+    )
 
 
 def _event(item: dict[str, Any]) -> tuple[str, str, dict[str, Any]]:
@@ -297,8 +311,15 @@ def to_inbound(item: dict[str, Any], now: datetime) -> tuple[Inbound, str] | Non
     if item.get("send_time"):
         extra["send_time"] = item["send_time"]
     inbound = Inbound(
-        channel=CHANNEL, message_id=msgid, sender=sender, conversation="", kind=kind, text=text,
-        received_at=now, reply={"open_kfid": open_kfid} if open_kfid else {}, extra=extra,
+        channel=CHANNEL,
+        message_id=msgid,
+        sender=sender,
+        conversation="",
+        kind=kind,
+        text=text,
+        received_at=now,
+        reply={"open_kfid": open_kfid} if open_kfid else {},
+        extra=extra,
     )
     return inbound, msgid
 

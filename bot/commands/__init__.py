@@ -9,7 +9,9 @@ from config.settings import Settings, load_settings
 
 def add_config_arg(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--config", metavar="FILE", default=None,
+        "--config",
+        metavar="FILE",
+        default=None,
         help="settings TOML file (default: built-in demo settings; GRIDWHISTLE_* variables override)",
     )
 

@@ -53,8 +53,9 @@ class Checked:
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("config", help="check every configuration file at once")
     actions = parser.add_subparsers(dest="config_command", required=True, metavar="{check}")
-    check = actions.add_parser("check", help="check the settings and every file under config/",
-                               description=__doc__.splitlines()[0])
+    check = actions.add_parser(
+        "check", help="check the settings and every file under config/", description=__doc__.splitlines()[0]
+    )
     add_config_arg(check)
     check.set_defaults(run=run_check)
 
@@ -71,8 +72,10 @@ def run_check(args: argparse.Namespace) -> int:
             print(f"warning: {line}")
     errors = sum(1 for r in results for line in r.found.errors if not line[:1].isspace())
     warnings = sum(len(r.found.warnings) for r in results)
-    print(f"config check: {len(results)} files, {errors} error{'s' * (errors != 1)}, "
-          f"{warnings} warning{'s' * (warnings != 1)}")
+    print(
+        f"config check: {len(results)} files, {errors} error{'s' * (errors != 1)}, "
+        f"{warnings} warning{'s' * (warnings != 1)}"
+    )
     return 2 if errors else 0
 
 
@@ -92,8 +95,13 @@ def check_all(config: str | None, today: date) -> Iterator[Checked]:
         yield _checked("routing table", settings.routing.table, _routing)
         yield _checked("org file", settings.org.file, _org)
     else:
-        yield Checked("policy, calendar, routing table, org file", settings_file, Findings(
-            warnings=[f"{settings_file}: the files the settings name were not checked; fix the settings first"]))
+        yield Checked(
+            "policy, calendar, routing table, org file",
+            settings_file,
+            Findings(
+                warnings=[f"{settings_file}: the files the settings name were not checked; fix the settings first"]
+            ),
+        )
     yield _checked("command words", COMMANDS_FILE, _commands)
     yield _checked("reply texts", REPLIES_FILE, _replies)
     yield _checked("role names", ROLE_NAMES_FILE, _role_names)
@@ -118,17 +126,26 @@ def _checked(what: str, path: Path, check: Callable[[Path], Findings]) -> Checke
 
 def _policy(path: Path) -> Checked:
     policy = load_policy(path)
-    errors = [f"{shown(path)}: {where}: unknown role {role!r}; roles are {', '.join(ROLES)}"
-              for where, roles in policy.roles().items() for role in roles if role not in ROLES]
+    errors = [
+        f"{shown(path)}: {where}: unknown role {role!r}; roles are {', '.join(ROLES)}"
+        for where, roles in policy.roles().items()
+        for role in roles
+        if role not in ROLES
+    ]
     return Findings(errors=errors)
 
 
 def _calendar(path: Path, today: date) -> Findings:
     calendar = WorkCalendar.load(path)
     missing = calendar.years_without_entries((today.year, today.year + 1))
-    return Findings(warnings=[f"{shown(path)}: [holidays] {year}: no holidays; its working days skip "
-                                     "weekends only (add that year's State Council notice)" for year in missing],
-                   note=f"{len(calendar.holidays)} holidays, {len(calendar.makeup_days)} make-up days")
+    return Findings(
+        warnings=[
+            f"{shown(path)}: [holidays] {year}: no holidays; its working days skip "
+            "weekends only (add that year's State Council notice)"
+            for year in missing
+        ],
+        note=f"{len(calendar.holidays)} holidays, {len(calendar.makeup_days)} make-up days",
+    )
 
 
 def _routing(table: Path) -> Findings:
@@ -153,8 +170,11 @@ def _commands(path: Path) -> Findings:
     words = CommandWords.load(path)
     names = set(words.by_word.values())
     subcommands = Subcommands.load_all(path)
-    errors = [f"{shown(path)}: [subcommands.{command}]: no command {command!r} in [commands]"
-              for command in subcommands if command not in names]
+    errors = [
+        f"{shown(path)}: [subcommands.{command}]: no command {command!r} in [commands]"
+        for command in subcommands
+        if command not in names
+    ]
     count = sum(len(table.by_word) for table in subcommands.values())
     return Findings(errors=errors, note=f"{len(words.by_word)} words, {count} subcommand words")
 

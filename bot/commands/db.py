@@ -17,9 +17,7 @@ from models.migrate import upgrade
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("db", help="database schema: apply migrations")
     actions = parser.add_subparsers(dest="db_command", required=True, metavar="ACTION")
-    upgrade_parser = actions.add_parser(
-        "upgrade", help="apply pending migrations", description=__doc__.splitlines()[0]
-    )
+    upgrade_parser = actions.add_parser("upgrade", help="apply pending migrations", description=__doc__.splitlines()[0])
     add_config_arg(upgrade_parser)
     upgrade_parser.set_defaults(run=run_upgrade)
 

@@ -18,11 +18,19 @@ from config.settings import Settings
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser("demo", help="run the service with a built-in WeCom sandbox and a browser page",
-                                   description=__doc__.splitlines()[0])
+    parser = subparsers.add_parser(
+        "demo",
+        help="run the service with a built-in WeCom sandbox and a browser page",
+        description=__doc__.splitlines()[0],
+    )
     add_config_arg(parser)
-    parser.add_argument("--port", type=int, default=None, metavar="N",
-                        help="port of the service and the page (default: [server] port, 8080)")
+    parser.add_argument(
+        "--port",
+        type=int,
+        default=None,
+        metavar="N",
+        help="port of the service and the page (default: [server] port, 8080)",
+    )
     parser.set_defaults(run=run)
 
 

@@ -35,8 +35,9 @@ SCENE = re.compile(r"^[0-9A-Za-z_-]{1,32}$")  # what WeCom accepts as a scene
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("kf", help="WeChat customer service (微信客服): contact links per grid")
     actions = parser.add_subparsers(dest="kf_command", required=True, metavar="ACTION")
-    link = actions.add_parser("link", help="make one contact link per grid (for QR codes)",
-                              description=__doc__.splitlines()[0])
+    link = actions.add_parser(
+        "link", help="make one contact link per grid (for QR codes)", description=__doc__.splitlines()[0]
+    )
     add_config_arg(link)
     link.add_argument("--out", type=Path, metavar="FILE", help="also write the links to this CSV file")
     link.set_defaults(run=run_link)

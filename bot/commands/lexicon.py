@@ -39,16 +39,27 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
     suggest = commands.add_parser("suggest", help="propose keywords from re-assigned requests")
     add_config_arg(suggest)
-    suggest.add_argument("--min-support", type=int, default=2, metavar="N",
-                         help="propose a word only when N corrections contain it (default 2)")
+    suggest.add_argument(
+        "--min-support",
+        type=int,
+        default=2,
+        metavar="N",
+        help="propose a word only when N corrections contain it (default 2)",
+    )
     suggest.add_argument("--department", metavar="CODE", help="only this department")
     suggest.set_defaults(run=run_suggest)
 
     learn = commands.add_parser("learn", help="learn the urgency and department models from labelled messages")
-    learn.add_argument("data", metavar="DATA", nargs="+",
-                       help="labelled JSON Lines files, or folders of *.jsonl (e.g. bench/data)")
-    learn.add_argument("--table", type=Path, default=ROUTING_TABLE, metavar="TABLE",
-                       help="the routing table whose [learned] section names the model files (default: the shipped one)")
+    learn.add_argument(
+        "data", metavar="DATA", nargs="+", help="labelled JSON Lines files, or folders of *.jsonl (e.g. bench/data)"
+    )
+    learn.add_argument(
+        "--table",
+        type=Path,
+        default=ROUTING_TABLE,
+        metavar="TABLE",
+        help="the routing table whose [learned] section names the model files (default: the shipped one)",
+    )
     learn.set_defaults(run=run_learn)
 
 
@@ -80,14 +91,16 @@ def run_learn(args: argparse.Namespace) -> int:
     try:
         files = table_models(args.table, load_table(args.table))
         if not files:
-            raise ValueError(f"{args.table}: [learned] names no model file (request_model, urgency_model, department_model)")
+            raise ValueError(
+                f"{args.table}: [learned] names no model file (request_model, urgency_model, department_model)"
+            )
         examples = [Example(*row) for row in _labelled(args.data)]
         learners = {REQUEST_KIND: learn_requests, URGENCY_KIND: learn_urgency, DEPARTMENT_KIND: learn_departments}
         models = {kind: learners[kind](examples, say) for kind in files}
     except (ValueError, RuntimeError, ConfigError) as exc:
         print(f"gridwhistle lexicon learn: {exc}", file=sys.stderr)
         return 2
-    for kind, file in files.items():   # written only once every model is learned: nothing half-done
+    for kind, file in files.items():  # written only once every model is learned: nothing half-done
         file.write_text(json.dumps(models[kind].as_json(), ensure_ascii=False, indent=0) + "\n", encoding="utf-8")
         print(f"wrote {file}: {len(models[kind].weights)} pieces from {len(examples)} labelled messages")
     return 0
@@ -118,8 +131,7 @@ def _labelled(paths: list[str]) -> list[tuple[str, bool, str | None]]:
             if not isinstance(row, dict) or not isinstance(row.get("text"), str):
                 raise ValueError(f"{file}:{number}: text: a labelled line needs a text")
             if row.get("urgency") not in ("normal", "urgent"):
-                raise ValueError(f"{file}:{number}: urgency: must be \"normal\" or \"urgent\", "
-                                 f"not {row.get('urgency')!r}")
+                raise ValueError(f'{file}:{number}: urgency: must be "normal" or "urgent", not {row.get("urgency")!r}')
             request = row.get("is_request")
             if not isinstance(request, bool):
                 raise ValueError(f"{file}:{number}: is_request: must be true or false, not {request!r}")
@@ -138,8 +150,11 @@ def run_suggest(args: argparse.Namespace) -> int:
         print(f"gridwhistle lexicon suggest: {exc}", file=sys.stderr)
         return 2
     except (DBConnectionError, OperationalError) as exc:
-        print(f"gridwhistle lexicon suggest: cannot read corrections from the database ({exc}); "
-              "is it reachable, and has `gridwhistle db upgrade --config FILE` been run?", file=sys.stderr)
+        print(
+            f"gridwhistle lexicon suggest: cannot read corrections from the database ({exc}); "
+            "is it reachable, and has `gridwhistle db upgrade --config FILE` been run?",
+            file=sys.stderr,
+        )
         return 2
     if args.department:
         corrections = [c for c in corrections if c[1] == args.department]

@@ -20,8 +20,9 @@ from models.ticket_metrics import Rates, rates
 
 
 def register_report(actions: argparse._SubParsersAction) -> None:
-    parser = actions.add_parser("tickets", help="whistle tickets' rates for a month",
-                                description=__doc__.splitlines()[0])
+    parser = actions.add_parser(
+        "tickets", help="whistle tickets' rates for a month", description=__doc__.splitlines()[0]
+    )
     parser.add_argument("--month", required=True, metavar="YYYY-MM", type=_month, help="e.g. 2026-11")
     parser.add_argument("--xlsx", metavar="FILE", type=Path, default=None, help="also write an XLSX file")
     add_config_arg(parser)
@@ -47,8 +48,9 @@ def run_tickets(args: argparse.Namespace) -> int:
         return 1
     texts = Texts.load()
     headers = texts.render("whistle.report_columns").split(",")
-    rows = ([_row(texts.render("whistle.report_township"), r) for r in by_township]
-            + [_row(texts.render("whistle.report_department"), r) for r in by_department])
+    rows = [_row(texts.render("whistle.report_township"), r) for r in by_township] + [
+        _row(texts.render("whistle.report_department"), r) for r in by_department
+    ]
     print(texts.render("whistle.report_title", month=start.strftime("%Y-%m")))
     print(text_table(headers, rows) if rows else texts.render("whistle.report_empty"))
     if args.xlsx is not None:
@@ -71,8 +73,14 @@ def _hours(value: float | None) -> str:
 
 
 def _row(kind: str, r: Rates) -> list[str]:
-    return [kind, r.name, str(r.episodes), _percent(r.response_rate), _percent(r.resolution_rate),
-            _percent(r.satisfaction_rate), _percent(r.on_time_rate), _hours(r.avg_respond_hours),
-            _hours(r.avg_done_hours)]
-
-
+    return [
+        kind,
+        r.name,
+        str(r.episodes),
+        _percent(r.response_rate),
+        _percent(r.resolution_rate),
+        _percent(r.satisfaction_rate),
+        _percent(r.on_time_rate),
+        _hours(r.avg_respond_hours),
+        _hours(r.avg_done_hours),
+    ]

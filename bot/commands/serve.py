@@ -16,8 +16,9 @@ from bot.commands import add_config_arg, settings_from
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser("serve", help="run the service (WeCom callbacks, workers, scheduler)",
-                                   description=__doc__.splitlines()[0])
+    parser = subparsers.add_parser(
+        "serve", help="run the service (WeCom callbacks, workers, scheduler)", description=__doc__.splitlines()[0]
+    )
     add_config_arg(parser)
     parser.set_defaults(run=run)
 
@@ -26,6 +27,11 @@ def run(args: argparse.Namespace) -> int:
     settings = settings_from(args)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     app = create_app(settings)
-    web.run_app(app, host=settings.server.host, port=settings.server.port, access_log=None,
-                print=lambda line: logging.getLogger("gridwhistle").info("%s", line))
+    web.run_app(
+        app,
+        host=settings.server.host,
+        port=settings.server.port,
+        access_log=None,
+        print=lambda line: logging.getLogger("gridwhistle").info("%s", line),
+    )
     return 0

@@ -34,7 +34,7 @@ def write_xlsx(path: Path, sheets: list[Sheet]) -> None:
             cell.font = Font(bold=True)
         for row in rows:
             sheet.append([_value(text) for text in row])
-            for cell, text in zip(sheet[sheet.max_row], row):
+            for cell, text in zip(sheet[sheet.max_row], row, strict=False):
                 if text.endswith("%"):
                     cell.number_format = "0.0%"
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -48,12 +48,21 @@ async def _show(url: str, number: int) -> list[str]:
     texts = Texts.load()
     async with database(url):
         ticket = await Ticket.get_or_none(number=number)
-        request = await Request.get_or_none(id=ticket.request_id) if ticket else await Request.get_or_none(number=number)
+        request = (
+            await Request.get_or_none(id=ticket.request_id) if ticket else await Request.get_or_none(number=number)
+        )
         if request is None:
             return []
         tickets = [ticket] if ticket else await Ticket.filter(request_id=request.id).order_by("id")
-        lines = [texts.render("whistle.trail_request", number=request.number, status=request.status,
-                              urgency=request.urgency, text=request.text)]
+        lines = [
+            texts.render(
+                "whistle.trail_request",
+                number=request.number,
+                status=request.status,
+                urgency=request.urgency,
+                text=request.text,
+            )
+        ]
         for one in tickets:
             lines += await _ticket_lines(texts, one)
         ids = [t.id for t in tickets]
@@ -66,13 +75,31 @@ async def _show(url: str, number: int) -> list[str]:
 
 async def _ticket_lines(texts: Texts, ticket: Ticket) -> list[str]:
     township = await Area.get(id=ticket.township_id)
-    lines = [texts.render("whistle.trail_ticket", number=ticket.number, township=township.name,
-                          urgency=ticket.urgency, status=ticket.status, note=ticket.note or "-",
-                          chat=ticket.appchat_id or "-")]
-    for part in await Assignment.filter(ticket_id=ticket.id).order_by("-is_primary", "id").prefetch_related("department"):
-        lines.append(texts.render("whistle.trail_part", department=part.department.name, code=part.department.code,
-                                  role="primary" if part.is_primary else "assisting", state=part.state,
-                                  urged="urged" if part.urged else "", reason=part.returned_reason or ""))
+    lines = [
+        texts.render(
+            "whistle.trail_ticket",
+            number=ticket.number,
+            township=township.name,
+            urgency=ticket.urgency,
+            status=ticket.status,
+            note=ticket.note or "-",
+            chat=ticket.appchat_id or "-",
+        )
+    ]
+    for part in (
+        await Assignment.filter(ticket_id=ticket.id).order_by("-is_primary", "id").prefetch_related("department")
+    ):
+        lines.append(
+            texts.render(
+                "whistle.trail_part",
+                department=part.department.name,
+                code=part.department.code,
+                role="primary" if part.is_primary else "assisting",
+                state=part.state,
+                urged="urged" if part.urged else "",
+                reason=part.returned_reason or "",
+            )
+        )
     return lines
 
 
@@ -82,8 +109,12 @@ async def _event_line(texts: Texts, event: TicketEvent) -> str:
     ticket = await Ticket.get_or_none(id=event.ticket_id) if event.ticket_id else None
     data = {k: v for k, v in (event.data or {}).items() if v not in ("", None, [], {})}
     return texts.render(
-        "whistle.trail_event", at=event.at.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M:%S"), kind=event.kind,
-        where=f"#{ticket.number}" if ticket else "-", department=department.code if department else "-",
+        "whistle.trail_event",
+        at=event.at.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M:%S"),
+        kind=event.kind,
+        where=f"#{ticket.number}" if ticket else "-",
+        department=department.code if department else "-",
         actor=f"{actor.name}({actor.userid or actor.external_userid or '-'})" if actor else "-",
-        reason=event.reason or "", data=" ".join(f"{k}={v}" for k, v in sorted(data.items())),
+        reason=event.reason or "",
+        data=" ".join(f"{k}={v}" for k, v in sorted(data.items())),
     ).rstrip()

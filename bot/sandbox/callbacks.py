@@ -52,8 +52,9 @@ class CallbackClient:
     fake: the running fake WeCom API (for response URLs, kf messages and media).
     """
 
-    def __init__(self, http: aiohttp.ClientSession, service_url: str, wecom: WecomSettings, clock: Clock,
-                 fake: FakeWecom) -> None:
+    def __init__(
+        self, http: aiohttp.ClientSession, service_url: str, wecom: WecomSettings, clock: Clock, fake: FakeWecom
+    ) -> None:
         self.http = http
         self.service_url = service_url.rstrip("/")
         self.wecom = wecom
@@ -79,45 +80,69 @@ class CallbackClient:
         return await self.app_message(user, "image", fields, repeats=repeats)
 
     async def app_message(self, user: str, msgtype: str, fields: dict[str, Any], *, repeats: int = 1) -> CallbackAnswer:
-        xml = _xml({
-            "ToUserName": self.wecom.corp_id, "FromUserName": user, "CreateTime": self._now(),
-            "MsgType": msgtype, **fields, "MsgId": next(self._ids), "AgentID": self.wecom.app.agent_id,
-        })
+        xml = _xml(
+            {
+                "ToUserName": self.wecom.corp_id,
+                "FromUserName": user,
+                "CreateTime": self._now(),
+                "MsgType": msgtype,
+                **fields,
+                "MsgId": next(self._ids),
+                "AgentID": self.wecom.app.agent_id,
+            }
+        )
         return await self.post_app_xml(xml, repeats=repeats)
 
-    async def app_event(self, user: str, event: str, event_key: str = "", *, repeats: int = 1,
-                        **fields: Any) -> CallbackAnswer:
-        xml = _xml({
-            "ToUserName": self.wecom.corp_id, "FromUserName": user, "CreateTime": self._now(),
-            "MsgType": "event", "Event": event, "EventKey": event_key, **fields, "AgentID": self.wecom.app.agent_id,
-        })
+    async def app_event(
+        self, user: str, event: str, event_key: str = "", *, repeats: int = 1, **fields: Any
+    ) -> CallbackAnswer:
+        xml = _xml(
+            {
+                "ToUserName": self.wecom.corp_id,
+                "FromUserName": user,
+                "CreateTime": self._now(),
+                "MsgType": "event",
+                "Event": event,
+                "EventKey": event_key,
+                **fields,
+                "AgentID": self.wecom.app.agent_id,
+            }
+        )
         return await self.post_app_xml(xml, repeats=repeats)
 
     async def app_card_click(self, user: str, event_key: str, task_id: str, *, repeats: int = 1) -> CallbackAnswer:
         """A click on a button card; the ResponseCode is one the fake server will accept for an update."""
         return await self.app_event(
-            user, "template_card_event", event_key, repeats=repeats, TaskId=task_id,
-            CardType="button_interaction", ResponseCode=self.fake.new_response_code(),
+            user,
+            "template_card_event",
+            event_key,
+            repeats=repeats,
+            TaskId=task_id,
+            CardType="button_interaction",
+            ResponseCode=self.fake.new_response_code(),
         )
 
     async def post_app_xml(self, plain_xml: str, *, repeats: int = 1) -> CallbackAnswer:
         sealed = self.app_crypto.seal(plain_xml, timestamp=self._now())
-        body = _xml({"ToUserName": self.wecom.corp_id, "Encrypt": sealed.encrypt,
-                     "AgentID": str(self.wecom.app.agent_id)})
+        body = _xml(
+            {"ToUserName": self.wecom.corp_id, "Encrypt": sealed.encrypt, "AgentID": str(self.wecom.app.agent_id)}
+        )
         query = {"msg_signature": sealed.signature, "timestamp": sealed.timestamp, "nonce": sealed.nonce}
         answer = await self._post("/wecom/app", query, body, repeats)
         return CallbackAnswer(answer.status, answer.body, self._open_app_reply(answer.body))
 
     # -- the AI bot ------------------------------------------------------------------------------
 
-    async def aibot_text(self, user: str, text: str, *, chatid: str = "", mention: bool = True,
-                         repeats: int = 1) -> CallbackAnswer:
+    async def aibot_text(
+        self, user: str, text: str, *, chatid: str = "", mention: bool = True, repeats: int = 1
+    ) -> CallbackAnswer:
         """A message to the bot; in a group (chatid set) it carries the "@name " mention, as WeCom's does."""
         content = f"@{self.wecom.aibot.name} {text}" if chatid and mention else text
         return await self.aibot_message(user, "text", {"text": {"content": content}}, chatid=chatid, repeats=repeats)
 
-    async def aibot_mixed(self, user: str, text: str, image_urls: list[str], *, chatid: str = "",
-                          repeats: int = 1) -> CallbackAnswer:
+    async def aibot_mixed(
+        self, user: str, text: str, image_urls: list[str], *, chatid: str = "", repeats: int = 1
+    ) -> CallbackAnswer:
         content = f"@{self.wecom.aibot.name} {text}" if chatid else text
         items = [{"msgtype": "text", "text": {"content": content}}]
         items += [{"msgtype": "image", "image": {"url": url}} for url in image_urls]
@@ -126,18 +151,26 @@ class CallbackClient:
     async def aibot_enter_chat(self, user: str, *, repeats: int = 1) -> CallbackAnswer:
         return await self.aibot_message(user, "event", {"event": {"eventtype": "enter_chat"}}, repeats=repeats)
 
-    async def aibot_card_click(self, user: str, event_key: str, task_id: str, *, chatid: str = "",
-                               repeats: int = 1) -> CallbackAnswer:
-        event = {"eventtype": "template_card_event", "template_card_event": {
-            "card_type": "button_interaction", "event_key": event_key, "task_id": task_id}}
+    async def aibot_card_click(
+        self, user: str, event_key: str, task_id: str, *, chatid: str = "", repeats: int = 1
+    ) -> CallbackAnswer:
+        event = {
+            "eventtype": "template_card_event",
+            "template_card_event": {"card_type": "button_interaction", "event_key": event_key, "task_id": task_id},
+        }
         return await self.aibot_message(user, "event", {"event": event}, chatid=chatid, repeats=repeats)
 
-    async def aibot_message(self, user: str, msgtype: str, body: dict[str, Any], *, chatid: str = "",
-                            repeats: int = 1) -> CallbackAnswer:
+    async def aibot_message(
+        self, user: str, msgtype: str, body: dict[str, Any], *, chatid: str = "", repeats: int = 1
+    ) -> CallbackAnswer:
         message: dict[str, Any] = {
-            "msgid": f"aibot{next(self._ids)}", "aibotid": "aibsandbox", "chattype": "group" if chatid else "single",
+            "msgid": f"aibot{next(self._ids)}",
+            "aibotid": "aibsandbox",
+            "chattype": "group" if chatid else "single",
             "from": {"userid": user, **({"corpid": self.wecom.corp_id} if msgtype == "event" else {})},
-            "response_url": self.fake.response_url(), "msgtype": msgtype, **body,
+            "response_url": self.fake.response_url(),
+            "msgtype": msgtype,
+            **body,
         }
         if chatid:
             message["chatid"] = chatid
@@ -153,27 +186,41 @@ class CallbackClient:
 
     # -- customer service (kf) -------------------------------------------------------------------
 
-    async def kf_text(self, external_userid: str, text: str, *, open_kfid: str = "",
-                      repeats: int = 1) -> CallbackAnswer:
+    async def kf_text(
+        self, external_userid: str, text: str, *, open_kfid: str = "", repeats: int = 1
+    ) -> CallbackAnswer:
         """A villager writes to customer service: queued in the fake server, announced by the event."""
         open_kfid = open_kfid or self.wecom.kf.open_kfid
         token = self.fake.queue_kf_message(open_kfid, external_userid, text)
         return await self.kf_event(open_kfid, token, repeats=repeats)
 
-    async def kf_enter_session(self, external_userid: str, scene: str, scene_param: str = "", *,
-                               open_kfid: str = "") -> CallbackAnswer:
+    async def kf_enter_session(
+        self, external_userid: str, scene: str, scene_param: str = "", *, open_kfid: str = ""
+    ) -> CallbackAnswer:
         """A villager opens the grid's kf link or QR code (scene names the grid)."""
         open_kfid = open_kfid or self.wecom.kf.open_kfid
-        event = {"event_type": "enter_session", "open_kfid": open_kfid, "external_userid": external_userid,
-                 "scene": scene, "scene_param": scene_param, "welcome_code": secrets.token_hex(8)}
+        event = {
+            "event_type": "enter_session",
+            "open_kfid": open_kfid,
+            "external_userid": external_userid,
+            "scene": scene,
+            "scene_param": scene_param,
+            "welcome_code": secrets.token_hex(8),
+        }
         token = self.fake.queue_kf_message(open_kfid, external_userid, msgtype="event", body=event, origin=4)
         return await self.kf_event(open_kfid, token)
 
     async def kf_event(self, open_kfid: str, token: str, *, repeats: int = 1) -> CallbackAnswer:
-        xml = _xml({
-            "ToUserName": self.wecom.corp_id, "CreateTime": self._now(), "MsgType": "event",
-            "Event": "kf_msg_or_event", "Token": token, "OpenKfId": open_kfid,
-        })
+        xml = _xml(
+            {
+                "ToUserName": self.wecom.corp_id,
+                "CreateTime": self._now(),
+                "MsgType": "event",
+                "Event": "kf_msg_or_event",
+                "Token": token,
+                "OpenKfId": open_kfid,
+            }
+        )
         return await self.post_app_xml(xml, repeats=repeats)
 
     # -- plumbing --------------------------------------------------------------------------------
@@ -190,15 +237,17 @@ class CallbackClient:
             return ""
         root = SafeXml.fromstring(body)
         encrypt, signature = root.findtext("Encrypt") or "", root.findtext("MsgSignature") or ""
-        return self.app_crypto.decrypt(signature, root.findtext("TimeStamp") or "", root.findtext("Nonce") or "",
-                                       encrypt)
+        return self.app_crypto.decrypt(
+            signature, root.findtext("TimeStamp") or "", root.findtext("Nonce") or "", encrypt
+        )
 
     def _open_aibot_reply(self, body: bytes) -> str:
         if not body.strip().startswith(b"{"):
             return ""
         sealed = json.loads(body)
-        return self.aibot_crypto.decrypt(sealed["msgsignature"], str(sealed["timestamp"]), str(sealed["nonce"]),
-                                         sealed["encrypt"])
+        return self.aibot_crypto.decrypt(
+            sealed["msgsignature"], str(sealed["timestamp"]), str(sealed["nonce"]), sealed["encrypt"]
+        )
 
     def _media(self, kind: str, content: bytes, content_type: str) -> str:
         media_id = f"{kind}{secrets.token_hex(10)}"

@@ -34,14 +34,16 @@ class RunningDemo:
 
 
 @asynccontextmanager
-async def running_demo(settings: Settings, *, clock: Clock | None = None,
-                       background: bool = True) -> AsyncIterator[RunningDemo]:
+async def running_demo(
+    settings: Settings, *, clock: Clock | None = None, background: bool = True
+) -> AsyncIterator[RunningDemo]:
     """The demo, started; `background=False` leaves the scheduler and outbox worker off (the page's
     requests still send what is due, so tests see every answer without waiting on timers)."""
     clock = clock or Clock()
     wecom = settings.wecom
-    fake = await start_fake_wecom(create_fake_wecom(wecom.corp_id, {str(wecom.app.agent_id): wecom.app.secret},
-                                                    clock=clock))
+    fake = await start_fake_wecom(
+        create_fake_wecom(wecom.corp_id, {str(wecom.app.agent_id): wecom.app.secret}, clock=clock)
+    )
     try:
         settings = settings.model_copy(update={"wecom": wecom.model_copy(update={"api_base": fake.api_base})})
         host, port = settings.server.host, settings.server.port
@@ -55,8 +57,10 @@ async def running_demo(settings: Settings, *, clock: Clock | None = None,
             try:
                 await web.TCPSite(runner, host, port).start()
             except OSError as exc:
-                raise ConfigError(f"[server] port {port}: cannot listen on {host}:{port} ({exc.strerror}); "
-                                  "choose another port with --port N") from None
+                raise ConfigError(
+                    f"[server] port {port}: cannot listen on {host}:{port} ({exc.strerror}); "
+                    "choose another port with --port N"
+                ) from None
             await prime_kf(state)
             yield RunningDemo(service_url, fake, state)
         finally:

@@ -7,8 +7,9 @@ it was first sent and shows its latest state, as WeCom updates a card in place.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any
 
 from bot.sandbox.fake_wecom import SentCall
 
@@ -57,8 +58,15 @@ class PageLog:
     click_codes: dict[str, str] = field(default_factory=dict)  # a click's ResponseCode → card task_id
 
 
-def build_feed(view: View, sent: Iterable[SentCall], log: PageLog, *, webhook_chats: dict[str, str],
-               appchat_members: dict[str, list[str]], appchat_names: dict[str, str]) -> list[dict[str, Any]]:
+def build_feed(
+    view: View,
+    sent: Iterable[SentCall],
+    log: PageLog,
+    *,
+    webhook_chats: dict[str, str],
+    appchat_members: dict[str, list[str]],
+    appchat_names: dict[str, str],
+) -> list[dict[str, Any]]:
     """The items of `view`, oldest first.
 
     webhook_chats: a group's webhook key → its chatid; appchat_members/names: the app group chats the
@@ -79,8 +87,15 @@ def build_feed(view: View, sent: Iterable[SentCall], log: PageLog, *, webhook_ch
     cards: dict[str, dict[str, Any]] = {}
     for _, event in events:
         if isinstance(event, Said):
-            items.append({"kind": "said", "userid": event.userid, "name": event.name, "text": event.text,
-                          "mine": event.userid == view.userid})
+            items.append(
+                {
+                    "kind": "said",
+                    "userid": event.userid,
+                    "name": event.name,
+                    "text": event.text,
+                    "mine": event.userid == view.userid,
+                }
+            )
         elif isinstance(event, Click):
             if event.task_id in cards:
                 cards[event.task_id].update(buttons=[], done=event.ack)
@@ -95,9 +110,17 @@ def _said_here(view: View, said: Said) -> bool:
     return said.chatid == view.chatid if view.where == "group" else said.userid == view.userid
 
 
-def _place(view: View, call: SentCall, items: list[dict[str, Any]], cards: dict[str, dict[str, Any]],
-           codes: dict[str, str], log: PageLog, webhook_chats: dict[str, str],
-           appchat_members: dict[str, list[str]], appchat_names: dict[str, str]) -> None:
+def _place(
+    view: View,
+    call: SentCall,
+    items: list[dict[str, Any]],
+    cards: dict[str, dict[str, Any]],
+    codes: dict[str, str],
+    log: PageLog,
+    webhook_chats: dict[str, str],
+    appchat_members: dict[str, list[str]],
+    appchat_names: dict[str, str],
+) -> None:
     """Put one WeCom record into the view if WeCom would have shown it there."""
     body = call.body if isinstance(call.body, dict) else {}
     if view.where == "app":
@@ -118,7 +141,10 @@ def _place(view: View, call: SentCall, items: list[dict[str, Any]], cards: dict[
     elif view.where == "group":
         if call.path == "webhook/send" and webhook_chats.get(call.params.get("key", "")) == view.chatid:
             items.append(_message(body, "webhook"))
-        elif call.path == "aibot/response" and log.response_chats.get(call.params.get("response_code", "")) == view.chatid:
+        elif (
+            call.path == "aibot/response"
+            and log.response_chats.get(call.params.get("response_code", "")) == view.chatid
+        ):
             items.append(_message(body, "aibot"))
     elif call.path == "kf/send_msg" and body.get("touser") == view.external_userid:
         items.append(_message(body, "kf"))
@@ -131,8 +157,13 @@ def _addressed(userid: str, touser: str) -> bool:
 def _message(body: dict[str, Any], via: str, *, chat: str = "") -> dict[str, Any]:
     msgtype = str(body.get("msgtype", "text"))
     content = body.get(msgtype) if isinstance(body.get(msgtype), dict) else {}
-    return {"kind": "message", "via": via, "chat": chat, "markdown": msgtype == "markdown",
-            "text": str(content.get("content", "")) if content else f"[{msgtype}]"}
+    return {
+        "kind": "message",
+        "via": via,
+        "chat": chat,
+        "markdown": msgtype == "markdown",
+        "text": str(content.get("content", "")) if content else f"[{msgtype}]",
+    }
 
 
 def _card(template: dict[str, Any]) -> dict[str, Any]:
@@ -144,10 +175,15 @@ def _card(template: dict[str, Any]) -> dict[str, Any]:
 def _fill(card: dict[str, Any], template: dict[str, Any]) -> None:
     title = template.get("main_title") or {}
     card.update(
-        title=str(title.get("title", "")), desc=str(title.get("desc", "")),
-        fields=[[str(f.get("keyname", "")), str(f.get("value", ""))] for f in template.get("horizontal_content_list", [])],
-        buttons=[{"text": str(b.get("text", "")), "key": str(b.get("key", "")), "style": b.get("style", 1)}
-                 for b in template.get("button_list", [])],
+        title=str(title.get("title", "")),
+        desc=str(title.get("desc", "")),
+        fields=[
+            [str(f.get("keyname", "")), str(f.get("value", ""))] for f in template.get("horizontal_content_list", [])
+        ],
+        buttons=[
+            {"text": str(b.get("text", "")), "key": str(b.get("key", "")), "style": b.get("style", 1)}
+            for b in template.get("button_list", [])
+        ],
         done=str(template.get("replace_text", "")) if not template.get("button_list") else "",
     )
 

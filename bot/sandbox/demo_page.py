@@ -30,8 +30,17 @@ STATIC_DIR = Path(__file__).resolve().parent / "static"
 PREFIX = "/demo"
 SETTLE_SECONDS = 10.0  # how long a page request waits for the service to answer before showing what there is
 KF_ID_PREFIX = "wmdemo"  # a villager's customer-service id is this + their userid (personal WeChat, not a member)
-ROLE_ORDER = ("villager", "grid_member", "village_secretary", "first_secretary", "village_cadre",
-              "township_committee", "liaison", "county_admin", "admin")
+ROLE_ORDER = (
+    "villager",
+    "grid_member",
+    "village_secretary",
+    "first_secretary",
+    "village_cadre",
+    "township_committee",
+    "liaison",
+    "county_admin",
+    "admin",
+)
 
 
 @dataclass
@@ -90,16 +99,18 @@ def add_demo_page(service: web.Application, state: DemoState) -> None:
     """Mount the page on the service app (before it starts); `/` leads to it."""
     page = web.Application()
     page[DEMO] = state
-    page.add_routes([
-        web.get("/", _index),
-        web.get("/api/people", _people),
-        web.get("/api/feed", _feed),
-        web.post("/api/say", _say),
-        web.post("/api/click", _click),
-        web.get("/api/waiting", _waiting),
-        web.post("/api/send_now", _send_now),
-        web.static("/static", STATIC_DIR),
-    ])
+    page.add_routes(
+        [
+            web.get("/", _index),
+            web.get("/api/people", _people),
+            web.get("/api/feed", _feed),
+            web.post("/api/say", _say),
+            web.post("/api/click", _click),
+            web.get("/api/waiting", _waiting),
+            web.post("/api/send_now", _send_now),
+            web.static("/static", STATIC_DIR),
+        ]
+    )
     service.router.add_get("/", _to_page)
     service.router.add_get(PREFIX, _to_page)
     service.add_subapp(PREFIX, page)
@@ -112,6 +123,7 @@ def _client_ctx(state: DemoState):
             state.client = CallbackClient(http, state.service_url, app[SETTINGS].wecom, app[CLOCK], state.fake)
             yield
             state.client = None
+
     return ctx
 
 
@@ -130,6 +142,7 @@ async def prime_kf(state: DemoState) -> None:
 
 # -- views ------------------------------------------------------------------------------------------
 
+
 async def _to_page(request: web.Request) -> web.Response:
     raise web.HTTPFound(PREFIX + "/")
 
@@ -144,19 +157,25 @@ async def _people(request: web.Request) -> web.Response:
 
     areas = {a.id: a for a in await Area.all()}
     chats = [c for c in await Chat.filter(channel="aibot").order_by("id")]
-    chat_rows = [{"chatid": c.chatid, "name": c.name or c.chatid, "area": areas[c.area_id].code if c.area_id else ""}
-                 for c in chats]
+    chat_rows = [
+        {"chatid": c.chatid, "name": c.name or c.chatid, "area": areas[c.area_id].code if c.area_id else ""}
+        for c in chats
+    ]
     groups: dict[str, list[dict[str, Any]]] = {role: [] for role in ROLE_ORDER}
     for role in await Role.all().prefetch_related("person", "department").order_by("id"):
         if role.person.userid is None:
             continue
         area = areas.get(role.area_id) if role.area_id else None
-        groups.setdefault(role.role, []).append({
-            "userid": role.person.userid, "name": role.person.name,
-            "place": role.department.name if role.department else (area.name if area else ""),
-            "where": _path_of(area, areas), "chat": _home_chat(area, chats, areas),
-            "kf": role.role == "villager",
-        })
+        groups.setdefault(role.role, []).append(
+            {
+                "userid": role.person.userid,
+                "name": role.person.name,
+                "place": role.department.name if role.department else (area.name if area else ""),
+                "where": _path_of(area, areas),
+                "chat": _home_chat(area, chats, areas),
+                "kf": role.role == "villager",
+            }
+        )
     return web.json_response({"roles": [{"role": r, "people": p} for r, p in groups.items() if p], "chats": chat_rows})
 
 
@@ -202,7 +221,10 @@ async def _items(state: DemoState, view: View) -> list[dict[str, Any]]:
 
     webhooks = {c.webhook_key: c.chatid for c in await Chat.filter(channel="aibot").exclude(webhook_key="")}
     return build_feed(
-        view, list(state.fake.sent), state.log, webhook_chats=webhooks,
+        view,
+        list(state.fake.sent),
+        state.log,
+        webhook_chats=webhooks,
         appchat_members={k: list(v.get("userlist", [])) for k, v in state.fake.chats.items()},
         appchat_names={k: str(v.get("name") or k) for k, v in state.fake.chats.items()},
     )
@@ -240,8 +262,9 @@ async def _say(request: web.Request) -> web.Response:
             url = state.fake.response_url()  # made here so the answer can be placed in its group
             state.log.response_chats[url.rsplit("=", 1)[1]] = view.chatid
             content = f"@{client.wecom.aibot.name} {text}"
-            answer = await client.aibot_message(view.userid, "text", {"text": {"content": content}, "response_url": url},
-                                                chatid=view.chatid)
+            answer = await client.aibot_message(
+                view.userid, "text", {"text": {"content": content}, "response_url": url}, chatid=view.chatid
+            )
         else:
             answer = await client.kf_text(view.external_userid, text)
         await state.settle()
@@ -271,8 +294,9 @@ async def _click(request: web.Request) -> web.Response:
         code = state.fake.new_response_code()
         state.log.click_codes[code] = task_id
         before = state.last_seq()  # the service may answer the click before the callback returns
-        answer = await state.callbacks.app_event(view.userid, "template_card_event", key, TaskId=task_id,
-                                                 CardType="button_interaction", ResponseCode=code)
+        answer = await state.callbacks.app_event(
+            view.userid, "template_card_event", key, TaskId=task_id, CardType="button_interaction", ResponseCode=code
+        )
         state.log.clicks.append(Click(before, view.userid, task_id, _ack(answer.reply)))
         await state.settle()
     return web.json_response({"status": answer.status, "items": await _items(state, view)})
@@ -291,8 +315,9 @@ async def _waiting(request: web.Request) -> web.Response:
 
     now = request.config_dict[CLOCK].now()
     rows = await OutboxMessage.filter(status="pending", not_before__gt=now).order_by("not_before")
-    return web.json_response({"count": len(rows), "first": rows[0].not_before.astimezone(now.tzinfo).isoformat()
-                              if rows else None})
+    return web.json_response(
+        {"count": len(rows), "first": rows[0].not_before.astimezone(now.tzinfo).isoformat() if rows else None}
+    )
 
 
 async def _send_now(request: web.Request) -> web.Response:

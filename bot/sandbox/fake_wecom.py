@@ -17,10 +17,11 @@ import asyncio
 import itertools
 import secrets
 from collections import deque
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, AsyncIterator
+from typing import Any
 
 from aiohttp import web
 
@@ -71,8 +72,14 @@ class SentCall:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "seq": self.seq, "path": self.path, "at": self.at.isoformat(), "params": self.params,
-            "body": self.body, "answer": self.answer, "dropped": self.dropped, "ok": self.ok,
+            "seq": self.seq,
+            "path": self.path,
+            "at": self.at.isoformat(),
+            "params": self.params,
+            "body": self.body,
+            "answer": self.answer,
+            "dropped": self.dropped,
+            "ok": self.ok,
         }
 
 
@@ -121,8 +128,16 @@ class FakeWecom:
 
     # -- telling it what to do ---------------------------------------------------------------------
 
-    def fail_next(self, path: str, times: int = 1, *, mode: str = "errcode", errcode: int = -1,
-                  status: int = 503, delay: float = 0.0) -> None:
+    def fail_next(
+        self,
+        path: str,
+        times: int = 1,
+        *,
+        mode: str = "errcode",
+        errcode: int = -1,
+        status: int = 503,
+        delay: float = 0.0,
+    ) -> None:
         """Make the next `times` calls of `path` (e.g. "message/send") fail in the given way."""
         if mode not in FAIL_MODES:
             raise ValueError(f"mode must be one of {FAIL_MODES}")
@@ -134,16 +149,26 @@ class FakeWecom:
         self.tokens = {token: now for token in self.tokens}
 
     def queue_kf_message(
-        self, open_kfid: str, external_userid: str, text: str = "", *, msgtype: str = "text",
-        body: dict[str, Any] | None = None, origin: int = 3,
+        self,
+        open_kfid: str,
+        external_userid: str,
+        text: str = "",
+        *,
+        msgtype: str = "text",
+        body: dict[str, Any] | None = None,
+        origin: int = 3,
     ) -> str:
         """Queue one message for kf/sync_msg; returns the callback token the kf_msg_or_event event carries."""
         now = self.clock.now()
         token = "kfsync" + secrets.token_hex(8)
         self.kf_sync_tokens[token] = now + KF_SYNC_TOKEN_LIFETIME
         item = {
-            "msgid": "kfmsg" + secrets.token_hex(8), "open_kfid": open_kfid, "external_userid": external_userid,
-            "send_time": int(now.timestamp()), "origin": origin, "msgtype": msgtype,
+            "msgid": "kfmsg" + secrets.token_hex(8),
+            "open_kfid": open_kfid,
+            "external_userid": external_userid,
+            "send_time": int(now.timestamp()),
+            "origin": origin,
+            "msgtype": msgtype,
             msgtype: body if body is not None else {"content": text},
         }
         self.kf_messages.append(KfQueued(item, token))
@@ -187,8 +212,9 @@ class FakeWecom:
                 return failure
         return None
 
-    def _record(self, path: str, request: web.Request, body: Any, answer: dict[str, Any],
-                dropped: bool = False) -> dict[str, Any]:
+    def _record(
+        self, path: str, request: web.Request, body: Any, answer: dict[str, Any], dropped: bool = False
+    ) -> dict[str, Any]:
         params = {k: v for k, v in request.query.items() if k != "access_token"}
         self.sent.append(SentCall(next(self._seq), path, self.clock.now(), params, body, answer, dropped))
         return answer
@@ -281,8 +307,9 @@ async def start_fake_wecom(app: web.Application, host: str = "127.0.0.1", port: 
 
 
 @asynccontextmanager
-async def running_fake_wecom(corp_id: str, secrets_by_app: dict[str, str], *,
-                             clock: Clock | None = None) -> AsyncIterator[RunningFakeWecom]:
+async def running_fake_wecom(
+    corp_id: str, secrets_by_app: dict[str, str], *, clock: Clock | None = None
+) -> AsyncIterator[RunningFakeWecom]:
     running = await start_fake_wecom(create_fake_wecom(corp_id, secrets_by_app, clock=clock))
     try:
         yield running
@@ -291,6 +318,7 @@ async def running_fake_wecom(corp_id: str, secrets_by_app: dict[str, str], *,
 
 
 # -- middleware and plumbing ---------------------------------------------------------------------
+
 
 def _path(request: web.Request) -> str:
     return request.path.removeprefix("/cgi-bin/").strip("/")
@@ -348,6 +376,7 @@ def _api(handler):
 
 # -- the WeCom APIs ------------------------------------------------------------------------------
 
+
 async def _gettoken(request: web.Request) -> web.Response:
     state = request.app[FAKE_WECOM]
     state.gettoken_calls += 1
@@ -355,8 +384,9 @@ async def _gettoken(request: web.Request) -> web.Response:
         return web.json_response(_error(40001))
     token = "tok" + secrets.token_hex(16)
     state.tokens[token] = state.clock.now() + TOKEN_LIFETIME
-    return web.json_response({"errcode": 0, "errmsg": "ok", "access_token": token,
-                              "expires_in": int(TOKEN_LIFETIME.total_seconds())})
+    return web.json_response(
+        {"errcode": 0, "errmsg": "ok", "access_token": token, "expires_in": int(TOKEN_LIFETIME.total_seconds())}
+    )
 
 
 def _text_of(body: dict[str, Any]) -> str | None:
@@ -374,7 +404,9 @@ def _message_send(state: FakeWecom, body: dict[str, Any]) -> tuple[dict[str, Any
     answer: dict[str, Any] = {"errcode": 0, "errmsg": "ok", "invaliduser": "", "msgid": state._new_id("msg")}
     card = body.get("template_card") or {}
     if body.get("msgtype") == "template_card" and card.get("card_type") in (
-        "button_interaction", "vote_interaction", "multiple_interaction"
+        "button_interaction",
+        "vote_interaction",
+        "multiple_interaction",
     ):
         answer["response_code"] = state.new_response_code()
     return answer, dropped
@@ -390,8 +422,11 @@ def _update_card(state: FakeWecom, body: dict[str, Any]) -> tuple[dict[str, Any]
 
 def _appchat_create(state: FakeWecom, body: dict[str, Any]) -> tuple[dict[str, Any], bool]:
     chatid = str(body.get("chatid") or state._new_id("chat"))
-    state.chats[chatid] = {"name": body.get("name", ""), "owner": body.get("owner", ""),
-                           "userlist": list(body.get("userlist", []))}
+    state.chats[chatid] = {
+        "name": body.get("name", ""),
+        "owner": body.get("owner", ""),
+        "userlist": list(body.get("userlist", [])),
+    }
     return {"errcode": 0, "errmsg": "ok", "chatid": chatid}, False
 
 
@@ -436,10 +471,15 @@ def _kf_sync(state: FakeWecom, body: dict[str, Any]) -> tuple[dict[str, Any], bo
     items = [q.item for q in state.kf_messages if not open_kfid or q.item["open_kfid"] == open_kfid]
     start = int(body.get("cursor") or 0)
     limit = max(1, min(int(body.get("limit") or 1000), 1000))
-    page = items[start:start + limit]
+    page = items[start : start + limit]
     end = start + len(page)
-    return {"errcode": 0, "errmsg": "ok", "next_cursor": str(end), "has_more": int(end < len(items)),
-            "msg_list": page}, False
+    return {
+        "errcode": 0,
+        "errmsg": "ok",
+        "next_cursor": str(end),
+        "has_more": int(end < len(items)),
+        "msg_list": page,
+    }, False
 
 
 async def _media_get(request: web.Request) -> web.Response:
@@ -459,8 +499,9 @@ async def _sandbox_media(request: web.Request) -> web.Response:
 
 def _media_response(state: FakeWecom, media_id: str) -> web.Response:
     content, content_type = state.media.get(media_id, (b"\xff\xd8sandbox-image-" + media_id.encode(), "image/jpeg"))
-    return web.Response(body=content, content_type=content_type,
-                        headers={"Content-Disposition": f'attachment; filename="{media_id}"'})
+    return web.Response(
+        body=content, content_type=content_type, headers={"Content-Disposition": f'attachment; filename="{media_id}"'}
+    )
 
 
 async def _webhook_send(request: web.Request) -> web.Response:
@@ -492,6 +533,7 @@ async def _aibot_response(request: web.Request) -> web.Response:
 
 # -- the sandbox's own controls (for the demo page) ----------------------------------------------
 
+
 async def _sandbox_sent(request: web.Request) -> web.Response:
     state = request.app[FAKE_WECOM]
     path = request.query.get("path")
@@ -505,8 +547,11 @@ async def _sandbox_fail(request: web.Request) -> web.Response:
     body = await request.json()
     try:
         state.fail_next(
-            str(body["path"]), int(body.get("times", 1)), mode=str(body.get("mode", "errcode")),
-            errcode=int(body.get("errcode", -1)), status=int(body.get("status", 503)),
+            str(body["path"]),
+            int(body.get("times", 1)),
+            mode=str(body.get("mode", "errcode")),
+            errcode=int(body.get("errcode", -1)),
+            status=int(body.get("status", 503)),
             delay=float(body.get("delay", 0.0)),
         )
     except (KeyError, ValueError) as exc:

@@ -19,9 +19,9 @@ from bot.sandbox.fake_wecom import FakeWecom
 @dataclass
 class DrivenService:
     app: web.Application
-    wecom: CallbackClient   # plays WeCom's callbacks
-    fake: FakeWecom         # what WeCom's API received
-    worker: OutboxWorker    # the outbox, run by hand
+    wecom: CallbackClient  # plays WeCom's callbacks
+    fake: FakeWecom  # what WeCom's API received
+    worker: OutboxWorker  # the outbox, run by hand
     clock: ManualClock
 
     async def settle(self) -> None:
@@ -39,5 +39,8 @@ class DrivenService:
 
     def texts_to(self, userid: str) -> list[str]:
         """The app's text messages to one member, in order."""
-        return [b["text"]["content"] for b in self.fake.bodies("message/send")
-                if userid in b["touser"].split("|") and b["msgtype"] == "text"]
+        return [
+            b["text"]["content"]
+            for b in self.fake.bodies("message/send")
+            if userid in b["touser"].split("|") and b["msgtype"] == "text"
+        ]

@@ -15,7 +15,7 @@ def split_number(args: str, usage_key: str) -> tuple[int, str]:
     found = _NUMBER.match(args.strip())
     if found is None:
         raise UserError(usage_key)
-    return int(found.group(1)), args.strip()[found.end():].strip()
+    return int(found.group(1)), args.strip()[found.end() :].strip()
 
 
 def leading_number(args: str) -> tuple[int, str] | None:

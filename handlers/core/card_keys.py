@@ -46,7 +46,7 @@ class CardKey:
             return None
         hints = typing.get_type_hints(cls)
         values: dict[str, str | int] = {}
-        for field, text in zip(fields, parts):
+        for field, text in zip(fields, parts, strict=True):
             value = _read(hints[field.name], text)
             if value is None:
                 return None

@@ -7,16 +7,16 @@ dispatcher's transaction, so its writes and its messages commit together.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from functools import cached_property
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Awaitable, Callable, TypeVar
+from functools import cached_property
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from bot.calendar import CalendarHolder, QuietHours
 from bot.channels.types import Card, Inbound
-from bot.reach import Reach
 from bot.clock import Clock
+from bot.reach import Reach
 from config.policy import Policy
 from config.subcommands import Subcommands
 from config.texts import CommandWords, Texts

@@ -71,6 +71,11 @@ class Roles:
 
     def refuse(self, ctx: Context) -> UserError:
         who = ctx.person.name if ctx.person else "unknown person"
-        log.warning("refused %s from %s (%s): lacks a role of %s", ctx.command or ctx.inbound.kind,
-                    ctx.inbound.sender, who, ", ".join(self.role_names(ctx)))
+        log.warning(
+            "refused %s from %s (%s): lacks a role of %s",
+            ctx.command or ctx.inbound.kind,
+            ctx.inbound.sender,
+            who,
+            ", ".join(self.role_names(ctx)),
+        )
         return UserError(self.refusal, **{name: ctx.say(key) for name, key in self.refusal_params})

@@ -69,8 +69,9 @@ class Router:
         return self._register(self.texts, filters)
 
     @staticmethod
-    def _register(into: list[Registered], filters: tuple[Filter, ...], sub: str | None = None
-                  ) -> Callable[[Handler], Handler]:
+    def _register(
+        into: list[Registered], filters: tuple[Filter, ...], sub: str | None = None
+    ) -> Callable[[Handler], Handler]:
         def register(handler: Handler) -> Handler:
             into.append(Registered(handler, filters, sub))
             return handler

@@ -30,8 +30,9 @@ async def _command_part(ctx: Context, usage: str) -> tuple[Ticket, Assignment, s
 
 
 def _state_reply(ctx: Context, ticket: Ticket, part: Assignment) -> None:
-    ctx.reply("duty.already", department=part.department.name, number=ticket.number,
-              state=ctx.say(f"duty.state_{part.state}"))
+    ctx.reply(
+        "duty.already", department=part.department.name, number=ticket.number, state=ctx.say(f"duty.state_{part.state}")
+    )
 
 
 async def _on_duty(ctx: Context, ticket: Ticket, part: Assignment, click_code: str = "") -> None:
@@ -39,8 +40,9 @@ async def _on_duty(ctx: Context, ticket: Ticket, part: Assignment, click_code: s
         _state_reply(ctx, ticket, part)
         return
     due = deadlines_for(ctx.services, ticket.urgency, part.notified_at)
-    ctx.reply("duty.on_duty_ok", number=ticket.number, department=part.department.name,
-              resolve_due=stamp(due.resolve_due))
+    ctx.reply(
+        "duty.on_duty_ok", number=ticket.number, department=part.department.name, resolve_due=stamp(due.resolve_due)
+    )
 
 
 async def _done(ctx: Context, ticket: Ticket, part: Assignment, note: str, click_code: str = "") -> None:
@@ -49,8 +51,12 @@ async def _done(ctx: Context, ticket: Ticket, part: Assignment, note: str, click
         return
     waiting = await assignments_of(ticket, *ACTIVE_STATES)
     if waiting:
-        ctx.reply("duty.done_ok_waiting", number=ticket.number, department=part.department.name,
-                  departments=department_list(waiting))
+        ctx.reply(
+            "duty.done_ok_waiting",
+            number=ticket.number,
+            department=part.department.name,
+            departments=department_list(waiting),
+        )
     else:
         ctx.reply("duty.done_ok_all", number=ticket.number, department=part.department.name)
 

@@ -22,12 +22,19 @@ async def _context(ticket: Ticket) -> tuple[Request, str]:
     return request, await place_of(await Area.get_or_none(id=request.area_id) if request.area_id else None)
 
 
-async def report_for_duty(services: Services, ticket: Ticket, part: Assignment, actor: Person, *,
-                          click_code: str = "") -> bool:
+async def report_for_duty(
+    services: Services, ticket: Ticket, part: Assignment, actor: Person, *, click_code: str = ""
+) -> bool:
     """签收; False when the department already had (nothing changes then)."""
     now = services.clock.now()
-    moved = await move_assignment(part, AssignmentState.ON_DUTY, now, event=Event(
-        "on_duty", ticket=ticket, department=part.department, actor=actor, data={"response_code": click_code}))
+    moved = await move_assignment(
+        part,
+        AssignmentState.ON_DUTY,
+        now,
+        event=Event(
+            "on_duty", ticket=ticket, department=part.department, actor=actor, data={"response_code": click_code}
+        ),
+    )
     if not moved:
         return False
     event = moved.event
@@ -35,11 +42,19 @@ async def report_for_duty(services: Services, ticket: Ticket, part: Assignment, 
     request, place = await _context(ticket)
     await refresh_department_card(services, ticket, part, request, place, click_code=click_code, resend=True)
     texts = services.texts
-    await post_to_joint_chat(services, ticket, texts.render("duty.chat_on_duty", department=part.department.name,
-                                                            name=actor.name), f"ticket:{ticket.id}:chat:{event.id}")
+    await post_to_joint_chat(
+        services,
+        ticket,
+        texts.render("duty.chat_on_duty", department=part.department.name, name=actor.name),
+        f"ticket:{ticket.id}:chat:{event.id}",
+    )
     if part.is_primary:
-        await tell_requester(services, request, texts.render("duty.told_on_duty", department=part.department.name),
-                             dedupe_key=f"ticket:{ticket.id}:told:{event.id}")
+        await tell_requester(
+            services,
+            request,
+            texts.render("duty.told_on_duty", department=part.department.name),
+            dedupe_key=f"ticket:{ticket.id}:told:{event.id}",
+        )
     return True
 
 
@@ -48,41 +63,71 @@ async def report_progress(services: Services, ticket: Ticket, part: Assignment, 
     if part.state == AssignmentState.NOTIFIED:
         await report_for_duty(services, ticket, part, actor)
     now = services.clock.now()
-    moved = await move_assignment(part, AssignmentState.IN_PROGRESS, now, event=Event(
-        "progress", ticket=ticket, department=part.department, actor=actor, reason=text))
+    moved = await move_assignment(
+        part,
+        AssignmentState.IN_PROGRESS,
+        now,
+        event=Event("progress", ticket=ticket, department=part.department, actor=actor, reason=text),
+    )
     if not moved:
         return
     event = moved.event
     assert event is not None
     request, _ = await _context(ticket)
     texts = services.texts
-    await post_to_joint_chat(services, ticket, texts.render("duty.chat_progress", department=part.department.name,
-                                                            name=actor.name, text=text),
-                             f"ticket:{ticket.id}:chat:{event.id}")
-    await tell_requester(services, request, texts.render("duty.told_progress", department=part.department.name,
-                                                         text=text), dedupe_key=f"ticket:{ticket.id}:told:{event.id}")
+    await post_to_joint_chat(
+        services,
+        ticket,
+        texts.render("duty.chat_progress", department=part.department.name, name=actor.name, text=text),
+        f"ticket:{ticket.id}:chat:{event.id}",
+    )
+    await tell_requester(
+        services,
+        request,
+        texts.render("duty.told_progress", department=part.department.name, text=text),
+        dedupe_key=f"ticket:{ticket.id}:told:{event.id}",
+    )
 
 
-async def finish(services: Services, ticket: Ticket, part: Assignment, actor: Person, note: str, *,
-                 click_code: str = "") -> bool:
+async def finish(
+    services: Services, ticket: Ticket, part: Assignment, actor: Person, note: str, *, click_code: str = ""
+) -> bool:
     """办结; False when the department had already finished. The ticket is resolved when all have."""
     now = services.clock.now()
     if part.state == AssignmentState.NOTIFIED:  # finished on the spot: an implicit 签收 first
-        await move_assignment(part, AssignmentState.ON_DUTY, now, event=Event(
-            "on_duty", ticket=ticket, department=part.department, actor=actor, data={"implicit": True}))
-    moved = await move_assignment(part, AssignmentState.DONE, now, event=Event(
-        "done", ticket=ticket, department=part.department, actor=actor, reason=note))
+        await move_assignment(
+            part,
+            AssignmentState.ON_DUTY,
+            now,
+            event=Event("on_duty", ticket=ticket, department=part.department, actor=actor, data={"implicit": True}),
+        )
+    moved = await move_assignment(
+        part,
+        AssignmentState.DONE,
+        now,
+        event=Event("done", ticket=ticket, department=part.department, actor=actor, reason=note),
+    )
     if not moved:
         return False
     event = moved.event
     assert event is not None
     request, place = await _context(ticket)
     texts = services.texts
-    await refresh_department_card(services, ticket, part, request, place, click_code=click_code,
-                                  replace_name=texts.render("duty.card_done", name=actor.name))
-    await post_to_joint_chat(services, ticket, texts.render("duty.chat_done", department=part.department.name,
-                                                            name=actor.name, note=note or "-"),
-                             f"ticket:{ticket.id}:chat:{event.id}")
+    await refresh_department_card(
+        services,
+        ticket,
+        part,
+        request,
+        place,
+        click_code=click_code,
+        replace_name=texts.render("duty.card_done", name=actor.name),
+    )
+    await post_to_joint_chat(
+        services,
+        ticket,
+        texts.render("duty.chat_done", department=part.department.name, name=actor.name, note=note or "-"),
+        f"ticket:{ticket.id}:chat:{event.id}",
+    )
     await settle(services, ticket, request, actor)
     return True
 
@@ -101,32 +146,66 @@ async def settle(services: Services, ticket: Ticket, request: Request, actor: Pe
         return False  # another department's 办结 resolved it first
     notes = "、".join(a.department.name for a in done)
     texts = services.texts
-    await post_to_joint_chat(services, ticket, texts.render("duty.chat_resolved", number=ticket.number),
-                             f"ticket:{ticket.id}:chat:resolved:{int(now.timestamp())}")
-    await request_resolved(services, request, texts.render("duty.resolved_note", departments=notes),
-                           dedupe_key=f"ticket:{ticket.id}:resolved:{int(now.timestamp())}", actor=actor)
+    await post_to_joint_chat(
+        services,
+        ticket,
+        texts.render("duty.chat_resolved", number=ticket.number),
+        f"ticket:{ticket.id}:chat:resolved:{int(now.timestamp())}",
+    )
+    await request_resolved(
+        services,
+        request,
+        texts.render("duty.resolved_note", departments=notes),
+        dedupe_key=f"ticket:{ticket.id}:resolved:{int(now.timestamp())}",
+        actor=actor,
+    )
     return True
 
 
-async def hand_back(services: Services, ticket: Ticket, part: Assignment, actor: Person, reason: str, *,
-                    click_code: str = "") -> bool:
+async def hand_back(
+    services: Services, ticket: Ticket, part: Assignment, actor: Person, reason: str, *, click_code: str = ""
+) -> bool:
     """退单 with a reason; the township is asked to re-assign. False when there was nothing to hand back."""
     now = services.clock.now()
-    moved = await move_assignment(part, AssignmentState.RETURNED, now, returned_reason=reason, event=Event(
-        "returned", ticket=ticket, department=part.department, actor=actor, reason=reason))
+    moved = await move_assignment(
+        part,
+        AssignmentState.RETURNED,
+        now,
+        returned_reason=reason,
+        event=Event("returned", ticket=ticket, department=part.department, actor=actor, reason=reason),
+    )
     if not moved:  # nothing was owed any more
         return False
     event = moved.event
     assert event is not None
     request, place = await _context(ticket)
     texts = services.texts
-    await refresh_department_card(services, ticket, part, request, place, click_code=click_code,
-                                  replace_name=texts.render("duty.card_returned", name=actor.name))
-    await post_to_joint_chat(services, ticket, texts.render("duty.chat_returned", department=part.department.name,
-                                                            reason=reason), f"ticket:{ticket.id}:chat:{event.id}")
-    await tell_township(services, ticket, "duty.returned_notice", urgent=ticket.urgency == "urgent",
-                        dedupe_key=f"ticket:{ticket.id}:returned:{event.id}", number=ticket.number,
-                        department=part.department.name, name=actor.name, reason=reason,
-                        text=request.text[:60])
+    await refresh_department_card(
+        services,
+        ticket,
+        part,
+        request,
+        place,
+        click_code=click_code,
+        replace_name=texts.render("duty.card_returned", name=actor.name),
+    )
+    await post_to_joint_chat(
+        services,
+        ticket,
+        texts.render("duty.chat_returned", department=part.department.name, reason=reason),
+        f"ticket:{ticket.id}:chat:{event.id}",
+    )
+    await tell_township(
+        services,
+        ticket,
+        "duty.returned_notice",
+        urgent=ticket.urgency == "urgent",
+        dedupe_key=f"ticket:{ticket.id}:returned:{event.id}",
+        number=ticket.number,
+        department=part.department.name,
+        name=actor.name,
+        reason=reason,
+        text=request.text[:60],
+    )
     await settle(services, ticket, request, actor)
     return True

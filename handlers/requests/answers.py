@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from handlers.core.context import Services
 from handlers.common.format import summary
+from handlers.core.context import Services
 from handlers.requests.service import VILLAGE, Recorded, handled_as
 from models import Assignment, Department, Request, Ticket
 from models.assignment_states import AssignmentState as A
@@ -27,13 +27,18 @@ async def recorded_answer(services: Services, recorded: Recorded) -> str:
     """The first answer: number, where it went, what happens next."""
     texts, main = services.texts, recorded.handled_as
     if recorded.request.id != main.id:
-        return texts.render("requests.merged", number=main.number, households=recorded.households,
-                            where=await where_words(services, main))
+        return texts.render(
+            "requests.merged",
+            number=main.number,
+            households=recorded.households,
+            where=await where_words(services, main),
+        )
     if main.primary == VILLAGE:
         return texts.render("requests.recorded_village", number=main.number, promise=promise(services, main))
     key = "requests.recorded_urgent" if main.urgency == "urgent" else "requests.recorded"
-    return texts.render(key, number=main.number, departments=await department_names(main),
-                        promise=promise(services, main))
+    return texts.render(
+        key, number=main.number, departments=await department_names(main), promise=promise(services, main)
+    )
 
 
 async def where_words(services: Services, request: Request) -> str:
@@ -51,8 +56,11 @@ async def status_words(services: Services, request: Request) -> str:
     ticket = await Ticket.filter(request_id=main.id).order_by("-id").first()
     parts = await Assignment.filter(ticket_id=ticket.id).prefetch_related("department") if ticket else []
     progress = []
-    for state_key, states in (("on_duty", (A.ON_DUTY, A.IN_PROGRESS)), ("waiting", (A.NOTIFIED,)),
-                              ("done_parts", (A.DONE,))):
+    for state_key, states in (
+        ("on_duty", (A.ON_DUTY, A.IN_PROGRESS)),
+        ("waiting", (A.NOTIFIED,)),
+        ("done_parts", (A.DONE,)),
+    ):
         names = "、".join(a.department.name for a in parts if a.state in states)
         if names:
             progress.append(texts.render(f"requests.status.{state_key}", departments=names))
@@ -62,5 +70,9 @@ async def status_words(services: Services, request: Request) -> str:
 
 async def followup_answer(services: Services, request: Request) -> str:
     main = await handled_as(request)
-    return services.texts.render("requests.followup", number=main.number, summary=summary(main.text),
-                                 status=await status_words(services, request))
+    return services.texts.render(
+        "requests.followup",
+        number=main.number,
+        summary=summary(main.text),
+        status=await status_words(services, request),
+    )

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from handlers.core.context import Context
-from handlers.core.router import Router
 from handlers.common.format import summary
 from handlers.common.privacy import mask_private
+from handlers.core.context import Context
+from handlers.core.router import Router
 from handlers.requests.intake import take_message
 from handlers.requests.kf.service import ask_who_once
 from handlers.requests.service import handled_as, sender_of
@@ -49,8 +49,15 @@ async def mine(ctx: Context) -> None:
     lines = [ctx.say("requests.mine.header", count=len(found))]
     for request in found:
         main = await handled_as(request)
-        lines.append(ctx.say("requests.mine.line", number=main.number, date=request.created_at.strftime("%m-%d"),
-                             summary=summary(request.text), status=ctx.say(f"requests.status_name.{shown_status(request, main)}")))
+        lines.append(
+            ctx.say(
+                "requests.mine.line",
+                number=main.number,
+                date=request.created_at.strftime("%m-%d"),
+                summary=summary(request.text),
+                status=ctx.say(f"requests.status_name.{shown_status(request, main)}"),
+            )
+        )
     text = "\n".join(lines)
     if ctx.inbound.is_group and ctx.person is not None and ctx.person.userid:
         await ctx.services.reach.person(ctx.person.userid, text=text)  # a group must not read someone's list

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from handlers.core.context import Services
 from handlers.common.privacy import mask_private
+from handlers.core.context import Services
 from models import Area, NonRequest, Person, Role
 
 DIGEST_ROLE = "grid_member"
@@ -30,30 +30,54 @@ async def send_non_request_digests(services: Services, now: datetime) -> int:
         return 0
     start, end = window
     limit = services.policy.requests.non_request_digest_max
-    grid_ids = await NonRequest.filter(
-        created_at__gte=start, created_at__lt=end, absorbed_into_id=None, area_id__not_isnull=True, kind__in=("text", "voice"),
-    ).distinct().values_list("area_id", flat=True)
+    grid_ids = (
+        await NonRequest.filter(
+            created_at__gte=start,
+            created_at__lt=end,
+            absorbed_into_id=None,
+            area_id__not_isnull=True,
+            kind__in=("text", "voice"),
+        )
+        .distinct()
+        .values_list("area_id", flat=True)
+    )
     queued = 0
     for grid in await Area.filter(id__in=set(grid_ids), level="grid"):
-        rows = await NonRequest.filter(area_id=grid.id, created_at__gte=start, created_at__lt=end,
-                                       absorbed_into_id=None, kind__in=("text", "voice")).order_by("created_at")
+        rows = await NonRequest.filter(
+            area_id=grid.id,
+            created_at__gte=start,
+            created_at__lt=end,
+            absorbed_into_id=None,
+            kind__in=("text", "voice"),
+        ).order_by("created_at")
         text = await digest_text(services, grid, rows, limit)
         for role in await Role.filter(area_id=grid.id, role=DIGEST_ROLE).prefetch_related("person"):
             if role.person.userid:
-                queued += await services.reach.person(role.person.userid, text=text,
-                                            dedupe_key=f"non-request-digest:{start.date()}:{grid.code}:{role.person.userid}")
+                queued += await services.reach.person(
+                    role.person.userid,
+                    text=text,
+                    dedupe_key=f"non-request-digest:{start.date()}:{grid.code}:{role.person.userid}",
+                )
     return queued
 
 
 async def digest_text(services: Services, grid: Area, rows: list[NonRequest], limit: int) -> str:
     texts = services.texts
     parent = await Area.get_or_none(id=grid.parent_id) if grid.parent_id else None
-    lines = [texts.render("requests.digest.header", grid=f"{parent.name if parent else ''}{grid.name}", count=len(rows))]
+    lines = [
+        texts.render("requests.digest.header", grid=f"{parent.name if parent else ''}{grid.name}", count=len(rows))
+    ]
     names = {p.id: p.name for p in await Person.filter(id__in={r.sender_id for r in rows if r.sender_id})}
     for row in rows[:limit]:
         who = names.get(row.sender_id, "") if row.sender_id else ""
-        lines.append(texts.render("requests.digest.line", time=row.created_at.astimezone(services.clock.now().tzinfo).strftime("%H:%M"),
-                                  who=who or "未登记的人", text=mask_private(row.text)))
+        lines.append(
+            texts.render(
+                "requests.digest.line",
+                time=row.created_at.astimezone(services.clock.now().tzinfo).strftime("%H:%M"),
+                who=who or "未登记的人",
+                text=mask_private(row.text),
+            )
+        )
     if len(rows) > limit:
         lines.append(texts.render("requests.digest.more", count=len(rows) - limit))
     return "\n".join(lines)

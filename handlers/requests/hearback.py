@@ -55,12 +55,14 @@ async def request_resolved(
             done = f"{done}\n{texts.render('requests.rate.ask_words')}"
         await _tell_one(services, reporter, main, done, f"{dedupe_key}:{reporter.id}", route=route)
         if route.kind == "app":  # a WeCom member rates with the card's buttons
-            await services.reach.card_to(route, rating_card(services, reporter, main),
-                                         dedupe_key=f"{dedupe_key}:{reporter.id}:rate-card")
+            await services.reach.card_to(
+                route, rating_card(services, reporter, main), dedupe_key=f"{dedupe_key}:{reporter.id}:rate-card"
+            )
 
 
-async def _tell_one(services: Services, reporter: Request, main: Request, text: str, key: str,
-                    route: Route | None = None) -> int:
+async def _tell_one(
+    services: Services, reporter: Request, main: Request, text: str, key: str, route: Route | None = None
+) -> int:
     if await RequestUpdate.filter(dedupe_key=key).exists():
         return 0
     now = services.clock.now()
@@ -69,9 +71,12 @@ async def _tell_one(services: Services, reporter: Request, main: Request, text: 
     if route.address is None:
         return 1
     row, replaced = await services.reach.news(
-        route, header=await _header(services, reporter, main, route),
-        line=mask_private(text) if route.in_group else text, urgent=main.urgency == "urgent",
-        wait=services.policy.requests.hearback_combine, thread=f"hearback:{reporter.id}:",
+        route,
+        header=await _header(services, reporter, main, route),
+        line=mask_private(text) if route.in_group else text,
+        urgent=main.urgency == "urgent",
+        wait=services.policy.requests.hearback_combine,
+        thread=f"hearback:{reporter.id}:",
         dedupe_key=f"hearback:{reporter.id}:{update.id}",
     )
     if replaced is not None:  # the earlier news of this message now goes out in the new row
@@ -85,8 +90,12 @@ async def _header(services: Services, reporter: Request, main: Request, route: R
     texts = services.texts
     if route.kind == "grid_member":
         who = await Person.get_or_none(id=reporter.sender_id) if reporter.sender_id else None
-        return texts.render("requests.hearback.relay_header", number=main.number, name=who.name if who else "村民",
-                            summary=summary(main.text))
+        return texts.render(
+            "requests.hearback.relay_header",
+            number=main.number,
+            name=who.name if who else "村民",
+            summary=summary(main.text),
+        )
     if route.kind == "webhook":
         return texts.render("requests.hearback.group_header", number=main.number)
     return texts.render("requests.hearback.header", number=main.number, summary=summary(main.text))

@@ -5,12 +5,18 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from handlers.core.context import Context
 from handlers.common.format import normalise
 from handlers.common.privacy import mask_private
+from handlers.core.context import Context
 from handlers.requests.answers import department_names, followup_answer, recorded_answer
 from handlers.requests.service import (
-    VILLAGE, Sender, add_words, append_to_request, handled_as, record_request, sender_of,
+    VILLAGE,
+    Sender,
+    add_words,
+    append_to_request,
+    handled_as,
+    record_request,
+    sender_of,
 )
 from models import Attachment, NonRequest, Request, TicketEvent
 from models.request_queries import latest_of_sender, open_requests_of_sender, recent_non_requests
@@ -99,8 +105,12 @@ async def take_followup(ctx: Context, sender: Sender, decision: Decision) -> Req
     if decision.keywords and not same:
         return False  # it names another matter
     request = (same or mine)[0]
-    await TicketEvent.create(request_id=request.merged_into_id or request.id, kind="followup", at=ctx.now,
-                             data={"text": ctx.inbound.text, "from_request": request.id})
+    await TicketEvent.create(
+        request_id=request.merged_into_id or request.id,
+        kind="followup",
+        at=ctx.now,
+        data={"text": ctx.inbound.text, "from_request": request.id},
+    )
     answer(ctx, await followup_answer(ctx.services, request))
     return request
 
@@ -117,8 +127,12 @@ async def take_media(ctx: Context) -> Request | None:
             ctx.reply("requests.media_alone")
         return None
     await Attachment.create(request=request, kind=ctx.inbound.kind, media_id=media_id, created_at=ctx.now)
-    await TicketEvent.create(request_id=request.merged_into_id or request.id, kind="attachment", at=ctx.now,
-                             data={"kind": ctx.inbound.kind, "media_id": media_id, "from_request": request.id})
+    await TicketEvent.create(
+        request_id=request.merged_into_id or request.id,
+        kind="attachment",
+        at=ctx.now,
+        data={"kind": ctx.inbound.kind, "media_id": media_id, "from_request": request.id},
+    )
     main_number = (await Request.get(id=request.merged_into_id)).number if request.merged_into_id else request.number
     ctx.reply("requests.attached", number=main_number)
     return request
@@ -126,6 +140,12 @@ async def take_media(ctx: Context) -> Request | None:
 
 async def keep_non_request(ctx: Context, sender: Sender, text: str, *, media_id: str = "") -> NonRequest:
     return await NonRequest.create(
-        channel=sender.channel, sender_ref=sender.ref, sender=sender.person, area=sender.area,
-        kind=ctx.inbound.kind, text=text[:500], media_id=media_id, created_at=ctx.now,
+        channel=sender.channel,
+        sender_ref=sender.ref,
+        sender=sender.person,
+        area=sender.area,
+        kind=ctx.inbound.kind,
+        text=text[:500],
+        media_id=media_id,
+        created_at=ctx.now,
     )

@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from config.policy import RequestsPolicy
 from bot.reach import reply_context
+from config.policy import RequestsPolicy
 from handlers.core.context import Context, Services
 from handlers.requests.village.service import send_village_card
 from handlers.whistle.service import whistle_request
@@ -38,12 +38,17 @@ class Sender:
 
 def sender_of(ctx: Context) -> Sender:
     inbound, chat = ctx.inbound, ctx.chat
-    reach = reply_context(inbound.channel, inbound.sender, inbound.reply, chat.chatid if chat else "",
-                          chat.webhook_key if chat else None)
+    reach = reply_context(
+        inbound.channel, inbound.sender, inbound.reply, chat.chatid if chat else "", chat.webhook_key if chat else None
+    )
     return Sender(
-        channel=inbound.channel, ref=inbound.sender, person=ctx.person,
+        channel=inbound.channel,
+        ref=inbound.sender,
+        person=ctx.person,
         household_id=ctx.person.household_id if ctx.person else None,
-        area=ctx.area, chat=ctx.chat, reply_context=reach,
+        area=ctx.area,
+        chat=ctx.chat,
+        reply_context=reach,
     )
 
 
@@ -55,19 +60,41 @@ class Recorded:
 
 
 async def record_request(
-    services: Services, sender: Sender, text: str, decision: Decision, *, now: datetime,
-    relayed_by: Person | None = None, absorbed: list[NonRequest] = (),  # type: ignore[assignment]
+    services: Services,
+    sender: Sender,
+    text: str,
+    decision: Decision,
+    *,
+    now: datetime,
+    relayed_by: Person | None = None,
+    absorbed: list[NonRequest] = (),  # type: ignore[assignment]
 ) -> Recorded:
     """A new request from `sender`, its audit event, then the same-matter check and forwarding."""
     request = await Request.create(
-        number=await next_number(), text=text, channel="relay" if relayed_by else sender.channel,
-        sender=sender.person, sender_ref=sender.ref, relayed_by=relayed_by, household_id=sender.household_id,
-        area=sender.area, chat=sender.chat, reply_context=sender.reply_context, status=RequestState.RECORDED,
-        primary=decision.primary, also=list(decision.also), urgency=decision.urgency,
-        keywords=list(decision.keywords), explanation=decision.explanation, created_at=now, updated_at=now,
+        number=await next_number(),
+        text=text,
+        channel="relay" if relayed_by else sender.channel,
+        sender=sender.person,
+        sender_ref=sender.ref,
+        relayed_by=relayed_by,
+        household_id=sender.household_id,
+        area=sender.area,
+        chat=sender.chat,
+        reply_context=sender.reply_context,
+        status=RequestState.RECORDED,
+        primary=decision.primary,
+        also=list(decision.also),
+        urgency=decision.urgency,
+        keywords=list(decision.keywords),
+        explanation=decision.explanation,
+        created_at=now,
+        updated_at=now,
     )
     await TicketEvent.create(
-        request=request, actor=relayed_by or sender.person, kind="recorded", at=now,
+        request=request,
+        actor=relayed_by or sender.person,
+        kind="recorded",
+        at=now,
         data={"channel": sender.channel, "primary": decision.primary, "keywords": list(decision.keywords)},
     )
     for row in absorbed:
@@ -93,8 +120,9 @@ async def append_to_request(
         if decision.urgency == "urgent":
             request.urgency = "urgent"
     await request.save()
-    await TicketEvent.create(request=request, kind="appended", at=now,
-                             data={"text": text, "primary": request.primary, "rerouted": moved})
+    await TicketEvent.create(
+        request=request, kind="appended", at=now, data={"text": text, "primary": request.primary, "rerouted": moved}
+    )
     if moved and request.status in STILL_BEING_SAID:
         await forward(services, request, now)
     return moved
@@ -104,8 +132,12 @@ async def add_words(request: Request, text: str, now: datetime) -> None:
     """A merged report's further words: kept on the reporter's own row and in the main request's trail."""
     request.text, request.updated_at = f"{request.text} {text}".strip(), now
     await request.save(update_fields=["text", "updated_at"])
-    await TicketEvent.create(request_id=request.merged_into_id or request.id, kind="appended", at=now,
-                             data={"text": text, "from_request": request.id})
+    await TicketEvent.create(
+        request_id=request.merged_into_id or request.id,
+        kind="appended",
+        at=now,
+        data={"text": text, "from_request": request.id},
+    )
 
 
 async def forward(services: Services, request: Request, now: datetime) -> None:
@@ -133,8 +165,10 @@ async def same_matter(services: Services, request: Request, now: datetime) -> Re
 
 
 def alike(one: Request, other: Request, rules: RequestsPolicy) -> bool:
-    return (overlap(set(one.keywords), set(other.keywords)) >= rules.duplicate_keyword_overlap
-            or overlap(pairs(one.text), pairs(other.text)) >= rules.duplicate_text_overlap)
+    return (
+        overlap(set(one.keywords), set(other.keywords)) >= rules.duplicate_keyword_overlap
+        or overlap(pairs(one.text), pairs(other.text)) >= rules.duplicate_text_overlap
+    )
 
 
 def overlap(a: set[str], b: set[str]) -> float:
@@ -147,7 +181,7 @@ _NOT_WORD = re.compile(r"[\W_]+")
 def pairs(text: str) -> set[str]:
     """Neighbouring character pairs: enough to tell 桥塌了过不去 from 路灯不亮 without a tokenizer."""
     plain = _NOT_WORD.sub("", text)
-    return {plain[i:i + 2] for i in range(len(plain) - 1)}
+    return {plain[i : i + 2] for i in range(len(plain) - 1)}
 
 
 async def merge_into(request: Request, earlier: Request, now: datetime) -> Recorded:
@@ -156,8 +190,12 @@ async def merge_into(request: Request, earlier: Request, now: datetime) -> Recor
     if request.status != earlier.status:  # a merged report follows its request's status, silently
         await move_request(request, RequestState(earlier.status), now)
     households = await household_count(earlier)
-    await TicketEvent.create(request=earlier, kind="merged", at=now,
-                             data={"from_request": request.id, "number": request.number, "households": households})
+    await TicketEvent.create(
+        request=earlier,
+        kind="merged",
+        at=now,
+        data={"from_request": request.id, "number": request.number, "households": households},
+    )
     earlier.updated_at = now
     await earlier.save(update_fields=["updated_at"])
     return Recorded(request, earlier, households)
@@ -165,8 +203,10 @@ async def merge_into(request: Request, earlier: Request, now: datetime) -> Recor
 
 async def household_count(request: Request) -> int:
     """Distinct households (or, without one, senders) among a request and those merged into it."""
-    seen = {r.household_id or (r.sender_id and f"person:{r.sender_id}") or f"{r.channel}:{r.sender_ref}"
-            for r in await reporters_of(request)}
+    seen = {
+        r.household_id or (r.sender_id and f"person:{r.sender_id}") or f"{r.channel}:{r.sender_ref}"
+        for r in await reporters_of(request)
+    }
     return len(seen)
 
 

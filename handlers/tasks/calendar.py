@@ -17,7 +17,7 @@ from config.policy import TasksPolicy
 
 @dataclass(frozen=True)
 class Occurrence:
-    kind: str    # kickoff | monthly | quarter | last_call | summary
+    kind: str  # kickoff | monthly | quarter | last_call | summary
     period: str  # what makes this occurrence unique in its year and kind (goes into the dedupe key)
     due: datetime
     expires: datetime
@@ -62,5 +62,9 @@ def year_calendar(section: TasksPolicy, year: int, calendar: WorkCalendar) -> li
 
 def relevant(section: TasksPolicy, now: datetime, calendar: WorkCalendar) -> list[tuple[int, Occurrence]]:
     """(year, occurrence) pairs that are due and not yet superseded at `now` (last year's summary in January)."""
-    return [(year, occ) for year in (now.year - 1, now.year) for occ in year_calendar(section, year, calendar)
-            if occ.due <= now < occ.expires]
+    return [
+        (year, occ)
+        for year in (now.year - 1, now.year)
+        for occ in year_calendar(section, year, calendar)
+        if occ.due <= now < occ.expires
+    ]

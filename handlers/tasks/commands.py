@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import re
+
 from config.errors import UserError
 from handlers.common.cadres import cadre_work, is_cadre, village_of_speaker
 from handlers.core.context import Context
@@ -56,8 +57,15 @@ async def register(ctx: Context) -> None:
     village = village_of_speaker(ctx, tree)
     title, description, household, grid = await split_target(rest, village, tree)
     area = (await household.grid if household else None) or grid or ctx.area
-    task = await tasks.register(ctx.person, year=ctx.now.year, title=title, description=description,  # type: ignore[arg-type]
-                                household=household, area=area, now=ctx.now)
+    task = await tasks.register(
+        ctx.person,
+        year=ctx.now.year,
+        title=title,
+        description=description,  # type: ignore[arg-type]
+        household=household,
+        area=area,
+        now=ctx.now,
+    )
     tally = (await tasks.tallies(ctx.now.year, [ctx.person.id])).get(ctx.person.id, tasks.Tally())  # type: ignore[union-attr]
     ctx.reply("tasks.registered", seq=task.seq, title=task.title, registered=tally.registered, quota=_quota(ctx))
 
@@ -68,7 +76,9 @@ async def show_list(ctx: Context) -> None:
     mine = await tasks.PracticalTask.filter(cadre=ctx.person, year=year).order_by("seq")
     tally = (await tasks.tallies(year, [ctx.person.id])).get(ctx.person.id, tasks.Tally())  # type: ignore[union-attr]
     lines = [ctx.say("tasks.list_header", year=year, quota=_quota(ctx), registered=tally.registered, done=tally.done)]
-    lines += [ctx.say("tasks.list_item", seq=t.seq, title=t.title, status=ctx.say(f"tasks.status_{t.status}")) for t in mine]
+    lines += [
+        ctx.say("tasks.list_item", seq=t.seq, title=t.title, status=ctx.say(f"tasks.status_{t.status}")) for t in mine
+    ]
     if not mine:
         lines.append(ctx.say("tasks.list_empty"))
     ctx.reply_text("\n".join(lines))
@@ -88,8 +98,14 @@ async def finish(ctx: Context) -> None:
     task = await tasks.find(ctx.person, ctx.now.year, seq)  # type: ignore[arg-type]
     await tasks.finish(task, text, ctx.now)
     tally = (await tasks.tallies(ctx.now.year, [ctx.person.id]))[ctx.person.id]  # type: ignore[union-attr]
-    ctx.reply("tasks.done_saved", seq=seq, title=task.title, done=tally.done, quota=_quota(ctx),
-              minutes=ctx.services.policy.tasks.photo_window_minutes)
+    ctx.reply(
+        "tasks.done_saved",
+        seq=seq,
+        title=task.title,
+        done=tally.done,
+        quota=_quota(ctx),
+        minutes=ctx.services.policy.tasks.photo_window_minutes,
+    )
 
 
 @router.command("tasks", *CADRE_WORK, sub="cancel")
@@ -113,12 +129,22 @@ async def claim(ctx: Context) -> None:
     village = village_of_speaker(ctx, tree)
     if request.area_id is not None and (village is None or not tree.within(request.area_id, village.id)):  # type: ignore[attr-defined]
         raise UserError("tasks.claim_outside", number=number)
-    taken = await tasks.PracticalTask.filter(request=request).exclude(status="cancelled").prefetch_related("cadre").first()
+    taken = (
+        await tasks.PracticalTask.filter(request=request).exclude(status="cancelled").prefetch_related("cadre").first()
+    )
     if taken is not None:
         raise UserError("tasks.request_claimed", number=number, name=taken.cadre.name)
     title = request.text.strip().splitlines()[0][:40] if request.text.strip() else f"#{number}"
-    task = await tasks.register(ctx.person, year=ctx.now.year, title=title, description=request.text,  # type: ignore[arg-type]
-                                household=await request.household, area=await request.area, request=request, now=ctx.now)
+    task = await tasks.register(
+        ctx.person,
+        year=ctx.now.year,
+        title=title,
+        description=request.text,  # type: ignore[arg-type]
+        household=await request.household,
+        area=await request.area,
+        request=request,
+        now=ctx.now,
+    )
     ctx.reply("tasks.claimed", seq=task.seq, number=number, title=task.title)
 
 

@@ -13,6 +13,7 @@ from config.policy import TasksPolicy
 from models import Area, Household, Person, PracticalTask, Request
 from models.tasks_queries import OPEN_STATES, Tally, tallies  # noqa: F401  (re-exported for handlers)
 
+
 @dataclass(frozen=True)
 class Quota:
     low: int
@@ -26,17 +27,32 @@ class Quota:
         return f"{self.low}–{self.high}" if self.high != self.low else str(self.low)
 
 
-async def register(cadre: Person, *, year: int, title: str, now: datetime, description: str = "",
-                   household: Household | None = None, area: Area | None = None,
-                   request: Request | None = None) -> PracticalTask:
+async def register(
+    cadre: Person,
+    *,
+    year: int,
+    title: str,
+    now: datetime,
+    description: str = "",
+    household: Household | None = None,
+    area: Area | None = None,
+    request: Request | None = None,
+) -> PracticalTask:
     """The cadre's next number for the year; a concurrent registration retries with the following one."""
     for _ in range(5):
         last = await PracticalTask.filter(cadre=cadre, year=year).order_by("-seq").first()
         try:
             async with in_transaction():  # a savepoint, so a lost race leaves the outer transaction usable
                 return await PracticalTask.create(
-                    cadre=cadre, year=year, seq=(last.seq if last else 0) + 1, title=title[:128], description=description,
-                    household=household, area=area, request=request, created_at=now,
+                    cadre=cadre,
+                    year=year,
+                    seq=(last.seq if last else 0) + 1,
+                    title=title[:128],
+                    description=description,
+                    household=household,
+                    area=area,
+                    request=request,
+                    created_at=now,
                 )
         except IntegrityError:
             continue

@@ -18,18 +18,39 @@ async def show_stats(ctx: Context) -> None:
     village_roles = ctx.roles_named(*section.village_stats_roles)
     if township_roles:
         township = tree.township_of(township_roles[0].area_id)  # type: ignore[attr-defined]
-        rows = [row for row in await village_rows(section, year, tree) if township and row.township_code == township.code]
-        lines = [ctx.say("tasks.stats_township_header", year=year, township=township.name if township else "", quota=quota)]
-        lines += [ctx.say("tasks.stats_township_line", village=r.village, cadres=r.cadres, registered=r.registered,
-                          done=r.done, behind=r.behind) for r in rows]
+        rows = [
+            row for row in await village_rows(section, year, tree) if township and row.township_code == township.code
+        ]
+        lines = [
+            ctx.say("tasks.stats_township_header", year=year, township=township.name if township else "", quota=quota)
+        ]
+        lines += [
+            ctx.say(
+                "tasks.stats_township_line",
+                village=r.village,
+                cadres=r.cadres,
+                registered=r.registered,
+                done=r.done,
+                behind=r.behind,
+            )
+            for r in rows
+        ]
         ctx.reply_text("\n".join(lines))
         return
     if village_roles:
         village = tree.village_of(village_roles[0].area_id)  # type: ignore[attr-defined]
         rows = [row for row in await cadre_rows(section, year, tree) if village and row.village_code == village.code]
         lines = [ctx.say("tasks.stats_village_header", year=year, village=village.name if village else "", quota=quota)]
-        lines += [ctx.say("tasks.stats_village_line", name=r.name, registered=r.registered, done=r.done,
-                          mark=ctx.say("tasks.behind_mark") if r.behind else "") for r in rows]
+        lines += [
+            ctx.say(
+                "tasks.stats_village_line",
+                name=r.name,
+                registered=r.registered,
+                done=r.done,
+                mark=ctx.say("tasks.behind_mark") if r.behind else "",
+            )
+            for r in rows
+        ]
         ctx.reply_text("\n".join(lines))
         return
     raise UserError("common.not_allowed", role=ctx.say("tasks.stats_role"))

@@ -7,7 +7,9 @@ from models import Area, Household
 from models.area_tree import AreaTree
 
 
-async def split_target(rest: str, village: Area | None, tree: AreaTree) -> tuple[str, str, Household | None, Area | None]:
+async def split_target(
+    rest: str, village: Area | None, tree: AreaTree
+) -> tuple[str, str, Household | None, Area | None]:
     """(title, description, household, grid); the target word is taken off the description when found."""
     words = rest.split()
     title, others = words[0], words[1:]
@@ -19,8 +21,11 @@ async def split_target(rest: str, village: Area | None, tree: AreaTree) -> tuple
         raise UserError("tasks.household_ambiguous", head=last)
     if households:
         return title, " ".join(others[:-1]), households[0], None
-    grids = [a for a in tree.areas.values()
-             if a.level == "grid" and last in (a.name, a.code) and tree.within(a.id, village.id)]
+    grids = [
+        a
+        for a in tree.areas.values()
+        if a.level == "grid" and last in (a.name, a.code) and tree.within(a.id, village.id)
+    ]
     if len(grids) == 1:
         return title, " ".join(others[:-1]), None, grids[0]
     return title, " ".join(others), None, None

@@ -13,8 +13,8 @@ from datetime import datetime
 from functools import partial
 
 from handlers.core.context import Services
-from handlers.tasks.service import Quota
 from handlers.tasks.calendar import Occurrence, relevant
+from handlers.tasks.service import Quota
 from models import OutboxMessage, Role
 from models.area_tree import AreaTree
 from models.cadre_queries import Cadre, all_cadres
@@ -51,7 +51,11 @@ Messages = dict[str, tuple[str, str]]  # the dedupe key's last part → (userid,
 async def _queue_new(services: Services, year: int, occurrence: Occurrence, messages: Messages) -> int:
     """Queue the messages whose dedupe key is not in the outbox yet (one indexed query for all of them)."""
     keys = {occurrence.key(year, who): message for who, message in messages.items()}
-    known = set(await OutboxMessage.filter(dedupe_key__in=list(keys)).values_list("dedupe_key", flat=True)) if keys else set()
+    known = (
+        set(await OutboxMessage.filter(dedupe_key__in=list(keys)).values_list("dedupe_key", flat=True))
+        if keys
+        else set()
+    )
     queued = 0
     for key, (userid, text) in keys.items():
         if key not in known:
@@ -72,16 +76,29 @@ async def _cadre_messages(services: Services, year: int, occurrence: Occurrence,
             continue
         tally = counts.get(cadre.person_id, Tally())
         if occurrence.kind == "kickoff" and tally.registered < quota.low:
-            found[userid] = userid, texts.render("tasks.remind_kickoff", year=year, quota=quota, registered=tally.registered)
+            found[userid] = (
+                userid,
+                texts.render("tasks.remind_kickoff", year=year, quota=quota, registered=tally.registered),
+            )
         elif occurrence.kind == "monthly" and unfinished.get(cadre.person_id):
-            items = [texts.render("tasks.remind_monthly_item", seq=seq, title=title) for seq, title in unfinished[cadre.person_id]]
+            items = [
+                texts.render("tasks.remind_monthly_item", seq=seq, title=title)
+                for seq, title in unfinished[cadre.person_id]
+            ]
             found[userid] = userid, texts.render("tasks.remind_monthly", count=len(items), items="\n".join(items))
         elif occurrence.kind == "quarter" and tally.done < occurrence.min_done:
             day = occurrence.due.date()
-            found[userid] = userid, texts.render("tasks.remind_quarter", month=day.month, day=day.day,
-                                                 min_done=occurrence.min_done, done=tally.done)
+            found[userid] = (
+                userid,
+                texts.render(
+                    "tasks.remind_quarter", month=day.month, day=day.day, min_done=occurrence.min_done, done=tally.done
+                ),
+            )
         elif occurrence.kind == "last_call" and tally.done < quota.low:
-            found[userid] = userid, texts.render("tasks.remind_last_call", year=year, done=tally.done, quota_min=quota.low)
+            found[userid] = (
+                userid,
+                texts.render("tasks.remind_last_call", year=year, done=tally.done, quota_min=quota.low),
+            )
     return found
 
 
@@ -93,14 +110,25 @@ async def _summary(services: Services, year: int, tree: AreaTree) -> Messages:
     texts, quota = services.texts, Quota.from_policy(services.policy.tasks)
     rows = await village_rows(services.policy.tasks, year, tree)
     found: Messages = {}
-    roles = await Role.filter(role__in=services.policy.tasks.township_stats_roles
-                              ).prefetch_related("person").order_by("id")
+    roles = (
+        await Role.filter(role__in=services.policy.tasks.township_stats_roles).prefetch_related("person").order_by("id")
+    )
     for role in roles:
         township = tree.township_of(role.area_id)  # type: ignore[attr-defined]
         if township is None or not role.person.userid:
             continue
         lines = [texts.render("tasks.summary_header", township=township.name, year=year, quota=quota)]
-        lines += [texts.render("tasks.summary_line", village=r.village, cadres=r.cadres, registered=r.registered,
-                               done=r.done, behind=r.behind) for r in rows if r.township_code == township.code]
+        lines += [
+            texts.render(
+                "tasks.summary_line",
+                village=r.village,
+                cadres=r.cadres,
+                registered=r.registered,
+                done=r.done,
+                behind=r.behind,
+            )
+            for r in rows
+            if r.township_code == township.code
+        ]
         found[f"{township.code}:{role.person.userid}"] = role.person.userid, "\n".join(lines)
     return found

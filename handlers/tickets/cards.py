@@ -22,6 +22,7 @@ from models import Assignment, OutboxMessage, Request, Ticket, TicketEvent
 from models.assignment_states import COUNTED_STATES, AssignmentState
 from models.ticket_queries import assignments_of, liaisons_of
 
+
 @dataclass(frozen=True)
 class DutyKey(CardKey):
     """A department card's button: `duty:<action>:<ticket id>:<department code>`."""
@@ -57,22 +58,32 @@ async def sent_card_code(task_id: str, now: datetime) -> str:
     return str(row.result.get("response_code") or "")
 
 
-async def update_card(services: Services, userids: list[str], *, task_id: str, click_code: str = "",
-                      replace_name: str = "", card: Card | None = None) -> bool:
+async def update_card(
+    services: Services,
+    userids: list[str],
+    *,
+    task_id: str,
+    click_code: str = "",
+    replace_name: str = "",
+    card: Card | None = None,
+) -> bool:
     """Update a sent card for `userids`; False when no response_code is left to do it with."""
     now = services.clock.now()
     code = await _unused_code([click_code, await sent_card_code(task_id, now)])
     if code is None or not userids:
         return False
-    await services.reach.card_update(userids, response_code=code, card=card, replace_name=replace_name,
-                                     dedupe_key=_code_key(code))
+    await services.reach.card_update(
+        userids, response_code=code, card=card, replace_name=replace_name, dedupe_key=_code_key(code)
+    )
     return True
 
 
 # -- the department's card ---------------------------------------------------------------------------
 
-async def department_card(services: Services, ticket: Ticket, assignment: Assignment, request: Request,
-                          place: str, *, task_id: str) -> Card:
+
+async def department_card(
+    services: Services, ticket: Ticket, assignment: Assignment, request: Request, place: str, *, task_id: str
+) -> Card:
     texts = services.texts
     parts = await assignments_of(ticket, *COUNTED_STATES)
     primary = next((a.department.name for a in parts if a.is_primary), "")
@@ -81,25 +92,41 @@ async def department_card(services: Services, ticket: Ticket, assignment: Assign
     role = texts.render("whistle.role_primary" if assignment.is_primary else "whistle.role_assisting")
     urgency = texts.render(f"whistle.urgency_{ticket.urgency}")
     description = request.text if len(request.text) <= DESCRIPTION_CHARS else request.text[:DESCRIPTION_CHARS] + "…"
-    fields: list[tuple[str, str]] = [(texts.render("whistle.field_place"), place),
-                                     (texts.render("whistle.field_urgency"), urgency)]
+    fields: list[tuple[str, str]] = [
+        (texts.render("whistle.field_place"), place),
+        (texts.render("whistle.field_urgency"), urgency),
+    ]
     code = assignment.department.code
     if assignment.state == AssignmentState.NOTIFIED:
         fields.append((texts.render("whistle.field_respond_due"), stamp(due.respond_due)))
-        buttons = (Button(str(DutyKey("on", ticket.id, code)), texts.render("duty.button_on_duty"), 1),
-                   Button(str(DutyKey("return", ticket.id, code)), texts.render("duty.button_return"), 2))
+        buttons = (
+            Button(str(DutyKey("on", ticket.id, code)), texts.render("duty.button_on_duty"), 1),
+            Button(str(DutyKey("return", ticket.id, code)), texts.render("duty.button_return"), 2),
+        )
     else:
-        signed = await TicketEvent.filter(ticket_id=ticket.id, department_id=assignment.department_id,
-                                          kind="on_duty").order_by("-id").first().prefetch_related("actor")
+        signed = (
+            await TicketEvent.filter(ticket_id=ticket.id, department_id=assignment.department_id, kind="on_duty")
+            .order_by("-id")
+            .first()
+            .prefetch_related("actor")
+        )
         who = signed.actor.name if signed is not None and signed.actor is not None else ""
         fields.append((texts.render("whistle.field_on_duty"), f"{who} {stamp(assignment.on_duty_at)}".strip()))
-        buttons = (Button(str(DutyKey("done", ticket.id, code)), texts.render("duty.button_done"), 1),
-                   Button(str(DutyKey("progress", ticket.id, code)), texts.render("duty.button_progress"), 2))
-    fields += [(texts.render("whistle.field_resolve_due"), stamp(due.resolve_due)),
-               (texts.render("whistle.field_primary"), primary),
-               (texts.render("whistle.field_assisting"), assisting)]
-    title = texts.render("whistle.card_title", number=ticket.number, role=role,
-                         urged=texts.render("whistle.urged_mark") if assignment.urged else "")
+        buttons = (
+            Button(str(DutyKey("done", ticket.id, code)), texts.render("duty.button_done"), 1),
+            Button(str(DutyKey("progress", ticket.id, code)), texts.render("duty.button_progress"), 2),
+        )
+    fields += [
+        (texts.render("whistle.field_resolve_due"), stamp(due.resolve_due)),
+        (texts.render("whistle.field_primary"), primary),
+        (texts.render("whistle.field_assisting"), assisting),
+    ]
+    title = texts.render(
+        "whistle.card_title",
+        number=ticket.number,
+        role=role,
+        urged=texts.render("whistle.urged_mark") if assignment.urged else "",
+    )
     return Card(task_id=task_id, title=title, description=description, fields=tuple(fields), buttons=buttons)
 
 
@@ -110,8 +137,9 @@ def next_task_id(ticket: Ticket, assignment: Assignment) -> str:
     return f"gw-{ticket.number}-{assignment.department.code}-{round_}"
 
 
-async def send_department_card(services: Services, ticket: Ticket, assignment: Assignment, request: Request,
-                               place: str) -> None:
+async def send_department_card(
+    services: Services, ticket: Ticket, assignment: Assignment, request: Request, place: str
+) -> None:
     """A fresh card to all of the department's liaisons (new task id), remembered on the assignment."""
     task_id = next_task_id(ticket, assignment)
     card = await department_card(services, ticket, assignment, request, place, task_id=task_id)
@@ -121,16 +149,25 @@ async def send_department_card(services: Services, ticket: Ticket, assignment: A
     await assignment.save(update_fields=["card_task_id"])
 
 
-async def refresh_department_card(services: Services, ticket: Ticket, assignment: Assignment, request: Request,
-                                  place: str, *, click_code: str = "", replace_name: str = "",
-                                  resend: bool = False) -> None:
+async def refresh_department_card(
+    services: Services,
+    ticket: Ticket,
+    assignment: Assignment,
+    request: Request,
+    place: str,
+    *,
+    click_code: str = "",
+    replace_name: str = "",
+    resend: bool = False,
+) -> None:
     """Show the department's new state on its card for every liaison; `resend` sends a new card when
     no response_code is left (buttons that matter, e.g. 办结 after 签收)."""
     liaisons = [p.userid for p in await liaisons_of(assignment.department) if p.userid]
     card = None
     if not replace_name:
         card = await department_card(services, ticket, assignment, request, place, task_id=assignment.card_task_id)
-    updated = await update_card(services, liaisons, task_id=assignment.card_task_id, click_code=click_code,
-                                replace_name=replace_name, card=card)
+    updated = await update_card(
+        services, liaisons, task_id=assignment.card_task_id, click_code=click_code, replace_name=replace_name, card=card
+    )
     if not updated and resend:
         await send_department_card(services, ticket, assignment, request, place)

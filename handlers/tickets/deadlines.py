@@ -41,9 +41,10 @@ def deadlines_for(services: Services, urgency: str, notified_at: datetime) -> De
     return deadlines(services.policy.whistle.deadlines, urgency, notified_at, services.calendar.calendar)
 
 
-def overdue(rules: DeadlinesPolicy, urgency: str, state: str, notified_at: datetime, now: datetime,
-            calendar: WorkCalendar) -> str:
-    """"respond" when 签收 is late, "resolve" when 办结 is late, "" when neither (or nothing is owed)."""
+def overdue(
+    rules: DeadlinesPolicy, urgency: str, state: str, notified_at: datetime, now: datetime, calendar: WorkCalendar
+) -> str:
+    """ "respond" when 签收 is late, "resolve" when 办结 is late, "" when neither (or nothing is owed)."""
     if state not in ACTIVE_STATES:
         return ""
     due = deadlines(rules, urgency, notified_at, calendar)

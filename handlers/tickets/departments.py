@@ -19,7 +19,7 @@ class DepartmentNames:
     by_name: dict[str, Department]
 
     @classmethod
-    async def load(cls) -> "DepartmentNames":
+    async def load(cls) -> DepartmentNames:
         by_name: dict[str, Department] = {}
         for department in await Department.exclude(code__in=NOT_COUNTY).order_by("id"):
             for name in (department.code, department.name, *department.short_names):
@@ -32,15 +32,17 @@ class DepartmentNames:
     def closest(self, word: str) -> str | None:
         """The name a typo most likely meant: names of about the same length (±1 character) that are
         close enough; said the way the speaker wrote it (交通剧 → 交通局, not 交通)."""
-        scored = [(difflib.SequenceMatcher(None, word, name).ratio(), name) for name in self.by_name
-                  if not name.isascii() and abs(len(name) - len(word)) <= 1]
+        scored = [
+            (difflib.SequenceMatcher(None, word, name).ratio(), name)
+            for name in self.by_name
+            if not name.isascii() and abs(len(name) - len(word)) <= 1
+        ]
         scored = [(ratio, name) for ratio, name in scored if ratio >= TYPO_CUTOFF]
         if not scored:
             return None
         best = self.by_name[max(scored)[1]]
         forms = [n for n, d in self.by_name.items() if d is best and not n.isascii()]
-        return min(forms, key=lambda n: (abs(len(n) - len(word)),
-                                         -difflib.SequenceMatcher(None, word, n).ratio()))
+        return min(forms, key=lambda n: (abs(len(n) - len(word)), -difflib.SequenceMatcher(None, word, n).ratio()))
 
     def split(self, text: str, *, required: bool = True) -> tuple[list[Department], str]:
         """Leading department names of `text`, and the rest (a note or reason).
@@ -58,8 +60,9 @@ class DepartmentNames:
                 continue
             suggestion = self.closest(word)
             if suggestion is not None or (required and not found):
-                raise UserError("whistle.unknown_department", word=word,
-                                suggestion=suggestion or self.closest_any(word))
+                raise UserError(
+                    "whistle.unknown_department", word=word, suggestion=suggestion or self.closest_any(word)
+                )
             rest_at = index
             break
         if required and not found:

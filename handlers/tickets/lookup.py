@@ -23,8 +23,9 @@ def committee_townships(ctx: Context) -> list[int]:
     return [role.area_id for role in ctx.roles_named("township_committee") if role.area_id is not None]
 
 
-async def require_committee(ctx: Context, what: str, township_id: int | None = None,
-                            ticket: Ticket | None = None) -> bool:
+async def require_committee(
+    ctx: Context, what: str, township_id: int | None = None, ticket: Ticket | None = None
+) -> bool:
     """Only township committee members of the matter's township. Replies and logs a refusal, on the ticket's
     trail when it is known (commands filtered by COMMITTEE have passed the first half already)."""
     townships = committee_townships(ctx)
@@ -48,6 +49,12 @@ async def own_part(ctx: Context, ticket: Ticket, what: str, department_code: str
     part = next((a for a in await assignments_of(ticket) if a.department.code in mine), None)
     if part is None:
         ctx.reply("duty.not_liaison", number=ticket.number)
-        await refused(what, ctx.now, person=ctx.person, sender=ctx.inbound.sender,
-                      why="not a liaison of a department on the ticket", ticket=ticket)
+        await refused(
+            what,
+            ctx.now,
+            person=ctx.person,
+            sender=ctx.inbound.sender,
+            why="not a liaison of a department on the ticket",
+            ticket=ticket,
+        )
     return part

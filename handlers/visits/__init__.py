@@ -1,7 +1,8 @@
 """包保 and 走访: pairing vulnerable households with cadres, the cadres' visits (民情日记), and their reminders."""
 
 from handlers.core.router import Router
-from handlers.visits import commands, list as visit_list, tickers, to_request
+from handlers.visits import commands, tickers, to_request
+from handlers.visits import list as visit_list
 
 router = Router("visits")
 for part in (commands.router, visit_list.router, to_request.router):

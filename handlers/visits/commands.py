@@ -33,13 +33,15 @@ async def visit(ctx: Context) -> None:
         raise UserError("visits.usage")
     tree = await AreaTree.load()
     mine = [p.household for p in await CarePair.filter(cadre=ctx.person).prefetch_related("household")]
-    picked = await pick_household(ctx, head, rest.strip(), village_of_speaker(ctx, tree), tree,
-                                  usage="visits.usage_visit_choice", preferred=mine)
+    picked = await pick_household(
+        ctx, head, rest.strip(), village_of_speaker(ctx, tree), tree, usage="visits.usage_visit_choice", preferred=mine
+    )
     if not picked.rest:
         raise UserError("visits.usage")
     entry = await Visit.create(household=picked.household, cadre=ctx.person, note=picked.rest, visited_at=ctx.now)
-    ctx.reply("visits.recorded", id=entry.id, head=picked.household.head,
-              place=tree.hamlet_name(picked.household.grid_id))  # type: ignore[attr-defined]
+    ctx.reply(
+        "visits.recorded", id=entry.id, head=picked.household.head, place=tree.hamlet_name(picked.household.grid_id)
+    )  # type: ignore[attr-defined]
 
 
 @router.command("care", APP_ONLY, Roles(pairing_roles, *NOT_ALLOWED))
@@ -61,20 +63,27 @@ async def care(ctx: Context) -> None:
     picked = await pick_household(ctx, head, choice, village, tree, usage="visits.usage_care_choice")
     cadre = await _cadre_in_village(ctx, cadre_name, village.id, tree)
     await pair(picked.household, cadre, ctx.now)
-    ctx.reply("visits.paired", head=picked.household.head, place=tree.hamlet_name(picked.household.grid_id),  # type: ignore[attr-defined]
-              cadre=cadre.name, tags="、".join(picked.household.tags) or ctx.say("visits.no_tags"))
+    ctx.reply(
+        "visits.paired",
+        head=picked.household.head,
+        place=tree.hamlet_name(picked.household.grid_id),  # type: ignore[attr-defined]
+        cadre=cadre.name,
+        tags="、".join(picked.household.tags) or ctx.say("visits.no_tags"),
+    )
 
 
 async def _cadre_in_village(ctx: Context, name: str, village_id: int, tree: AreaTree) -> Person:
     """A cadre of this village by name or userid; names shared by two cadres must be given as the userid."""
     roles = await Role.filter(role__in=cadre_roles(ctx.services.policy)).prefetch_related("person")
-    people = {r.person.id: r.person for r in roles
-              if tree.within(r.area_id, village_id) and name in (r.person.name, r.person.userid)}  # type: ignore[attr-defined]
+    people = {
+        r.person.id: r.person
+        for r in roles
+        if tree.within(r.area_id, village_id) and name in (r.person.name, r.person.userid)
+    }  # type: ignore[attr-defined]
     if not people:
         raise UserError("visits.cadre_not_found", name=name)
     if len(people) > 1:
-        raise UserError("visits.cadre_ambiguous", name=name,
-                        userids="、".join(sorted(p.userid or "" for p in people.values())))
+        raise UserError(
+            "visits.cadre_ambiguous", name=name, userids="、".join(sorted(p.userid or "" for p in people.values()))
+        )
     return next(iter(people.values()))
-
-

@@ -7,10 +7,9 @@ from datetime import timedelta
 from handlers.core.context import Context
 from handlers.core.router import Router
 from handlers.visits.service import CADRE_VISITS
-from models.care_periods import counted_periods, local_day, visit_days, visited_in
 from models import CarePair
 from models.area_tree import AreaTree
-
+from models.care_periods import counted_periods, local_day, visit_days, visited_in
 
 router = Router("visits-list")
 
@@ -30,10 +29,24 @@ async def show_pairs(ctx: Context) -> None:
         seen = days.get(household.id, set())
         chain = counted_periods(household.tags, None, today + timedelta(days=1), ctx.services.policy.visits)
         current = chain[-1] if chain else None
-        status = ctx.say("visits.status_free") if current is None else (
-            ctx.say("visits.status_done") if visited_in(current, seen) else
-            ctx.say("visits.status_due", end=f"{(current.end - timedelta(days=1)):%m-%d}"))
+        status = (
+            ctx.say("visits.status_free")
+            if current is None
+            else (
+                ctx.say("visits.status_done")
+                if visited_in(current, seen)
+                else ctx.say("visits.status_due", end=f"{(current.end - timedelta(days=1)):%m-%d}")
+            )
+        )
         last = max(seen).strftime("%m-%d") if seen else ctx.say("visits.never")
-        lines.append(ctx.say("visits.list_item", head=household.head, place=tree.hamlet_name(household.grid_id),
-                             tags="、".join(household.tags), last=last, status=status))
+        lines.append(
+            ctx.say(
+                "visits.list_item",
+                head=household.head,
+                place=tree.hamlet_name(household.grid_id),
+                tags="、".join(household.tags),
+                last=last,
+                status=status,
+            )
+        )
     ctx.reply_text("\n".join(lines))

@@ -23,8 +23,16 @@ class Picked:
     rest: str  # what followed the name (and the choice number)
 
 
-async def pick_household(ctx: Context, head: str, rest: str, village: Area | None, tree: AreaTree,
-                         *, usage: str, preferred: list[Household] = ()) -> Picked:  # type: ignore[assignment]
+async def pick_household(
+    ctx: Context,
+    head: str,
+    rest: str,
+    village: Area | None,
+    tree: AreaTree,
+    *,
+    usage: str,
+    preferred: list[Household] = (),
+) -> Picked:  # type: ignore[assignment]
     """The one household `head` names: the cadre's own pairs first, else the village's households.
 
     Two households with one head name → UserError listing them (hamlet + masked phone); the person then
@@ -32,17 +40,27 @@ async def pick_household(ctx: Context, head: str, rest: str, village: Area | Non
     """
     candidates = [h for h in preferred if h.head == head]
     if not candidates and village is not None:
-        candidates = [h for h in await Household.filter(head=head).order_by("code") if tree.within(h.grid_id, village.id)]  # type: ignore[attr-defined]
+        candidates = [
+            h for h in await Household.filter(head=head).order_by("code") if tree.within(h.grid_id, village.id)
+        ]  # type: ignore[attr-defined]
     if not candidates:
         raise UserError("visits.household_not_found", head=head)
     if len(candidates) == 1:
         return Picked(candidates[0], rest)
     choice = _CHOICE.match(rest)
     if choice and 1 <= int(choice.group(1)) <= len(candidates):
-        return Picked(candidates[int(choice.group(1)) - 1], rest[choice.end():].strip())
-    lines = [ctx.say("visits.choice", index=i, head=h.head, place=tree.hamlet_name(h.grid_id),  # type: ignore[attr-defined]
-                     address=h.address, phone=await household_phone(h) or ctx.say("visits.no_phone"))
-             for i, h in enumerate(candidates, 1)]
+        return Picked(candidates[int(choice.group(1)) - 1], rest[choice.end() :].strip())
+    lines = [
+        ctx.say(
+            "visits.choice",
+            index=i,
+            head=h.head,
+            place=tree.hamlet_name(h.grid_id),  # type: ignore[attr-defined]
+            address=h.address,
+            phone=await household_phone(h) or ctx.say("visits.no_phone"),
+        )
+        for i, h in enumerate(candidates, 1)
+    ]
     raise UserError("visits.which_household", head=head, choices="\n".join(lines), usage=ctx.say(usage, head=head))
 
 
@@ -54,5 +72,3 @@ async def pair(household: Household, cadre: Person, now: datetime) -> None:
     elif existing.cadre_id != cadre.id:  # type: ignore[attr-defined]
         existing.cadre, existing.since = cadre, now
         await existing.save(update_fields=["cadre_id", "since"])
-
-

@@ -14,9 +14,9 @@ from functools import partial
 
 from bot.clock import SHANGHAI
 from handlers.core.context import Services
-from models.care_periods import Period, counted_periods, local_day, visit_days, visited_in
 from models import CarePair, OutboxMessage, Role
 from models.area_tree import AreaTree
+from models.care_periods import Period, counted_periods, local_day, visit_days, visited_in
 
 
 def register(scheduler, services: Services) -> None:
@@ -38,23 +38,44 @@ async def tick(services: Services, now: datetime | None = None) -> Counter[str]:
     wanted: dict[str, tuple[str, str, str]] = {}  # dedupe key → (kind, userid, text)
     for pair in pairs:
         household = pair.household
-        chain = [p for p in counted_periods(household.tags, pair.since, local_day(now), services.policy.visits)
-                 if _due(p, hour) <= now]
+        chain = [
+            p
+            for p in counted_periods(household.tags, pair.since, local_day(now), services.policy.visits)
+            if _due(p, hour) <= now
+        ]
         if not chain or visited_in(chain[-1], days.get(household.id, set())):
             continue
         last = chain[-1]
-        params = dict(head=household.head, place=tree.hamlet_name(household.grid_id), tags="、".join(household.tags),
-                      start=f"{last.start:%m-%d}", end=f"{last.end - timedelta(days=1):%m-%d}", cadre=pair.cadre.name)
+        params = dict(
+            head=household.head,
+            place=tree.hamlet_name(household.grid_id),
+            tags="、".join(household.tags),
+            start=f"{last.start:%m-%d}",
+            end=f"{last.end - timedelta(days=1):%m-%d}",
+            cadre=pair.cadre.name,
+        )
         if pair.cadre.userid:
             wanted[f"visits:{household.id}:{last.start}:cadre"] = (
-                "cadre", pair.cadre.userid, services.texts.render("visits.remind_overdue", **params))
+                "cadre",
+                pair.cadre.userid,
+                services.texts.render("visits.remind_overdue", **params),
+            )
         if len(chain) >= 2 and not visited_in(chain[-2], days.get(household.id, set())):
             village = tree.village_of(household.grid_id)
-            for role in await Role.filter(role="village_secretary", area_id=village.id if village else -1).prefetch_related("person"):
+            for role in await Role.filter(
+                role="village_secretary", area_id=village.id if village else -1
+            ).prefetch_related("person"):
                 if role.person.userid:
                     wanted[f"visits:{household.id}:{last.start}:secretary:{role.person.userid}"] = (
-                        "secretary", role.person.userid, services.texts.render("visits.tell_secretary", **params))
-    known = set(await OutboxMessage.filter(dedupe_key__in=list(wanted)).values_list("dedupe_key", flat=True)) if wanted else set()
+                        "secretary",
+                        role.person.userid,
+                        services.texts.render("visits.tell_secretary", **params),
+                    )
+    known = (
+        set(await OutboxMessage.filter(dedupe_key__in=list(wanted)).values_list("dedupe_key", flat=True))
+        if wanted
+        else set()
+    )
     queued: Counter[str] = Counter()
     for key, (kind, userid, text) in wanted.items():
         if key not in known:

@@ -7,15 +7,15 @@ import re
 from dataclasses import replace
 
 from config.errors import UserError
+from handlers.common.cadres import village_of_speaker
 from handlers.core.context import Context
 from handlers.core.router import Router
 from handlers.requests.answers import where_words
 from handlers.requests.relay.service import Relay, villager_sender
 from handlers.requests.service import VILLAGE, record_request
+from handlers.visits.service import CADRE_VISITS
 from models import Area, Person, Visit
 from models.area_tree import AreaTree
-from handlers.common.cadres import village_of_speaker
-from handlers.visits.service import CADRE_VISITS
 
 router = Router("visits-to-request")
 
@@ -28,8 +28,10 @@ async def to_request(ctx: Context) -> None:
     entry = await Visit.get_or_none(id=int(match.group(1))).prefetch_related("household")
     tree = await AreaTree.load()
     village = village_of_speaker(ctx, tree)
-    if entry is None or (entry.cadre_id != ctx.person.id  # type: ignore[union-attr, attr-defined]
-                         and not (village and tree.within(entry.household.grid_id, village.id))):  # type: ignore[attr-defined]
+    if entry is None or (
+        entry.cadre_id != ctx.person.id  # type: ignore[union-attr, attr-defined]
+        and not (village and tree.within(entry.household.grid_id, village.id))
+    ):  # type: ignore[attr-defined]
         raise UserError("visits.entry_not_found", id=match.group(1))
     if entry.request_id is not None:  # type: ignore[attr-defined]
         request = await entry.request
@@ -40,11 +42,21 @@ async def to_request(ctx: Context) -> None:
     decision = ctx.services.router().classify(entry.note)
     if not decision.is_request:  # the cadre says it is one: the village's own cadres take it first
         decision = replace(decision, is_request=True, primary=VILLAGE, also=())
-    recorded = await record_request(ctx.services, villager_sender(Relay(household, villager, entry.note), grid),
-                                    entry.note, decision, now=ctx.now, relayed_by=ctx.person)
+    recorded = await record_request(
+        ctx.services,
+        villager_sender(Relay(household, villager, entry.note), grid),
+        entry.note,
+        decision,
+        now=ctx.now,
+        relayed_by=ctx.person,
+    )
     recorded.request.channel = "visit"
     await recorded.request.save(update_fields=["channel"])
     entry.request = recorded.handled_as
     await entry.save(update_fields=["request_id"])
-    ctx.reply("visits.became_request", id=entry.id, number=recorded.handled_as.number,
-              where=await where_words(ctx.services, recorded.handled_as))
+    ctx.reply(
+        "visits.became_request",
+        id=entry.id,
+        number=recorded.handled_as.number,
+        where=await where_words(ctx.services, recorded.handled_as),
+    )

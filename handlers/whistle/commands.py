@@ -12,8 +12,8 @@ from handlers.core.router import Router
 from handlers.tickets.departments import DepartmentNames
 from handlers.tickets.lookup import COMMITTEE, committee_townships, find_ticket, require_committee
 from handlers.whistle import service as whistle
-from handlers.whistle.replies import reply_whistled
 from handlers.whistle.lists import LIST_KINDS, township_lines
+from handlers.whistle.replies import reply_whistled
 from handlers.whistle.service import WhistleKey
 from handlers.whistle.stats import MONTHS, stats_reply
 from models import Area, Department, Request, Ticket, TicketEvent
@@ -46,8 +46,11 @@ async def _whistle_request(ctx: Context, request: Request, rest: str, click_code
         ticket = await Ticket.filter(request_id=request.id).order_by("-id").first()
         if ticket is None:
             raise UserError("whistle.not_whistleable", number=request.number)
-        added = await whistle.add_departments(ctx.services, ticket, departments, actor=ctx.person, note=note) \
-            if departments and ticket.status == TicketState.OPEN else []
+        added = (
+            await whistle.add_departments(ctx.services, ticket, departments, actor=ctx.person, note=note)
+            if departments and ticket.status == TicketState.OPEN
+            else []
+        )
         if not added:
             raise UserError("whistle.already", request_number=request.number, number=ticket.number)
         ctx.reply("whistle.added", number=ticket.number, departments="、".join(d.name for d in added))
@@ -100,8 +103,12 @@ async def reassign_command(ctx: Context) -> None:
         raise UserError("whistle.not_open", number=ticket.number)
     departments, reason = (await DepartmentNames.load()).split(rest)
     replaced = await whistle.reassign(ctx.services, ticket, departments, actor=ctx.person, reason=reason)
-    ctx.reply("whistle.reassigned", number=ticket.number, replaced=department_list(replaced) or "-",
-              departments="、".join(d.name for d in departments))
+    ctx.reply(
+        "whistle.reassigned",
+        number=ticket.number,
+        replaced=department_list(replaced) or "-",
+        departments="、".join(d.name for d in departments),
+    )
 
 
 @router.command("whistle_urge")  # refused on the ticket's trail: require_committee

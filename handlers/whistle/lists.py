@@ -30,8 +30,14 @@ async def ticket_line(services: Services, ticket: Ticket, now: datetime) -> tupl
     for part in await assignments_of(ticket):
         if part.state == AssignmentState.WITHDRAWN:
             continue
-        late = overdue(services.policy.whistle.deadlines, ticket.urgency, part.state, part.notified_at, now,
-                       services.calendar.calendar)
+        late = overdue(
+            services.policy.whistle.deadlines,
+            ticket.urgency,
+            part.state,
+            part.notified_at,
+            now,
+            services.calendar.calendar,
+        )
         if part.state == AssignmentState.NOTIFIED:
             marks.add("unsigned")
         if late:
@@ -39,8 +45,9 @@ async def ticket_line(services: Services, ticket: Ticket, now: datetime) -> tupl
         state = texts.render(f"duty.state_{part.state}") + (texts.render("whistle.late_mark") if late else "")
         states.append(f"{part.department.name}{state}")
     place = await place_of(await Area.get_or_none(id=request.area_id) if request.area_id else None)
-    line = texts.render("whistle.list_line", number=ticket.number, place=place, summary=summary(request.text),
-                        states="；".join(states))
+    line = texts.render(
+        "whistle.list_line", number=ticket.number, place=place, summary=summary(request.text), states="；".join(states)
+    )
     return line, marks
 
 
@@ -48,8 +55,9 @@ async def township_lines(services: Services, township_id: int, which: str, now: 
     """Lines for `哨单 [未签收|超时|本周]`; `which` is "", "unsigned", "overdue" or "this_week"."""
     texts = services.texts
     query = Ticket.filter(township_id=township_id)
-    query = (query.filter(created_at__gte=week_start(now)) if which == "this_week"
-             else query.filter(status=TicketState.OPEN))
+    query = (
+        query.filter(created_at__gte=week_start(now)) if which == "this_week" else query.filter(status=TicketState.OPEN)
+    )
     lines: list[str] = []
     if which == "":
         lines += await pending_lines(services, township_id)
@@ -65,13 +73,22 @@ async def township_lines(services: Services, township_id: int, which: str, now: 
 async def pending_lines(services: Services, township_id: int) -> list[str]:
     """Requests waiting for a committee member to confirm the whistle."""
     lines = []
-    proposed = await TicketEvent.filter(kind="proposed", request__status=RequestState.RECORDED).order_by(
-        "-id").prefetch_related("request")
+    proposed = (
+        await TicketEvent.filter(kind="proposed", request__status=RequestState.RECORDED)
+        .order_by("-id")
+        .prefetch_related("request")
+    )
     for event in proposed:
         request = event.request
         area = await Area.get_or_none(id=request.area_id) if request.area_id else None
         township = await ancestor_at(area, "township")
         if township is not None and township.id == township_id:
-            lines.append(services.texts.render("whistle.list_pending", number=request.number,
-                                               place=await place_of(area), summary=summary(request.text)))
+            lines.append(
+                services.texts.render(
+                    "whistle.list_pending",
+                    number=request.number,
+                    place=await place_of(area),
+                    summary=summary(request.text),
+                )
+            )
     return lines

@@ -8,13 +8,13 @@ from __future__ import annotations
 import difflib
 
 from config.errors import UserError
-from handlers.whistle import service as whistle
 from handlers.core.context import Context
 from handlers.core.router import Router
-from handlers.tickets.lookup import COMMITTEE, committee_townships
 from handlers.tickets.audit import record
-from handlers.whistle.replies import reply_whistled
 from handlers.tickets.departments import NOT_COUNTY, DepartmentNames
+from handlers.tickets.lookup import COMMITTEE, committee_townships
+from handlers.whistle import service as whistle
+from handlers.whistle.replies import reply_whistled
 from models import Area, Department, Request
 from models.area_tree import AreaTree
 from models.numbers import next_number
@@ -29,8 +29,11 @@ async def _village(ctx: Context, word: str) -> Area:
     found = next((v for v in villages if v.name == word or v.code == word), None)
     if found is None:
         close = difflib.get_close_matches(word, [v.name for v in villages], n=1, cutoff=0.4)
-        raise UserError("whistle.unknown_village", word=word,
-                        suggestion=close[0] if close else "、".join(v.name for v in villages[:5]))
+        raise UserError(
+            "whistle.unknown_village",
+            word=word,
+            suggestion=close[0] if close else "、".join(v.name for v in villages[:5]),
+        )
     return found
 
 
@@ -62,10 +65,19 @@ async def new_matter(ctx: Context) -> None:
         raise UserError("whistle.no_department")
     now = ctx.now
     request = await Request.create(
-        number=await next_number(), text=text, channel="relay", sender_ref="", relayed_by_id=ctx.person.id,
-        area_id=village.id, status=RequestState.RECORDED, primary=departments[0].code,
+        number=await next_number(),
+        text=text,
+        channel="relay",
+        sender_ref="",
+        relayed_by_id=ctx.person.id,
+        area_id=village.id,
+        status=RequestState.RECORDED,
+        primary=departments[0].code,
         also=[d.code for d in departments[1:]],
-        urgency=decision.urgency, keywords=list(decision.keywords), created_at=now, updated_at=now,
+        urgency=decision.urgency,
+        keywords=list(decision.keywords),
+        created_at=now,
+        updated_at=now,
     )
     await record("recorded", now, request=request, actor=ctx.person, reason="吹哨 新", source="whistle_new")
     ticket = await whistle.blow(ctx.services, request, departments, actor=ctx.person)

@@ -17,10 +17,10 @@ from typing import Any, ClassVar, Literal
 
 from bot.channels.types import Button, Card
 from config.errors import UserError
+from handlers.common.format import stamp
 from handlers.core.card_keys import CardKey
 from handlers.core.context import Services
 from handlers.tickets.audit import record
-from handlers.common.format import stamp
 from handlers.tickets.cards import refresh_department_card, send_department_card, update_card
 from handlers.tickets.deadlines import deadlines_for
 from handlers.tickets.departments import NOT_COUNTY
@@ -30,7 +30,13 @@ from models.lifecycle import Event
 from models.numbers import next_number
 from models.request_states import FINISHED, RequestState, move_request
 from models.ticket_queries import (
-    ancestor_at, assignments_of, committee_of, department_list, liaisons_of, place_of, village_secretaries,
+    ancestor_at,
+    assignments_of,
+    committee_of,
+    department_list,
+    liaisons_of,
+    place_of,
+    village_secretaries,
 )
 from models.ticket_states import TicketState, move_ticket
 
@@ -53,8 +59,14 @@ async def routed_departments(request: Request) -> list[Department]:
     return [by_code[c] for c in codes if c in by_code]
 
 
-async def whistle_request(services: Services, request: Request, *, actor: Person | None = None,
-                          departments: list[Department] | None = None, note: str = "") -> Ticket | None:
+async def whistle_request(
+    services: Services,
+    request: Request,
+    *,
+    actor: Person | None = None,
+    departments: list[Department] | None = None,
+    note: str = "",
+) -> Ticket | None:
     """Send a request to its departments. A township committee member's command (actor) goes at once;
     a routed request (no actor) goes at once when its urgency is in [whistle] at_once, else waits for
     a confirmation card (None is returned then, and the confirmation ticker sends it after the time-out)."""
@@ -64,8 +76,7 @@ async def whistle_request(services: Services, request: Request, *, actor: Person
     if actor is None and request.urgency not in services.policy.whistle.at_once:
         await propose(services, request, departments)
         return None
-    return await blow(services, request, departments, actor=actor, note=note,
-                      trigger="command" if actor else "at_once")
+    return await blow(services, request, departments, actor=actor, note=note, trigger="command" if actor else "at_once")
 
 
 async def propose(services: Services, request: Request, departments: list[Department]) -> bool:
@@ -87,13 +98,19 @@ async def propose(services: Services, request: Request, departments: list[Depart
         task_id=confirm_task_id(request, len(earlier) + 1),
         title=texts.render("whistle.confirm_title", number=request.number),
         description=request.text[:120],
-        fields=((texts.render("whistle.field_place"), await place_of(area)),
-                (texts.render("whistle.field_primary"), departments[0].name),
-                (texts.render("whistle.field_assisting"),
-                 "、".join(d.name for d in departments[1:]) or texts.render("whistle.none")),
-                (texts.render("whistle.field_goes_at"), stamp(now + timedelta(minutes=timeout)))),
-        buttons=(Button(str(WhistleKey("confirm", request.number)), texts.render("whistle.button_confirm"), 1),
-                 Button(str(WhistleKey("reassign", request.number)), texts.render("whistle.button_reassign"), 2)),
+        fields=(
+            (texts.render("whistle.field_place"), await place_of(area)),
+            (texts.render("whistle.field_primary"), departments[0].name),
+            (
+                texts.render("whistle.field_assisting"),
+                "、".join(d.name for d in departments[1:]) or texts.render("whistle.none"),
+            ),
+            (texts.render("whistle.field_goes_at"), stamp(now + timedelta(minutes=timeout))),
+        ),
+        buttons=(
+            Button(str(WhistleKey("confirm", request.number)), texts.render("whistle.button_confirm"), 1),
+            Button(str(WhistleKey("reassign", request.number)), texts.render("whistle.button_reassign"), 2),
+        ),
     )
     members = [p.userid for p in await committee_of(township) if p.userid]
     await services.reach.together(members, card=card, dedupe_key=f"card:{card.task_id}")
@@ -109,8 +126,9 @@ async def close_proposal(services: Services, request: Request, text: str, click_
     members = [p.userid for p in await committee_of(township) if p.userid]
     rounds = await TicketEvent.filter(request_id=request.id, kind="proposed").count()
     if rounds:
-        await update_card(services, members, task_id=confirm_task_id(request, rounds), click_code=click_code,
-                          replace_name=text)
+        await update_card(
+            services, members, task_id=confirm_task_id(request, rounds), click_code=click_code, replace_name=text
+        )
 
 
 def confirm_task_id(request: Request, round_: int) -> str:
@@ -118,8 +136,16 @@ def confirm_task_id(request: Request, round_: int) -> str:
     return f"gw-confirm-{request.number}" + (f"-{round_}" if round_ > 1 else "")
 
 
-async def blow(services: Services, request: Request, departments: list[Department], *, actor: Person | None,
-               note: str = "", trigger: str = "command", click_code: str = "") -> Ticket | None:
+async def blow(
+    services: Services,
+    request: Request,
+    departments: list[Department],
+    *,
+    actor: Person | None,
+    note: str = "",
+    trigger: str = "command",
+    click_code: str = "",
+) -> Ticket | None:
     """Create the ticket now; None when another path whistled the request first."""
     now = services.clock.now()
     if not await move_request(request, RequestState.WHISTLED, now):  # claimed only while still whistleable
@@ -133,69 +159,136 @@ async def blow(services: Services, request: Request, departments: list[Departmen
         raise UserError("whistle.no_township", number=request.number)
     due = deadlines_for(services, request.urgency, now)
     ticket = await Ticket.create(
-        number=await next_number(), request_id=request.id, township_id=township.id, urgency=request.urgency,
-        note=note, created_by_id=actor.id if actor else None, created_at=now,
-        respond_due=due.respond_due, resolve_due=due.resolve_due,
+        number=await next_number(),
+        request_id=request.id,
+        township_id=township.id,
+        urgency=request.urgency,
+        note=note,
+        created_by_id=actor.id if actor else None,
+        created_at=now,
+        respond_due=due.respond_due,
+        resolve_due=due.resolve_due,
     )
-    await record("whistled", now, ticket=ticket, actor=actor, reason=note, trigger=trigger,
-                 departments=[d.code for d in departments], request_number=request.number)
+    await record(
+        "whistled",
+        now,
+        ticket=ticket,
+        actor=actor,
+        reason=note,
+        trigger=trigger,
+        departments=[d.code for d in departments],
+        request_number=request.number,
+    )
     place = await place_of(area)
     for index, department in enumerate(departments):
-        assignment = await Assignment.create(ticket_id=ticket.id, department_id=department.id,
-                                             is_primary=index == 0, notified_at=now)
+        assignment = await Assignment.create(
+            ticket_id=ticket.id, department_id=department.id, is_primary=index == 0, notified_at=now
+        )
         assignment.department = department
         await notify_department(services, ticket, assignment, request, place, actor=actor)
-    await close_proposal(services, request, services.texts.render(
-        "whistle.confirmed_by", name=actor.name if actor else services.texts.render("whistle.system")), click_code)
+    await close_proposal(
+        services,
+        request,
+        services.texts.render(
+            "whistle.confirmed_by", name=actor.name if actor else services.texts.render("whistle.system")
+        ),
+        click_code,
+    )
     if len(departments) >= services.policy.whistle.joint_chat_min_departments:
         await open_joint_chat(services, ticket, request, township, actor, place)
     if actor is None:
-        await tell_township(services, ticket, "whistle.auto_whistled", urgent=ticket.urgency == "urgent",
-                            number=ticket.number, request_number=request.number, place=place,
-                            departments="、".join(d.name for d in departments), text=request.text[:60])
+        await tell_township(
+            services,
+            ticket,
+            "whistle.auto_whistled",
+            urgent=ticket.urgency == "urgent",
+            number=ticket.number,
+            request_number=request.number,
+            place=place,
+            departments="、".join(d.name for d in departments),
+            text=request.text[:60],
+        )
     return ticket
 
 
-def notified_event(services: Services, ticket: Ticket, assignment: Assignment, at: datetime, *, primary: bool,
-                   actor: Person | None = None, reopened: bool = False) -> Event:
+def notified_event(
+    services: Services,
+    ticket: Ticket,
+    assignment: Assignment,
+    at: datetime,
+    *,
+    primary: bool,
+    actor: Person | None = None,
+    reopened: bool = False,
+) -> Event:
     """The event that starts a department's clock at `at`, with the deadlines it carries."""
     due = deadlines_for(services, ticket.urgency, at)
-    return Event("notified", ticket=ticket, department=assignment.department, actor=actor,
-                 data={"primary": primary, "respond_due": due.respond_due.isoformat(),
-                       "resolve_due": due.resolve_due.isoformat(), "reopened": reopened})
+    return Event(
+        "notified",
+        ticket=ticket,
+        department=assignment.department,
+        actor=actor,
+        data={
+            "primary": primary,
+            "respond_due": due.respond_due.isoformat(),
+            "resolve_due": due.resolve_due.isoformat(),
+            "reopened": reopened,
+        },
+    )
 
 
-async def notify_department(services: Services, ticket: Ticket, assignment: Assignment, request: Request,
-                            place: str, *, actor: Person | None = None) -> None:
+async def notify_department(
+    services: Services,
+    ticket: Ticket,
+    assignment: Assignment,
+    request: Request,
+    place: str,
+    *,
+    actor: Person | None = None,
+) -> None:
     """A department new on the ticket: its clock starts (an event with its deadlines), a card to its liaisons."""
     at = assignment.notified_at
     await notified_event(services, ticket, assignment, at, primary=assignment.is_primary, actor=actor).write(at)
     await send_department_card(services, ticket, assignment, request, place)
 
 
-async def notify_again(services: Services, ticket: Ticket, part: Assignment, request: Request, place: str,
-                       at: datetime, *, only_from: Collection[AssignmentState], actor: Person | None = None,
-                       reopened: bool = False, **changes: Any) -> bool:
+async def notify_again(
+    services: Services,
+    ticket: Ticket,
+    part: Assignment,
+    request: Request,
+    place: str,
+    at: datetime,
+    *,
+    only_from: Collection[AssignmentState],
+    actor: Person | None = None,
+    reopened: bool = False,
+    **changes: Any,
+) -> bool:
     """A department already on the ticket, if in one of `only_from`, is notified afresh: its clock restarts at
     `at` (with `changes`), the event is written, its liaisons get a new card. False when it was not."""
-    event = notified_event(services, ticket, part, at, primary=changes.get("is_primary", part.is_primary),
-                           actor=actor, reopened=reopened)
+    event = notified_event(
+        services, ticket, part, at, primary=changes.get("is_primary", part.is_primary), actor=actor, reopened=reopened
+    )
     if not await move_assignment(part, AssignmentState.NOTIFIED, at, event=event, only_from=only_from, **changes):
         return False
     await send_department_card(services, ticket, part, request, place)
     return True
 
 
-async def tell_township(services: Services, ticket: Ticket, key: str, *, urgent: bool = False,
-                        dedupe_key: str | None = None, **params) -> bool:
+async def tell_township(
+    services: Services, ticket: Ticket, key: str, *, urgent: bool = False, dedupe_key: str | None = None, **params
+) -> bool:
     township = await Area.get(id=ticket.township_id)
     members = [p.userid for p in await committee_of(township) if p.userid]
-    return await services.reach.together(members, text=services.texts.render(key, **params), urgent=urgent,
-                               dedupe_key=dedupe_key)
+    return await services.reach.together(
+        members, text=services.texts.render(key, **params), urgent=urgent, dedupe_key=dedupe_key
+    )
 
 
-async def open_joint_chat(services: Services, ticket: Ticket, request: Request, township: Area,
-                          actor: Person | None, place: str) -> None:
+async def open_joint_chat(
+    services: Services, ticket: Ticket, request: Request, township: Area, actor: Person | None, place: str
+) -> None:
     """An app group chat of the township member, the village secretary and every liaison (push only)."""
     lead = actor or next(iter(await committee_of(township)), None)
     parts = await assignments_of(ticket, *ACTIVE_STATES)
@@ -208,11 +301,17 @@ async def open_joint_chat(services: Services, ticket: Ticket, request: Request, 
         return
     chatid = f"gwticket{ticket.number}"
     name = services.texts.render("whistle.joint_chat_name", number=ticket.number, place=place)[:50]
-    text = services.texts.render("whistle.joint_chat_hello", number=ticket.number, place=place,
-                                 text=request.text[:200], departments=department_list(parts),
-                                 resolve_due=stamp(ticket.resolve_due))
-    if await services.reach.open_group(chatid, name=name, userids=userids, text=text,
-                                       dedupe_key=f"ticket:{ticket.id}:appchat"):
+    text = services.texts.render(
+        "whistle.joint_chat_hello",
+        number=ticket.number,
+        place=place,
+        text=request.text[:200],
+        departments=department_list(parts),
+        resolve_due=stamp(ticket.resolve_due),
+    )
+    if await services.reach.open_group(
+        chatid, name=name, userids=userids, text=text, dedupe_key=f"ticket:{ticket.id}:appchat"
+    ):
         ticket.appchat_id = chatid
         await ticket.save(update_fields=["appchat_id"])
 
@@ -222,8 +321,9 @@ async def post_to_joint_chat(services: Services, ticket: Ticket, text: str, dedu
         await services.reach.post_to_group(ticket.appchat_id, text, dedupe_key=dedupe_key)
 
 
-async def reassign(services: Services, ticket: Ticket, departments: list[Department], *, actor: Person,
-                   reason: str) -> list[Assignment]:
+async def reassign(
+    services: Services, ticket: Ticket, departments: list[Department], *, actor: Person, reason: str
+) -> list[Assignment]:
     """改派: the named departments replace the returned ones, or else the primary (the first named becomes
     primary when the primary is replaced). Kept as a RoutingCorrection for the routing table. Returns the
     replaced parts."""
@@ -239,8 +339,9 @@ async def reassign(services: Services, ticket: Ticket, departments: list[Departm
         if part.state != AssignmentState.RETURNED:
             withdrawn = Event("withdrawn", ticket=ticket, department=part.department, actor=actor, reason=reason)
             if await move_assignment(part, AssignmentState.WITHDRAWN, now, event=withdrawn):
-                await refresh_department_card(services, ticket, part, request, place,
-                                              replace_name=services.texts.render("duty.card_withdrawn"))
+                await refresh_department_card(
+                    services, ticket, part, request, place, replace_name=services.texts.render("duty.card_withdrawn")
+                )
         part.is_primary = False
         await part.save(update_fields=["is_primary"])
     by_department = {a.department.id: a for a in parts}
@@ -250,8 +351,9 @@ async def reassign(services: Services, ticket: Ticket, departments: list[Departm
         part = by_department.get(department.id)
         make_primary = primary_moves and index == 0
         if part is None:
-            part = await Assignment.create(ticket_id=ticket.id, department_id=department.id,
-                                           is_primary=make_primary, notified_at=now)
+            part = await Assignment.create(
+                ticket_id=ticket.id, department_id=department.id, is_primary=make_primary, notified_at=now
+            )
             part.department = department
             await notify_department(services, ticket, part, request, place, actor=actor)
         elif part.state in COUNTED_STATES:
@@ -259,18 +361,37 @@ async def reassign(services: Services, ticket: Ticket, departments: list[Departm
                 part.is_primary = True
                 await part.save(update_fields=["is_primary"])
         else:
-            await notify_again(services, ticket, part, request, place, now, only_from=LEFT_STATES, actor=actor,
-                               is_primary=make_primary, returned_reason="")
+            await notify_again(
+                services,
+                ticket,
+                part,
+                request,
+                place,
+                now,
+                only_from=LEFT_STATES,
+                actor=actor,
+                is_primary=make_primary,
+                returned_reason="",
+            )
     original = next((a.department.code for a in replaced), request.primary)
-    await RoutingCorrection.create(text=request.text, original=original, corrected=departments[0].code,
-                                   request_id=request.id, created_at=now)
-    await record("reassigned", now, ticket=ticket, actor=actor, reason=reason,
-                 replaced=[a.department.code for a in replaced], to=[d.code for d in departments])
+    await RoutingCorrection.create(
+        text=request.text, original=original, corrected=departments[0].code, request_id=request.id, created_at=now
+    )
+    await record(
+        "reassigned",
+        now,
+        ticket=ticket,
+        actor=actor,
+        reason=reason,
+        replaced=[a.department.code for a in replaced],
+        to=[d.code for d in departments],
+    )
     return replaced
 
 
-async def add_departments(services: Services, ticket: Ticket, departments: list[Department], *,
-                          actor: Person, note: str = "") -> list[Department]:
+async def add_departments(
+    services: Services, ticket: Ticket, departments: list[Department], *, actor: Person, note: str = ""
+) -> list[Department]:
     """吹哨 again on a ticket already out (e.g. an urgent one sent at once): the new departments assist.
     Returns the departments that were added; the joint chat opens once three or more take part."""
     now = services.clock.now()
@@ -299,14 +420,27 @@ async def add_departments(services: Services, ticket: Ticket, departments: list[
     return added
 
 
-async def reassign_proposal(services: Services, request: Request, departments: list[Department], *,
-                            actor: Person, reason: str) -> Ticket | None:
+async def reassign_proposal(
+    services: Services, request: Request, departments: list[Department], *, actor: Person, reason: str
+) -> Ticket | None:
     """改派 before the whistle went: correct the routing and whistle to the named departments."""
     now = services.clock.now()
-    await RoutingCorrection.create(text=request.text, original=request.primary, corrected=departments[0].code,
-                                   request_id=request.id, created_at=now)
-    await record("rerouted", now, request=request, actor=actor, reason=reason,
-                 original=request.primary, to=[d.code for d in departments])
+    await RoutingCorrection.create(
+        text=request.text,
+        original=request.primary,
+        corrected=departments[0].code,
+        request_id=request.id,
+        created_at=now,
+    )
+    await record(
+        "rerouted",
+        now,
+        request=request,
+        actor=actor,
+        reason=reason,
+        original=request.primary,
+        to=[d.code for d in departments],
+    )
     return await blow(services, request, departments, actor=actor, note=reason)
 
 
@@ -319,17 +453,24 @@ async def urge(services: Services, ticket: Ticket, *, actor: Person | None, reas
         await part.save(update_fields=["urged"])
         event = await record("urged", now, ticket=ticket, department=part.department, actor=actor, reason=reason)
         liaisons = [p.userid for p in await liaisons_of(part.department) if p.userid]
-        await services.reach.together(liaisons, urgent=ticket.urgency == "urgent", dedupe_key=f"ticket:{ticket.id}:urge:{event.id}",
-            text=services.texts.render("whistle.urge_notice", number=ticket.number, name=actor.name if actor else "",
-                                       reason=reason or services.texts.render("whistle.no_reason"),
-                                       resolve_due=stamp(deadlines_for(services, ticket.urgency,
-                                                                   part.notified_at).resolve_due)),
+        await services.reach.together(
+            liaisons,
+            urgent=ticket.urgency == "urgent",
+            dedupe_key=f"ticket:{ticket.id}:urge:{event.id}",
+            text=services.texts.render(
+                "whistle.urge_notice",
+                number=ticket.number,
+                name=actor.name if actor else "",
+                reason=reason or services.texts.render("whistle.no_reason"),
+                resolve_due=stamp(deadlines_for(services, ticket.urgency, part.notified_at).resolve_due),
+            ),
         )
     return parts
 
 
-async def reopen_ticket(services: Services, request: Request, *, actor: Person | None = None,
-                        reason: str = "") -> Ticket | None:
+async def reopen_ticket(
+    services: Services, request: Request, *, actor: Person | None = None, reason: str = ""
+) -> Ticket | None:
     """不满意: the request's latest ticket goes back to the same departments, marked 督办, with new deadlines.
 
     Called by the requests feature when a villager rates 不满意; None when the request has no ticket.
@@ -340,15 +481,32 @@ async def reopen_ticket(services: Services, request: Request, *, actor: Person |
     now = services.clock.now()
     due = deadlines_for(services, ticket.urgency, now)
     reopened = Event("reopened", ticket=ticket, actor=actor, reason=reason)
-    await move_ticket(ticket, TicketState.OPEN, now, event=reopened, respond_due=due.respond_due,
-                      resolve_due=due.resolve_due)
+    await move_ticket(
+        ticket, TicketState.OPEN, now, event=reopened, respond_due=due.respond_due, resolve_due=due.resolve_due
+    )
     await move_request(request, RequestState.REOPENED, now, only_from=FINISHED)
     place = await place_of(await Area.get_or_none(id=request.area_id))
     parts = await assignments_of(ticket, *COUNTED_STATES)
     for part in parts:
-        await notify_again(services, ticket, part, request, place, now, only_from=COUNTED_STATES, actor=actor,
-                           reopened=True, urged=True)
-    await tell_township(services, ticket, "whistle.reopened_notice", number=ticket.number,
-                        request_number=request.number, departments=department_list(parts),
-                        reason=reason or services.texts.render("whistle.no_reason"))
+        await notify_again(
+            services,
+            ticket,
+            part,
+            request,
+            place,
+            now,
+            only_from=COUNTED_STATES,
+            actor=actor,
+            reopened=True,
+            urged=True,
+        )
+    await tell_township(
+        services,
+        ticket,
+        "whistle.reopened_notice",
+        number=ticket.number,
+        request_number=request.number,
+        departments=department_list(parts),
+        reason=reason or services.texts.render("whistle.no_reason"),
+    )
     return ticket

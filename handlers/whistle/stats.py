@@ -15,8 +15,9 @@ def month_bounds(now: datetime, which: str) -> tuple[datetime, datetime]:
     start = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
     if which == "last_month":
         end = start
-        start = (start.replace(year=start.year - 1, month=12) if start.month == 1
-                 else start.replace(month=start.month - 1))
+        start = (
+            start.replace(year=start.year - 1, month=12) if start.month == 1 else start.replace(month=start.month - 1)
+        )
         return start, end
     end = start.replace(year=start.year + 1, month=1) if start.month == 12 else start.replace(month=start.month + 1)
     return start, end
@@ -31,10 +32,17 @@ def hours(value: float | None) -> str:
 
 
 def rate_line(ctx: Context, row: Rates) -> str:
-    return ctx.say("whistle.stats_line", name=row.name, episodes=row.episodes, response=percent(row.response_rate),
-                   resolution=percent(row.resolution_rate), satisfaction=percent(row.satisfaction_rate),
-                   on_time=percent(row.on_time_rate), respond_hours=hours(row.avg_respond_hours),
-                   done_hours=hours(row.avg_done_hours))
+    return ctx.say(
+        "whistle.stats_line",
+        name=row.name,
+        episodes=row.episodes,
+        response=percent(row.response_rate),
+        resolution=percent(row.resolution_rate),
+        satisfaction=percent(row.satisfaction_rate),
+        on_time=percent(row.on_time_rate),
+        respond_hours=hours(row.avg_respond_hours),
+        done_hours=hours(row.avg_done_hours),
+    )
 
 
 async def stats_reply(ctx: Context, township_id: int, which: str) -> str:
@@ -44,5 +52,11 @@ async def stats_reply(ctx: Context, township_id: int, which: str) -> str:
     title = ctx.say("whistle.stats_title", township=township.name, month=start.strftime("%Y-%m"))
     if not by_township:
         return "\n".join([title, ctx.say("whistle.stats_empty")])
-    return "\n".join([title, *(rate_line(ctx, r) for r in by_township), ctx.say("whistle.stats_by_department"),
-                      *(rate_line(ctx, r) for r in by_department)])
+    return "\n".join(
+        [
+            title,
+            *(rate_line(ctx, r) for r in by_township),
+            ctx.say("whistle.stats_by_department"),
+            *(rate_line(ctx, r) for r in by_department),
+        ]
+    )

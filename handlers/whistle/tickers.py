@@ -19,9 +19,9 @@ from functools import partial
 from tortoise.transactions import in_transaction
 
 from bot.calendar import QuietHours
+from handlers.common.format import stamp
 from handlers.core.context import Services
 from handlers.tickets.audit import record
-from handlers.common.format import stamp
 from handlers.tickets.deadlines import deadlines_for
 from handlers.tickets.departments import NOT_COUNTY
 from handlers.whistle.lists import pending_lines, ticket_line
@@ -54,11 +54,16 @@ async def tick(services: Services, now: datetime | None = None) -> Counter[str]:
 
 async def confirmation_timeouts(services: Services, now: datetime) -> int:
     timeout = services.policy.whistle.confirm_timeout
-    proposals = await TicketEvent.filter(kind="proposed", at__lte=now - timeout,
-                                         request__status=RequestState.RECORDED).order_by("id")
+    proposals = await TicketEvent.filter(
+        kind="proposed", at__lte=now - timeout, request__status=RequestState.RECORDED
+    ).order_by("id")
     whistled = 0
-    latest = {e.request_id: e.id for e in await TicketEvent.filter(
-        kind="proposed", request_id__in=[e.request_id for e in proposals]).order_by("id")}
+    latest = {
+        e.request_id: e.id
+        for e in await TicketEvent.filter(kind="proposed", request_id__in=[e.request_id for e in proposals]).order_by(
+            "id"
+        )
+    }
     for event in proposals:
         if latest.get(event.request_id) != event.id:
             continue  # re-proposed after a re-routing: its own time-out counts
@@ -75,15 +80,24 @@ async def confirmation_timeouts(services: Services, now: datetime) -> int:
 async def pick_up_recorded(services: Services, now: datetime) -> int:
     """Requests the recording step left `recorded` for a county department, never proposed nor whistled."""
     after = services.policy.whistle.pickup_after
-    proposed = set(await TicketEvent.filter(kind="proposed", request_id__not_isnull=True).values_list("request_id", flat=True))
-    candidates = await Request.filter(status=RequestState.RECORDED, created_at__lte=now - after, merged_into_id=None,
-                                      area_id__not_isnull=True).exclude(primary__in=NOT_COUNTY).exclude(
-                                      id__in=list(proposed)).order_by("id")
+    proposed = set(
+        await TicketEvent.filter(kind="proposed", request_id__not_isnull=True).values_list("request_id", flat=True)
+    )
+    candidates = (
+        await Request.filter(
+            status=RequestState.RECORDED, created_at__lte=now - after, merged_into_id=None, area_id__not_isnull=True
+        )
+        .exclude(primary__in=NOT_COUNTY)
+        .exclude(id__in=list(proposed))
+        .order_by("id")
+    )
     picked = 0
     for request in candidates:
         async with in_transaction():
-            if await whistle_request(services, request) is not None or await TicketEvent.filter(
-                    request_id=request.id, kind="proposed").exists():
+            if (
+                await whistle_request(services, request) is not None
+                or await TicketEvent.filter(request_id=request.id, kind="proposed").exists()
+            ):
                 picked += 1
     return picked
 
@@ -93,7 +107,8 @@ async def deadline_notices(services: Services, now: datetime) -> Counter[str]:
     and its key is not in the outbox yet."""
     due_now: dict[str, tuple[Assignment, str, datetime]] = {}
     parts = await Assignment.filter(state__in=ACTIVE_STATES, ticket__status=TicketState.OPEN).prefetch_related(
-        "ticket", "department")
+        "ticket", "department"
+    )
     for part in parts:
         found = _due_notice(services, part, now)
         if found is not None:
@@ -116,17 +131,20 @@ def _due_notice(services: Services, part: Assignment, now: datetime) -> tuple[st
     warning time and the deadline, a 督办 notice after it (a warning whose time passed unseen is not sent late)."""
     ticket = part.ticket
     due = deadlines_for(services, ticket.urgency, part.notified_at)
-    stage, due_at, warn_at = (("respond", due.respond_due, due.respond_warn_at)
-                              if part.state == AssignmentState.NOTIFIED
-                              else ("resolve", due.resolve_due, due.resolve_warn_at))
+    stage, due_at, warn_at = (
+        ("respond", due.respond_due, due.respond_warn_at)
+        if part.state == AssignmentState.NOTIFIED
+        else ("resolve", due.resolve_due, due.resolve_warn_at)
+    )
     if now < warn_at:
         return None
     kind = f"{stage}-warning" if now < due_at else f"{stage}-overdue"
     return f"ticket:{ticket.id}:{part.department.code}:{int(part.notified_at.timestamp())}:{kind}", kind, due_at
 
 
-async def _queue_notice(services: Services, part: Assignment, kind: str, due_at: datetime, key: str,
-                        now: datetime) -> bool:
+async def _queue_notice(
+    services: Services, part: Assignment, kind: str, due_at: datetime, key: str, now: datetime
+) -> bool:
     ticket = part.ticket
     request = await Request.get(id=ticket.request_id)
     stage, what = kind.split("-")
@@ -134,10 +152,18 @@ async def _queue_notice(services: Services, part: Assignment, kind: str, due_at:
     urgent = ticket.urgency == "urgent"
     if what == "warning":
         liaisons = [p.userid for p in await liaisons_of(part.department) if p.userid]
-        return await services.reach.together(liaisons, urgent=urgent, dedupe_key=key,
-                                   text=services.texts.render(f"whistle.{stage}_warning", **params))
-    sent = await tell_township(services, ticket, f"whistle.{stage}_overdue", urgent=urgent, dedupe_key=key,
-                               department=part.department.name, **params)
+        return await services.reach.together(
+            liaisons, urgent=urgent, dedupe_key=key, text=services.texts.render(f"whistle.{stage}_warning", **params)
+        )
+    sent = await tell_township(
+        services,
+        ticket,
+        f"whistle.{stage}_overdue",
+        urgent=urgent,
+        dedupe_key=key,
+        department=part.department.name,
+        **params,
+    )
     if sent:
         await record("overdue", now, ticket=ticket, department=part.department, stage=stage, due=due_at.isoformat())
     return sent
@@ -155,8 +181,11 @@ async def digests(services: Services, now: datetime) -> int:
     for role in await Role.filter(role="township_committee", area_id__not_isnull=True).prefetch_related("person"):
         if role.person.userid:
             members.setdefault(role.area_id, []).append(role.person.userid)
-    keys = {(township, userid): f"whistle-digest:{day}:{userid}"
-            for township, userids in members.items() for userid in userids}
+    keys = {
+        (township, userid): f"whistle-digest:{day}:{userid}"
+        for township, userids in members.items()
+        for userid in userids
+    }
     known = set(await OutboxMessage.filter(dedupe_key__in=list(keys.values())).values_list("dedupe_key", flat=True))
     queued = 0
     for township_id in sorted({t for (t, u), key in keys.items() if key not in known}):
@@ -183,8 +212,17 @@ async def digest_text(services: Services, township: Area, now: datetime) -> str:
             overdue_lines.append(line)
     pending = len(await pending_lines(services, township.id))
     texts = services.texts
-    lines = [texts.render("whistle.digest", township=township.name, date=now.strftime("%m-%d"), new=new,
-                          overdue=len(overdue_lines), resolved=resolved, pending=pending)]
+    lines = [
+        texts.render(
+            "whistle.digest",
+            township=township.name,
+            date=now.strftime("%m-%d"),
+            new=new,
+            overdue=len(overdue_lines),
+            resolved=resolved,
+            pending=pending,
+        )
+    ]
     if overdue_lines:
         lines += [texts.render("whistle.digest_overdue_header"), *overdue_lines[:DIGEST_OVERDUE_LINES]]
         if len(overdue_lines) > DIGEST_OVERDUE_LINES:

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 from openpyxl import load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
@@ -56,11 +56,17 @@ def read_people(path: Path, problems: Problems) -> list[PersonSpec]:
 def read_households(path: Path, problems: Problems) -> list[HouseholdSpec]:
     households = []
     for where, row in _rows(path, HOUSEHOLD_COLUMNS, HOUSEHOLD_REQUIRED, problems):
-        households.append(HouseholdSpec(
-            _cell(row, where, "code", problems, values.code), _cell(row, where, "head", problems),
-            _cell(row, where, "grid", problems), row.get("address", ""),
-            tuple(values.split_list(row.get("tags", ""))), row.get("care_cadre", "") or None, where,
-        ))
+        households.append(
+            HouseholdSpec(
+                _cell(row, where, "code", problems, values.code),
+                _cell(row, where, "head", problems),
+                _cell(row, where, "grid", problems),
+                row.get("address", ""),
+                tuple(values.split_list(row.get("tags", ""))),
+                row.get("care_cadre", "") or None,
+                where,
+            )
+        )
     return households
 
 
@@ -101,7 +107,9 @@ def _cell(row: dict[str, str], where: RowWhere, key: str, problems: Problems, ch
         return ""
 
 
-def _rows(path: Path, columns: dict[str, tuple[str, ...]], required: tuple[str, ...], problems: Problems) -> Iterator[Row]:
+def _rows(
+    path: Path, columns: dict[str, tuple[str, ...]], required: tuple[str, ...], problems: Problems
+) -> Iterator[Row]:
     """Non-blank rows as {key: text}, after the header row has been matched to `columns`."""
     for sheet, numbered in _tables(path, problems):
         header: dict[int, str] | None = None
@@ -122,8 +130,15 @@ def _rows(path: Path, columns: dict[str, tuple[str, ...]], required: tuple[str, 
             yield where, {key: texts[index] if index < len(texts) else "" for index, key in header.items()}
 
 
-def _header(path: Path, sheet: str | None, number: int, texts: list[str], columns: dict[str, tuple[str, ...]],
-            required: tuple[str, ...], problems: Problems) -> tuple[dict[int, str] | None, dict[str, str]]:
+def _header(
+    path: Path,
+    sheet: str | None,
+    number: int,
+    texts: list[str],
+    columns: dict[str, tuple[str, ...]],
+    required: tuple[str, ...],
+    problems: Problems,
+) -> tuple[dict[int, str] | None, dict[str, str]]:
     names = {name.lower(): key for key, accepted in columns.items() for name in accepted}
     where = RowWhere(path, number, sheet)
     header: dict[int, str] = {}

@@ -14,11 +14,11 @@ CHAT_CHANNELS = ("aibot", "appchat", "kf")
 class AreaSpec:
     code: str
     name: str
-    level: str            # one of models.AREA_LEVELS
-    parent: str | None    # the parent area's code; None for the county (a township's is filled in later)
+    level: str  # one of models.AREA_LEVELS
+    parent: str | None  # the parent area's code; None for the county (a township's is filled in later)
     where: Where
     parent_key: str = ""  # the key that named the parent (`village`, `hamlet` …), for error messages
-    kind: str = ""        # villages only: village | farm | community
+    kind: str = ""  # villages only: village | farm | community
 
 
 @dataclass(frozen=True)
@@ -35,7 +35,7 @@ class RoleSpec:
     area: str | None
     department: str | None
     where: Where
-    key: str = "roles"   # where the role was written: a TOML key or a roster column
+    key: str = "roles"  # where the role was written: a TOML key or a roster column
     value: str | None = None
     scope_key: str = "roles"  # where its area or department was written
 

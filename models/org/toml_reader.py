@@ -6,25 +6,44 @@ Each mistake is reported at the line of the table or key that holds it.
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from models.org import values
 from models.org.problems import Problems
 from models.org.spec import (
-    CHAT_CHANNELS, VILLAGE_KINDS, AreaSpec, ChatSpec, DepartmentSpec, HouseholdSpec, OrgSpec, PersonSpec, RoleSpec,
+    CHAT_CHANNELS,
+    VILLAGE_KINDS,
+    AreaSpec,
+    ChatSpec,
+    DepartmentSpec,
+    HouseholdSpec,
+    OrgSpec,
+    PersonSpec,
+    RoleSpec,
 )
 from models.org.where import TomlWhere
 
-TOP_KEYS = ("county", "townships", "villages", "hamlets", "grids", "departments", "people", "households", "chats",
-            "rosters")
+TOP_KEYS = (
+    "county",
+    "townships",
+    "villages",
+    "hamlets",
+    "grids",
+    "departments",
+    "people",
+    "households",
+    "chats",
+    "rosters",
+)
 
 
 @dataclass(frozen=True)
 class TomlFile:
     spec: OrgSpec
-    county: str | None            # the [county] code, if the file has one
+    county: str | None  # the [county] code, if the file has one
     rosters: dict[str, list[Path]]  # "people" / "households" → files, relative paths resolved
 
 
@@ -60,7 +79,7 @@ class _Table:
     def texts(self, key: str) -> tuple[str, ...]:
         value = self.data.get(key, [])
         if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
-            self.problems.add(self.where, key, "must be a list of strings, e.g. [\"a\", \"b\"]")
+            self.problems.add(self.where, key, 'must be a list of strings, e.g. ["a", "b"]')
             return ()
         return tuple(item.strip() for item in value if item.strip())
 
@@ -95,7 +114,9 @@ class _Reader:
         if not isinstance(entries, list) or not all(isinstance(entry, dict) for entry in entries):
             self.problems.add(self.where(), section, f"must be an array of tables: write [[{section}]]")
             return []
-        return [_Table(entry, self.where(section, index), self.problems, allowed) for index, entry in enumerate(entries)]
+        return [
+            _Table(entry, self.where(section, index), self.problems, allowed) for index, entry in enumerate(entries)
+        ]
 
     def read(self, data: dict[str, Any]) -> TomlFile:
         for key in data:
@@ -108,16 +129,31 @@ class _Reader:
             DepartmentSpec(t.text("code", True, values.code), t.text("name", True), t.texts("short_names"), t.where)
             for t in self.tables(data, "departments", ("code", "name", "short_names"))
         ]
-        spec.people = [self.person(t, index) for index, t in
-                       enumerate(self.tables(data, "people", ("userid", "name", "mobile", "household", "roles")))]
+        spec.people = [
+            self.person(t, index)
+            for index, t in enumerate(self.tables(data, "people", ("userid", "name", "mobile", "household", "roles")))
+        ]
         spec.households = [
-            HouseholdSpec(t.text("code", True, values.code), t.text("head", True), t.text("grid", True),
-                          t.text("address"), t.texts("tags"), t.text("care_cadre") or None, t.where)
+            HouseholdSpec(
+                t.text("code", True, values.code),
+                t.text("head", True),
+                t.text("grid", True),
+                t.text("address"),
+                t.texts("tags"),
+                t.text("care_cadre") or None,
+                t.where,
+            )
             for t in self.tables(data, "households", ("code", "head", "grid", "address", "tags", "care_cadre"))
         ]
         spec.chats = [
-            ChatSpec(t.text("chatid", True), t.text("channel", True, _channel), t.text("area", True),
-                     t.text("name"), t.text("webhook_key"), t.where)
+            ChatSpec(
+                t.text("chatid", True),
+                t.text("channel", True, _channel),
+                t.text("area", True),
+                t.text("name"),
+                t.text("webhook_key"),
+                t.where,
+            )
             for t in self.tables(data, "chats", ("chatid", "channel", "area", "name", "webhook_key"))
         ]
         return TomlFile(spec, county, self.rosters(data))
@@ -136,20 +172,46 @@ class _Reader:
     def areas(self, data: dict[str, Any], spec: OrgSpec) -> None:
         for t in self.tables(data, "townships", ("code", "name")):
             # The parent is the load's county, filled in once every file is read.
-            spec.areas.append(AreaSpec(t.text("code", True, values.code), t.text("name", True), "township", None,
-                                       t.where))
+            spec.areas.append(
+                AreaSpec(t.text("code", True, values.code), t.text("name", True), "township", None, t.where)
+            )
         for t in self.tables(data, "villages", ("code", "name", "township", "kind")):
-            spec.areas.append(AreaSpec(t.text("code", True, values.code), t.text("name", True), "village",
-                                       t.text("township", True), t.where, "township", t.text("kind", check=_kind)))
+            spec.areas.append(
+                AreaSpec(
+                    t.text("code", True, values.code),
+                    t.text("name", True),
+                    "village",
+                    t.text("township", True),
+                    t.where,
+                    "township",
+                    t.text("kind", check=_kind),
+                )
+            )
         for t in self.tables(data, "hamlets", ("code", "name", "village")):
-            spec.areas.append(AreaSpec(t.text("code", True, values.code), t.text("name", True), "hamlet",
-                                       t.text("village", True), t.where, "village"))
+            spec.areas.append(
+                AreaSpec(
+                    t.text("code", True, values.code),
+                    t.text("name", True),
+                    "hamlet",
+                    t.text("village", True),
+                    t.where,
+                    "village",
+                )
+            )
         for t in self.tables(data, "grids", ("code", "name", "hamlet", "village")):
             hamlet, village = t.text("hamlet"), t.text("village")
             if bool(hamlet) == bool(village):
                 self.problems.add(t.where, None, "a grid names exactly one of `hamlet` or `village`")
-            spec.areas.append(AreaSpec(t.text("code", True, values.code), t.text("name", True), "grid",
-                                       hamlet or village, t.where, "hamlet" if hamlet else "village"))
+            spec.areas.append(
+                AreaSpec(
+                    t.text("code", True, values.code),
+                    t.text("name", True),
+                    "grid",
+                    hamlet or village,
+                    t.where,
+                    "hamlet" if hamlet else "village",
+                )
+            )
 
     def person(self, t: _Table, index: int) -> PersonSpec:
         roles: list[RoleSpec] = []
@@ -157,14 +219,23 @@ class _Reader:
         if not isinstance(raw, list) or not all(isinstance(item, dict) for item in raw):
             self.problems.add(t.where, "roles", 'must be a list like [{ role = "grid_member", area = "…" }]')
             raw = []
-        for number, item in enumerate(raw):
+        for item in raw:
             entry = _Table(item, self.where("people", index, "roles"), self.problems, ("role", "area", "department"))
             role = entry.text("role", True, values.role)
             where_value = item.get("role") if isinstance(item.get("role"), str) else None
-            roles.append(RoleSpec(role, entry.text("area") or None, entry.text("department") or None, t.where,
-                                  "roles", where_value))
-        return PersonSpec(t.text("userid", True, values.userid), t.text("name", True),
-                          t.text("mobile", check=values.mobile), t.text("household") or None, tuple(roles), t.where)
+            roles.append(
+                RoleSpec(
+                    role, entry.text("area") or None, entry.text("department") or None, t.where, "roles", where_value
+                )
+            )
+        return PersonSpec(
+            t.text("userid", True, values.userid),
+            t.text("name", True),
+            t.text("mobile", check=values.mobile),
+            t.text("household") or None,
+            tuple(roles),
+            t.where,
+        )
 
     def rosters(self, data: dict[str, Any]) -> dict[str, list[Path]]:
         raw = data.get("rosters", {})

@@ -5,14 +5,14 @@ there and are skipped here.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Callable, TypeVar
+from collections.abc import Callable, Iterable
+from typing import TypeVar
 
 from config.departments import DEPARTMENT_CODES
 from models.areas import Area, Department
 from models.org.problems import Problems
-from models.people import Chat, Household, Person
 from models.org.spec import AreaSpec, DepartmentSpec, OrgSpec, RoleSpec
+from models.people import Chat, Household, Person
 
 T = TypeVar("T")
 
@@ -26,7 +26,12 @@ ROLE_LEVELS = {
     "township_committee": ("township",),
     "county_admin": ("county",),
 }
-PARENT_LEVELS = {"township": ("county",), "village": ("township",), "hamlet": ("village",), "grid": ("hamlet", "village")}
+PARENT_LEVELS = {
+    "township": ("county",),
+    "village": ("township",),
+    "hamlet": ("village",),
+    "grid": ("hamlet", "village"),
+}
 
 
 def validate(spec: OrgSpec, problems: Problems) -> None:
@@ -35,15 +40,19 @@ def validate(spec: OrgSpec, problems: Problems) -> None:
     departments = _unique(spec.departments, lambda d: d.code, "department code", "code", problems)
     people = _unique(spec.people, lambda p: p.userid, "userid", "userid", problems)
     households = _unique(spec.households, lambda h: h.code, "household code", "code", problems)
-    _unique(spec.chats, lambda c: f"{c.channel}:{c.chatid}" if c.channel and c.chatid else "", "chat", "chatid",
-            problems)
+    _unique(
+        spec.chats, lambda c: f"{c.channel}:{c.chatid}" if c.channel and c.chatid else "", "chat", "chatid", problems
+    )
 
     for area in spec.areas:
         _check_parent(area, areas, problems)
     for department in spec.departments:
         if department.code and department.code not in DEPARTMENT_CODES:
-            problems.add(department.where, "code",
-                         f"unknown department {department.code!r}; codes are {', '.join(DEPARTMENT_CODES)}")
+            problems.add(
+                department.where,
+                "code",
+                f"unknown department {department.code!r}; codes are {', '.join(DEPARTMENT_CODES)}",
+            )
     for person in spec.people:
         if person.household and person.household not in households:
             problems.add(person.where, "household", f"no household {person.household!r} in this load")
@@ -56,7 +65,9 @@ def validate(spec: OrgSpec, problems: Problems) -> None:
         elif grid is not None and grid.level != "grid":
             problems.add(household.where, "grid", f"{household.grid!r} is a {grid.level}, not a grid")
         if household.care_cadre and household.care_cadre not in people:
-            problems.add(household.where, "care_cadre", f"{household.care_cadre!r} is not a person (userid) in this load")
+            problems.add(
+                household.where, "care_cadre", f"{household.care_cadre!r} is not a person (userid) in this load"
+            )
     for chat in spec.chats:
         if chat.area and chat.area not in areas:
             problems.add(chat.where, "area", f"unknown area code {chat.area!r}")
@@ -86,7 +97,9 @@ def _check_parent(area: AreaSpec, areas: dict[str, AreaSpec], problems: Problems
         problems.add(area.where, area.parent_key, f"{area.parent!r} is a {parent.level}, not a {area.parent_key}")
 
 
-def _check_role(role: RoleSpec, areas: dict[str, AreaSpec], departments: dict[str, DepartmentSpec], problems: Problems) -> None:
+def _check_role(
+    role: RoleSpec, areas: dict[str, AreaSpec], departments: dict[str, DepartmentSpec], problems: Problems
+) -> None:
     if not role.role:
         return
     if role.role == "liaison":
@@ -98,7 +111,9 @@ def _check_role(role: RoleSpec, areas: dict[str, AreaSpec], departments: dict[st
             problems.add(role.where, role.scope_key, f"unknown department {role.department!r} for liaison", role.value)
         return
     if role.department:
-        problems.add(role.where, role.scope_key, f"only a liaison has a department; {role.role} names an area", role.value)
+        problems.add(
+            role.where, role.scope_key, f"only a liaison has a department; {role.role} names an area", role.value
+        )
         return
     area = areas.get(role.area or "")
     if not role.area:
@@ -107,15 +122,21 @@ def _check_role(role: RoleSpec, areas: dict[str, AreaSpec], departments: dict[st
         problems.add(role.where, role.scope_key, f"unknown area code {role.area!r} for {role.role}", role.value)
     elif area.level not in ROLE_LEVELS.get(role.role, (area.level,)):
         allowed = " or ".join(ROLE_LEVELS[role.role])
-        problems.add(role.where, role.scope_key, f"{role.role} is held at a {allowed}; {role.area!r} is a {area.level}",
-                     role.value)
+        problems.add(
+            role.where,
+            role.scope_key,
+            f"{role.role} is held at a {allowed}; {role.area!r} is a {area.level}",
+            role.value,
+        )
 
 
 def _check_lengths(spec: OrgSpec, problems: Problems) -> None:
     """A value longer than its column would fail inside the transaction; say which one instead."""
     checks = (
-        (spec.areas, Area, ("name",)), (spec.departments, Department, ("name",)),
-        (spec.people, Person, ("name", "mobile")), (spec.households, Household, ("head", "address")),
+        (spec.areas, Area, ("name",)),
+        (spec.departments, Department, ("name",)),
+        (spec.people, Person, ("name", "mobile")),
+        (spec.households, Household, ("head", "address")),
         (spec.chats, Chat, ("chatid", "name", "webhook_key")),
     )
     for items, model, names in checks:

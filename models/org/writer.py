@@ -36,22 +36,40 @@ async def write_org(spec: OrgSpec, now: datetime) -> LoadSummary:
             areas = await _write_areas(spec, summary["areas"], conn)
             departments = await _write_departments(spec, summary["departments"], conn)
             households = await _upsert(
-                Household, ("code",), conn, summary["households"],
-                {(h.code,): {"head": h.head, "grid_id": areas[h.grid].id, "address": h.address, "tags": list(h.tags)}
-                 for h in spec.households},
+                Household,
+                ("code",),
+                conn,
+                summary["households"],
+                {
+                    (h.code,): {"head": h.head, "grid_id": areas[h.grid].id, "address": h.address, "tags": list(h.tags)}
+                    for h in spec.households
+                },
             )
             people = await _upsert(
-                Person, ("userid",), conn, summary["people"],
-                {(p.userid,): {"name": p.name, "mobile": p.mobile,
-                               "household_id": households[(p.household,)].id if p.household else None}
-                 for p in spec.people},
+                Person,
+                ("userid",),
+                conn,
+                summary["people"],
+                {
+                    (p.userid,): {
+                        "name": p.name,
+                        "mobile": p.mobile,
+                        "household_id": households[(p.household,)].id if p.household else None,
+                    }
+                    for p in spec.people
+                },
             )
             await _reconcile_roles(spec, people, areas, departments, summary["roles"], conn)
             await _reconcile_care_pairs(spec, households, people, now, summary["care_pairs"], conn)
             await _upsert(
-                Chat, ("channel", "chatid"), conn, summary["chats"],
-                {(c.channel, c.chatid): {"name": c.name, "area_id": areas[c.area].id, "webhook_key": c.webhook_key}
-                 for c in spec.chats},
+                Chat,
+                ("channel", "chatid"),
+                conn,
+                summary["chats"],
+                {
+                    (c.channel, c.chatid): {"name": c.name, "area_id": areas[c.area].id, "webhook_key": c.webhook_key}
+                    for c in spec.chats
+                },
             )
     return summary
 
@@ -62,7 +80,8 @@ async def _write_areas(spec: OrgSpec, tally: Tally, conn: BaseDBAsyncClient) -> 
     for level in AREA_LEVELS:
         rows = {
             (a.code,): {"name": a.name, "level": level, "parent_id": written[a.parent].id if a.parent else None}
-            for a in spec.areas if a.level == level
+            for a in spec.areas
+            if a.level == level
         }
         found = await _upsert(Area, ("code",), conn, tally, rows)
         written.update({key[0]: area for key, area in found.items()})
@@ -83,8 +102,13 @@ async def _write_departments(spec: OrgSpec, tally: Tally, conn: BaseDBAsyncClien
     return found
 
 
-async def _upsert(model: type[M], key_fields: tuple[str, ...], conn: BaseDBAsyncClient, tally: Tally,
-                  rows: dict[tuple, dict[str, Any]]) -> dict[tuple, M]:
+async def _upsert(
+    model: type[M],
+    key_fields: tuple[str, ...],
+    conn: BaseDBAsyncClient,
+    tally: Tally,
+    rows: dict[tuple, dict[str, Any]],
+) -> dict[tuple, M]:
     """Create the rows whose key is new, update those whose fields differ, leave the rest alone."""
     if not rows:
         return {}
@@ -93,7 +117,7 @@ async def _upsert(model: type[M], key_fields: tuple[str, ...], conn: BaseDBAsync
     for key, fields in rows.items():
         obj = existing.get(key)
         if obj is None:
-            obj = await model.create(using_db=conn, **dict(zip(key_fields, key)), **fields)
+            obj = await model.create(using_db=conn, **dict(zip(key_fields, key, strict=False)), **fields)
             tally.created += 1
         else:
             changed = [name for name, value in fields.items() if getattr(obj, name) != value]
@@ -108,8 +132,14 @@ async def _upsert(model: type[M], key_fields: tuple[str, ...], conn: BaseDBAsync
     return result
 
 
-async def _reconcile_roles(spec: OrgSpec, people: dict[tuple, Person], areas: dict[str, Area],
-                           departments: dict[str, Department], tally: Tally, conn: BaseDBAsyncClient) -> None:
+async def _reconcile_roles(
+    spec: OrgSpec,
+    people: dict[tuple, Person],
+    areas: dict[str, Area],
+    departments: dict[str, Department],
+    tally: Tally,
+    conn: BaseDBAsyncClient,
+) -> None:
     """A listed person holds exactly the roles the file gives them."""
     person_ids = {people[(p.userid,)].id for p in spec.people}
     existing = _index(
@@ -145,8 +175,14 @@ async def _reconcile_roles(spec: OrgSpec, people: dict[tuple, Person], areas: di
             tally.removed += 1
 
 
-async def _reconcile_care_pairs(spec: OrgSpec, households: dict[tuple, Household], people: dict[tuple, Person],
-                                now: datetime, tally: Tally, conn: BaseDBAsyncClient) -> None:
+async def _reconcile_care_pairs(
+    spec: OrgSpec,
+    households: dict[tuple, Household],
+    people: dict[tuple, Person],
+    now: datetime,
+    tally: Tally,
+    conn: BaseDBAsyncClient,
+) -> None:
     """A listed household is paired with exactly the cadre the file names, or with nobody."""
     existing = _index(await CarePair.all().using_db(conn), lambda pair: pair.household_id)  # type: ignore[attr-defined]
     for household in spec.households:

@@ -42,8 +42,14 @@ class Service:
         return self.runner.app
 
     async def start(self, **options: Any) -> Service:
-        opts = {"process": inbox.mark_done(self.clock), "load_org": False, "background": False, "migrate": False,
-                **self.options, **options}
+        opts = {
+            "process": inbox.mark_done(self.clock),
+            "load_org": False,
+            "background": False,
+            "migrate": False,
+            **self.options,
+            **options,
+        }
         app = create_app(self.settings, clock=self.clock, **opts)
         self.runner = web.AppRunner(app, handle_signals=False, access_log=None)
         await self.runner.setup()

@@ -40,7 +40,10 @@ def probe_services(services: Services) -> Services:
     return dataclasses.replace(
         services,
         commands=CommandWords({**services.commands.by_word, "探针": "probe"}),
-        subcommands={**services.subcommands, "probe": Subcommands("probe", {"甲": "first", "乙乙": "second", "丙": "third"})},
+        subcommands={
+            **services.subcommands,
+            "probe": Subcommands("probe", {"甲": "first", "乙乙": "second", "丙": "third"}),
+        },
     )
 
 
@@ -75,8 +78,9 @@ async def test_a_filters_refusal_is_the_reply(send, probe: Router, services: Ser
     assert await send("app", COMMITTEE, "探针") == [] and calls == [(COMMITTEE,)]
 
 
-async def test_a_declining_handler_falls_through_to_the_next_and_then_to_free_text(send, probe: Router,
-                                                                                  calls: list) -> None:
+async def test_a_declining_handler_falls_through_to_the_next_and_then_to_free_text(
+    send, probe: Router, calls: list
+) -> None:
     @probe.command("probe")
     async def first(ctx: Context) -> None:
         calls.append(("first", ctx.command, ctx.args))
@@ -99,33 +103,42 @@ async def test_a_declining_handler_falls_through_to_the_next_and_then_to_free_te
     assert "桥塌了一半" in request.text and request.primary == "transport"
 
 
-@pytest.mark.parametrize(("text", "handled_by"), [
-    ("探针 甲 东西", ("first", "first", "东西")),
-    ("探针甲", ("first", "first", "")),
-    ("探针 甲乙", ("first", "first", "乙")),
-    ("探针 乙乙  东西 多 ", ("second", "second", "东西 多")),
-    ("探针 随便说说", ("bare", "", "随便说说")),
-    ("探针", ("bare", "", "")),
-    ("探针 丙 东西", ("bare", "", "丙 东西")),  # a declared word no handler registered for: the bare command's
-])
+@pytest.mark.parametrize(
+    ("text", "handled_by"),
+    [
+        ("探针 甲 东西", ("first", "first", "东西")),
+        ("探针甲", ("first", "first", "")),
+        ("探针 甲乙", ("first", "first", "乙")),
+        ("探针 乙乙  东西 多 ", ("second", "second", "东西 多")),
+        ("探针 随便说说", ("bare", "", "随便说说")),
+        ("探针", ("bare", "", "")),
+        ("探针 丙 东西", ("bare", "", "丙 东西")),  # a declared word no handler registered for: the bare command's
+    ],
+)
 async def test_a_declared_subcommand_reaches_its_handler_with_the_rest_as_args(
-        send, probe: Router, calls: list, text: str, handled_by: tuple[str, str, str]) -> None:
+    send, probe: Router, calls: list, text: str, handled_by: tuple[str, str, str]
+) -> None:
     for name, sub in (("bare", None), ("first", "first"), ("second", "second")):
+
         async def handler(ctx: Context, name: str = name) -> None:
             calls.append((name, ctx.sub, ctx.args))
+
         probe.command("probe", sub=sub)(handler)
 
     await send("app", VILLAGER, text)
     assert calls == [handled_by]
 
 
-@pytest.mark.parametrize("key", [
-    "nosuch:1",                  # a scheme no feature registered
-    "duty:on:abc:transport",     # a known scheme, an id that is no number
-    "duty:on:12",                # a field missing
-    "whistle:approve:1001",      # a value outside the Literal
-    "",
-])
+@pytest.mark.parametrize(
+    "key",
+    [
+        "nosuch:1",  # a scheme no feature registered
+        "duty:on:abc:transport",  # a known scheme, an id that is no number
+        "duty:on:12",  # a field missing
+        "whistle:approve:1001",  # a value outside the Literal
+        "",
+    ],
+)
 async def test_a_card_the_bot_cannot_read_gets_the_polite_answer(send, services: Services, key: str) -> None:
     rows = await send("app", COMMITTEE, kind="card_click", extra={"event_key": key, "task_id": "t1"})
     assert texts_to(rows, COMMITTEE) == [services.texts.render("common.bad_card")] and len(rows) == 1
@@ -145,7 +158,8 @@ async def test_an_unregistered_group_is_told_and_the_admins_once(send, services:
 
 @pytest.mark.parametrize(("channel", "conversation"), [("app", ""), ("aibot", GRID_CHAT)])
 async def test_an_unexpected_failure_leaves_nothing_half_written_and_answers_with_a_trace_id(
-        send, probe: Router, services: Services, clock: ManualClock, channel: str, conversation: str) -> None:
+    send, probe: Router, services: Services, clock: ManualClock, channel: str, conversation: str
+) -> None:
     @probe.command("probe")
     async def half_way(ctx: Context) -> None:
         await Person.filter(userid=VILLAGER).update(name="半截")
@@ -165,16 +179,25 @@ async def test_an_unexpected_failure_leaves_nothing_half_written_and_answers_wit
         assert len(rows) == 1
 
 
-async def test_a_message_processed_twice_is_handled_once(probe_dispatcher: Dispatcher, probe: Router, calls: list,
-                                                         clock: ManualClock) -> None:
+async def test_a_message_processed_twice_is_handled_once(
+    probe_dispatcher: Dispatcher, probe: Router, calls: list, clock: ManualClock
+) -> None:
     dispatcher = probe_dispatcher
+
     @probe.command("probe")
     async def counted(ctx: Context) -> None:
         calls.append((ctx.inbound.message_id,))
         ctx.reply_text("收到")
 
-    inbound = Inbound(channel="app", message_id="m1", sender=VILLAGER, conversation="", kind="text", text="探针",
-                      received_at=clock.now())
+    inbound = Inbound(
+        channel="app",
+        message_id="m1",
+        sender=VILLAGER,
+        conversation="",
+        kind="text",
+        text="探针",
+        received_at=clock.now(),
+    )
     row_id = await record(inbound, "m1")
     await dispatcher.process(row_id)
     await dispatcher.process(row_id)  # the worker of a second process, or a retry after a lost commit

@@ -36,8 +36,15 @@ def probe_dispatcher(county: None, services: Services, seen: list[str]) -> Dispa
 
 
 def message(clock: ManualClock, message_id: str, sender: str = "jiangdahai") -> Inbound:
-    return Inbound(channel="app", message_id=message_id, sender=sender, conversation="", kind="text",
-                   text="三屯那个桥塌了一半", received_at=clock.now())
+    return Inbound(
+        channel="app",
+        message_id=message_id,
+        sender=sender,
+        conversation="",
+        kind="text",
+        text="三屯那个桥塌了一半",
+        received_at=clock.now(),
+    )
 
 
 async def test_a_message_is_stored_once_per_channel_and_key(db: str, clock: ManualClock) -> None:
@@ -50,7 +57,8 @@ async def test_a_message_is_stored_once_per_channel_and_key(db: str, clock: Manu
 
 
 async def test_rows_left_pending_are_handled_at_the_next_start_in_arrival_order(
-        probe_dispatcher: Dispatcher, clock: ManualClock, seen: list[str]) -> None:
+    probe_dispatcher: Dispatcher, clock: ManualClock, seen: list[str]
+) -> None:
     for message_id in ("m1", "m2", "m3"):  # stored by a process that stopped before handling them
         await record(message(clock, message_id), message_id)
     worker = InboxWorker(probe_dispatcher.process, clock)
@@ -60,12 +68,17 @@ async def test_rows_left_pending_are_handled_at_the_next_start_in_arrival_order(
     finally:
         await worker.stop()
     assert seen == ["m1", "m2", "m3"] and worker.processed == 3
-    assert [row.payload["text"] for row in await OutboxMessage.all().order_by("id")] == ["收到 m1", "收到 m2", "收到 m3"]
+    assert [row.payload["text"] for row in await OutboxMessage.all().order_by("id")] == [
+        "收到 m1",
+        "收到 m2",
+        "收到 m3",
+    ]
     assert {row.status for row in await InboxMessage.all()} == {"done"}
 
 
 async def test_two_workers_on_one_database_handle_each_row_once(
-        probe_dispatcher: Dispatcher, clock: ManualClock, seen: list[str]) -> None:
+    probe_dispatcher: Dispatcher, clock: ManualClock, seen: list[str]
+) -> None:
     ids = [f"m{n}" for n in range(6)]
     for message_id in ids:
         await record(message(clock, message_id), message_id)
@@ -83,10 +96,12 @@ async def test_two_workers_on_one_database_handle_each_row_once(
 
 
 async def test_a_row_that_cannot_be_handled_is_retried_then_parked_and_the_others_go_on(
-        probe_dispatcher: Dispatcher, clock: ManualClock, seen: list[str]) -> None:
+    probe_dispatcher: Dispatcher, clock: ManualClock, seen: list[str]
+) -> None:
     await record(message(clock, "m1"), "m1")
-    broken = await InboxMessage.create(channel="app", message_key="broken", payload={"kind": "text"},
-                                       received_at=clock.now())  # no longer readable as an Inbound
+    broken = await InboxMessage.create(
+        channel="app", message_key="broken", payload={"kind": "text"}, received_at=clock.now()
+    )  # no longer readable as an Inbound
     await record(message(clock, "m2"), "m2")
     worker = InboxWorker(probe_dispatcher.process, clock)
     for attempt in range(1, MAX_ATTEMPTS + 1):
@@ -94,5 +109,7 @@ async def test_a_row_that_cannot_be_handled_is_retried_then_parked_and_the_other
         broken = await InboxMessage.get(id=broken.id)
         assert broken.status == ("failed" if attempt == MAX_ATTEMPTS else "pending")
     assert seen == ["m1", "m2"]
-    assert broken.attempts == MAX_ATTEMPTS and broken.error.startswith("KeyError") and broken.processed_at == clock.now()
+    assert (
+        broken.attempts == MAX_ATTEMPTS and broken.error.startswith("KeyError") and broken.processed_at == clock.now()
+    )
     assert await worker.drain() == 0

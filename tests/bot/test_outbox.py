@@ -48,8 +48,11 @@ async def test_a_row_is_sent_once_and_its_answer_recorded(api, fake_wecom, clock
 
 
 async def test_rows_not_yet_due_wait(api, fake_wecom, clock):
-    await enqueue(Outbound(Address("app", "zhangwei"), text="早上好"), now=clock.now(),
-                  not_before=clock.now() + timedelta(hours=1))
+    await enqueue(
+        Outbound(Address("app", "zhangwei"), text="早上好"),
+        now=clock.now(),
+        not_before=clock.now() + timedelta(hours=1),
+    )
     worker = OutboxWorker(api, clock, [])
     assert await worker.run_once() == 0
     clock.advance(hours=1)
@@ -169,8 +172,7 @@ async def test_wecom_rate_limit_answer_backs_off_without_counting_an_attempt(api
 
 async def test_kf_outside_the_window_is_parked_until_the_villager_writes(api, fake_wecom, clock):
     fake_wecom.state.queue_kf_message("wkgridwhistledemo", "wmv1", "路灯坏了")
-    await KfCustomer.create(external_userid="wmv1", open_kfid="wkgridwhistledemo",
-                            last_customer_message_at=clock.now())
+    await KfCustomer.create(external_userid="wmv1", open_kfid="wkgridwhistledemo", last_customer_message_at=clock.now())
     rows = await queue(clock, Address("kf", "wmv1"), *[f"进展{n}" for n in range(7)])
     worker = OutboxWorker(api, clock, ["admin"])
     await run_until_idle(worker, clock)
@@ -179,8 +181,9 @@ async def test_kf_outside_the_window_is_parked_until_the_villager_writes(api, fa
     assert [b["msgid"] for b in fake_wecom.state.bodies("kf/send_msg")] == [idempotency_key(r) for r in rows[:5]]
     # the villager writes again: the window reopens and the parked rows go
     fake_wecom.state.queue_kf_message("wkgridwhistledemo", "wmv1", "谢谢")
-    await KfCustomer.filter(external_userid="wmv1").update(last_customer_message_at=clock.now(),
-                                                           sent_since_customer_message=0)
+    await KfCustomer.filter(external_userid="wmv1").update(
+        last_customer_message_at=clock.now(), sent_since_customer_message=0
+    )
     assert await unpark_kf("wmv1", now=clock.now()) == 2
     await run_until_idle(worker, clock)
     assert len(fake_wecom.state.bodies("kf/send_msg")) == 7
@@ -245,7 +248,7 @@ async def test_two_workers_never_send_a_row_twice(db, wecom, clock, fake_wecom):
         per_worker = [0, 0]
         for _ in range(20):
             claimed = await asyncio.gather(*(w.run_once(7) for w in workers))
-            per_worker = [total + n for total, n in zip(per_worker, claimed)]
+            per_worker = [total + n for total, n in zip(per_worker, claimed, strict=False)]
             if sum(claimed) == 0:
                 break
     assert all(per_worker) and sum(per_worker) == 60  # both worked, and no row was claimed twice

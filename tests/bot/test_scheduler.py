@@ -24,7 +24,9 @@ class Recorder:
         self.runs.append(now)
 
 
-async def test_an_interval_ticker_runs_when_due_and_once_for_missed_slots(database_url: str, clock: ManualClock) -> None:
+async def test_an_interval_ticker_runs_when_due_and_once_for_missed_slots(
+    database_url: str, clock: ManualClock
+) -> None:
     tick = Recorder()
     scheduler = Scheduler(clock=clock, database_url=database_url)
     scheduler.every("deadlines", 60, tick)

@@ -70,8 +70,10 @@ def test_a_broken_edit_keeps_the_previous_calendar_and_is_reported_once(tmp_path
         ("[holidays]\nnext = [2027-01-01]\n", "[holidays] next: should be a year like 2027"),
         ('[holidays]\n2026 = ["10-01"]\n', "[holidays] 2026: '10-01' is not a date like 2026-10-01"),
         ("[holidays]\n2026 = 2026-10-01\n", "[holidays] 2026: should be a list of dates"),
-        ("[holidays]\n2026 = [2026-10-10]\n[makeup_days]\n2026 = [2026-10-10]\n",
-         "2026-10-10 is both a holiday and a make-up day"),
+        (
+            "[holidays]\n2026 = [2026-10-10]\n[makeup_days]\n2026 = [2026-10-10]\n",
+            "2026-10-10 is both a holiday and a make-up day",
+        ),
     ],
     ids=["unknown-section", "wrong-year", "not-a-year", "not-a-date", "not-a-list", "both"],
 )
@@ -97,8 +99,14 @@ def test_deadlines_follow_the_holders_current_calendar(tmp_path: Path) -> None:
     path = tmp_path / "calendar.toml"
     write(path, NATIONAL_DAY, 1_000_000_000)
     holder = CalendarHolder.load(path)
-    services = Services(clock=ManualClock(datetime(2026, 10, 2, 9, 0, tzinfo=SHANGHAI)), texts=Texts.load(),
-                        commands=CommandWords.load(), policy=load_policy(), calendar=holder, router=lambda: None)
+    services = Services(
+        clock=ManualClock(datetime(2026, 10, 2, 9, 0, tzinfo=SHANGHAI)),
+        texts=Texts.load(),
+        commands=CommandWords.load(),
+        policy=load_policy(),
+        calendar=holder,
+        router=lambda: None,
+    )
     friday = datetime(2026, 10, 2, 9, 0, tzinfo=SHANGHAI)
     assert deadlines_for(services, "normal", friday).respond_due.date() == date(2026, 10, 5)  # 1 working day
 

@@ -15,12 +15,19 @@ SHIPPED_POLICY = POLICY_FILE.read_text(encoding="utf-8")
 
 def check(folder: Path) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.upper().startswith("GRIDWHISTLE_")}
-    return subprocess.run([sys.executable, "-m", "bot.cli", "config", "check", "--config", "gridwhistle.toml"],
-                          cwd=folder, env=env, capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", "config", "check", "--config", "gridwhistle.toml"],
+        cwd=folder,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
-def county_folder(folder: Path, *, policy: str = SHIPPED_POLICY, years: range | None = None,
-                  routing: str | None = None) -> Path:
+def county_folder(
+    folder: Path, *, policy: str = SHIPPED_POLICY, years: range | None = None, routing: str | None = None
+) -> Path:
     """A county's own settings, policy and calendar (and routing table, if given) in one folder."""
     # The command asks the clock for this year; a range around it stays right across a midnight.
     years = years if years is not None else range(date.today().year - 1, date.today().year + 3)
@@ -40,9 +47,16 @@ def test_a_good_folder_passes(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stdout + result.stderr
     lines = result.stdout.splitlines()
     assert lines[-1] == "config check: 8 files, 0 errors, 0 warnings"
-    for name in ("gridwhistle.toml (settings)", "policy.toml (policy)", "calendar.toml (calendar",
-                 "config/routing (routing table", "config/demo/county.toml (org file", "config/commands.toml",
-                 "config/replies.toml", "config/role_names.toml"):
+    for name in (
+        "gridwhistle.toml (settings)",
+        "policy.toml (policy)",
+        "calendar.toml (calendar",
+        "config/routing (routing table",
+        "config/demo/county.toml (org file",
+        "config/commands.toml",
+        "config/replies.toml",
+        "config/role_names.toml",
+    ):
         assert any(line.startswith(f"ok: {name}") for line in lines), (name, lines)
     assert "Traceback" not in result.stderr
 
@@ -63,8 +77,9 @@ def test_a_broken_folder_names_each_problem_and_exits_2(tmp_path: Path) -> None:
 
 
 def test_an_unknown_role_in_the_policy_is_an_error(tmp_path: Path) -> None:
-    policy = SHIPPED_POLICY.replace('township_stats_roles = ["township_committee"]',
-                                    'township_stats_roles = ["township_comittee"]')
+    policy = SHIPPED_POLICY.replace(
+        'township_stats_roles = ["township_committee"]', 'township_stats_roles = ["township_comittee"]'
+    )
     result = check(county_folder(tmp_path, policy=policy))
     assert result.returncode == 2
     assert "error: policy.toml: [tasks] township_stats_roles: unknown role 'township_comittee'" in result.stdout

@@ -41,8 +41,10 @@ def test_the_shipped_file_is_a_valid_policy() -> None:
 def test_the_defaults_are_the_shipped_values() -> None:
     # Only the words (visit frequencies, promises) have no default; everything else equals the file.
     shipped = read_toml(POLICY_FILE)
-    words_only = {"visits": {"frequency": shipped["visits"]["frequency"]},
-                  "requests": {"promise": shipped["requests"]["promise"]}}
+    words_only = {
+        "visits": {"frequency": shipped["visits"]["frequency"]},
+        "requests": {"promise": shipped["requests"]["promise"]},
+    }
     assert Policy.model_validate(words_only) == load_policy()
 
 
@@ -63,25 +65,50 @@ def test_a_deadline_counts_working_days_on_the_calendar_it_is_given() -> None:
     ("old", "new", "named"),
     [
         ("[quiet_hours]", "[quite_hours]", "[quite_hours]: unknown section; did you mean quiet_hours?"),
-        ("confirm_timeout_minutes = 120", "confirm_timeout_minuts = 120",
-         "[whistle] confirm_timeout_minuts: unknown key; did you mean confirm_timeout_minutes?"),
-        ("confirm_timeout_minutes = 120", 'confirm_timeout_minutes = "2h"',
-         "[whistle] confirm_timeout_minutes: should be a whole number, not '2h'"),
+        (
+            "confirm_timeout_minutes = 120",
+            "confirm_timeout_minuts = 120",
+            "[whistle] confirm_timeout_minuts: unknown key; did you mean confirm_timeout_minutes?",
+        ),
+        (
+            "confirm_timeout_minutes = 120",
+            'confirm_timeout_minutes = "2h"',
+            "[whistle] confirm_timeout_minutes: should be a whole number, not '2h'",
+        ),
         ('start = "21:00"', 'start = "21:70"', "[quiet_hours] start: should be a time like \"21:00\", not '21:70'"),
-        ('digest_time = "08:00"', "digest_time = 8", "[whistle] digest_time: should be a time like \"21:00\", not 8"),
+        ('digest_time = "08:00"', "digest_time = 8", '[whistle] digest_time: should be a time like "21:00", not 8'),
         ("resolve = { days = 7 }", "resolve = { day = 7 }", "[whistle.deadlines.normal] resolve: give one of minutes"),
         ('"五保" = "fortnight"', '"五保" = "fortnightly"', "[visits.frequency] 五保: should be week, fortnight, month"),
         ('at_once = ["urgent"]', 'at_once = ["urgnet"]', "[whistle] at_once (item 1): should be 'normal' or 'urgent'"),
         ('kickoff = "01-05"', 'kickoff = "02-30"', "[tasks] kickoff: '02-30' is not a day of every year"),
-        ('tick_hours = "9,13,17" # when the reminder', 'tick_hours = "9,25" # when the reminder',
-         "[tasks] tick_hours: should be a cron hour field"),
+        (
+            'tick_hours = "9,13,17" # when the reminder',
+            'tick_hours = "9,25" # when the reminder',
+            "[tasks] tick_hours: should be a cron hour field",
+        ),
         ("quota_min = 2", "quota_min = 4", "[tasks]: quota_min (4) is more than quota_max (3)"),
-        ("duplicate_text_overlap = 0.3", "duplicate_text_overlap = 1.3",
-         "[requests] duplicate_text_overlap: should be less than or equal to 1, not 1.3"),
+        (
+            "duplicate_text_overlap = 0.3",
+            "duplicate_text_overlap = 1.3",
+            "[requests] duplicate_text_overlap: should be less than or equal to 1, not 1.3",
+        ),
         ('village = "当天"\n', "", "[requests.promise] village: missing"),
     ],
-    ids=["unknown-section", "unknown-key", "wrong-type", "bad-time", "time-not-text", "bad-deadline",
-         "bad-frequency", "bad-urgency", "bad-day", "bad-cron-hours", "quota-order", "out-of-range", "missing-words"],
+    ids=[
+        "unknown-section",
+        "unknown-key",
+        "wrong-type",
+        "bad-time",
+        "time-not-text",
+        "bad-deadline",
+        "bad-frequency",
+        "bad-urgency",
+        "bad-day",
+        "bad-cron-hours",
+        "quota-order",
+        "out-of-range",
+        "missing-words",
+    ],
 )
 def test_each_mistake_is_named_with_its_file_section_and_key(tmp_path: Path, old: str, new: str, named: str) -> None:
     assert SHIPPED.count(old) == 1, old
@@ -98,7 +125,11 @@ def test_every_mistake_is_named_at_once(tmp_path: Path) -> None:
         load_policy(write(tmp_path, text))
     lines = str(caught.value).splitlines()
     assert len(lines) == 3, lines
-    assert [line.split(": ")[1] for line in lines] == ["[quiet_hours] end", "[tasks] send_hour", "[requests] burst_second"]
+    assert [line.split(": ")[1] for line in lines] == [
+        "[quiet_hours] end",
+        "[tasks] send_hour",
+        "[requests] burst_second",
+    ]
 
 
 def test_a_toml_syntax_error_names_the_file_and_line(tmp_path: Path) -> None:
@@ -110,8 +141,9 @@ def test_a_toml_syntax_error_names_the_file_and_line(tmp_path: Path) -> None:
 def test_a_settings_file_names_its_own_policy_and_calendar(tmp_path: Path) -> None:
     write(tmp_path, SHIPPED.replace('start = "21:00"', 'start = "22:30"'), "county-policy.toml")
     write(tmp_path, "[holidays]\n2026 = [2026-10-01]\n", "county-calendar.toml")
-    settings_file = write(tmp_path, '[policy]\nfile = "county-policy.toml"\ncalendar = "county-calendar.toml"\n',
-                          "gridwhistle.toml")
+    settings_file = write(
+        tmp_path, '[policy]\nfile = "county-policy.toml"\ncalendar = "county-calendar.toml"\n', "gridwhistle.toml"
+    )
     settings = load_settings(settings_file)
     assert settings.policy.file == tmp_path / "county-policy.toml"  # relative to the settings file
     assert load_settings().policy.file == POLICY_FILE
@@ -122,8 +154,9 @@ def test_a_settings_file_names_its_own_policy_and_calendar(tmp_path: Path) -> No
     assert app[CALENDAR].calendar.holidays == frozenset({datetime(2026, 10, 1).date()})
 
 
-async def test_the_service_keeps_the_quiet_hours_of_the_countys_own_policy(tmp_path: Path, database_url: str,
-                                                                           clock: ManualClock) -> None:
+async def test_the_service_keeps_the_quiet_hours_of_the_countys_own_policy(
+    tmp_path: Path, database_url: str, clock: ManualClock
+) -> None:
     write(tmp_path, SHIPPED.replace('start = "21:00"', 'start = "23:00"').replace('end = "07:30"', 'end = "06:00"'))
     path = write(tmp_path, f'[database]\nurl = "{database_url}"\n[policy]\nfile = "policy.toml"\n', "gridwhistle.toml")
     app = create_app(load_settings(path), clock=clock, migrate=False, load_org=False, background=False)
@@ -146,8 +179,14 @@ def test_a_bad_policy_stops_the_start_with_its_name(tmp_path: Path) -> None:
     write(tmp_path, SHIPPED.replace("joint_chat_min_departments = 3", "joint_chat_min_departments = 0"))
     write(tmp_path, '[policy]\nfile = "policy.toml"\n[database]\nurl = "sqlite://gw.sqlite3"\n', "gw.toml")
     env = {k: v for k, v in os.environ.items() if not k.upper().startswith("GRIDWHISTLE_")}
-    result = subprocess.run([sys.executable, "-m", "bot.cli", "serve", "--config", "gw.toml"], cwd=tmp_path,
-                            env=env, capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "serve", "--config", "gw.toml"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 2, result.stderr
     assert "policy.toml: [whistle] joint_chat_min_departments: should be greater than or equal to 1" in result.stderr
     assert "Traceback" not in result.stderr

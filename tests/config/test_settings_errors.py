@@ -82,7 +82,7 @@ def test_a_bad_environment_value_is_blamed_on_the_variable(tmp_path: Path) -> No
 
 def test_environment_wins_over_the_file_in_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = tmp_path / "gw.toml"
-    path.write_text('[server]\nport = 8080\n[wecom.app]\nagent_id = 1000002\n', encoding="utf-8")
+    path.write_text("[server]\nport = 8080\n[wecom.app]\nagent_id = 1000002\n", encoding="utf-8")
     monkeypatch.setenv("GRIDWHISTLE_SERVER__PORT", "9090")
     monkeypatch.setenv("GRIDWHISTLE_WECOM__APP__ENCODING_AES_KEY", GOOD_AES_KEY)
     settings = load_settings(path)

@@ -20,8 +20,9 @@ from config.settings import Settings
 
 
 @pytest.fixture
-async def driven_service(service_settings: Settings, clock: ManualClock,
-                         fake_wecom: RunningFakeWecom) -> AsyncIterator[DrivenService]:
+async def driven_service(
+    service_settings: Settings, clock: ManualClock, fake_wecom: RunningFakeWecom
+) -> AsyncIterator[DrivenService]:
     """The real service on loopback with the demo county, pointed at the fake WeCom, driven by hand
     (bot/sandbox/harness.py): the outbox is sent only on `settle()`, so tests decide when WeCom receives."""
     app = create_app(service_settings, clock=clock, migrate=False, load_org=True, background=False)
@@ -30,8 +31,9 @@ async def driven_service(service_settings: Settings, clock: ManualClock,
     await web.TCPSite(runner, "127.0.0.1", 0).start()
     try:
         async with aiohttp.ClientSession() as http:
-            wecom = CallbackClient(http, f"http://127.0.0.1:{runner.addresses[0][1]}", app[SETTINGS].wecom, clock,
-                                   fake_wecom.state)
+            wecom = CallbackClient(
+                http, f"http://127.0.0.1:{runner.addresses[0][1]}", app[SETTINGS].wecom, clock, fake_wecom.state
+            )
             yield DrivenService(app, wecom, fake_wecom.state, OutboxWorker(app[WECOM_API], clock, ()), clock)
     finally:
         await runner.cleanup()

@@ -15,7 +15,12 @@ async def ticket(db: str, clock: ManualClock) -> Ticket:
     await Department.create(code="transport", name="交通运输局")
     await Department.create(code="water", name="水务局")
     request = await Request.create(
-        number=1001, text="后道老村的路冲坏了", channel="app", area=township, primary="transport",
-        created_at=clock.now(), updated_at=clock.now(),
+        number=1001,
+        text="后道老村的路冲坏了",
+        channel="app",
+        area=township,
+        primary="transport",
+        created_at=clock.now(),
+        updated_at=clock.now(),
     )
     return await Ticket.create(number=1002, request=request, township=township, created_at=clock.now())

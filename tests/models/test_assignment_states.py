@@ -10,7 +10,13 @@ import pytest
 from bot.clock import ManualClock
 from models import Assignment, Department, Person, Ticket, TicketEvent
 from models.assignment_states import (
-    ACTIVE_STATES, COUNTED_STATES, LEFT_STATES, LIFECYCLE, MOVES, AssignmentState, move_assignment,
+    ACTIVE_STATES,
+    COUNTED_STATES,
+    LEFT_STATES,
+    LIFECYCLE,
+    MOVES,
+    AssignmentState,
+    move_assignment,
 )
 from models.lifecycle import Event
 
@@ -29,8 +35,9 @@ EVERY_MOVE = list(product(AssignmentState, AssignmentState))
 @pytest.fixture
 async def part(ticket: Ticket, clock: ManualClock) -> Assignment:
     department = await Department.get(code="transport")
-    created = await Assignment.create(ticket=ticket, department=department, is_primary=True,
-                                      notified_at=clock.now() - timedelta(days=1))
+    created = await Assignment.create(
+        ticket=ticket, department=department, is_primary=True, notified_at=clock.now() - timedelta(days=1)
+    )
     return await Assignment.get(id=created.id).prefetch_related("department")
 
 
@@ -59,8 +66,14 @@ async def test_every_move_is_made_or_refused_as_the_table_says(
     actor = await Person.create(name="刘强", userid="liuqiang")
     at = clock.advance(minutes=5)
 
-    moved = await move_assignment(part, target, at, event=Event(
-        "probe", ticket=ticket, department=part.department, actor=actor, reason="why", data={"to": target.value}))
+    moved = await move_assignment(
+        part,
+        target,
+        at,
+        event=Event(
+            "probe", ticket=ticket, department=part.department, actor=actor, reason="why", data={"to": target.value}
+        ),
+    )
 
     assert bool(moved) is allowed
     assert (moved.event.kind if moved and moved.event else None) == ("probe" if allowed else None)
@@ -68,7 +81,8 @@ async def test_every_move_is_made_or_refused_as_the_table_says(
     assert stored.state == part.state == (target if allowed else source)
     events = await TicketEvent.filter(ticket_id=ticket.id, kind="probe")
     assert [(e.at, e.department_id, e.actor_id, e.request_id, e.reason, e.data) for e in events] == (
-        [(at, part.department.id, actor.id, ticket.request_id, "why", {"to": target.value})] if allowed else [])
+        [(at, part.department.id, actor.id, ticket.request_id, "why", {"to": target.value})] if allowed else []
+    )
 
 
 async def test_the_clocks_each_move_starts_and_clears(part: Assignment, ticket: Ticket, clock: ManualClock) -> None:
@@ -83,7 +97,12 @@ async def test_the_clocks_each_move_starts_and_clears(part: Assignment, ticket: 
     assert await move_assignment(part, AssignmentState.NOTIFIED, again, urged=True)
     stored = await Assignment.get(id=part.id)
     assert (stored.state, stored.notified_at, stored.on_duty_at, stored.done_at, stored.urged) == (
-        "notified", again, None, None, True)
+        "notified",
+        again,
+        None,
+        None,
+        True,
+    )
     assert (part.notified_at, part.on_duty_at, part.done_at, part.urged) == (again, None, None, True)
 
 

@@ -54,8 +54,12 @@ async def test_one_assignment_per_department_and_ticket(ticket: Ticket, clock: M
 
 async def test_ticket_and_request_numbers_are_unique(ticket: Ticket, clock: ManualClock) -> None:
     with pytest.raises(IntegrityError):
-        await Ticket.create(number=ticket.number, request_id=ticket.request_id,  # type: ignore[attr-defined]
-                            township_id=ticket.township_id, created_at=clock.now())  # type: ignore[attr-defined]
+        await Ticket.create(
+            number=ticket.number,
+            request_id=ticket.request_id,  # type: ignore[attr-defined]
+            township_id=ticket.township_id,
+            created_at=clock.now(),
+        )  # type: ignore[attr-defined]
 
 
 async def test_an_inbound_message_is_stored_once_per_channel(db: str, clock: ManualClock) -> None:

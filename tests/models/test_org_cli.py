@@ -45,8 +45,11 @@ def test_load_applies_migrations_then_is_idempotent(empty_database_url: str, tmp
 
 def test_a_bad_file_prints_every_error_and_exits_1(config_file: Path, tmp_path: Path) -> None:
     org = tmp_path / "county.toml"
-    org.write_text('[county]\ncode = "longjiang"\nname = "龙江县"\nmayor = "x"\n\n[[people]]\nuserid = "a"\n'
-                   'name = "甲"\nmobile = "123"\n', encoding="utf-8")
+    org.write_text(
+        '[county]\ncode = "longjiang"\nname = "龙江县"\nmayor = "x"\n\n[[people]]\nuserid = "a"\n'
+        'name = "甲"\nmobile = "123"\n',
+        encoding="utf-8",
+    )
 
     result = gridwhistle("org", "load", str(org), "--config", str(config_file), cwd=tmp_path)
 
@@ -69,9 +72,9 @@ def test_a_missing_file_is_an_error_not_a_traceback(config_file: Path, tmp_path:
     assert "Traceback" not in result.stderr
 
 
-
-async def test_processes_loading_at_once_take_turns(config_file: Path, database_url: str, tmp_path: Path,
-                                                    test_db_backend: str) -> None:
+async def test_processes_loading_at_once_take_turns(
+    config_file: Path, database_url: str, tmp_path: Path, test_db_backend: str
+) -> None:
     """Every process loads the org file at start; on PostgreSQL they queue on the org advisory lock."""
     if test_db_backend != "postgres":
         pytest.skip("one process on SQLite (DESIGN.md); the advisory lock is PostgreSQL's")
@@ -81,9 +84,20 @@ async def test_processes_loading_at_once_take_turns(config_file: Path, database_
     holder = await asyncpg.connect(database_url)
     try:
         await holder.execute("SELECT pg_advisory_lock($1)", lock_key(ORG_LOCK))
-        runs = [await asyncio.create_subprocess_exec(
-            script, "org", "load", "--config", str(config_file), cwd=tmp_path, env=env,
-            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE) for _ in range(3)]
+        runs = [
+            await asyncio.create_subprocess_exec(
+                script,
+                "org",
+                "load",
+                "--config",
+                str(config_file),
+                cwd=tmp_path,
+                env=env,
+                stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.PIPE,
+            )
+            for _ in range(3)
+        ]
         # All three reach the write and wait for the lock: none may write while another holds it.
         async with asyncio.timeout(60):
             while await holder.fetchval(WAITING_FOR_ADVISORY_LOCK) < 3:

@@ -38,8 +38,9 @@ async def test_a_bad_csv_row_writes_nothing_of_that_load(db: str, clock: ManualC
     # A good edit and a bad row in one load: the good edit must not land either.
     demo.write_text(demo.read_text(encoding="utf-8").replace('name = "文化村"', 'name = "文化新村"'), encoding="utf-8")
     people = demo.parent / "people.csv"
-    people.write_text(people.read_text(encoding="utf-8") + "赵六,zhaoliu,1380000,网格员,houdaolao-9,\n",
-                      encoding="utf-8")
+    people.write_text(
+        people.read_text(encoding="utf-8") + "赵六,zhaoliu,1380000,网格员,houdaolao-9,\n", encoding="utf-8"
+    )
     row = len(people.read_text(encoding="utf-8").splitlines())
 
     with pytest.raises(OrgFileError) as caught:
@@ -189,8 +190,11 @@ def test_every_mistake_is_listed_with_its_line(tmp_path: Path) -> None:
 
 def test_roster_files_and_columns_are_checked(tmp_path: Path) -> None:
     org = tmp_path / "county.toml"
-    org.write_text('[county]\ncode = "c"\nname = "县"\n\n[rosters]\npeople = ["missing.csv", "people.csv"]\n'
-                   'households = "h.txt"\n', encoding="utf-8")
+    org.write_text(
+        '[county]\ncode = "c"\nname = "县"\n\n[rosters]\npeople = ["missing.csv", "people.csv"]\n'
+        'households = "h.txt"\n',
+        encoding="utf-8",
+    )
     (tmp_path / "people.csv").write_text("姓名,企业微信账号,电话\n张三,zhangsan,13800000099\n", encoding="utf-8")
 
     with pytest.raises(OrgFileError) as caught:
@@ -209,11 +213,14 @@ def test_english_headers_several_roles_and_gbk_csv(tmp_path: Path) -> None:
         '[county]\ncode = "c"\nname = "县"\n[[townships]]\ncode = "t"\nname = "镇"\n'
         '[[villages]]\ncode = "v"\nname = "村"\ntownship = "t"\n[[grids]]\ncode = "v-1"\nname = "1网格"\nvillage = "v"\n'
         '[[departments]]\ncode = "water"\nname = "水务局"\n'
-        '[rosters]\npeople = ["p.csv"]\n', encoding="utf-8")
+        '[rosters]\npeople = ["p.csv"]\n',
+        encoding="utf-8",
+    )
     (tmp_path / "p.csv").write_bytes(
         "name,userid,mobile,role,area\n\n"
-        "张三,zhangsan,138 0000 0098,\"village_secretary, grid_member\",\"v, v-1\"\n"
-        "李四,lisi,,联络员,water\n".encode("gb18030"))
+        '张三,zhangsan,138 0000 0098,"village_secretary, grid_member","v, v-1"\n'
+        "李四,lisi,,联络员,water\n".encode("gb18030")
+    )
 
     spec = read_org([org])
 

@@ -33,19 +33,32 @@ async def test_the_demo_county_loads(db: str, clock: ManualClock) -> None:
     summary = await load_org([DEMO_ORG_FILE], clock.now())
     assert summary.updated == 0
     assert await row_counts() == {
-        "Area": 28, "Department": 20, "Household": 40, "Person": 70, "Role": 72, "CarePair": 20, "Chat": 16,
+        "Area": 28,
+        "Department": 20,
+        "Household": 40,
+        "Person": 70,
+        "Role": 72,
+        "CarePair": 20,
+        "Chat": 16,
     }
     assert summary.created == sum((await row_counts()).values())
 
     grid = await Area.get(code="houdaolao-3").prefetch_related("parent__parent__parent__parent")
-    assert [grid.name, grid.parent.name, grid.parent.parent.name, grid.parent.parent.parent.name,
-            grid.parent.parent.parent.parent.name] == ["3网格", "三屯", "后道老村", "白山镇", "龙江县"]
+    assert [
+        grid.name,
+        grid.parent.name,
+        grid.parent.parent.name,
+        grid.parent.parent.parent.name,
+        grid.parent.parent.parent.parent.name,
+    ] == ["3网格", "三屯", "后道老村", "白山镇", "龙江县"]
     farm_grid = await Area.get(code="hongqi-1").prefetch_related("parent")
     assert (farm_grid.parent.code, farm_grid.parent.level) == ("hongqi", "village")
 
     jiangfeng = await Person.get(userid="jiangfeng")
     assert sorted(await Role.filter(person=jiangfeng).values_list("role", "scope")) == [
-        ("grid_member", "houdaolao-4"), ("village_secretary", "houdaolao")]
+        ("grid_member", "houdaolao-4"),
+        ("village_secretary", "houdaolao"),
+    ]
     liaisons = await Role.filter(role="liaison").prefetch_related("department")
     assert {role.department.code for role in liaisons} >= {"transport", "discipline", "telecom"}
 
@@ -101,10 +114,14 @@ async def test_an_edited_file_updates_in_place(db: str, clock: ManualClock, demo
     assert (village.id, village.name) == (wenhua_id, "文化新村")
     moved = await Household.get(code="houdaolao-3-011").prefetch_related("grid", "care_pair__cadre")
     assert (moved.grid.code, moved.care_pair.cadre.userid, moved.care_pair.since) == (
-        "houdaolao-4", "jiangfeng", clock.now())
+        "houdaolao-4",
+        "jiangfeng",
+        clock.now(),
+    )
     assert not await CarePair.exists(household__code="wenhua-2-040")
     assert await Role.filter(person__userid="liuchangshan").values_list("role", "scope") == [
-        ("village_cadre", "qianjin")]
+        ("village_cadre", "qianjin")
+    ]
 
     after = await row_counts()
     assert after == {**before, "CarePair": before["CarePair"] - 1}

@@ -10,8 +10,16 @@ from bot.clock import ManualClock
 from models import Request, Ticket, TicketEvent
 from models.lifecycle import Event
 from models.request_states import (
-    FINISHED, HANDLED_BY_VILLAGE, LIFECYCLE, MOVES, OPEN_STATES, RATEABLE_STATES, STILL_BEING_SAID, WHISTLEABLE,
-    RequestState, move_request,
+    FINISHED,
+    HANDLED_BY_VILLAGE,
+    LIFECYCLE,
+    MOVES,
+    OPEN_STATES,
+    RATEABLE_STATES,
+    STILL_BEING_SAID,
+    WHISTLEABLE,
+    RequestState,
+    move_request,
 )
 
 # The lifecycle as the code lives it (see models/request_states.py); a change to the table changes this too.
@@ -51,8 +59,9 @@ async def test_every_move_is_made_or_refused_as_the_table_says(
     request = await Request.get(id=ticket.request_id)
     at = clock.advance(minutes=5)
 
-    moved = await move_request(request, target, at, event=Event("probe", request=request, reason="why",
-                                                                data={"to": target.value}))
+    moved = await move_request(
+        request, target, at, event=Event("probe", request=request, reason="why", data={"to": target.value})
+    )
 
     assert bool(moved) is allowed
     assert (moved.event.kind if moved and moved.event else None) == ("probe" if allowed else None)
@@ -60,7 +69,8 @@ async def test_every_move_is_made_or_refused_as_the_table_says(
     assert stored.status == request.status == (target if allowed else source)
     events = await TicketEvent.filter(request_id=request.id, kind="probe")
     assert [(e.at, e.reason, e.data, e.ticket_id) for e in events] == (
-        [(at, "why", {"to": target.value}, None)] if allowed else [])
+        [(at, "why", {"to": target.value}, None)] if allowed else []
+    )
     assert (stored.updated_at == at) is allowed
 
 
@@ -73,7 +83,11 @@ async def test_moving_to_resolved_stamps_when_and_writes_the_changes_with_it(
     assert await move_request(request, RequestState.RESOLVED, at, satisfaction="satisfied")
     stored = await Request.get(id=request.id)
     assert (stored.status, stored.resolved_at, stored.updated_at, stored.satisfaction) == (
-        "resolved", at, at, "satisfied")
+        "resolved",
+        at,
+        at,
+        "satisfied",
+    )
     assert (request.resolved_at, request.satisfaction) == (at, "satisfied")
 
 

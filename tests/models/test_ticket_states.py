@@ -45,8 +45,9 @@ async def test_every_move_is_made_or_refused_as_the_table_says(
     assert stored.status == ticket.status == (target if allowed else source)
     events = await TicketEvent.filter(ticket_id=ticket.id, kind="probe")
     # A ticket's event is on its request's trail too.
-    assert [(e.at, e.data, e.request_id) for e in events] == ([(at, {"to": target.value}, ticket.request_id)]
-                                                              if allowed else [])
+    assert [(e.at, e.data, e.request_id) for e in events] == (
+        [(at, {"to": target.value}, ticket.request_id)] if allowed else []
+    )
 
 
 async def test_resolving_stamps_when_and_reopening_clears_it_with_new_deadlines(

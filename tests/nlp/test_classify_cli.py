@@ -20,7 +20,11 @@ def gridwhistle(*args: str, cache: Path) -> subprocess.Popen:
     env.pop("GRIDWHISTLE_ROUTING__TABLE", None)
     return subprocess.Popen(
         [sys.executable, "-c", "import sys; from bot.cli import main; sys.exit(main())", *args],
-        cwd=ROOT, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        cwd=ROOT,
+        env=env,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
     )
 
 
@@ -35,7 +39,7 @@ def test_classify_answers_each_line_before_stdin_is_closed(tmp_path: Path) -> No
         try:
             process.stdin.write('{"id": 1, "text": "三屯的路灯不亮好几天了"}\n'.encode())
             process.stdin.flush()
-            first = read_line(process)                  # stdin is still open
+            first = read_line(process)  # stdin is still open
             assert set(first) == FIELDS
             assert first["id"] == 1 and first["primary"] == "power" and first["is_request"] is True
 
@@ -48,7 +52,8 @@ def test_classify_answers_each_line_before_stdin_is_closed(tmp_path: Path) -> No
             process.stdin.close()
             rest = [json.loads(line) for line in process.stdout.read().splitlines()]
             assert [(r["id"], r["primary"], r["urgency"]) for r in rest] == [
-                ("a", "emergency", "urgent"), ("b", "none", "normal"),
+                ("a", "emergency", "urgent"),
+                ("b", "none", "normal"),
             ]
             assert process.wait(DEADLOCK_GUARD_S) == 0
             assert b"Traceback" not in process.stderr.read()
@@ -71,8 +76,10 @@ def test_lexicon_check_accepts_the_shipped_table(tmp_path: Path) -> None:
 
 def test_lexicon_check_points_at_the_line(tmp_path: Path) -> None:
     table = tmp_path / "routing.toml"
-    table.write_text('[departments.power]\nname = "供电"\n\n[[departments.power.terms]]\nweight = "high"\nwords = ["停电"]\n',
-                     encoding="utf-8")
+    table.write_text(
+        '[departments.power]\nname = "供电"\n\n[[departments.power.terms]]\nweight = "high"\nwords = ["停电"]\n',
+        encoding="utf-8",
+    )
     result = run("lexicon", "check", str(table), cache=tmp_path)
     assert result.returncode == 1
     assert result.stderr.strip() == f"{table}:5: departments.power.terms[0].weight: must be a number, not 'high'"
@@ -82,12 +89,16 @@ def test_lexicon_check_points_at_the_line(tmp_path: Path) -> None:
 def test_lexicon_check_names_each_broken_file_of_a_folder(tmp_path: Path) -> None:
     folder = tmp_path / "routing"
     folder.mkdir()
-    (folder / "power.toml").write_text('[departments.power]\nname = "供电"\n\n[departments.power.terms.outage]\n'
-                                       'weight = 6.0\nwords = ["停电"]\n\n[cues.ask]\nweight = 2.0\nwords = ["咋整"]\n',
-                                       encoding="utf-8")
+    (folder / "power.toml").write_text(
+        '[departments.power]\nname = "供电"\n\n[departments.power.terms.outage]\n'
+        'weight = 6.0\nwords = ["停电"]\n\n[cues.ask]\nweight = 2.0\nwords = ["咋整"]\n',
+        encoding="utf-8",
+    )
     (folder / "rules.toml").write_text("[[rules]\n", encoding="utf-8")
     result = run("lexicon", "check", str(folder), cache=tmp_path)
     assert result.returncode == 1
     assert [line.split(": ", 2)[:2] for line in result.stderr.strip().splitlines()] == [
-        [f"{folder / 'power.toml'}:8", "cues"], [f"{folder / 'rules.toml'}:1", "TOML syntax error"]]
+        [f"{folder / 'power.toml'}:8", "cues"],
+        [f"{folder / 'rules.toml'}:1", "TOML syntax error"],
+    ]
     assert "belongs in cues.toml, not in power.toml" in result.stderr and "Traceback" not in result.stderr

@@ -7,7 +7,6 @@ import pytest
 from nlp.lexicon import parse_table
 from nlp.router import Router
 
-
 # The grid's own department, which every small table needs (it is the default).
 VILLAGE = """
 [departments.village]
@@ -23,18 +22,23 @@ def route(router: Router, text: str) -> tuple[str, set[str], str]:
     return decision.primary, set(decision.also), decision.urgency
 
 
-@pytest.mark.parametrize("text", [
-    "谢谢供电所的师傅 把路灯修好了",          # a department word in thanks
-    "收到", "好的", "看着了",
-    "专业打井 价格优惠 电话13512345678",      # an advert, even for well digging
-    "出售复合肥 包送到家 有意者私聊",
-    "谁明天去县里 捎我一段",                  # villagers between themselves
-    "门口那台车谁家的 挪一下",
-    "通知：明天上午停电检修 请大家做好准备",   # a cadre's notice
-    "【转】今年种粮补贴标准公布",              # forwarded news
-    "已经修好了 不用来了",                    # fixed already
-    "👍👍",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "谢谢供电所的师傅 把路灯修好了",  # a department word in thanks
+        "收到",
+        "好的",
+        "看着了",
+        "专业打井 价格优惠 电话13512345678",  # an advert, even for well digging
+        "出售复合肥 包送到家 有意者私聊",
+        "谁明天去县里 捎我一段",  # villagers between themselves
+        "门口那台车谁家的 挪一下",
+        "通知：明天上午停电检修 请大家做好准备",  # a cadre's notice
+        "【转】今年种粮补贴标准公布",  # forwarded news
+        "已经修好了 不用来了",  # fixed already
+        "👍👍",
+    ],
+)
 def test_not_requests_route_to_none(router: Router, text: str) -> None:
     decision = router.classify(text)
     assert (decision.is_request, decision.primary, decision.also, decision.urgency) == (False, "none", (), "normal")
@@ -118,25 +122,31 @@ def test_follow_ups_are_requests_marked_as_such(router: Router) -> None:
     assert not router.classify("停水三天了 咋回事").is_followup
 
 
-@pytest.mark.parametrize("text", [
-    "电线杆子上噼里啪啦冒火花",
-    "孩子找不着了 五岁 穿红衣服",
-    "有人打电话说是公安让我妈转账 现在还在通话",
-    "河水漫上来了都进院子了 屋里还有老人",
-    "停暖两天了 外边零下三十多度 老人孩子冻得直哆嗦",
-    "隔壁王奶奶一个人住 两天没见出门 敲门也不应",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "电线杆子上噼里啪啦冒火花",
+        "孩子找不着了 五岁 穿红衣服",
+        "有人打电话说是公安让我妈转账 现在还在通话",
+        "河水漫上来了都进院子了 屋里还有老人",
+        "停暖两天了 外边零下三十多度 老人孩子冻得直哆嗦",
+        "隔壁王奶奶一个人住 两天没见出门 敲门也不应",
+    ],
+)
 def test_present_danger_is_urgent(router: Router, text: str) -> None:
     assert router.classify(text).urgency == "urgent"
 
 
-@pytest.mark.parametrize("text", [
-    "家里上个月着火了 临时救助咋申请",        # the past
-    "电线有点老化了 怕哪天着火",              # only a risk
-    "村口那个井盖没了 谁掉进去咋整",
-    "暖气不太热 晚上得盖两床被",
-    "有人在地里烧秸秆 烟大得呛人",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "家里上个月着火了 临时救助咋申请",  # the past
+        "电线有点老化了 怕哪天着火",  # only a risk
+        "村口那个井盖没了 谁掉进去咋整",
+        "暖气不太热 晚上得盖两床被",
+        "有人在地里烧秸秆 烟大得呛人",
+    ],
+)
 def test_risks_and_the_past_are_not_urgent(router: Router, text: str) -> None:
     assert router.classify(text).urgency == "normal"
 
@@ -154,10 +164,11 @@ def test_short_words_count_only_where_jieba_keeps_them_whole(router: Router) -> 
     assert router.classify("他打来电话说知道了").keywords == ()
 
 
-
 def test_a_question_said_the_northeastern_way_is_a_request(jieba_cache) -> None:
     # No question word, only the trailing 不 of a spoken question tips a weak message into a request.
-    table = parse_table(VILLAGE + """
+    table = parse_table(
+        VILLAGE
+        + """
 [scoring]
 request_threshold = 3.0
 [cues.spoken_question]
@@ -169,11 +180,12 @@ name = "农业农村局"
 [[departments.agriculture.terms]]
 weight = 2.0
 words = ["贴息"]
-""")
+"""
+    )
     small = Router(table, cache_dir=jieba_cache)
     assert small.classify("种地的贷款能贴息不？").is_request
     assert not small.classify("种地的贷款能贴息").is_request
-    assert not small.classify("不贴息的贷款").is_request      # 不 only counts as the last word
+    assert not small.classify("不贴息的贷款").is_request  # 不 only counts as the last word
 
 
 def test_signs_of_harm_count_inside_words_and_make_a_request(router: Router) -> None:
@@ -209,49 +221,59 @@ def test_a_negation_turns_a_pulling_away_cue_around(router: Router) -> None:
     assert not router.classify("电饭锅好使了 不用来了").is_request
 
 
-@pytest.mark.parametrize("text, primary", [
-    ("南头那个旧猪圈刚塌了 里头还有俩孩子", "emergency"),          # a collapse with people inside
-    ("屋里一股子臭鸡蛋味 煤气罐嘴漏了 拧不上", "emergency"),        # gas leaking now, nobody ill yet
-    ("学校后墙那两帮半大小子正打着呢 有拎棍子的", "public_security"),  # a fight in progress, wherever it is
-    ("闺女放学到现在还没进家 电话也打不通 天都黑透了", "public_security"),
-    ("邻居屋里煤烟味老大了 敲门没人应", "health"),                  # CO with nobody answering
-    ("零下三十度 俺家炉子灭了 没煤了 俩孩子冻得直哭", "civil_affairs"),
-    ("雨下一宿了 河水上来了 东头几户被水围上了", "emergency"),         # said, not asked: still a request
-    ("一家四口都躺炕上起不来 屋里一股煤烟子味", "health"),
-    ("孙子跟着放羊的出去 天黑了还没回来 手机也关机", "public_security"),  # a phone switched off is no lost phone
-    ("新盖的车库顶子塌下来了 砸着俩干活的", "emergency"),  # no heat in a cold spell, even unasked
-])
+@pytest.mark.parametrize(
+    "text, primary",
+    [
+        ("南头那个旧猪圈刚塌了 里头还有俩孩子", "emergency"),  # a collapse with people inside
+        ("屋里一股子臭鸡蛋味 煤气罐嘴漏了 拧不上", "emergency"),  # gas leaking now, nobody ill yet
+        ("学校后墙那两帮半大小子正打着呢 有拎棍子的", "public_security"),  # a fight in progress, wherever it is
+        ("闺女放学到现在还没进家 电话也打不通 天都黑透了", "public_security"),
+        ("邻居屋里煤烟味老大了 敲门没人应", "health"),  # CO with nobody answering
+        ("零下三十度 俺家炉子灭了 没煤了 俩孩子冻得直哭", "civil_affairs"),
+        ("雨下一宿了 河水上来了 东头几户被水围上了", "emergency"),  # said, not asked: still a request
+        ("一家四口都躺炕上起不来 屋里一股煤烟子味", "health"),
+        ("孙子跟着放羊的出去 天黑了还没回来 手机也关机", "public_security"),  # a phone switched off is no lost phone
+        ("新盖的车库顶子塌下来了 砸着俩干活的", "emergency"),  # no heat in a cold spell, even unasked
+    ],
+)
 def test_urgent_families_in_fresh_words(router: Router, text: str, primary: str) -> None:
     decision = router.classify(text)
     assert (decision.is_request, decision.urgency) == (True, "urgent")
     assert decision.primary == primary or primary in decision.also
 
 
-@pytest.mark.parametrize("text", [
-    "上个月俺家仓房着火烧没了 临时救助能给点不",     # relief asked for: the danger is over
-    "上回有人冒充公安骗了俺五千块 报案了到现在也没信儿",
-    "冻得要命 这暖气能不能再烧热点",               # hyperbole
-    "他俩吵吵半天 也没打起来 你们给说道说道",       # a fight that did not happen
-    "俺家孩子上礼拜走丢过一回 幸亏找着了 屯里能不能安几个监控",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "上个月俺家仓房着火烧没了 临时救助能给点不",  # relief asked for: the danger is over
+        "上回有人冒充公安骗了俺五千块 报案了到现在也没信儿",
+        "冻得要命 这暖气能不能再烧热点",  # hyperbole
+        "他俩吵吵半天 也没打起来 你们给说道说道",  # a fight that did not happen
+        "俺家孩子上礼拜走丢过一回 幸亏找着了 屯里能不能安几个监控",
+    ],
+)
 def test_past_dangers_and_hyperbole_are_not_urgent(router: Router, text: str) -> None:
     decision = router.classify(text)
     assert (decision.is_request, decision.urgency) == (True, "normal")
 
 
-@pytest.mark.parametrize("text", ["刚才那个着火的事是邻县的 咱这没事", "防诈骗提醒 凡是让转安全账户的都是骗子 转给家里老人"])
+@pytest.mark.parametrize(
+    "text", ["刚才那个着火的事是邻县的 咱这没事", "防诈骗提醒 凡是让转安全账户的都是骗子 转给家里老人"]
+)
 def test_dangers_elsewhere_and_warnings_are_no_requests(router: Router, text: str) -> None:
     assert router.classify(text).is_request is False
 
 
 def test_lamps_of_a_public_place_outdoors_are_power_lamps_indoors_the_village(router: Router) -> None:
-    assert route(router, "村部广场那几个灯坏了 晚上跳舞黑灯瞎火的")[0] == "power"        # routing guide rule 12
+    assert route(router, "村部广场那几个灯坏了 晚上跳舞黑灯瞎火的")[0] == "power"  # routing guide rule 12
     assert route(router, "村部广场那几盏灯坏了好些天 晚上跳舞的都看不见道")[0] == "power"
 
 
 def test_a_notice_or_news_naming_a_danger_is_no_request(jieba_cache) -> None:
     # Danger words and a rule that makes a request would say "urgent request"; a notice's cue vetoes both.
-    table = parse_table(VILLAGE + """
+    table = parse_table(
+        VILLAGE
+        + """
 [scoring]
 request_threshold = 3.0
 urgency_threshold = 3.0
@@ -277,7 +299,8 @@ all = [["着火"]]
 primary = "emergency"
 urgency = "urgent"
 request = true
-""")
+"""
+    )
     small = Router(table, cache_dir=jieba_cache)
     fire = small.classify("后院着火了")
     assert (fire.is_request, fire.primary, fire.urgency) == (True, "emergency", "urgent")
@@ -287,12 +310,15 @@ request = true
     assert small.classify("各户注意 后街着火了 快来").is_request
 
 
-@pytest.mark.parametrize("text", [
-    "各户注意 入冬前掏烟筒 防止着火",                 # a notice
-    "电视上说南方发大水了 淹了好多村子 真吓人",         # news
-    "嗓子眼都着火了 这两天上火上的 哈哈",              # a figure of speech
-    "今天贼冷 冻死了 出门脸都冻木了 大伙多穿点",        # weather talk and advice
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "各户注意 入冬前掏烟筒 防止着火",  # a notice
+        "电视上说南方发大水了 淹了好多村子 真吓人",  # news
+        "嗓子眼都着火了 这两天上火上的 哈哈",  # a figure of speech
+        "今天贼冷 冻死了 出门脸都冻木了 大伙多穿点",  # weather talk and advice
+    ],
+)
 def test_danger_words_in_notices_news_and_jokes_raise_no_alarm(router: Router, text: str) -> None:
     decision = router.classify(text)
     assert (decision.is_request, decision.urgency) == (False, "normal")
@@ -300,8 +326,10 @@ def test_danger_words_in_notices_news_and_jokes_raise_no_alarm(router: Router, t
 
 def test_a_long_story_that_asks_is_not_undone_by_stray_words(router: Router) -> None:
     # 机顶盒都装上了 reads as "fixed" and 新闻联播 as news; the story still asks when the cable will work.
-    story = ("今年开春村里说给俺们屯通有线电视 机顶盒都装上了 到现在一个台也收不着 村里说是广电的事 广电说线路没接完 "
-             "来回推 俺家老头就爱看个新闻联播 啥时候能给接上啊")
+    story = (
+        "今年开春村里说给俺们屯通有线电视 机顶盒都装上了 到现在一个台也收不着 村里说是广电的事 广电说线路没接完 "
+        "来回推 俺家老头就爱看个新闻联播 啥时候能给接上啊"
+    )
     decision = router.classify(story)
     assert (decision.is_request, decision.primary) == (True, "telecom")
     # A short message with the same words is still "fixed": nobody needs to come.

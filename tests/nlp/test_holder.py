@@ -38,14 +38,14 @@ async def test_an_edited_table_is_swapped_in(tmp_path: Path, jieba_cache: Path) 
     assert holder.router.classify("停电了 咋整").primary == "power"
     assert "power" not in holder.router.classify("变压器坏了").scores  # not a power word yet
 
-    assert await holder.maybe_reload() is False                        # unchanged file: nothing to do
+    assert await holder.maybe_reload() is False  # unchanged file: nothing to do
 
-    write(table, TABLE.format(word="变压器"))                           # a different size, so a new signature
+    write(table, TABLE.format(word="变压器"))  # a different size, so a new signature
     assert await holder.maybe_reload() is True
     assert holder.router is not before
-    assert holder.router.tokenizer is not before.tokenizer             # a new jieba.Tokenizer each time
+    assert holder.router.tokenizer is not before.tokenizer  # a new jieba.Tokenizer each time
     assert holder.router.classify("变压器坏了").primary == "power"
-    assert before.classify("停电了 咋整").primary == "power"            # the old one still works for whoever holds it
+    assert before.classify("停电了 咋整").primary == "power"  # the old one still works for whoever holds it
 
 
 async def test_a_broken_table_keeps_the_old_router_and_says_where(tmp_path: Path, jieba_cache: Path) -> None:
@@ -58,7 +58,7 @@ async def test_a_broken_table_keeps_the_old_router_and_says_where(tmp_path: Path
     assert await holder.maybe_reload() is False
     assert holder.router is current
     assert holder.last_error is not None and ":5: departments.power.terms[0].weight" in holder.last_error
-    assert await holder.maybe_reload() is False                        # reported once, not rebuilt every tick
+    assert await holder.maybe_reload() is False  # reported once, not rebuilt every tick
 
     write(table, TABLE.format(word="停电了吧"))
     assert await holder.maybe_reload() is True
@@ -85,7 +85,7 @@ async def test_a_relearned_model_is_swapped_in(tmp_path: Path, jieba_cache: Path
     assert holder.router.classify("停电了 咋整").urgency == "normal"
     assert await holder.maybe_reload() is False
 
-    write(tmp_path / "u.json", json.dumps({**model, "bias": 0.0}))       # learned again: now p = 0.73
+    write(tmp_path / "u.json", json.dumps({**model, "bias": 0.0}))  # learned again: now p = 0.73
     assert await holder.maybe_reload() is True
     assert holder.router.classify("停电了 咋整").urgency == "urgent"
 
@@ -105,15 +105,15 @@ async def test_a_folder_reloads_when_a_file_in_it_is_edited_added_or_removed(tmp
     assert "power" not in holder.router.classify("变压器坏了").scores
     assert await holder.maybe_reload() is False
 
-    write_folder(folder, "变压器")                                       # an edit of power.toml
+    write_folder(folder, "变压器")  # an edit of power.toml
     assert await holder.maybe_reload() is True
     assert holder.router.classify("变压器坏了").primary == "power"
 
-    write(folder / "synonyms.toml", '[synonyms]\n"变压器" = ["变亚器"]\n')   # a file added
+    write(folder / "synonyms.toml", '[synonyms]\n"变压器" = ["变亚器"]\n')  # a file added
     assert await holder.maybe_reload() is True
     assert holder.router.classify("变亚器坏了").primary == "power"
 
-    (folder / "synonyms.toml").unlink()                                 # … and removed again
+    (folder / "synonyms.toml").unlink()  # … and removed again
     assert await holder.maybe_reload() is True
     assert "power" not in holder.router.classify("变亚器坏了").scores
 
@@ -126,5 +126,6 @@ async def test_a_broken_file_in_a_folder_is_named_and_the_old_router_kept(tmp_pa
     write(folder / "village.toml", (folder / "village.toml").read_text(encoding="utf-8").replace("5.0", "-5.0"))
     assert await holder.maybe_reload() is False
     assert holder.router is current
-    assert holder.last_error == (f"{folder / 'village.toml'}:5: departments.village.terms[0].weight: "
-                                 "must be between 0 and 20, not -5.0")
+    assert holder.last_error == (
+        f"{folder / 'village.toml'}:5: departments.village.terms[0].weight: must be between 0 and 20, not -5.0"
+    )

@@ -9,7 +9,14 @@ import pytest
 
 from config.errors import ConfigError
 from nlp.learned import (
-    DEPARTMENT_KIND, REQUEST_KIND, URGENCY_KIND, BinaryModel, DepartmentModel, load_model, model_from_json, ngrams,
+    DEPARTMENT_KIND,
+    REQUEST_KIND,
+    URGENCY_KIND,
+    BinaryModel,
+    DepartmentModel,
+    load_model,
+    model_from_json,
+    ngrams,
 )
 from nlp.learning import Example, learn_departments, learn_requests, learn_urgency
 from nlp.lexicon import parse_table
@@ -50,8 +57,11 @@ MODEL = BinaryModel(bias=-3.0, weights={"没回来": 2.5, "零下": 1.5, "谢": 
 
 @pytest.fixture
 def small(jieba_cache: Path) -> Router:
-    return Router(parse_table(TABLE + '\n[learned]\nurgent_from = 0.7\nrequest_from = 0.9\n'),
-                  cache_dir=jieba_cache, urgency_model=MODEL)
+    return Router(
+        parse_table(TABLE + "\n[learned]\nurgent_from = 0.7\nrequest_from = 0.9\n"),
+        cache_dir=jieba_cache,
+        urgency_model=MODEL,
+    )
 
 
 def test_pieces_are_one_to_three_characters_with_spaces_collapsed() -> None:
@@ -86,8 +96,15 @@ def test_without_a_model_the_table_alone_decides(jieba_cache: Path) -> None:
 
 
 URGENT = ["老人摔倒了起不来", "孩子找不着了", "屋里全是烟 人起不来", "老太太摔了 起不来了", "他倒地上起不来"]
-CALM = [("路灯不亮了", "power"), ("路灯坏了", "power"), ("低保咋申请", "civil_affairs"), ("低保啥时候发", "civil_affairs"),
-        ("谢谢大家", None), ("明天开会", None), ("收到", None)]
+CALM = [
+    ("路灯不亮了", "power"),
+    ("路灯坏了", "power"),
+    ("低保咋申请", "civil_affairs"),
+    ("低保啥时候发", "civil_affairs"),
+    ("谢谢大家", None),
+    ("明天开会", None),
+    ("收到", None),
+]
 EXAMPLES = [Example(t, True, "health") for t in URGENT] + [Example(t, False, d) for t, d in CALM]
 
 
@@ -120,15 +137,24 @@ def test_learning_needs_both_kinds() -> None:
         learn_departments([Example("路灯坏了", False, "power"), Example("收到", False, None)])
 
 
-@pytest.mark.parametrize(("data", "problem"), [
-    ({"kind": "something else"}, "m.json: kind: not a model of kind 'gridwhistle learned urgency'"),
-    ({"kind": "gridwhistle learned urgency", "ngram_sizes": [3, 1], "bias": 0, "weights": {"a": 1}},
-     "m.json: ngram_sizes: must be [low, high]"),
-    ({"kind": "gridwhistle learned urgency", "ngram_sizes": [1, 3], "bias": "x", "weights": {"a": 1}},
-     "m.json: bias: must be a number"),
-    ({"kind": "gridwhistle learned urgency", "ngram_sizes": [1, 3], "bias": 0, "weights": {"火": "high"}},
-     "m.json: weights['火']: must be a number, not 'high'"),
-])
+@pytest.mark.parametrize(
+    ("data", "problem"),
+    [
+        ({"kind": "something else"}, "m.json: kind: not a model of kind 'gridwhistle learned urgency'"),
+        (
+            {"kind": "gridwhistle learned urgency", "ngram_sizes": [3, 1], "bias": 0, "weights": {"a": 1}},
+            "m.json: ngram_sizes: must be [low, high]",
+        ),
+        (
+            {"kind": "gridwhistle learned urgency", "ngram_sizes": [1, 3], "bias": "x", "weights": {"a": 1}},
+            "m.json: bias: must be a number",
+        ),
+        (
+            {"kind": "gridwhistle learned urgency", "ngram_sizes": [1, 3], "bias": 0, "weights": {"火": "high"}},
+            "m.json: weights['火']: must be a number, not 'high'",
+        ),
+    ],
+)
 def test_a_broken_model_names_the_key(data: dict, problem: str) -> None:
     with pytest.raises(ConfigError) as caught:
         model_from_json(data, "m.json", URGENCY_KIND)
@@ -144,8 +170,13 @@ def test_a_model_file_that_is_missing_or_not_json(tmp_path: Path) -> None:
 
 
 def test_a_department_model_naming_a_department_it_does_not_list() -> None:
-    data = {"kind": DEPARTMENT_KIND, "ngram_sizes": [1, 3], "departments": ["power", "water"], "bias": [0, 0],
-            "weights": {"灯": {"power": 1.0, "roads": 0.5}}}
+    data = {
+        "kind": DEPARTMENT_KIND,
+        "ngram_sizes": [1, 3],
+        "departments": ["power", "water"],
+        "bias": [0, 0],
+        "weights": {"灯": {"power": 1.0, "roads": 0.5}},
+    }
     with pytest.raises(ConfigError, match=r"m.json: weights\['灯'\]: unknown department 'roads'"):
         model_from_json(data, "m.json", DEPARTMENT_KIND)
 
@@ -165,8 +196,9 @@ def test_the_learned_department_replaces_the_tables_when_it_is_sure(jieba_cache:
     assert decision.primary == "water"
     assert "— → water; learned department water 0.73 (漏水) over village" in decision.explanation
     # Not sure enough: with department_from = 0.8, the table's department stays.
-    wary = Router(parse_table(TABLE + "\n[learned]\ndepartment_from = 0.8\n"), cache_dir=jieba_cache,
-                  department_model=model)
+    wary = Router(
+        parse_table(TABLE + "\n[learned]\ndepartment_from = 0.8\n"), cache_dir=jieba_cache, department_model=model
+    )
     assert wary.classify("邻居家水管子漏水 淌我家院里了 咋整").primary == "village"
 
 
@@ -182,8 +214,8 @@ def test_the_learned_request_signal_decides_where_it_is_sure(jieba_cache: Path) 
     asked = router.classify("护照在哪办")
     assert (asked.is_request, asked.primary) == (True, "village")
     assert "learned request 0.95 (护照" in asked.explanation
-    assert not router.classify("明天开会 邻居都来 咋整").is_request   # p = 0.02: sure it is no request
-    assert router.classify("邻居家狗咬人了 咋整").is_request          # p = 0.27: the table decides
+    assert not router.classify("明天开会 邻居都来 咋整").is_request  # p = 0.02: sure it is no request
+    assert router.classify("邻居家狗咬人了 咋整").is_request  # p = 0.27: the table decides
 
 
 def test_learning_what_is_a_request() -> None:

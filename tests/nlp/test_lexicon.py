@@ -66,23 +66,25 @@ def test_a_good_small_table_loads() -> None:
 
 
 def test_a_syntax_error_names_its_line() -> None:
-    text = GOOD.replace('weight = 5.0', 'weight = = 5.0')
+    text = GOOD.replace("weight = 5.0", "weight = = 5.0")
     assert error_for(text).startswith("t.toml:19: TOML syntax error")
 
 
 def test_an_unknown_department_code_names_its_header_line() -> None:
-    text = GOOD.replace("[departments.power]", "[departments.powr]").replace("departments.power.terms", "departments.powr.terms")
+    text = GOOD.replace("[departments.power]", "[departments.powr]").replace(
+        "departments.power.terms", "departments.powr.terms"
+    )
     message = error_for(text)
     assert message.startswith("t.toml:8: departments.powr: unknown department code 'powr'")
 
 
 def test_a_bad_weight_names_the_line_in_the_right_group() -> None:
-    text = GOOD.replace("weight = 2.0\nwords = [\"吵架\"", "weight = -2.0\nwords = [\"吵架\"")
+    text = GOOD.replace('weight = 2.0\nwords = ["吵架"', 'weight = -2.0\nwords = ["吵架"')
     assert error_for(text).startswith("t.toml:23: departments.village.terms[1].weight: must be between 0 and 20")
 
 
 def test_a_weight_that_is_not_a_number() -> None:
-    text = GOOD.replace('weight = 6.0', 'weight = "high"')
+    text = GOOD.replace("weight = 6.0", 'weight = "high"')
     assert error_for(text).startswith("t.toml:12: departments.power.terms[0].weight: must be a number")
 
 
@@ -93,7 +95,9 @@ def test_a_bad_word_names_the_line_of_the_word() -> None:
 
 def test_a_word_twice_in_one_department() -> None:
     text = GOOD.replace('"骂人"]', '"邻居"]')
-    assert error_for(text).startswith("t.toml:25: departments.village.terms[1].words: word '邻居' is already in group 1")
+    assert error_for(text).startswith(
+        "t.toml:25: departments.village.terms[1].words: word '邻居' is already in group 1"
+    )
 
 
 def test_an_unknown_key_in_a_rule() -> None:
@@ -122,12 +126,14 @@ def test_a_missing_file(tmp_path: Path) -> None:
 
 
 def test_at_end_is_for_cue_lists_only() -> None:
-    text = GOOD.replace('weight = 6.0\nwords = ["停电", "路灯"]', 'weight = 6.0\nat_end = true\nwords = ["停电", "路灯"]')
+    text = GOOD.replace(
+        'weight = 6.0\nwords = ["停电", "路灯"]', 'weight = 6.0\nat_end = true\nwords = ["停电", "路灯"]'
+    )
     assert error_for(text).startswith("t.toml:13: departments.power.terms[0].at_end: unknown key")
 
 
 def test_anywhere_is_for_urgency_lists_only() -> None:
-    text = GOOD.replace('[cues.ask]\nweight = 2.0\n', '[cues.ask]\nweight = 2.0\nanywhere = true\n')
+    text = GOOD.replace("[cues.ask]\nweight = 2.0\n", "[cues.ask]\nweight = 2.0\nanywhere = true\n")
     assert error_for(text).startswith("t.toml:6: cues.ask.anywhere: unknown key")
 
 
@@ -142,7 +148,7 @@ def test_rules_name_shared_word_sets() -> None:
     text = GOOD.replace("[[rules]]", sets + "\n[[rules]]", 1)
     text = text.replace('all = [["吵架"]]', 'all = [["吵架"]]\nnone = ["@past", "上回", "以前"]', 1)
     rule = parse_table(text, "t.toml").rules[0]
-    assert rule.none == ("去年", "上回", "以前")   # the set's words, then the rest, each once
+    assert rule.none == ("去年", "上回", "以前")  # the set's words, then the rest, each once
 
 
 def test_an_unknown_word_set_names_its_line() -> None:

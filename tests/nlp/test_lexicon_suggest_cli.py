@@ -23,15 +23,24 @@ CORRECTIONS = [
 async def gridwhistle(*args: str, cache: Path) -> tuple[int, str, str]:
     env = {**os.environ, "XDG_CACHE_HOME": str(cache), "PYTHONPATH": str(ROOT)}
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-c", "import sys; from bot.cli import main; sys.exit(main())", *args,
-        cwd=ROOT, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        sys.executable,
+        "-c",
+        "import sys; from bot.cli import main; sys.exit(main())",
+        *args,
+        cwd=ROOT,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
     )
     out, err = await process.communicate()
     return process.returncode, out.decode(), err.decode()
 
 
 async def test_suggest_proposes_words_from_corrections_with_their_examples(
-    db: str, config_file: Path, clock: ManualClock, tmp_path: Path,
+    db: str,
+    config_file: Path,
+    clock: ManualClock,
+    tmp_path: Path,
 ) -> None:
     for text, original, corrected in CORRECTIONS:
         await RoutingCorrection.create(text=text, original=original, corrected=corrected, created_at=clock.now())
@@ -43,7 +52,7 @@ async def test_suggest_proposes_words_from_corrections_with_their_examples(
     village = out.split("[departments.village]", 1)[1]
     assert village.splitlines()[1].strip().startswith("喇叭  — in 3 of its corrections (100%)")
     assert "· 村里大喇叭坏了好几天了 通知听不着" in village
-    assert "[departments.public_security]" not in out           # one example is not enough
+    assert "[departments.public_security]" not in out  # one example is not enough
 
 
 async def test_suggest_with_no_corrections_says_so(db: str, config_file: Path, tmp_path: Path) -> None:

@@ -38,5 +38,5 @@ def test_every_department_is_exercised_by_the_development_set(router: Router) ->
     examples = load_examples(DATA / "devset.jsonl")
     labelled = {e["primary"] for e in examples if e["is_request"]}
     assert labelled == {d.code for d in router.table.departments}
-    assert sum(not e["is_request"] for e in examples) >= 100          # hard negatives
+    assert sum(not e["is_request"] for e in examples) >= 100  # hard negatives
     assert sum(e["urgency"] == "urgent" for e in examples) >= 25

@@ -18,11 +18,19 @@ def run(router: Router, *lines: bytes) -> tuple[list[dict], int]:
 
 
 def test_each_line_gets_exactly_the_public_fields(router: Router) -> None:
-    results, bad = run(router, '{"id": 7, "text": "三屯路灯不亮了"}\n'.encode(), b'{"id": "x", "text": "\\u6536\\u5230"}\n')
+    results, bad = run(
+        router, '{"id": 7, "text": "三屯路灯不亮了"}\n'.encode(), b'{"id": "x", "text": "\\u6536\\u5230"}\n'
+    )
     assert bad == 0
     assert [set(r) for r in results] == [FIELDS, FIELDS]
-    assert results[0] == {"id": 7, "is_request": True, "primary": "power", "also": [], "urgency": "normal",
-                          "keywords": ["路灯", "灯不亮"]}
+    assert results[0] == {
+        "id": 7,
+        "is_request": True,
+        "primary": "power",
+        "also": [],
+        "urgency": "normal",
+        "keywords": ["路灯", "灯不亮"],
+    }
     assert results[1]["primary"] == "none" and results[1]["id"] == "x"
 
 

@@ -27,7 +27,7 @@ def test_frequent_new_words_are_proposed_with_their_examples(router: Router) -> 
 def test_words_the_department_already_has_and_cue_words_are_not_proposed(router: Router) -> None:
     suggestions = suggest_keywords(CORRECTIONS, router.table, router.tokenize)
     words = {(s.department, s.word) for s in suggestions}
-    assert ("power", "充电桩") not in words       # power lists 充电桩 already
+    assert ("power", "充电桩") not in words  # power lists 充电桩 already
     assert not any(word in {"咋整", "坏了"} for _, word in words)
 
 

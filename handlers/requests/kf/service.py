@@ -9,9 +9,9 @@ from typing import ClassVar, Literal
 
 from bot.channels.types import Button, Card
 from config.errors import UserError
+from handlers.common.privacy import mask_private
 from handlers.core.card_keys import CardKey
 from handlers.core.context import Context
-from handlers.common.privacy import mask_private
 from models import Area, Household, KfCustomer, KfLink, Person, Request
 from models.area_tree import AreaTree
 from models.request_queries import ancestor_at, area_ids_under, households_named, people_with_role
@@ -52,7 +52,9 @@ async def claim(ctx: Context) -> None:
     tree = await AreaTree.load()
     candidates = await households_named(name, scope)
     if place and len(candidates) > 1:
-        candidates = [h for h in candidates if place in tree.hamlet_name(h.grid_id) or h.address.startswith(place)] or candidates
+        candidates = [
+            h for h in candidates if place in tree.hamlet_name(h.grid_id) or h.address.startswith(place)
+        ] or candidates
     if not candidates:
         raise UserError("requests.kf.claim_unknown", name=name)
     household = candidates[0]
@@ -65,16 +67,22 @@ async def claim(ctx: Context) -> None:
         task_id=f"kflink-{link.external_userid[-20:]}-{int(ctx.now.timestamp())}",
         title=texts.render("requests.kf.card_title"),
         description=texts.render("requests.kf.card_description", name=name, place=place or "—"),
-        fields=((texts.render("requests.kf.card_household"),
-                 f"{tree.hamlet_name(household.grid_id)} {household.head}户 {mask_private(household.address)}"),),
-        buttons=(Button(key=str(KfLinkKey("yes", link.external_userid)), text=texts.render("requests.kf.button_yes")),
-                 Button(key=str(KfLinkKey("no", link.external_userid)), text=texts.render("requests.kf.button_no"),
-                        style=2)),
+        fields=(
+            (
+                texts.render("requests.kf.card_household"),
+                f"{tree.hamlet_name(household.grid_id)} {household.head}户 {mask_private(household.address)}",
+            ),
+        ),
+        buttons=(
+            Button(key=str(KfLinkKey("yes", link.external_userid)), text=texts.render("requests.kf.button_yes")),
+            Button(key=str(KfLinkKey("no", link.external_userid)), text=texts.render("requests.kf.button_no"), style=2),
+        ),
     )
     grid = await Area.get(id=household.grid_id)
     members = [p.userid for p in await people_with_role(grid, "grid_member") if p.userid]
-    await ctx.services.reach.people(members, card=card,
-                       dedupe_key=f"kflink:{link.external_userid}:{household.id}:{int(ctx.now.timestamp())}")
+    await ctx.services.reach.people(
+        members, card=card, dedupe_key=f"kflink:{link.external_userid}:{household.id}:{int(ctx.now.timestamp())}"
+    )
     ctx.reply("requests.kf.claim_sent")
 
 
@@ -92,8 +100,9 @@ async def confirm(ctx: Context, external_userid: str, yes: bool) -> None:
     if not yes:
         link.state = "refused"
         await link.save()
-        await ctx.services.reach.customer_service(external_userid, ctx.say("requests.kf.refused"),
-                                                  dedupe_key=f"kflink:{external_userid}:refused")
+        await ctx.services.reach.customer_service(
+            external_userid, ctx.say("requests.kf.refused"), dedupe_key=f"kflink:{external_userid}:refused"
+        )
         ctx.reply("requests.kf.cadre_refused", name=link.claimed_name, head=household.head)
         return
     person = await link_person(external_userid, link.claimed_name, household)
@@ -101,9 +110,13 @@ async def confirm(ctx: Context, external_userid: str, yes: bool) -> None:
     await link.save()
     await KfCustomer.filter(external_userid=external_userid).update(person_id=person.id)
     await Request.filter(channel="kf", sender_ref=external_userid, sender_id=None).update(
-        sender_id=person.id, household_id=household.id)
-    await ctx.services.reach.customer_service(external_userid, ctx.say("requests.kf.linked", head=household.head),
-                                              dedupe_key=f"kflink:{external_userid}:linked")
+        sender_id=person.id, household_id=household.id
+    )
+    await ctx.services.reach.customer_service(
+        external_userid,
+        ctx.say("requests.kf.linked", head=household.head),
+        dedupe_key=f"kflink:{external_userid}:linked",
+    )
     ctx.reply("requests.kf.cadre_linked", name=link.claimed_name, head=household.head, code=household.code)
 
 

@@ -30,6 +30,8 @@ def rating_card(services: Services, reporter: Request, main: Request) -> Card:
         task_id=f"rate-{reporter.id}-{int(services.clock.now().timestamp())}",
         title=texts.render("requests.rate.card_title", number=main.number),
         description=summary(main.text, 60),
-        buttons=tuple(Button(key=str(RateKey(reporter.id, rating)), text=texts.render(f"requests.rate.button.{rating}"))
-                      for rating in RATINGS),
+        buttons=tuple(
+            Button(key=str(RateKey(reporter.id, rating)), text=texts.render(f"requests.rate.button.{rating}"))
+            for rating in RATINGS
+        ),
     )

@@ -49,6 +49,10 @@ async def rate_by_button(ctx: Context) -> None:
     key = await rate(ctx.services, reporter, rating, actor=ctx.person)
     ctx.reply(key, number=(await handled_as(reporter)).number)
     # The card's buttons become the chosen rating, so it no longer reads "submitted, in progress".
-    await update_card(ctx.services, [ctx.inbound.sender], task_id=str(ctx.inbound.extra.get("task_id", "")),
-                      click_code=str(ctx.inbound.extra.get("response_code", "")),
-                      replace_name=ctx.say("requests.rate.rated", rating=ctx.say(f"requests.rate.button.{rating}")))
+    await update_card(
+        ctx.services,
+        [ctx.inbound.sender],
+        task_id=str(ctx.inbound.extra.get("task_id", "")),
+        click_code=str(ctx.inbound.extra.get("response_code", "")),
+        replace_name=ctx.say("requests.rate.rated", rating=ctx.say(f"requests.rate.button.{rating}")),
+    )

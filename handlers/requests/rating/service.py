@@ -19,8 +19,9 @@ async def rate(services: Services, reporter: Request, rating: str, *, actor: Per
     """Record one household's rating; returns the reply key. A request not awaiting a rating is left alone."""
     now = services.clock.now()
     main = await handled_as(reporter)
-    rated = Event("rated", request=main, actor=actor, reason=reason,
-                  data={"rating": rating, "from_request": reporter.id})
+    rated = Event(
+        "rated", request=main, actor=actor, reason=reason, data={"rating": rating, "from_request": reporter.id}
+    )
     target = RequestState.REOPENED if rating == UNSATISFIED else RequestState.CLOSED
     if not await move_request(reporter, target, now, event=rated, only_from=RATEABLE_STATES, satisfaction=rating):
         return "requests.rate.already"
@@ -33,7 +34,9 @@ async def rate(services: Services, reporter: Request, rating: str, *, actor: Per
 async def reopen(services: Services, main: Request, *, actor: Person | None, reason: str) -> None:
     now = services.clock.now()
     if main.primary == VILLAGE and not await main.tickets.all().exists():
-        await TicketEvent.create(request=main, actor=actor, kind="reopened", reason=reason, at=now, data={"urged": True})
+        await TicketEvent.create(
+            request=main, actor=actor, kind="reopened", reason=reason, at=now, data={"urged": True}
+        )
         for row in await reporters_of(main):  # back to the grid: each report resolved, closed or reopened
             await move_request(row, RequestState.KEPT_IN_GRID, now, only_from=(*FINISHED, RequestState.REOPENED))
         await send_village_card(services, main, urged=True)

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 
 from config.errors import UserError
 from config.policy import Policy
-from handlers.core.context import Context
 from handlers.common.privacy import mask_phone
+from handlers.core.context import Context
 from handlers.requests.service import Sender
 from models import Household, Person
 from models.area_tree import AreaTree
@@ -49,20 +49,39 @@ async def parse_relay(ctx: Context, roles: list[str]) -> Relay:
     by_code = await Household.get_or_none(code=who, grid_id__in=scope)
     candidates = [by_code] if by_code else await households_named(who, scope)
     if len(candidates) > 1 and len(parts) == 3:  # `姓名 屯名 内容` narrows it
-        narrowed = [h for h in candidates if parts[1] in (tree.hamlet_name(h.grid_id), h.address)
-                    or h.address.startswith(parts[1])]
+        narrowed = [
+            h
+            for h in candidates
+            if parts[1] in (tree.hamlet_name(h.grid_id), h.address) or h.address.startswith(parts[1])
+        ]
         if narrowed:
             candidates, rest = narrowed, parts[2]
     if not candidates:
         raise UserError("requests.relay.not_found", name=who)
     if len(candidates) > 1:
-        choices = [ctx.say("requests.relay.choice", place=tree.hamlet_name(h.grid_id), head=h.head,
-                           phone=await household_phone(h), code=h.code) for h in candidates]
-        raise UserError("requests.relay.ambiguous", count=len(candidates), name=who, example=candidates[0].code,
-                        text=rest[:20], choices="\n".join(choices))
+        choices = [
+            ctx.say(
+                "requests.relay.choice",
+                place=tree.hamlet_name(h.grid_id),
+                head=h.head,
+                phone=await household_phone(h),
+                code=h.code,
+            )
+            for h in candidates
+        ]
+        raise UserError(
+            "requests.relay.ambiguous",
+            count=len(candidates),
+            name=who,
+            example=candidates[0].code,
+            text=rest[:20],
+            choices="\n".join(choices),
+        )
     household = candidates[0]
-    villager = (await Person.filter(household_id=household.id, name=who).first()
-                or await Person.filter(household_id=household.id, name=household.head).first())
+    villager = (
+        await Person.filter(household_id=household.id, name=who).first()
+        or await Person.filter(household_id=household.id, name=household.head).first()
+    )
     return Relay(household, villager, rest.strip())
 
 
@@ -79,5 +98,12 @@ def villager_sender(relay: Relay, grid) -> Sender:
         reach["userid"] = villager.userid
     if villager is not None and villager.external_userid:
         reach["external_userid"] = villager.external_userid
-    return Sender(channel="relay", ref=(villager.userid or villager.external_userid or "") if villager else "",
-                  person=villager, household_id=relay.household.id, area=grid, chat=None, reply_context=reach)
+    return Sender(
+        channel="relay",
+        ref=(villager.userid or villager.external_userid or "") if villager else "",
+        person=villager,
+        household_id=relay.household.id,
+        area=grid,
+        chat=None,
+        reply_context=reach,
+    )

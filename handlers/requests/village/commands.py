@@ -17,12 +17,18 @@ router = Router("requests-village")
 
 async def act(ctx: Context, action: str, request: Request, note: str) -> None:
     if request.status not in HANDLED_BY_VILLAGE:
-        raise UserError("requests.village.not_open", number=request.number,
-                        status=ctx.say(f"requests.status_name.{request.status}"))
+        raise UserError(
+            "requests.village.not_open", number=request.number, status=ctx.say(f"requests.status_name.{request.status}")
+        )
     assert ctx.person is not None
     if action == "close":
-        await request_resolved(ctx.services, request, note or ctx.say("requests.village.closed_note"),
-                               dedupe_key=f"request:{request.id}:village-closed:{ctx.now.isoformat()}", actor=ctx.person)
+        await request_resolved(
+            ctx.services,
+            request,
+            note or ctx.say("requests.village.closed_note"),
+            dedupe_key=f"request:{request.id}:village-closed:{ctx.now.isoformat()}",
+            actor=ctx.person,
+        )
         ctx.reply("requests.village.closed", number=request.number)
     else:
         await escalate(ctx.services, request, ctx.person, note)

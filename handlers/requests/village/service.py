@@ -8,9 +8,9 @@ from typing import ClassVar, Literal
 
 from bot.channels.types import Button, Card
 from config.errors import UserError
+from handlers.common.privacy import mask_private
 from handlers.core.card_keys import CardKey
 from handlers.core.context import Services
-from handlers.common.privacy import mask_private
 from models import Area, Household, Person, Request, TicketEvent
 from models.lifecycle import Event
 from models.request_queries import ancestor_at, ancestors, people_with_role
@@ -62,21 +62,32 @@ async def send_village_card(services: Services, request: Request, *, urged: bool
         task_id=f"village-{request.id}-{rounds}",
         title=texts.render(title_key, number=request.number),
         description=mask_private(request.text)[:200],
-        fields=((texts.render("requests.village.card_who"), await who_words(request)),
-                (texts.render("requests.village.card_where"), await place_words(request))),
-        buttons=(Button(key=str(VillageKey("close", request.id)), text=texts.render("requests.village.button_close")),
-                 Button(key=str(VillageKey("escalate", request.id)), text=texts.render("requests.village.button_escalate"),
-                        style=2)),
+        fields=(
+            (texts.render("requests.village.card_who"), await who_words(request)),
+            (texts.render("requests.village.card_where"), await place_words(request)),
+        ),
+        buttons=(
+            Button(key=str(VillageKey("close", request.id)), text=texts.render("requests.village.button_close")),
+            Button(
+                key=str(VillageKey("escalate", request.id)),
+                text=texts.render("requests.village.button_escalate"),
+                style=2,
+            ),
+        ),
     )
     userids = [p.userid for p in await village_handlers(request) if p.userid]
-    return await services.reach.people(userids, card=card, urgent=request.urgency == "urgent",
-                              dedupe_key=f"request:{request.id}:village-card:{rounds}")
+    return await services.reach.people(
+        userids, card=card, urgent=request.urgency == "urgent", dedupe_key=f"request:{request.id}:village-card:{rounds}"
+    )
 
 
-async def village_request_for(person: Person | None, request_id: int | None = None, number: int | None = None) -> Request:
+async def village_request_for(
+    person: Person | None, request_id: int | None = None, number: int | None = None
+) -> Request:
     """The kept-in-grid request a village cadre acts on; refuses a matter outside their village."""
-    request = await (Request.get_or_none(id=request_id) if request_id is not None
-                     else Request.get_or_none(number=number))
+    request = await (
+        Request.get_or_none(id=request_id) if request_id is not None else Request.get_or_none(number=number)
+    )
     if request is None:
         raise UserError("requests.village.unknown", number=number or "")
     handlers = await village_handlers(request)
@@ -99,5 +110,11 @@ async def escalate(services: Services, request: Request, actor: Person, reason: 
 
 
 def texts_escalated(services: Services, request: Request, actor: Person, reason: str, place: str) -> str:
-    return services.texts.render("requests.village.township_notice", number=request.number, place=place,
-                                 text=mask_private(request.text), cadre=actor.name, reason=reason or "—")
+    return services.texts.render(
+        "requests.village.township_notice",
+        number=request.number,
+        place=place,
+        text=mask_private(request.text),
+        cadre=actor.name,
+        reason=reason or "—",
+    )

@@ -40,8 +40,10 @@ class WecomPeer:
 
     def app_envelope(self, plain_xml: str, *, crypto: WecomCrypto | None = None) -> tuple[dict[str, str], str]:
         sealed = (crypto or self.app_crypto).seal(plain_xml, timestamp=self._ts(), nonce=self._nonce())
-        body = (f"<xml><ToUserName><![CDATA[{self.service.settings.wecom.corp_id}]]></ToUserName>"
-                f"<Encrypt><![CDATA[{sealed.encrypt}]]></Encrypt><AgentID><![CDATA[1000002]]></AgentID></xml>")
+        body = (
+            f"<xml><ToUserName><![CDATA[{self.service.settings.wecom.corp_id}]]></ToUserName>"
+            f"<Encrypt><![CDATA[{sealed.encrypt}]]></Encrypt><AgentID><![CDATA[1000002]]></AgentID></xml>"
+        )
         return self._query(sealed.signature, sealed.timestamp, sealed.nonce), body
 
     async def post_app(self, plain_xml: str, **kw: Any) -> Answer:
@@ -49,7 +51,9 @@ class WecomPeer:
         return await self.post("/wecom/app", query, body)
 
     def aibot_envelope(self, message: dict[str, Any]) -> tuple[dict[str, str], str]:
-        sealed = self.aibot_crypto.seal(json.dumps(message, ensure_ascii=False), timestamp=self._ts(), nonce=self._nonce())
+        sealed = self.aibot_crypto.seal(
+            json.dumps(message, ensure_ascii=False), timestamp=self._ts(), nonce=self._nonce()
+        )
         return self._query(sealed.signature, sealed.timestamp, sealed.nonce), json.dumps({"encrypt": sealed.encrypt})
 
     async def post_aibot(self, message: dict[str, Any]) -> Answer:
@@ -79,7 +83,8 @@ async def peer(service: Any, clock: ManualClock) -> AsyncIterator[WecomPeer]:
     wecom = service.settings.wecom
     async with aiohttp.ClientSession() as http:
         yield WecomPeer(
-            http, service,
+            http,
+            service,
             WecomCrypto(wecom.app.token, wecom.app.encoding_aes_key, wecom.corp_id),
             WecomCrypto(wecom.aibot.token, wecom.aibot.encoding_aes_key, ""),
             clock,

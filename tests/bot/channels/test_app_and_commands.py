@@ -31,7 +31,9 @@ def _config(tmp_path: Path, database_url: str, api_base: str, port: int) -> Path
     path = tmp_path / "serve.toml"
     path.write_text(
         f'[server]\nhost = "127.0.0.1"\nport = {port}\n[database]\nurl = "{database_url}"\n'
-        f'[wecom]\napi_base = "{api_base}"\n', encoding="utf-8")
+        f'[wecom]\napi_base = "{api_base}"\n',
+        encoding="utf-8",
+    )
     return path
 
 
@@ -45,8 +47,15 @@ async def test_serve_command_answers_healthz(tmp_path: Path, database_url: str, 
     port = _free_port()
     config = _config(tmp_path, database_url, fake_wecom.api_base, port)
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot.cli", "serve", "--config", str(config),
-        stderr=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.DEVNULL)
+        sys.executable,
+        "-m",
+        "bot.cli",
+        "serve",
+        "--config",
+        str(config),
+        stderr=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.DEVNULL,
+    )
     try:
         assert proc.stderr is not None
         while True:  # the log line aiohttp prints once the site listens
@@ -66,8 +75,18 @@ async def test_kf_link_makes_one_link_per_grid(tmp_path: Path, database_url: str
     config = _config(tmp_path, database_url, fake_wecom.api_base, 8080)
     out = tmp_path / "links.csv"
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot.cli", "kf", "link", "--config", str(config), "--out", str(out),
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+        sys.executable,
+        "-m",
+        "bot.cli",
+        "kf",
+        "link",
+        "--config",
+        str(config),
+        "--out",
+        str(out),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
     stdout, stderr = await proc.communicate()
     assert proc.returncode == 0, stderr.decode()
     rows = list(csv.DictReader(io.StringIO(stdout.decode())))

@@ -11,11 +11,15 @@ from wechatpy.crypto.cryptography import WeChatCipher
 
 from models import InboxMessage
 
-TEXT = ("<xml><ToUserName>c</ToUserName><FromUserName>u</FromUserName><CreateTime>1</CreateTime>"
-        "<MsgType>text</MsgType><Content>hi</Content><MsgId>1</MsgId></xml>")
-BILLION_LAUGHS = ('<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
-                  '<!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">'
-                  '<!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">]>')
+TEXT = (
+    "<xml><ToUserName>c</ToUserName><FromUserName>u</FromUserName><CreateTime>1</CreateTime>"
+    "<MsgType>text</MsgType><Content>hi</Content><MsgId>1</MsgId></xml>"
+)
+BILLION_LAUGHS = (
+    '<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
+    '<!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">'
+    '<!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">]>'
+)
 EXTERNAL = '<?xml version="1.0"?><!DOCTYPE x [<!ENTITY ext SYSTEM "file:///etc/passwd">]>'
 
 
@@ -75,8 +79,9 @@ async def test_wrong_receiveid_is_400(service, peer) -> None:
     """A message for the app sealed with the bot's receiveid (""), and the reverse."""
     query, body = peer.app_envelope(TEXT, crypto=peer.aibot_crypto)
     assert (await peer.post("/wecom/app", query, body)).status == 400
-    sealed = peer.app_crypto.seal(json.dumps({"msgid": "x", "msgtype": "text", "text": {"content": "hi"}}),
-                                  timestamp=1, nonce="2")
+    sealed = peer.app_crypto.seal(
+        json.dumps({"msgid": "x", "msgtype": "text", "text": {"content": "hi"}}), timestamp=1, nonce="2"
+    )
     query = {"msg_signature": sealed.signature, "timestamp": "1", "nonce": "2"}
     assert (await peer.post("/wecom/aibot", query, json.dumps({"encrypt": sealed.encrypt}))).status == 400
     await assert_nothing_stored_and_alive(peer)
@@ -112,7 +117,7 @@ async def test_malformed_app_envelope_is_400(service, peer, body: bytes) -> None
     await assert_nothing_stored_and_alive(peer)
 
 
-@pytest.mark.parametrize("body", [b"", b"[]", b"{}", b"{\"encrypt\": 5}", b"\xff"])
+@pytest.mark.parametrize("body", [b"", b"[]", b"{}", b'{"encrypt": 5}', b"\xff"])
 async def test_malformed_aibot_envelope_is_400(service, peer, body: bytes) -> None:
     query = {"msg_signature": "0" * 40, "timestamp": "1", "nonce": "1"}
     assert (await peer.post("/wecom/aibot", query, body)).status == 400

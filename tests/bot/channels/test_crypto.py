@@ -16,11 +16,15 @@ AES_KEY = "6qkdMrq68nTKduznJYO1A37W2oEgpkMUvkttRToqhUt"
 CORP_ID = "ww1436e0e65a779aee"
 
 VERIFY = {
-    "signature": "012bc692d0a58dd4b10f8dfe5c4ac00ae211ebeb", "timestamp": "1476416373", "nonce": "47744683",
+    "signature": "012bc692d0a58dd4b10f8dfe5c4ac00ae211ebeb",
+    "timestamp": "1476416373",
+    "nonce": "47744683",
     "echostr": "fsi1xnbH4yQh0+PJxcOdhhK6TDXkjMyhEPA7xB2TGz6b+g7xyAbEkRxN/3cNXW9qdqjnoVzEtpbhnFyq6SVHyA==",
 }
 MESSAGE = {
-    "signature": "0c3914025cb4b4d68103f6bfc8db550f79dcf48e", "timestamp": "1476422779", "nonce": "1597212914",
+    "signature": "0c3914025cb4b4d68103f6bfc8db550f79dcf48e",
+    "timestamp": "1476422779",
+    "nonce": "1597212914",
     "encrypt": (
         "Kl7kjoSf6DMD1zh7rtrHjFaDapSCkaOnwu3bqLc5tAybhhMl9pFeK8NslNPVdMwmBQTNoW4mY7AIjeLvEl3NyeTkAgGzBhzTtRLNshw2AEew+kkY"
         "cD+Fq72Kt00fT0WnN87hGrW8SqGc+NcT3mu87Ha3dz1pSDi6GaUA6A0sqfde0VJPQbZ9U+3JWcoD4Z5jaU0y9GSh010wsHF8KZD24YhmZH4ch4"
@@ -68,7 +72,9 @@ def test_seal_reproduces_tencent_ciphertext_and_signature(app_crypto: WecomCrypt
 
 def test_seal_reproduces_echostr(app_crypto: WecomCrypto) -> None:
     sealed = app_crypto.seal(
-        "1288432023552776189", timestamp=VERIFY["timestamp"], nonce=VERIFY["nonce"],
+        "1288432023552776189",
+        timestamp=VERIFY["timestamp"],
+        nonce=VERIFY["nonce"],
         random_prefix=_prefix_of(VERIFY["echostr"]),
     )
     assert (sealed.encrypt, sealed.signature) == (VERIFY["echostr"], VERIFY["signature"])
@@ -99,7 +105,10 @@ def test_aibot_json_round_trip_with_empty_receiveid() -> None:
     assert envelope["nonce"] == "n1" and envelope["timestamp"] == 1700000000
     assert bot.decrypt(envelope["msgsignature"], "1700000000", "n1", envelope["encrypt"]) == body
     reference = WeChatCrypto(TOKEN, AES_KEY, "")
-    assert reference.decrypt_message({"Encrypt": envelope["encrypt"]}, envelope["msgsignature"], "1700000000", "n1") == body
+    assert (
+        reference.decrypt_message({"Encrypt": envelope["encrypt"]}, envelope["msgsignature"], "1700000000", "n1")
+        == body
+    )
 
 
 def test_wrong_signature(app_crypto: WecomCrypto) -> None:

@@ -7,8 +7,10 @@ import asyncio
 from bot.keys import DISPATCHER
 from models import InboxMessage
 
-TEXT = ("<xml><ToUserName>c</ToUserName><FromUserName>zhangsan</FromUserName><CreateTime>1700000000</CreateTime>"
-        "<MsgType>text</MsgType><Content>帮助</Content><MsgId>9100</MsgId><AgentID>1000002</AgentID></xml>")
+TEXT = (
+    "<xml><ToUserName>c</ToUserName><FromUserName>zhangsan</FromUserName><CreateTime>1700000000</CreateTime>"
+    "<MsgType>text</MsgType><Content>帮助</Content><MsgId>9100</MsgId><AgentID>1000002</AgentID></xml>"
+)
 
 
 async def test_row_left_pending_by_a_crash_is_processed_at_the_next_start(service, peer) -> None:

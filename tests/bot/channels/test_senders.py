@@ -11,9 +11,13 @@ from bot.channels.types import Address, Button, Card, NewGroup, Outbound
 from config.errors import ChannelError
 from models import KfCustomer
 
-CARD = Card(task_id="t1042", title="哨单 #1042 道路塌陷", description="三道沟屯",
-            fields=(("部门", "交通运输局"), ("时限", "24小时")),
-            buttons=(Button("duty:1042", "签收"), Button("return:1042", "退单", 2)))
+CARD = Card(
+    task_id="t1042",
+    title="哨单 #1042 道路塌陷",
+    description="三道沟屯",
+    fields=(("部门", "交通运输局"), ("时限", "24小时")),
+    buttons=(Button("duty:1042", "签收"), Button("return:1042", "退单", 2)),
+)
 
 
 async def test_app_text_uses_duplicate_check(api, fake_wecom):
@@ -40,16 +44,19 @@ async def test_card_is_a_button_interaction_and_returns_its_response_code(api, f
     card = body["template_card"]
     assert body["msgtype"] == "template_card" and card["card_type"] == "button_interaction"
     assert card["task_id"] == "t1042" and card["main_title"] == {"title": "哨单 #1042 道路塌陷", "desc": "三道沟屯"}
-    assert card["button_list"] == [{"text": "签收", "style": 1, "key": "duty:1042"},
-                                   {"text": "退单", "style": 2, "key": "return:1042"}]
+    assert card["button_list"] == [
+        {"text": "签收", "style": 1, "key": "duty:1042"},
+        {"text": "退单", "style": 2, "key": "return:1042"},
+    ]
     assert card["horizontal_content_list"][0] == {"keyname": "部门", "value": "交通运输局"}
     assert result["response_code"]
 
 
 async def test_card_update_replaces_the_buttons(api, fake_wecom):
     sent = await deliver(api, Outbound(Address("app", "liaison1"), card=CARD), idempotency_key="k")
-    update = Outbound(Address("app", "liaison1"),
-                      card_update={"response_code": sent["response_code"], "replace_name": "已签收"})
+    update = Outbound(
+        Address("app", "liaison1"), card_update={"response_code": sent["response_code"], "replace_name": "已签收"}
+    )
     await deliver(api, update, idempotency_key="k2")
     (body,) = fake_wecom.state.bodies("message/update_template_card")
     assert body["button"] == {"replace_name": "已签收"} and body["userids"] == ["liaison1"]
@@ -59,8 +66,11 @@ async def test_card_update_replaces_the_buttons(api, fake_wecom):
 
 async def test_card_update_with_a_whole_card(api, fake_wecom):
     sent = await deliver(api, Outbound(Address("app", "liaison1"), card=CARD), idempotency_key="k")
-    update = Outbound(Address("app", "liaison1"), card=CARD,
-                      card_update={"response_code": sent["response_code"], "replace_text": "已办结"})
+    update = Outbound(
+        Address("app", "liaison1"),
+        card=CARD,
+        card_update={"response_code": sent["response_code"], "replace_text": "已办结"},
+    )
     await deliver(api, update, idempotency_key="k2")
     (body,) = fake_wecom.state.bodies("message/update_template_card")
     assert body["template_card"]["replace_text"] == "已办结" and body["template_card"]["task_id"] == "t1042"
@@ -74,7 +84,10 @@ async def test_group_chat_is_created_then_posted_to(api, fake_wecom):
     (create,) = fake_wecom.state.bodies("appchat/create")
     assert create["userlist"] == ["secretary", "liaison1"] and create["name"] == "#1042 联合处置"
     await deliver(api, Outbound(Address("appchat", "ticket1042"), text="交通局已到场"), idempotency_key="k2")
-    assert [b["text"]["content"] for b in fake_wecom.state.bodies("appchat/send")] == ["联合处置群已建立", "交通局已到场"]
+    assert [b["text"]["content"] for b in fake_wecom.state.bodies("appchat/send")] == [
+        "联合处置群已建立",
+        "交通局已到场",
+    ]
 
 
 async def test_webhook_posts_with_the_key_and_shows_cards_as_markdown(api, fake_wecom):
@@ -95,8 +108,9 @@ async def test_aibot_answer_goes_to_the_response_url_once(api, fake_wecom):
 
 async def test_kf_uses_the_key_as_msgid_and_keeps_the_five_message_window(api, fake_wecom, clock):
     fake_wecom.state.queue_kf_message("wkgridwhistledemo", "wmvillager1", "路灯坏了")
-    await KfCustomer.create(external_userid="wmvillager1", open_kfid="wkgridwhistledemo",
-                            last_customer_message_at=clock.now())
+    await KfCustomer.create(
+        external_userid="wmvillager1", open_kfid="wkgridwhistledemo", last_customer_message_at=clock.now()
+    )
     for n in range(5):
         await deliver(api, Outbound(Address("kf", "wmvillager1"), text=f"进展{n}"), idempotency_key=f"gw-ob-{n}")
     with pytest.raises(KfWindowClosed) as caught:
@@ -109,8 +123,11 @@ async def test_kf_uses_the_key_as_msgid_and_keeps_the_five_message_window(api, f
 
 
 async def test_kf_refuses_after_48_hours(api, fake_wecom, clock):
-    await KfCustomer.create(external_userid="wmvillager2", open_kfid="wkgridwhistledemo",
-                            last_customer_message_at=clock.now() - timedelta(hours=49))
+    await KfCustomer.create(
+        external_userid="wmvillager2",
+        open_kfid="wkgridwhistledemo",
+        last_customer_message_at=clock.now() - timedelta(hours=49),
+    )
     with pytest.raises(KfWindowClosed) as caught:
         await deliver(api, Outbound(Address("kf", "wmvillager2"), text="您好"), idempotency_key="gw-ob-1")
     assert caught.value.errcode == 95002

@@ -9,19 +9,23 @@ from models import InboxMessage
 
 
 def text_xml(msg_id: str = "7000000001", content: str = "村口路灯坏了", user: str = "zhangsan") -> str:
-    return (f"<xml><ToUserName><![CDATA[corp]]></ToUserName><FromUserName><![CDATA[{user}]]></FromUserName>"
-            f"<CreateTime>1700000000</CreateTime><MsgType><![CDATA[text]]></MsgType>"
-            f"<Content><![CDATA[{content}]]></Content><MsgId>{msg_id}</MsgId><AgentID>1000002</AgentID></xml>")
+    return (
+        f"<xml><ToUserName><![CDATA[corp]]></ToUserName><FromUserName><![CDATA[{user}]]></FromUserName>"
+        f"<CreateTime>1700000000</CreateTime><MsgType><![CDATA[text]]></MsgType>"
+        f"<Content><![CDATA[{content}]]></Content><MsgId>{msg_id}</MsgId><AgentID>1000002</AgentID></xml>"
+    )
 
 
 def card_xml(task_id: str = "ticket-1042", key: str = "duty:1042", create_time: int = 1700000100) -> str:
-    return (f"<xml><ToUserName><![CDATA[corp]]></ToUserName><FromUserName><![CDATA[liaison-water]]></FromUserName>"
-            f"<CreateTime>{create_time}</CreateTime><MsgType><![CDATA[event]]></MsgType>"
-            f"<Event><![CDATA[template_card_event]]></Event><EventKey><![CDATA[{key}]]></EventKey>"
-            f"<TaskId><![CDATA[{task_id}]]></TaskId><CardType><![CDATA[button_interaction]]></CardType>"
-            f"<ResponseCode><![CDATA[rc-abc]]></ResponseCode><AgentID>1000002</AgentID>"
-            f"<SelectedItems><SelectedItem><QuestionKey><![CDATA[q1]]></QuestionKey>"
-            f"<OptionIds><OptionId><![CDATA[o2]]></OptionId></OptionIds></SelectedItem></SelectedItems></xml>")
+    return (
+        f"<xml><ToUserName><![CDATA[corp]]></ToUserName><FromUserName><![CDATA[liaison-water]]></FromUserName>"
+        f"<CreateTime>{create_time}</CreateTime><MsgType><![CDATA[event]]></MsgType>"
+        f"<Event><![CDATA[template_card_event]]></Event><EventKey><![CDATA[{key}]]></EventKey>"
+        f"<TaskId><![CDATA[{task_id}]]></TaskId><CardType><![CDATA[button_interaction]]></CardType>"
+        f"<ResponseCode><![CDATA[rc-abc]]></ResponseCode><AgentID>1000002</AgentID>"
+        f"<SelectedItems><SelectedItem><QuestionKey><![CDATA[q1]]></QuestionKey>"
+        f"<OptionIds><OptionId><![CDATA[o2]]></OptionId></OptionIds></SelectedItem></SelectedItems></xml>"
+    )
 
 
 async def test_url_verification_echoes_plaintext(peer) -> None:
@@ -33,15 +37,23 @@ async def test_url_verification_echoes_plaintext(peer) -> None:
 async def test_url_verification_with_tencent_vector(service, peer) -> None:
     """Tencent's published GET, byte for byte, against a service configured with Tencent's sample keys."""
     await service.stop()
-    wecom = service.settings.wecom.model_copy(update={
-        "corp_id": "ww1436e0e65a779aee",
-        "app": service.settings.wecom.app.model_copy(update={
-            "token": "hJqcu3uJ9Tn2gXPmxx2w9kkCkCE2EPYo", "encoding_aes_key": "6qkdMrq68nTKduznJYO1A37W2oEgpkMUvkttRToqhUt"}),
-    })
+    wecom = service.settings.wecom.model_copy(
+        update={
+            "corp_id": "ww1436e0e65a779aee",
+            "app": service.settings.wecom.app.model_copy(
+                update={
+                    "token": "hJqcu3uJ9Tn2gXPmxx2w9kkCkCE2EPYo",
+                    "encoding_aes_key": "6qkdMrq68nTKduznJYO1A37W2oEgpkMUvkttRToqhUt",
+                }
+            ),
+        }
+    )
     service.settings = service.settings.model_copy(update={"wecom": wecom})
     await service.start()
-    url = (service.base_url + "/wecom/app?msg_signature=012bc692d0a58dd4b10f8dfe5c4ac00ae211ebeb&timestamp=1476416373"
-           "&nonce=47744683&echostr=fsi1xnbH4yQh0%2BPJxcOdhhK6TDXkjMyhEPA7xB2TGz6b%2Bg7xyAbEkRxN%2F3cNXW9qdqjnoVzEtpbhnFyq6SVHyA%3D%3D")
+    url = (
+        service.base_url + "/wecom/app?msg_signature=012bc692d0a58dd4b10f8dfe5c4ac00ae211ebeb&timestamp=1476416373"
+        "&nonce=47744683&echostr=fsi1xnbH4yQh0%2BPJxcOdhhK6TDXkjMyhEPA7xB2TGz6b%2Bg7xyAbEkRxN%2F3cNXW9qdqjnoVzEtpbhnFyq6SVHyA%3D%3D"
+    )
     async with peer.http.get(url) as response:
         assert response.status == 200
         assert await response.read() == b"1288432023552776189"
@@ -52,7 +64,11 @@ async def test_url_verification_with_tencent_vector(service, peer) -> None:
         "ZUC2pFrdkJ7MhmEbU2qARR4iQHE7wy24qy0cRX3Mfp6iELcDNfSsPGjUQVDGxQDCWjayJOpcwocugux082f49HKYg84EpHSGXAyh+/oxwaWbvL6a"
         "SDPOYuPDGOCI8jmnKiypE+]]></Encrypt>\n<AgentID><![CDATA[1000002]]></AgentID>\n</xml>"
     )
-    query = {"msg_signature": "0c3914025cb4b4d68103f6bfc8db550f79dcf48e", "timestamp": "1476422779", "nonce": "1597212914"}
+    query = {
+        "msg_signature": "0c3914025cb4b4d68103f6bfc8db550f79dcf48e",
+        "timestamp": "1476422779",
+        "nonce": "1597212914",
+    }
     response = await peer.post("/wecom/app", query, body)
     assert response.status == 200
     row = await InboxMessage.get(channel="app", message_key="1456453720")
@@ -82,14 +98,21 @@ async def test_retried_callback_yields_one_row(service, peer) -> None:
 
 async def test_voice_image_file_and_enter(service, peer) -> None:
     base = "<ToUserName>c</ToUserName><FromUserName>lisi</FromUserName><CreateTime>1700000200</CreateTime>"
-    await peer.post_app(f"<xml>{base}<MsgType>voice</MsgType><MediaId>m-voice</MediaId><Format>amr</Format>"
-                        f"<Recognition>自来水停了三天</Recognition><MsgId>71</MsgId><AgentID>1</AgentID></xml>")
-    await peer.post_app(f"<xml>{base}<MsgType>image</MsgType><PicUrl>http://p</PicUrl><MediaId>m-img</MediaId>"
-                        f"<MsgId>72</MsgId><AgentID>1</AgentID></xml>")
-    await peer.post_app(f"<xml>{base}<MsgType>file</MsgType><MediaId>m-file</MediaId><Title>材料.pdf</Title>"
-                        f"<MsgId>73</MsgId><AgentID>1</AgentID></xml>")
-    await peer.post_app(f"<xml>{base}<MsgType>event</MsgType><Event>enter_agent</Event><EventKey></EventKey>"
-                        f"<AgentID>1</AgentID></xml>")
+    await peer.post_app(
+        f"<xml>{base}<MsgType>voice</MsgType><MediaId>m-voice</MediaId><Format>amr</Format>"
+        f"<Recognition>自来水停了三天</Recognition><MsgId>71</MsgId><AgentID>1</AgentID></xml>"
+    )
+    await peer.post_app(
+        f"<xml>{base}<MsgType>image</MsgType><PicUrl>http://p</PicUrl><MediaId>m-img</MediaId>"
+        f"<MsgId>72</MsgId><AgentID>1</AgentID></xml>"
+    )
+    await peer.post_app(
+        f"<xml>{base}<MsgType>file</MsgType><MediaId>m-file</MediaId><Title>材料.pdf</Title>"
+        f"<MsgId>73</MsgId><AgentID>1</AgentID></xml>"
+    )
+    await peer.post_app(
+        f"<xml>{base}<MsgType>event</MsgType><Event>enter_agent</Event><EventKey></EventKey><AgentID>1</AgentID></xml>"
+    )
     rows = {r.message_key: r.payload for r in await InboxMessage.filter(channel="app")}
     assert rows["71"]["kind"] == "voice" and rows["71"]["text"] == "自来水停了三天"
     assert rows["71"]["extra"]["media_id"] == "m-voice"
@@ -100,9 +123,11 @@ async def test_voice_image_file_and_enter(service, peer) -> None:
 
 async def test_unknown_types_are_answered_and_ignored(service, peer) -> None:
     base = "<ToUserName>c</ToUserName><FromUserName>lisi</FromUserName><CreateTime>1700000300</CreateTime>"
-    for plain in (f"<xml>{base}<MsgType>link</MsgType><Url>u</Url><MsgId>81</MsgId></xml>",
-                  f"<xml>{base}<MsgType>event</MsgType><Event>change_contact</Event></xml>",
-                  f"<xml>{base}<MsgType>hologram</MsgType><MsgId>82</MsgId></xml>"):
+    for plain in (
+        f"<xml>{base}<MsgType>link</MsgType><Url>u</Url><MsgId>81</MsgId></xml>",
+        f"<xml>{base}<MsgType>event</MsgType><Event>change_contact</Event></xml>",
+        f"<xml>{base}<MsgType>hologram</MsgType><MsgId>82</MsgId></xml>",
+    ):
         response = await peer.post_app(plain)
         assert response.status == 200
     assert await InboxMessage.all().count() == 0

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from bot.keys import KF
 from bot.channels.types import Address, Outbound
+from bot.keys import KF
 from bot.outbox import enqueue
 from models import Area, InboxMessage, KfCursor, KfCustomer, OutboxMessage
 
@@ -11,8 +11,10 @@ KFID = "wkgridwhistledemo"
 
 
 def kf_event(token: str) -> str:
-    return ("<xml><ToUserName>c</ToUserName><CreateTime>1700000400</CreateTime><MsgType>event</MsgType>"
-            f"<Event>kf_msg_or_event</Event><Token>{token}</Token><OpenKfId>{KFID}</OpenKfId></xml>")
+    return (
+        "<xml><ToUserName>c</ToUserName><CreateTime>1700000400</CreateTime><MsgType>event</MsgType>"
+        f"<Event>kf_msg_or_event</Event><Token>{token}</Token><OpenKfId>{KFID}</OpenKfId></xml>"
+    )
 
 
 async def _grid() -> Area:
@@ -56,9 +58,20 @@ async def test_enter_session_remembers_the_grid_and_the_window(service, peer, fa
     grid = await _grid()
     await KfCursor.create(open_kfid=KFID, cursor="0")  # not a cold start
     sandbox = fake_wecom.state
-    sandbox.queue_kf_message(KFID, "", msgtype="event", origin=4, body={
-        "event_type": "enter_session", "open_kfid": KFID, "external_userid": "wm-zhao",
-        "scene": "houdaolao-1", "scene_param": "", "welcome_code": "wc1"})
+    sandbox.queue_kf_message(
+        KFID,
+        "",
+        msgtype="event",
+        origin=4,
+        body={
+            "event_type": "enter_session",
+            "open_kfid": KFID,
+            "external_userid": "wm-zhao",
+            "scene": "houdaolao-1",
+            "scene_param": "",
+            "welcome_code": "wc1",
+        },
+    )
     await KfCustomer.create(external_userid="wm-zhao", open_kfid=KFID, sent_since_customer_message=4)
     clock.advance(minutes=1)
     token = sandbox.queue_kf_message(KFID, "wm-zhao", "家门口的路灯不亮")

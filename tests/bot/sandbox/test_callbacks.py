@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.keys import INBOX, KF, SETTINGS as SETTINGS_KEY
+from bot.keys import INBOX, KF
+from bot.keys import SETTINGS as SETTINGS_KEY
 from bot.sandbox.callbacks import CallbackClient
 from models import InboxMessage
 

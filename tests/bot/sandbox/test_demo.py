@@ -146,10 +146,12 @@ async def test_the_page_and_the_people(page, demo):
 
 
 async def test_bad_requests_are_refused(page, demo):
-    for body in ({"userid": "jiangdahai", "where": "app", "text": ""},
-                 {"userid": "nobody", "where": "app", "text": "你好"},
-                 {"userid": "jiangdahai", "where": "group", "text": "你好"},
-                 {"userid": "jiangdahai", "where": "fax", "text": "你好"}):
+    for body in (
+        {"userid": "jiangdahai", "where": "app", "text": ""},
+        {"userid": "nobody", "where": "app", "text": "你好"},
+        {"userid": "jiangdahai", "where": "group", "text": "你好"},
+        {"userid": "jiangdahai", "where": "fax", "text": "你好"},
+    ):
         async with page.http.post(page.api + "say", json=body) as response:
             assert response.status == 400
 
@@ -168,8 +170,17 @@ async def test_the_demo_command_prints_the_page_and_stops_on_ctrl_c(tmp_path: Pa
     config.write_text(f'[database]\nurl = "{database_url}"\n', encoding="utf-8")
     port = free_port()
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot.cli", "demo", "--config", str(config), "--port", str(port),
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+        sys.executable,
+        "-m",
+        "bot.cli",
+        "demo",
+        "--config",
+        str(config),
+        "--port",
+        str(port),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
     try:
         assert proc.stdout is not None
         url = f"http://127.0.0.1:{port}/demo/"
@@ -181,8 +192,9 @@ async def test_the_demo_command_prints_the_page_and_stops_on_ctrl_c(tmp_path: Pa
         async with aiohttp.ClientSession() as http:
             async with http.get(url + "api/people") as response:
                 assert response.status == 200
-            async with http.post(url + "api/say", json={"userid": "jiangdahai", "where": "app",
-                                                        "text": BRIDGE}) as response:
+            async with http.post(
+                url + "api/say", json={"userid": "jiangdahai", "where": "app", "text": BRIDGE}
+            ) as response:
                 assert "#1001" in (await response.json())["items"][1]["text"]
     finally:
         proc.send_signal(signal.SIGINT)

@@ -24,8 +24,9 @@ async def post(http, fake, path, body, tok, **params):
 
 async def test_tokens_expire_after_two_hours(http, fake_wecom, clock):
     tok = await token(http, fake_wecom)
-    assert (await post(http, fake_wecom, "message/send", {"touser": "a", "msgtype": "text",
-                                                          "text": {"content": "x"}}, tok))[1]["errcode"] == 0
+    assert (
+        await post(http, fake_wecom, "message/send", {"touser": "a", "msgtype": "text", "text": {"content": "x"}}, tok)
+    )[1]["errcode"] == 0
     clock.advance(seconds=7200)
     assert (await post(http, fake_wecom, "message/send", {}, tok))[1]["errcode"] == 42001
     assert (await post(http, fake_wecom, "message/send", {}, "forged"))[1]["errcode"] == 40014
@@ -38,8 +39,13 @@ async def test_kf_sync_pages_with_cursor_and_has_more(http, fake_wecom, clock):
     tok = await token(http, fake_wecom)
     cursor, seen = "", []
     while True:
-        _, page = await post(http, fake_wecom, "kf/sync_msg",
-                             {"cursor": cursor, "token": sync_token, "limit": 2, "open_kfid": "wk1"}, tok)
+        _, page = await post(
+            http,
+            fake_wecom,
+            "kf/sync_msg",
+            {"cursor": cursor, "token": sync_token, "limit": 2, "open_kfid": "wk1"},
+            tok,
+        )
         seen += [m["text"]["content"] for m in page["msg_list"]]
         cursor = page["next_cursor"]
         if not page["has_more"]:
@@ -66,8 +72,9 @@ async def test_media_get_needs_a_token(http, fake_wecom):
 
 
 async def test_failures_can_be_ordered_over_http_and_the_record_read_back(http, fake_wecom):
-    async with http.post(f"{fake_wecom.base_url}/_sandbox/fail",
-                         json={"path": "message/send", "times": 2, "mode": "http", "status": 500}) as r:
+    async with http.post(
+        f"{fake_wecom.base_url}/_sandbox/fail", json={"path": "message/send", "times": 2, "mode": "http", "status": 500}
+    ) as r:
         assert r.status == 200
     tok = await token(http, fake_wecom)
     body = {"touser": "a", "msgtype": "text", "text": {"content": "hi"}}
@@ -87,8 +94,9 @@ async def test_a_bad_failure_order_is_refused(http, fake_wecom):
 
 
 async def test_kf_queue_and_response_urls_over_http(http, fake_wecom):
-    async with http.post(f"{fake_wecom.base_url}/_sandbox/kf/queue",
-                         json={"open_kfid": "wk1", "external_userid": "wm1", "text": "你好"}) as r:
+    async with http.post(
+        f"{fake_wecom.base_url}/_sandbox/kf/queue", json={"open_kfid": "wk1", "external_userid": "wm1", "text": "你好"}
+    ) as r:
         assert (await r.json())["token"].startswith("kfsync")
     async with http.post(f"{fake_wecom.base_url}/_sandbox/aibot/response_url") as r:
         url = (await r.json())["response_url"]

@@ -10,36 +10,45 @@ from bot.clock import SHANGHAI
 from handlers.common.format import normalise, stamp, summary
 
 
-@pytest.mark.parametrize(("text", "folded"), [
-    ("吹哨 ＃１０４２ 交通局", "吹哨 #1042 交通局"),   # full-width ＃ and digits
-    ("ＡＢＣ ａｂｃ", "ABC abc"),                      # full-width letters
-    ("　帮助　", "帮助"),                               # ideographic spaces trimmed
-    ("  报到 #7\n", "报到 #7"),
-    ("三屯，桥塌了！", "三屯,桥塌了!"),                 # full-width punctuation folds too (NFKC)
-    ("", ""),
-])
+@pytest.mark.parametrize(
+    ("text", "folded"),
+    [
+        ("吹哨 ＃１０４２ 交通局", "吹哨 #1042 交通局"),  # full-width ＃ and digits
+        ("ＡＢＣ ａｂｃ", "ABC abc"),  # full-width letters
+        ("　帮助　", "帮助"),  # ideographic spaces trimmed
+        ("  报到 #7\n", "报到 #7"),
+        ("三屯，桥塌了！", "三屯,桥塌了!"),  # full-width punctuation folds too (NFKC)
+        ("", ""),
+    ],
+)
 def test_normalise(text: str, folded: str) -> None:
     assert normalise(text) == folded
 
 
-@pytest.mark.parametrize(("when", "shown"), [
-    (datetime(2026, 11, 16, 9, 30, tzinfo=SHANGHAI), "11-16 09:30"),
-    (datetime(2026, 1, 2, 0, 5, tzinfo=SHANGHAI), "01-02 00:05"),
-    (datetime(2026, 12, 31, 23, 59, 59, tzinfo=SHANGHAI), "12-31 23:59"),  # seconds are not shown
-    (None, ""),
-])
+@pytest.mark.parametrize(
+    ("when", "shown"),
+    [
+        (datetime(2026, 11, 16, 9, 30, tzinfo=SHANGHAI), "11-16 09:30"),
+        (datetime(2026, 1, 2, 0, 5, tzinfo=SHANGHAI), "01-02 00:05"),
+        (datetime(2026, 12, 31, 23, 59, 59, tzinfo=SHANGHAI), "12-31 23:59"),  # seconds are not shown
+        (None, ""),
+    ],
+)
 def test_stamp(when: datetime | None, shown: str) -> None:
     assert stamp(when) == shown
 
 
-@pytest.mark.parametrize(("text", "length", "shown"), [
-    ("三屯那个桥塌了一半", 16, "三屯那个桥塌了一半"),
-    ("一二三四五六七八九十一二三四五六", 16, "一二三四五六七八九十一二三四五六"),      # exactly 16: whole
-    ("一二三四五六七八九十一二三四五六七", 16, "一二三四五六七八九十一二三四五六…"),  # 17: cut, with …
-    ("三屯\n那个桥   塌了", 16, "三屯 那个桥 塌了"),                                 # on one line
-    ("  路灯坏了  ", 16, "路灯坏了"),
-    ("路灯坏了三天了", 4, "路灯坏了…"),
-    ("", 16, ""),
-])
+@pytest.mark.parametrize(
+    ("text", "length", "shown"),
+    [
+        ("三屯那个桥塌了一半", 16, "三屯那个桥塌了一半"),
+        ("一二三四五六七八九十一二三四五六", 16, "一二三四五六七八九十一二三四五六"),  # exactly 16: whole
+        ("一二三四五六七八九十一二三四五六七", 16, "一二三四五六七八九十一二三四五六…"),  # 17: cut, with …
+        ("三屯\n那个桥   塌了", 16, "三屯 那个桥 塌了"),  # on one line
+        ("  路灯坏了  ", 16, "路灯坏了"),
+        ("路灯坏了三天了", 4, "路灯坏了…"),
+        ("", 16, ""),
+    ],
+)
 def test_summary(text: str, length: int, shown: str) -> None:
     assert summary(text, length) == shown

@@ -15,58 +15,64 @@ from handlers.whistle.service import WhistleKey
 KEY_CLASSES = (DutyKey, WhistleKey, RateKey, VillageKey, KfLinkKey)
 
 
-@pytest.mark.parametrize(("key", "text"), [
-    (DutyKey("on", 12, "transport"), "duty:on:12:transport"),
-    (DutyKey("done", 1, "water"), "duty:done:1:water"),
-    (DutyKey("return", 1043, "finance"), "duty:return:1043:finance"),
-    (DutyKey("progress", 7, "a:b"), "duty:progress:7:a:b"),       # the last field keeps further separators
-    (WhistleKey("confirm", 1042), "whistle:confirm:1042"),
-    (WhistleKey("reassign", 1), "whistle:reassign:1"),
-    (RateKey(7, "satisfied"), "rate:7:satisfied"),
-    (RateKey(7, "basically_satisfied"), "rate:7:basically_satisfied"),
-    (RateKey(70, "unsatisfied"), "rate:70:unsatisfied"),
-    (VillageKey("close", 3), "village:close:3"),
-    (VillageKey("escalate", 3), "village:escalate:3"),
-    (KfLinkKey("yes", "wmAbC-123_x"), "kflink:yes:wmAbC-123_x"),
-    (KfLinkKey("no", "wm:with:colons"), "kflink:no:wm:with:colons"),
-])
+@pytest.mark.parametrize(
+    ("key", "text"),
+    [
+        (DutyKey("on", 12, "transport"), "duty:on:12:transport"),
+        (DutyKey("done", 1, "water"), "duty:done:1:water"),
+        (DutyKey("return", 1043, "finance"), "duty:return:1043:finance"),
+        (DutyKey("progress", 7, "a:b"), "duty:progress:7:a:b"),  # the last field keeps further separators
+        (WhistleKey("confirm", 1042), "whistle:confirm:1042"),
+        (WhistleKey("reassign", 1), "whistle:reassign:1"),
+        (RateKey(7, "satisfied"), "rate:7:satisfied"),
+        (RateKey(7, "basically_satisfied"), "rate:7:basically_satisfied"),
+        (RateKey(70, "unsatisfied"), "rate:70:unsatisfied"),
+        (VillageKey("close", 3), "village:close:3"),
+        (VillageKey("escalate", 3), "village:escalate:3"),
+        (KfLinkKey("yes", "wmAbC-123_x"), "kflink:yes:wmAbC-123_x"),
+        (KfLinkKey("no", "wm:with:colons"), "kflink:no:wm:with:colons"),
+    ],
+)
 def test_a_key_is_written_and_read_back(key: CardKey, text: str) -> None:
     assert str(key) == text
     assert type(key).parse(text) == key
 
 
-@pytest.mark.parametrize(("kind", "text"), [
-    (DutyKey, "duty:on:12"),                          # a field missing
-    (DutyKey, "duty"),
-    (DutyKey, "duty:on:12:"),                         # an empty text field
-    (DutyKey, "duty:on:x12:transport"),               # an id that is no number
-    (DutyKey, "duty:on:-12:transport"),
-    (DutyKey, "duty:on: 12:transport"),
-    (DutyKey, "duty:off:12:transport"),               # a value outside the Literal
-    (DutyKey, "duty:ON:12:transport"),
-    (DutyKey, "rate:7:satisfied"),                    # another scheme
-    (DutyKey, "Duty:on:12:transport"),
-    (DutyKey, ""),
-    (WhistleKey, "whistle:confirm"),
-    (WhistleKey, "whistle:confirm:#1042"),
-    (WhistleKey, "whistle:confirm:1042:extra"),       # a field too many (the last is an int)
-    (WhistleKey, "whistle:approve:1042"),
-    (WhistleKey, "duty:on:12:transport"),
-    (RateKey, "rate:7"),
-    (RateKey, "rate:seven:satisfied"),
-    (RateKey, "rate:7:happy"),
-    (RateKey, "rate:7:satisfied:x"),
-    (RateKey, "village:close:7"),
-    (VillageKey, "village:close"),
-    (VillageKey, "village:close:3.0"),
-    (VillageKey, "village:reopen:3"),
-    (VillageKey, "whistle:confirm:3"),
-    (KfLinkKey, "kflink:yes"),
-    (KfLinkKey, "kflink:yes:"),
-    (KfLinkKey, "kflink:maybe:wm1"),
-    (KfLinkKey, "kf:yes:wm1"),
-    (DutyKey, "duty:on:²:transport"),  # a digit to str.isdigit(), not to int()
-])
+@pytest.mark.parametrize(
+    ("kind", "text"),
+    [
+        (DutyKey, "duty:on:12"),  # a field missing
+        (DutyKey, "duty"),
+        (DutyKey, "duty:on:12:"),  # an empty text field
+        (DutyKey, "duty:on:x12:transport"),  # an id that is no number
+        (DutyKey, "duty:on:-12:transport"),
+        (DutyKey, "duty:on: 12:transport"),
+        (DutyKey, "duty:off:12:transport"),  # a value outside the Literal
+        (DutyKey, "duty:ON:12:transport"),
+        (DutyKey, "rate:7:satisfied"),  # another scheme
+        (DutyKey, "Duty:on:12:transport"),
+        (DutyKey, ""),
+        (WhistleKey, "whistle:confirm"),
+        (WhistleKey, "whistle:confirm:#1042"),
+        (WhistleKey, "whistle:confirm:1042:extra"),  # a field too many (the last is an int)
+        (WhistleKey, "whistle:approve:1042"),
+        (WhistleKey, "duty:on:12:transport"),
+        (RateKey, "rate:7"),
+        (RateKey, "rate:seven:satisfied"),
+        (RateKey, "rate:7:happy"),
+        (RateKey, "rate:7:satisfied:x"),
+        (RateKey, "village:close:7"),
+        (VillageKey, "village:close"),
+        (VillageKey, "village:close:3.0"),
+        (VillageKey, "village:reopen:3"),
+        (VillageKey, "whistle:confirm:3"),
+        (KfLinkKey, "kflink:yes"),
+        (KfLinkKey, "kflink:yes:"),
+        (KfLinkKey, "kflink:maybe:wm1"),
+        (KfLinkKey, "kf:yes:wm1"),
+        (DutyKey, "duty:on:²:transport"),  # a digit to str.isdigit(), not to int()
+    ],
+)
 def test_a_malformed_key_parses_to_none(kind: type[CardKey], text: str) -> None:
     assert kind.parse(text) is None
 
@@ -77,11 +83,14 @@ def test_every_feature_key_class_is_tested_here() -> None:
     assert registered == set(KEY_CLASSES)
 
 
-@pytest.mark.parametrize(("text", "scheme"), [
-    ("duty:on:12:transport", "duty"),
-    ("rate", "rate"),
-    ("", ""),
-])
+@pytest.mark.parametrize(
+    ("text", "scheme"),
+    [
+        ("duty:on:12:transport", "duty"),
+        ("rate", "rate"),
+        ("", ""),
+    ],
+)
 def test_scheme_of(text: str, scheme: str) -> None:
     assert CardKey.scheme_of(text) == scheme
 

@@ -51,8 +51,15 @@ class OtherPingKey(CardKey):
 
 @pytest.fixture
 def ctx(services: Services, clock) -> Context:
-    inbound = Inbound(channel="app", message_id="m1", sender="zhangwei", conversation="", kind="text",
-                      text="探针", received_at=clock.now())
+    inbound = Inbound(
+        channel="app",
+        message_id="m1",
+        sender="zhangwei",
+        conversation="",
+        kind="text",
+        text="探针",
+        received_at=clock.now(),
+    )
     return Context(inbound=inbound, services=services, now=clock.now())
 
 
@@ -64,6 +71,7 @@ def calls() -> list[str]:
 def handles(calls: list[str], name: str) -> Handler:
     async def handler(ctx: Context) -> None:
         calls.append(name)
+
     return handler
 
 
@@ -71,6 +79,7 @@ def declines(calls: list[str], name: str) -> Handler:
     async def handler(ctx: Context) -> None:
         calls.append(name)
         raise SkipHandler
+
     return handler
 
 
@@ -99,19 +108,23 @@ async def test_handlers_of_one_command_come_in_include_order(ctx: Context, calls
     assert root.for_command("other") == [] and root.for_kind("image") == []
 
 
-@pytest.mark.parametrize(("handlers", "ran", "handled", "refusal"), [
-    # (what each candidate does, which ran, whether one handled it, the refusal raised)
-    (["handles", "handles"], ["1"], True, None),                           # the first that takes it, only
-    (["declines", "handles"], ["1", "2"], True, None),                     # SkipHandler: the next one runs
-    (["declines", "declines"], ["1", "2"], False, None),                   # all decline: not handled, no answer
-    (["refuse:a", "handles"], ["2"], True, None),                          # a refusal is passed over
-    (["refuse:a", "refuse:b"], [], False, "a"),                            # none left: the first refusal answers
-    (["refuse:a", "declines", "refuse:b"], ["2"], False, "a"),
-    (["declines", "refuse:b", "handles"], ["1", "3"], True, None),
-    ([], [], False, None),
-])
-async def test_run_first(ctx: Context, calls: list[str], handlers: list[str], ran: list[str], handled: bool,
-                         refusal: str | None) -> None:
+@pytest.mark.parametrize(
+    ("handlers", "ran", "handled", "refusal"),
+    [
+        # (what each candidate does, which ran, whether one handled it, the refusal raised)
+        (["handles", "handles"], ["1"], True, None),  # the first that takes it, only
+        (["declines", "handles"], ["1", "2"], True, None),  # SkipHandler: the next one runs
+        (["declines", "declines"], ["1", "2"], False, None),  # all decline: not handled, no answer
+        (["refuse:a", "handles"], ["2"], True, None),  # a refusal is passed over
+        (["refuse:a", "refuse:b"], [], False, "a"),  # none left: the first refusal answers
+        (["refuse:a", "declines", "refuse:b"], ["2"], False, "a"),
+        (["declines", "refuse:b", "handles"], ["1", "3"], True, None),
+        ([], [], False, None),
+    ],
+)
+async def test_run_first(
+    ctx: Context, calls: list[str], handlers: list[str], ran: list[str], handled: bool, refusal: str | None
+) -> None:
     router = Router("probe")
     for number, what in enumerate(handlers, start=1):
         if what.startswith("refuse:"):

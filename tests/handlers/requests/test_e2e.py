@@ -20,14 +20,19 @@ class Story(DrivenService):
     """The service, WeCom's side of it, and what WeCom received."""
 
     def app_cards(self, userid: str) -> list[dict[str, Any]]:
-        return [b["template_card"] for b in self.fake.bodies("message/send")
-                if userid in b["touser"].split("|") and b["msgtype"] == "template_card"]
+        return [
+            b["template_card"]
+            for b in self.fake.bodies("message/send")
+            if userid in b["touser"].split("|") and b["msgtype"] == "template_card"
+        ]
 
     def aibot_texts(self) -> list[str]:
         return [b["markdown"]["content"] for b in self.fake.bodies("aibot/response")]
 
     def webhook_texts(self, key: str) -> list[str]:
-        return [c.body["text"]["content"] for c in self.fake.calls("webhook/send", ok=True) if c.params.get("key") == key]
+        return [
+            c.body["text"]["content"] for c in self.fake.calls("webhook/send", ok=True) if c.params.get("key") == key
+        ]
 
     def kf_texts(self, external_userid: str) -> list[str]:
         return [b["text"]["content"] for b in self.fake.bodies("kf/send_msg") if b["touser"] == external_userid]

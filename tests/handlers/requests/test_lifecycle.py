@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from handlers.requests.hearback import tell_requester
 from handlers.requests.digest import send_non_request_digests
+from handlers.requests.hearback import tell_requester
 from models import Area, Household, KfCustomer, KfLink, OutboxMessage, Person, Request, RequestUpdate, TicketEvent
 
 NEIGHBOUR_QUARREL = "老王家把柴火垛堆我家门口了，说了也不挪"
@@ -37,9 +37,11 @@ async def test_a_village_matter_goes_to_grid_member_and_secretary_then_is_closed
     assert request.status == "resolved"
     assert any("已办结" in t for t in texts_to(sent, "wangjun"))
     (rate_card,) = cards_to(sent, "jiangdahai")
-    assert [b["key"] for b in rate_card["buttons"]] == [f"rate:{request.id}:satisfied",
-                                                       f"rate:{request.id}:basically_satisfied",
-                                                       f"rate:{request.id}:unsatisfied"]
+    assert [b["key"] for b in rate_card["buttons"]] == [
+        f"rate:{request.id}:satisfied",
+        f"rate:{request.id}:basically_satisfied",
+        f"rate:{request.id}:unsatisfied",
+    ]
     assert any("村里已经办好了" in t for t in texts_to(sent, "jiangdahai"))
     # the same click again (WeCom retries, a second tap) changes nothing
     again = await click(say, "wangjun", f"village:close:{request.id}")
@@ -134,8 +136,9 @@ async def test_only_cadres_relay_and_only_within_their_area(county, say):
 
 async def test_a_kf_villager_is_linked_after_the_grid_members_tap(county, say, clock):
     grid = await Area.get(code="houdaolao-3")
-    await KfCustomer.create(external_userid="wmFENG", open_kfid="wkgridwhistledemo", grid=grid,
-                            last_customer_message_at=clock.now())
+    await KfCustomer.create(
+        external_userid="wmFENG", open_kfid="wkgridwhistledemo", grid=grid, last_customer_message_at=clock.now()
+    )
     await say("kf", "wmFENG", "路灯不亮了好几天了")
     sent = await say("kf", "wmFENG", "我是 冯宝林 三屯")
     assert "网格员确认" in texts_to(sent, "wmFENG")[0]
@@ -159,11 +162,19 @@ async def test_a_kf_villager_is_linked_after_the_grid_members_tap(county, say, c
 async def test_news_goes_by_webhook_app_kf_or_grid_member_and_is_combined(county, say, clock, services):
     await say("aibot", "fengbaolin", "路灯不亮了好几天了", conversation="wrkSFfCgAAhoudaolao3")  # chat with webhook
     await say("app", "jiangdahai", "三屯那个桥塌了一半")  # WeCom member
-    await KfCustomer.create(external_userid="wmKF", open_kfid="wkgridwhistledemo",
-                            grid=await Area.get(code="wenhua-1"), last_customer_message_at=clock.now())
+    await KfCustomer.create(
+        external_userid="wmKF",
+        open_kfid="wkgridwhistledemo",
+        grid=await Area.get(code="wenhua-1"),
+        last_customer_message_at=clock.now(),
+    )
     await say("kf", "wmKF", "我家低保咋还没发")  # kf within its window
-    await KfCustomer.create(external_userid="wmOLD", open_kfid="wkgridwhistledemo",
-                            grid=await Area.get(code="wenhua-2"), last_customer_message_at=clock.now())
+    await KfCustomer.create(
+        external_userid="wmOLD",
+        open_kfid="wkgridwhistledemo",
+        grid=await Area.get(code="wenhua-2"),
+        last_customer_message_at=clock.now(),
+    )
     await say("kf", "wmOLD", "停电了")
     # kf past its 48 h window: the grid member is asked to pass it on
     await KfCustomer.filter(external_userid="wmOLD").update(last_customer_message_at=clock.now() - timedelta(hours=49))
@@ -175,8 +186,10 @@ async def test_news_goes_by_webhook_app_kf_or_grid_member_and_is_combined(county
         assert await tell_requester(services, request, "正在修", dedupe_key="t:2") == 0  # the same news twice: nothing
     rows = (await OutboxMessage.all().order_by("id"))[before:]
     assert [(r.kind, r.target) for r in rows] == [
-        ("webhook", "00000000-demo-4a00-8000-houdaolao003"), ("app", "jiangdahai"),
-        ("kf", "wmKF"), ("app", "sunjianguo"),
+        ("webhook", "00000000-demo-4a00-8000-houdaolao003"),
+        ("app", "jiangdahai"),
+        ("kf", "wmKF"),
+        ("app", "sunjianguo"),
     ]
     assert all(r.not_before > clock.now() for r in rows)  # held briefly so news can be combined
     webhook_text = rows[0].payload["text"]
@@ -196,7 +209,9 @@ async def test_the_daily_list_of_non_requests_goes_to_each_grid_member_once(coun
     assert await send_non_request_digests(services, clock.now() + timedelta(minutes=5)) == 0
     row = await OutboxMessage.filter(dedupe_key__startswith="non-request-digest").get()
     assert row.target == "wangjun"
-    assert "2条" in row.payload["text"] and "收到收到" in row.payload["text"] and "13812345678" not in row.payload["text"]
+    assert (
+        "2条" in row.payload["text"] and "收到收到" in row.payload["text"] and "13812345678" not in row.payload["text"]
+    )
 
 
 async def test_the_daily_list_runs_on_the_scheduler(county, say, clock, services, database_url):

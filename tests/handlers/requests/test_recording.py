@@ -3,7 +3,7 @@ not-requests, bursts, follow-ups, photos, duplicates and privacy."""
 
 from __future__ import annotations
 
-from models import Attachment, KfCustomer, Area, NonRequest, Request, TicketEvent
+from models import Area, Attachment, KfCustomer, NonRequest, Request, TicketEvent
 
 GRID3_CHAT = "wrkSFfCgAAhoudaolao3"  # 后道老村3网格群, has a webhook
 GRID1_CHAT = "wrkSFfCgAAhoudaolao1"
@@ -138,8 +138,7 @@ async def test_my_requests_lists_only_the_senders_own(county, say):
 
 
 async def test_group_answers_mask_phone_numbers_and_house_numbers(county, say):
-    sent = await say("aibot", "fengbaolin", "报事 我家三屯23号门口水管爆了 电话13812345678",
-                     conversation=GRID3_CHAT)
+    sent = await say("aibot", "fengbaolin", "报事 我家三屯23号门口水管爆了 电话13812345678", conversation=GRID3_CHAT)
     assert await Request.all().count() == 1
     for text in texts_of(sent):
         assert "13812345678" not in text
@@ -147,8 +146,9 @@ async def test_group_answers_mask_phone_numbers_and_house_numbers(county, say):
 
 async def test_kf_villager_is_recorded_against_the_scene_grid_and_asked_who_they_are(county, say, clock):
     grid = await Area.get(code="wenhua-2")
-    await KfCustomer.create(external_userid="wmVILLAGER1", open_kfid="wkgridwhistledemo", grid=grid,
-                            last_customer_message_at=clock.now())
+    await KfCustomer.create(
+        external_userid="wmVILLAGER1", open_kfid="wkgridwhistledemo", grid=grid, last_customer_message_at=clock.now()
+    )
     sent = await say("kf", "wmVILLAGER1", "我家低保咋还没发")
     request = await Request.get()
     assert (await request.area).code == "wenhua-2" and request.sender_id is None

@@ -36,7 +36,9 @@ async def test_photo_right_after_done_attaches_to_that_task(county, say, clock):
     await say("app", "wangjun", "实事 登记 帮韩德山修房顶")
     await say("app", "wangjun", "实事 完成 1 已修好")
     clock.advance(minutes=2)
-    reply = text_of(await say("app", "wangjun", kind="image", extra={"media_id": "MEDIA1", "pic_url": "http://p/1.jpg"}))
+    reply = text_of(
+        await say("app", "wangjun", kind="image", extra={"media_id": "MEDIA1", "pic_url": "http://p/1.jpg"})
+    )
     assert "照片已作为实事 1" in reply
     task = await PracticalTask.get(seq=1)
     assert task.progress[-1]["photo"] == {"media_id": "MEDIA1", "pic_url": "http://p/1.jpg"}
@@ -64,9 +66,17 @@ async def test_cancel_and_errors_answer_with_usage(county, say):
 async def test_claim_a_villagers_request(county, say, clock):
     household = await Household.get(code="houdaolao-1-008")
     villager = await Person.get(userid="wangshufen")
-    request = await Request.create(number=1042, text="前屯8号门口的水管冻裂了", channel="app", sender=villager,
-                                   household=household, area_id=household.grid_id, primary="village",
-                                   created_at=clock.now(), updated_at=clock.now())
+    request = await Request.create(
+        number=1042,
+        text="前屯8号门口的水管冻裂了",
+        channel="app",
+        sender=villager,
+        household=household,
+        area_id=household.grid_id,
+        primary="village",
+        created_at=clock.now(),
+        updated_at=clock.now(),
+    )
     reply = text_of(await say("app", "lidawei", "实事 认领 #1042"))
     assert "已认领诉求 #1042，登记为实事 1：前屯8号门口的水管冻裂了" in reply
     task = await PracticalTask.get(seq=1)

@@ -53,7 +53,9 @@ async def test_a_diary_entry_becomes_a_request_and_an_overdue_visit_is_reminded(
         await visits_reminders.tick(app[SERVICES])
     await driven_service.settle()
     reminders = [t for t in driven_service.texts_to("lidawei") if t.startswith("走访提醒")]
-    assert reminders == ["走访提醒：包保户 李长顺（前屯，独居老人）11-23 至 11-29 应走访一次，还没有记录。走访后发「走访 李长顺 情况」。"]
+    assert reminders == [
+        "走访提醒：包保户 李长顺（前屯，独居老人）11-23 至 11-29 应走访一次，还没有记录。走访后发「走访 李长顺 情况」。"
+    ]
     told = [t for t in driven_service.texts_to("jiangfeng") if t.startswith("包保走访提醒")]
     assert any("李大伟包保的 李长顺" in t for t in told)
     assert not any("赵德福" in t for t in told)  # monthly (低保), visited this month

@@ -20,8 +20,14 @@ ROOT = Path(__file__).resolve().parents[3]
 async def gridwhistle(*args: str) -> tuple[int, str, str]:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-c", "import sys; from bot.cli import main; sys.exit(main())", *args,
-        cwd=ROOT, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        sys.executable,
+        "-c",
+        "import sys; from bot.cli import main; sys.exit(main())",
+        *args,
+        cwd=ROOT,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
     )
     out, err = await process.communicate()
     return process.returncode, out.decode(), err.decode()
@@ -37,13 +43,14 @@ async def test_report_tasks_prints_tables_and_writes_xlsx(db, clock, say, config
         clock.set(datetime(2026, 1, 7, 10, tzinfo=SHANGHAI) + timedelta(weeks=week))
         await say("app", "lidawei", "走访 李长顺 挺好")
     xlsx = tmp_path / "tasks.xlsx"
-    code, out, err = await gridwhistle("report", "tasks", "--year", "2026", "--until", "2026-02-02",
-                                       "--xlsx", str(xlsx), "--config", str(config_file))
+    code, out, err = await gridwhistle(
+        "report", "tasks", "--year", "2026", "--until", "2026-02-02", "--xlsx", str(xlsx), "--config", str(config_file)
+    )
     assert code == 0, err
     assert "2026年 实事-干部" in out and "2026年 实事-村" in out and "2026年 包保走访-村" in out
     lines = out.splitlines()
-    assert any("李大伟" in l and l.split()[-3:] == ["2", "2", "否"] for l in lines)
-    assert any("王军" in l and l.split()[-3:] == ["1", "0", "是"] for l in lines)
+    assert any("李大伟" in line and line.split()[-3:] == ["2", "2", "否"] for line in lines)
+    assert any("王军" in line and line.split()[-3:] == ["1", "0", "是"] for line in lines)
     book = load_workbook(xlsx)
     assert book.sheetnames == ["实事-干部", "实事-村", "包保走访-村"]
     villages = {row[1]: row for row in book["实事-村"].iter_rows(min_row=2, values_only=True)}

@@ -33,7 +33,11 @@ async def test_a_catch_up_at_night_waits_for_the_quiet_hours_to_end(db, clock, s
     queued = await tasks_reminders.tick(services)
     assert queued == {"quarter": 26}
     row = await OutboxMessage.get(dedupe_key="tasks:2026:quarter:09-30:wangjun")
-    assert row.not_before == at(10, 2, 7, 30) and row.payload["to"] == {"channel": "app", "target": "wangjun", "via": ""}
+    assert row.not_before == at(10, 2, 7, 30) and row.payload["to"] == {
+        "channel": "app",
+        "target": "wangjun",
+        "via": "",
+    }
     assert "到9月30日，按要求至少应完成 2 件，您目前完成 0 件" in row.payload["text"]
     assert await tasks_reminders.tick(services) == {}
 

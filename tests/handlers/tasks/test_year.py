@@ -24,38 +24,85 @@ def at(month: int, day: int, hour: int = 0, year: int = 2026) -> datetime:
 
 # (when, userid, text): what cadres say in the app during the year
 ACTIONS = [
-    (at(1, 4, 10), "jiangfeng", "实事 登记 修三屯桥"), (at(1, 4, 10), "jiangfeng", "实事 登记 送煤到高玉珍家"),
+    (at(1, 4, 10), "jiangfeng", "实事 登记 修三屯桥"),
+    (at(1, 4, 10), "jiangfeng", "实事 登记 送煤到高玉珍家"),
     (at(1, 4, 10), "jiangfeng", "实事 登记 装路灯"),
-    (at(1, 20, 10), "jiangfeng", "实事 完成 1 修好了"), (at(1, 21, 10), "jiangfeng", "实事 完成 2 送到了"),
+    (at(1, 20, 10), "jiangfeng", "实事 完成 1 修好了"),
+    (at(1, 21, 10), "jiangfeng", "实事 完成 2 送到了"),
     (at(2, 1, 10), "jiangfeng", "实事 完成 3 装好了"),
-    (at(1, 6, 10), "lidawei", "实事 登记 修前屯路灯"), (at(1, 6, 10), "lidawei", "实事 登记 清理垃圾"),
-    (at(3, 16, 10), "lidawei", "实事 完成 1 修好了"), (at(6, 22, 10), "lidawei", "实事 完成 2 清完了"),
-    (at(5, 20, 10), "wangjun", "实事 登记 帮韩德山修房顶"), (at(9, 1, 10), "wangjun", "实事 完成 1 修好了"),
+    (at(1, 6, 10), "lidawei", "实事 登记 修前屯路灯"),
+    (at(1, 6, 10), "lidawei", "实事 登记 清理垃圾"),
+    (at(3, 16, 10), "lidawei", "实事 完成 1 修好了"),
+    (at(6, 22, 10), "lidawei", "实事 完成 2 清完了"),
+    (at(5, 20, 10), "wangjun", "实事 登记 帮韩德山修房顶"),
+    (at(9, 1, 10), "wangjun", "实事 完成 1 修好了"),
     (at(10, 15, 10), "zhanghongmei", "实事 登记 修西屯水井"),
 ]
 DOWN = [  # the service is off: no ticks, no messages processed
-    (at(4, 8), at(4, 13, 10)),     # monthly 04 (due 04-10 09:00) goes out once at the 13:00 tick of 04-13
+    (at(4, 8), at(4, 13, 10)),  # monthly 04 (due 04-10 09:00) goes out once at the 13:00 tick of 04-13
     (at(9, 29, 18), at(10, 2, 2)),  # the Q3 check goes out at the first tick after the return (10-02 09:00)
-    (at(11, 9), at(12, 2, 10)),    # monthly 11 is superseded by the last call on 12-01: only the last call goes
+    (at(11, 9), at(12, 2, 10)),  # monthly 11 is superseded by the last call on 12-01: only the last call goes
 ]
 EVERYONE = {("kickoff", "kickoff"), ("quarter", "06-30"), ("quarter", "09-30"), ("last_call", "last_call")}
 EXPECTED_SPECIAL = {
     "jiangfeng": set(),  # three registered before the kick-off, all done by February
-    "lidawei": {("kickoff", "kickoff"), ("monthly", "02"), ("monthly", "03"), ("monthly", "04"), ("monthly", "05"),
-                ("monthly", "06")},
-    "wangjun": {("kickoff", "kickoff"), ("monthly", "06"), ("monthly", "07"), ("monthly", "08"),
-                ("quarter", "06-30"), ("quarter", "09-30"), ("last_call", "last_call")},
+    "lidawei": {
+        ("kickoff", "kickoff"),
+        ("monthly", "02"),
+        ("monthly", "03"),
+        ("monthly", "04"),
+        ("monthly", "05"),
+        ("monthly", "06"),
+    },
+    "wangjun": {
+        ("kickoff", "kickoff"),
+        ("monthly", "06"),
+        ("monthly", "07"),
+        ("monthly", "08"),
+        ("quarter", "06-30"),
+        ("quarter", "09-30"),
+        ("last_call", "last_call"),
+    },
     "zhanghongmei": EVERYONE,  # registered after the monthly 10 was due: no late monthly for her
 }
 CADRES = [
-    "jiangfeng", "liuyang", "zhaoshuqin", "lidawei", "zhangguirong", "wangjun",
-    "qiguoqing", "huangwei", "luxiuping", "yangshulan", "songdejun",
-    "liguoqiang", "wangyue", "zhanghongmei", "zhouyuhua", "sunjianguo",
-    "mafugui", "chenhao", "tianfengying", "guoyufen", "liuchangshan",
-    "yinxiuying", "wuhao", "leijing", "hexiaoli", "fanzhiqiang",
+    "jiangfeng",
+    "liuyang",
+    "zhaoshuqin",
+    "lidawei",
+    "zhangguirong",
+    "wangjun",
+    "qiguoqing",
+    "huangwei",
+    "luxiuping",
+    "yangshulan",
+    "songdejun",
+    "liguoqiang",
+    "wangyue",
+    "zhanghongmei",
+    "zhouyuhua",
+    "sunjianguo",
+    "mafugui",
+    "chenhao",
+    "tianfengying",
+    "guoyufen",
+    "liuchangshan",
+    "yinxiuying",
+    "wuhao",
+    "leijing",
+    "hexiaoli",
+    "fanzhiqiang",
 ]
-TOWNSHIP = {"zhangwei": "baishan", "lihong": "baishan", "wanggang": "baishan", "chenjing": "longxing",
-            "zhouqiang": "longxing", "xuming": "longxing", "wuhaiyan": "longjiangzhen", "zhengyu": "longjiangzhen"}
+TOWNSHIP = {
+    "zhangwei": "baishan",
+    "lihong": "baishan",
+    "wanggang": "baishan",
+    "chenjing": "longxing",
+    "zhouqiang": "longxing",
+    "xuming": "longxing",
+    "wuhaiyan": "longjiangzhen",
+    "zhengyu": "longjiangzhen",
+}
 
 
 def is_down(when: datetime) -> bool:

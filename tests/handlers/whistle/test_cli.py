@@ -22,8 +22,14 @@ URGENT = "三屯那个桥塌了一半，车过不去，河水漫进猪圈了"  #
 async def gridwhistle(*args: str) -> tuple[int, str, str]:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-c", "import sys; from bot.cli import main; sys.exit(main())", *args,
-        cwd=ROOT, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        sys.executable,
+        "-c",
+        "import sys; from bot.cli import main; sys.exit(main())",
+        *args,
+        cwd=ROOT,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
     )
     out, err = await process.communicate()
     return process.returncode, out.decode(), err.decode()
@@ -57,8 +63,20 @@ async def test_ticket_show_prints_the_whole_trail(handled, config_file):
     assert lines[0].startswith("诉求 #") and "closed" in lines[0]
     assert any(line.startswith(f"哨单 #{handled.number}") and "白山镇" in line for line in lines)
     kinds = [line.split()[2] for line in lines if line.startswith("  2026-")]
-    assert kinds == ["recorded", "whistled", "notified", "notified", "added", "on_duty", "on_duty", "done",
-                     "done", "resolved", "resolved", "rated"]
+    assert kinds == [
+        "recorded",
+        "whistled",
+        "notified",
+        "notified",
+        "added",
+        "on_duty",
+        "on_duty",
+        "done",
+        "done",
+        "resolved",
+        "resolved",
+        "rated",
+    ]
     assert any("刘涛(liutao)" in line and "便桥已通" in line for line in lines)
     code, out, err = await gridwhistle("ticket", "show", "#999999", "--config", str(config_file))
     assert code == 1 and "no ticket or request #999999" in err
@@ -66,8 +84,9 @@ async def test_ticket_show_prints_the_whole_trail(handled, config_file):
 
 async def test_report_tickets_prints_the_rates_and_writes_a_spreadsheet(handled, config_file, tmp_path):
     xlsx = tmp_path / "out" / "tickets-2026-11.xlsx"
-    code, out, err = await gridwhistle("report", "tickets", "--month", "2026-11", "--xlsx", str(xlsx),
-                                       "--config", str(config_file))
+    code, out, err = await gridwhistle(
+        "report", "tickets", "--month", "2026-11", "--xlsx", str(xlsx), "--config", str(config_file)
+    )
     assert code == 0, err
     rows = {line.split()[1]: line.split() for line in out.splitlines() if line.startswith(("乡镇", "部门"))}
     # transport signed after 40 min (urgent: 30) → late; water after 10 → on time; both finished in time

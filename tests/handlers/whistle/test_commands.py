@@ -43,8 +43,12 @@ async def whistled(say, request: Request, command: str = "交通局 水务局 �
 
 
 async def click(say, who: str, key: str, code: str = ""):
-    return await say("app", who, kind="card_click",
-                     extra={"event_key": key, "task_id": "t", "response_code": code or f"rc-{who}-{key}"})
+    return await say(
+        "app",
+        who,
+        kind="card_click",
+        extra={"event_key": key, "task_id": "t", "response_code": code or f"rc-{who}-{key}"},
+    )
 
 
 async def test_the_township_blows_the_whistle_to_five_departments(county, say):
@@ -54,8 +58,12 @@ async def test_the_township_blows_the_whistle_to_five_departments(county, say):
     assert ticket.number != request.number and ticket.note == "请到现场"
     parts = await Assignment.filter(ticket=ticket).order_by("id").prefetch_related("department")
     assert [(a.department.code, a.is_primary) for a in parts] == [
-        ("transport", True), ("water", False), ("agriculture", False), ("finance", False),
-        ("development_reform", False)]
+        ("transport", True),
+        ("water", False),
+        ("agriculture", False),
+        ("finance", False),
+        ("development_reform", False),
+    ]
     # one card per department, to all of its liaisons at once (so one response_code updates all of them)
     targets = {r.target: r.payload["card"] for r in new_cards(sent)}
     assert set(targets) == {"liutao|mabin", "hanxue", "fengjun|caolin", "fuyu", "shenkai"}
@@ -83,8 +91,13 @@ async def test_the_bridge_story_every_department_reports_and_the_villager_rates(
     assert "已增派" in text_to(sent, "zhangwei")
     assert {r.target for r in new_cards(sent)} == {"hanxue", "fengjun|caolin", "fuyu", "shenkai"}
     assert [r.target for r in sent if r.kind == "appchat"] == [f"gwticket{ticket.number}"]
-    departments = {"transport": "liutao", "water": "hanxue", "agriculture": "fengjun", "finance": "fuyu",
-                   "development_reform": "shenkai"}
+    departments = {
+        "transport": "liutao",
+        "water": "hanxue",
+        "agriculture": "fengjun",
+        "finance": "fuyu",
+        "development_reform": "shenkai",
+    }
     for code, liaison in departments.items():
         clock.advance(minutes=5)
         sent = await click(say, liaison, f"duty:on:{ticket.id}:{code}", code=f"rc-on-{code}")
@@ -131,7 +144,7 @@ async def test_a_click_updates_the_card_for_every_liaison_of_the_department(coun
 async def test_text_commands_use_the_sent_cards_response_code_once_then_send_a_fresh_card(county, say, clock):
     request = await recorded(say)
     ticket = await whistled(say, request, "交通局")
-    card_row = await OutboxMessage.get(dedupe_key="card:gw-%d-transport-1" % ticket.number)
+    card_row = await OutboxMessage.get(dedupe_key=f"card:gw-{ticket.number}-transport-1")
     card_row.status, card_row.sent_at, card_row.result = "sent", clock.now(), {"response_code": "rc-sent"}
     await card_row.save()
     sent = await say("app", "liutao", f"报到 #{ticket.number}")
@@ -169,7 +182,9 @@ async def test_confirm_by_button_greys_the_card_for_all_members(county, say):
     ticket = await Ticket.get()
     update = card_updates(sent)
     assert update[0].target == BAISHAN and update[0].payload["card_update"] == {
-        "response_code": "rc-confirm", "replace_name": "已吹哨（李红）"}
+        "response_code": "rc-confirm",
+        "replace_name": "已吹哨（李红）",
+    }
     assert (await TicketEvent.get(ticket=ticket, kind="whistled")).actor_id is not None
     sent = await click(say, "wanggang", f"whistle:confirm:{request.number}", code="rc-late")
     assert f"#{ticket.number}" in text_to(sent, "wanggang") and await Ticket.all().count() == 1

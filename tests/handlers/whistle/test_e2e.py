@@ -18,14 +18,22 @@ from models import Assignment, Request, RoutingCorrection, Ticket, TicketEvent
 FLOOD = "三屯那个桥塌了一半，车过不去，河水漫进猪圈了"  # transport, urgent: whistled at once
 BRIDGE = "三屯那个桥塌了一半，车过不去"  # transport, normal: a confirmation card first
 BAISHAN = ["zhangwei", "lihong", "wanggang"]
-LIAISONS = {"transport": ["liutao", "mabin"], "water": ["hanxue"], "agriculture": ["fengjun", "caolin"],
-            "finance": ["fuyu"], "development_reform": ["shenkai"]}
+LIAISONS = {
+    "transport": ["liutao", "mabin"],
+    "water": ["hanxue"],
+    "agriculture": ["fengjun", "caolin"],
+    "finance": ["fuyu"],
+    "development_reform": ["shenkai"],
+}
 
 
 class Sandbox(DrivenService):
     def sends(self, *, to: list[str] | None = None, msgtype: str | None = None) -> list[dict[str, Any]]:
-        return [b for b in self.fake.bodies("message/send")
-                if (to is None or b["touser"].split("|") == to) and (msgtype is None or b["msgtype"] == msgtype)]
+        return [
+            b
+            for b in self.fake.bodies("message/send")
+            if (to is None or b["touser"].split("|") == to) and (msgtype is None or b["msgtype"] == msgtype)
+        ]
 
     def cards_to(self, userids: list[str]) -> list[dict[str, Any]]:
         return [b["template_card"] for b in self.sends(to=userids, msgtype="template_card")]
@@ -161,7 +169,9 @@ async def test_a_missed_deadline_brings_a_warning_then_a_notice_to_the_township(
     await scheduler.run_due()
     await scheduler.run_due()
     await sandbox.settle()
-    warnings = [b for b in sandbox.sends(to=LIAISONS["transport"], msgtype="text") if "【提醒】" in b["text"]["content"]]
+    warnings = [
+        b for b in sandbox.sends(to=LIAISONS["transport"], msgtype="text") if "【提醒】" in b["text"]["content"]
+    ]
     assert len(warnings) == 1 and "还没有签收" in warnings[0]["text"]["content"]
     await sandbox.later(minutes=10)
     await scheduler.run_due()

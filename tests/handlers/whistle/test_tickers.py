@@ -46,18 +46,24 @@ async def test_a_week_of_tickers_sends_exactly_the_expected_reminders(county, sa
         await tick(services)
         await tick(services)  # a second run (or a second process) finds nothing new to send
         clock.advance(minutes=10)
-    assert await reminders() == Counter({
-        "digest": 7 * COMMITTEE_MEMBERS,
-        "respond-warning": 2,   # Tue 07:00 (held to 07:30: quiet hours) and Wed 10:20
-        "respond-overdue": 2,   # Tue 09:00 and Wed 10:30, to the township
-        "resolve-warning": 2,   # Thu 06:00 (urgent: at once) and Sun 09:00
-    })
-    warnings = {r.dedupe_key.split(":")[1]: r for r in await OutboxMessage.filter(dedupe_key__endswith="respond-warning")}
+    assert await reminders() == Counter(
+        {
+            "digest": 7 * COMMITTEE_MEMBERS,
+            "respond-warning": 2,  # Tue 07:00 (held to 07:30: quiet hours) and Wed 10:20
+            "respond-overdue": 2,  # Tue 09:00 and Wed 10:30, to the township
+            "resolve-warning": 2,  # Thu 06:00 (urgent: at once) and Sun 09:00
+        }
+    )
+    warnings = {
+        r.dedupe_key.split(":")[1]: r for r in await OutboxMessage.filter(dedupe_key__endswith="respond-warning")
+    }
     normal_warning = warnings[str(normal.id)]
     assert normal_warning.target == "liutao|mabin"
     assert normal_warning.created_at == start + timedelta(hours=22)  # Tue 07:00
     assert normal_warning.not_before == start + timedelta(hours=22, minutes=30)  # after quiet hours
-    urgent_resolve = await OutboxMessage.get(dedupe_key__endswith="resolve-warning", dedupe_key__startswith=f"ticket:{normal.id + 1}:")
+    urgent_resolve = await OutboxMessage.get(
+        dedupe_key__endswith="resolve-warning", dedupe_key__startswith=f"ticket:{normal.id + 1}:"
+    )
     assert urgent_resolve.created_at == urgent_resolve.not_before == start + timedelta(days=2, hours=21)  # Thu 06:00
     overdue = await OutboxMessage.filter(dedupe_key__endswith="respond-overdue").order_by("id")
     assert [r.target for r in overdue] == ["zhangwei|lihong|wanggang"] * 2
@@ -86,8 +92,16 @@ async def test_a_recorded_request_nobody_passed_on_is_picked_up(county, services
     from models import Area
 
     area = await Area.get(code="houdaolao-3")
-    await Request.create(number=5001, text="三屯的桥塌了", channel="app", area=area, primary="transport",
-                         urgency="normal", created_at=clock.now(), updated_at=clock.now())
+    await Request.create(
+        number=5001,
+        text="三屯的桥塌了",
+        channel="app",
+        area=area,
+        primary="transport",
+        urgency="normal",
+        created_at=clock.now(),
+        updated_at=clock.now(),
+    )
     assert (await tick(services))["picked_up"] == 0
     clock.advance(minutes=11)
     assert (await tick(services))["picked_up"] == 1
