@@ -15,6 +15,7 @@ import os
 import re
 import shutil
 import sqlite3
+import sys
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -356,3 +357,31 @@ def say(say_through: Callable[[Dispatcher], Say], dispatcher: Dispatcher) -> Say
     The message is stored as an inbox row, as a channel would, and processed by the real dispatcher.
     """
     return say_through(dispatcher)
+
+
+GridwhistleCli = Callable[..., Awaitable[tuple[int, str, str]]]
+
+
+@pytest.fixture
+def gridwhistle() -> GridwhistleCli:
+    """`await gridwhistle("ticket", "show", "1002", "--config", …)` → (exit code, stdout, stderr): the real
+    command in a process of its own, from the repository root; `cache=` gives jieba a cache folder."""
+    root = Path(__file__).resolve().parents[1]
+
+    async def run(*args: str, cache: Path | None = None) -> tuple[int, str, str]:
+        env = {**os.environ, "PYTHONPATH": str(root), **({"XDG_CACHE_HOME": str(cache)} if cache else {})}
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-c",
+            "import sys; from bot.cli import main; sys.exit(main())",
+            *args,
+            cwd=root,
+            env=env,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        out, err = await process.communicate()
+        assert process.returncode is not None  # communicate() waited for the exit
+        return process.returncode, out.decode(), err.decode()
+
+    return run

@@ -2,15 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
-import os
-import sys
 from pathlib import Path
 
 from bot.clock import ManualClock
 from models import RoutingCorrection
-
-ROOT = Path(__file__).resolve().parents[2]
 
 CORRECTIONS = [
     ("村里大喇叭坏了好几天了 通知听不着", "power", "village"),
@@ -20,23 +15,8 @@ CORRECTIONS = [
 ]
 
 
-async def gridwhistle(*args: str, cache: Path) -> tuple[int, str, str]:
-    env = {**os.environ, "XDG_CACHE_HOME": str(cache), "PYTHONPATH": str(ROOT)}
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-c",
-        "import sys; from bot.cli import main; sys.exit(main())",
-        *args,
-        cwd=ROOT,
-        env=env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    out, err = await process.communicate()
-    return process.returncode, out.decode(), err.decode()
-
-
 async def test_suggest_proposes_words_from_corrections_with_their_examples(
+    gridwhistle,
     db: str,
     config_file: Path,
     clock: ManualClock,
@@ -55,7 +35,7 @@ async def test_suggest_proposes_words_from_corrections_with_their_examples(
     assert "[departments.public_security]" not in out  # one example is not enough
 
 
-async def test_suggest_with_no_corrections_says_so(db: str, config_file: Path, tmp_path: Path) -> None:
+async def test_suggest_with_no_corrections_says_so(gridwhistle, db: str, config_file: Path, tmp_path: Path) -> None:
     code, out, err = await gridwhistle("lexicon", "suggest", "--config", str(config_file), cache=tmp_path)
     assert code == 0, err
     assert out.strip() == "no proposals from 0 correction(s)"

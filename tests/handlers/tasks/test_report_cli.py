@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
-import os
-import sys
 from datetime import datetime, timedelta
-from pathlib import Path
 
 from openpyxl import load_workbook
 
@@ -14,26 +10,8 @@ from bot.clock import SHANGHAI
 from config.settings import DEMO_ORG_FILE
 from models.org import load_org
 
-ROOT = Path(__file__).resolve().parents[3]
 
-
-async def gridwhistle(*args: str) -> tuple[int, str, str]:
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-c",
-        "import sys; from bot.cli import main; sys.exit(main())",
-        *args,
-        cwd=ROOT,
-        env=env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    out, err = await process.communicate()
-    return process.returncode, out.decode(), err.decode()
-
-
-async def test_report_tasks_prints_tables_and_writes_xlsx(db, clock, say, config_file, tmp_path):
+async def test_report_tasks_prints_tables_and_writes_xlsx(gridwhistle, db, clock, say, config_file, tmp_path):
     clock.set(datetime(2026, 1, 1, 8, tzinfo=SHANGHAI))
     await load_org([DEMO_ORG_FILE], clock.now())
     for text in ("实事 登记 修路灯", "实事 登记 清垃圾", "实事 完成 1 好了", "实事 完成 2 好了"):

@@ -3,11 +3,6 @@ with --config on the test's database), after a ticket went through the dispatche
 
 from __future__ import annotations
 
-import asyncio
-import os
-import sys
-from pathlib import Path
-
 import pytest
 from openpyxl import load_workbook
 
@@ -15,24 +10,7 @@ from config.settings import DEMO_ORG_FILE
 from models import Request, Ticket
 from models.org import load_org
 
-ROOT = Path(__file__).resolve().parents[3]
 URGENT = "三屯那个桥塌了一半，车过不去，河水漫进猪圈了"  # transport, urgent: whistled at once
-
-
-async def gridwhistle(*args: str) -> tuple[int, str, str]:
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-c",
-        "import sys; from bot.cli import main; sys.exit(main())",
-        *args,
-        cwd=ROOT,
-        env=env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    out, err = await process.communicate()
-    return process.returncode, out.decode(), err.decode()
 
 
 @pytest.fixture
@@ -56,7 +34,7 @@ async def handled(db, clock, say) -> Ticket:
     return ticket
 
 
-async def test_ticket_show_prints_the_whole_trail(handled, config_file):
+async def test_ticket_show_prints_the_whole_trail(gridwhistle, handled, config_file):
     code, out, err = await gridwhistle("ticket", "show", str(handled.number), "--config", str(config_file))
     assert code == 0, err
     lines = out.splitlines()
@@ -82,7 +60,7 @@ async def test_ticket_show_prints_the_whole_trail(handled, config_file):
     assert code == 1 and "no ticket or request #999999" in err
 
 
-async def test_report_tickets_prints_the_rates_and_writes_a_spreadsheet(handled, config_file, tmp_path):
+async def test_report_tickets_prints_the_rates_and_writes_a_spreadsheet(gridwhistle, handled, config_file, tmp_path):
     xlsx = tmp_path / "out" / "tickets-2026-11.xlsx"
     code, out, err = await gridwhistle(
         "report", "tickets", "--month", "2026-11", "--xlsx", str(xlsx), "--config", str(config_file)
