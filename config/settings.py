@@ -11,7 +11,13 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
-from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, TomlConfigSettingsSource
+from pydantic_settings import (
+    BaseSettings,
+    InitSettingsSource,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
 
 from config.errors import ConfigError
 
@@ -135,6 +141,9 @@ class Settings(BaseSettings):
         dotenv_settings: PydanticBaseSettingsSource,
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # pydantic-settings always passes its InitSettingsSource here, typed as the base class; the TOML
+        # file's path rides in with the keyword arguments (load_settings).
+        assert isinstance(init_settings, InitSettingsSource)
         toml_file = init_settings.init_kwargs.pop("_toml_file", None)
         sources: list[PydanticBaseSettingsSource] = [env_settings, init_settings]
         if toml_file is not None:

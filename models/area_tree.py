@@ -25,7 +25,7 @@ class AreaTree:
         """The area itself or the nearest area above it at `level` (village, township …)."""
         area = self.get(area_id)
         while area is not None and area.level != level:
-            area = self.get(area.parent_id)  # type: ignore[attr-defined]
+            area = self.get(area.parent_id)
         return area
 
     def village_of(self, area_id: int | None) -> Area | None:
@@ -44,11 +44,11 @@ class AreaTree:
         while area is not None:
             if area.id == root_id:
                 return True
-            area = self.get(area.parent_id)  # type: ignore[attr-defined]
+            area = self.get(area.parent_id)
         return False
 
     def villages_in(self, township_id: int) -> list[Area]:
         return sorted(
-            (a for a in self.areas.values() if a.level == "village" and a.parent_id == township_id),  # type: ignore[attr-defined]
+            (a for a in self.areas.values() if a.level == "village" and a.parent_id == township_id),
             key=lambda a: a.code,
         )

@@ -1,5 +1,7 @@
 """The county's area tree and the departments that act on requests."""
 
+from __future__ import annotations
+
 from tortoise import fields
 from tortoise.models import Model
 
@@ -13,7 +15,10 @@ class Area(Model):
     code = fields.CharField(max_length=64, unique=True)
     name = fields.CharField(max_length=64)
     level = fields.CharField(max_length=16)  # one of AREA_LEVELS
-    parent = fields.ForeignKeyField("models.Area", related_name="children", null=True, on_delete=fields.RESTRICT)
+    parent: fields.ForeignKeyNullableRelation[Area] = fields.ForeignKeyField(
+        "models.Area", related_name="children", null=True, on_delete=fields.RESTRICT
+    )
+    parent_id: int | None
 
     class Meta:
         table = "area"
@@ -28,7 +33,7 @@ class Department(Model):
     id = fields.IntField(primary_key=True)
     code = fields.CharField(max_length=32, unique=True)
     name = fields.CharField(max_length=64)
-    short_names = fields.JSONField(default=list)
+    short_names: fields.JSONField[list[str]] = fields.JSONField(default=list)
 
     class Meta:
         table = "department"

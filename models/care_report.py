@@ -28,11 +28,11 @@ class VillageVisits:
 async def village_compliance(section: VisitsPolicy, year: int, until: date, tree: AreaTree) -> list[VillageVisits]:
     end = min(until, date(year + 1, 1, 1))
     pairs = await CarePair.all().prefetch_related("household")
-    days = await visit_days([p.household_id for p in pairs], datetime.combine(date(year - 1, 12, 1), time(), SHANGHAI))  # type: ignore[attr-defined]
+    days = await visit_days([p.household_id for p in pairs], datetime.combine(date(year - 1, 12, 1), time(), SHANGHAI))
     tally: dict[int, list[int]] = {}
     for pair in pairs:
         household = pair.household
-        village = tree.village_of(household.grid_id)  # type: ignore[attr-defined]
+        village = tree.village_of(household.grid_id)
         if village is None:
             continue
         due = [

@@ -1,7 +1,15 @@
 """What came in (inbox), what must go out (outbox), and the state the WeCom channels keep."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 from tortoise import fields
 from tortoise.models import Model
+
+if TYPE_CHECKING:
+    from models.areas import Area
+    from models.people import Person
 
 
 class InboxMessage(Model):
@@ -10,7 +18,7 @@ class InboxMessage(Model):
     id = fields.BigIntField(primary_key=True)
     channel = fields.CharField(max_length=16)  # app | aibot | kf
     message_key = fields.CharField(max_length=160)  # MsgId; FromUserName+CreateTime+Event; msgid
-    payload = fields.JSONField()  # the internal Inbound, serialised
+    payload: fields.JSONField[dict[str, Any]] = fields.JSONField()  # the internal Inbound, serialised
     status = fields.CharField(max_length=16, default="pending", db_index=True)  # pending | done | failed
     attempts = fields.IntField(default=0)
     error = fields.TextField(default="")
@@ -33,14 +41,15 @@ class OutboxMessage(Model):
         max_length=32
     )  # app_message | update_card | appchat_create | appchat_send | webhook | aibot_response | kf_message
     target = fields.CharField(max_length=255, default="")  # userid, chatid, webhook key, response_url, external_userid
-    payload = fields.JSONField()
+    payload: fields.JSONField[dict[str, Any]] = fields.JSONField()  # the internal Outbound, serialised
     dedupe_key = fields.CharField(max_length=191, unique=True, null=True)
     status = fields.CharField(max_length=16, default="pending", db_index=True)  # pending | sent | dead
     attempts = fields.IntField(default=0)
     not_before = fields.DatetimeField(db_index=True)  # quiet hours, rate limits and back-off push this forward
     claimed_until = fields.DatetimeField(null=True)  # a worker's lease on the row
     last_error = fields.TextField(default="")
-    result = fields.JSONField(null=True)  # WeCom's answer (msgid, response_code, chatid …)
+    # WeCom's answer (msgid, response_code, chatid …)
+    result: fields.JSONField[dict[str, Any] | None] = fields.JSONField(null=True)
     created_at = fields.DatetimeField()
     sent_at = fields.DatetimeField(null=True)
 
@@ -76,8 +85,14 @@ class KfCustomer(Model):
 
     external_userid = fields.CharField(max_length=64, primary_key=True)
     open_kfid = fields.CharField(max_length=64)
-    grid = fields.ForeignKeyField("models.Area", related_name="kf_customers", null=True, on_delete=fields.SET_NULL)
-    person = fields.ForeignKeyField("models.Person", related_name="kf_links", null=True, on_delete=fields.SET_NULL)
+    grid: fields.ForeignKeyNullableRelation[Area] = fields.ForeignKeyField(
+        "models.Area", related_name="kf_customers", null=True, on_delete=fields.SET_NULL
+    )
+    grid_id: int | None
+    person: fields.ForeignKeyNullableRelation[Person] = fields.ForeignKeyField(
+        "models.Person", related_name="kf_links", null=True, on_delete=fields.SET_NULL
+    )
+    person_id: int | None
     last_customer_message_at = fields.DatetimeField(null=True)
     sent_since_customer_message = fields.IntField(default=0)  # WeCom allows 5 before the villager writes again
 

@@ -1,7 +1,14 @@
 """People, their roles, the households they belong to, and the chats the bot serves."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from tortoise import fields
 from tortoise.models import Model
+
+if TYPE_CHECKING:
+    from models.areas import Area, Department
 
 ROLES = (
     "villager",
@@ -20,9 +27,12 @@ class Household(Model):
     id = fields.IntField(primary_key=True)
     code = fields.CharField(max_length=64, unique=True)
     head = fields.CharField(max_length=32)
-    grid = fields.ForeignKeyField("models.Area", related_name="households", on_delete=fields.RESTRICT)
+    grid: fields.ForeignKeyRelation[Area] = fields.ForeignKeyField(
+        "models.Area", related_name="households", on_delete=fields.RESTRICT
+    )
+    grid_id: int
     address = fields.CharField(max_length=128, default="")
-    tags = fields.JSONField(default=list)  # 独居老人, 低保, 五保, 残疾 …
+    tags: fields.JSONField[list[str]] = fields.JSONField(default=list)  # 独居老人, 低保, 五保, 残疾 …
 
     class Meta:
         table = "household"
@@ -36,7 +46,11 @@ class Person(Model):
     external_userid = fields.CharField(max_length=64, unique=True, null=True)
     name = fields.CharField(max_length=32)
     mobile = fields.CharField(max_length=20, default="")
-    household = fields.ForeignKeyField("models.Household", related_name="members", null=True, on_delete=fields.SET_NULL)
+    household: fields.ForeignKeyNullableRelation[Household] = fields.ForeignKeyField(
+        "models.Household", related_name="members", null=True, on_delete=fields.SET_NULL
+    )
+    household_id: int | None
+    roles: fields.ReverseRelation[Role]
 
     class Meta:
         table = "person"
@@ -49,8 +63,14 @@ class CarePair(Model):
     """包保: a vulnerable household paired with the cadre who visits it (one cadre per household)."""
 
     id = fields.IntField(primary_key=True)
-    household = fields.OneToOneField("models.Household", related_name="care_pair", on_delete=fields.CASCADE)
-    cadre = fields.ForeignKeyField("models.Person", related_name="care_pairs", on_delete=fields.RESTRICT)
+    household: fields.OneToOneRelation[Household] = fields.OneToOneField(
+        "models.Household", related_name="care_pair", on_delete=fields.CASCADE
+    )
+    household_id: int
+    cadre: fields.ForeignKeyRelation[Person] = fields.ForeignKeyField(
+        "models.Person", related_name="care_pairs", on_delete=fields.RESTRICT
+    )
+    cadre_id: int
     since = fields.DatetimeField(null=True)
 
     class Meta:
@@ -61,12 +81,19 @@ class Role(Model):
     """A role held in an area or for a department; `scope` is that area's or department's code."""
 
     id = fields.IntField(primary_key=True)
-    person = fields.ForeignKeyField("models.Person", related_name="roles", on_delete=fields.CASCADE)
+    person: fields.ForeignKeyRelation[Person] = fields.ForeignKeyField(
+        "models.Person", related_name="roles", on_delete=fields.CASCADE
+    )
+    person_id: int
     role = fields.CharField(max_length=32)  # one of ROLES
-    area = fields.ForeignKeyField("models.Area", related_name="roles", null=True, on_delete=fields.RESTRICT)
-    department = fields.ForeignKeyField(
+    area: fields.ForeignKeyNullableRelation[Area] = fields.ForeignKeyField(
+        "models.Area", related_name="roles", null=True, on_delete=fields.RESTRICT
+    )
+    area_id: int | None
+    department: fields.ForeignKeyNullableRelation[Department] = fields.ForeignKeyField(
         "models.Department", related_name="liaisons", null=True, on_delete=fields.RESTRICT
     )
+    department_id: int | None
     # NULLs never collide in a unique index, so the scope's code is kept as a plain column for it.
     scope = fields.CharField(max_length=64)
 
@@ -82,7 +109,10 @@ class Chat(Model):
     channel = fields.CharField(max_length=16)  # aibot | appchat | kf
     chatid = fields.CharField(max_length=128)
     name = fields.CharField(max_length=64, default="")
-    area = fields.ForeignKeyField("models.Area", related_name="chats", null=True, on_delete=fields.RESTRICT)
+    area: fields.ForeignKeyNullableRelation[Area] = fields.ForeignKeyField(
+        "models.Area", related_name="chats", null=True, on_delete=fields.RESTRICT
+    )
+    area_id: int | None
     webhook_key = fields.CharField(max_length=128, default="")
 
     class Meta:

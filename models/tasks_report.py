@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from config.policy import TasksPolicy
 from models.area_tree import AreaTree
+from models.areas import Area
 from models.cadre_queries import all_cadres
 from models.tasks_queries import Tally, tallies
 
@@ -58,10 +59,12 @@ async def village_rows(tasks: TasksPolicy, year: int, tree: AreaTree) -> list[Vi
     by_village: dict[str, list[CadreRow]] = {}
     for row in await cadre_rows(tasks, year, tree):
         by_village.setdefault(row.village_code, []).append(row)
-    villages = sorted(
-        (a for a in tree.areas.values() if a.level == "village"),
-        key=lambda a: (tree.township_of(a.id).code if tree.township_of(a.id) else "", a.code),
-    )  # type: ignore[union-attr]
+
+    def by_township(village: Area) -> tuple[str, str]:
+        township = tree.township_of(village.id)
+        return (township.code if township else "", village.code)
+
+    villages = sorted((a for a in tree.areas.values() if a.level == "village"), key=by_township)
     result = []
     for village in villages:
         rows = by_village.get(village.code, [])

@@ -103,6 +103,8 @@ async def episodes_between(start: datetime, end: datetime, township_id: int | No
     open_: dict[tuple[int, int], Episode] = {}
     events = await TicketEvent.filter(ticket_id__in=ticket_ids, kind__in=PART_EVENTS).order_by("at", "id")
     for event in events:
+        if event.ticket_id is None or event.department_id is None:
+            continue  # a part's events always name both; only a request's own events leave them empty
         key = (event.ticket_id, event.department_id)
         if event.kind == "notified":
             ticket = tickets[event.ticket_id]
@@ -119,15 +121,15 @@ async def episodes_between(start: datetime, end: datetime, township_id: int | No
             if start <= event.at < end:
                 found.append(episode)
             continue
-        episode = open_.get(key)
-        if episode is None:
+        ongoing = open_.get(key)
+        if ongoing is None:
             continue
-        if event.kind == "on_duty" and episode.on_duty_at is None:
-            episode.on_duty_at = event.at
-        elif event.kind == "done" and episode.done_at is None:
-            episode.done_at = event.at
+        if event.kind == "on_duty" and ongoing.on_duty_at is None:
+            ongoing.on_duty_at = event.at
+        elif event.kind == "done" and ongoing.done_at is None:
+            ongoing.done_at = event.at
         elif event.kind in ("returned", "withdrawn"):
-            episode.ended = event.kind
+            ongoing.ended = event.kind
     return found
 
 
@@ -138,7 +140,7 @@ async def ratings_of(request_ids: set[int]) -> dict[int, str]:
         ratings[request.id] = str(request.satisfaction)
     for event in await TicketEvent.filter(request_id__in=request_ids, kind="rated").order_by("at", "id"):
         rating = event.data.get("satisfaction") or event.data.get("rating") or event.reason
-        if rating:
+        if rating and event.request_id is not None:  # always set: the query asked for these requests
             ratings[event.request_id] = str(rating)
     return ratings
 

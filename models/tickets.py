@@ -1,22 +1,38 @@
 """Whistle tickets (哨单), one assignment per department, and the append-only event trail."""
 
-from typing import Any
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
 
 from tortoise import fields
 from tortoise.manager import Manager
 from tortoise.models import Model
 from tortoise.queryset import QuerySet
 
+if TYPE_CHECKING:
+    from models.areas import Area, Department
+    from models.people import Person
+    from models.requests import Request
+
 
 class Ticket(Model):
     id = fields.IntField(primary_key=True)
     number = fields.BigIntField(unique=True)
-    request = fields.ForeignKeyField("models.Request", related_name="tickets", on_delete=fields.RESTRICT)
-    township = fields.ForeignKeyField("models.Area", related_name="tickets", on_delete=fields.RESTRICT)
+    request: fields.ForeignKeyRelation[Request] = fields.ForeignKeyField(
+        "models.Request", related_name="tickets", on_delete=fields.RESTRICT
+    )
+    request_id: int
+    township: fields.ForeignKeyRelation[Area] = fields.ForeignKeyField(
+        "models.Area", related_name="tickets", on_delete=fields.RESTRICT
+    )
+    township_id: int
     urgency = fields.CharField(max_length=8, default="normal")
     status = fields.CharField(max_length=16, default="open", db_index=True)  # models.ticket_states
     note = fields.TextField(default="")  # the township's 说明
-    created_by = fields.ForeignKeyField("models.Person", related_name="whistled", null=True, on_delete=fields.SET_NULL)
+    created_by: fields.ForeignKeyNullableRelation[Person] = fields.ForeignKeyField(
+        "models.Person", related_name="whistled", null=True, on_delete=fields.SET_NULL
+    )
+    created_by_id: int | None
     appchat_id = fields.CharField(max_length=32, default="")  # joint-handling group, for three or more departments
     created_at = fields.DatetimeField()
     respond_due = fields.DatetimeField(null=True)
@@ -31,8 +47,14 @@ class Assignment(Model):
     """One department's part in a ticket, and exactly one per ticket is primary (a partial unique index)."""
 
     id = fields.IntField(primary_key=True)
-    ticket = fields.ForeignKeyField("models.Ticket", related_name="assignments", on_delete=fields.CASCADE)
-    department = fields.ForeignKeyField("models.Department", related_name="assignments", on_delete=fields.RESTRICT)
+    ticket: fields.ForeignKeyRelation[Ticket] = fields.ForeignKeyField(
+        "models.Ticket", related_name="assignments", on_delete=fields.CASCADE
+    )
+    ticket_id: int
+    department: fields.ForeignKeyRelation[Department] = fields.ForeignKeyField(
+        "models.Department", related_name="assignments", on_delete=fields.RESTRICT
+    )
+    department_id: int
     is_primary = fields.BooleanField(default=False)
     state = fields.CharField(max_length=16, default="notified", db_index=True)  # models.assignment_states
     urged = fields.BooleanField(default=False)  # 督办
@@ -71,17 +93,27 @@ class TicketEvent(Model):
     """Who did what, when and why, to a ticket or a request: the audit trail. Never edited, never deleted."""
 
     id = fields.BigIntField(primary_key=True)
-    ticket = fields.ForeignKeyField("models.Ticket", related_name="events", null=True, on_delete=fields.RESTRICT)
-    request = fields.ForeignKeyField("models.Request", related_name="events", null=True, on_delete=fields.RESTRICT)
-    department = fields.ForeignKeyField(
+    ticket: fields.ForeignKeyNullableRelation[Ticket] = fields.ForeignKeyField(
+        "models.Ticket", related_name="events", null=True, on_delete=fields.RESTRICT
+    )
+    ticket_id: int | None
+    request: fields.ForeignKeyNullableRelation[Request] = fields.ForeignKeyField(
+        "models.Request", related_name="events", null=True, on_delete=fields.RESTRICT
+    )
+    request_id: int | None
+    department: fields.ForeignKeyNullableRelation[Department] = fields.ForeignKeyField(
         "models.Department", related_name="events", null=True, on_delete=fields.RESTRICT
     )
-    actor = fields.ForeignKeyField("models.Person", related_name="events", null=True, on_delete=fields.RESTRICT)
+    department_id: int | None
+    actor: fields.ForeignKeyNullableRelation[Person] = fields.ForeignKeyField(
+        "models.Person", related_name="events", null=True, on_delete=fields.RESTRICT
+    )
+    actor_id: int | None
     kind = fields.CharField(
         max_length=32
     )  # recorded, whistled, on_duty, progress, done, returned, reassigned, urged, rated …
     reason = fields.TextField(default="")
-    data = fields.JSONField(default=dict)
+    data: fields.JSONField[dict[str, Any]] = fields.JSONField(default=dict)  # what the kind of event adds
     at = fields.DatetimeField()
 
     all_objects = _AppendOnlyManager()

@@ -20,13 +20,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from itertools import repeat
 from pathlib import Path
-from typing import Any
+from typing import Any, Final, Literal, overload
 
 from config.errors import ConfigError
 
-URGENCY_KIND = "gridwhistle learned urgency"
-REQUEST_KIND = "gridwhistle learned request"
-DEPARTMENT_KIND = "gridwhistle learned department"
+URGENCY_KIND: Final = "gridwhistle learned urgency"
+REQUEST_KIND: Final = "gridwhistle learned request"
+DEPARTMENT_KIND: Final = "gridwhistle learned department"
+# The kind decides the class of the model read (the same strings as above, for the type checker).
+BinaryKind = Literal["gridwhistle learned urgency", "gridwhistle learned request"]
+DepartmentKind = Literal["gridwhistle learned department"]
 
 
 def ngrams(text: str, sizes: tuple[int, int]) -> set[str]:
@@ -107,6 +110,18 @@ class DepartmentModel:
 def _strongest(pieces: set[str], weight: Any, count: int) -> list[str]:
     ranked = sorted(pieces, key=lambda p: (-weight(p), -len(p), p))
     return [p.strip() for p in ranked[:count] if weight(p) > 0 and p.strip()]
+
+
+@overload
+def load_model(path: str | Path, kind: BinaryKind) -> BinaryModel: ...
+
+
+@overload
+def load_model(path: str | Path, kind: DepartmentKind) -> DepartmentModel: ...
+
+
+@overload
+def load_model(path: str | Path, kind: str) -> BinaryModel | DepartmentModel: ...
 
 
 def load_model(path: str | Path, kind: str) -> BinaryModel | DepartmentModel:

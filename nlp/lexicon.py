@@ -307,22 +307,18 @@ class _Reader:
 
     def scoring(self, data: Any, codes: set[str]) -> Scoring:
         self.unknown_keys(data, _SCORING_KEYS, ("scoring",))
-        default = Scoring()
-        fields = {}
+        numbers: dict[str, float] = {}
         for key in ("request_threshold", "evidence_cap", "urgency_threshold", "urgency_evidence", "also_floor", "veto"):
             if key in data:
-                fields[key] = self.number(data[key], ("scoring", key), 0.0, 100.0)
+                numbers[key] = self.number(data[key], ("scoring", key), 0.0, 100.0)
         if "long_message" in data:
-            fields["long_message"] = self.number(data["long_message"], ("scoring", "long_message"), 1.0, 10000.0)
+            numbers["long_message"] = self.number(data["long_message"], ("scoring", "long_message"), 1.0, 10000.0)
+        department = Scoring.default_department
         if "default_department" in data:
-            fields["default_department"] = self.code(
-                data["default_department"], ("scoring", "default_department"), codes
-            )
-        elif default.default_department not in codes:
-            raise self.fail(
-                ("scoring",), f"default_department {default.default_department!r} has no [departments] entry"
-            )
-        return Scoring(**fields)
+            department = self.code(data["default_department"], ("scoring", "default_department"), codes)
+        elif department not in codes:
+            raise self.fail(("scoring",), f"default_department {department!r} has no [departments] entry")
+        return Scoring(**numbers, default_department=department)
 
     def group(self, data: Any, path: KeyPath, name: str, positive: bool, keys: set[str] = _GROUP_KEYS) -> WordGroup:
         self.unknown_keys(data, keys, path)

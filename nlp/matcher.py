@@ -92,7 +92,7 @@ class Matcher:
         kept.sort(key=lambda h: (h[0] - h[1], h[0]))
         hits: list[Hit] = []
         for start, end, surface, entry in kept:
-            covered = set()
+            covered: set[str] = set()
             for h in hits:
                 if h.start <= start and end <= h.end:
                     covered |= h.kinds

@@ -27,16 +27,15 @@ def county_names(path: str | Path | None) -> tuple[str, ...]:
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         log.warning("org file %s unreadable for the tokenizer's names: %s", path, exc)
         return ()
-    names: list[str] = []
     county = data.get("county")
-    if isinstance(county, dict):
-        names.append(county.get("name"))
+    tables = [county] if isinstance(county, dict) else []
     for section in _AREA_SECTIONS:
         entries = data.get(section)
         if isinstance(entries, list):
-            names.extend(entry.get("name") for entry in entries if isinstance(entry, dict))
+            tables.extend(entry for entry in entries if isinstance(entry, dict))
     result: list[str] = []
-    for name in names:
+    for table in tables:
+        name = table.get("name")
         if not isinstance(name, str) or not name.strip():
             continue
         name = name.strip()

@@ -108,15 +108,12 @@ class Router:
     @classmethod
     def from_file(cls, path: str | Path, extra_names: Iterable[str] = (), cache_dir: Path | None = None) -> Router:
         table = load_table(path)
-        models = {kind: load_model(file, kind) for kind, file in table_models(path, table).items()}
-        return cls(
-            table,
-            extra_names,
-            cache_dir,
-            models.get(URGENCY_KIND),
-            models.get(DEPARTMENT_KIND),
-            models.get(REQUEST_KIND),
-        )
+        files = table_models(path, table)
+        # In table_models' order, so the first broken file named is the same one.
+        request = load_model(files[REQUEST_KIND], REQUEST_KIND) if REQUEST_KIND in files else None
+        urgency = load_model(files[URGENCY_KIND], URGENCY_KIND) if URGENCY_KIND in files else None
+        department = load_model(files[DEPARTMENT_KIND], DEPARTMENT_KIND) if DEPARTMENT_KIND in files else None
+        return cls(table, extra_names, cache_dir, urgency, department, request)
 
     def tokenize(self, text: str) -> list[str]:
         """jieba tokens of the normalised text, as the router sees them (for keyword suggestions)."""

@@ -18,15 +18,25 @@ import os
 import re
 import tempfile
 import warnings
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import Protocol
 
 with warnings.catch_warnings():
     # jieba 0.42 imports pkg_resources, which newer setuptools flags as deprecated on import.
     warnings.simplefilter("ignore")
     import jieba
 
-Tokenizer = jieba.Tokenizer
+
+class Tokenizer(Protocol):
+    """What we use of a jieba.Tokenizer (jieba ships no type information)."""
+
+    tmp_dir: str  # where its dictionary cache lives
+    cache_file: str
+
+    def cut(self, sentence: str, cut_all: bool = False, HMM: bool = True) -> Iterator[str]: ...
+
+
 USER_WORD_FREQ = 500  # the lowest that cuts 路灯不亮 as 路灯|不亮
 
 # jieba's words are runs of these characters; anything else (punctuation, emoji) is cut apart anyway.

@@ -20,7 +20,7 @@ from models.org.spec import HouseholdSpec, PersonSpec, RoleSpec
 from models.org.where import RowWhere
 
 # Column headers as docs/org-file.md defines them: key ← accepted header names.
-PEOPLE_COLUMNS = {
+PEOPLE_COLUMNS: dict[str, tuple[str, ...]] = {
     "name": ("姓名", "name"),
     "userid": ("企业微信账号", "账号", "userid"),
     "mobile": ("手机", "手机号", "mobile"),
@@ -28,7 +28,7 @@ PEOPLE_COLUMNS = {
     "area": ("区域", "area"),
     "household": ("户号", "household"),
 }
-HOUSEHOLD_COLUMNS = {
+HOUSEHOLD_COLUMNS: dict[str, tuple[str, ...]] = {
     "code": ("户号", "code"),
     "head": ("户主", "head"),
     "grid": ("网格", "grid"),

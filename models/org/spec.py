@@ -41,7 +41,7 @@ class RoleSpec:
 
     @property
     def scope(self) -> str:
-        return self.department if self.role == "liaison" else self.area or ""
+        return (self.department if self.role == "liaison" else self.area) or ""
 
 
 @dataclass(frozen=True)

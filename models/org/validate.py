@@ -6,15 +6,26 @@ there and are skipped here.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import TypeVar
+from typing import Protocol, TypeVar
+
+from tortoise.fields import CharField
 
 from config.departments import DEPARTMENT_CODES
 from models.areas import Area, Department
 from models.org.problems import Problems
 from models.org.spec import AreaSpec, DepartmentSpec, OrgSpec, RoleSpec
+from models.org.where import Where
 from models.people import Chat, Household, Person
 
-T = TypeVar("T")
+
+class Written(Protocol):
+    """Anything an org file describes: it knows where it was written."""
+
+    @property
+    def where(self) -> Where: ...
+
+
+T = TypeVar("T", bound=Written)
 
 # Which area levels a role may be held at; a role missing here may be held at any level.
 ROLE_LEVELS = {
@@ -80,8 +91,8 @@ def _unique(items: Iterable[T], key_of: Callable[[T], str], what: str, key: str,
         if not key_value:
             continue
         if key_value in seen:
-            first = seen[key_value].where.at(key)  # type: ignore[attr-defined]
-            problems.add(item.where, key, f"duplicate {what} {key_value!r} (first at {first})")  # type: ignore[attr-defined]
+            first = seen[key_value].where.at(key)
+            problems.add(item.where, key, f"duplicate {what} {key_value!r} (first at {first})")
         else:
             seen[key_value] = item
     return seen
@@ -141,7 +152,9 @@ def _check_lengths(spec: OrgSpec, problems: Problems) -> None:
     )
     for items, model, names in checks:
         for name in names:
-            limit = model._meta.fields_map[name].max_length  # type: ignore[attr-defined]
+            column = model._meta.fields_map[name]
+            assert isinstance(column, CharField), f"{model.__name__}.{name} has no length to check"
+            limit = column.max_length
             for item in items:
                 value = getattr(item, name)
                 if len(value) > limit:

@@ -92,7 +92,7 @@ async def _write_departments(spec: OrgSpec, tally: Tally, conn: BaseDBAsyncClien
     rows = {(d.code,): {"name": d.name, "short_names": list(d.short_names)} for d in spec.departments}
     found = {key[0]: dept for key, dept in (await _upsert(Department, ("code",), conn, tally, rows)).items()}
     if "village" not in found:
-        village = await Department.get_or_none(code="village").using_db(conn)
+        village = await Department.get_or_none(code="village", using_db=conn)
         if village is None:
             village = await Department.create(using_db=conn, **VILLAGE_DEPARTMENT)
             tally.created += 1
@@ -143,8 +143,8 @@ async def _reconcile_roles(
     """A listed person holds exactly the roles the file gives them."""
     person_ids = {people[(p.userid,)].id for p in spec.people}
     existing = _index(
-        [r for r in await Role.all().using_db(conn) if r.person_id in person_ids],  # type: ignore[attr-defined]
-        lambda r: (r.person_id, r.role, r.scope),  # type: ignore[attr-defined]
+        [r for r in await Role.all().using_db(conn) if r.person_id in person_ids],
+        lambda r: (r.person_id, r.role, r.scope),
     )
     wanted: set[Hashable] = set()
     for person in spec.people:
@@ -184,23 +184,24 @@ async def _reconcile_care_pairs(
     conn: BaseDBAsyncClient,
 ) -> None:
     """A listed household is paired with exactly the cadre the file names, or with nobody."""
-    existing = _index(await CarePair.all().using_db(conn), lambda pair: pair.household_id)  # type: ignore[attr-defined]
+    existing = _index(await CarePair.all().using_db(conn), lambda pair: pair.household_id)
     for household in spec.households:
         household_id = households[(household.code,)].id
         cadre_id = people[(household.care_cadre,)].id if household.care_cadre else None
         pair = existing.get(household_id)
-        if pair is None and cadre_id is not None:
-            await CarePair.create(using_db=conn, household_id=household_id, cadre_id=cadre_id, since=now)
-            tally.created += 1
-        elif pair is not None and cadre_id is None:
+        if pair is None:
+            if cadre_id is not None:
+                await CarePair.create(using_db=conn, household_id=household_id, cadre_id=cadre_id, since=now)
+                tally.created += 1
+        elif cadre_id is None:
             await pair.delete(using_db=conn)
             tally.removed += 1
-        elif pair is not None and pair.cadre_id != cadre_id:  # type: ignore[attr-defined]
-            pair.cadre_id = cadre_id  # type: ignore[attr-defined]
+        elif pair.cadre_id != cadre_id:
+            pair.cadre_id = cadre_id
             pair.since = now
             await pair.save(using_db=conn, update_fields=["cadre_id", "since"])
             tally.updated += 1
-        elif pair is not None:
+        else:
             tally.unchanged += 1
 
 
