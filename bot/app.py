@@ -11,7 +11,9 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import datetime
 from functools import partial
+from typing import TYPE_CHECKING
 
 import aiohttp
 from aiohttp import web
@@ -48,6 +50,11 @@ from config.policy import load_policy
 from config.settings import Settings
 from config.texts import Texts
 from models.db import close_db, open_db
+
+if TYPE_CHECKING:  # at run time imported where they are built, only when this app needs them (handlers, jieba)
+    from bot.dispatch import Dispatcher
+    from handlers.core.context import Services
+    from nlp.holder import RouterHolder
 
 log = logging.getLogger(__name__)
 
@@ -172,11 +179,11 @@ async def _router(app: web.Application) -> AsyncIterator[None]:
     await stop_task(task)
 
 
-async def _reload_routes(holder: object, every: float = 5.0) -> None:
+async def _reload_routes(holder: RouterHolder, every: float = 5.0) -> None:
     while True:
         await asyncio.sleep(every)
         try:
-            await holder.maybe_reload()  # type: ignore[attr-defined]
+            await holder.maybe_reload()
         except Exception:
             log.exception("routing table reload failed; the previous table stays in use")
 
@@ -222,8 +229,8 @@ async def _inbox(app: web.Application, *, process: Process | None) -> AsyncItera
     await worker.stop()
 
 
-def build_services(app: web.Application) -> object:
-    """What every handler and ticker shares (handlers.base.Services), built once."""
+def build_services(app: web.Application) -> Services:
+    """What every handler and ticker shares (handlers.core.context.Services), built once."""
     from config.subcommands import Subcommands
     from config.texts import CommandWords
     from handlers.core.context import Services
@@ -241,7 +248,7 @@ def build_services(app: web.Application) -> object:
     )
 
 
-def build_dispatcher(app: web.Application) -> object:
+def build_dispatcher(app: web.Application) -> Dispatcher:
     """The Dispatcher with every feature's router; it wakes the outbox worker after each commit."""
     from bot.dispatch import Dispatcher
     from handlers.features import routers
@@ -281,7 +288,7 @@ async def _scheduler(app: web.Application) -> AsyncIterator[None]:
         yield
 
 
-async def _copy_media(app: web.Application, now: object) -> None:
+async def _copy_media(app: web.Application, now: datetime) -> None:
     """Evidence photos and files get a local copy well within WeCom's 3-day media lifetime."""
     from bot.media_copies import copy_pending
 

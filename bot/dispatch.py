@@ -19,7 +19,7 @@ from handlers.common.format import normalise
 from handlers.core.card_keys import CardKey
 from handlers.core.context import Context, Services
 from handlers.core.router import MESSAGE_KINDS, Registered, Router, run_first
-from models import Chat, InboxMessage, KfCustomer, Person, Role
+from models import Area, Chat, Household, InboxMessage, KfCustomer, Person, Role
 
 log = logging.getLogger(__name__)
 
@@ -125,12 +125,12 @@ class Dispatcher:
         ctx.area = home or (ctx.chat.area if ctx.chat else None) or ctx.area
 
     @staticmethod
-    async def _home_area(ctx: Context):
+    async def _home_area(ctx: Context) -> Area | None:
         person = ctx.person
         if person is None:
             return None
         if person.household_id is not None:
-            household = await person.household.prefetch_related("grid")  # type: ignore[union-attr]
+            household = await Household.get(id=person.household_id).prefetch_related("grid")
             return household.grid
         for role in ctx.roles:
             if role.role in HOME_ROLES and role.area is not None:

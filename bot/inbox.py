@@ -108,16 +108,16 @@ class InboxWorker:
         handled = 0
         failed: set[int] = set()
         while True:
-            ids = await (
+            rows = await (
                 InboxMessage.filter(status="pending")
                 .exclude(id__in=failed or [0])
                 .order_by("id")
                 .limit(BATCH)
-                .values_list("id", flat=True)
+                .values_list("id")
             )
-            if not ids:
+            if not rows:
                 return handled
-            for row_id in ids:
+            for (row_id,) in rows:
                 if await self._one(row_id):
                     handled += 1
                 else:

@@ -1,42 +1,58 @@
-"""The typed keys under which create_app shares its parts with the views (aiohttp `web.AppKey`).
+"""The typed keys under which create_app shares its parts (aiohttp `web.AppKey`): with the views, the
+sandbox and the tests.
 
-The channels read what they need at request time (`request.app[INBOX]`), so the application can be
-composed first and its workers started later, in cleanup_ctx.
+The keys the callback views read live in bot/channels/keys.py (the views sit below the composition and
+must not import it) and are re-exported here; the others name the composition's own parts, up to the
+dispatcher and the handlers' services, so this module sits with bot/app.py at the top of the layers.
 """
 
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import aiohttp
 from aiohttp import web
 
 from bot.calendar import CalendarHolder
-from bot.channels.crypto import WecomCrypto
-from bot.clock import Clock
+from bot.channels.keys import AIBOT_CRYPTO, APP_CRYPTO, CARD_ACK, CLOCK, INBOX, KF, SETTINGS
 from config.policy import Policy
-from config.settings import Settings
 
 if TYPE_CHECKING:
     from bot.channels.wecom_api import WecomApi
-    from bot.channels.wecom_kf import KfPuller
-    from bot.inbox import InboxWorker
+    from bot.dispatch import Dispatcher
+    from bot.outbox import OutboxWorker
+    from bot.scheduler import Scheduler
+    from handlers.core.context import Services
+    from nlp.holder import RouterHolder
 
-SETTINGS = web.AppKey("settings", Settings)
-CLOCK = web.AppKey("clock", Clock)
-APP_CRYPTO = web.AppKey("app_crypto", WecomCrypto)  # the self-built app's callback (receiveid = corp id)
-AIBOT_CRYPTO = web.AppKey("aibot_crypto", WecomCrypto)  # the AI bot's callback (receiveid "")
-CARD_ACK = web.AppKey("card_ack", str)  # the text a clicked card's buttons turn into at once ("" = none)
+__all__ = [
+    "AIBOT_CRYPTO",
+    "APP_CRYPTO",
+    "CALENDAR",
+    "CARD_ACK",
+    "CLOCK",
+    "DISPATCHER",
+    "HTTP",
+    "INBOX",
+    "KF",
+    "OUTBOX_WAKE",
+    "OUTBOX_WORKER",
+    "POLICY",
+    "ROUTER",
+    "SCHEDULER",
+    "SERVICES",
+    "SETTINGS",
+    "WECOM_API",
+]
+
 HTTP = web.AppKey("http", aiohttp.ClientSession)
 WECOM_API: web.AppKey[WecomApi] = web.AppKey("wecom_api")
-INBOX: web.AppKey[InboxWorker] = web.AppKey("inbox")
-KF: web.AppKey[KfPuller] = web.AppKey("kf")
-ROUTER: web.AppKey[Any] = web.AppKey("router_holder")  # nlp.holder.RouterHolder
-DISPATCHER: web.AppKey[Any] = web.AppKey("dispatcher")  # bot.dispatch.Dispatcher
-OUTBOX_WORKER: web.AppKey[Any] = web.AppKey("outbox_worker")  # bot.outbox.OutboxWorker
+ROUTER: web.AppKey[RouterHolder] = web.AppKey("router_holder")  # the routing table, reloaded on change
+DISPATCHER: web.AppKey[Dispatcher] = web.AppKey("dispatcher")
+OUTBOX_WORKER: web.AppKey[OutboxWorker] = web.AppKey("outbox_worker")
 OUTBOX_WAKE = web.AppKey("outbox_wake", asyncio.Event)  # set after a commit queued messages
-SCHEDULER: web.AppKey[Any] = web.AppKey("scheduler")  # bot.scheduler.Scheduler
-SERVICES: web.AppKey[Any] = web.AppKey("services")  # handlers.base.Services
+SCHEDULER: web.AppKey[Scheduler] = web.AppKey("scheduler")
+SERVICES: web.AppKey[Services] = web.AppKey("services")  # what every handler and ticker shares
 POLICY = web.AppKey("policy", Policy)  # the settings' policy file, checked at start
 CALENDAR = web.AppKey("calendar", CalendarHolder)  # the work calendar, re-read when its file changes

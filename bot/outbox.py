@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
@@ -217,6 +218,7 @@ class OutboxWorker:
 
     async def _send_in_order(self, rows: list[OutboxMessage]) -> None:
         for index, row in enumerate(rows):
+            assert row.claimed_until is not None, "_claim set the lease of every row it returned"
             if self.clock.now() > row.claimed_until - LEASE_MARGIN:
                 await self._release(rows[index:], self.clock.now())  # the lease is running out: let go
                 return
@@ -312,7 +314,7 @@ class _RateBudget:
         self.used = used
 
     @classmethod
-    async def load(cls, rows: list[OutboxMessage], now: datetime, conn: Any) -> _RateBudget:
+    async def load(cls, rows: list[OutboxMessage], now: datetime, conn: BaseDBAsyncClient) -> _RateBudget:
         used: dict[tuple[str, str], list[tuple[datetime, int]]] = defaultdict(list)
         for kind, limits in LIMITS.items():
             targets = {row.target for row in rows if row.kind == kind}

@@ -7,19 +7,39 @@ scheduled jobs, whose `register(scheduler, services)` adds them (None for a feat
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Protocol
 
+from bot.scheduler import Scheduler
 from handlers import duty, help, requests, tasks, visits, whistle
 from handlers.core.context import Services
 from handlers.core.router import Router
 
+Registration = Callable[[Scheduler, Services], None]
+
+
+class Tickers(Protocol):
+    """A feature's tickers module."""
+
+    def register(self, scheduler: Scheduler, services: Services) -> None: ...
+
+
+class Feature(Protocol):
+    """A feature package, as its `__init__` exports it."""
+
+    @property
+    def router(self) -> Router: ...
+
+    @property
+    def tickers(self) -> Tickers | None: ...
+
+
 # requests before duty: a grid member's `办结 #N` for a matter the grid keeps is the village's.
-FEATURES = (help, requests, tasks, visits, whistle, duty)
+FEATURES: tuple[Feature, ...] = (help, requests, tasks, visits, whistle, duty)
 
 
 def routers() -> list[Router]:
     return [feature.router for feature in FEATURES]
 
 
-def ticker_registrations() -> list[Callable[[Any, Services], None]]:
+def ticker_registrations() -> list[Registration]:
     return [feature.tickers.register for feature in FEATURES if feature.tickers is not None]

@@ -17,8 +17,8 @@ from aiohttp import web
 
 from bot import inbox
 from bot.channels.crypto import BadSignature, CryptoError, WecomCrypto
+from bot.channels.keys import INBOX
 from bot.channels.types import Inbound
-from bot.keys import INBOX
 
 log = logging.getLogger(__name__)
 

@@ -18,8 +18,8 @@ from aiohttp import web
 
 from bot.channels.callback import Mapper, as_list, refuse, signed_query, store, verify_url
 from bot.channels.crypto import CryptoError
+from bot.channels.keys import AIBOT_CRYPTO, CLOCK, SETTINGS
 from bot.channels.types import Inbound
-from bot.keys import AIBOT_CRYPTO, CLOCK, SETTINGS
 
 log = logging.getLogger(__name__)
 

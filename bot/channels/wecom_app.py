@@ -23,8 +23,8 @@ from wechatpy.enterprise import parse_message
 
 from bot.channels.callback import Mapper, as_list, refuse, signed_query, store, verify_url
 from bot.channels.crypto import CryptoError
+from bot.channels.keys import APP_CRYPTO, CARD_ACK, CLOCK, KF
 from bot.channels.types import Inbound
-from bot.keys import APP_CRYPTO, CARD_ACK, CLOCK, KF
 
 log = logging.getLogger(__name__)
 

@@ -22,6 +22,7 @@ from tortoise.transactions import in_transaction
 
 from bot import inbox
 from bot.channels.types import Inbound
+from bot.channels.wecom_api import WecomApi
 from bot.clock import SHANGHAI, Clock
 from bot.outbox import unpark_kf
 from bot.wakeup import stop_task
@@ -47,14 +48,14 @@ class _Trigger:
 class KfPuller:
     """Pulls kf messages into the inbox. `trigger()` from the callback; `pull()` does one account's work.
 
-    api: anything with `await api.call(path, payload)` (bot.channels.wecom_api.WecomApi).
+    api: the WeCom API client (`await api.call(path, payload)`).
     on_stored: called after a page stored new pending rows (wakes the inbox worker).
     default_open_kfid: used when a callback leaves OpenKfId out.
     """
 
     def __init__(
         self,
-        api: Any,
+        api: WecomApi,
         clock: Clock,
         *,
         on_stored: Callable[[], None] = lambda: None,
@@ -327,7 +328,7 @@ def to_inbound(item: dict[str, Any], now: datetime) -> tuple[Inbound, str] | Non
 # -- contact links --------------------------------------------------------------------------------
 
 
-async def contact_link(api: Any, open_kfid: str, scene: str) -> str:
+async def contact_link(api: WecomApi, open_kfid: str, scene: str) -> str:
     """One kf link whose enter_session names `scene` (a grid code: ≤32 bytes of [0-9a-zA-Z_-])."""
     answer = await api.call("kf/add_contact_way", {"open_kfid": open_kfid, "scene": scene})
     return str(answer["url"])

@@ -124,7 +124,7 @@ def _checked(what: str, path: Path, check: Callable[[Path], Findings]) -> Checke
     return Checked(what, shown(path), found)
 
 
-def _policy(path: Path) -> Checked:
+def _policy(path: Path) -> Findings:
     policy = load_policy(path)
     errors = [
         f"{shown(path)}: {where}: unknown role {role!r}; roles are {', '.join(ROLES)}"

@@ -14,6 +14,7 @@ import argparse
 import asyncio
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from tortoise.exceptions import DBConnectionError, OperationalError
@@ -22,7 +23,7 @@ from bot.commands import add_config_arg, settings_from
 from bot.routing import build_router
 from config.errors import ConfigError
 from config.settings import ROUTING_TABLE
-from nlp.learned import DEPARTMENT_KIND, REQUEST_KIND, URGENCY_KIND, DepartmentModel, load_model
+from nlp.learned import DEPARTMENT_KIND, REQUEST_KIND, URGENCY_KIND, BinaryModel, DepartmentModel, load_model
 from nlp.lexicon import load_table
 from nlp.router import table_models
 from nlp.suggest import Suggestion, suggest_keywords
@@ -95,7 +96,11 @@ def run_learn(args: argparse.Namespace) -> int:
                 f"{args.table}: [learned] names no model file (request_model, urgency_model, department_model)"
             )
         examples = [Example(*row) for row in _labelled(args.data)]
-        learners = {REQUEST_KIND: learn_requests, URGENCY_KIND: learn_urgency, DEPARTMENT_KIND: learn_departments}
+        learners: dict[str, Callable[[list[Example], Callable[[str], None]], BinaryModel | DepartmentModel]] = {
+            REQUEST_KIND: learn_requests,
+            URGENCY_KIND: learn_urgency,
+            DEPARTMENT_KIND: learn_departments,
+        }
         models = {kind: learners[kind](examples, say) for kind in files}
     except (ValueError, RuntimeError, ConfigError) as exc:
         print(f"gridwhistle lexicon learn: {exc}", file=sys.stderr)

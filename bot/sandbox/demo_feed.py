@@ -132,9 +132,9 @@ def _place(
             else:
                 items.append(_message(body, "app"))
         elif call.path == "message/update_template_card" and view.userid in body.get("userids", []):
-            card = cards.get(codes.get(str(body.get("response_code", "")), ""))
-            if card is not None:
-                _update(card, body)
+            clicked = cards.get(codes.get(str(body.get("response_code", "")), ""))
+            if clicked is not None:
+                _update(clicked, body)
         elif call.path == "appchat/send" and view.userid in appchat_members.get(str(body.get("chatid")), []):
             chatid = str(body.get("chatid"))
             items.append(_message(body, "appchat", chat=appchat_names.get(chatid, chatid)))

@@ -24,6 +24,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from aiohttp import web
+from aiohttp.typedefs import Handler
 
 from bot.clock import Clock
 from bot.wakeup import wait_for_event
@@ -244,8 +245,6 @@ class FakeWecom:
 
 
 FAKE_WECOM = web.AppKey("fake_wecom", FakeWecom)
-
-Handler = Any
 
 
 def create_fake_wecom(corp_id: str, secrets_by_app: dict[str, str], *, clock: Clock | None = None) -> web.Application:

@@ -7,7 +7,7 @@ dispatcher's transaction, so its writes and its messages commit together.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
@@ -21,13 +21,12 @@ from config.policy import Policy
 from config.subcommands import Subcommands
 from config.texts import CommandWords, Texts
 from models import Area, Chat, Person, Role
+from nlp.router import Router as TextRouter
 
 if TYPE_CHECKING:
     from handlers.core.card_keys import CardKey
 
 KeyT = TypeVar("KeyT", bound="CardKey")
-
-Handler = Callable[["Context"], Awaitable[None]]
 
 
 @dataclass(frozen=True)
@@ -39,7 +38,7 @@ class Services:
     commands: CommandWords
     policy: Policy  # the settings' policy file, validated at start
     calendar: CalendarHolder  # `.calendar` is the current work calendar (re-read when its file changes)
-    router: Callable[[], Any]  # returns the current nlp Router (hot-reloaded)
+    router: Callable[[], TextRouter]  # the current routing table's classifier (hot-reloaded)
     admins: tuple[str, ...] = ()
     subcommands: Mapping[str, Subcommands] = field(default_factory=dict)  # [subcommands.<command>] words
 
@@ -68,6 +67,13 @@ class Context:
     @property
     def text(self) -> str:
         return self.inbound.text
+
+    @property
+    def speaker(self) -> Person:
+        """The person who spoke, for handlers only a known person reaches: behind a Roles filter, or
+        after a role check of their own (require_committee, own_part) passed."""
+        assert self.person is not None, "ctx.speaker is read only where a role check admitted a known person"
+        return self.person
 
     def has_role(self, *names: str) -> bool:
         return any(role.role in names for role in self.roles)

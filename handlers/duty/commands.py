@@ -36,7 +36,7 @@ def _state_reply(ctx: Context, ticket: Ticket, part: Assignment) -> None:
 
 
 async def _on_duty(ctx: Context, ticket: Ticket, part: Assignment, click_code: str = "") -> None:
-    if not await duty.report_for_duty(ctx.services, ticket, part, ctx.person, click_code=click_code):
+    if not await duty.report_for_duty(ctx.services, ticket, part, ctx.speaker, click_code=click_code):
         _state_reply(ctx, ticket, part)
         return
     due = deadlines_for(ctx.services, ticket.urgency, part.notified_at)
@@ -46,7 +46,7 @@ async def _on_duty(ctx: Context, ticket: Ticket, part: Assignment, click_code: s
 
 
 async def _done(ctx: Context, ticket: Ticket, part: Assignment, note: str, click_code: str = "") -> None:
-    if not await duty.finish(ctx.services, ticket, part, ctx.person, note, click_code=click_code):
+    if not await duty.finish(ctx.services, ticket, part, ctx.speaker, note, click_code=click_code):
         _state_reply(ctx, ticket, part)
         return
     waiting = await assignments_of(ticket, *ACTIVE_STATES)
@@ -64,7 +64,7 @@ async def _done(ctx: Context, ticket: Ticket, part: Assignment, note: str, click
 async def _return(ctx: Context, ticket: Ticket, part: Assignment, reason: str, click_code: str = "") -> None:
     if not reason:
         raise UserError("duty.return_needs_reason", number=ticket.number)
-    if not await duty.hand_back(ctx.services, ticket, part, ctx.person, reason, click_code=click_code):
+    if not await duty.hand_back(ctx.services, ticket, part, ctx.speaker, reason, click_code=click_code):
         _state_reply(ctx, ticket, part)
         return
     ctx.reply("duty.return_ok", number=ticket.number, department=part.department.name)
@@ -88,7 +88,7 @@ async def progress_command(ctx: Context) -> None:
     if part.state not in ACTIVE_STATES:
         _state_reply(ctx, ticket, part)
         return
-    await duty.report_progress(ctx.services, ticket, part, ctx.person, text)
+    await duty.report_progress(ctx.services, ticket, part, ctx.speaker, text)
     ctx.reply("duty.progress_ok", number=ticket.number)
 
 

@@ -4,6 +4,7 @@ for their request, or not a request at all (kept for the grid member's daily lis
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Literal
 
 from handlers.common.format import normalise
 from handlers.common.privacy import mask_private
@@ -90,7 +91,7 @@ def ends_a_burst(ctx: Context, text: str) -> bool:
     return any(word.lower() in folded for group in router.table.cues if group.name in groups for word in group.words)
 
 
-async def take_followup(ctx: Context, sender: Sender, decision: Decision) -> Request | None | bool:
+async def take_followup(ctx: Context, sender: Sender, decision: Decision) -> Request | None | Literal[False]:
     """A follow-up about the sender's own open request: answered with its status. False: treat it as new."""
     mine = await open_requests_of_sender(sender.channel, sender.ref, sender.person)
     if not mine:

@@ -4,6 +4,7 @@ reported; then sending it where it is handled (the grid keeps `village` matters,
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -67,7 +68,7 @@ async def record_request(
     *,
     now: datetime,
     relayed_by: Person | None = None,
-    absorbed: list[NonRequest] = (),  # type: ignore[assignment]
+    absorbed: Sequence[NonRequest] = (),
 ) -> Recorded:
     """A new request from `sender`, its audit event, then the same-matter check and forwarding."""
     request = await Request.create(

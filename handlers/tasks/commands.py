@@ -58,23 +58,23 @@ async def register(ctx: Context) -> None:
     title, description, household, grid = await split_target(rest, village, tree)
     area = (await household.grid if household else None) or grid or ctx.area
     task = await tasks.register(
-        ctx.person,
+        ctx.speaker,
         year=ctx.now.year,
         title=title,
-        description=description,  # type: ignore[arg-type]
+        description=description,
         household=household,
         area=area,
         now=ctx.now,
     )
-    tally = (await tasks.tallies(ctx.now.year, [ctx.person.id])).get(ctx.person.id, tasks.Tally())  # type: ignore[union-attr]
+    tally = (await tasks.tallies(ctx.now.year, [ctx.speaker.id])).get(ctx.speaker.id, tasks.Tally())
     ctx.reply("tasks.registered", seq=task.seq, title=task.title, registered=tally.registered, quota=_quota(ctx))
 
 
 @router.command("tasks", *CADRE_WORK, sub="list")
 async def show_list(ctx: Context) -> None:
     year = ctx.now.year
-    mine = await tasks.PracticalTask.filter(cadre=ctx.person, year=year).order_by("seq")
-    tally = (await tasks.tallies(year, [ctx.person.id])).get(ctx.person.id, tasks.Tally())  # type: ignore[union-attr]
+    mine = await tasks.PracticalTask.filter(cadre=ctx.speaker, year=year).order_by("seq")
+    tally = (await tasks.tallies(year, [ctx.speaker.id])).get(ctx.speaker.id, tasks.Tally())
     lines = [ctx.say("tasks.list_header", year=year, quota=_quota(ctx), registered=tally.registered, done=tally.done)]
     lines += [
         ctx.say("tasks.list_item", seq=t.seq, title=t.title, status=ctx.say(f"tasks.status_{t.status}")) for t in mine
@@ -87,7 +87,7 @@ async def show_list(ctx: Context) -> None:
 @router.command("tasks", *CADRE_WORK, sub="progress")
 async def progress(ctx: Context) -> None:
     seq, text = _number_and_text(ctx.args, "tasks.usage_progress", text_required=True)
-    task = await tasks.find(ctx.person, ctx.now.year, seq)  # type: ignore[arg-type]
+    task = await tasks.find(ctx.speaker, ctx.now.year, seq)
     await tasks.add_progress(task, text, ctx.now)
     ctx.reply("tasks.progress_saved", seq=seq, title=task.title)
 
@@ -95,9 +95,9 @@ async def progress(ctx: Context) -> None:
 @router.command("tasks", *CADRE_WORK, sub="done")
 async def finish(ctx: Context) -> None:
     seq, text = _number_and_text(ctx.args, "tasks.usage_done", text_required=True)
-    task = await tasks.find(ctx.person, ctx.now.year, seq)  # type: ignore[arg-type]
+    task = await tasks.find(ctx.speaker, ctx.now.year, seq)
     await tasks.finish(task, text, ctx.now)
-    tally = (await tasks.tallies(ctx.now.year, [ctx.person.id]))[ctx.person.id]  # type: ignore[union-attr]
+    tally = (await tasks.tallies(ctx.now.year, [ctx.speaker.id]))[ctx.speaker.id]
     ctx.reply(
         "tasks.done_saved",
         seq=seq,
@@ -111,7 +111,7 @@ async def finish(ctx: Context) -> None:
 @router.command("tasks", *CADRE_WORK, sub="cancel")
 async def cancel(ctx: Context) -> None:
     seq, reason = _number_and_text(ctx.args, "tasks.usage_cancel", text_required=True)
-    task = await tasks.find(ctx.person, ctx.now.year, seq)  # type: ignore[arg-type]
+    task = await tasks.find(ctx.speaker, ctx.now.year, seq)
     await tasks.cancel(task, reason, ctx.now)
     ctx.reply("tasks.cancelled", seq=seq, title=task.title)
 
@@ -135,13 +135,14 @@ async def claim(ctx: Context) -> None:
     if taken is not None:
         raise UserError("tasks.request_claimed", number=number, name=taken.cadre.name)
     title = request.text.strip().splitlines()[0][:40] if request.text.strip() else f"#{number}"
+    await request.fetch_related("household", "area")
     task = await tasks.register(
-        ctx.person,
+        ctx.speaker,
         year=ctx.now.year,
         title=title,
-        description=request.text,  # type: ignore[arg-type]
-        household=await request.household,
-        area=await request.area,
+        description=request.text,
+        household=request.household,
+        area=request.area,
         request=request,
         now=ctx.now,
     )

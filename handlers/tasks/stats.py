@@ -18,7 +18,7 @@ async def show_stats(ctx: Context) -> None:
     village_roles = ctx.roles_named(*section.village_stats_roles)
     if township_roles:
         township = tree.township_of(township_roles[0].area_id)  # type: ignore[attr-defined]
-        rows = [
+        villages = [
             row for row in await village_rows(section, year, tree) if township and row.township_code == township.code
         ]
         lines = [
@@ -33,13 +33,13 @@ async def show_stats(ctx: Context) -> None:
                 done=r.done,
                 behind=r.behind,
             )
-            for r in rows
+            for r in villages
         ]
         ctx.reply_text("\n".join(lines))
         return
     if village_roles:
         village = tree.village_of(village_roles[0].area_id)  # type: ignore[attr-defined]
-        rows = [row for row in await cadre_rows(section, year, tree) if village and row.village_code == village.code]
+        cadres = [row for row in await cadre_rows(section, year, tree) if village and row.village_code == village.code]
         lines = [ctx.say("tasks.stats_village_header", year=year, village=village.name if village else "", quota=quota)]
         lines += [
             ctx.say(
@@ -49,7 +49,7 @@ async def show_stats(ctx: Context) -> None:
                 done=r.done,
                 mark=ctx.say("tasks.behind_mark") if r.behind else "",
             )
-            for r in rows
+            for r in cadres
         ]
         ctx.reply_text("\n".join(lines))
         return

@@ -12,6 +12,7 @@ from collections import Counter
 from datetime import datetime
 from functools import partial
 
+from bot.scheduler import Scheduler
 from handlers.core.context import Services
 from handlers.tasks.calendar import Occurrence, relevant
 from handlers.tasks.service import Quota
@@ -22,7 +23,7 @@ from models.tasks_queries import Tally, YearTasks
 from models.tasks_report import village_rows
 
 
-def register(scheduler, services: Services) -> None:
+def register(scheduler: Scheduler, services: Services) -> None:
     """Add the 实事 ticker to bot/scheduler.py's Scheduler, at the hours of [tasks] tick_hours (a cron hour field)."""
     scheduler.cron("tasks.reminders", partial(tick, services), hour=services.policy.tasks.tick_hours, minute=0)
 

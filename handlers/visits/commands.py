@@ -41,7 +41,7 @@ async def visit(ctx: Context) -> None:
     entry = await Visit.create(household=picked.household, cadre=ctx.person, note=picked.rest, visited_at=ctx.now)
     ctx.reply(
         "visits.recorded", id=entry.id, head=picked.household.head, place=tree.hamlet_name(picked.household.grid_id)
-    )  # type: ignore[attr-defined]
+    )
 
 
 @router.command("care", APP_ONLY, Roles(pairing_roles, *NOT_ALLOWED))
@@ -79,7 +79,7 @@ async def _cadre_in_village(ctx: Context, name: str, village_id: int, tree: Area
         r.person.id: r.person
         for r in roles
         if tree.within(r.area_id, village_id) and name in (r.person.name, r.person.userid)
-    }  # type: ignore[attr-defined]
+    }
     if not people:
         raise UserError("visits.cadre_not_found", name=name)
     if len(people) > 1:

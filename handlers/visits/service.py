@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -31,8 +32,8 @@ async def pick_household(
     tree: AreaTree,
     *,
     usage: str,
-    preferred: list[Household] = (),
-) -> Picked:  # type: ignore[assignment]
+    preferred: Sequence[Household] = (),
+) -> Picked:
     """The one household `head` names: the cadre's own pairs first, else the village's households.
 
     Two households with one head name → UserError listing them (hamlet + masked phone); the person then
@@ -42,7 +43,7 @@ async def pick_household(
     if not candidates and village is not None:
         candidates = [
             h for h in await Household.filter(head=head).order_by("code") if tree.within(h.grid_id, village.id)
-        ]  # type: ignore[attr-defined]
+        ]
     if not candidates:
         raise UserError("visits.household_not_found", head=head)
     if len(candidates) == 1:

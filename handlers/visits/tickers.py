@@ -13,13 +13,14 @@ from datetime import datetime, time, timedelta
 from functools import partial
 
 from bot.clock import SHANGHAI
+from bot.scheduler import Scheduler
 from handlers.core.context import Services
 from models import CarePair, OutboxMessage, Role
 from models.area_tree import AreaTree
 from models.care_periods import Period, counted_periods, local_day, visit_days, visited_in
 
 
-def register(scheduler, services: Services) -> None:
+def register(scheduler: Scheduler, services: Services) -> None:
     scheduler.cron("visits.reminders", partial(tick, services), hour=services.policy.visits.tick_hours, minute=0)
 
 

@@ -25,20 +25,19 @@ async def to_request(ctx: Context) -> None:
     match = re.fullmatch(r"[#第]?(\d+)条?", ctx.args.strip())
     if match is None:
         raise UserError("visits.usage_to_request")
-    entry = await Visit.get_or_none(id=int(match.group(1))).prefetch_related("household")
+    entry = await Visit.get_or_none(id=int(match.group(1))).prefetch_related("household", "request")
     tree = await AreaTree.load()
     village = village_of_speaker(ctx, tree)
     if entry is None or (
-        entry.cadre_id != ctx.person.id  # type: ignore[union-attr, attr-defined]
+        entry.cadre_id != ctx.speaker.id  # type: ignore[attr-defined]
         and not (village and tree.within(entry.household.grid_id, village.id))
-    ):  # type: ignore[attr-defined]
+    ):
         raise UserError("visits.entry_not_found", id=match.group(1))
-    if entry.request_id is not None:  # type: ignore[attr-defined]
-        request = await entry.request
-        raise UserError("visits.already_request", id=entry.id, number=request.number)
+    if entry.request is not None:
+        raise UserError("visits.already_request", id=entry.id, number=entry.request.number)
     household = entry.household
     villager = await Person.filter(household_id=household.id, name=household.head).first()
-    grid = await Area.get(id=household.grid_id)  # type: ignore[attr-defined]
+    grid = await Area.get(id=household.grid_id)
     decision = ctx.services.router().classify(entry.note)
     if not decision.is_request:  # the cadre says it is one: the village's own cadres take it first
         decision = replace(decision, is_request=True, primary=VILLAGE, also=())

@@ -47,7 +47,7 @@ async def _whistle_request(ctx: Context, request: Request, rest: str, click_code
         if ticket is None:
             raise UserError("whistle.not_whistleable", number=request.number)
         added = (
-            await whistle.add_departments(ctx.services, ticket, departments, actor=ctx.person, note=note)
+            await whistle.add_departments(ctx.services, ticket, departments, actor=ctx.speaker, note=note)
             if departments and ticket.status == TicketState.OPEN
             else []
         )
@@ -58,7 +58,7 @@ async def _whistle_request(ctx: Context, request: Request, rest: str, click_code
     departments = departments or await proposed_departments(request)
     if not departments:
         raise UserError("whistle.no_department")
-    ticket = await whistle.blow(ctx.services, request, departments, actor=ctx.person, note=note, click_code=click_code)
+    ticket = await whistle.blow(ctx.services, request, departments, actor=ctx.speaker, note=note, click_code=click_code)
     if ticket is None:
         raise UserError("whistle.not_whistleable", number=request.number)
     reply_whistled(ctx, ticket, request, departments)
@@ -90,7 +90,7 @@ async def reassign_command(ctx: Context) -> None:
             departments, reason = (await DepartmentNames.load()).split(rest)
             if request.status not in WHISTLEABLE:
                 raise UserError("whistle.not_whistleable", number=request.number)
-            made = await whistle.reassign_proposal(ctx.services, request, departments, actor=ctx.person, reason=reason)
+            made = await whistle.reassign_proposal(ctx.services, request, departments, actor=ctx.speaker, reason=reason)
             if made is None:
                 raise UserError("whistle.not_whistleable", number=request.number)
             reply_whistled(ctx, made, request, departments)
@@ -102,7 +102,7 @@ async def reassign_command(ctx: Context) -> None:
     if ticket.status != TicketState.OPEN:
         raise UserError("whistle.not_open", number=ticket.number)
     departments, reason = (await DepartmentNames.load()).split(rest)
-    replaced = await whistle.reassign(ctx.services, ticket, departments, actor=ctx.person, reason=reason)
+    replaced = await whistle.reassign(ctx.services, ticket, departments, actor=ctx.speaker, reason=reason)
     ctx.reply(
         "whistle.reassigned",
         number=ticket.number,
@@ -119,7 +119,7 @@ async def urge_command(ctx: Context) -> None:
         return
     if not await assignments_of(ticket, *ACTIVE_STATES):
         raise UserError("whistle.nothing_to_urge", number=ticket.number)
-    parts = await whistle.urge(ctx.services, ticket, actor=ctx.person, reason=reason)
+    parts = await whistle.urge(ctx.services, ticket, actor=ctx.speaker, reason=reason)
     ctx.reply("whistle.urged", number=ticket.number, departments=department_list(parts))
 
 

@@ -80,6 +80,7 @@ async def pending_lines(services: Services, township_id: int) -> list[str]:
     )
     for event in proposed:
         request = event.request
+        assert request is not None, "the query joined each event to its request"
         area = await Area.get_or_none(id=request.area_id) if request.area_id else None
         township = await ancestor_at(area, "township")
         if township is not None and township.id == township_id:

@@ -49,8 +49,8 @@ async def new_matter(ctx: Context) -> None:
     names = await DepartmentNames.load()
     body = words[1:]
     departments: list[Department] = []
-    while body and names.get(body[-1]) is not None:
-        department = names.get(body.pop())
+    while body and (department := names.get(body[-1])) is not None:
+        body.pop()
         if department not in departments:
             departments.insert(0, department)
     text = " ".join(body)
@@ -69,7 +69,7 @@ async def new_matter(ctx: Context) -> None:
         text=text,
         channel="relay",
         sender_ref="",
-        relayed_by_id=ctx.person.id,
+        relayed_by_id=ctx.speaker.id,
         area_id=village.id,
         status=RequestState.RECORDED,
         primary=departments[0].code,
@@ -79,6 +79,7 @@ async def new_matter(ctx: Context) -> None:
         created_at=now,
         updated_at=now,
     )
-    await record("recorded", now, request=request, actor=ctx.person, reason="吹哨 新", source="whistle_new")
-    ticket = await whistle.blow(ctx.services, request, departments, actor=ctx.person)
+    await record("recorded", now, request=request, actor=ctx.speaker, reason="吹哨 新", source="whistle_new")
+    ticket = await whistle.blow(ctx.services, request, departments, actor=ctx.speaker)
+    assert ticket is not None, "a request recorded just now is still whistleable"
     reply_whistled(ctx, ticket, request, departments, "whistle.done_new", place=village.name)

@@ -333,17 +333,17 @@ async def reassign(
     replaced = [a for a in parts if a.state == AssignmentState.RETURNED] or [a for a in parts if a.is_primary]
     primary_moves = any(a.is_primary for a in replaced)
     place = await place_of(await Area.get_or_none(id=request.area_id))
-    for part in replaced:
-        if part.department in departments:
+    for old in replaced:
+        if old.department in departments:
             continue
-        if part.state != AssignmentState.RETURNED:
-            withdrawn = Event("withdrawn", ticket=ticket, department=part.department, actor=actor, reason=reason)
-            if await move_assignment(part, AssignmentState.WITHDRAWN, now, event=withdrawn):
+        if old.state != AssignmentState.RETURNED:
+            withdrawn = Event("withdrawn", ticket=ticket, department=old.department, actor=actor, reason=reason)
+            if await move_assignment(old, AssignmentState.WITHDRAWN, now, event=withdrawn):
                 await refresh_department_card(
-                    services, ticket, part, request, place, replace_name=services.texts.render("duty.card_withdrawn")
+                    services, ticket, old, request, place, replace_name=services.texts.render("duty.card_withdrawn")
                 )
-        part.is_primary = False
-        await part.save(update_fields=["is_primary"])
+        old.is_primary = False
+        await old.save(update_fields=["is_primary"])
     by_department = {a.department.id: a for a in parts}
     if primary_moves:
         await Assignment.filter(ticket_id=ticket.id, is_primary=True).update(is_primary=False)

@@ -19,6 +19,7 @@ from functools import partial
 from tortoise.transactions import in_transaction
 
 from bot.calendar import QuietHours
+from bot.scheduler import Scheduler
 from handlers.common.format import stamp
 from handlers.core.context import Services
 from handlers.tickets.audit import record
@@ -36,7 +37,7 @@ TICK_SECONDS = 60
 DIGEST_OVERDUE_LINES = 5
 
 
-def register(scheduler, services: Services) -> None:
+def register(scheduler: Scheduler, services: Services) -> None:
     """Add the whistle's ticker to bot/scheduler.py's Scheduler (it calls `ticker(now)`)."""
     scheduler.every("whistle", TICK_SECONDS, partial(tick, services))
 
@@ -179,7 +180,7 @@ async def digests(services: Services, now: datetime) -> int:
     day = now.date().isoformat()
     members: dict[int, list[str]] = {}
     for role in await Role.filter(role="township_committee", area_id__not_isnull=True).prefetch_related("person"):
-        if role.person.userid:
+        if role.person.userid and role.area_id is not None:  # always has an area (the filter): says so to mypy
             members.setdefault(role.area_id, []).append(role.person.userid)
     keys = {
         (township, userid): f"whistle-digest:{day}:{userid}"

@@ -28,7 +28,7 @@ async def relay(ctx: Context) -> None:
     if not decision.is_request:
         decision = replace(decision, is_request=True, primary=VILLAGE, also=())
     recorded = await record_request(
-        ctx.services, villager_sender(found, grid), found.text, decision, now=ctx.now, relayed_by=ctx.person
+        ctx.services, villager_sender(found, grid), found.text, decision, now=ctx.now, relayed_by=ctx.speaker
     )
     main = recorded.handled_as
     where = await where_words(ctx.services, main)
@@ -46,7 +46,7 @@ async def relay(ctx: Context) -> None:
         ctx.reply_text(await recorded_answer(ctx.services, recorded))
         return
     told = ctx.say(
-        "requests.relay.to_villager", cadre=ctx.person.name, text=found.text, number=main.number, where=where
+        "requests.relay.to_villager", cadre=ctx.speaker.name, text=found.text, number=main.number, where=where
     )
     await tell_reporter(ctx.services, recorded.request, told, dedupe_key=f"request:{recorded.request.id}:relayed")
     ctx.reply("requests.relay.told")
