@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-import asyncpg  # type: ignore[import-untyped]  # asyncpg ships no type information (no py.typed, no stubs)
+import asyncpg
 from tortoise import Tortoise
 
 

@@ -21,7 +21,7 @@ def cadre_work(app_only: str, not_cadre: str) -> tuple[AppPrivate, Roles]:
 def village_of_speaker(ctx: Context, tree: AreaTree, role_names: tuple[str, ...] = ()) -> Area | None:
     """The village of the speaker's first role among `role_names` (default: the cadre roles)."""
     for role in ctx.roles_named(*(role_names or cadre_roles(ctx.services.policy))):
-        village = tree.village_of(role.area_id)  # type: ignore[attr-defined]
+        village = tree.village_of(role.area_id)
         if village is not None:
             return village
     return None

@@ -127,7 +127,7 @@ async def claim(ctx: Context) -> None:
         raise UserError("tasks.request_not_found", number=number)
     tree = await AreaTree.load()
     village = village_of_speaker(ctx, tree)
-    if request.area_id is not None and (village is None or not tree.within(request.area_id, village.id)):  # type: ignore[attr-defined]
+    if request.area_id is not None and (village is None or not tree.within(request.area_id, village.id)):
         raise UserError("tasks.claim_outside", number=number)
     taken = (
         await tasks.PracticalTask.filter(request=request).exclude(status="cancelled").prefetch_related("cadre").first()

@@ -17,7 +17,7 @@ async def show_stats(ctx: Context) -> None:
     township_roles = ctx.roles_named(*section.township_stats_roles)
     village_roles = ctx.roles_named(*section.village_stats_roles)
     if township_roles:
-        township = tree.township_of(township_roles[0].area_id)  # type: ignore[attr-defined]
+        township = tree.township_of(township_roles[0].area_id)
         villages = [
             row for row in await village_rows(section, year, tree) if township and row.township_code == township.code
         ]
@@ -38,7 +38,7 @@ async def show_stats(ctx: Context) -> None:
         ctx.reply_text("\n".join(lines))
         return
     if village_roles:
-        village = tree.village_of(village_roles[0].area_id)  # type: ignore[attr-defined]
+        village = tree.village_of(village_roles[0].area_id)
         cadres = [row for row in await cadre_rows(section, year, tree) if village and row.village_code == village.code]
         lines = [ctx.say("tasks.stats_village_header", year=year, village=village.name if village else "", quota=quota)]
         lines += [

@@ -16,7 +16,7 @@ async def split_target(
     if not others or village is None:
         return title, " ".join(others), None, None
     last = others[-1]
-    households = [h for h in await Household.filter(head=last) if tree.within(h.grid_id, village.id)]  # type: ignore[attr-defined]
+    households = [h for h in await Household.filter(head=last) if tree.within(h.grid_id, village.id)]
     if len(households) > 1:
         raise UserError("tasks.household_ambiguous", head=last)
     if households:

@@ -115,7 +115,7 @@ async def _summary(services: Services, year: int, tree: AreaTree) -> Messages:
         await Role.filter(role__in=services.policy.tasks.township_stats_roles).prefetch_related("person").order_by("id")
     )
     for role in roles:
-        township = tree.township_of(role.area_id)  # type: ignore[attr-defined]
+        township = tree.township_of(role.area_id)
         if township is None or not role.person.userid:
             continue
         lines = [texts.render("tasks.summary_header", township=township.name, year=year, quota=quota)]

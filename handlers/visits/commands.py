@@ -66,7 +66,7 @@ async def care(ctx: Context) -> None:
     ctx.reply(
         "visits.paired",
         head=picked.household.head,
-        place=tree.hamlet_name(picked.household.grid_id),  # type: ignore[attr-defined]
+        place=tree.hamlet_name(picked.household.grid_id),
         cadre=cadre.name,
         tags="、".join(picked.household.tags) or ctx.say("visits.no_tags"),
     )

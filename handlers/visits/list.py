@@ -22,7 +22,7 @@ async def show_pairs(ctx: Context) -> None:
         return
     tree = await AreaTree.load()
     today = local_day(ctx.now)
-    days = await visit_days([p.household_id for p in pairs], ctx.now - timedelta(days=400))  # type: ignore[attr-defined]
+    days = await visit_days([p.household_id for p in pairs], ctx.now - timedelta(days=400))
     lines = [ctx.say("visits.list_header", count=len(pairs))]
     for pair in pairs:
         household = pair.household

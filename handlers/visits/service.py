@@ -56,7 +56,7 @@ async def pick_household(
             "visits.choice",
             index=i,
             head=h.head,
-            place=tree.hamlet_name(h.grid_id),  # type: ignore[attr-defined]
+            place=tree.hamlet_name(h.grid_id),
             address=h.address,
             phone=await household_phone(h) or ctx.say("visits.no_phone"),
         )
@@ -70,6 +70,6 @@ async def pair(household: Household, cadre: Person, now: datetime) -> None:
     existing = await CarePair.get_or_none(household=household)
     if existing is None:
         await CarePair.create(household=household, cadre=cadre, since=now)
-    elif existing.cadre_id != cadre.id:  # type: ignore[attr-defined]
+    elif existing.cadre_id != cadre.id:
         existing.cadre, existing.since = cadre, now
         await existing.save(update_fields=["cadre_id", "since"])

@@ -34,7 +34,7 @@ async def tick(services: Services, now: datetime | None = None) -> Counter[str]:
     pairs = await CarePair.filter().prefetch_related("household", "cadre")
     if not pairs:
         return Counter()
-    days = await visit_days([p.household_id for p in pairs], now - timedelta(days=80))  # type: ignore[attr-defined]
+    days = await visit_days([p.household_id for p in pairs], now - timedelta(days=80))
     tree = await AreaTree.load()
     wanted: dict[str, tuple[str, str, str]] = {}  # dedupe key → (kind, userid, text)
     for pair in pairs:

@@ -29,8 +29,7 @@ async def to_request(ctx: Context) -> None:
     tree = await AreaTree.load()
     village = village_of_speaker(ctx, tree)
     if entry is None or (
-        entry.cadre_id != ctx.speaker.id  # type: ignore[attr-defined]
-        and not (village and tree.within(entry.household.grid_id, village.id))
+        entry.cadre_id != ctx.speaker.id and not (village and tree.within(entry.household.grid_id, village.id))
     ):
         raise UserError("visits.entry_not_found", id=match.group(1))
     if entry.request is not None:
