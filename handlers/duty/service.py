@@ -9,7 +9,7 @@ from __future__ import annotations
 from handlers.core.context import Services
 from handlers.requests.hearback import request_resolved, tell_requester
 from handlers.tickets.cards import refresh_department_card
-from handlers.whistle.service import post_to_joint_chat, tell_township
+from handlers.tickets.notices import post_to_joint_chat, tell_township
 from models import Area, Assignment, Person, Request, Ticket
 from models.assignment_states import ACTIVE_STATES, AssignmentState, move_assignment
 from models.lifecycle import Event

@@ -11,11 +11,13 @@ from handlers.core.context import Context
 from handlers.core.router import Router
 from handlers.tickets.departments import DepartmentNames
 from handlers.tickets.lookup import COMMITTEE, committee_townships, find_ticket, require_committee
-from handlers.whistle import service as whistle
 from handlers.whistle.lists import LIST_KINDS, township_lines
+from handlers.whistle.proposal import WhistleKey
+from handlers.whistle.reassign import add_departments, reassign, reassign_proposal
 from handlers.whistle.replies import reply_whistled
-from handlers.whistle.service import WhistleKey
+from handlers.whistle.service import blow, routed_departments
 from handlers.whistle.stats import MONTHS, stats_reply
+from handlers.whistle.urge import urge
 from models import Area, Department, Request, Ticket, TicketEvent
 from models.assignment_states import ACTIVE_STATES
 from models.request_states import WHISTLEABLE
@@ -34,7 +36,7 @@ async def proposed_departments(request: Request) -> list[Department]:
     event = await TicketEvent.filter(request_id=request.id, kind="proposed").order_by("-id").first()
     codes = list(event.data.get("departments", [])) if event else []
     by_code = {d.code: d for d in await Department.filter(code__in=codes)}
-    return [by_code[c] for c in codes if c in by_code] or await whistle.routed_departments(request)
+    return [by_code[c] for c in codes if c in by_code] or await routed_departments(request)
 
 
 async def _whistle_request(ctx: Context, request: Request, rest: str, click_code: str = "") -> None:
@@ -47,7 +49,7 @@ async def _whistle_request(ctx: Context, request: Request, rest: str, click_code
         if ticket is None:
             raise UserError("whistle.not_whistleable", number=request.number)
         added = (
-            await whistle.add_departments(ctx.services, ticket, departments, actor=ctx.speaker, note=note)
+            await add_departments(ctx.services, ticket, departments, actor=ctx.speaker, note=note)
             if departments and ticket.status == TicketState.OPEN
             else []
         )
@@ -58,7 +60,7 @@ async def _whistle_request(ctx: Context, request: Request, rest: str, click_code
     departments = departments or await proposed_departments(request)
     if not departments:
         raise UserError("whistle.no_department")
-    ticket = await whistle.blow(ctx.services, request, departments, actor=ctx.speaker, note=note, click_code=click_code)
+    ticket = await blow(ctx.services, request, departments, actor=ctx.speaker, note=note, click_code=click_code)
     if ticket is None:
         raise UserError("whistle.not_whistleable", number=request.number)
     reply_whistled(ctx, ticket, request, departments)
@@ -90,7 +92,7 @@ async def reassign_command(ctx: Context) -> None:
             departments, reason = (await DepartmentNames.load()).split(rest)
             if request.status not in WHISTLEABLE:
                 raise UserError("whistle.not_whistleable", number=request.number)
-            made = await whistle.reassign_proposal(ctx.services, request, departments, actor=ctx.speaker, reason=reason)
+            made = await reassign_proposal(ctx.services, request, departments, actor=ctx.speaker, reason=reason)
             if made is None:
                 raise UserError("whistle.not_whistleable", number=request.number)
             reply_whistled(ctx, made, request, departments)
@@ -102,7 +104,7 @@ async def reassign_command(ctx: Context) -> None:
     if ticket.status != TicketState.OPEN:
         raise UserError("whistle.not_open", number=ticket.number)
     departments, reason = (await DepartmentNames.load()).split(rest)
-    replaced = await whistle.reassign(ctx.services, ticket, departments, actor=ctx.speaker, reason=reason)
+    replaced = await reassign(ctx.services, ticket, departments, actor=ctx.speaker, reason=reason)
     ctx.reply(
         "whistle.reassigned",
         number=ticket.number,
@@ -119,7 +121,7 @@ async def urge_command(ctx: Context) -> None:
         return
     if not await assignments_of(ticket, *ACTIVE_STATES):
         raise UserError("whistle.nothing_to_urge", number=ticket.number)
-    parts = await whistle.urge(ctx.services, ticket, actor=ctx.speaker, reason=reason)
+    parts = await urge(ctx.services, ticket, actor=ctx.speaker, reason=reason)
     ctx.reply("whistle.urged", number=ticket.number, departments=department_list(parts))
 
 

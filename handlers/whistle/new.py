@@ -13,8 +13,8 @@ from handlers.core.router import Router
 from handlers.tickets.audit import record
 from handlers.tickets.departments import NOT_COUNTY, DepartmentNames
 from handlers.tickets.lookup import COMMITTEE, committee_townships
-from handlers.whistle import service as whistle
 from handlers.whistle.replies import reply_whistled
+from handlers.whistle.service import blow
 from models import Area, Department, Request
 from models.area_tree import AreaTree
 from models.numbers import next_number
@@ -80,6 +80,6 @@ async def new_matter(ctx: Context) -> None:
         updated_at=now,
     )
     await record("recorded", now, request=request, actor=ctx.speaker, reason="吹哨 新", source="whistle_new")
-    ticket = await whistle.blow(ctx.services, request, departments, actor=ctx.speaker)
+    ticket = await blow(ctx.services, request, departments, actor=ctx.speaker)
     assert ticket is not None, "a request recorded just now is still whistleable"
     reply_whistled(ctx, ticket, request, departments, "whistle.done_new", place=village.name)

@@ -25,8 +25,9 @@ from handlers.core.context import Services
 from handlers.tickets.audit import record
 from handlers.tickets.deadlines import deadlines_for
 from handlers.tickets.departments import NOT_COUNTY
+from handlers.tickets.notices import tell_township
 from handlers.whistle.lists import pending_lines, ticket_line
-from handlers.whistle.service import blow, tell_township, whistle_request
+from handlers.whistle.service import blow, whistle_request
 from models import Area, Assignment, Department, OutboxMessage, Request, Role, Ticket, TicketEvent
 from models.assignment_states import ACTIVE_STATES, AssignmentState
 from models.request_states import RequestState

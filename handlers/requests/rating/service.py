@@ -6,7 +6,7 @@ from __future__ import annotations
 from handlers.core.context import Services
 from handlers.requests.service import VILLAGE, handled_as
 from handlers.requests.village.service import send_village_card
-from handlers.whistle.service import reopen_ticket
+from handlers.whistle.reopen import reopen_ticket
 from models import Person, Request, TicketEvent
 from models.lifecycle import Event
 from models.request_queries import reporters_of

@@ -10,7 +10,7 @@ from handlers.requests.kf.service import KfLinkKey
 from handlers.requests.rating.card import RateKey
 from handlers.requests.village.service import VillageKey
 from handlers.tickets.cards import DutyKey
-from handlers.whistle.service import WhistleKey
+from handlers.whistle.proposal import WhistleKey
 
 KEY_CLASSES = (DutyKey, WhistleKey, RateKey, VillageKey, KfLinkKey)
 
