@@ -10,7 +10,7 @@ from handlers.core.context import Services
 from handlers.requests.hearback import request_resolved, tell_requester
 from handlers.tickets.cards import refresh_department_card
 from handlers.tickets.notices import post_to_joint_chat, tell_township
-from models import Area, Assignment, Person, Request, Ticket
+from models import Area, Assignment, Person, Request, Ticket, TicketEvent
 from models.assignment_states import ACTIVE_STATES, AssignmentState, move_assignment
 from models.lifecycle import Event
 from models.ticket_queries import assignments_of, place_of
@@ -20,6 +20,17 @@ from models.ticket_states import TicketState, move_ticket
 async def _context(ticket: Ticket) -> tuple[Request, str]:
     request = await Request.get(id=ticket.request_id)
     return request, await place_of(await Area.get_or_none(id=request.area_id) if request.area_id else None)
+
+
+async def _closed_part(
+    services: Services, ticket: Ticket, part: Assignment, event: TicketEvent, click_code: str, *, card: str, chat: str
+) -> Request:
+    """A department is through with its part (办结 or 退单): its card's buttons become `card` for every liaison,
+    and the joint group reads `chat`. Returns the ticket's request."""
+    request, place = await _context(ticket)
+    await refresh_department_card(services, ticket, part, request, place, click_code=click_code, replace_name=card)
+    await post_to_joint_chat(services, ticket, chat, f"ticket:{ticket.id}:chat:{event.id}")
+    return request
 
 
 async def report_for_duty(
@@ -107,26 +118,17 @@ async def finish(
         now,
         event=Event("done", ticket=ticket, department=part.department, actor=actor, reason=note),
     )
-    if not moved:
+    if not moved or moved.event is None:
         return False
-    event = moved.event
-    assert event is not None
-    request, place = await _context(ticket)
     texts = services.texts
-    await refresh_department_card(
+    request = await _closed_part(
         services,
         ticket,
         part,
-        request,
-        place,
-        click_code=click_code,
-        replace_name=texts.render("duty.card_done", name=actor.name),
-    )
-    await post_to_joint_chat(
-        services,
-        ticket,
-        texts.render("duty.chat_done", department=part.department.name, name=actor.name, note=note or "-"),
-        f"ticket:{ticket.id}:chat:{event.id}",
+        moved.event,
+        click_code,
+        card=texts.render("duty.card_done", name=actor.name),
+        chat=texts.render("duty.chat_done", department=part.department.name, name=actor.name, note=note or "-"),
     )
     await settle(services, ticket, request, actor)
     return True
@@ -174,26 +176,17 @@ async def hand_back(
         returned_reason=reason,
         event=Event("returned", ticket=ticket, department=part.department, actor=actor, reason=reason),
     )
-    if not moved:  # nothing was owed any more
+    if not moved or moved.event is None:  # nothing was owed any more
         return False
-    event = moved.event
-    assert event is not None
-    request, place = await _context(ticket)
-    texts = services.texts
-    await refresh_department_card(
+    event, texts = moved.event, services.texts
+    request = await _closed_part(
         services,
         ticket,
         part,
-        request,
-        place,
-        click_code=click_code,
-        replace_name=texts.render("duty.card_returned", name=actor.name),
-    )
-    await post_to_joint_chat(
-        services,
-        ticket,
-        texts.render("duty.chat_returned", department=part.department.name, reason=reason),
-        f"ticket:{ticket.id}:chat:{event.id}",
+        event,
+        click_code,
+        card=texts.render("duty.card_returned", name=actor.name),
+        chat=texts.render("duty.chat_returned", department=part.department.name, reason=reason),
     )
     await tell_township(
         services,
