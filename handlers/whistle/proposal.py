@@ -71,12 +71,9 @@ async def propose(services: Services, request: Request, departments: list[Depart
     return True
 
 
-async def close_proposal(services: Services, request: Request, text: str, click_code: str = "") -> None:
-    """Grey out the confirmation card for every committee member once the request went out."""
-    area = await Area.get_or_none(id=request.area_id) if request.area_id else None
-    township = await ancestor_at(area, "township")
-    if township is None:
-        return
+async def close_proposal(services: Services, request: Request, township: Area, text: str, click_code: str = "") -> None:
+    """Grey out the confirmation card for every committee member of `township` once the request went out
+    (no proposal was made without a township, so there is nothing to grey out then)."""
     members = [p.userid for p in await committee_of(township) if p.userid]
     rounds = await TicketEvent.filter(request_id=request.id, kind="proposed").count()
     if rounds:

@@ -105,6 +105,7 @@ async def blow(
     await close_proposal(
         services,
         request,
+        township,
         services.texts.render(
             "whistle.confirmed_by", name=actor.name if actor else services.texts.render("whistle.system")
         ),
