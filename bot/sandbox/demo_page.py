@@ -23,6 +23,7 @@ from bot.keys import CLOCK, INBOX, KF, OUTBOX_WAKE, OUTBOX_WORKER, SETTINGS, WEC
 from bot.sandbox.callbacks import CallbackClient
 from bot.sandbox.demo_feed import WHERE, Click, PageLog, Said, View, build_feed
 from bot.sandbox.fake_wecom import FakeWecom
+from models import ROLES
 
 log = logging.getLogger(__name__)
 
@@ -30,17 +31,7 @@ STATIC_DIR = Path(__file__).resolve().parent / "static"
 PREFIX = "/demo"
 SETTLE_SECONDS = 10.0  # how long a page request waits for the service to answer before showing what there is
 KF_ID_PREFIX = "wmdemo"  # a villager's customer-service id is this + their userid (personal WeChat, not a member)
-ROLE_ORDER = (
-    "villager",
-    "grid_member",
-    "village_secretary",
-    "first_secretary",
-    "village_cadre",
-    "township_committee",
-    "liaison",
-    "county_admin",
-    "admin",
-)
+ROLE_ORDER = ROLES  # the page groups people by role in the order the org file documents them
 
 
 @dataclass
