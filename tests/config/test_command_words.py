@@ -1,7 +1,5 @@
 """The first words of a message pick its command (config/texts.py CommandWords) and the next its declared
 subcommand (config/subcommands.py), as the dispatcher reads them.
-
-(These test config/ code; they belong in tests/config/, kept here while that folder is being changed.)
 """
 
 from __future__ import annotations
