@@ -30,6 +30,7 @@ _PLUS = "+＋"
 _MASKED = re.compile(r"(?<![0-9０-９])[0-9０-９]{2,4}-?\*{4,}[0-9０-９]{3}[0-9０-９Xx]")
 _MAX_GROUPS = 6
 _MAX_DIGITS = 19
+_MIN_DIGITS = 10  # the shortest detail: a landline with a three-digit area code
 
 _NUMERALS = "零〇一二三四五六七八九十百两"
 _HOUSE_UNIT = "(?:号|栋|幢|室|单元)"
@@ -113,6 +114,8 @@ def _read_chain(text: str, chain: list[tuple[int, int]]) -> Iterator[Detail]:
                 break
             spans.append((last, digits))
         for last, digits in reversed(spans):
+            if len(digits) < _MIN_DIGITS:
+                break  # shorter spans are shorter still
             found = _detail(text, chain[first : last + 1], digits)
             if found:
                 break
