@@ -20,6 +20,7 @@ from handlers.core.card_keys import CardKey
 from handlers.core.context import Context, Services
 from handlers.core.router import MESSAGE_KINDS, Registered, Router, run_first
 from models import Area, Chat, Household, InboxMessage, KfCustomer, Person, Role
+from nlp.privacy import mask_private
 
 log = logging.getLogger(__name__)
 
@@ -151,8 +152,10 @@ class Dispatcher:
         """One combined answer where the person spoke; cards go as app messages where the channel has them."""
         address = reply_address(ctx.inbound, ctx.chat)
         if ctx.replies and address is not None:
+            text = "\n\n".join(ctx.replies)
             await enqueue(
-                Outbound(to=address, text="\n\n".join(ctx.replies)),
+                # Every answer in a group goes through the one masking function, whatever handler wrote it.
+                Outbound(to=address, text=mask_private(text) if ctx.inbound.is_group else text),
                 now=ctx.now,
                 dedupe_key=f"reply:{ctx.inbound.channel}:{inbox_id}",
             )

@@ -97,6 +97,7 @@ KEPT = [
     "八号那天",
     "#1042",
     "#1042号",
+    "没有找到 #1042 号诉求",
     "＃1042号怎么样了",
     "第3号",
     "10:30停的电",
@@ -182,3 +183,19 @@ def test_the_router_reads_details_hidden(text: str, hidden: str) -> None:
 )
 def test_mask_phone(number: str, shown: str) -> None:
     assert mask_phone(number) == shown
+
+
+@pytest.mark.parametrize(
+    ("text", "plain"),
+    [
+        ("我家电话13812345678 身份证号110101199003071234 住王家屯8号 房顶漏雨了塌了一块", "房顶漏雨了塌了一块"),
+        ("电话+86 139 1234 5678 卡号6222021234567890123 低保咋还没发", "低保咋还没发"),
+        ("门牌18 王家屯八号 自来水停了三天了", "自来水停了三天了"),
+    ],
+)
+def test_personal_details_never_change_routing(router, text: str, plain: str) -> None:
+    with_details, without = router.classify(text), router.classify(plain)
+    assert with_details.is_request and (with_details.primary, with_details.urgency) == (
+        without.primary,
+        without.urgency,
+    )
