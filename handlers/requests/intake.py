@@ -10,6 +10,7 @@ from handlers.common.format import normalise
 from handlers.common.privacy import mask_private
 from handlers.core.context import Context
 from handlers.requests.answers import department_names, followup_answer, recorded_answer
+from handlers.requests.burst import bounded_run, is_full, parts_of
 from handlers.requests.service import (
     VILLAGE,
     Sender,
@@ -42,26 +43,36 @@ async def take_message(ctx: Context, text: str | None = None, *, force: bool = F
         if not ctx.inbound.is_group:
             ctx.reply("requests.media_alone")
         return None
-    gap = services.policy.requests.burst
+    rules = services.policy.requests
     router = services.router()
-    pending = await latest_of_sender(sender.channel, sender.ref, sender.person, STILL_BEING_SAID, since=ctx.now - gap)
-    if pending is not None and not ends_a_burst(ctx, text):
+    decision = router.classify(text)  # this piece alone: a burst's next piece costs only its own words
+    pending = await latest_of_sender(
+        sender.channel, sender.ref, sender.person, STILL_BEING_SAID, since=ctx.now - rules.burst
+    )
+    continues = pending is not None and not ends_a_burst(ctx, text, decision)
+    if pending is not None and continues:
         if pending.merged_into_id is not None:  # more words about a matter already merged: kept, nothing re-sent
-            await add_words(pending, text, ctx.now)
-            ctx.reply("requests.appended", number=(await handled_as(pending)).number)
+            if not is_full(pending, 0, text, rules):
+                await add_words(pending, text, ctx.now)
+                ctx.reply("requests.appended", number=(await handled_as(pending)).number)
+                return pending
+        elif not is_full(pending, len(parts := await parts_of(pending)), text, rules):
+            moved = await append_to_request(services, pending, text, decision, parts, now=ctx.now)
+            if moved:
+                ctx.reply("requests.appended_moved", number=pending.number, departments=await department_names(pending))
+            else:
+                ctx.reply("requests.appended", number=pending.number)
             return pending
-        moved = await append_to_request(services, pending, text, router.classify(f"{pending.text} {text}"), now=ctx.now)
-        if moved:
-            ctx.reply("requests.appended_moved", number=pending.number, departments=await department_names(pending))
-        else:
-            ctx.reply("requests.appended", number=pending.number)
-        return pending
-    decision = router.classify(text)
+        # The burst is as long as a request may grow: this piece starts a new one, about the same matter
+        # unless its own words say otherwise.
+        if not decision.is_request:
+            decision = replace(decision, is_request=True, primary=pending.primary, also=tuple(pending.also))
+        return await start_request(ctx, sender, text, decision, (), same_matter=False)
     if decision.is_followup and not force:
         found = await take_followup(ctx, sender, decision)
         if found is not False:
             return found
-    run = await recent_non_requests(sender.channel, sender.ref, ctx.now, gap)
+    run = bounded_run(await recent_non_requests(sender.channel, sender.ref, ctx.now, rules.burst), text, rules)
     said = " ".join([row.text for row in run if row.text] + [text])
     if run:
         decision = router.classify(said)
@@ -72,7 +83,23 @@ async def take_message(ctx: Context, text: str | None = None, *, force: bool = F
         if not ctx.inbound.is_group:
             ctx.reply("requests.not_request")
         return None
-    recorded = await record_request(services, sender, said, decision, now=ctx.now, absorbed=run)
+    return await start_request(ctx, sender, said, decision, run)
+
+
+async def start_request(
+    ctx: Context,
+    sender: Sender,
+    text: str,
+    decision: Decision,
+    run: list[NonRequest] | tuple[()],
+    *,
+    same_matter: bool = True,
+) -> Request:
+    """A new request from `text` (the not-request messages of `run` joined in), answered where it was said."""
+    services = ctx.services
+    recorded = await record_request(
+        services, sender, text, decision, now=ctx.now, absorbed=run, check_same_matter=same_matter
+    )
     for row in run:
         if row.media_id:
             await Attachment.create(request=recorded.request, kind=row.kind, media_id=row.media_id, created_at=ctx.now)
@@ -80,11 +107,11 @@ async def take_message(ctx: Context, text: str | None = None, *, force: bool = F
     return recorded.request
 
 
-def ends_a_burst(ctx: Context, text: str) -> bool:
-    """收到 / 谢谢 / 你好 after a request is no more of it: a message that is not a request by itself and carries a
-    word of the routing table's cue groups named in [requests] burst_breakers."""
+def ends_a_burst(ctx: Context, text: str, decision: Decision) -> bool:
+    """收到 / 谢谢 / 你好 after a request is no more of it: a message that is not a request by itself (`decision`)
+    and carries a word of the routing table's cue groups named in [requests] burst_breakers."""
     router = ctx.services.router()
-    if router.classify(text).is_request:
+    if decision.is_request:
         return False
     groups = set(ctx.services.policy.requests.burst_breakers)
     folded = text.lower()
