@@ -53,7 +53,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
-    print(f"{'shape':<18} {'chars':>6} {'mask ms':>8} {'translate':>9} {'re scan':>8} {'÷translate':>10} {'÷re':>6} {'×(n/2)':>7} {'old ms':>8}")
+    print(
+        f"{'shape':<18} {'chars':>6} {'mask ms':>8} {'translate':>9} {'re scan':>8} {'÷translate':>10} {'÷re':>6} {'×(n/2)':>7} {'old ms':>8}"
+    )
     for shape, piece in SHAPES.items():
         previous = None
         for length in LENGTHS:
