@@ -49,8 +49,7 @@ async def take_message(ctx: Context, text: str | None = None, *, force: bool = F
     pending = await latest_of_sender(
         sender.channel, sender.ref, sender.person, STILL_BEING_SAID, since=ctx.now - rules.burst
     )
-    continues = pending is not None and not ends_a_burst(ctx, text, decision)
-    if pending is not None and continues:
+    if pending is not None and not ends_a_burst(ctx, text, decision):
         if pending.merged_into_id is not None:  # more words about a matter already merged: kept, nothing re-sent
             if not is_full(pending, 0, text, rules):
                 await add_words(pending, text, ctx.now)
