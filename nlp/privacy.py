@@ -45,6 +45,9 @@ _HOUSE_NUMERALS = re.compile(rf"(?<=[屯村组街路巷弄庄区院楼同号栋�
 # 门牌18, 门牌号：十八
 _DOOR_PLATE = re.compile(rf"(?<=门牌)(号?[:：是为 \u3000]{{0,2}})([0-9０-９]{{1,6}}|[{_NUMERALS}]{{1,6}})")
 
+# Most messages have no digit and no door: one search tells, and they are returned as they are.
+_ANY_DETAIL = re.compile(rf"[0-9０-９]|门牌|[{_NUMERALS}]{_HOUSE_UNIT}")
+
 MOBILE, LANDLINE, ID_NUMBER, BANK_CARD = "mobile", "landline", "id", "card"
 
 
@@ -58,11 +61,15 @@ class Detail:
 
 def mask_private(text: str) -> str:
     """The text as it may be posted to a group: 138****5678, 0452-****4567, 1101**********1234, 王家屯*号."""
+    if not _ANY_DETAIL.search(text):
+        return text
     return _mask_houses(_replace(text, lambda d: d.masked))
 
 
 def hide_private(text: str) -> str:
     """The text as the router reads it: numbers blanked to a space, door numbers dropped (住王家屯号)."""
+    if not _ANY_DETAIL.search(text):
+        return text
     return _mask_houses(_replace(text, lambda d: " "), "")
 
 
