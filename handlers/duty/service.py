@@ -130,6 +130,14 @@ async def finish(
         card=texts.render("duty.card_done", name=actor.name),
         chat=texts.render("duty.chat_done", department=part.department.name, name=actor.name, note=note or "-"),
     )
+    # What the department did reaches the villager, combined with the rest of the news of the matter.
+    told = texts.render("duty.told_done", department=part.department.name, note=note) if note else ""
+    await tell_requester(
+        services,
+        request,
+        told or texts.render("duty.told_done_plain", department=part.department.name),
+        dedupe_key=f"ticket:{ticket.id}:told:{moved.event.id}",
+    )
     await settle(services, ticket, request, actor)
     return True
 
