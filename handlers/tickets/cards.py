@@ -18,6 +18,7 @@ from handlers.common.format import stamp
 from handlers.core.card_keys import CardKey
 from handlers.core.context import Services
 from handlers.tickets.deadlines import deadlines_for
+from handlers.tickets.reporter import reporter_of
 from models import Assignment, OutboxMessage, Request, Ticket, TicketEvent
 from models.assignment_states import COUNTED_STATES, AssignmentState
 from models.ticket_queries import assignments_of, liaisons_of
@@ -84,22 +85,26 @@ async def update_card(
 async def department_card(
     services: Services, ticket: Ticket, assignment: Assignment, request: Request, place: str, *, task_id: str
 ) -> Card:
+    """The card a department's liaisons act on: what and where, who reported it and how to call them back (in
+    full: the card goes to each liaison's own chat), its deadlines, the 主办/协办 split, and its buttons."""
     texts = services.texts
     parts = await assignments_of(ticket, *COUNTED_STATES)
     primary = next((a.department.name for a in parts if a.is_primary), "")
     assisting = "、".join(a.department.name for a in parts if not a.is_primary) or texts.render("whistle.none")
     due = deadlines_for(services, ticket.urgency, assignment.notified_at)
-    role = texts.render("whistle.role_primary" if assignment.is_primary else "whistle.role_assisting")
-    urgency = texts.render(f"whistle.urgency_{ticket.urgency}")
-    description = request.text if len(request.text) <= DESCRIPTION_CHARS else request.text[:DESCRIPTION_CHARS] + "…"
+    who = await reporter_of(request)
+    none = texts.render("whistle.none")
     fields: list[tuple[str, str]] = [
-        (texts.render("whistle.field_place"), place),
-        (texts.render("whistle.field_urgency"), urgency),
+        (texts.render("whistle.field_reporter"), "，".join(w for w in (who.name, who.household) if w) or none),
+        (texts.render("whistle.field_phone"), who.phone or texts.render("whistle.no_phone")),
+        (texts.render("whistle.field_place"), " ".join(w for w in (place, who.address) if w) or none),
     ]
     code = assignment.department.code
+    resolve_due = texts.render("whistle.due_resolve", due=stamp(due.resolve_due))
     if assignment.state == AssignmentState.NOTIFIED:
-        fields.append((texts.render("whistle.field_respond_due"), stamp(due.respond_due)))
-        buttons = (
+        respond_due = texts.render("whistle.due_respond", due=stamp(due.respond_due))
+        fields.append((texts.render("whistle.field_due"), f"{respond_due}，{resolve_due}"))
+        buttons: tuple[Button, ...] = (
             Button(str(DutyKey("on", ticket.id, code)), texts.render("duty.button_on_duty"), 1),
             Button(str(DutyKey("return", ticket.id, code)), texts.render("duty.button_return"), 2),
         )
@@ -110,23 +115,28 @@ async def department_card(
             .first()
             .prefetch_related("actor")
         )
-        who = signed.actor.name if signed is not None and signed.actor is not None else ""
-        fields.append((texts.render("whistle.field_on_duty"), f"{who} {stamp(assignment.on_duty_at)}".strip()))
+        name = signed.actor.name if signed is not None and signed.actor is not None else ""
+        on_duty = texts.render("whistle.due_signed", who=f"{name} {stamp(assignment.on_duty_at)}".strip())
+        fields.append((texts.render("whistle.field_due"), f"{on_duty}，{resolve_due}"))
         buttons = (
             Button(str(DutyKey("done", ticket.id, code)), texts.render("duty.button_done"), 1),
             Button(str(DutyKey("progress", ticket.id, code)), texts.render("duty.button_progress"), 2),
         )
-    fields += [
-        (texts.render("whistle.field_resolve_due"), stamp(due.resolve_due)),
-        (texts.render("whistle.field_primary"), primary),
-        (texts.render("whistle.field_assisting"), assisting),
-    ]
+    fields.append((texts.render("whistle.field_split"), texts.render("whistle.split", primary=primary, assisting=assisting)))
+    if who.photos:
+        fields.append((texts.render("whistle.field_photos"), texts.render("whistle.photos", count=who.photos)))
     title = texts.render(
         "whistle.card_title",
         number=ticket.number,
-        role=role,
+        role=texts.render("whistle.role_primary" if assignment.is_primary else "whistle.role_assisting"),
         urged=texts.render("whistle.urged_mark") if assignment.urged else "",
+        urgency=texts.render(f"whistle.urgency_mark_{ticket.urgency}"),
     )
+    description = request.text if len(request.text) <= DESCRIPTION_CHARS else request.text[:DESCRIPTION_CHARS] + "…"
+    if assignment.urged:  # 督办 after 不满意: why the villager was not satisfied comes first
+        reopened = await TicketEvent.filter(ticket_id=ticket.id, kind="reopened").order_by("-id").first()
+        if reopened is not None and reopened.reason:
+            description = texts.render("whistle.card_unsatisfied", reason=reopened.reason, text=description)
     return Card(task_id=task_id, title=title, description=description, fields=tuple(fields), buttons=buttons)
 
 

@@ -96,11 +96,14 @@ async def blow(
         request_number=request.number,
     )
     place = await place_of(area)
-    for index, department in enumerate(departments):
+    assignments = []
+    for index, department in enumerate(departments):  # all parts first, so every first card shows 主办 and 协办
         assignment = await Assignment.create(
             ticket_id=ticket.id, department_id=department.id, is_primary=index == 0, notified_at=now
         )
         assignment.department = department
+        assignments.append(assignment)
+    for assignment in assignments:
         await notify_department(services, ticket, assignment, request, place, actor=actor)
     await close_proposal(
         services,

@@ -78,6 +78,11 @@ async def test_the_bridge_story_end_to_end(sandbox):
     await sandbox.settle()
     assert any("已增派" in t for t in sandbox.texts_to("zhangwei"))
     cards = {code: sandbox.cards_to(users)[-1] for code, users in LIAISONS.items()}
+    # the primary's card, sent before the others were added, now names them as 协办 (updated in place)
+    (refreshed,) = sandbox.updates_for(LIAISONS["transport"])
+    split = dict((f["keyname"], f["value"]) for f in refreshed["template_card"]["horizontal_content_list"])["分工"]
+    assert split == "主办 交通运输局；协办 水务局、农业农村局、财政局、发展和改革局"
+    assert "协办 交通运输局" not in str(cards["water"]) and "主办 交通运输局；协办 水务局" in str(cards["water"])
     (create,) = sandbox.fake.bodies("appchat/create")
     assert create["chatid"] == f"gwticket{ticket.number}" and create["owner"] == "zhangwei"
     assert set(create["userlist"]) == {"zhangwei", "jiangfeng", *[u for us in LIAISONS.values() for u in us]}
@@ -86,7 +91,7 @@ async def test_the_bridge_story_end_to_end(sandbox):
     for code, users in LIAISONS.items():
         await sandbox.wecom.app_card_click(users[-1], button(cards[code], "签收"), cards[code]["task_id"])
         await sandbox.later(minutes=4)
-        (update,) = sandbox.updates_for(users)
+        update = sandbox.updates_for(users)[-1]
         assert [b["text"] for b in update["template_card"]["button_list"]] == ["办结", "进展"]
         cards[code] = update["template_card"]
     assert sandbox.fake.calls("message/update_template_card", ok=False) == []
