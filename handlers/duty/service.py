@@ -23,12 +23,12 @@ async def _context(ticket: Ticket) -> tuple[Request, str]:
 
 
 async def _closed_part(
-    services: Services, ticket: Ticket, part: Assignment, event: TicketEvent, click_code: str, *, card: str, chat: str
+    services: Services, ticket: Ticket, part: Assignment, event: TicketEvent, click_code: str, *, chat: str
 ) -> Request:
-    """A department is through with its part (办结 or 退单): its card's buttons become `card` for every liaison,
-    and the joint group reads `chat`. Returns the ticket's request."""
+    """A department is through with its part (办结 or 退单): its card shows so for every liaison, and the joint
+    group reads `chat`. Returns the ticket's request."""
     request, place = await _context(ticket)
-    await refresh_department_card(services, ticket, part, request, place, click_code=click_code, replace_name=card)
+    await refresh_department_card(services, ticket, part, request, place, click_code=click_code)
     await post_to_joint_chat(services, ticket, chat, f"ticket:{ticket.id}:chat:{event.id}")
     return request
 
@@ -51,7 +51,7 @@ async def report_for_duty(
     event = moved.event
     assert event is not None
     request, place = await _context(ticket)
-    await refresh_department_card(services, ticket, part, request, place, click_code=click_code, resend=True)
+    await refresh_department_card(services, ticket, part, request, place, click_code=click_code)
     texts = services.texts
     await post_to_joint_chat(
         services,
@@ -127,7 +127,6 @@ async def finish(
         part,
         moved.event,
         click_code,
-        card=texts.render("duty.card_done", name=actor.name),
         chat=texts.render("duty.chat_done", department=part.department.name, name=actor.name, note=note or "-"),
     )
     # What the department did reaches the villager, combined with the rest of the news of the matter.
@@ -193,7 +192,6 @@ async def hand_back(
         part,
         event,
         click_code,
-        card=texts.render("duty.card_returned", name=actor.name),
         chat=texts.render("duty.chat_returned", department=part.department.name, reason=reason),
     )
     await tell_township(

@@ -29,7 +29,7 @@ class DutyKey(CardKey):
     """A department card's button: `duty:<action>:<ticket id>:<department code>`."""
 
     scheme: ClassVar[str] = "duty"
-    action: Literal["on", "done", "return", "progress"]
+    action: Literal["on", "done", "return", "progress", "status"]  # status: the one button of a finished part
     ticket_id: int
     department: str
 
@@ -109,19 +109,17 @@ async def department_card(
             Button(str(DutyKey("return", ticket.id, code)), texts.render("duty.button_return"), 2),
         )
     else:
-        signed = (
-            await TicketEvent.filter(ticket_id=ticket.id, department_id=assignment.department_id, kind="on_duty")
-            .order_by("-id")
-            .first()
-            .prefetch_related("actor")
-        )
-        name = signed.actor.name if signed is not None and signed.actor is not None else ""
+        name = await _last_actor(ticket, assignment, "on_duty")
         on_duty = texts.render("whistle.due_signed", who=f"{name} {stamp(assignment.on_duty_at)}".strip())
         fields.append((texts.render("whistle.field_due"), f"{on_duty}，{resolve_due}"))
         buttons = (
             Button(str(DutyKey("done", ticket.id, code)), texts.render("duty.button_done"), 1),
             Button(str(DutyKey("progress", ticket.id, code)), texts.render("duty.button_progress"), 2),
         )
+    if assignment.state in CLOSED_LABELS:  # nothing left to press: one button that only says where it stands
+        kind, label = CLOSED_LABELS[AssignmentState(assignment.state)]
+        name = await _last_actor(ticket, assignment, kind) if kind else ""
+        buttons = (Button(str(DutyKey("status", ticket.id, code)), texts.render(label, name=name), 2),)
     fields.append((texts.render("whistle.field_split"), texts.render("whistle.split", primary=primary, assisting=assisting)))
     if who.photos:
         fields.append((texts.render("whistle.field_photos"), texts.render("whistle.photos", count=who.photos)))
@@ -138,6 +136,24 @@ async def department_card(
         if reopened is not None and reopened.reason:
             description = texts.render("whistle.card_unsatisfied", reason=reopened.reason, text=description)
     return Card(task_id=task_id, title=title, description=description, fields=tuple(fields), buttons=buttons)
+
+
+# A finished part's card: (the event whose actor it names, the text of its one button).
+CLOSED_LABELS = {
+    AssignmentState.DONE: ("done", "duty.card_done"),
+    AssignmentState.RETURNED: ("returned", "duty.card_returned"),
+    AssignmentState.WITHDRAWN: ("", "duty.card_withdrawn"),
+}
+
+
+async def _last_actor(ticket: Ticket, assignment: Assignment, kind: str) -> str:
+    event = (
+        await TicketEvent.filter(ticket_id=ticket.id, department_id=assignment.department_id, kind=kind)
+        .order_by("-id")
+        .first()
+        .prefetch_related("actor")
+    )
+    return event.actor.name if event is not None and event.actor is not None else ""
 
 
 def next_task_id(ticket: Ticket, assignment: Assignment) -> str:
@@ -167,17 +183,12 @@ async def refresh_department_card(
     place: str,
     *,
     click_code: str = "",
-    replace_name: str = "",
-    resend: bool = False,
+    resend: bool = True,
 ) -> None:
-    """Show the department's new state on its card for every liaison; `resend` sends a new card when
-    no response_code is left (buttons that matter, e.g. 办结 after 签收)."""
+    """Show the department's state as it now is on its card, for every liaison, whether the change came by a
+    button or a typed command. Without a response_code left, a fresh card goes instead (unless not `resend`)."""
     liaisons = [p.userid for p in await liaisons_of(assignment.department) if p.userid]
-    card = None
-    if not replace_name:
-        card = await department_card(services, ticket, assignment, request, place, task_id=assignment.card_task_id)
-    updated = await update_card(
-        services, liaisons, task_id=assignment.card_task_id, click_code=click_code, replace_name=replace_name, card=card
-    )
+    card = await department_card(services, ticket, assignment, request, place, task_id=assignment.card_task_id)
+    updated = await update_card(services, liaisons, task_id=assignment.card_task_id, click_code=click_code, card=card)
     if not updated and resend:
         await send_department_card(services, ticket, assignment, request, place)

@@ -14,6 +14,7 @@ from handlers.core.context import Services
 from handlers.tickets.audit import record
 from handlers.tickets.deadlines import deadlines_for
 from handlers.tickets.departments import NOT_COUNTY
+from handlers.urgent.notice import alert_nearest
 from handlers.tickets.notices import notify_department, open_joint_chat, tell_township
 from handlers.whistle.proposal import close_proposal, propose
 from models import Area, Assignment, Department, Person, Request, Ticket
@@ -46,6 +47,8 @@ async def whistle_request(
     departments = departments or await routed_departments(request)
     if not departments:
         return None
+    if request.urgency == "urgent" and actor is None:  # danger: the nearest cadres hear of it now, beside the rest
+        await alert_nearest(services, request)
     if actor is None and request.urgency not in services.policy.whistle.at_once:
         await propose(services, request, departments)
         return None
