@@ -76,9 +76,6 @@ async def take_message(ctx: Context, text: str | None = None, *, force: bool = F
             ctx.reply("requests.not_request_group")
         return None
     recorded = await record_request(services, sender, said, decision, now=ctx.now, absorbed=run)
-    for row in run:
-        if row.media_id:
-            await Attachment.create(request=recorded.request, kind=row.kind, media_id=row.media_id, created_at=ctx.now)
     answer(ctx, await recorded_answer(services, recorded))
     return recorded.request
 

@@ -34,6 +34,17 @@ class DutyKey(CardKey):
     department: str
 
 
+@dataclass(frozen=True)
+class Click:
+    """The button click a change came from: its single-use response_code and the task id of the card clicked
+    (not always the department's latest card). The empty Click is a typed command."""
+
+    code: str = ""
+    task_id: str = ""
+
+
+TYPED = Click()
+
 RESPONSE_CODE_LIFETIME = timedelta(hours=72)  # WeCom: fixed, single use (protocol notes §3.4)
 DESCRIPTION_CHARS = 120
 
@@ -182,13 +193,15 @@ async def refresh_department_card(
     request: Request,
     place: str,
     *,
-    click_code: str = "",
+    click: Click = TYPED,
     resend: bool = True,
 ) -> None:
     """Show the department's state as it now is on its card, for every liaison, whether the change came by a
-    button or a typed command. Without a response_code left, a fresh card goes instead (unless not `resend`)."""
+    button or a typed command: the clicked card is updated with its click's code, else the latest card with the
+    code its send returned. Without a code left, a fresh card goes instead (unless not `resend`)."""
     liaisons = [p.userid for p in await liaisons_of(assignment.department) if p.userid]
-    card = await department_card(services, ticket, assignment, request, place, task_id=assignment.card_task_id)
-    updated = await update_card(services, liaisons, task_id=assignment.card_task_id, click_code=click_code, card=card)
+    task_id = click.task_id if click.code and click.task_id else assignment.card_task_id
+    card = await department_card(services, ticket, assignment, request, place, task_id=task_id)
+    updated = await update_card(services, liaisons, task_id=task_id, click_code=click.code, card=card)
     if not updated and resend:
         await send_department_card(services, ticket, assignment, request, place)

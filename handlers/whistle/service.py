@@ -14,8 +14,8 @@ from handlers.core.context import Services
 from handlers.tickets.audit import record
 from handlers.tickets.deadlines import deadlines_for
 from handlers.tickets.departments import NOT_COUNTY
-from handlers.urgent.notice import alert_nearest
 from handlers.tickets.notices import notify_department, open_joint_chat, tell_township
+from handlers.urgent.notice import alert_nearest
 from handlers.whistle.proposal import close_proposal, propose
 from models import Area, Assignment, Department, Person, Request, Ticket
 from models.numbers import next_number
