@@ -186,9 +186,7 @@ class Reach:
         )
         return row, waiting.id if waiting is not None else None
 
-    async def card_to(
-        self, route: Route, card: Card, *, dedupe_key: str, not_before: datetime | None = None
-    ) -> None:
+    async def card_to(self, route: Route, card: Card, *, dedupe_key: str, not_before: datetime | None = None) -> None:
         """A card where the reporter is a WeCom member; `not_before` holds it behind news queued before it."""
         assert route.address is not None
         now = self.clock.now()

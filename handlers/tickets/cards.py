@@ -131,7 +131,9 @@ async def department_card(
         kind, label = CLOSED_LABELS[AssignmentState(assignment.state)]
         name = await _last_actor(ticket, assignment, kind) if kind else ""
         buttons = (Button(str(DutyKey("status", ticket.id, code)), texts.render(label, name=name), 2),)
-    fields.append((texts.render("whistle.field_split"), texts.render("whistle.split", primary=primary, assisting=assisting)))
+    fields.append(
+        (texts.render("whistle.field_split"), texts.render("whistle.split", primary=primary, assisting=assisting))
+    )
     if who.photos:
         fields.append((texts.render("whistle.field_photos"), texts.render("whistle.photos", count=who.photos)))
     title = texts.render(
