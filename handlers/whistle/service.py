@@ -47,7 +47,7 @@ async def whistle_request(
     departments = departments or await routed_departments(request)
     if not departments:
         return None
-    if request.urgency == "urgent" and actor is None:  # danger: the nearest cadres hear of it now, beside the rest
+    if request.urgency == "urgent":  # danger: the nearest cadres hear of it now, even while the township confirms
         await alert_nearest(services, request)
     if actor is None and request.urgency not in services.policy.whistle.at_once:
         await propose(services, request, departments)
@@ -99,6 +99,8 @@ async def blow(
         request_number=request.number,
     )
     place = await place_of(area)
+    if request.urgency == "urgent":  # also when the township whistles it itself (each cadre is told once)
+        await alert_nearest(services, request)
     assignments = []
     for index, department in enumerate(departments):  # all parts first, so every first card shows 主办 and 协办
         assignment = await Assignment.create(
