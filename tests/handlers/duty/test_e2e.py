@@ -144,3 +144,19 @@ async def test_the_urged_card_after_unsatisfied_carries_the_villagers_reason(loo
     urged = loop.cards_to(TRANSPORT)[-1]
     assert "督办" in urged["main_title"]["title"]
     assert urged["main_title"]["desc"].startswith("群众不满意：栏杆还是歪的，一碰就晃。")
+
+
+async def test_the_joint_group_never_shows_a_phone_in_full(loop):
+    await loop.wecom.app_text("jiangdahai", FLOOD)
+    await loop.settle()
+    request = await Request.get()
+    await loop.wecom.app_text("zhangwei", f"吹哨 #{request.number} 水务局 农业农村局 现场会商")
+    await loop.settle()
+    ticket = await Ticket.get()
+    await loop.wecom.app_text("liutao", f"进展 #{ticket.number} 已联系村民，电话13800000062，住三屯17号")
+    await loop.settle()
+    posts = [b["text"]["content"] for b in loop.fake.bodies("appchat/send")]
+    (progress,) = [p for p in posts if p.startswith("交通运输局进展")]
+    assert "138****0062" in progress and "13800000062" not in progress and "17号" not in progress
+    # … while each liaison's own card carries the number in full, to call back
+    assert fields(loop.cards_to(["hanxue"])[-1])["电话"] == "13800000062"
