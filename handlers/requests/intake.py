@@ -3,6 +3,7 @@ for their request, or not a request at all (kept for the grid member's daily lis
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from typing import Literal
 
@@ -81,6 +82,8 @@ async def take_message(ctx: Context, text: str | None = None, *, force: bool = F
         await keep_non_request(ctx, sender, text)
         if not ctx.inbound.is_group:
             ctx.reply("requests.not_request")
+        elif not only_thanks(ctx, text):  # a group message reaches the bot only when it is @-mentioned
+            ctx.reply("requests.not_request_group")
         return None
     return await start_request(ctx, sender, said, decision, run)
 
@@ -99,9 +102,6 @@ async def start_request(
     recorded = await record_request(
         services, sender, text, decision, now=ctx.now, absorbed=run, check_same_matter=same_matter
     )
-    for row in run:
-        if row.media_id:
-            await Attachment.create(request=recorded.request, kind=row.kind, media_id=row.media_id, created_at=ctx.now)
     answer(ctx, await recorded_answer(services, recorded))
     return recorded.request
 
@@ -115,6 +115,25 @@ def ends_a_burst(ctx: Context, text: str, decision: Decision) -> bool:
     groups = set(ctx.services.policy.requests.burst_breakers)
     folded = text.lower()
     return any(word.lower() in folded for group in router.table.cues if group.name in groups for word in group.words)
+
+
+# The routing table's cue groups that are all a group member says when they only thank or acknowledge.
+THANKS_CUES = ("thanks", "ack")
+_NOT_WORDS = re.compile(r"[\W_]+")
+
+
+def only_thanks(ctx: Context, text: str) -> bool:
+    """收到 / 谢谢 / 好的，辛苦了: nothing but words of acknowledgement and thanks (and punctuation), which need
+    no answer in a group; 今天天气真好 is more than that."""
+    words = sorted(
+        (w.lower() for g in ctx.services.router().table.cues if g.name in THANKS_CUES for w in g.words),
+        key=len,
+        reverse=True,
+    )
+    rest = text.lower()
+    for word in words:
+        rest = rest.replace(word, " ")
+    return not _NOT_WORDS.sub("", rest)
 
 
 async def take_followup(ctx: Context, sender: Sender, decision: Decision) -> Request | None | Literal[False]:
