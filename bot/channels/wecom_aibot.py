@@ -16,8 +16,8 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.channels.callback import Mapper, as_list, refuse, signed_query, store, verify_url
-from bot.channels.crypto import CryptoError
+from bot.channels.callback import Mapper, as_list, open_callback, refuse, store, verify_url
+from bot.channels.envelope import aibot_encrypt, json_object
 from bot.channels.keys import AIBOT_CRYPTO, CLOCK, SETTINGS
 from bot.channels.types import Inbound
 
@@ -32,29 +32,16 @@ async def get(request: web.Request) -> web.Response:
 
 
 async def post(request: web.Request) -> web.Response:
-    signed = signed_query(request)
-    body = await request.read()
-    crypto = request.app[AIBOT_CRYPTO]
+    signed, plain = await open_callback(request, request.app[AIBOT_CRYPTO], CHANNEL, aibot_encrypt)
     try:
-        envelope = json.loads(body)
-        encrypt = envelope.get("encrypt") if isinstance(envelope, dict) else None
-        if not isinstance(encrypt, str) or not encrypt:
-            raise ValueError("no encrypt field")
-        plain = crypto.decrypt(signed.signature, signed.timestamp, signed.nonce, encrypt)
-        data = json.loads(plain)
-        if not isinstance(data, dict):
-            raise ValueError("not a JSON object")
-    except CryptoError as exc:
-        raise refuse(exc, CHANNEL) from None
-    except (ValueError, UnicodeDecodeError) as exc:  # json.JSONDecodeError is a ValueError
-        log.warning("aibot callback refused: unreadable JSON (%s)", type(exc).__name__)
-        raise web.HTTPBadRequest(text="unreadable JSON") from None
+        data = json_object(plain)
+        parsed = to_inbound(data, request.app[CLOCK].now(), bot_name=request.app[SETTINGS].wecom.aibot.name)
+    except Exception as exc:  # signed, but we cannot read it: retrying will not help, so 400, not 500
+        raise refuse(request, CHANNEL, exc) from None
     log.debug("aibot callback plaintext: %s", plain)
 
-    clock = request.app[CLOCK]
     if data.get("msgtype") == "stream":
         return _finish_stream(request, data, signed.nonce)
-    parsed = to_inbound(data, clock.now(), bot_name=request.app[SETTINGS].wecom.aibot.name)
     if parsed is None:
         log.info("aibot callback: ignoring %s", _kind_of(data))
         return web.Response()
