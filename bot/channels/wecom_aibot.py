@@ -19,6 +19,7 @@ from aiohttp import web
 from bot.channels.callback import Mapper, as_list, open_callback, refuse, store, verify_url
 from bot.channels.envelope import aibot_encrypt, json_object
 from bot.channels.keys import AIBOT_CRYPTO, CLOCK, SETTINGS
+from bot.channels.text import clean, normalised
 from bot.channels.types import Inbound
 
 log = logging.getLogger(__name__)
@@ -162,7 +163,7 @@ def to_inbound(data: dict[str, Any], now: datetime, *, bot_name: str) -> tuple[I
         return None
     kind, text, extra = mapper(data)
     if kind == "text":
-        text = strip_mention(text, bot_name)
+        text = strip_mention(clean(text), bot_name)  # a zero-width space must not hide the mention
     sender = _section(data, "from")
     group = data.get("chattype") == "group"
     reply = {"response_url": str(data.get("response_url") or ""), "chattype": str(data.get("chattype") or "single")}
@@ -179,4 +180,4 @@ def to_inbound(data: dict[str, Any], now: datetime, *, bot_name: str) -> tuple[I
         reply={k: v for k, v in reply.items() if v},
         extra=extra,
     )
-    return inbound, msgid
+    return normalised(inbound), msgid

@@ -21,6 +21,7 @@ from wechatpy.enterprise import parse_message
 from bot.channels.callback import Mapper, as_list, open_callback, refuse, store, verify_url
 from bot.channels.envelope import app_encrypt, xml_root
 from bot.channels.keys import APP_CRYPTO, CARD_ACK, CLOCK, KF
+from bot.channels.text import normalised
 from bot.channels.types import Inbound
 
 log = logging.getLogger(__name__)
@@ -210,4 +211,4 @@ def to_inbound(data: dict[str, Any], now: datetime) -> tuple[Inbound, str] | Non
         reply={"agent_id": _int(data.get("AgentID"))},
         extra=extra,
     )
-    return inbound, key
+    return normalised(inbound), key
