@@ -60,6 +60,24 @@ def fold(text: str) -> str:
     return unicodedata.normalize("NFKC", text).strip()
 
 
+def typed(text: str, folded_tail: str) -> str:
+    """The end of `text` as the person typed it, for a tail of fold(text): after a command word is matched
+    in the folded text, its arguments are stored with the villager's own characters (＃, ，, ！ kept).
+
+    Folding is per character but for rare compositions, so the tail starts where the folded lengths of the
+    characters from the end add up to it; when that does not check out, the folded tail is returned."""
+    tail = folded_tail.strip()
+    if not tail:
+        return ""
+    text = text.rstrip()
+    length, start = 0, len(text)
+    while start > 0 and length < len(tail):
+        start -= 1
+        length += len(unicodedata.normalize("NFKC", text[start]))
+    candidate = text[start:].strip()
+    return candidate if fold(candidate) == tail else tail
+
+
 def safe(value: str) -> str:
     """An id or label from outside, made storable: lone surrogates replaced, nothing else changed."""
     return _replace_surrogates(value) if SURROGATE.search(value) else value

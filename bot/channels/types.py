@@ -10,7 +10,7 @@ from datetime import datetime
 from functools import cached_property
 from typing import Any
 
-from bot.channels.text import fold
+from bot.channels.text import fold, typed
 
 CHANNELS = ("app", "aibot", "kf")
 INBOUND_KINDS = ("text", "voice", "image", "file", "event", "card_click", "enter")
@@ -47,6 +47,10 @@ class Inbound:
     def folded(self) -> str:
         """＃１０４２ → #1042: what command words and the router read (not stored, not forwarded)."""
         return fold(self.text)
+
+    def typed(self, folded_tail: str) -> str:
+        """The villager's own characters for a tail of `folded` (a command's arguments, a reason to store)."""
+        return typed(self.text, folded_tail)
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
