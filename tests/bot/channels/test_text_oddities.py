@@ -88,3 +88,17 @@ async def test_a_long_text_is_capped_and_kept_whole_as_an_attachment(driven) -> 
     payload = (await InboxMessage.get()).payload
     assert len(payload["text"]) == MAX_TEXT and long.startswith(payload["text"])
     assert payload["extra"]["full_text"] == long
+
+
+async def test_refusals_name_the_number_they_refuse(driven) -> None:
+    """Replies that lost their number read "# 不属于您所在的乡镇" and "没有找到 # 号哨单"."""
+    await driven.wecom.app_text(VILLAGER, "三屯那个桥塌了一半，车过不去")  # 白山镇: a proposal, not yet whistled
+    await driven.settle()
+    number = (await Request.get()).number
+    for command in (f"吹哨 #{number} 交通局", f"改派 #{number} 水务局"):
+        answer = await answer_to(driven, "chenjing", command)  # 龙兴镇's committee
+        assert answer.startswith(f"#{number} 不属于您所在的乡镇")
+    await driven.wecom.app_card_click(LIAISON, "duty:on:999999:transport", "gw-duty-gone")
+    await driven.settle()
+    answer = driven.texts_to(LIAISON)[-1]
+    assert "找不到" in answer and "#" not in answer
