@@ -52,7 +52,7 @@ async def post(request: web.Request) -> web.Response:
 
 
 def _finish_stream(request: web.Request, data: dict[str, Any], nonce: str) -> web.Response:
-    stream_id = str((data.get("stream") or {}).get("id") or "")
+    stream_id = str(_section(data, "stream").get("id") or "")
     frame = json.dumps({"msgtype": "stream", "stream": {"id": stream_id, "finish": True, "content": ""}})
     clock = request.app[CLOCK]
     sealed = request.app[AIBOT_CRYPTO].seal(frame, timestamp=int(clock.now().timestamp()), nonce=nonce)
@@ -65,7 +65,7 @@ def _finish_stream(request: web.Request, data: dict[str, Any], nonce: str) -> we
 def _kind_of(data: dict[str, Any]) -> str:
     msg_type = str(data.get("msgtype") or "")
     if msg_type == "event":
-        return str((data.get("event") or {}).get("eventtype") or "")
+        return str(_section(data, "event").get("eventtype") or "")
     return msg_type
 
 
@@ -180,4 +180,5 @@ def to_inbound(data: dict[str, Any], now: datetime, *, bot_name: str) -> tuple[I
         reply={k: v for k, v in reply.items() if v},
         extra=extra,
     )
-    return normalised(inbound), msgid
+    inbound = normalised(inbound)
+    return inbound, inbound.message_id

@@ -19,7 +19,7 @@ from aiohttp import web
 from wechatpy.enterprise import parse_message
 
 from bot.channels.callback import Mapper, as_list, open_callback, refuse, store, verify_url
-from bot.channels.envelope import app_encrypt, xml_root
+from bot.channels.envelope import BadPayload, app_encrypt, xml_root
 from bot.channels.keys import APP_CRYPTO, CARD_ACK, CLOCK, KF
 from bot.channels.text import normalised
 from bot.channels.types import Inbound
@@ -39,8 +39,7 @@ async def get(request: web.Request) -> web.Response:
 async def post(request: web.Request) -> web.Response:
     signed, plain = await open_callback(request, request.app[APP_CRYPTO], CHANNEL, app_encrypt)
     try:
-        xml_root(plain)  # depth-limited, and a DTD inside the plaintext refused before wechatpy's parser sees it
-        data: dict[str, Any] = dict(parse_message(plain)._data)
+        data = read_message(plain)
         parsed = None if _kind_of(data) == "kf_msg_or_event" else to_inbound(data, request.app[CLOCK].now())
     except Exception as exc:  # signed, but we cannot read it: retrying will not help, so 400, not 500
         raise refuse(request, CHANNEL, exc) from None
@@ -57,6 +56,15 @@ async def post(request: web.Request) -> web.Response:
     if inbound.kind == "card_click" and request.app[CARD_ACK]:
         return _passive(request, _update_button(data, request.app[CARD_ACK]), signed.nonce)
     return web.Response()
+
+
+def read_message(plain: str) -> dict[str, Any]:
+    """The decrypted XML as wechatpy's dict; a message it cannot read (a repeated or empty MsgType …) is BadPayload."""
+    xml_root(plain)  # depth-limited, and a DTD inside the plaintext refused before wechatpy's parser sees it
+    try:
+        return dict(parse_message(plain)._data)
+    except (AttributeError, KeyError, TypeError, ValueError) as exc:
+        raise BadPayload(f"unreadable message ({type(exc).__name__})") from None
 
 
 def _passive(request: web.Request, xml: str, nonce: str) -> web.Response:
@@ -211,4 +219,5 @@ def to_inbound(data: dict[str, Any], now: datetime) -> tuple[Inbound, str] | Non
         reply={"agent_id": _int(data.get("AgentID"))},
         extra=extra,
     )
-    return normalised(inbound), key
+    inbound = normalised(inbound)
+    return inbound, inbound.message_id

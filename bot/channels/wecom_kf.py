@@ -323,7 +323,8 @@ def to_inbound(item: dict[str, Any], now: datetime) -> tuple[Inbound, str] | Non
         reply={"open_kfid": open_kfid} if open_kfid else {},
         extra=extra,
     )
-    return normalised(inbound), msgid
+    inbound = normalised(inbound)
+    return inbound, inbound.message_id
 
 
 # -- contact links --------------------------------------------------------------------------------
