@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import NamedTuple
 
 from aiohttp import web
+from aiohttp.typedefs import Middleware
 
 from bot.clock import Clock
 
@@ -23,7 +24,7 @@ REFUSAL_LOG_EVERY = 60.0  # seconds: at most one log line per kind of refusal in
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
-def body_deadline(seconds: float) -> Callable[[web.Request, Handler], Awaitable[web.StreamResponse]]:
+def body_deadline(seconds: float) -> Middleware:
     """A middleware: a body announced too big is refused before it is read, and one that does not arrive
     within `seconds` closes the connection (a slow client would otherwise hold a socket indefinitely)."""
 
