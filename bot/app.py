@@ -82,11 +82,13 @@ def create_app(
     background: run the outbox worker, kf puller catch-up and scheduler (tests of intake alone
         switch them off; the inbox worker always runs).
     """
+    clock = clock or Clock()
+    refusals = RefusalLog(clock)  # one rate-limited log of refused requests, for the middleware and the views
     # Every body within its size and time before a view reads it (bot/channels/limits.py).
-    app = web.Application(client_max_size=MAX_BODY, middlewares=[body_deadline(settings.server.body_timeout)])
+    app = web.Application(client_max_size=MAX_BODY, middlewares=[body_deadline(settings.server.body_timeout, refusals)])
     app[SETTINGS] = settings
-    app[CLOCK] = clock or Clock()
-    app[REFUSALS] = RefusalLog(app[CLOCK])
+    app[CLOCK] = clock
+    app[REFUSALS] = refusals
     wecom = settings.wecom
     app[APP_CRYPTO] = WecomCrypto(wecom.app.token, wecom.app.encoding_aes_key, wecom.corp_id)
     app[AIBOT_CRYPTO] = WecomCrypto(wecom.aibot.token, wecom.aibot.encoding_aes_key, "")

@@ -24,22 +24,21 @@ REFUSAL_LOG_EVERY = 60.0  # seconds: at most one log line per kind of refusal in
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
-def body_deadline(seconds: float) -> Middleware:
+def body_deadline(seconds: float, refusals: RefusalLog) -> Middleware:
     """A middleware: a body announced too big is refused before it is read, and one that does not arrive
     within `seconds` closes the connection (a slow client would otherwise hold a socket indefinitely)."""
 
     @web.middleware
     async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
         if request.content_length is not None and request.content_length > MAX_BODY:
+            refusals.refused(request.path, "body over 1 MB announced")
             raise web.HTTPRequestEntityTooLarge(max_size=MAX_BODY, actual_size=request.content_length)
         if request.body_exists:
             try:
                 async with asyncio.timeout(seconds):
                     await request.read()  # kept by aiohttp: the view's read() returns it at once
             except TimeoutError:
-                log.warning(
-                    "%s %s: body not received within %g s; connection closed", request.method, request.path, seconds
-                )
+                refusals.refused(request.path, f"body not received within {seconds:g} s; connection closed")
                 response = web.Response(status=408, text="body too slow")
                 response.force_close()
                 return response

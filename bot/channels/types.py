@@ -10,7 +10,8 @@ from datetime import datetime
 from functools import cached_property
 from typing import Any
 
-from bot.channels.text import fold, typed
+from bot.channels.text import fold
+from bot.channels.text import typed as typed_tail
 
 CHANNELS = ("app", "aibot", "kf")
 INBOUND_KINDS = ("text", "voice", "image", "file", "event", "card_click", "enter")
@@ -50,7 +51,7 @@ class Inbound:
 
     def typed(self, folded_tail: str) -> str:
         """The villager's own characters for a tail of `folded` (a command's arguments, a reason to store)."""
-        return typed(self.text, folded_tail)
+        return typed_tail(self.text, folded_tail)
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)

@@ -37,9 +37,9 @@ async def take_message(ctx: Context, text: str | None = None, *, force: bool = F
         return await take_media(ctx)
     services, sender = ctx.services, sender_of(ctx)
     text = (ctx.inbound.text if text is None else text).strip()  # as typed: the router folds widths itself
-    if not text:  # an empty or blank text (or a voice WeCom heard nothing in): no photo to speak of
+    if not text:  # an empty or blank text, or a voice WeCom heard no words in: no photo to speak of
         if not ctx.inbound.is_group:
-            ctx.reply("requests.empty")
+            ctx.reply("requests.voice_unheard" if ctx.inbound.kind == "voice" else "requests.empty")
         return None
     gap = services.policy.requests.burst
     router = services.router()

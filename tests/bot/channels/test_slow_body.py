@@ -38,15 +38,18 @@ async def impatient(service):
     return service
 
 
-async def test_a_partial_body_gets_408_and_the_connection_closed(impatient) -> None:
-    reader, writer = await _open(impatient)
-    writer.write(_head(1000) + b'{"encrypt": "')  # 13 of the 1000 bytes, then nothing
-    await writer.drain()
-    answer = await asyncio.wait_for(reader.read(), GUARD)  # read() returns only once the server closes
-    writer.close()
-    assert answer.startswith(b"HTTP/1.1 408")
-    assert b"Connection: close" in answer
+async def test_a_partial_body_gets_408_and_the_connection_closed(impatient, caplog) -> None:
+    for _ in range(3):
+        reader, writer = await _open(impatient)
+        writer.write(_head(1000) + b'{"encrypt": "')  # 13 of the 1000 bytes, then nothing
+        await writer.drain()
+        answer = await asyncio.wait_for(reader.read(), GUARD)  # read() returns only once the server closes
+        writer.close()
+        assert answer.startswith(b"HTTP/1.1 408")
+        assert b"Connection: close" in answer
     assert await InboxMessage.all().count() == 0
+    lines = [r.getMessage() for r in caplog.records if "body not received" in r.getMessage()]
+    assert lines == ["/wecom/aibot callback refused: body not received within 0.2 s; connection closed"]
 
 
 async def test_a_body_that_arrives_in_pieces_in_time_is_read(impatient) -> None:

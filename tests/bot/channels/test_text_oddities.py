@@ -50,6 +50,14 @@ async def test_an_empty_text_gets_an_answer_about_being_empty(driven, text: str)
     assert await Request.all().count() == 0
 
 
+async def test_a_voice_without_recognised_words_is_answered_as_a_voice(driven) -> None:
+    before = len(driven.texts_to(VILLAGER))
+    await driven.wecom.app_voice(VILLAGER, "")
+    await driven.settle()
+    [answer] = driven.texts_to(VILLAGER)[before:]
+    assert "语音" in answer and "照片" not in answer
+
+
 async def test_a_lone_surrogate_does_not_make_a_message_vanish(driven) -> None:
     """JSON can carry half a UTF-16 pair (\\ud800); it becomes U+FFFD and the report is recorded and answered."""
     message = {
