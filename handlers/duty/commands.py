@@ -146,7 +146,7 @@ async def card_click(ctx: Context) -> None:
     key = ctx.clicked(DutyKey)
     ticket = await Ticket.get_or_none(id=key.ticket_id)
     if ticket is None:
-        raise UserError("whistle.ticket_not_found", number="")
+        raise UserError("whistle.ticket_gone")  # the card names a ticket that is no more: there is no number to show
     part = await own_part(ctx, ticket, f"card:{key.action}", key.department)
     if part is not None:
         extra = ctx.inbound.extra

@@ -7,7 +7,6 @@ import re
 from dataclasses import replace
 from typing import Literal
 
-from handlers.common.format import normalise
 from handlers.common.privacy import mask_private
 from handlers.core.context import Context
 from handlers.requests.answers import department_names, followup_answer, recorded_answer
@@ -39,10 +38,10 @@ async def take_message(ctx: Context, text: str | None = None, *, force: bool = F
     if ctx.inbound.kind in MEDIA_KINDS:
         return await take_media(ctx)
     services, sender = ctx.services, sender_of(ctx)
-    text = normalise(ctx.inbound.text if text is None else text)
-    if not text:
+    text = (ctx.inbound.text if text is None else text).strip()  # as typed: the router folds widths itself
+    if not text:  # an empty or blank text, or a voice WeCom heard no words in: no photo to speak of
         if not ctx.inbound.is_group:
-            ctx.reply("requests.media_alone")
+            ctx.reply("requests.voice_unheard" if ctx.inbound.kind == "voice" else "requests.empty")
         return None
     rules = services.policy.requests
     router = services.router()
