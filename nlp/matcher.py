@@ -16,12 +16,13 @@ hits and from `present` alike: 怕是中煤气了 says "probably", not "afraid".
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 import ahocorasick
 
-from nlp.tokenizer import Tokenizer, token_bounds
+from nlp.tokenizer import JIEBA_BLOCK, Tokenizer, token_bounds
 
 MASK = "mask"
 _NEEDS_ALIGNMENT = re.compile(r"^(?:[\u4e00-\u9fd5]{1,2}|[a-z0-9]+)$")
@@ -75,12 +76,24 @@ class Matcher:
         if masked:
             raw = [r for r in raw if not any(s <= r[0] and r[1] <= e and r[1] - r[0] < e - s for s, e in masked)]
         present = frozenset(w for _, _, surface, entry, _ in raw for w in (surface, entry.word))
-        bounds: set[int] | None = None
+        # jieba cuts each block of word characters (JIEBA_BLOCK) on its own, so the bounds around a word are
+        # those of its block's cut: only the blocks holding a word to align are cut.
+        block_starts: list[int] = []
+        block_ends: list[int] = []
+        cut: dict[int, set[int]] = {}  # block number -> its token bounds, as offsets in text
         kept = []
         for start, end, surface, entry, aligned in raw:
             if aligned:
+                if not block_starts:
+                    for block in JIEBA_BLOCK.finditer(text):
+                        block_starts.append(block.start())
+                        block_ends.append(block.end())
+                number = bisect_right(block_starts, start) - 1  # words to align are made of block characters
+                bounds = cut.get(number)
                 if bounds is None:
-                    bounds = token_bounds(self._tokenizer, text)
+                    first = block_starts[number]
+                    piece = text[first : block_ends[number]]
+                    bounds = cut[number] = {first + b for b in token_bounds(self._tokenizer, piece)}
                 if end - start == 1 or surface.isascii():
                     if start not in bounds or end not in bounds:
                         continue  # one character, or a number/Latin word: must be a whole token
