@@ -189,6 +189,7 @@ class Router:
         also: list[str] = []
         fired: list[str] = []
         routed = False
+        settled = False  # the rule that chose the department says the learned department may not override it
         calm = False  # a rule saying urgency = "normal" overrides every urgent sign
         candidates = sorted({n for word in found.present for n in self._rules_needing.get(word, ())})
         for rule, condition in (self._rules[n] for n in candidates):
@@ -204,6 +205,7 @@ class Router:
                     if programme:
                         also.append(programme)
                 primary = rule.primary
+                settled = rule.settled
                 fired.append(rule.name)
             elif rule.primary is None:
                 fired.append(rule.name)
@@ -242,9 +244,10 @@ class Router:
                 False,
                 _explain(NONE, words_of, fired),
             )
-        if self.department_model:
+        if self.department_model and not settled:
             # Learned from the labelled requests, it reads the whole message, not only the listed words;
-            # where it is sure enough it has the last word on the department (the explanation says so).
+            # where it is sure enough it has the last word on the department (the explanation says so) —
+            # but not over a rule marked `settled` (a department the routing guide settles outright).
             code, chance = self.department_model.best(pieces)
             if code != primary and chance >= learned.department_from:
                 reasons = "、".join(self.department_model.reasons(pieces, code))
