@@ -101,7 +101,7 @@ class Rule:
     primary: str | None = None
     also: tuple[str, ...] = ()
     demote: bool = False
-    settled: bool = False  # the routing guide settles the department: the learned department does not override it
+    settled: bool = False  # the routing guide settles it: the learned department and request signals do not override
     urgency: str | None = None
     request: bool | None = None
 

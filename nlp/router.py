@@ -105,6 +105,15 @@ class Router:
         self._anywhere_urgency = tuple((g.weight, g.words) for g in table.urgency if g.anywhere)
         self._hints = tuple((d.code, g.weight, g.words) for d in table.departments for g in d.groups if g.anywhere)
 
+    def _first_whole(self, visible: str, normalised: str, word: str) -> int:
+        """Where `word` is first written as a whole jieba token, or -1."""
+        at = visible.find(word)
+        while at >= 0:
+            if self._matcher.whole_token(normalised, at, at + len(word)):
+                return at
+            at = visible.find(word, at + 1)
+        return -1
+
     @classmethod
     def from_file(cls, path: str | Path, extra_names: Iterable[str] = (), cache_dir: Path | None = None) -> Router:
         table = load_table(path)
@@ -163,7 +172,12 @@ class Router:
         for code, weight, words in self._hints if not (scores or followup) else ():
             # A department's telltale characters, wherever written (电 in 电饭锅): a fallback only for
             # messages that use no listed word of any department.
-            positions = [visible.find(word) for word in words if word in visible]
+            # Only where jieba cuts it as a word of its own: 水 counts in 水不热, not in 水泥路.
+            positions = [
+                at
+                for at in (self._first_whole(visible, normalised, word) for word in words if word in visible)
+                if at >= 0
+            ]
             if positions:
                 scores[code] = scores.get(code, 0.0) + weight * len(positions)
                 best_weight.setdefault(code, 0.0)
@@ -214,9 +228,10 @@ class Router:
             calm = calm or rule.urgency == "normal"
         learned = self.table.learned
         pieces = ngrams(normalised, self._piece_sizes) if self._piece_sizes else set()
-        if self.request_model:
+        if self.request_model and not settled:
             # Learned from every labelled message, it has the last word on "is this a request" where it
-            # is sure either way (a notice phrased like a question, a request with no listed word).
+            # is sure either way (a notice phrased like a question, a request with no listed word) — except
+            # after a `settled` rule.
             chance = self.request_model.probability(pieces)
             sure = chance <= learned.no_request_below if is_request else chance >= learned.request_above
             if sure:
