@@ -76,7 +76,9 @@ def cross_writer(table_path: Path, names: tuple[str, ...], cache_dir: Path, fold
         return [e for path in paths for e in load_examples(path)]
 
     def as_learning(examples: list[dict]) -> list[Example]:
-        return [Example(e["text"], e["urgency"] == "urgent", e["primary"] if e["is_request"] else None) for e in examples]
+        return [
+            Example(e["text"], e["urgency"] == "urgent", e["primary"] if e["is_request"] else None) for e in examples
+        ]
 
     table = load_table(table_path)
     groups = writer_groups(folder)
@@ -186,7 +188,9 @@ def report(scores: Scores, show_errors: bool) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", type=Path, default=None, help="one labelled set (default: cross-writer over bench/data)")
+    parser.add_argument(
+        "--data", type=Path, default=None, help="one labelled set (default: cross-writer over bench/data)"
+    )
     parser.add_argument("--table", type=Path, default=ROUTING_TABLE)
     parser.add_argument("--org", type=Path, default=DEMO_ORG_FILE)
     parser.add_argument("--errors", action="store_true", help="list every wrong decision")

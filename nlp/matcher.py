@@ -1,9 +1,10 @@
 """Find the routing table's words in a message: one Aho–Corasick pass, then jieba for the short ones.
 
 Substring search finds every listed word; two filters then decide which ones count:
-- a word of one or two characters, or a Latin/number word (120, 4g), counts only where it is a whole
-  jieba token (来电 not in 打来|电话, 没水 not in 没|水平, 道 not in 知道, 水 not in 水泥路, 120 not inside
-  a phone number); longer words are rarely in jieba's dictionary and count wherever written;
+- a word of one character, or a Latin/number word (120, 4g), counts only where it is a whole jieba
+  token (道 not in 知道, 水 not in 水泥|路, 120 not inside a phone number); one of two characters not
+  where jieba cuts it apart (来电 not in 打来|电话, 没水 not in 没|水平), though it may begin or end a
+  longer token (邻居 in 邻居家); longer words are rarely in jieba's dictionary and count wherever written;
 - a word inside a longer listed word of the same kind (department words, cue words, urgency
   words) does not count: 医保卡 wins over 医保, 没收到 over 收到, but the urgency word 打起来了
   leaves the department word 打起来 alone.
@@ -97,8 +98,8 @@ class Matcher:
                 if end - start == 1 or surface.isascii():
                     if start not in bounds or end not in bounds:
                         continue  # one character, or a number/Latin word: must be a whole token
-                elif start not in bounds or end not in bounds or any(start < b < end for b in bounds):
-                    continue  # two characters that are not one jieba word: 来电 in 打来|电话, 泥路 in 水泥|路
+                elif any(start < b < end for b in bounds):
+                    continue  # two characters cut apart by jieba: 来电 in 打来|电话, 泥路 in 水泥|路
 
             kept.append((start, end, surface, entry))
         # Longest first, so a word inside a kept longer word of the same kind is dropped.

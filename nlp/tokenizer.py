@@ -189,6 +189,7 @@ class ShardedTokenizer(jieba.Tokenizer):
         super().__init__()
         self.packed = packed
         self._shards: dict[str, dict[str, int]] = {}
+        self._logs: dict[str, dict[str, float | None]] = {}
         self.FREQ = _LazyFreq(self)
         self.total = total
         self.tmp_dir = tmp_dir
@@ -232,34 +233,47 @@ class ShardedTokenizer(jieba.Tokenizer):
                 (log(freq.get(sentence[idx : x + 1]) or 1) - logtotal + route[x + 1][0], x) for x in DAG[idx]
             )
 
+    def log_shard(self, char: str) -> dict[str, float | None]:
+        """The shard of `char` as jieba's calc reads it: log(freq) - log(total), None for a prefix only."""
+        found = self._logs.get(char)
+        if found is None:
+            logtotal = math.log(self.total)
+            found = self._logs[char] = {
+                word: (math.log(freq) - logtotal if freq else None) for word, freq in self.shard(char).items()
+            }
+        return found
+
     def bounds(self, block: str) -> list[int]:
         """Where the tokens of `cut(block, HMM=False)` start and end, for one block of JIEBA_BLOCK
-        characters: jieba's DAG and best route in one backward pass, without building the words."""
+        characters: jieba's DAG and best route in one backward pass, without building the words (the
+        same sums in the same order as jieba's calc, so the same floating-point results)."""
         n = len(block)
-        shards = self._shards
-        log = math.log
-        logtotal = log(self.total)
+        logs = self._logs
+        alone = -math.log(self.total)  # a character no word starts with counts as frequency 1
         score = [0.0] * (n + 1)
         step = [0] * (n + 1)  # the end (exclusive) of the best word starting at each position
         for k in range(n - 1, -1, -1):
             char = block[k]
-            freq = shards.get(char)
-            if freq is None:
-                freq = self.shard(char)
+            shard = logs.get(char)
+            if shard is None:
+                shard = self.log_shard(char)
+            get = shard.get
             best: float | None = None
             bound = k + 1
             i = k
             frag = char
-            while i < n and frag in freq:
-                found = freq[frag]
-                if found:
-                    value = log(found) - logtotal + score[i + 1]
+            while i < n:
+                found = get(frag, _ABSENT)
+                if found is _ABSENT:
+                    break
+                if isinstance(found, float):
+                    value = found + score[i + 1]
                     if best is None or value >= best:  # jieba's max((score, end)): a tie goes to the longer
                         best, bound = value, i + 1
                 i += 1
                 frag = block[k : i + 1]
             if best is None:
-                best = -logtotal + score[k + 1]  # no word: the character alone (freq 1)
+                best = alone + score[k + 1]
             score[k] = best
             step[k] = bound
         # jieba joins a run of one-character Latin letters and digits into one token.
@@ -282,6 +296,7 @@ class ShardedTokenizer(jieba.Tokenizer):
 
 
 _ENG = re.compile(r"[a-zA-Z0-9]")  # jieba's re_eng
+_ABSENT = object()
 
 # jieba cuts each run of these characters on its own (its re_han_default); anything between runs is cut
 # character by character.
