@@ -82,13 +82,19 @@ class DepartmentModel:
 
     def best(self, pieces: set[str]) -> tuple[str, float]:
         """The likeliest department for a message with these pieces (`ngrams`), and its probability."""
+        return self.ranked(pieces)[0]
+
+    def ranked(self, pieces: set[str]) -> list[tuple[str, float]]:
+        """Every department with its probability for a message with these pieces, likeliest first."""
         logits = list(self.bias)
         for found in map(self.weights.get, pieces):
             if found:
                 for index, weight in found:
                     logits[index] += weight
-        top = max(range(len(logits)), key=logits.__getitem__)
-        return self.departments[top], 1.0 / sum(math.exp(z - logits[top]) for z in logits)
+        top = max(logits)
+        exps = [math.exp(z - top) for z in logits]
+        total = sum(exps)
+        return sorted(((code, e / total) for code, e in zip(self.departments, exps, strict=True)), key=lambda c: -c[1])
 
     def reasons(self, pieces: set[str], department: str, count: int = 3) -> list[str]:
         """The pieces that pushed hardest towards a department, strongest first (for explanations)."""

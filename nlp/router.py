@@ -24,6 +24,12 @@ _TRAILING = re.compile(r"[\W_]+$")  # punctuation, spaces and emoji after the la
 ASKING = 2.0  # a cue this heavy asks for something (咋整, 上回说的 …) and so outweighs a veto
 FOLLOWUP_CUES = "followup"  # the [cues.followup] group marks a follow-up of an open request
 NEGATIONS = ("不", "没")  # written right before a pulling-away cue (fixed, notice, ack …), they turn it around
+# The departments a township cadre is offered beside the chosen one (Decision.runners_up): at most two,
+# each either scored by the table at RUNNER_UP_SHARE of the top score or more, or given RUNNER_UP_CHANCE or
+# more by the learned department signal.
+RUNNERS_UP = 2
+RUNNER_UP_SHARE = 0.6
+RUNNER_UP_CHANCE = 0.15
 
 
 @dataclass(frozen=True)
@@ -36,6 +42,7 @@ class Decision:
     scores: Mapping[str, float] = field(default_factory=lambda: MappingProxyType({}))
     is_followup: bool = False
     explanation: str = ""
+    runners_up: tuple[str, ...] = ()  # the next departments the router considered close, closest first
 
     def as_json(self) -> dict:
         """The fields of `gridwhistle classify` (DESIGN.md's public interface)."""
@@ -259,15 +266,22 @@ class Router:
                 False,
                 _explain(NONE, words_of, fired),
             )
-        if self.department_model and not settled:
+        close: list[str] = []  # candidates for runners_up, closest first
+        if self.department_model:
+            chances = self.department_model.ranked(pieces)
+            code, chance = chances[0]
             # Learned from the labelled requests, it reads the whole message, not only the listed words;
             # where it is sure enough it has the last word on the department (the explanation says so) —
             # but not over a rule marked `settled` (a department the routing guide settles outright).
-            code, chance = self.department_model.best(pieces)
-            if code != primary and chance >= learned.department_from:
+            if code != primary and chance >= learned.department_from and not settled:
                 reasons = "、".join(self.department_model.reasons(pieces, code))
                 fired.append(f"learned department {code} {chance:.2f} ({reasons}) over {primary}")
+                close.append(primary)  # the table's (or a rule's) choice stays close
                 primary = code
+            close += [c for c, p in chances if p >= RUNNER_UP_CHANCE]
+        if ranked:
+            close += [c for c in ranked if scores[c] >= RUNNER_UP_SHARE * scores[ranked[0]]]
+        runners_up = tuple(dict.fromkeys(c for c in close if c != primary))[:RUNNERS_UP]
         also_codes = tuple(dict.fromkeys(c for c in also if c != primary))
         return Decision(
             True,
@@ -278,6 +292,7 @@ class Router:
             MappingProxyType(scores),
             followup,
             _explain(primary, words_of, fired),
+            runners_up,
         )
 
 

@@ -3,8 +3,11 @@ inside words. The wordings here are not in the labelled sets: the cue classes mu
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
+from nlp.lexicon import parse_table
 from nlp.router import Router
 
 
@@ -105,3 +108,39 @@ def test_risk_only_policy_questions_and_the_past_stay_normal(router: Router, tex
 
 def test_a_lost_animal_is_a_request_for_the_village(router: Router) -> None:
     assert route(router, "俺家那头黄牛昨晚上跑了 谁看着了给吱一声") == ("village", set(), "normal")
+
+
+RUNNER_UP_TABLE = """
+[departments.water]
+name = "水务局"
+[departments.water.terms.pipes]
+weight = 5.0
+words = ["水管"]
+
+[departments.housing]
+name = "住建局"
+[departments.housing.terms.heating]
+weight = 4.0
+words = ["暖气"]
+
+[departments.power]
+name = "供电公司"
+[departments.power.terms.lamps]
+weight = 1.0
+words = ["路灯"]
+
+[departments.village]
+name = "村两委"
+[departments.village.terms.neighbours]
+weight = 5.0
+words = ["邻居"]
+"""
+
+
+def test_departments_scored_close_to_the_chosen_one_are_its_runners_up(jieba_cache: Path) -> None:
+    router = Router(parse_table(RUNNER_UP_TABLE), cache_dir=jieba_cache)
+    decision = router.classify("水管子和暖气都冻了 路灯也不亮 咋整")
+    assert decision.primary == "water"
+    assert decision.runners_up == ("housing",)  # 4 of 5; the street light's 1 is not close
+    assert router.classify("水管子冻了 咋整").runners_up == ()
+    assert "runners_up" not in decision.as_json()  # classify's public fields stay as DESIGN.md has them
