@@ -78,12 +78,22 @@ class Matcher:
             raw = [r for r in raw if not any(s <= r[0] and r[1] <= e and r[1] - r[0] < e - s for s, e in masked)]
         present = frozenset(w for _, _, surface, entry, _ in raw for w in (surface, entry.word))
         # jieba cuts each block of word characters (JIEBA_BLOCK) on its own, so the bounds around a word are
-        # those of its block's cut: only the blocks holding a word to align are cut.
+        # those of its block's cut: only the blocks holding a word to align are cut, and only once a word
+        # is known to count otherwise (not inside a longer word of the same kinds).
         block_starts: list[int] = []
         block_ends: list[int] = []
         cut: dict[int, set[int]] = {}  # block number -> its token bounds, as offsets in text
-        kept = []
+        # Longest first, so a word inside a kept longer word of the same kind is dropped.
+        raw.sort(key=lambda r: (r[0] - r[1], r[0]))
+        hits: list[Hit] = []
         for start, end, surface, entry, aligned in raw:
+            covered: set[str] = set()
+            for h in hits:
+                if h.start <= start and end <= h.end:
+                    covered |= h.kinds
+            kinds = entry.kinds - covered - {MASK}
+            if not kinds:
+                continue
             if aligned:
                 if not block_starts:
                     for block in JIEBA_BLOCK.finditer(text):
@@ -100,19 +110,7 @@ class Matcher:
                         continue  # one character, or a number/Latin word: must be a whole token
                 elif any(start < b < end for b in bounds):
                     continue  # two characters cut apart by jieba: 来电 in 打来|电话, 泥路 in 水泥|路
-
-            kept.append((start, end, surface, entry))
-        # Longest first, so a word inside a kept longer word of the same kind is dropped.
-        kept.sort(key=lambda h: (h[0] - h[1], h[0]))
-        hits: list[Hit] = []
-        for start, end, surface, entry in kept:
-            covered: set[str] = set()
-            for h in hits:
-                if h.start <= start and end <= h.end:
-                    covered |= h.kinds
-            kinds = entry.kinds - covered - {MASK}
-            if kinds:
-                hits.append(Hit(start, end, entry.word, surface, frozenset(kinds)))
+            hits.append(Hit(start, end, entry.word, surface, frozenset(kinds)))
         return Found(present, tuple(sorted(hits, key=lambda h: h.start)), masked)
 
     def whole_token(self, text: str, start: int, end: int) -> bool:
