@@ -281,6 +281,7 @@ class OutboxWorker:
                     # A lease ran out without being released: its worker died, perhaps mid-send.
                     row.result = {**(row.result or {}), UNANSWERED: unanswered(row.result) + 1}
                     change["result"] = row.result
+                    change["last_error"] = row.last_error = "its worker stopped before hearing WeCom's answer"
                     log.warning("outbox row %s: its worker's lease ran out; sending it again", row.id)
                 taken = (
                     await OutboxMessage.filter(

@@ -21,7 +21,7 @@ import asyncio
 import itertools
 import json
 import secrets
-from collections import deque
+from collections import Counter, deque
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -130,6 +130,7 @@ class FakeWecom:
     base_url: str = ""  # http://127.0.0.1:PORT, set by the runner
     sent: list[SentCall] = field(default_factory=list)
     failures: list[Failure] = field(default_factory=list)
+    arrived: Counter[str] = field(default_factory=Counter)  # calls per path that reached it, slowed ones included
     tokens: dict[str, datetime] = field(default_factory=dict)  # access token → expiry
     gettoken_calls: int = 0
     kf_messages: list[KfQueued] = field(default_factory=list)
@@ -393,10 +394,12 @@ async def _failures(request: web.Request, handler: Handler) -> web.StreamRespons
     if request.path.startswith("/_sandbox/"):
         return await handler(request)
     path = _path(request)
+    state.arrived[path] += 1
     failure = state._take_failure(path)
     if failure is None:
         return await handler(request)
     if failure.mode in ("slow", "stall"):
+        await request.read()  # the whole request is in before the wait, as WeCom's would be
         await wait_for_event(state.closing, failure.delay)  # `delay` seconds, or until the sandbox shuts down
     if failure.mode == "slow":
         return await handler(request)  # taken, however late: the client may have given up by now
@@ -409,12 +412,15 @@ async def _failures(request: web.Request, handler: Handler) -> web.StreamRespons
 
 
 async def _body(request: web.Request) -> Any:
-    if request.method != "POST" or not request.can_read_body:
+    if request.method != "POST":
+        return None
+    raw = await request.read()  # read once and kept by aiohttp (a slowed call reads it before waiting)
+    if not raw:
         return None
     try:
-        return await request.json()
+        return json.loads(raw)
     except ValueError:
-        return {"_raw": await request.text()}
+        return {"_raw": raw.decode("utf-8", errors="replace")}
 
 
 def _error(errcode: int, **extra: Any) -> dict[str, Any]:
