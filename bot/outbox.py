@@ -86,13 +86,15 @@ async def enqueue(
     not_before: datetime | None = None,
     dedupe_key: str | None = None,
     fallback: Outbound | None = None,
+    fallback_key: str | None = None,
 ) -> OutboxMessage | None:
     """Queue one message; with a dedupe_key already queued it does nothing and returns None.
 
     Call it inside `in_transaction()` together with the data change, so both commit or neither does.
     The insert runs in a savepoint: a duplicate key rolls back only the savepoint, not the caller's
     transaction (PostgreSQL aborts a whole transaction on an error otherwise).
-    fallback: for a card update, the message (a fresh card) sent instead if WeCom refuses the update.
+    fallback: for a card update, the message (a fresh card) queued instead if WeCom refuses the update,
+    with `fallback_key` as its dedupe key (default `fallback:<row id>`).
     """
     if dedupe_key is not None and await OutboxMessage.filter(dedupe_key=dedupe_key).exists():
         return None
@@ -101,6 +103,8 @@ async def enqueue(
         if message.card_update is None:
             raise ValueError("only a card update can have a fallback")
         payload["fallback"] = fallback.to_json()
+        if fallback_key is not None:
+            payload["fallback_key"] = fallback_key
     try:
         async with in_transaction():  # a savepoint when the caller has a transaction open
             return await OutboxMessage.create(
@@ -424,7 +428,8 @@ class OutboxWorker:
         async with in_transaction():
             await settled.update(status=REFUSED, claimed_until=None, attempts=row.attempts + 1, last_error=error)
             if fallback is not None:
-                await enqueue(Outbound.from_json(fallback), now=now, dedupe_key=f"{FALLBACK_PREFIX}{row.id}")
+                key = row.payload.get("fallback_key") or f"{FALLBACK_PREFIX}{row.id}"
+                await enqueue(Outbound.from_json(fallback), now=now, dedupe_key=key)
 
     async def _bury(self, row: OutboxMessage, error: str, attempts: int) -> None:
         """Give up on a row and tell the admins, in one transaction."""

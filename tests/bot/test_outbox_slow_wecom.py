@@ -10,15 +10,17 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from datetime import timedelta
+from datetime import time, timedelta
 
 import aiohttp
 import pytest
 
+from bot.calendar import QuietHours
 from bot.channels.types import Address, Card, Outbound
 from bot.channels.wecom_api import TIMED_OUT, WecomApi
 from bot.clock import Clock
 from bot.outbox import LEASE, OutboxWorker, enqueue, held_back, unanswered, unanswered_sends
+from bot.reach import Reach
 from bot.sandbox.fake_wecom import RESPONSE_URL_USED
 from models import KfCustomer, OutboxMessage
 
@@ -174,7 +176,13 @@ def card_update(code: str) -> Outbound:
 async def test_a_refused_card_update_is_final_and_sends_the_fresh_card(api, fake_wecom, clock):
     code = fake_wecom.state.new_response_code()
     fake_wecom.state.response_codes[code] = True  # used already (another click, another process)
-    row = await enqueue(card_update(code), now=clock.now(), dedupe_key="card-update:x", fallback=fresh_card())
+    row = await enqueue(
+        card_update(code),
+        now=clock.now(),
+        dedupe_key="card-update:x",
+        fallback=fresh_card(),
+        fallback_key="card:t1042b",
+    )
     worker = OutboxWorker(api, clock, ["admin"])
     await worker.run_once()
     row = await OutboxMessage.get(id=row.id)
@@ -182,12 +190,14 @@ async def test_a_refused_card_update_is_final_and_sends_the_fresh_card(api, fake
     await worker.run_once()
     cards = fake_wecom.state.delivered("message/send")
     assert [c["template_card"]["task_id"] for c in cards] == ["t1042b"] and cards[0]["touser"] == "liu|wang"
+    fresh = await OutboxMessage.get(dedupe_key="card:t1042b")  # found by its key, as any card is
+    assert fresh.status == "sent" and fresh.result["response_code"]
     assert await OutboxMessage.filter(status="pending").count() == 0
     assert await held_back(clock.now()) == []
 
 
 async def test_a_refused_card_update_without_a_fresh_card_is_settled_quietly(api, fake_wecom, clock):
-    row = await enqueue(card_update("never-issued"), now=clock.now())
+    row = await enqueue(card_update("never-issued"), now=clock.now(), dedupe_key="card-update:y")
     worker = OutboxWorker(api, clock, ["admin"])
     await worker.run_once()
     await worker.run_once()
@@ -279,3 +289,20 @@ async def test_a_slow_send_keeps_its_lease_against_a_second_worker(db, wecom, fa
     assert Counter(contents(fake_wecom.state.delivered("webhook/send"))) == Counter(texts)
     assert len(fake_wecom.state.calls("webhook/send")) == 2
     assert [r.status for r in await OutboxMessage.all()] == ["sent", "sent"]
+
+
+async def test_reach_queues_the_fresh_card_with_the_update(api, fake_wecom, clock):
+    reach = Reach(clock, QuietHours(time(22), time(7)))
+    card = fresh_card().card
+    assert await reach.card_update(
+        ["liu", "wang"],
+        response_code="never-issued",
+        replace_name="已办结",
+        dedupe_key="card-update:z",
+        fresh_card=card,
+        fresh_card_key="card:t1042b",
+    )
+    await OutboxWorker(api, clock, []).run_once()
+    await OutboxWorker(api, clock, []).run_once()
+    assert [b["template_card"]["task_id"] for b in fake_wecom.state.delivered("message/send")] == ["t1042b"]
+    assert (await OutboxMessage.get(dedupe_key="card:t1042b")).target == "liu|wang"
