@@ -3,7 +3,9 @@
 wechatpy's client blocks the event loop and retries a bad token without bound, so the service has its own.
 The access token lives in the database (one `ApiToken` row per corp + app) so every process shares it;
 one caller at a time refreshes it: an asyncio lock inside the process, a lease (`refresh_lock_until`)
-across processes. Callers see one of two outcomes: WeCom's answer as a dict, or a ChannelError.
+across processes. Callers see one of two outcomes: WeCom's answer as a dict, or a ChannelError —
+TIMED_OUT when the call went out and its answer did not come within SEND_TIMEOUT (WeCom may have taken
+it), TRANSPORT_ERROR when nothing usable came back and nothing was taken (refused, 5xx, not JSON).
 """
 
 from __future__ import annotations
