@@ -33,6 +33,9 @@ KF_QUOTA_USED, KF_WINDOW_PASSED = 95001, 95002
 KF_WINDOW_ERRORS = frozenset({95001, 95002, 95024, 95018})  # WeCom (or we) refuse: wait for the villager to write
 # Not a verdict on a single-use code: the token, a limit, the server's IP not yet trusted (§3.2).
 NOT_A_REFUSAL = TOKEN_ERRORS | RATE_LIMITED | {60020}
+# appchat/create with a chatid that exists: the group is there (our chatids are our own), e.g. made by an
+# attempt whose answer never came. The code is from WeCom's global error list; the text is not confirmed.
+CHAT_EXISTS = 86215
 # Channels where WeCom keeps no idempotency key: a send that timed out and is sent again may show twice.
 NO_IDEMPOTENCY = frozenset({"webhook", "appchat"})
 
@@ -157,7 +160,12 @@ async def _appchat(api: WecomApi, outbound: Outbound, key: str) -> Result:
     group = outbound.create_group
     if group is not None:
         create = {"name": group.name, "owner": group.owner, "userlist": list(group.members), "chatid": chatid}
-        answer = await api.call("appchat/create", create)
+        try:
+            answer = await api.call("appchat/create", create)
+        except ChannelError as exc:
+            if exc.errcode != CHAT_EXISTS or not chatid:
+                raise
+            answer = {}  # made by an earlier attempt: send into it
         result["chatid"] = chatid = answer.get("chatid", chatid)
     text, markdown = _content(outbound)
     msgtype = "markdown" if markdown else "text"

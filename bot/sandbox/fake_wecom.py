@@ -58,8 +58,10 @@ ERRORS = {
     95001: "kf: send msg count limit",
     95002: "kf: send msg time limit (48 h)",
     95007: "kf: invalid sync token",
+    86215: "chatid already exists",
     -1: "system busy",
 }
+CHAT_EXISTS = 86215
 # The AI bot's response_url answer for a reused or expired URL is not documented; the sandbox says this.
 RESPONSE_URL_USED = 40078
 
@@ -495,6 +497,8 @@ def _update_card(state: FakeWecom, body: dict[str, Any]) -> tuple[dict[str, Any]
 
 def _appchat_create(state: FakeWecom, body: dict[str, Any]) -> tuple[dict[str, Any], bool]:
     chatid = str(body.get("chatid") or state._new_id("chat"))
+    if chatid in state.chats:
+        return _error(CHAT_EXISTS), False
     state.chats[chatid] = {
         "name": body.get("name", ""),
         "owner": body.get("owner", ""),

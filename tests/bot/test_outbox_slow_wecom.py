@@ -16,7 +16,7 @@ import aiohttp
 import pytest
 
 from bot.calendar import QuietHours
-from bot.channels.types import Address, Card, Outbound
+from bot.channels.types import Address, Card, NewGroup, Outbound
 from bot.channels.wecom_api import TIMED_OUT, WecomApi
 from bot.clock import Clock
 from bot.outbox import LEASE, OutboxWorker, enqueue, held_back, unanswered, unanswered_sends
@@ -306,3 +306,17 @@ async def test_reach_queues_the_fresh_card_with_the_update(api, fake_wecom, cloc
     await OutboxWorker(api, clock, []).run_once()
     assert [b["template_card"]["task_id"] for b in fake_wecom.state.delivered("message/send")] == ["t1042b"]
     assert (await OutboxMessage.get(dedupe_key="card:t1042b")).target == "liu|wang"
+
+
+async def test_a_group_made_by_an_unanswered_attempt_is_used_not_made_again(impatient, fake_wecom, clock):
+    fake_wecom.state.slow("appchat/create", LATE, times=1)
+    group = NewGroup(name="#1042 联办", owner="liu", members=("liu", "wang", "zhao"))
+    to = Address("appchat", "t1042")
+    row = await enqueue(Outbound(to, text="联办群已建", create_group=group), now=clock.now())
+    worker = OutboxWorker(impatient, clock, ["admin"])
+    await worker.run_once()
+    await until_taken(fake_wecom, "appchat/create")
+    row = await send_again(worker, clock, row.id)
+    assert row.status == "sent" and row.result["chatid"] == "t1042"
+    assert [c.ok for c in fake_wecom.state.calls("appchat/create")] == [True, False]  # the second: it exists
+    assert contents(fake_wecom.state.delivered("appchat/send")) == ["联办群已建"]
