@@ -44,7 +44,7 @@ async def test_rows_of_a_killed_worker_go_out_within_a_minute_and_once(db, http,
     texts = ["请签收 #1041", "请签收 #1042"]
     for n, text in enumerate(texts):
         await enqueue(Outbound(Address("app", f"liaison{n}"), text=text), now=now)
-    fake_wecom.state.slow("message/send", 0.5, times=2)
+    fake_wecom.state.slow("message/send", 2, times=2)
     process = await asyncio.create_subprocess_exec(sys.executable, "-c", WORKER, db, fake_wecom.api_base)
     try:
         for _ in range(3000):  # both sends are out (the sandbox holds their answers) …

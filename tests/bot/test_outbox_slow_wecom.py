@@ -30,8 +30,9 @@ IMPATIENT = 0.2  # … to a client that waits only this long
 
 
 @pytest.fixture
-def impatient(db, http, wecom, clock) -> WecomApi:
-    """A client that gives up before the slowed sandbox answers."""
+async def impatient(api, http, wecom, clock) -> WecomApi:
+    """A client that gives up before the slowed sandbox answers (only that: its token is already fetched)."""
+    await api.token()
     return WecomApi(http, wecom, clock, timeout=IMPATIENT, busy_delays=NO_WAIT)
 
 
@@ -53,11 +54,11 @@ async def _until(condition, failure: str) -> None:
     raise AssertionError(failure)
 
 
-async def send_again(worker: OutboxWorker, clock, row_id: int) -> OutboxMessage:
-    """Move the clock to the row's retry and run the worker once."""
+async def send_again(api: WecomApi, clock, row_id: int) -> OutboxMessage:
+    """Move the clock to the row's retry and run a worker with a patient client once."""
     row = await OutboxMessage.get(id=row_id)
     clock.set(row.not_before)
-    await worker.run_once()
+    await OutboxWorker(api, clock, ["admin"]).run_once()
     return await OutboxMessage.get(id=row_id)
 
 
@@ -77,7 +78,7 @@ async def test_a_slow_acceptance_within_the_timeout_is_one_send(api, fake_wecom,
     assert contents(fake_wecom.state.delivered("webhook/send")) == ["停电通知"]
 
 
-async def test_an_app_message_sent_again_after_a_timeout_is_kept_once(impatient, fake_wecom, clock):
+async def test_an_app_message_sent_again_after_a_timeout_is_kept_once(api, impatient, fake_wecom, clock):
     fake_wecom.state.slow("message/send", LATE, times=1)
     row = await enqueue(Outbound(Address("app", "zhangwei"), text="请签收 #1042"), now=clock.now())
     worker = OutboxWorker(impatient, clock, ["admin"])
@@ -85,7 +86,7 @@ async def test_an_app_message_sent_again_after_a_timeout_is_kept_once(impatient,
     row = await OutboxMessage.get(id=row.id)
     assert row.status == "pending" and unanswered(row.result) == 1 and f"errcode {TIMED_OUT}" in row.last_error
     await until_taken(fake_wecom, "message/send")  # WeCom took it, late
-    row = await send_again(worker, clock, row.id)
+    row = await send_again(api, clock, row.id)
     assert row.status == "sent" and unanswered(row.result) == 1
     calls = fake_wecom.state.calls("message/send")
     assert len(calls) == 2 and calls[1].body["enable_duplicate_check"] == 1 and calls[1].duplicate
@@ -93,7 +94,7 @@ async def test_an_app_message_sent_again_after_a_timeout_is_kept_once(impatient,
     assert row.result["msgids"] == [calls[0].answer["msgid"]]  # WeCom's answer for the message it kept
 
 
-async def test_a_kf_message_sent_again_after_a_timeout_is_kept_once(impatient, fake_wecom, clock, wecom):
+async def test_a_kf_message_sent_again_after_a_timeout_is_kept_once(api, impatient, fake_wecom, clock, wecom):
     fake_wecom.state.queue_kf_message(wecom.kf.open_kfid, "wm-villager", "你好")
     await KfCustomer.create(
         external_userid="wm-villager", open_kfid=wecom.kf.open_kfid, last_customer_message_at=clock.now()
@@ -103,33 +104,33 @@ async def test_a_kf_message_sent_again_after_a_timeout_is_kept_once(impatient, f
     worker = OutboxWorker(impatient, clock, [])
     await worker.run_once()
     await until_taken(fake_wecom, "kf/send_msg")
-    row = await send_again(worker, clock, row.id)
+    row = await send_again(api, clock, row.id)
     assert row.status == "sent"
     first, second = fake_wecom.state.calls("kf/send_msg")
     assert first.body["msgid"] == second.body["msgid"]  # the idempotency key really goes out
     assert fake_wecom.state.kf_customers["wm-villager"]["sent"] == 1  # and WeCom counted one message
 
 
-async def test_a_webhook_sent_again_after_a_timeout_shows_twice_and_is_counted(impatient, fake_wecom, clock):
+async def test_a_webhook_sent_again_after_a_timeout_shows_twice_and_is_counted(api, impatient, fake_wecom, clock):
     """A webhook has no idempotency key: a slow acceptance past the timeout shows twice; the count says so."""
     fake_wecom.state.slow("webhook/send", LATE, times=1)
     row = await enqueue(Outbound(Address("webhook", "hook-1"), text="明天上午停水"), now=clock.now())
     worker = OutboxWorker(impatient, clock, [])
     await worker.run_once()
     await until_taken(fake_wecom, "webhook/send")
-    row = await send_again(worker, clock, row.id)
+    row = await send_again(api, clock, row.id)
     assert row.status == "sent" and unanswered(row.result) == 1
     assert contents(fake_wecom.state.delivered("webhook/send")) == ["明天上午停水"] * 2
     assert await unanswered_sends() == {"webhook": {"unanswered": 1, "maybe_doubled": 1}}
 
 
-async def test_a_stalled_webhook_is_sent_again_once(impatient, fake_wecom, clock):
+async def test_a_stalled_webhook_is_sent_again_once(api, impatient, fake_wecom, clock):
     """A request lost on the way (nothing taken) is sent again and shows once; it is still counted as unknown."""
     fake_wecom.state.fail_next("webhook/send", 1, mode="stall", delay=LATE)
     row = await enqueue(Outbound(Address("webhook", "hook-1"), text="明天上午停水"), now=clock.now())
     worker = OutboxWorker(impatient, clock, [])
     await worker.run_once()
-    row = await send_again(worker, clock, row.id)
+    row = await send_again(api, clock, row.id)
     assert row.status == "sent"
     assert contents(fake_wecom.state.delivered("webhook/send")) == ["明天上午停水"]
 
@@ -137,14 +138,14 @@ async def test_a_stalled_webhook_is_sent_again_once(impatient, fake_wecom, clock
 # -- single-use sends: AI-bot response_url, card updates --------------------------------------------------
 
 
-async def test_a_response_url_refused_after_a_timeout_counts_as_delivered(impatient, fake_wecom, clock):
+async def test_a_response_url_refused_after_a_timeout_counts_as_delivered(api, impatient, fake_wecom, clock):
     url = fake_wecom.state.response_url()
     fake_wecom.state.slow("aibot/response", LATE, times=1)
     row = await enqueue(Outbound(Address("aibot", url), text="收到，已转给网格员"), now=clock.now())
     worker = OutboxWorker(impatient, clock, ["admin"])
     await worker.run_once()
     await until_taken(fake_wecom, "aibot/response")
-    row = await send_again(worker, clock, row.id)
+    row = await send_again(api, clock, row.id)
     assert row.status == "sent" and str(RESPONSE_URL_USED) in row.last_error
     calls = fake_wecom.state.calls("aibot/response")
     assert [c.ok for c in calls] == [True, False]  # the late one got through; the retry was refused
@@ -207,14 +208,14 @@ async def test_a_refused_card_update_without_a_fresh_card_is_settled_quietly(api
     assert await held_back(clock.now()) == [] and await worker.run_once() == 0  # never retried
 
 
-async def test_a_card_update_refused_after_a_timeout_counts_as_done(impatient, fake_wecom, clock):
+async def test_a_card_update_refused_after_a_timeout_counts_as_done(api, impatient, fake_wecom, clock):
     code = fake_wecom.state.new_response_code()
     fake_wecom.state.slow("message/update_template_card", LATE, times=1)
     row = await enqueue(card_update(code), now=clock.now(), fallback=fresh_card())
     worker = OutboxWorker(impatient, clock, [])
     await worker.run_once()
     await until_taken(fake_wecom, "message/update_template_card")
-    row = await send_again(worker, clock, row.id)
+    row = await send_again(api, clock, row.id)
     assert row.status == "sent"
     await worker.run_once()
     assert fake_wecom.state.calls("message/send") == []  # the update got through: no fresh card
@@ -272,8 +273,8 @@ async def test_a_slow_send_keeps_its_lease_against_a_second_worker(db, wecom, fa
     texts = ["群通知一", "群通知二"]
     for n, text in enumerate(texts):
         await enqueue(Outbound(Address("webhook", f"hook-{n}"), text=text), now=clock.now())
-    fake_wecom.state.slow("webhook/send", 1.5)
-    lease, heartbeat = timedelta(seconds=0.6), 0.1
+    fake_wecom.state.slow("webhook/send", 2.5)
+    lease, heartbeat = timedelta(seconds=1.2), 0.1
     async with aiohttp.ClientSession() as one, aiohttp.ClientSession() as two:
         workers = [
             OutboxWorker(WecomApi(s, wecom, clock, busy_delays=NO_WAIT), clock, [], lease=lease, heartbeat=heartbeat)
@@ -308,7 +309,7 @@ async def test_reach_queues_the_fresh_card_with_the_update(api, fake_wecom, cloc
     assert (await OutboxMessage.get(dedupe_key="card:t1042b")).target == "liu|wang"
 
 
-async def test_a_group_made_by_an_unanswered_attempt_is_used_not_made_again(impatient, fake_wecom, clock):
+async def test_a_group_made_by_an_unanswered_attempt_is_used_not_made_again(api, impatient, fake_wecom, clock):
     fake_wecom.state.slow("appchat/create", LATE, times=1)
     group = NewGroup(name="#1042 联办", owner="liu", members=("liu", "wang", "zhao"))
     to = Address("appchat", "t1042")
@@ -316,7 +317,7 @@ async def test_a_group_made_by_an_unanswered_attempt_is_used_not_made_again(impa
     worker = OutboxWorker(impatient, clock, ["admin"])
     await worker.run_once()
     await until_taken(fake_wecom, "appchat/create")
-    row = await send_again(worker, clock, row.id)
+    row = await send_again(api, clock, row.id)
     assert row.status == "sent" and row.result["chatid"] == "t1042"
     assert [c.ok for c in fake_wecom.state.calls("appchat/create")] == [True, False]  # the second: it exists
     assert contents(fake_wecom.state.delivered("appchat/send")) == ["联办群已建"]
