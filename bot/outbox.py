@@ -28,7 +28,6 @@ All time comes from the injectable clock.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -252,8 +251,9 @@ class OutboxWorker:
             await asyncio.gather(*(self._send_in_order(group, claim) for group in by_target.values()))
         finally:
             renewing.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await renewing
+            # Wait for it to end without swallowing a cancellation of this task (suppressing CancelledError
+            # around `await renewing` would, and a stopping worker would then carry on).
+            await asyncio.wait([renewing])
         return len(rows)
 
     # -- claiming ----------------------------------------------------------------------------------
