@@ -235,10 +235,8 @@ class Service:
             GRIDWHISTLE_MEDIA__DIR=str(workdir / "media"),
         )
         self.proc: subprocess.Popen | None = None
-        self.starts = 0
 
     def spawn(self) -> None:
-        self.starts += 1
         log = open(self.workdir / f"{self.name}.log", "ab")  # noqa: SIM115 - the child holds it
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "bot.cli", "serve"], cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT
@@ -583,7 +581,9 @@ async def _queues(database_url: str) -> tuple[int, int] | None:
         return None
     try:
         inbox = await conn.fetchval("SELECT count(*) FROM inbox_message WHERE status = 'pending'")
-        outbox = await conn.fetchval("SELECT count(*) FROM outbox_message WHERE status = 'pending'")
+        outbox = await conn.fetchval(  # not what waits for the morning (quiet hours), only what is due soon
+            "SELECT count(*) FROM outbox_message WHERE status = 'pending' AND not_before < now() + interval '10 minutes'"
+        )
         return int(inbox), int(outbox)
     except (OSError, asyncpg.PostgresError):
         return None
@@ -655,6 +655,15 @@ def _other_doubles(fake: FakeWecom, answer_indexes: set[int]) -> int:
     return sum(n - 1 for n in copies.values() if n > 1)
 
 
+def _received(fake: FakeWecom) -> str:
+    """Accepted / refused calls by API, to see that the harm was done."""
+    accepted = Counter(c.path for c in fake.sent if c.ok)
+    refused = Counter(f"{c.path} {c.answer.get('errcode')}" for c in fake.sent if not c.ok)
+    parts = [f"{path} {n} accepted" for path, n in sorted(accepted.items())]
+    parts += [f"{what} ×{n}" for what, n in sorted(refused.items())]
+    return ", ".join(parts) or "nothing"
+
+
 async def _count(run: Run, messages: list[Message]) -> Figures:
     assert run.sender is not None
     conn = await asyncpg.connect(run.database_url)
@@ -714,6 +723,7 @@ async def run_scenario(
         queues = await _queues(database_url)
         figures.queued = queues[1] if queues else -1
         figures.note = "" if note == "settled" else note
+        say(f"  {run.name}: what WeCom received: {_received(fake)}")
         if not args.keep:
             shutil.rmtree(workdir, ignore_errors=True)
         return figures
