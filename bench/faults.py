@@ -54,7 +54,7 @@ from aiohttp.typedefs import Handler  # noqa: E402
 
 from bot.channels.crypto import WecomCrypto  # noqa: E402
 from bot.clock import Clock  # noqa: E402
-from bot.sandbox.fake_wecom import FAKE_WECOM, FakeWecom, create_fake_wecom  # noqa: E402
+from bot.sandbox.fake_wecom import FAKE_WECOM, FakeWecom, SentCall, create_fake_wecom  # noqa: E402
 from config.settings import WecomSettings, load_settings  # noqa: E402
 
 GROUP_CHAT = "wrkSFfCgAAhoudaolao3"  # a grid group of the demo county the AI bot serves
@@ -65,7 +65,7 @@ TEXTS = (
     "屯里垃圾好几天没人拉了",
     "道边的树倒了，挡着路",
 )
-ANSWER_PATHS = ("message/send", "aibot/response")
+ANSWER_PATHS = ("message/send", "aibot/response", "kf/send_msg")
 CLIENT_TIMEOUT = 10.0  # the service's WeCom client gives up after this (bot/channels/wecom_api.py)
 INTAKE_PATIENCE = 40.0  # the sender re-posts an unanswered callback every 2 s for this long
 SETTLE_QUIET = 3.0  # after the queues empty, this long for late copies to show
@@ -321,8 +321,8 @@ class RoundRobin:
 @dataclass
 class Message:
     ident: str  # the inbox row's message key (MsgId / msgid)
-    channel: str  # app | aibot
-    userid: str
+    channel: str  # app | aibot | kf
+    userid: str  # or the kf villager's external_userid
     response_code: str = ""  # the AI bot's response_url code: its answer goes there
 
 
@@ -343,11 +343,26 @@ class Sender:
         self._ids = itertools.count(int(time.time()) * 1000)
 
     async def send(self, scenario: str, i: int) -> Message:
-        """Villager i of the scenario says one of TEXTS: even ones 1:1 to the app, odd ones in a grid group."""
+        """Villager i of the scenario says one of TEXTS: 1:1 to the app, in a grid group to the AI bot, or
+        to customer service (queued in the fake, announced by the kf event), in turn."""
         text = TEXTS[i % len(TEXTS)]
         userid = f"fv{scenario[:8]}{i:04d}"
         now = int(time.time())
-        if i % 2 == 0:
+        if i % 3 == 2:
+            token = self.fake.queue_kf_message(self.wecom.kf.open_kfid, userid, text)
+            message = Message(self.fake.kf_messages[-1].item["msgid"], "kf", userid)
+            plain = (
+                f"<xml><ToUserName><![CDATA[{self.wecom.corp_id}]]></ToUserName><CreateTime>{now}</CreateTime>"
+                f"<MsgType><![CDATA[event]]></MsgType><Event><![CDATA[kf_msg_or_event]]></Event>"
+                f"<Token><![CDATA[{token}]]></Token><OpenKfId><![CDATA[{self.wecom.kf.open_kfid}]]></OpenKfId></xml>"
+            )
+            sealed = self.app_crypto.seal(plain, timestamp=now)
+            body = (
+                f"<xml><ToUserName><![CDATA[{self.wecom.corp_id}]]></ToUserName>"
+                f"<Encrypt><![CDATA[{sealed.encrypt}]]></Encrypt></xml>"
+            )
+            path = "/wecom/app"
+        elif i % 3 == 0:
             message = Message(str(next(self._ids)), "app", userid)
             plain = (
                 f"<xml><ToUserName><![CDATA[{self.wecom.corp_id}]]></ToUserName>"
@@ -628,20 +643,38 @@ class Figures:
     note: str = ""
 
 
-def _answers(fake: FakeWecom, messages: list[Message]) -> dict[str, list[int]]:
-    """Each message's accepted answers, as indexes into the fake's record."""
-    by_user = {m.userid: m.ident for m in messages if m.channel == "app"}
-    by_code = {m.response_code: m.ident for m in messages if m.channel == "aibot"}
-    found: dict[str, list[int]] = {m.ident: [] for m in messages}
+def _delivered(fake: FakeWecom) -> list[tuple[int, SentCall]]:
+    """The calls WeCom accepted and would deliver, with their indexes in the record. A kf send with a
+    msgid already accepted is answered "ok" again but kept once (the sandbox records every call)."""
+    seen: set[tuple[str, str]] = set()
+    out = []
     for index, call in enumerate(fake.sent):
         if not call.ok or call.dropped:
             continue
+        if call.path == "kf/send_msg" and isinstance(call.body, dict):
+            key = (str(call.body.get("open_kfid")), str(call.body.get("msgid")))
+            if key in seen:
+                continue
+            seen.add(key)
+        out.append((index, call))
+    return out
+
+
+def _answers(fake: FakeWecom, messages: list[Message]) -> dict[str, list[int]]:
+    """Each message's delivered answers, as indexes into the fake's record."""
+    by_user = {m.userid: m.ident for m in messages if m.channel == "app"}
+    by_code = {m.response_code: m.ident for m in messages if m.channel == "aibot"}
+    by_customer = {m.userid: m.ident for m in messages if m.channel == "kf"}
+    found: dict[str, list[int]] = {m.ident: [] for m in messages}
+    for index, call in _delivered(fake):
         if call.path == "message/send" and isinstance(call.body, dict) and call.body.get("msgtype") == "text":
             for user in str(call.body.get("touser", "")).split("|"):
                 if user in by_user:
                     found[by_user[user]].append(index)
         elif call.path == "aibot/response" and call.params.get("response_code") in by_code:
             found[by_code[call.params["response_code"]]].append(index)
+        elif call.path == "kf/send_msg" and isinstance(call.body, dict) and call.body.get("touser") in by_customer:
+            found[by_customer[call.body["touser"]]].append(index)
     return found
 
 
@@ -649,8 +682,8 @@ def _other_doubles(fake: FakeWecom, answer_indexes: set[int]) -> int:
     """Identical accepted sends (same API, parameters and body) among everything that is not an answer."""
     copies = Counter(
         (call.path, json.dumps(call.params, sort_keys=True), json.dumps(call.body, sort_keys=True, ensure_ascii=False))
-        for index, call in enumerate(fake.sent)
-        if call.ok and not call.dropped and index not in answer_indexes and call.path != "gettoken"
+        for index, call in _delivered(fake)
+        if index not in answer_indexes and call.path != "kf/sync_msg"
     )
     return sum(n - 1 for n in copies.values() if n > 1)
 
@@ -692,6 +725,23 @@ async def _count(run: Run, messages: list[Message]) -> Figures:
     return figures
 
 
+async def _prime_kf(run: Run) -> None:
+    """The service's first kf pull only records what it finds (the last days, unanswered): make it
+    before the load, as a running service has long made it."""
+    assert run.sender is not None
+    await run.sender.send("prime", 2)  # a kf message from a villager outside the count
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        conn = await asyncpg.connect(run.database_url)
+        try:
+            if await conn.fetchval("SELECT count(*) FROM inbox_message WHERE channel = 'kf'"):
+                return
+        finally:
+            await conn.close()
+        await asyncio.sleep(0.3)
+    raise RuntimeError("the service did not pull customer-service messages")
+
+
 async def run_scenario(
     scenario: Scenario, args: argparse.Namespace, pg: ThrowawayPostgres, wecom: Wecom, http: aiohttp.ClientSession
 ) -> Figures:
@@ -712,6 +762,7 @@ async def run_scenario(
             await proxy.start()
             target = proxy.url
         run.sender = Sender(http, target, wecom.settings, fake)
+        await _prime_kf(run)
         run.sender.copies = scenario.copies
         if scenario.prepare is not None:
             await scenario.prepare(run)
