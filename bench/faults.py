@@ -142,7 +142,7 @@ class Wecom:
     `up()` serves the same record again. Two faults the sandbox's own `fail_next` does not play are
     added here, after the call is recorded: `answer_late(path, times, delay)` accepts a send and
     answers only after `delay` s (its "slow" mode waits before accepting, so a client that gives up
-    sends nothing), and `kill_on_accept` SIGKILLs a service the moment WeCom has accepted a send,
+    sends nothing), and `kill_on_accept` SIGKILLs a service the moment WeCom has accepted an app send,
     before the answer leaves — the crash between acceptance and record."""
 
     def __init__(self, settings: WecomSettings) -> None:
@@ -152,7 +152,7 @@ class Wecom:
         self.state: FakeWecom | None = None
         self.runner: web.AppRunner | None = None
         self.kill_on_accept: Callable[[], None] | None = None
-        self.kill_after = 0  # accepted answers still to let through before the kill
+        self.kill_after = 0  # accepted app sends still to let through before the kill
         self.late: dict[str, int] = {}  # path → calls still to answer late
         self.late_delay = 0.0
 
@@ -192,7 +192,7 @@ class Wecom:
         if accepted and self.late.get(path, 0) > 0:
             self.late[path] -= 1
             await asyncio.sleep(self.late_delay)  # the client has given up by now; WeCom keeps the send
-        if accepted and self.kill_on_accept is not None:
+        if accepted and self.kill_on_accept is not None and path == "message/send":
             self.kill_after -= 1
             if self.kill_after < 0:
                 kill, self.kill_on_accept = self.kill_on_accept, None
@@ -506,7 +506,7 @@ async def _arm_kill_at_accept(run: Run) -> None:
     def kill() -> None:
         run.later(run.restart(run.services[0], "WeCom accepted a send, the outbox had not recorded it"))
 
-    run.wecom.kill_after = max(1, run.args.messages // 3)
+    run.wecom.kill_after = max(1, run.args.messages // 4)  # app sends: answers and cadres' cards
     run.wecom.kill_on_accept = kill
 
 
@@ -552,7 +552,7 @@ def _scenarios(messages: int) -> list[Scenario]:
         Scenario("kill-intake", "SIGKILL of serve while callbacks arrive, then restart", during=_kill_intake),
         Scenario(
             "kill-processing",
-            "SIGKILL of serve the instant WeCom accepted a send, before the outbox records it; restart",
+            "SIGKILL of serve the instant WeCom accepted an app send, before the outbox records it; restart",
             _arm_kill_at_accept,
         ),
         Scenario("pg-restart", "PostgreSQL restarted (pg_ctl restart -m fast) under load", during=_restart_pg),
