@@ -166,6 +166,9 @@ async def run_scenario(
         figures.queued = queues[1] if queues else -1
         figures.note = "" if note == "settled" else note
         say(f"  {run.name}: what WeCom received: {received(fake)}")
+        if figures.crash_gaps:
+            gaps = ", ".join(f"{gap:.0f} s" for gap in figures.crash_gaps)
+            say(f"  {run.name}: the crash instant's second copies went {gaps} after the first")
         if not args.keep:
             shutil.rmtree(workdir, ignore_errors=True)
         return figures

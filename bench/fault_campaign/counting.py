@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import asyncpg
 
@@ -23,6 +23,7 @@ class Figures:
     answered_once: int = 0
     doubled: int = 0
     at_crash: int = 0
+    crash_gaps: list[float] = field(default_factory=list)  # seconds between the two copies of each
     lost: int = 0
     other_doubles: int = 0
     queued: int = 0  # outbox rows still waiting at the end (a crash's lease, retries of a send WeCom took)
@@ -103,6 +104,7 @@ async def count(run: Run, messages: list[Message]) -> Figures:
             crossed = any(copies[0] < b <= copies[-1] for b in run.boundaries)
             if crossed and len(copies) == 2:
                 figures.at_crash += 1
+                figures.crash_gaps.append((run.fake.sent[copies[1]].at - run.fake.sent[copies[0]].at).total_seconds())
             else:
                 figures.doubled += 1
         elif acknowledged:
