@@ -91,8 +91,11 @@ async def _wecom_down(run: Run, i: int) -> None:
 async def _revoke(run: Run, i: int) -> None:
     if i == run.args.messages // 3:
         run.fake.invalidate_tokens()  # every issued token now answers 42001
-        run.fake.fail_next("message/send", 2, errcode=40014)  # and the next two calls say "invalid"
-        say(f"  {run.name}: tokens revoked")
+        say(f"  {run.name}: tokens expired early (42001)")
+    if i == 2 * run.args.messages // 3:  # later: a 40014 first would have the client fetch a new token anyway
+        for path in ANSWER_PATHS:
+            run.fake.fail_next(path, 2, errcode=40014)
+        say(f"  {run.name}: the next two calls of each kind answered 40014 (invalid token)")
 
 
 async def _kill_intake(run: Run, i: int) -> None:
@@ -146,7 +149,9 @@ def scenarios_for(messages: int) -> list[Scenario]:
             f"at {CLIENT_TIMEOUT:.0f} s)",
             _answer_late,
         ),
-        Scenario("token-revoked", "every access token revoked mid-run (42001, then 40014 twice)", during=_revoke),
+        Scenario(
+            "token-revoked", "every access token expired early mid-run (42001); later 40014 twice", during=_revoke
+        ),
         Scenario("kill-intake", "SIGKILL of serve while callbacks arrive, then restart", during=_kill_intake),
         Scenario(
             "kill-processing",
