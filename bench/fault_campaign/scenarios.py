@@ -93,9 +93,9 @@ async def _revoke(run: Run, i: int) -> None:
         run.fake.invalidate_tokens()  # every issued token now answers 42001
         say(f"  {run.name}: tokens expired early (42001)")
     if i == 2 * run.args.messages // 3:  # later: a 40014 first would have the client fetch a new token anyway
-        for path in ANSWER_PATHS:
+        for path in ("message/send", "kf/send_msg"):  # a response_url takes no token
             run.fake.fail_next(path, 2, errcode=40014)
-        say(f"  {run.name}: the next two calls of each kind answered 40014 (invalid token)")
+        say(f"  {run.name}: the next two app and kf sends answered 40014 (invalid token)")
 
 
 async def _kill_intake(run: Run, i: int) -> None:
