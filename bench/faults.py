@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import logging
 import os
 import shutil
@@ -169,7 +170,10 @@ async def run_scenario(
         if figures.crash_gaps:
             gaps = ", ".join(f"{gap:.0f} s" for gap in figures.crash_gaps)
             say(f"  {run.name}: the crash instant's second copies went {gaps} after the first")
-        if not args.keep:
+        if args.keep:  # what WeCom received, one call a line, beside the logs
+            lines = (json.dumps(call.to_json(), ensure_ascii=False) for call in fake.sent)
+            (workdir / "wecom-received.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+        else:
             shutil.rmtree(workdir, ignore_errors=True)
         return figures
     finally:
@@ -199,7 +203,7 @@ def main() -> int:
         "a crash left behind waits for its lease, so give the kill scenarios more than the lease)",
     )  # fmt: skip
     parser.add_argument("--outage", type=float, default=15.0, help="seconds WeCom is down in wecom-down (15)")
-    parser.add_argument("--keep", action="store_true", help="keep each scenario's service logs")
+    parser.add_argument("--keep", action="store_true", help="keep each scenario's service logs and what WeCom received")
     args = parser.parse_args()
     wanted = names if args.scenarios == "all" else [n.strip() for n in args.scenarios.split(",") if n.strip()]
     unknown = [n for n in wanted if n not in names]
