@@ -1,14 +1,14 @@
 """Fault campaign (not a test): what a villager's message survives, counted.
 
-    /work/venv/bin/python bench/faults.py [--messages 40] [--scenarios all|NAME,NAME…] [--settle 120]
+    python bench/faults.py [--messages 40] [--scenarios all|NAME,NAME…] [--settle 120] [--keep]
 
 The real service (`gridwhistle serve`, a child process) runs on a throwaway PostgreSQL cluster that the
 campaign makes itself (initdb + pg_ctl in a temporary directory, on an unused port; the shared server
 is never touched), with `[wecom] api_base` pointed at the project's fake WeCom (bot/sandbox) served over
 HTTP on loopback by this process. Each scenario gets a fresh database and a fresh service, posts
-`--messages` signed callbacks from distinct villagers (half 1:1 with the app, half @-mentions in a grid
-group through the AI bot), does its harm while they flow, waits until the inbox and the outbox are
-empty (or `--settle` seconds) and counts, per message:
+`--messages` signed callbacks from distinct villagers (a third each: 1:1 with the app, @-mentions in a
+grid group through the AI bot, customer service), does its harm while they flow, waits until the
+inbox and the outbox are empty (or `--settle` seconds) and counts, per message:
 
   acknowledged   the service answered the callback 200 (the sender retries like WeCom until then)
   processed      its inbox row is done
