@@ -68,13 +68,15 @@ async def test_report_tickets_prints_the_rates_and_writes_a_spreadsheet(gridwhis
     assert code == 0, err
     rows = {line.split()[1]: line.split() for line in out.splitlines() if line.startswith(("乡镇", "部门"))}
     # transport signed after 40 min (urgent: 30) → late; water after 10 → on time; both finished in time
-    assert rows["白山镇"][2:] == ["2", "50.0%", "100.0%", "100.0%", "100.0%", "0.4", "3.7"]
-    assert rows["交通运输局"][2:] == ["1", "0.0%", "100.0%", "100.0%", "100.0%", "0.7", "4.7"]
-    assert rows["水务局"][2:] == ["1", "100.0%", "100.0%", "100.0%", "100.0%", "0.2", "2.7"]
+    # columns: tickets, 件次, 进行中, 退单, 签收及时, 办结, 按时办结, 满意, hours to 签收, to 办结
+    assert rows["白山镇"][2:] == ["1", "2", "0", "0", "50.0%", "100.0%", "100.0%", "100.0%", "0.4", "3.7"]
+    assert rows["交通运输局"][2:] == ["1", "1", "0", "0", "0.0%", "100.0%", "100.0%", "100.0%", "0.7", "4.7"]
+    assert rows["水务局"][2:] == ["1", "1", "0", "0", "100.0%", "100.0%", "100.0%", "100.0%", "0.2", "2.7"]
+    assert "件次：一个部门接一张哨单算1件次" in out
     sheet = load_workbook(xlsx).active
     assert sheet.title == "2026-11" and sheet["A1"].value == "类别"
     values = {row[1]: row for row in sheet.iter_rows(min_row=2, values_only=True)}
-    assert values["白山镇"][3] == 0.5 and values["交通运输局"][7] == 0.7
+    assert values["白山镇"][3] == 2 and values["白山镇"][6] == 0.5 and values["交通运输局"][10] == 0.7
     code, out, err = await gridwhistle("report", "tickets", "--month", "2026-10", "--config", str(config_file))
     assert code == 0 and "这个月没有哨单" in out
     code, out, err = await gridwhistle("report", "tickets", "--month", "11/2026", "--config", str(config_file))
