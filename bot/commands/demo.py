@@ -13,6 +13,7 @@ import logging
 import signal
 
 from bot.commands import add_config_arg, settings_from
+from bot.logs import configure_logging
 from bot.sandbox.demo import RunningDemo, running_demo
 from config.settings import Settings
 
@@ -38,7 +39,7 @@ def run(args: argparse.Namespace) -> int:
     settings = settings_from(args)
     if args.port is not None:
         settings = settings.model_copy(update={"server": settings.server.model_copy(update={"port": args.port})})
-    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging(logging.WARNING)
     asyncio.run(_serve(settings))
     return 0
 

@@ -13,6 +13,7 @@ from aiohttp import web
 
 from bot.app import create_app
 from bot.commands import add_config_arg, settings_from
+from bot.logs import configure_logging
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -25,7 +26,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     settings = settings_from(args)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging(logging.INFO)
     app = create_app(settings)
     web.run_app(
         app,
