@@ -22,6 +22,8 @@ from models import Area, Assignment, Department, Person, Request, Ticket, Ticket
 from models.db import database
 
 DUE_KEYS = ("respond_due", "resolve_due")  # event details that are times
+# The details a person reads, in this order ([trail.data] names them); the others are in --json only.
+DETAILS = ("departments", "replaced", "to", "request_number", *DUE_KEYS, "trigger", "satisfaction", "rating", "command")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
