@@ -201,9 +201,7 @@ class Words:
                     department=self.department(event["department"]) if event["department"] else "",
                     actor=f"{actor['name']}({actor['userid'] or '-'})" if actor else "",
                     reason=event["reason"] or "",
-                    data="，".join(
-                        self.detail(k, v) for k, v in sorted(event["data"].items()) if f"trail.data.{k}" in self.texts
-                    ),
+                    data="，".join(self.detail(k, event["data"][k]) for k in DETAILS if k in event["data"]),
                 ).split()
             )
         )

@@ -50,22 +50,13 @@ async def test_ticket_show_prints_the_whole_trail(gridwhistle, handled, config_f
     events = [line for line in lines if line.startswith("  2026-")]
     assert events[0].startswith("  2026-11-16 09:00:")
     kinds = [line.split()[2] for line in events]
-    assert kinds == [
-        "登记",
-        "吹哨",
-        "通知部门",
-        "通知部门",
-        "增派",
-        "签收",
-        "签收",
-        "办结",
-        "办结",
-        "办结",
-        "办结",
-        "评价",
-    ]
+    assert kinds == ["登记", "吹哨", "通知部门", "通知部门", "增派", "签收", "签收", "办结", "办结"] + [
+        "全部办结"
+    ] * 2 + ["评价"]
     assert any("刘涛(liutao)" in line and "便桥已通" in line for line in lines)
-    assert any("吹哨" in line and "部门 交通运输局" in line and "方式 乡镇指令" not in line for line in events)
+    assert any(
+        "吹哨 #" in line and "部门 交通运输局，诉求 #" in line and "方式 紧急自动吹哨" in line for line in events
+    )
     assert any(line.split()[2] == "评价" and "评价 满意" in line for line in events)
     for english in ("closed", "normal", "urgent", "primary", "assisting", "done", "from_request", "notified", "="):
         assert english not in out, english
