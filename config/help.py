@@ -22,7 +22,6 @@ TEXT_KEYS = (
     "who",
     "not_yours",
     "everyone",
-    "other_words",
     "villager_tip",
     "common",
     "unknown",

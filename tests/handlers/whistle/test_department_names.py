@@ -140,3 +140,17 @@ def test_a_bad_names_file_names_each_mistake(tmp_path: Path) -> None:
     assert lines[0].startswith(f"{bad}: roads: unknown department code")
     assert lines[1] == f'{bad}: water: should be a list of names in quotes, like ["交通局", "交通"]'
     assert lines[2] == f"{bad}: health: '财政局' is already a name of finance"
+
+
+async def test_the_command_of_a_county_with_full_names_only(full_names_only):
+    """`吹哨 #1001 交通局 水务局 农业农村局 财政局 发改局 现场联办` on a request already out to transport."""
+    sandbox = full_names_only
+    await sandbox.wecom.app_text("jiangdahai", FLOOD)
+    await sandbox.settle()
+    request = await Request.get()
+    await sandbox.wecom.app_text("zhangwei", f"吹哨 #{request.number} 交通局 水务局 农业农村局 财政局 发改局 现场联办")
+    await sandbox.settle()
+    ticket = await Ticket.get()
+    assert await codes_on(ticket) == ["transport", "water", "agriculture", "finance", "development_reform"]
+    assert "已增派" in sandbox.texts_to("zhangwei")[-1] and "没有找到" not in sandbox.texts_to("zhangwei")[-1]
+    assert len(sandbox.fake.bodies("appchat/create")) == 1  # five departments: the joint-handling group
