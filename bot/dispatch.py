@@ -15,11 +15,11 @@ from tortoise.transactions import in_transaction
 from bot.channels.types import Address, Inbound, Outbound
 from bot.outbox import enqueue
 from config.errors import UserError
-from handlers.common.format import normalise
 from handlers.core.card_keys import CardKey
 from handlers.core.context import Context, Services
 from handlers.core.router import MESSAGE_KINDS, Registered, Router, run_first
 from models import Area, Chat, Household, InboxMessage, KfCustomer, Person, Role
+from nlp.privacy import mask_private
 
 log = logging.getLogger(__name__)
 
@@ -83,7 +83,7 @@ class Dispatcher:
             return
         if await run_first(ctx, root.for_kind(inbound.kind)) or inbound.kind not in MESSAGE_KINDS:
             return
-        match = self.services.commands.match(normalise(inbound.text)) if inbound.kind in ("text", "voice") else None
+        match = self.services.commands.match(inbound.folded) if inbound.kind in ("text", "voice") else None
         if match is not None:
             ctx.command, ctx.args = match
             if await run_first(ctx, self._command_handlers(ctx)):
@@ -151,8 +151,10 @@ class Dispatcher:
         """One combined answer where the person spoke; cards go as app messages where the channel has them."""
         address = reply_address(ctx.inbound, ctx.chat)
         if ctx.replies and address is not None:
+            text = "\n\n".join(ctx.replies)
             await enqueue(
-                Outbound(to=address, text="\n\n".join(ctx.replies)),
+                # Every answer in a group goes through the one masking function, whatever handler wrote it.
+                Outbound(to=address, text=mask_private(text) if ctx.inbound.is_group else text),
                 now=ctx.now,
                 dedupe_key=f"reply:{ctx.inbound.channel}:{inbox_id}",
             )

@@ -25,6 +25,7 @@ from bot.clock import Clock
 from bot.outbox import enqueue, withdraw_waiting
 from models import Area, KfCustomer, OutboxMessage, Person, Request
 from models.request_queries import ancestor_at, people_with_role
+from nlp.privacy import mask_private
 
 
 @dataclass(frozen=True)
@@ -121,17 +122,19 @@ class Reach:
     # -- a ticket's joint-handling group ------------------------------------------------------------------
 
     async def open_group(self, chatid: str, *, name: str, userids: list[str], text: str, dedupe_key: str) -> bool:
-        """Create the push-only group of these members (the first owns it) with a first message."""
+        """Create the push-only group of these members (the first owns it) with a first message (masked: a group)."""
         group = NewGroup(name=name, owner=userids[0], members=tuple(userids))
         row = await enqueue(
-            Outbound(to=Address("appchat", chatid), text=text, create_group=group),
+            Outbound(to=Address("appchat", chatid), text=mask_private(text), create_group=group),
             now=self.clock.now(),
             dedupe_key=dedupe_key,
         )
         return row is not None
 
     async def post_to_group(self, chatid: str, text: str, *, dedupe_key: str) -> None:
-        await enqueue(Outbound(to=Address("appchat", chatid), text=text), now=self.clock.now(), dedupe_key=dedupe_key)
+        """Everyone in the group reads it, so personal details go masked."""
+        message = Outbound(to=Address("appchat", chatid), text=mask_private(text))
+        await enqueue(message, now=self.clock.now(), dedupe_key=dedupe_key)
 
     # -- villagers --------------------------------------------------------------------------------------
 
@@ -175,6 +178,8 @@ class Reach:
         Returns the queued row and the id of the row it replaced (None when it started a new message).
         """
         assert route.address is not None
+        if route.in_group:
+            line = mask_private(line)  # the reporter's group reads it, not only the reporter
         now = self.clock.now()
         waiting = await withdraw_waiting(route.address, key_prefix=thread, now=now)
         if waiting is not None:
@@ -186,10 +191,12 @@ class Reach:
         )
         return row, waiting.id if waiting is not None else None
 
-    async def card_to(self, route: Route, card: Card, *, dedupe_key: str) -> None:
-        """A card where the reporter is a WeCom member."""
+    async def card_to(self, route: Route, card: Card, *, dedupe_key: str, not_before: datetime | None = None) -> None:
+        """A card where the reporter is a WeCom member; `not_before` holds it behind news queued before it."""
         assert route.address is not None
-        await enqueue(Outbound(to=route.address, card=card), now=self.clock.now(), dedupe_key=dedupe_key)
+        now = self.clock.now()
+        due = max(not_before, now) if not_before is not None else None
+        await enqueue(Outbound(to=route.address, card=card), now=now, not_before=due, dedupe_key=dedupe_key)
 
 
 def _members(*userids: str) -> Address:

@@ -256,6 +256,8 @@ class PromisePolicy(Section):
 class RequestsPolicy(Section):
     burst_seconds: Count = 120
     burst_breakers: tuple[StrictStr, ...] = ("thanks", "ack", "chat")  # cue groups of the routing table
+    burst_max_chars: Positive = 1000  # a burst stops growing a request here and starts a new one
+    burst_max_messages: Positive = 20
     duplicate_days: Count = 3
     duplicate_keyword_overlap: Ratio = 0.5
     duplicate_text_overlap: Ratio = 0.3

@@ -16,6 +16,7 @@ from config.errors import ConfigError
 from nlp.learned import DEPARTMENT_KIND, REQUEST_KIND, URGENCY_KIND, BinaryModel, DepartmentModel, load_model, ngrams
 from nlp.lexicon import RoutingTable, Rule, load_table, normalise_word
 from nlp.matcher import MASK, Entry, Matcher
+from nlp.privacy import hide_private
 from nlp.table_files import table_folder
 from nlp.tokenizer import build_tokenizer
 
@@ -120,7 +121,8 @@ class Router:
         return [t for t in self.tokenizer.cut(normalise_word(text), HMM=False) if t.strip()]
 
     def classify(self, text: str) -> Decision:
-        normalised = normalise_word(text or "")
+        # Phone, ID, card and house numbers never change where a request goes: the router reads them blanked.
+        normalised = normalise_word(hide_private(text or ""))
         found = self._matcher.find(normalised)
         visible = found.unmasked(normalised)  # for the single characters counted wherever written
         scores: dict[str, float] = {}

@@ -3,13 +3,14 @@ for their request, or not a request at all (kept for the grid member's daily lis
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from typing import Literal
 
-from handlers.common.format import normalise
 from handlers.common.privacy import mask_private
 from handlers.core.context import Context
 from handlers.requests.answers import department_names, followup_answer, recorded_answer
+from handlers.requests.burst import bounded_run, is_full, parts_of
 from handlers.requests.service import (
     VILLAGE,
     Sender,
@@ -37,31 +38,40 @@ async def take_message(ctx: Context, text: str | None = None, *, force: bool = F
     if ctx.inbound.kind in MEDIA_KINDS:
         return await take_media(ctx)
     services, sender = ctx.services, sender_of(ctx)
-    text = normalise(ctx.inbound.text if text is None else text)
-    if not text:
+    text = (ctx.inbound.text if text is None else text).strip()  # as typed: the router folds widths itself
+    if not text:  # an empty or blank text, or a voice WeCom heard no words in: no photo to speak of
         if not ctx.inbound.is_group:
-            ctx.reply("requests.media_alone")
+            ctx.reply("requests.voice_unheard" if ctx.inbound.kind == "voice" else "requests.empty")
         return None
-    gap = services.policy.requests.burst
+    rules = services.policy.requests
     router = services.router()
-    pending = await latest_of_sender(sender.channel, sender.ref, sender.person, STILL_BEING_SAID, since=ctx.now - gap)
-    if pending is not None and not ends_a_burst(ctx, text):
+    decision = router.classify(text)  # this piece alone: a burst's next piece costs only its own words
+    pending = await latest_of_sender(
+        sender.channel, sender.ref, sender.person, STILL_BEING_SAID, since=ctx.now - rules.burst
+    )
+    if pending is not None and not ends_a_burst(ctx, text, decision):
         if pending.merged_into_id is not None:  # more words about a matter already merged: kept, nothing re-sent
-            await add_words(pending, text, ctx.now)
-            ctx.reply("requests.appended", number=(await handled_as(pending)).number)
+            if not is_full(pending, 0, text, rules):
+                await add_words(pending, text, ctx.now)
+                ctx.reply("requests.appended", number=(await handled_as(pending)).number)
+                return pending
+        elif not is_full(pending, len(parts := await parts_of(pending)), text, rules):
+            moved = await append_to_request(services, pending, text, decision, parts, now=ctx.now)
+            if moved:
+                ctx.reply("requests.appended_moved", number=pending.number, departments=await department_names(pending))
+            else:
+                ctx.reply("requests.appended", number=pending.number)
             return pending
-        moved = await append_to_request(services, pending, text, router.classify(f"{pending.text} {text}"), now=ctx.now)
-        if moved:
-            ctx.reply("requests.appended_moved", number=pending.number, departments=await department_names(pending))
-        else:
-            ctx.reply("requests.appended", number=pending.number)
-        return pending
-    decision = router.classify(text)
+        # The burst is as long as a request may grow: this piece starts a new one, about the same matter
+        # unless its own words say otherwise.
+        if not decision.is_request:
+            decision = replace(decision, is_request=True, primary=pending.primary, also=tuple(pending.also))
+        return await start_request(ctx, sender, text, decision, (), same_matter=False)
     if decision.is_followup and not force:
         found = await take_followup(ctx, sender, decision)
         if found is not False:
             return found
-    run = await recent_non_requests(sender.channel, sender.ref, ctx.now, gap)
+    run = bounded_run(await recent_non_requests(sender.channel, sender.ref, ctx.now, rules.burst), text, rules)
     said = " ".join([row.text for row in run if row.text] + [text])
     if run:
         decision = router.classify(said)
@@ -71,24 +81,58 @@ async def take_message(ctx: Context, text: str | None = None, *, force: bool = F
         await keep_non_request(ctx, sender, text)
         if not ctx.inbound.is_group:
             ctx.reply("requests.not_request")
+        elif not only_thanks(ctx, text):  # a group message reaches the bot only when it is @-mentioned
+            ctx.reply("requests.not_request_group")
         return None
-    recorded = await record_request(services, sender, said, decision, now=ctx.now, absorbed=run)
-    for row in run:
-        if row.media_id:
-            await Attachment.create(request=recorded.request, kind=row.kind, media_id=row.media_id, created_at=ctx.now)
+    return await start_request(ctx, sender, said, decision, run)
+
+
+async def start_request(
+    ctx: Context,
+    sender: Sender,
+    text: str,
+    decision: Decision,
+    run: list[NonRequest] | tuple[()],
+    *,
+    same_matter: bool = True,
+) -> Request:
+    """A new request from `text` (the not-request messages of `run` joined in), answered where it was said."""
+    services = ctx.services
+    recorded = await record_request(
+        services, sender, text, decision, now=ctx.now, absorbed=run, check_same_matter=same_matter
+    )
     answer(ctx, await recorded_answer(services, recorded))
     return recorded.request
 
 
-def ends_a_burst(ctx: Context, text: str) -> bool:
-    """收到 / 谢谢 / 你好 after a request is no more of it: a message that is not a request by itself and carries a
-    word of the routing table's cue groups named in [requests] burst_breakers."""
+def ends_a_burst(ctx: Context, text: str, decision: Decision) -> bool:
+    """收到 / 谢谢 / 你好 after a request is no more of it: a message that is not a request by itself (`decision`)
+    and carries a word of the routing table's cue groups named in [requests] burst_breakers."""
     router = ctx.services.router()
-    if router.classify(text).is_request:
+    if decision.is_request:
         return False
     groups = set(ctx.services.policy.requests.burst_breakers)
     folded = text.lower()
     return any(word.lower() in folded for group in router.table.cues if group.name in groups for word in group.words)
+
+
+# The routing table's cue groups that are all a group member says when they only thank or acknowledge.
+THANKS_CUES = ("thanks", "ack")
+_NOT_WORDS = re.compile(r"[\W_]+")
+
+
+def only_thanks(ctx: Context, text: str) -> bool:
+    """收到 / 谢谢 / 好的，辛苦了: nothing but words of acknowledgement and thanks (and punctuation), which need
+    no answer in a group; 今天天气真好 is more than that."""
+    words = sorted(
+        (w.lower() for g in ctx.services.router().table.cues if g.name in THANKS_CUES for w in g.words),
+        key=len,
+        reverse=True,
+    )
+    rest = text.lower()
+    for word in words:
+        rest = rest.replace(word, " ")
+    return not _NOT_WORDS.sub("", rest)
 
 
 async def take_followup(ctx: Context, sender: Sender, decision: Decision) -> Request | None | Literal[False]:

@@ -12,9 +12,10 @@ from typing import Any
 from bot.reach import reply_context
 from config.policy import RequestsPolicy
 from handlers.core.context import Context, Services
+from handlers.requests.burst import route_of, votes
 from handlers.requests.village.service import send_village_card
 from handlers.whistle.service import whistle_request
-from models import Area, Chat, NonRequest, Person, Request, TicketEvent
+from models import Area, Attachment, Chat, NonRequest, Person, Request, TicketEvent
 from models.lifecycle import Event
 from models.numbers import next_number
 from models.request_queries import ancestor_at, reporters_of, same_matter_candidates
@@ -69,6 +70,7 @@ async def record_request(
     now: datetime,
     relayed_by: Person | None = None,
     absorbed: Sequence[NonRequest] = (),
+    check_same_matter: bool = True,
 ) -> Recorded:
     """A new request from `sender`, its audit event, then the same-matter check and forwarding."""
     request = await Request.create(
@@ -96,12 +98,19 @@ async def record_request(
         actor=relayed_by or sender.person,
         kind="recorded",
         at=now,
-        data={"channel": sender.channel, "primary": decision.primary, "keywords": list(decision.keywords)},
+        data={
+            "channel": sender.channel,
+            "primary": decision.primary,
+            "keywords": list(decision.keywords),
+            "scores": votes(decision),  # this piece's say if the burst grows (handlers/requests/burst.py)
+        },
     )
-    for row in absorbed:
+    for row in absorbed:  # photos sent before the words belong to the request before any card shows it
         row.absorbed_into = request
         await row.save(update_fields=["absorbed_into_id"])
-    earlier = await same_matter(services, request, now)
+        if row.media_id:
+            await Attachment.create(request=request, kind=row.kind, media_id=row.media_id, created_at=now)
+    earlier = await same_matter(services, request, now) if check_same_matter else None
     if earlier is not None:
         return await merge_into(request, earlier, now)
     await forward(services, request, now)
@@ -109,24 +118,38 @@ async def record_request(
 
 
 async def append_to_request(
-    services: Services, request: Request, text: str, decision: Decision, *, now: datetime
+    services: Services,
+    request: Request,
+    text: str,
+    decision: Decision,
+    parts: list[dict[str, float]],
+    *,
+    now: datetime,
 ) -> bool:
-    """Another piece of a burst: the text grows and is routed again; True when where it goes changed."""
+    """Another piece of a burst, routed alone (`decision`): the text grows, and the request goes where the
+    scores of all its pieces (`parts`, the earlier ones) point; True when that changed."""
+    part = votes(decision)
+    route = route_of(request.primary, [*parts, part])
     request.text = f"{request.text} {text}".strip()
     request.updated_at = now
-    moved = decision.is_request and decision.primary != request.primary
-    if decision.is_request:
-        request.primary, request.also = decision.primary, list(decision.also)
-        request.keywords, request.explanation = list(decision.keywords), decision.explanation
-        if decision.urgency == "urgent":
-            request.urgency = "urgent"
+    if route.moved:
+        request.primary = route.primary
+        request.also = [c for c in dict.fromkeys([*request.also, *decision.also]) if c != route.primary]
+        if decision.primary == route.primary:
+            request.explanation = decision.explanation
+    request.keywords = list(dict.fromkeys([*request.keywords, *decision.keywords]))
+    if decision.is_request and decision.urgency == "urgent":
+        request.urgency = "urgent"
     await request.save()
     await TicketEvent.create(
-        request=request, kind="appended", at=now, data={"text": text, "primary": request.primary, "rerouted": moved}
+        request=request,
+        kind="appended",
+        at=now,
+        data={"text": text, "primary": request.primary, "rerouted": route.moved, "scores": part},
     )
-    if moved and request.status in STILL_BEING_SAID:
+    if route.moved and request.status in STILL_BEING_SAID:
         await forward(services, request, now)
-    return moved
+    return route.moved
 
 
 async def add_words(request: Request, text: str, now: datetime) -> None:

@@ -43,7 +43,7 @@ async def _whistle_request(ctx: Context, request: Request, rest: str, click_code
     """Whistle a request to the departments named (or proposed), or add the named ones to its ticket when
     it was whistled already; names that match no department are asked about, the others acted on."""
     township = await township_of_request(request)
-    if not await require_committee(ctx, "whistle", township.id if township else None):
+    if not await require_committee(ctx, "whistle", township.id if township else None, number=request.number):
         return
     named = (await DepartmentNames.load()).read(rest)
     departments, note = named.departments, named.rest
@@ -95,7 +95,7 @@ async def reassign_command(ctx: Context) -> None:
         ticket = await Ticket.filter(request_id=request.id).order_by("-id").first()
     if ticket is None and request is not None:  # not whistled yet: correct the routing and whistle now
         township = await township_of_request(request)
-        if await require_committee(ctx, "reassign", township.id if township else None):
+        if await require_committee(ctx, "reassign", township.id if township else None, number=request.number):
             departments, reason = (await DepartmentNames.load()).split(rest)
             if request.status not in WHISTLEABLE:
                 raise UserError("whistle.not_whistleable", number=request.number)
@@ -165,5 +165,5 @@ async def confirm_click(ctx: Context) -> None:
         await _whistle_request(ctx, request, "", str(ctx.inbound.extra.get("response_code", "")))
         return
     township = await township_of_request(request)
-    if await require_committee(ctx, "reassign", township.id if township else None):
+    if await require_committee(ctx, "reassign", township.id if township else None, number=request.number):
         ctx.reply("whistle.reassign_how", number=request.number)
