@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from config.help import HelpEntry, HelpTexts, read_help
 from config.role_names import read_role_names
-from handlers.common.format import normalise
 from handlers.core.context import Context
 from handlers.core.router import Router, SkipHandler
 
@@ -46,7 +45,8 @@ def line_of(ctx: Context, entry: HelpEntry, texts: HelpTexts, key: str = "line")
 async def show_help(ctx: Context) -> None:
     texts = read_help()
     if ctx.args:
-        found = ctx.services.commands.match(normalise(ctx.args))
+        said = ctx.services.commands.match(ctx.inbound.folded)  # 帮助 ＳＯＳ reads as 帮助 SOS
+        found = ctx.services.commands.match(said[1] if said else ctx.args)
         if found is None:  # 帮助困难户… / 怎么用医保卡交费: a message to hear, not a question about commands
             raise SkipHandler
         explain(ctx, texts, found[0])
