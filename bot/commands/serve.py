@@ -13,6 +13,9 @@ from aiohttp import web
 
 from bot.app import create_app
 from bot.commands import add_config_arg, settings_from
+from bot.logs import configure_logging
+from config.department_names import read_department_names
+from config.help import read_help
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -25,7 +28,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     settings = settings_from(args)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    read_department_names()  # a mistake in the shipped data stops the start, naming file and key
+    read_help()
+    configure_logging(logging.INFO)
     app = create_app(settings)
     web.run_app(
         app,
