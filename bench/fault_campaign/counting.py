@@ -31,12 +31,13 @@ class Figures:
 
 
 def delivered(fake: FakeWecom) -> list[tuple[int, SentCall]]:
-    """The calls WeCom accepted and would deliver, with their indexes in the record. A kf send with a
-    msgid already accepted is answered "ok" again but kept once (the sandbox records every call)."""
+    """The calls WeCom accepted and would deliver, with their indexes in the record: an app message WeCom's
+    duplicate check caught, or a kf send with a msgid already accepted, is answered "ok" again but shows once
+    (the sandbox records every call)."""
     seen: set[tuple[str, str]] = set()
     out = []
     for index, call in enumerate(fake.sent):
-        if not call.ok or call.dropped:
+        if not call.delivered:
             continue
         if call.path == "kf/send_msg" and isinstance(call.body, dict):
             key = (str(call.body.get("open_kfid")), str(call.body.get("msgid")))
