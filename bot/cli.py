@@ -19,6 +19,8 @@ COMMAND_MODULES = [
     "bot.commands.report",
     "bot.commands.demo",
     "bot.commands.config",
+    "bot.commands.backup",
+    "bot.commands.restore",
 ]
 
 
