@@ -29,6 +29,7 @@ from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
+from bot import metrics
 from bot.channels.senders import KF_WINDOW_ERRORS, deliver
 from bot.channels.types import Address, Outbound
 from bot.channels.wecom_api import RATE_LIMITED, WecomApi
@@ -249,6 +250,7 @@ class OutboxWorker:
             attempts=row.attempts + 1,
             last_error="",
         )
+        metrics.SENDS.labels(row.kind, "sent").inc()
         return None
 
     async def _failed(self, row: OutboxMessage, exc: ChannelError) -> datetime | None:
@@ -256,10 +258,12 @@ class OutboxWorker:
         error = str(exc)
         if exc.errcode in KF_WINDOW_ERRORS:
             await OutboxMessage.filter(id=row.id).update(status=PARKED, claimed_until=None, last_error=error)
+            metrics.SENDS.labels(row.kind, "parked").inc()
             return None
         if exc.errcode in RATE_LIMITED:  # WeCom says wait: not the message's fault, not an attempt
             due = now + RATE_LIMIT_WAIT
             await OutboxMessage.filter(id=row.id).update(not_before=due, claimed_until=None, last_error=error)
+            metrics.SENDS.labels(row.kind, "rate_limited").inc()
             return due
         attempts = row.attempts + 1
         if attempts >= self.max_attempts:
@@ -269,12 +273,14 @@ class OutboxWorker:
         await OutboxMessage.filter(id=row.id).update(
             attempts=attempts, not_before=due, claimed_until=None, last_error=error
         )
+        metrics.SENDS.labels(row.kind, "retry").inc()
         return due
 
     async def _bury(self, row: OutboxMessage, error: str, attempts: int) -> None:
         """Give up on a row and tell the admins, in one transaction."""
         now = self.clock.now()
         log.warning("outbox row %s dead after %s attempts: %s", row.id, attempts, error)
+        metrics.SENDS.labels(row.kind, "dead").inc()
         async with in_transaction():
             await OutboxMessage.filter(id=row.id).update(
                 status=DEAD, attempts=attempts, claimed_until=None, last_error=error

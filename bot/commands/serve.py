@@ -11,6 +11,7 @@ import logging
 
 from aiohttp import web
 
+from bot import logs
 from bot.app import create_app
 from bot.commands import add_config_arg, settings_from
 
@@ -25,7 +26,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     settings = settings_from(args)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logs.configure(settings.logging.json_lines)
     app = create_app(settings)
     web.run_app(
         app,

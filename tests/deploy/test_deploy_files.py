@@ -9,6 +9,7 @@ import re
 import shutil
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -199,3 +200,27 @@ def test_example_settings_and_environment_load(tmp_path: Path, monkeypatch: pyte
     assert settings.backup.keep == 14
     assert settings.wecom.app.secret == "the-app-secret-from-the-console"  # from the environment file
     assert settings.database.url.startswith("postgres://")
+
+
+# -- alerts ----------------------------------------------------------------------------------------------
+
+
+def test_sample_alerts_name_only_metrics_the_service_exports() -> None:
+    """Every gridwhistle_* series an alert uses exists on /metrics (tests/bot/test_watching.py scrapes it);
+    `promtool check rules` runs where Prometheus's tools are installed."""
+    from bot.metrics import REGISTRY, State, render
+
+    text = (DEPLOY / "alerts.yml").read_text(encoding="utf-8")
+    exported = render(State(now=datetime.now(UTC)), leader=True).decode() + "\n".join(
+        m.name for m in REGISTRY.collect()
+    )
+    used = set(re.findall(r"\bgridwhistle_[a-z_]+", text))
+    assert used and all(name in exported for name in used), used
+    for needed in ("GridwhistleDeadLetters", "GridwhistleOutboxBacklogOld", "GridwhistleNoWecomSuccess"):
+        assert f"alert: {needed}" in text
+    promtool = shutil.which("promtool")
+    if promtool:
+        result = subprocess.run(
+            [promtool, "check", "rules", str(DEPLOY / "alerts.yml")], capture_output=True, text=True
+        )
+        assert result.returncode == 0, result.stdout + result.stderr
