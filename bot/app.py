@@ -355,6 +355,7 @@ async def _scheduler(app: web.Application) -> AsyncIterator[None]:
     for register in ticker_registrations():  # each feature's deadlines, reminders and digests
         register(scheduler, services)
     scheduler.every("media.copy", MEDIA_COPY_SECONDS, partial(_copy_media, app))
+    scheduler.cron("retention.sweep", partial(_retention_sweep, app), hour=3, minute=15)
     app[SCHEDULER] = scheduler
     async with scheduler.running():
         yield
@@ -365,3 +366,10 @@ async def _copy_media(app: web.Application, now: datetime) -> None:
     from bot.media_copies import copy_pending
 
     await copy_pending(app[WECOM_API], app[SETTINGS].media.dir)
+
+
+async def _retention_sweep(app: web.Application, now: datetime) -> None:
+    """Personal data past [retention]'s periods anonymised or deleted, nightly; the sweep logs its report."""
+    from bot.retention.sweep import sweep
+
+    await sweep(app[SETTINGS].retention, now)

@@ -21,6 +21,8 @@ COMMAND_MODULES = [
     "bot.commands.config",
     "bot.commands.backup",
     "bot.commands.restore",
+    "bot.commands.person",
+    "bot.commands.retention",
 ]
 
 

@@ -143,6 +143,15 @@ class BackupSettings(Section):
         return value
 
 
+class RetentionSettings(Section):
+    """How long personal details are kept (README "Personal data"); 0 keeps that kind for good."""
+
+    closed_request_months: int = Field(24, ge=0)  # phone/ID/house numbers in closed requests masked after
+    non_request_days: int = Field(90, ge=0)  # messages judged not to be requests deleted after
+    media_months: int = Field(24, ge=0)  # local copies of photos and files deleted after
+    messages_days: int = Field(180, ge=0)  # handled inbox payloads and sent outbox texts emptied after
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="GRIDWHISTLE_", env_nested_delimiter="__", extra="forbid", case_sensitive=False
@@ -158,6 +167,7 @@ class Settings(BaseSettings):
     media: MediaSettings = MediaSettings()
     logging: LoggingSettings = LoggingSettings()
     backup: BackupSettings = BackupSettings()
+    retention: RetentionSettings = RetentionSettings()
 
     @classmethod
     def settings_customise_sources(
