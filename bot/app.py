@@ -21,8 +21,8 @@ from aiohttp import web
 from bot import inbox
 from bot.calendar import RELOAD_SECONDS, CalendarHolder
 from bot.channels import wecom_aibot, wecom_app
-from bot.channels.callback import MAX_BODY
 from bot.channels.crypto import WecomCrypto
+from bot.channels.limits import MAX_BODY, RefusalLog, body_deadline
 from bot.channels.wecom_api import WecomApi
 from bot.channels.wecom_kf import KfPuller
 from bot.clock import Clock
@@ -39,6 +39,7 @@ from bot.keys import (
     OUTBOX_WAKE,
     OUTBOX_WORKER,
     POLICY,
+    REFUSALS,
     ROUTER,
     SCHEDULER,
     SERVICES,
@@ -81,9 +82,17 @@ def create_app(
     background: run the outbox worker, kf puller catch-up and scheduler (tests of intake alone
         switch them off; the inbox worker always runs).
     """
-    app = web.Application(client_max_size=MAX_BODY, middlewares=[count_callbacks])
+    clock = clock or Clock()
+    refusals = RefusalLog(clock)  # one rate-limited log of refused requests, for the middleware and the views
+    # Outermost, the trace id and the callback counts (so refusals below are counted too); then every body
+    # within its size and time before a view reads it (bot/channels/limits.py).
+    app = web.Application(
+        client_max_size=MAX_BODY,
+        middlewares=[count_callbacks, body_deadline(settings.server.body_timeout, refusals)],
+    )
     app[SETTINGS] = settings
-    app[CLOCK] = clock or Clock()
+    app[CLOCK] = clock
+    app[REFUSALS] = refusals
     wecom = settings.wecom
     app[APP_CRYPTO] = WecomCrypto(wecom.app.token, wecom.app.encoding_aes_key, wecom.corp_id)
     app[AIBOT_CRYPTO] = WecomCrypto(wecom.aibot.token, wecom.aibot.encoding_aes_key, "")

@@ -15,7 +15,6 @@ from tortoise.transactions import in_transaction
 from bot.channels.types import Address, Inbound, Outbound
 from bot.outbox import enqueue
 from config.errors import UserError
-from handlers.common.format import normalise
 from handlers.core.card_keys import CardKey
 from handlers.core.context import Context, Services
 from handlers.core.router import MESSAGE_KINDS, Registered, Router, run_first
@@ -84,7 +83,7 @@ class Dispatcher:
             return
         if await run_first(ctx, root.for_kind(inbound.kind)) or inbound.kind not in MESSAGE_KINDS:
             return
-        match = self.services.commands.match(normalise(inbound.text)) if inbound.kind in ("text", "voice") else None
+        match = self.services.commands.match(inbound.folded) if inbound.kind in ("text", "voice") else None
         if match is not None:
             ctx.command, ctx.args = match
             if await run_first(ctx, self._command_handlers(ctx)):

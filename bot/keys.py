@@ -15,7 +15,7 @@ import aiohttp
 from aiohttp import web
 
 from bot.calendar import CalendarHolder
-from bot.channels.keys import AIBOT_CRYPTO, APP_CRYPTO, CARD_ACK, CLOCK, INBOX, KF, SETTINGS
+from bot.channels.keys import AIBOT_CRYPTO, APP_CRYPTO, CARD_ACK, CLOCK, INBOX, KF, REFUSALS, SETTINGS
 from config.policy import Policy
 
 if TYPE_CHECKING:
@@ -39,6 +39,7 @@ __all__ = [
     "OUTBOX_WAKE",
     "OUTBOX_WORKER",
     "POLICY",
+    "REFUSALS",
     "ROUTER",
     "SCHEDULER",
     "SERVICES",

@@ -191,10 +191,12 @@ class Reach:
         )
         return row, waiting.id if waiting is not None else None
 
-    async def card_to(self, route: Route, card: Card, *, dedupe_key: str) -> None:
-        """A card where the reporter is a WeCom member."""
+    async def card_to(self, route: Route, card: Card, *, dedupe_key: str, not_before: datetime | None = None) -> None:
+        """A card where the reporter is a WeCom member; `not_before` holds it behind news queued before it."""
         assert route.address is not None
-        await enqueue(Outbound(to=route.address, card=card), now=self.clock.now(), dedupe_key=dedupe_key)
+        now = self.clock.now()
+        due = max(not_before, now) if not_before is not None else None
+        await enqueue(Outbound(to=route.address, card=card), now=now, not_before=due, dedupe_key=dedupe_key)
 
 
 def _members(*userids: str) -> Address:

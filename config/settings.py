@@ -45,6 +45,8 @@ def _check_aes_key(value: str) -> str:
 class ServerSettings(Section):
     host: str = "127.0.0.1"
     port: int = Field(8080, ge=1, le=65535)
+    # Seconds a request's body may take to arrive; a slower client's connection is closed (a socket each).
+    body_timeout: float = Field(15.0, gt=0, le=300)
 
 
 class DatabaseSettings(Section):
@@ -88,6 +90,18 @@ class WecomSettings(Section):
     app: AppSettings = AppSettings()
     aibot: AibotSettings = AibotSettings()
     kf: KfSettings = KfSettings()
+    # Seconds a signed callback's timestamp may be from our clock: older is a replay (or a wrong clock).
+    max_clock_skew: int = 3600
+
+    @field_validator("max_clock_skew")
+    @classmethod
+    def _sane_skew(cls, value: int) -> int:
+        if not 60 <= value <= 86400:
+            raise ValueError(
+                "max_clock_skew must be seconds from 60 to 86400: less refuses WeCom's own retries, "
+                "more lets an old callback be replayed"
+            )
+        return value
 
     @field_validator("api_base")
     @classmethod

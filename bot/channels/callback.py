@@ -1,9 +1,13 @@
-"""What both callback endpoints (app XML, AI bot JSON) share: the signed query, the GET check, the
-mapping of crypto failures to HTTP answers, and storing an Inbound before the answer.
+"""What both callback endpoints (app XML, AI bot JSON) share: verify, then parse.
 
-Status codes: a forged signature is 403 (and nothing is read further); a body that is signed but
-broken (bad base64, padding, receiveid, XML or JSON) is 400; too big is 413 (the application's
-client_max_size). WeCom retries anything but 200, which is what we want for our own failures only.
+The order is the defence: the size (bot/channels/limits.py, before the body is read); the envelope,
+read by a bounded reader only to find the `Encrypt` value; the signature over it; the timestamp
+window; only then decryption, and the view parses the message.
+
+Status codes: a forged signature or a timestamp too far from our clock is 403 (and nothing is read
+further); anything we cannot read (envelope, base64, padding, receiveid, XML or JSON, at any depth) is
+400; too big is 413. WeCom retries anything but 200, which is what we want for our own failures only.
+Each refusal is one short line in a rate-limited log (no content, no traceback).
 """
 
 from __future__ import annotations
@@ -17,12 +21,12 @@ from aiohttp import web
 
 from bot import inbox
 from bot.channels.crypto import BadSignature, CryptoError, WecomCrypto
-from bot.channels.keys import INBOX
+from bot.channels.envelope import BadPayload
+from bot.channels.keys import CLOCK, INBOX, REFUSALS, SETTINGS
+from bot.channels.limits import clock_skew
 from bot.channels.types import Inbound
 
 log = logging.getLogger(__name__)
-
-MAX_BODY = 1024 * 1024  # WeCom's callbacks are a few kB; anything over 1 MB is refused with 413
 
 
 @dataclass(frozen=True)
@@ -42,33 +46,73 @@ def as_list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
 
 
-def signed_query(request: web.Request) -> SignedQuery:
+def signed_query(request: web.Request, channel: str) -> SignedQuery:
     query = request.query
     try:
         return SignedQuery(query["msg_signature"], query["timestamp"], query["nonce"])
     except KeyError as exc:
-        raise web.HTTPBadRequest(text=f"missing {exc.args[0]}") from None
+        raise refuse(request, channel, BadPayload(f"missing {exc.args[0]}")) from None
 
 
-def refuse(exc: CryptoError, channel: str) -> web.HTTPException:
-    """The HTTP answer for a callback we cannot trust or read; logged without its content."""
+def refuse(request: web.Request, channel: str, exc: Exception, detail: str = "") -> web.HTTPException:
+    """The HTTP answer for a callback we cannot trust or read, logged (rate-limited) without its content."""
+    log_refusal = request.app[REFUSALS].refused
     if isinstance(exc, BadSignature):
-        log.warning("%s callback refused: bad signature", channel)
+        log_refusal(channel, "bad signature")
         return web.HTTPForbidden(text="bad signature")
-    log.warning("%s callback refused: %s", channel, exc)
-    return web.HTTPBadRequest(text=str(exc))
+    if isinstance(exc, StaleTimestamp):
+        log_refusal(channel, "timestamp outside the window", detail)
+        return web.HTTPForbidden(text="timestamp outside the window")
+    reason = str(exc) if isinstance(exc, (CryptoError, BadPayload)) else f"unreadable ({type(exc).__name__})"
+    log_refusal(channel, reason, detail)
+    return web.HTTPBadRequest(text=reason)
+
+
+class StaleTimestamp(Exception):
+    """Signed, but dated further from our clock than [wecom] max_clock_skew: a replay, or a wrong clock."""
+
+
+def check_window(request: web.Request, timestamp: str) -> None:
+    """Refuse a signed callback dated too far from now; WeCom's retries, seconds apart, pass."""
+    try:
+        skew = clock_skew(timestamp, request.app[CLOCK].now()).seconds
+    except ValueError as exc:
+        raise BadPayload(str(exc)) from None
+    if abs(skew) > request.app[SETTINGS].wecom.max_clock_skew:
+        raise StaleTimestamp(f"{skew:+.0f} s from our clock")
+
+
+async def open_callback(
+    request: web.Request, crypto: WecomCrypto, channel: str, envelope: Callable[[bytes], str]
+) -> tuple[SignedQuery, str]:
+    """Verify, then decrypt: the signed query and the plaintext of a POSTed callback.
+
+    envelope: the bounded reader that finds the Encrypt value in the body (it reads nothing else).
+    Raises the HTTP refusal; nothing a sender controls gets further unverified.
+    """
+    signed = signed_query(request, channel)
+    body = await request.read()  # within its size and time limits (bot/channels/limits.py)
+    try:
+        encrypt = envelope(body)
+        crypto.check_signature(signed.signature, signed.timestamp, signed.nonce, encrypt)
+        check_window(request, signed.timestamp)
+        return signed, crypto.open(encrypt)
+    except StaleTimestamp as exc:
+        raise refuse(request, channel, exc, str(exc)) from None
+    except (CryptoError, BadPayload) as exc:
+        raise refuse(request, channel, exc) from None
 
 
 async def verify_url(request: web.Request, crypto: WecomCrypto, channel: str) -> web.Response:
     """GET: the check WeCom makes when an admin saves the callback URL; echo the plaintext, nothing else."""
-    signed = signed_query(request)
+    signed = signed_query(request, channel)
     echostr = request.query.get("echostr")
     if not echostr:
-        raise web.HTTPBadRequest(text="missing echostr")
+        raise refuse(request, channel, BadPayload("missing echostr"))
     try:
         plain = crypto.verify_url(signed.signature, signed.timestamp, signed.nonce, echostr)
-    except CryptoError as exc:
-        raise refuse(exc, channel) from None
+    except (CryptoError, ValueError) as exc:
+        raise refuse(request, channel, exc) from None
     return web.Response(text=plain, content_type="text/plain")
 
 

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from aiohttp import web
 
 from bot.channels.crypto import WecomCrypto
+from bot.channels.limits import RefusalLog
 from bot.clock import Clock
 from config.settings import Settings
 
@@ -24,5 +25,6 @@ CLOCK = web.AppKey("clock", Clock)
 APP_CRYPTO = web.AppKey("app_crypto", WecomCrypto)  # the self-built app's callback (receiveid = corp id)
 AIBOT_CRYPTO = web.AppKey("aibot_crypto", WecomCrypto)  # the AI bot's callback (receiveid "")
 CARD_ACK = web.AppKey("card_ack", str)  # the text a clicked card's buttons turn into at once ("" = none)
+REFUSALS = web.AppKey("refusals", RefusalLog)  # the rate-limited log of refused callbacks
 INBOX: web.AppKey[InboxWorker] = web.AppKey("inbox")
 KF: web.AppKey[KfPuller] = web.AppKey("kf")

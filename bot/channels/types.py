@@ -7,7 +7,11 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
+from functools import cached_property
 from typing import Any
+
+from bot.channels.text import fold
+from bot.channels.text import typed as typed_tail
 
 CHANNELS = ("app", "aibot", "kf")
 INBOUND_KINDS = ("text", "voice", "image", "file", "event", "card_click", "enter")
@@ -20,6 +24,8 @@ class Inbound:
     sender: the channel's id of the person (WeCom userid, or kf external_userid).
     conversation: where to answer — a group chatid, or "" for a 1:1 conversation.
     kind: text | voice (text is WeCom's recognition) | image | file | event | card_click | enter.
+    text: as the person wrote it, cleaned of invisible characters and capped (bot/channels/text.py);
+        `folded` is its width-folded form, for matching command words and routing, never for storing.
     reply: what the channel needs to answer this message (aibot response_url, kf open_kfid …).
     extra: the rest of what the channel told us (card event key and task id, media ids, kf scene …).
     """
@@ -37,6 +43,15 @@ class Inbound:
     @property
     def is_group(self) -> bool:
         return bool(self.conversation)
+
+    @cached_property
+    def folded(self) -> str:
+        """＃１０４２ → #1042: what command words and the router read (not stored, not forwarded)."""
+        return fold(self.text)
+
+    def typed(self, folded_tail: str) -> str:
+        """The villager's own characters for a tail of `folded` (a command's arguments, a reason to store)."""
+        return typed_tail(self.text, folded_tail)
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)

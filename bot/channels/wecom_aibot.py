@@ -16,9 +16,10 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.channels.callback import Mapper, as_list, refuse, signed_query, store, verify_url
-from bot.channels.crypto import CryptoError
+from bot.channels.callback import Mapper, as_list, open_callback, refuse, store, verify_url
+from bot.channels.envelope import aibot_encrypt, json_object
 from bot.channels.keys import AIBOT_CRYPTO, CLOCK, SETTINGS
+from bot.channels.text import clean, normalised
 from bot.channels.types import Inbound
 
 log = logging.getLogger(__name__)
@@ -32,29 +33,16 @@ async def get(request: web.Request) -> web.Response:
 
 
 async def post(request: web.Request) -> web.Response:
-    signed = signed_query(request)
-    body = await request.read()
-    crypto = request.app[AIBOT_CRYPTO]
+    signed, plain = await open_callback(request, request.app[AIBOT_CRYPTO], CHANNEL, aibot_encrypt)
     try:
-        envelope = json.loads(body)
-        encrypt = envelope.get("encrypt") if isinstance(envelope, dict) else None
-        if not isinstance(encrypt, str) or not encrypt:
-            raise ValueError("no encrypt field")
-        plain = crypto.decrypt(signed.signature, signed.timestamp, signed.nonce, encrypt)
-        data = json.loads(plain)
-        if not isinstance(data, dict):
-            raise ValueError("not a JSON object")
-    except CryptoError as exc:
-        raise refuse(exc, CHANNEL) from None
-    except (ValueError, UnicodeDecodeError) as exc:  # json.JSONDecodeError is a ValueError
-        log.warning("aibot callback refused: unreadable JSON (%s)", type(exc).__name__)
-        raise web.HTTPBadRequest(text="unreadable JSON") from None
+        data = json_object(plain)
+        parsed = to_inbound(data, request.app[CLOCK].now(), bot_name=request.app[SETTINGS].wecom.aibot.name)
+    except Exception as exc:  # signed, but we cannot read it: retrying will not help, so 400, not 500
+        raise refuse(request, CHANNEL, exc) from None
     log.debug("aibot callback plaintext: %s", plain)
 
-    clock = request.app[CLOCK]
     if data.get("msgtype") == "stream":
         return _finish_stream(request, data, signed.nonce)
-    parsed = to_inbound(data, clock.now(), bot_name=request.app[SETTINGS].wecom.aibot.name)
     if parsed is None:
         log.info("aibot callback: ignoring %s", _kind_of(data))
         return web.Response()
@@ -64,7 +52,7 @@ async def post(request: web.Request) -> web.Response:
 
 
 def _finish_stream(request: web.Request, data: dict[str, Any], nonce: str) -> web.Response:
-    stream_id = str((data.get("stream") or {}).get("id") or "")
+    stream_id = str(_section(data, "stream").get("id") or "")
     frame = json.dumps({"msgtype": "stream", "stream": {"id": stream_id, "finish": True, "content": ""}})
     clock = request.app[CLOCK]
     sealed = request.app[AIBOT_CRYPTO].seal(frame, timestamp=int(clock.now().timestamp()), nonce=nonce)
@@ -77,7 +65,7 @@ def _finish_stream(request: web.Request, data: dict[str, Any], nonce: str) -> we
 def _kind_of(data: dict[str, Any]) -> str:
     msg_type = str(data.get("msgtype") or "")
     if msg_type == "event":
-        return str((data.get("event") or {}).get("eventtype") or "")
+        return str(_section(data, "event").get("eventtype") or "")
     return msg_type
 
 
@@ -175,7 +163,7 @@ def to_inbound(data: dict[str, Any], now: datetime, *, bot_name: str) -> tuple[I
         return None
     kind, text, extra = mapper(data)
     if kind == "text":
-        text = strip_mention(text, bot_name)
+        text = strip_mention(clean(text), bot_name)  # a zero-width space must not hide the mention
     sender = _section(data, "from")
     group = data.get("chattype") == "group"
     reply = {"response_url": str(data.get("response_url") or ""), "chattype": str(data.get("chattype") or "single")}
@@ -192,4 +180,5 @@ def to_inbound(data: dict[str, Any], now: datetime, *, bot_name: str) -> tuple[I
         reply={k: v for k, v in reply.items() if v},
         extra=extra,
     )
-    return inbound, msgid
+    inbound = normalised(inbound)
+    return inbound, inbound.message_id

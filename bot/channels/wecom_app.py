@@ -4,8 +4,8 @@
 `kf_msg_or_event` all arrive here. The view verifies, decrypts, parses, stores one inbox row and
 answers; a clicked card gets a passive `update_button` so its buttons cannot be pressed twice.
 
-XML is parsed by defusedxml first (a DTD, entity or external reference is refused without being
-expanded), then by wechatpy's parser; `template_card_event` and `file`, which wechatpy 1.8.18 does not
+XML is read by bot/channels/envelope.py first (defusedxml: a DTD, entity or external reference is
+refused without being expanded; and a depth limit), then by wechatpy's parser; `template_card_event` and `file`, which wechatpy 1.8.18 does not
 know, are read from its raw dict.
 """
 
@@ -14,32 +14,19 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 from typing import Any
-from xml.etree.ElementTree import Element, ParseError
 
-import defusedxml.ElementTree as SafeXml
 from aiohttp import web
-from defusedxml.common import DefusedXmlException
 from wechatpy.enterprise import parse_message
 
-from bot.channels.callback import Mapper, as_list, refuse, signed_query, store, verify_url
-from bot.channels.crypto import CryptoError
+from bot.channels.callback import Mapper, as_list, open_callback, refuse, store, verify_url
+from bot.channels.envelope import BadPayload, app_encrypt, xml_root
 from bot.channels.keys import APP_CRYPTO, CARD_ACK, CLOCK, KF
+from bot.channels.text import normalised
 from bot.channels.types import Inbound
 
 log = logging.getLogger(__name__)
 
 CHANNEL = "app"
-
-
-class BadXml(ValueError):
-    """Not well-formed XML, or XML with a DTD / entities (refused, never expanded)."""
-
-
-def safe_xml(text: str | bytes) -> Element:
-    try:
-        return SafeXml.fromstring(text, forbid_dtd=True, forbid_entities=True, forbid_external=True)
-    except (ParseError, DefusedXmlException) as exc:
-        raise BadXml(f"{type(exc).__name__}") from None
 
 
 # -- the view ---------------------------------------------------------------------------------------
@@ -50,29 +37,17 @@ async def get(request: web.Request) -> web.Response:
 
 
 async def post(request: web.Request) -> web.Response:
-    signed = signed_query(request)
-    body = await request.read()  # over client_max_size: 413 before we get here
-    crypto = request.app[APP_CRYPTO]
+    signed, plain = await open_callback(request, request.app[APP_CRYPTO], CHANNEL, app_encrypt)
     try:
-        encrypt = safe_xml(body).findtext("Encrypt")
-        if not encrypt:
-            raise BadXml("no Encrypt element")
-        plain = crypto.decrypt(signed.signature, signed.timestamp, signed.nonce, encrypt)
-        safe_xml(plain)  # refuse a DTD inside the plaintext too, before wechatpy's parser sees it
-        message = parse_message(plain)
-    except CryptoError as exc:
-        raise refuse(exc, CHANNEL) from None
-    except (BadXml, KeyError, TypeError, ValueError) as exc:
-        log.warning("app callback refused: unreadable XML (%s)", type(exc).__name__)
-        raise web.HTTPBadRequest(text="unreadable XML") from None
+        data = read_message(plain)
+        parsed = None if _kind_of(data) == "kf_msg_or_event" else to_inbound(data, request.app[CLOCK].now())
+    except Exception as exc:  # signed, but we cannot read it: retrying will not help, so 400, not 500
+        raise refuse(request, CHANNEL, exc) from None
     log.debug("app callback plaintext: %s", plain)
 
-    data: dict[str, Any] = dict(message._data)
-    clock = request.app[CLOCK]
     if _kind_of(data) == "kf_msg_or_event":
         request.app[KF].trigger(str(data.get("OpenKfId") or ""), str(data.get("Token") or ""))
         return web.Response()
-    parsed = to_inbound(data, clock.now())
     if parsed is None:
         log.info("app callback: ignoring %s", _kind_of(data))
         return web.Response()
@@ -81,6 +56,15 @@ async def post(request: web.Request) -> web.Response:
     if inbound.kind == "card_click" and request.app[CARD_ACK]:
         return _passive(request, _update_button(data, request.app[CARD_ACK]), signed.nonce)
     return web.Response()
+
+
+def read_message(plain: str) -> dict[str, Any]:
+    """The decrypted XML as wechatpy's dict; a message it cannot read (a repeated or empty MsgType …) is BadPayload."""
+    xml_root(plain)  # depth-limited, and a DTD inside the plaintext refused before wechatpy's parser sees it
+    try:
+        return dict(parse_message(plain)._data)
+    except (AttributeError, KeyError, TypeError, ValueError) as exc:
+        raise BadPayload(f"unreadable message ({type(exc).__name__})") from None
 
 
 def _passive(request: web.Request, xml: str, nonce: str) -> web.Response:
@@ -235,4 +219,5 @@ def to_inbound(data: dict[str, Any], now: datetime) -> tuple[Inbound, str] | Non
         reply={"agent_id": _int(data.get("AgentID"))},
         extra=extra,
     )
-    return inbound, key
+    inbound = normalised(inbound)
+    return inbound, inbound.message_id

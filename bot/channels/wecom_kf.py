@@ -21,6 +21,7 @@ from tortoise import Tortoise
 from tortoise.transactions import in_transaction
 
 from bot import inbox
+from bot.channels.text import normalised
 from bot.channels.types import Inbound
 from bot.channels.wecom_api import WecomApi
 from bot.clock import SHANGHAI, Clock
@@ -322,7 +323,8 @@ def to_inbound(item: dict[str, Any], now: datetime) -> tuple[Inbound, str] | Non
         reply={"open_kfid": open_kfid} if open_kfid else {},
         extra=extra,
     )
-    return inbound, msgid
+    inbound = normalised(inbound)
+    return inbound, inbound.message_id
 
 
 # -- contact links --------------------------------------------------------------------------------

@@ -6,9 +6,19 @@ import unicodedata
 from datetime import datetime
 
 
+def _fold(char: str) -> str:
+    folded = unicodedata.normalize("NFKC", char)
+    return folded if folded.isascii() and (folded.isalnum() or folded in "# ") else char
+
+
+# Full-width letters and digits, ＃ and the ideographic space fold to their plain forms so commands and numbers
+# read alike however they were typed; Chinese punctuation (，！？：) stays as the villager wrote it.
+_FOLDS = str.maketrans({chr(c): _fold(chr(c)) for c in (*range(0xFF01, 0xFF5F), 0x3000)})
+
+
 def normalise(text: str) -> str:
-    """Fold full-width letters, digits and ＃ to their plain forms; trim."""
-    return unicodedata.normalize("NFKC", text).strip()
+    """Fold full-width letters, digits, ＃ and spaces to their plain forms; trim."""
+    return text.translate(_FOLDS).strip()
 
 
 def stamp(when: datetime | None) -> str:

@@ -12,12 +12,12 @@ from handlers.common.numbers import split_number
 from handlers.core.context import Context
 from handlers.core.router import Router
 from handlers.duty import service as duty
-from handlers.tickets.cards import DutyKey
+from handlers.tickets.cards import TYPED, Click, DutyKey, refresh_department_card
 from handlers.tickets.deadlines import deadlines_for
 from handlers.tickets.lookup import find_ticket, own_part
-from models import Assignment, Ticket
+from models import Area, Assignment, Request, Ticket
 from models.assignment_states import ACTIVE_STATES
-from models.ticket_queries import assignments_of, department_list
+from models.ticket_queries import assignments_of, department_list, place_of
 
 router = Router("duty")
 
@@ -29,15 +29,21 @@ async def _command_part(ctx: Context, usage: str) -> tuple[Ticket, Assignment, s
     return (ticket, part, rest) if part is not None else None
 
 
-def _state_reply(ctx: Context, ticket: Ticket, part: Assignment) -> None:
+async def _state_reply(ctx: Context, ticket: Ticket, part: Assignment, click: Click = TYPED) -> None:
+    """Nothing to do in the part's state; a click came from a card that no longer shows it, so the card is
+    brought up to date with that click's response_code."""
     ctx.reply(
         "duty.already", department=part.department.name, number=ticket.number, state=ctx.say(f"duty.state_{part.state}")
     )
+    if click.code:
+        request = await Request.get(id=ticket.request_id)
+        place = await place_of(await Area.get_or_none(id=request.area_id) if request.area_id else None)
+        await refresh_department_card(ctx.services, ticket, part, request, place, click=click, resend=False)
 
 
-async def _on_duty(ctx: Context, ticket: Ticket, part: Assignment, click_code: str = "") -> None:
-    if not await duty.report_for_duty(ctx.services, ticket, part, ctx.speaker, click_code=click_code):
-        _state_reply(ctx, ticket, part)
+async def _on_duty(ctx: Context, ticket: Ticket, part: Assignment, click: Click = TYPED) -> None:
+    if not await duty.report_for_duty(ctx.services, ticket, part, ctx.speaker, click=click):
+        await _state_reply(ctx, ticket, part, click)
         return
     due = deadlines_for(ctx.services, ticket.urgency, part.notified_at)
     ctx.reply(
@@ -45,9 +51,9 @@ async def _on_duty(ctx: Context, ticket: Ticket, part: Assignment, click_code: s
     )
 
 
-async def _done(ctx: Context, ticket: Ticket, part: Assignment, note: str, click_code: str = "") -> None:
-    if not await duty.finish(ctx.services, ticket, part, ctx.speaker, note, click_code=click_code):
-        _state_reply(ctx, ticket, part)
+async def _done(ctx: Context, ticket: Ticket, part: Assignment, note: str, click: Click = TYPED) -> None:
+    if not await duty.finish(ctx.services, ticket, part, ctx.speaker, note, click=click):
+        await _state_reply(ctx, ticket, part, click)
         return
     waiting = await assignments_of(ticket, *ACTIVE_STATES)
     if waiting:
@@ -61,11 +67,11 @@ async def _done(ctx: Context, ticket: Ticket, part: Assignment, note: str, click
         ctx.reply("duty.done_ok_all", number=ticket.number, department=part.department.name)
 
 
-async def _return(ctx: Context, ticket: Ticket, part: Assignment, reason: str, click_code: str = "") -> None:
+async def _return(ctx: Context, ticket: Ticket, part: Assignment, reason: str, click: Click = TYPED) -> None:
     if not reason:
         raise UserError("duty.return_needs_reason", number=ticket.number)
-    if not await duty.hand_back(ctx.services, ticket, part, ctx.speaker, reason, click_code=click_code):
-        _state_reply(ctx, ticket, part)
+    if not await duty.hand_back(ctx.services, ticket, part, ctx.speaker, reason, click=click):
+        await _state_reply(ctx, ticket, part, click)
         return
     ctx.reply("duty.return_ok", number=ticket.number, department=part.department.name)
 
@@ -86,7 +92,7 @@ async def progress_command(ctx: Context) -> None:
     if not text:
         raise UserError("duty.progress_needs_text", number=ticket.number)
     if part.state not in ACTIVE_STATES:
-        _state_reply(ctx, ticket, part)
+        await _state_reply(ctx, ticket, part)
         return
     await duty.report_progress(ctx.services, ticket, part, ctx.speaker, text)
     ctx.reply("duty.progress_ok", number=ticket.number)
@@ -106,20 +112,32 @@ async def return_command(ctx: Context) -> None:
         await _return(ctx, *found)
 
 
-async def _ask_reason(ctx: Context, ticket: Ticket, part: Assignment, click_code: str) -> None:
+async def _ask_reason(ctx: Context, ticket: Ticket, part: Assignment, click: Click) -> None:
+    if part.state not in ACTIVE_STATES:
+        await _state_reply(ctx, ticket, part, click)
+        return
     ctx.reply("duty.return_needs_reason", number=ticket.number)
 
 
-async def _ask_progress(ctx: Context, ticket: Ticket, part: Assignment, click_code: str) -> None:
+async def _ask_progress(ctx: Context, ticket: Ticket, part: Assignment, click: Click) -> None:
+    if part.state not in ACTIVE_STATES:
+        await _state_reply(ctx, ticket, part, click)
+        return
     ctx.reply("duty.progress_needs_text", number=ticket.number)
 
 
-async def _done_click(ctx: Context, ticket: Ticket, part: Assignment, click_code: str) -> None:
-    await _done(ctx, ticket, part, "", click_code)
+async def _done_click(ctx: Context, ticket: Ticket, part: Assignment, click: Click) -> None:
+    await _done(ctx, ticket, part, "", click)
 
 
 # 签收 and 办结 act at once; 退单 and 进展 need words, so the liaison is asked for them.
-CARD_ACTIONS = {"on": _on_duty, "done": _done_click, "return": _ask_reason, "progress": _ask_progress}
+CARD_ACTIONS = {
+    "on": _on_duty,
+    "done": _done_click,
+    "return": _ask_reason,
+    "progress": _ask_progress,
+    "status": _state_reply,  # a finished part's card: where it stands
+}
 
 
 @router.card(DutyKey)
@@ -128,7 +146,9 @@ async def card_click(ctx: Context) -> None:
     key = ctx.clicked(DutyKey)
     ticket = await Ticket.get_or_none(id=key.ticket_id)
     if ticket is None:
-        raise UserError("whistle.ticket_not_found", number="")
+        raise UserError("whistle.ticket_gone")  # the card names a ticket that is no more: there is no number to show
     part = await own_part(ctx, ticket, f"card:{key.action}", key.department)
     if part is not None:
-        await CARD_ACTIONS[key.action](ctx, ticket, part, str(ctx.inbound.extra.get("response_code", "")))
+        extra = ctx.inbound.extra
+        click = Click(str(extra.get("response_code", "")), str(extra.get("task_id", "")))
+        await CARD_ACTIONS[key.action](ctx, ticket, part, click)

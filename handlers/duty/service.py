@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from handlers.core.context import Services
 from handlers.requests.hearback import request_resolved, tell_requester
-from handlers.tickets.cards import refresh_department_card
+from handlers.tickets.cards import TYPED, Click, refresh_department_card
 from handlers.tickets.notices import post_to_joint_chat, tell_township
 from models import Area, Assignment, Person, Request, Ticket, TicketEvent
 from models.assignment_states import ACTIVE_STATES, AssignmentState, move_assignment
@@ -23,18 +23,18 @@ async def _context(ticket: Ticket) -> tuple[Request, str]:
 
 
 async def _closed_part(
-    services: Services, ticket: Ticket, part: Assignment, event: TicketEvent, click_code: str, *, card: str, chat: str
+    services: Services, ticket: Ticket, part: Assignment, event: TicketEvent, click: Click, *, chat: str
 ) -> Request:
-    """A department is through with its part (办结 or 退单): its card's buttons become `card` for every liaison,
-    and the joint group reads `chat`. Returns the ticket's request."""
+    """A department is through with its part (办结 or 退单): its card shows so for every liaison, and the joint
+    group reads `chat`. Returns the ticket's request."""
     request, place = await _context(ticket)
-    await refresh_department_card(services, ticket, part, request, place, click_code=click_code, replace_name=card)
+    await refresh_department_card(services, ticket, part, request, place, click=click)
     await post_to_joint_chat(services, ticket, chat, f"ticket:{ticket.id}:chat:{event.id}")
     return request
 
 
 async def report_for_duty(
-    services: Services, ticket: Ticket, part: Assignment, actor: Person, *, click_code: str = ""
+    services: Services, ticket: Ticket, part: Assignment, actor: Person, *, click: Click = TYPED
 ) -> bool:
     """签收; False when the department already had (nothing changes then)."""
     now = services.clock.now()
@@ -43,7 +43,7 @@ async def report_for_duty(
         AssignmentState.ON_DUTY,
         now,
         event=Event(
-            "on_duty", ticket=ticket, department=part.department, actor=actor, data={"response_code": click_code}
+            "on_duty", ticket=ticket, department=part.department, actor=actor, data={"response_code": click.code}
         ),
     )
     if not moved:
@@ -51,7 +51,7 @@ async def report_for_duty(
     event = moved.event
     assert event is not None
     request, place = await _context(ticket)
-    await refresh_department_card(services, ticket, part, request, place, click_code=click_code, resend=True)
+    await refresh_department_card(services, ticket, part, request, place, click=click)
     texts = services.texts
     await post_to_joint_chat(
         services,
@@ -101,7 +101,7 @@ async def report_progress(services: Services, ticket: Ticket, part: Assignment, 
 
 
 async def finish(
-    services: Services, ticket: Ticket, part: Assignment, actor: Person, note: str, *, click_code: str = ""
+    services: Services, ticket: Ticket, part: Assignment, actor: Person, note: str, *, click: Click = TYPED
 ) -> bool:
     """办结; False when the department had already finished. The ticket is resolved when all have."""
     now = services.clock.now()
@@ -126,9 +126,16 @@ async def finish(
         ticket,
         part,
         moved.event,
-        click_code,
-        card=texts.render("duty.card_done", name=actor.name),
+        click,
         chat=texts.render("duty.chat_done", department=part.department.name, name=actor.name, note=note or "-"),
+    )
+    # What the department did reaches the villager, combined with the rest of the news of the matter.
+    told = texts.render("duty.told_done", department=part.department.name, note=note) if note else ""
+    await tell_requester(
+        services,
+        request,
+        told or texts.render("duty.told_done_plain", department=part.department.name),
+        dedupe_key=f"ticket:{ticket.id}:told:{moved.event.id}",
     )
     await settle(services, ticket, request, actor)
     return True
@@ -165,7 +172,7 @@ async def settle(services: Services, ticket: Ticket, request: Request, actor: Pe
 
 
 async def hand_back(
-    services: Services, ticket: Ticket, part: Assignment, actor: Person, reason: str, *, click_code: str = ""
+    services: Services, ticket: Ticket, part: Assignment, actor: Person, reason: str, *, click: Click = TYPED
 ) -> bool:
     """退单 with a reason; the township is asked to re-assign. False when there was nothing to hand back."""
     now = services.clock.now()
@@ -184,8 +191,7 @@ async def hand_back(
         ticket,
         part,
         event,
-        click_code,
-        card=texts.render("duty.card_returned", name=actor.name),
+        click,
         chat=texts.render("duty.chat_returned", department=part.department.name, reason=reason),
     )
     await tell_township(

@@ -28,7 +28,7 @@ async def force(ctx: Context) -> None:
     if not ctx.args:
         ctx.reply("requests.force_usage")
         return
-    await take_message(ctx, ctx.args, force=True)
+    await take_message(ctx, ctx.inbound.typed(ctx.args), force=True)  # stored as typed, not width-folded
     await ask_who_once(ctx)
 
 

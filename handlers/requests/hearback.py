@@ -8,12 +8,14 @@ with a dedupe key, so a retried click never tells anyone twice.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from bot.reach import Route
 from handlers.common.format import summary
 from handlers.common.privacy import mask_private
 from handlers.core.context import Services
 from handlers.requests.rating.card import rating_card
-from models import Person, Request, RequestUpdate, TicketEvent
+from models import OutboxMessage, Person, Request, RequestUpdate, TicketEvent
 from models.request_queries import reporters_of
 from models.request_states import RequestState, move_request
 
@@ -51,18 +53,32 @@ async def request_resolved(
     for reporter in await reporters_of(main):
         route = await services.reach.reporter(reporter)
         done = texts.render("requests.hearback.resolved", note=note)
-        if route.kind != "app":
+        if route.kind != "app":  # the question rides in the same message, after the news it rates
             done = f"{done}\n{texts.render('requests.rate.ask_words')}"
-        await _tell_one(services, reporter, main, done, f"{dedupe_key}:{reporter.id}", route=route)
-        if route.kind == "app":  # a WeCom member rates with the card's buttons
+        key = f"{dedupe_key}:{reporter.id}"
+        await _tell_one(services, reporter, main, done, key, route=route, final=True)
+        if route.kind == "app":  # a WeCom member rates with the card's buttons, queued right behind the news
+            news = await RequestUpdate.get_or_none(dedupe_key=key)
+            sent_with = await OutboxMessage.get_or_none(id=news.outbox_id) if news and news.outbox_id else None
             await services.reach.card_to(
-                route, rating_card(services, reporter, main), dedupe_key=f"{dedupe_key}:{reporter.id}:rate-card"
+                route,
+                rating_card(services, reporter, main),
+                dedupe_key=f"{key}:rate-card",
+                not_before=sent_with.not_before if sent_with else None,
             )
 
 
 async def _tell_one(
-    services: Services, reporter: Request, main: Request, text: str, key: str, route: Route | None = None
+    services: Services,
+    reporter: Request,
+    main: Request,
+    text: str,
+    key: str,
+    route: Route | None = None,
+    *,
+    final: bool = False,
 ) -> int:
+    """`final`: the last news of the matter goes without waiting for more (the news waiting is sent with it)."""
     if await RequestUpdate.filter(dedupe_key=key).exists():
         return 0
     now = services.clock.now()
@@ -75,7 +91,7 @@ async def _tell_one(
         header=await _header(services, reporter, main, route),
         line=mask_private(text) if route.in_group else text,
         urgent=main.urgency == "urgent",
-        wait=services.policy.requests.hearback_combine,
+        wait=timedelta(0) if final else services.policy.requests.hearback_combine,
         thread=f"hearback:{reporter.id}:",
         dedupe_key=f"hearback:{reporter.id}:{update.id}",
     )

@@ -3,10 +3,10 @@ for their request, or not a request at all (kept for the grid member's daily lis
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from typing import Literal
 
-from handlers.common.format import normalise
 from handlers.common.privacy import mask_private
 from handlers.core.context import Context
 from handlers.requests.answers import department_names, followup_answer, recorded_answer
@@ -38,10 +38,10 @@ async def take_message(ctx: Context, text: str | None = None, *, force: bool = F
     if ctx.inbound.kind in MEDIA_KINDS:
         return await take_media(ctx)
     services, sender = ctx.services, sender_of(ctx)
-    text = normalise(ctx.inbound.text if text is None else text)
-    if not text:
+    text = (ctx.inbound.text if text is None else text).strip()  # as typed: the router folds widths itself
+    if not text:  # an empty or blank text, or a voice WeCom heard no words in: no photo to speak of
         if not ctx.inbound.is_group:
-            ctx.reply("requests.media_alone")
+            ctx.reply("requests.voice_unheard" if ctx.inbound.kind == "voice" else "requests.empty")
         return None
     rules = services.policy.requests
     router = services.router()
@@ -81,6 +81,8 @@ async def take_message(ctx: Context, text: str | None = None, *, force: bool = F
         await keep_non_request(ctx, sender, text)
         if not ctx.inbound.is_group:
             ctx.reply("requests.not_request")
+        elif not only_thanks(ctx, text):  # a group message reaches the bot only when it is @-mentioned
+            ctx.reply("requests.not_request_group")
         return None
     return await start_request(ctx, sender, said, decision, run)
 
@@ -99,9 +101,6 @@ async def start_request(
     recorded = await record_request(
         services, sender, text, decision, now=ctx.now, absorbed=run, check_same_matter=same_matter
     )
-    for row in run:
-        if row.media_id:
-            await Attachment.create(request=recorded.request, kind=row.kind, media_id=row.media_id, created_at=ctx.now)
     answer(ctx, await recorded_answer(services, recorded))
     return recorded.request
 
@@ -115,6 +114,25 @@ def ends_a_burst(ctx: Context, text: str, decision: Decision) -> bool:
     groups = set(ctx.services.policy.requests.burst_breakers)
     folded = text.lower()
     return any(word.lower() in folded for group in router.table.cues if group.name in groups for word in group.words)
+
+
+# The routing table's cue groups that are all a group member says when they only thank or acknowledge.
+THANKS_CUES = ("thanks", "ack")
+_NOT_WORDS = re.compile(r"[\W_]+")
+
+
+def only_thanks(ctx: Context, text: str) -> bool:
+    """收到 / 谢谢 / 好的，辛苦了: nothing but words of acknowledgement and thanks (and punctuation), which need
+    no answer in a group; 今天天气真好 is more than that."""
+    words = sorted(
+        (w.lower() for g in ctx.services.router().table.cues if g.name in THANKS_CUES for w in g.words),
+        key=len,
+        reverse=True,
+    )
+    rest = text.lower()
+    for word in words:
+        rest = rest.replace(word, " ")
+    return not _NOT_WORDS.sub("", rest)
 
 
 async def take_followup(ctx: Context, sender: Sender, decision: Decision) -> Request | None | Literal[False]:

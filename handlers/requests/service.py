@@ -15,7 +15,7 @@ from handlers.core.context import Context, Services
 from handlers.requests.burst import route_of, votes
 from handlers.requests.village.service import send_village_card
 from handlers.whistle.service import whistle_request
-from models import Area, Chat, NonRequest, Person, Request, TicketEvent
+from models import Area, Attachment, Chat, NonRequest, Person, Request, TicketEvent
 from models.lifecycle import Event
 from models.numbers import next_number
 from models.request_queries import ancestor_at, reporters_of, same_matter_candidates
@@ -105,9 +105,11 @@ async def record_request(
             "scores": votes(decision),  # this piece's say if the burst grows (handlers/requests/burst.py)
         },
     )
-    for row in absorbed:
+    for row in absorbed:  # photos sent before the words belong to the request before any card shows it
         row.absorbed_into = request
         await row.save(update_fields=["absorbed_into_id"])
+        if row.media_id:
+            await Attachment.create(request=request, kind=row.kind, media_id=row.media_id, created_at=now)
     earlier = await same_matter(services, request, now) if check_same_matter else None
     if earlier is not None:
         return await merge_into(request, earlier, now)

@@ -18,6 +18,7 @@ from handlers.common.format import stamp
 from handlers.core.card_keys import CardKey
 from handlers.core.context import Services
 from handlers.tickets.deadlines import deadlines_for
+from handlers.tickets.reporter import reporter_of
 from models import Assignment, OutboxMessage, Request, Ticket, TicketEvent
 from models.assignment_states import COUNTED_STATES, AssignmentState
 from models.ticket_queries import assignments_of, liaisons_of
@@ -28,10 +29,21 @@ class DutyKey(CardKey):
     """A department card's button: `duty:<action>:<ticket id>:<department code>`."""
 
     scheme: ClassVar[str] = "duty"
-    action: Literal["on", "done", "return", "progress"]
+    action: Literal["on", "done", "return", "progress", "status"]  # status: the one button of a finished part
     ticket_id: int
     department: str
 
+
+@dataclass(frozen=True)
+class Click:
+    """The button click a change came from: its single-use response_code and the task id of the card clicked
+    (not always the department's latest card). The empty Click is a typed command."""
+
+    code: str = ""
+    task_id: str = ""
+
+
+TYPED = Click()
 
 RESPONSE_CODE_LIFETIME = timedelta(hours=72)  # WeCom: fixed, single use (protocol notes §3.4)
 DESCRIPTION_CHARS = 120
@@ -84,50 +96,77 @@ async def update_card(
 async def department_card(
     services: Services, ticket: Ticket, assignment: Assignment, request: Request, place: str, *, task_id: str
 ) -> Card:
+    """The card a department's liaisons act on: what and where, who reported it and how to call them back (in
+    full: the card goes to each liaison's own chat), its deadlines, the 主办/协办 split, and its buttons."""
     texts = services.texts
     parts = await assignments_of(ticket, *COUNTED_STATES)
     primary = next((a.department.name for a in parts if a.is_primary), "")
     assisting = "、".join(a.department.name for a in parts if not a.is_primary) or texts.render("whistle.none")
     due = deadlines_for(services, ticket.urgency, assignment.notified_at)
-    role = texts.render("whistle.role_primary" if assignment.is_primary else "whistle.role_assisting")
-    urgency = texts.render(f"whistle.urgency_{ticket.urgency}")
-    description = request.text if len(request.text) <= DESCRIPTION_CHARS else request.text[:DESCRIPTION_CHARS] + "…"
+    who = await reporter_of(request)
+    none = texts.render("whistle.none")
     fields: list[tuple[str, str]] = [
-        (texts.render("whistle.field_place"), place),
-        (texts.render("whistle.field_urgency"), urgency),
+        (texts.render("whistle.field_reporter"), "，".join(w for w in (who.name, who.household) if w) or none),
+        (texts.render("whistle.field_phone"), who.phone or texts.render("whistle.no_phone")),
+        (texts.render("whistle.field_place"), " ".join(w for w in (place, who.address) if w) or none),
     ]
     code = assignment.department.code
+    resolve_due = texts.render("whistle.due_resolve", due=stamp(due.resolve_due))
     if assignment.state == AssignmentState.NOTIFIED:
-        fields.append((texts.render("whistle.field_respond_due"), stamp(due.respond_due)))
-        buttons = (
+        respond_due = texts.render("whistle.due_respond", due=stamp(due.respond_due))
+        fields.append((texts.render("whistle.field_due"), f"{respond_due}，{resolve_due}"))
+        buttons: tuple[Button, ...] = (
             Button(str(DutyKey("on", ticket.id, code)), texts.render("duty.button_on_duty"), 1),
             Button(str(DutyKey("return", ticket.id, code)), texts.render("duty.button_return"), 2),
         )
     else:
-        signed = (
-            await TicketEvent.filter(ticket_id=ticket.id, department_id=assignment.department_id, kind="on_duty")
-            .order_by("-id")
-            .first()
-            .prefetch_related("actor")
-        )
-        who = signed.actor.name if signed is not None and signed.actor is not None else ""
-        fields.append((texts.render("whistle.field_on_duty"), f"{who} {stamp(assignment.on_duty_at)}".strip()))
+        name = await _last_actor(ticket, assignment, "on_duty")
+        on_duty = texts.render("whistle.due_signed", who=f"{name} {stamp(assignment.on_duty_at)}".strip())
+        fields.append((texts.render("whistle.field_due"), f"{on_duty}，{resolve_due}"))
         buttons = (
             Button(str(DutyKey("done", ticket.id, code)), texts.render("duty.button_done"), 1),
             Button(str(DutyKey("progress", ticket.id, code)), texts.render("duty.button_progress"), 2),
         )
-    fields += [
-        (texts.render("whistle.field_resolve_due"), stamp(due.resolve_due)),
-        (texts.render("whistle.field_primary"), primary),
-        (texts.render("whistle.field_assisting"), assisting),
-    ]
+    if assignment.state in CLOSED_LABELS:  # nothing left to press: one button that only says where it stands
+        kind, label = CLOSED_LABELS[AssignmentState(assignment.state)]
+        name = await _last_actor(ticket, assignment, kind) if kind else ""
+        buttons = (Button(str(DutyKey("status", ticket.id, code)), texts.render(label, name=name), 2),)
+    fields.append(
+        (texts.render("whistle.field_split"), texts.render("whistle.split", primary=primary, assisting=assisting))
+    )
+    if who.photos:
+        fields.append((texts.render("whistle.field_photos"), texts.render("whistle.photos", count=who.photos)))
     title = texts.render(
         "whistle.card_title",
         number=ticket.number,
-        role=role,
+        role=texts.render("whistle.role_primary" if assignment.is_primary else "whistle.role_assisting"),
         urged=texts.render("whistle.urged_mark") if assignment.urged else "",
+        urgency=texts.render(f"whistle.urgency_mark_{ticket.urgency}"),
     )
+    description = request.text if len(request.text) <= DESCRIPTION_CHARS else request.text[:DESCRIPTION_CHARS] + "…"
+    if assignment.urged:  # 督办 after 不满意: why the villager was not satisfied comes first
+        reopened = await TicketEvent.filter(ticket_id=ticket.id, kind="reopened").order_by("-id").first()
+        if reopened is not None and reopened.reason:
+            description = texts.render("whistle.card_unsatisfied", reason=reopened.reason, text=description)
     return Card(task_id=task_id, title=title, description=description, fields=tuple(fields), buttons=buttons)
+
+
+# A finished part's card: (the event whose actor it names, the text of its one button).
+CLOSED_LABELS = {
+    AssignmentState.DONE: ("done", "duty.card_done"),
+    AssignmentState.RETURNED: ("returned", "duty.card_returned"),
+    AssignmentState.WITHDRAWN: ("", "duty.card_withdrawn"),
+}
+
+
+async def _last_actor(ticket: Ticket, assignment: Assignment, kind: str) -> str:
+    event = (
+        await TicketEvent.filter(ticket_id=ticket.id, department_id=assignment.department_id, kind=kind)
+        .order_by("-id")
+        .first()
+        .prefetch_related("actor")
+    )
+    return event.actor.name if event is not None and event.actor is not None else ""
 
 
 def next_task_id(ticket: Ticket, assignment: Assignment) -> str:
@@ -156,18 +195,15 @@ async def refresh_department_card(
     request: Request,
     place: str,
     *,
-    click_code: str = "",
-    replace_name: str = "",
-    resend: bool = False,
+    click: Click = TYPED,
+    resend: bool = True,
 ) -> None:
-    """Show the department's new state on its card for every liaison; `resend` sends a new card when
-    no response_code is left (buttons that matter, e.g. 办结 after 签收)."""
+    """Show the department's state as it now is on its card, for every liaison, whether the change came by a
+    button or a typed command: the clicked card is updated with its click's code, else the latest card with the
+    code its send returned. Without a code left, a fresh card goes instead (unless not `resend`)."""
     liaisons = [p.userid for p in await liaisons_of(assignment.department) if p.userid]
-    card = None
-    if not replace_name:
-        card = await department_card(services, ticket, assignment, request, place, task_id=assignment.card_task_id)
-    updated = await update_card(
-        services, liaisons, task_id=assignment.card_task_id, click_code=click_code, replace_name=replace_name, card=card
-    )
+    task_id = click.task_id if click.code and click.task_id else assignment.card_task_id
+    card = await department_card(services, ticket, assignment, request, place, task_id=task_id)
+    updated = await update_card(services, liaisons, task_id=task_id, click_code=click.code, card=card)
     if not updated and resend:
         await send_department_card(services, ticket, assignment, request, place)

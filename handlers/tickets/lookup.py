@@ -24,17 +24,22 @@ def committee_townships(ctx: Context) -> list[int]:
 
 
 async def require_committee(
-    ctx: Context, what: str, township_id: int | None = None, ticket: Ticket | None = None
+    ctx: Context, what: str, township_id: int | None = None, ticket: Ticket | None = None, number: int | None = None
 ) -> bool:
     """Only township committee members of the matter's township. Replies and logs a refusal, on the ticket's
-    trail when it is known (commands filtered by COMMITTEE have passed the first half already)."""
+    trail when it is known (commands filtered by COMMITTEE have passed the first half already). number: the
+    request's, when there is no ticket yet, so the refusal still names the matter."""
     townships = committee_townships(ctx)
     if not townships:
         why = "not a township committee member"
         ctx.reply("whistle.not_committee")
     elif township_id is not None and township_id not in townships:
         why = "committee member of another township"
-        ctx.reply("whistle.other_township", number=ticket.number if ticket else "")
+        number = ticket.number if ticket is not None else number
+        if number is not None:
+            ctx.reply("whistle.other_township", number=number)
+        else:  # nothing to name: a reply without a number, not "# 不属于…"
+            ctx.reply("whistle.other_township_unnamed")
     else:
         return True
     await refused(what, ctx.now, person=ctx.person, sender=ctx.inbound.sender, why=why, ticket=ticket)

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from handlers.common.format import stamp
+from handlers.common.privacy import mask_private
 from handlers.core.context import Services
 from handlers.tickets.cards import send_department_card
 from handlers.tickets.deadlines import deadlines_for
@@ -117,7 +118,7 @@ async def open_joint_chat(
         "whistle.joint_chat_hello",
         number=ticket.number,
         place=place,
-        text=request.text[:200],
+        text=mask_private(request.text[:200]),
         departments=department_list(parts),
         resolve_due=stamp(ticket.resolve_due),
     )
@@ -129,5 +130,5 @@ async def open_joint_chat(
 
 
 async def post_to_joint_chat(services: Services, ticket: Ticket, text: str, dedupe_key: str) -> None:
-    if ticket.appchat_id:
-        await services.reach.post_to_group(ticket.appchat_id, text, dedupe_key=dedupe_key)
+    if ticket.appchat_id:  # a group: what liaisons wrote may carry the villager's phone or house number
+        await services.reach.post_to_group(ticket.appchat_id, mask_private(text), dedupe_key=dedupe_key)

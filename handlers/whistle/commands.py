@@ -41,7 +41,7 @@ async def proposed_departments(request: Request) -> list[Department]:
 
 async def _whistle_request(ctx: Context, request: Request, rest: str, click_code: str = "") -> None:
     township = await township_of_request(request)
-    if not await require_committee(ctx, "whistle", township.id if township else None):
+    if not await require_committee(ctx, "whistle", township.id if township else None, number=request.number):
         return
     departments, note = (await DepartmentNames.load()).split(rest, required=False)
     if request.status not in WHISTLEABLE:
@@ -88,7 +88,7 @@ async def reassign_command(ctx: Context) -> None:
         ticket = await Ticket.filter(request_id=request.id).order_by("-id").first()
     if ticket is None and request is not None:  # not whistled yet: correct the routing and whistle now
         township = await township_of_request(request)
-        if await require_committee(ctx, "reassign", township.id if township else None):
+        if await require_committee(ctx, "reassign", township.id if township else None, number=request.number):
             departments, reason = (await DepartmentNames.load()).split(rest)
             if request.status not in WHISTLEABLE:
                 raise UserError("whistle.not_whistleable", number=request.number)
@@ -158,5 +158,5 @@ async def confirm_click(ctx: Context) -> None:
         await _whistle_request(ctx, request, "", str(ctx.inbound.extra.get("response_code", "")))
         return
     township = await township_of_request(request)
-    if await require_committee(ctx, "reassign", township.id if township else None):
+    if await require_committee(ctx, "reassign", township.id if township else None, number=request.number):
         ctx.reply("whistle.reassign_how", number=request.number)

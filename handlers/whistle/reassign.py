@@ -35,9 +35,7 @@ async def reassign(
         if old.state != AssignmentState.RETURNED:
             withdrawn = Event("withdrawn", ticket=ticket, department=old.department, actor=actor, reason=reason)
             if await move_assignment(old, AssignmentState.WITHDRAWN, now, event=withdrawn):
-                await refresh_department_card(
-                    services, ticket, old, request, place, replace_name=services.texts.render("duty.card_withdrawn")
-                )
+                await refresh_department_card(services, ticket, old, request, place)
         old.is_primary = False
         await old.save(update_fields=["is_primary"])
     by_department = {a.department.id: a for a in parts}
@@ -110,6 +108,9 @@ async def add_departments(
     if added:
         await record("added", now, ticket=ticket, actor=actor, reason=note, departments=[d.code for d in added])
         active = await assignments_of(ticket, *COUNTED_STATES)
+        for part in active:  # the departments already on it see the new 协办 on their cards
+            if part.department_id not in {d.id for d in added} and part.card_task_id:
+                await refresh_department_card(services, ticket, part, request, place, resend=False)
         if not ticket.appchat_id and len(active) >= services.policy.whistle.joint_chat_min_departments:
             township = await Area.get(id=ticket.township_id)
             await open_joint_chat(services, ticket, request, township, actor, place)

@@ -15,6 +15,7 @@ from handlers.tickets.audit import record
 from handlers.tickets.deadlines import deadlines_for
 from handlers.tickets.departments import NOT_COUNTY
 from handlers.tickets.notices import notify_department, open_joint_chat, tell_township
+from handlers.urgent.notice import alert_nearest
 from handlers.whistle.proposal import close_proposal, propose
 from models import Area, Assignment, Department, Person, Request, Ticket
 from models.numbers import next_number
@@ -46,6 +47,8 @@ async def whistle_request(
     departments = departments or await routed_departments(request)
     if not departments:
         return None
+    if request.urgency == "urgent":  # danger: the nearest cadres hear of it now, even while the township confirms
+        await alert_nearest(services, request)
     if actor is None and request.urgency not in services.policy.whistle.at_once:
         await propose(services, request, departments)
         return None
@@ -96,11 +99,16 @@ async def blow(
         request_number=request.number,
     )
     place = await place_of(area)
-    for index, department in enumerate(departments):
+    if request.urgency == "urgent":  # also when the township whistles it itself (each cadre is told once)
+        await alert_nearest(services, request)
+    assignments = []
+    for index, department in enumerate(departments):  # all parts first, so every first card shows 主办 and 协办
         assignment = await Assignment.create(
             ticket_id=ticket.id, department_id=department.id, is_primary=index == 0, notified_at=now
         )
         assignment.department = department
+        assignments.append(assignment)
+    for assignment in assignments:
         await notify_department(services, ticket, assignment, request, place, actor=actor)
     await close_proposal(
         services,

@@ -53,6 +53,17 @@ async def who_words(request: Request) -> str:
     return f"{household.head}户" if household else "村民"
 
 
+async def _description(services: Services, request: Request, urged: bool) -> str:
+    """The villager's words; after 不满意, why they were not satisfied first."""
+    text = mask_private(request.text)[:200]
+    reopened = await TicketEvent.filter(request_id=request.id, kind="reopened").order_by("-id").first()
+    if urged and reopened is not None and reopened.reason:
+        return services.texts.render(
+            "requests.village.card_unsatisfied", reason=mask_private(reopened.reason), text=text
+        )
+    return text
+
+
 async def send_village_card(services: Services, request: Request, *, urged: bool = False) -> int:
     """The card with 办结 / 上报乡镇; a reopened (督办) matter gets a fresh card marked as such."""
     texts = services.texts
@@ -61,7 +72,7 @@ async def send_village_card(services: Services, request: Request, *, urged: bool
     card = Card(
         task_id=f"village-{request.id}-{rounds}",
         title=texts.render(title_key, number=request.number),
-        description=mask_private(request.text)[:200],
+        description=await _description(services, request, urged),
         fields=(
             (texts.render("requests.village.card_who"), await who_words(request)),
             (texts.render("requests.village.card_where"), await place_words(request)),

@@ -31,7 +31,8 @@ async def assert_nothing_stored_and_alive(peer) -> None:
 
 def _signed_raw(peer, encrypt: str, path: str = "app") -> tuple[dict[str, str], str]:
     crypto = peer.app_crypto if path == "app" else peer.aibot_crypto
-    query = {"msg_signature": crypto.sign("1700000000", "42", encrypt), "timestamp": "1700000000", "nonce": "42"}
+    now = peer._ts()  # signed now: these bodies are refused for what they hold, not for their date
+    query = {"msg_signature": crypto.sign(now, "42", encrypt), "timestamp": now, "nonce": "42"}
     body = f"<xml><Encrypt><![CDATA[{encrypt}]]></Encrypt></xml>" if path == "app" else json.dumps({"encrypt": encrypt})
     return query, body
 
@@ -80,9 +81,9 @@ async def test_wrong_receiveid_is_400(service, peer) -> None:
     query, body = peer.app_envelope(TEXT, crypto=peer.aibot_crypto)
     assert (await peer.post("/wecom/app", query, body)).status == 400
     sealed = peer.app_crypto.seal(
-        json.dumps({"msgid": "x", "msgtype": "text", "text": {"content": "hi"}}), timestamp=1, nonce="2"
+        json.dumps({"msgid": "x", "msgtype": "text", "text": {"content": "hi"}}), timestamp=peer._ts(), nonce="2"
     )
-    query = {"msg_signature": sealed.signature, "timestamp": "1", "nonce": "2"}
+    query = {"msg_signature": sealed.signature, "timestamp": sealed.timestamp, "nonce": "2"}
     assert (await peer.post("/wecom/aibot", query, json.dumps({"encrypt": sealed.encrypt}))).status == 400
     await assert_nothing_stored_and_alive(peer)
 
@@ -131,7 +132,7 @@ async def test_signed_but_unreadable_plaintext_is_400(service, peer, plain: str)
 
 
 async def test_signed_but_unreadable_json_is_400(service, peer) -> None:
-    sealed = peer.aibot_crypto.seal("{not json", timestamp=1, nonce="3")
-    query = {"msg_signature": sealed.signature, "timestamp": "1", "nonce": "3"}
+    sealed = peer.aibot_crypto.seal("{not json", timestamp=peer._ts(), nonce="3")
+    query = {"msg_signature": sealed.signature, "timestamp": sealed.timestamp, "nonce": "3"}
     assert (await peer.post("/wecom/aibot", query, json.dumps({"encrypt": sealed.encrypt}))).status == 400
     await assert_nothing_stored_and_alive(peer)

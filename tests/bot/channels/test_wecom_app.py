@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import defusedxml.ElementTree as SafeXml
 
 from bot.channels.crypto import WecomCrypto
+from bot.clock import SHANGHAI
 from models import InboxMessage
 
 
@@ -34,7 +37,7 @@ async def test_url_verification_echoes_plaintext(peer) -> None:
     assert response.body == b"1288432023552776189"
 
 
-async def test_url_verification_with_tencent_vector(service, peer) -> None:
+async def test_url_verification_with_tencent_vector(service, peer, clock) -> None:
     """Tencent's published GET, byte for byte, against a service configured with Tencent's sample keys."""
     await service.stop()
     wecom = service.settings.wecom.model_copy(
@@ -69,6 +72,7 @@ async def test_url_verification_with_tencent_vector(service, peer) -> None:
         "timestamp": "1476422779",
         "nonce": "1597212914",
     }
+    clock.set(datetime.fromtimestamp(1476422779, SHANGHAI))  # the vector's own date, inside the timestamp window
     response = await peer.post("/wecom/app", query, body)
     assert response.status == 200
     row = await InboxMessage.get(channel="app", message_key="1456453720")

@@ -17,7 +17,7 @@ from handlers.common.format import normalise, stamp, summary
         ("ＡＢＣ ａｂｃ", "ABC abc"),  # full-width letters
         ("　帮助　", "帮助"),  # ideographic spaces trimmed
         ("  报到 #7\n", "报到 #7"),
-        ("三屯，桥塌了！", "三屯,桥塌了!"),  # full-width punctuation folds too (NFKC)
+        ("三屯，桥塌了！（急）", "三屯，桥塌了！（急）"),  # Chinese punctuation is kept as written
         ("", ""),
     ],
 )

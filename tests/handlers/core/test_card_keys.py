@@ -10,9 +10,10 @@ from handlers.requests.kf.service import KfLinkKey
 from handlers.requests.rating.card import RateKey
 from handlers.requests.village.service import VillageKey
 from handlers.tickets.cards import DutyKey
+from handlers.urgent.notice import UrgentKey
 from handlers.whistle.proposal import WhistleKey
 
-KEY_CLASSES = (DutyKey, WhistleKey, RateKey, VillageKey, KfLinkKey)
+KEY_CLASSES = (DutyKey, WhistleKey, RateKey, VillageKey, KfLinkKey, UrgentKey)
 
 
 @pytest.mark.parametrize(
@@ -31,6 +32,8 @@ KEY_CLASSES = (DutyKey, WhistleKey, RateKey, VillageKey, KfLinkKey)
         (VillageKey("escalate", 3), "village:escalate:3"),
         (KfLinkKey("yes", "wmAbC-123_x"), "kflink:yes:wmAbC-123_x"),
         (KfLinkKey("no", "wm:with:colons"), "kflink:no:wm:with:colons"),
+        (DutyKey("status", 7, "water"), "duty:status:7:water"),
+        (UrgentKey(1001), "urgent:1001"),
     ],
 )
 def test_a_key_is_written_and_read_back(key: CardKey, text: str) -> None:
@@ -71,6 +74,9 @@ def test_a_key_is_written_and_read_back(key: CardKey, text: str) -> None:
         (KfLinkKey, "kflink:maybe:wm1"),
         (KfLinkKey, "kf:yes:wm1"),
         (DutyKey, "duty:on:²:transport"),  # a digit to str.isdigit(), not to int()
+        (UrgentKey, "urgent:"),
+        (UrgentKey, "urgent:1001:x"),
+        (UrgentKey, "urgent:#1001"),
     ],
 )
 def test_a_malformed_key_parses_to_none(kind: type[CardKey], text: str) -> None:

@@ -88,6 +88,7 @@ async def test_an_unhappy_rating_by_word_reopens_the_village_matter_marked_urged
     assert event.data == {"urged": True}
     (card,) = cards_to(sent, "wangjun")
     assert card["title"].startswith("督办")
+    assert card["description"].startswith("村民不满意：柴火垛还在那。")  # why, before the matter itself
     assert "重新交办" in texts_to(sent, "jiangdahai")[0]
 
 

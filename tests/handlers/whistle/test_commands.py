@@ -86,7 +86,10 @@ async def test_the_bridge_story_every_department_reports_and_the_villager_rates(
     sent = await say("app", "jiangdahai", FLOOD)
     request = await Request.get()
     ticket = await Ticket.get()  # urgent: sent to transport at once, and the township told
-    assert "已自动吹哨" in text_to(sent, BAISHAN) and [r.target for r in new_cards(sent)] == ["liutao|mabin"]
+    urgent = [r.target for r in new_cards(sent) if r.payload["card"]["task_id"].startswith("gw-urgent-")]
+    assert sorted(urgent) == ["jiangfeng", "liuyang", "wangjun"]  # the grid's member and the village's secretaries
+    departments = [r.target for r in new_cards(sent) if r.target not in urgent]
+    assert "已自动吹哨" in text_to(sent, BAISHAN) and departments == ["liutao|mabin"]
     sent = await say("app", "zhangwei", f"吹哨 #{request.number} 水务局 农业局 财政局 发改局")
     assert "已增派" in text_to(sent, "zhangwei")
     assert {r.target for r in new_cards(sent)} == {"hanxue", "fengjun|caolin", "fuyu", "shenkai"}
@@ -114,7 +117,8 @@ async def test_the_bridge_story_every_department_reports_and_the_villager_rates(
     clock.advance(hours=3)
     for code, liaison in departments.items():
         sent = await click(say, liaison, f"duty:done:{ticket.id}:{code}", code=f"rc-done-{code}")
-        assert card_updates(sent)[0].payload["card_update"]["replace_name"].startswith("已办结")
+        (done_card,) = [b["text"] for b in card_updates(sent)[0].payload["card"]["buttons"]]
+        assert done_card.startswith("已办结")  # the whole card is renewed: what it says and its one status button
     ticket = await Ticket.get(id=ticket.id)
     assert ticket.status == "resolved"
     request = await Request.get(id=request.id)
@@ -135,9 +139,11 @@ async def test_a_click_updates_the_card_for_every_liaison_of_the_department(coun
     sent = await click(say, "mabin", f"duty:on:{ticket.id}:transport", code="rc-1")
     update = card_updates(sent)
     assert len(update) == 1 and update[0].target == "liutao|mabin"
-    # liutao clicks the same (old) button: nothing changes, a polite note
+    # liutao clicks the same (old) button: a polite note, and his stale card is brought up to date with that click
     sent = await click(say, "liutao", f"duty:on:{ticket.id}:transport", code="rc-2")
-    assert card_updates(sent) == [] and "已签收" in text_to(sent, "liutao")
+    (refresh,) = card_updates(sent)
+    assert refresh.payload["card_update"]["response_code"] == "rc-2" and "已签收" in text_to(sent, "liutao")
+    assert [b["text"] for b in refresh.payload["card"]["buttons"]] == ["办结", "进展"]
     assert await TicketEvent.filter(ticket=ticket, kind="on_duty").count() == 1
 
 
@@ -150,7 +156,9 @@ async def test_text_commands_use_the_sent_cards_response_code_once_then_send_a_f
     sent = await say("app", "liutao", f"报到 #{ticket.number}")
     assert card_updates(sent)[0].payload["card_update"]["response_code"] == "rc-sent"
     sent = await say("app", "liutao", f"办结 #{ticket.number} 桥已修好")
-    assert card_updates(sent) == []  # the code is spent and 办结 needs no new buttons
+    assert card_updates(sent) == []  # the code is spent: a fresh card tells the liaisons it is done
+    (fresh,) = [r for r in new_cards(sent) if r.target == "liutao|mabin"]
+    assert [b["text"] for b in fresh.payload["card"]["buttons"]] == ["已办结（刘涛）"]
     assert (await Assignment.get(ticket=ticket)).state == "done"
 
 
