@@ -1,24 +1,8 @@
-"""How text is folded on the way in and how times and requests are written on the way out."""
+"""How times and requests are written on the way out (text is folded at the adapter: bot/channels/text.py)."""
 
 from __future__ import annotations
 
-import unicodedata
 from datetime import datetime
-
-
-def _fold(char: str) -> str:
-    folded = unicodedata.normalize("NFKC", char)
-    return folded if folded.isascii() and (folded.isalnum() or folded in "# ") else char
-
-
-# Full-width letters and digits, ＃ and the ideographic space fold to their plain forms so commands and numbers
-# read alike however they were typed; Chinese punctuation (，！？：) stays as the villager wrote it.
-_FOLDS = str.maketrans({chr(c): _fold(chr(c)) for c in (*range(0xFF01, 0xFF5F), 0x3000)})
-
-
-def normalise(text: str) -> str:
-    """Fold full-width letters, digits, ＃ and spaces to their plain forms; trim."""
-    return text.translate(_FOLDS).strip()
 
 
 def stamp(when: datetime | None) -> str:

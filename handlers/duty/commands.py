@@ -26,7 +26,7 @@ async def _command_part(ctx: Context, usage: str) -> tuple[Ticket, Assignment, s
     number, rest = split_number(ctx.args, usage)
     ticket = await find_ticket(number)
     part = await own_part(ctx, ticket, ctx.command)
-    return (ticket, part, rest) if part is not None else None
+    return (ticket, part, ctx.inbound.typed(rest)) if part is not None else None  # the note as typed
 
 
 async def _state_reply(ctx: Context, ticket: Ticket, part: Assignment, click: Click = TYPED) -> None:

@@ -44,6 +44,12 @@ def _number_and_text(rest: str, usage: str, *, text_required: bool) -> tuple[int
     return int(match.group(1)), text.strip()
 
 
+def _number_and_typed(ctx: Context, usage: str) -> tuple[int, str]:
+    """`#3 what was done` → (3, the text as typed: full-width punctuation kept)."""
+    seq, text = _number_and_text(ctx.args, usage, text_required=True)
+    return seq, ctx.inbound.typed(text)
+
+
 def _quota(ctx: Context) -> tasks.Quota:
     return tasks.Quota.from_policy(ctx.services.policy.tasks)
 
@@ -86,7 +92,7 @@ async def show_list(ctx: Context) -> None:
 
 @router.command("tasks", *CADRE_WORK, sub="progress")
 async def progress(ctx: Context) -> None:
-    seq, text = _number_and_text(ctx.args, "tasks.usage_progress", text_required=True)
+    seq, text = _number_and_typed(ctx, "tasks.usage_progress")
     task = await tasks.find(ctx.speaker, ctx.now.year, seq)
     await tasks.add_progress(task, text, ctx.now)
     ctx.reply("tasks.progress_saved", seq=seq, title=task.title)
@@ -94,7 +100,7 @@ async def progress(ctx: Context) -> None:
 
 @router.command("tasks", *CADRE_WORK, sub="done")
 async def finish(ctx: Context) -> None:
-    seq, text = _number_and_text(ctx.args, "tasks.usage_done", text_required=True)
+    seq, text = _number_and_typed(ctx, "tasks.usage_done")
     task = await tasks.find(ctx.speaker, ctx.now.year, seq)
     await tasks.finish(task, text, ctx.now)
     tally = (await tasks.tallies(ctx.now.year, [ctx.speaker.id]))[ctx.speaker.id]
@@ -110,7 +116,7 @@ async def finish(ctx: Context) -> None:
 
 @router.command("tasks", *CADRE_WORK, sub="cancel")
 async def cancel(ctx: Context) -> None:
-    seq, reason = _number_and_text(ctx.args, "tasks.usage_cancel", text_required=True)
+    seq, reason = _number_and_typed(ctx, "tasks.usage_cancel")
     task = await tasks.find(ctx.speaker, ctx.now.year, seq)
     await tasks.cancel(task, reason, ctx.now)
     ctx.reply("tasks.cancelled", seq=seq, title=task.title)

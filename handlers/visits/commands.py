@@ -38,7 +38,9 @@ async def visit(ctx: Context) -> None:
     )
     if not picked.rest:
         raise UserError("visits.usage")
-    entry = await Visit.create(household=picked.household, cadre=ctx.person, note=picked.rest, visited_at=ctx.now)
+    entry = await Visit.create(
+        household=picked.household, cadre=ctx.person, note=ctx.inbound.typed(picked.rest), visited_at=ctx.now
+    )
     ctx.reply(
         "visits.recorded", id=entry.id, head=picked.household.head, place=tree.hamlet_name(picked.household.grid_id)
     )

@@ -121,7 +121,7 @@ async def urge_command(ctx: Context) -> None:
         return
     if not await assignments_of(ticket, *ACTIVE_STATES):
         raise UserError("whistle.nothing_to_urge", number=ticket.number)
-    parts = await urge(ctx.services, ticket, actor=ctx.speaker, reason=reason)
+    parts = await urge(ctx.services, ticket, actor=ctx.speaker, reason=ctx.inbound.typed(reason))
     ctx.reply("whistle.urged", number=ticket.number, departments=department_list(parts))
 
 

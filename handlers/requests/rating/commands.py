@@ -30,7 +30,7 @@ async def rate_by_word(ctx: Context) -> None:
         if not ctx.inbound.is_group:
             ctx.reply("requests.rate.nothing")
         return
-    key = await rate(ctx.services, reporter, WORDS[ctx.command], actor=ctx.person, reason=ctx.args)
+    key = await rate(ctx.services, reporter, WORDS[ctx.command], actor=ctx.person, reason=ctx.inbound.typed(ctx.args))
     ctx.reply(key, number=(await handled_as(reporter)).number)
 
 

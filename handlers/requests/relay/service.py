@@ -82,7 +82,7 @@ async def parse_relay(ctx: Context, roles: list[str]) -> Relay:
         await Person.filter(household_id=household.id, name=who).first()
         or await Person.filter(household_id=household.id, name=household.head).first()
     )
-    return Relay(household, villager, rest.strip())
+    return Relay(household, villager, ctx.inbound.typed(rest))  # the words as typed
 
 
 async def household_phone(household: Household) -> str:

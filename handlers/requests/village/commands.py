@@ -46,7 +46,7 @@ async def by_words(ctx: Context, action: str) -> None:
     if found is None:
         raise UserError("requests.village.usage")
     number, note = found
-    await act(ctx, action, await village_request_for(ctx.person, number=number), note)
+    await act(ctx, action, await village_request_for(ctx.person, number=number), ctx.inbound.typed(note))
 
 
 @router.command("request_village_close")

@@ -1,4 +1,4 @@
-"""Text folded on the way in; times and request texts as cadres read them on the way out."""
+"""Times and request texts as cadres read them on the way out."""
 
 from __future__ import annotations
 
@@ -7,22 +7,7 @@ from datetime import datetime
 import pytest
 
 from bot.clock import SHANGHAI
-from handlers.common.format import normalise, stamp, summary
-
-
-@pytest.mark.parametrize(
-    ("text", "folded"),
-    [
-        ("吹哨 ＃１０４２ 交通局", "吹哨 #1042 交通局"),  # full-width ＃ and digits
-        ("ＡＢＣ ａｂｃ", "ABC abc"),  # full-width letters
-        ("　帮助　", "帮助"),  # ideographic spaces trimmed
-        ("  报到 #7\n", "报到 #7"),
-        ("三屯，桥塌了！（急）", "三屯，桥塌了！（急）"),  # Chinese punctuation is kept as written
-        ("", ""),
-    ],
-)
-def test_normalise(text: str, folded: str) -> None:
-    assert normalise(text) == folded
+from handlers.common.format import stamp, summary
 
 
 @pytest.mark.parametrize(
