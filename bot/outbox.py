@@ -29,7 +29,7 @@ from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
-from bot import metrics
+from bot import membership, metrics
 from bot.channels.senders import KF_WINDOW_ERRORS, deliver
 from bot.channels.types import Address, Outbound
 from bot.channels.wecom_api import RATE_LIMITED, WecomApi
@@ -251,11 +251,22 @@ class OutboxWorker:
             last_error="",
         )
         metrics.SENDS.labels(row.kind, "sent").inc()
+        await membership.note_left(
+            membership.invalid_users(result),
+            now=self.clock.now(),
+            admins=self.admins,
+            texts=self.texts,
+            enqueue=enqueue,
+        )
         return None
 
     async def _failed(self, row: OutboxMessage, exc: ChannelError) -> datetime | None:
         now = self.clock.now()
         error = str(exc)
+        if exc.errcode in membership.NOT_MEMBER_ERRORS and row.kind == "app":
+            await membership.note_left(
+                row.target.split("|"), now=now, admins=self.admins, texts=self.texts, enqueue=enqueue
+            )
         if exc.errcode in KF_WINDOW_ERRORS:
             await OutboxMessage.filter(id=row.id).update(status=PARKED, claimed_until=None, last_error=error)
             metrics.SENDS.labels(row.kind, "parked").inc()

@@ -71,6 +71,11 @@ class Migration(migrations.Migration):
             name='anonymised_at',
             field=fields.DatetimeField(null=True, auto_now=False, auto_now_add=False),
         ),
+        ops.AddField(
+            model_name='Person',
+            name='left_wecom_at',
+            field=fields.DatetimeField(null=True, auto_now=False, auto_now_add=False),
+        ),
         RunDialectSQL(
             sqlite=["DROP TRIGGER ticket_event_no_update", SQLITE_NO_UPDATE],
             postgres=[PG_FUNCTION],
