@@ -17,6 +17,8 @@ SQLITE_OLD_NO_UPDATE = (
     "CREATE TRIGGER ticket_event_no_update BEFORE UPDATE ON ticket_event "
     "BEGIN SELECT RAISE(ABORT, 'ticket_event is append-only: UPDATE refused'); END"
 )
+# /metrics and /healthz ask for the last send WeCom accepted at every scrape: one index step, not a scan.
+SENT_AT_INDEX = "CREATE INDEX outbox_message_sent_at ON outbox_message (sent_at)"
 PG_FUNCTION = """CREATE OR REPLACE FUNCTION ticket_event_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     IF TG_OP = 'UPDATE' AND NEW.id = OLD.id AND NEW.kind = OLD.kind AND NEW.at = OLD.at
@@ -77,9 +79,9 @@ class Migration(migrations.Migration):
             field=fields.DatetimeField(null=True, auto_now=False, auto_now_add=False),
         ),
         RunDialectSQL(
-            sqlite=["DROP TRIGGER ticket_event_no_update", SQLITE_NO_UPDATE],
-            postgres=[PG_FUNCTION],
-            reverse_sqlite=["DROP TRIGGER ticket_event_no_update", SQLITE_OLD_NO_UPDATE],
-            reverse_postgres=[PG_OLD_FUNCTION],
+            sqlite=["DROP TRIGGER ticket_event_no_update", SQLITE_NO_UPDATE, SENT_AT_INDEX],
+            postgres=[PG_FUNCTION, SENT_AT_INDEX],
+            reverse_sqlite=["DROP INDEX outbox_message_sent_at", "DROP TRIGGER ticket_event_no_update", SQLITE_OLD_NO_UPDATE],
+            reverse_postgres=["DROP INDEX outbox_message_sent_at", PG_OLD_FUNCTION],
         ),
     ]
