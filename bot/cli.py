@@ -26,16 +26,20 @@ COMMAND_MODULES = [
 ]
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The parser; given the command word, only that command's module is imported (each module is named
+    for its command), so `classify` starts without the database, HTTP and WeCom libraries the others need."""
     parser = argparse.ArgumentParser(prog="gridwhistle", description="网格哨 — grid-based mass work on WeCom")
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for name in COMMAND_MODULES:
+    named = [name for name in COMMAND_MODULES if name.rpartition(".")[2] == command]
+    for name in named or COMMAND_MODULES:
         importlib.import_module(name).register(subparsers)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
+    words = sys.argv[1:] if argv is None else argv
+    parser = build_parser(words[0] if words else None)
     args = parser.parse_args(argv)
     try:
         return int(args.run(args) or 0)

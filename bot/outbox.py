@@ -4,9 +4,19 @@ Writing: `enqueue()` inside the handler's transaction, so the message exists exa
 
 Sending: `OutboxWorker.run_once()` claims due rows (PostgreSQL: `FOR UPDATE SKIP LOCKED` under a short
 advisory lock that also makes the rate counts exact across processes; SQLite: a conditional lease update),
-sends them, and marks each one sent in the statement that records WeCom's answer. So a row goes out
-twice only if the process dies between WeCom's acceptance and that statement — and then WeCom's own
-idempotency (kf msgid, enable_duplicate_check) usually catches it.
+sends them, and marks each one sent in the statement that records WeCom's answer. The claim is a short
+lease (LEASE) that a heartbeat renews while the sends are in flight: a slow send is never taken over by
+another worker, and the rows of a worker that died are sent by another within LEASE.
+
+A row goes out twice only if WeCom took a send whose answer never reached us: the process died between
+WeCom's acceptance and our record, or the answer came after SEND_TIMEOUT. Such an attempt is counted
+on the row (`result["unanswered"]`, see `unanswered_sends`) and sent again; WeCom's own idempotency
+then keeps it once — kf msgid, app enable_duplicate_check, and single-use card-update codes and AI-bot
+response URLs, whose refusal after an unanswered attempt means the first one got through. Webhook and
+appchat sends have no such key: there the count is what may have shown twice.
+
+A card update WeCom refuses (its response_code unknown or used) is final: the row is `refused` (no
+alarm) and the fresh card queued with it (`enqueue(..., fallback=…)`) goes out instead.
 
 Failures are retried with exponential back-off; after `max_attempts` a row is dead and the admins are
 told. Limits are respected by waiting: a row that would exceed a member's 30/min or 1000/h, or a
@@ -20,7 +30,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -30,9 +40,9 @@ from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
 from bot import membership, metrics
-from bot.channels.senders import KF_WINDOW_ERRORS, deliver
+from bot.channels.senders import KF_WINDOW_ERRORS, NO_IDEMPOTENCY, deliver, refused, single_use
 from bot.channels.types import Address, Outbound
-from bot.channels.wecom_api import RATE_LIMITED, WecomApi
+from bot.channels.wecom_api import RATE_LIMITED, TIMED_OUT, WecomApi
 from bot.clock import Clock
 from bot.wakeup import wait_for_event
 from config.errors import ChannelError
@@ -41,15 +51,18 @@ from models import OutboxMessage
 
 log = logging.getLogger(__name__)
 
-PENDING, SENT, DEAD, PARKED = "pending", "sent", "dead", "parked"
+PENDING, SENT, DEAD, PARKED, REFUSED = "pending", "sent", "dead", "parked", "refused"
 MAX_ATTEMPTS = 8
 BACKOFF_BASE = timedelta(seconds=10)
 BACKOFF_CAP = timedelta(hours=1)
 RATE_LIMIT_WAIT = timedelta(seconds=60)  # WeCom blocks a per-minute limit for 60 s (path/90454)
-LEASE = timedelta(minutes=5)  # a claimed row is this worker's for this long
-LEASE_MARGIN = timedelta(seconds=30)  # do not start a send this close to the lease's end
+LEASE = timedelta(seconds=45)  # a claimed row is this worker's for this long, renewed while it sends
+HEARTBEAT = 15.0  # seconds between renewals: a third of the lease, so one late renewal loses nothing
+LEASE_MARGIN = timedelta(seconds=10)  # do not start a send this close to the lease's end
 CLAIM_LOCK = 0x67726964  # pg advisory lock id serialising claims across processes ("grid")
 DEAD_ALERT_PREFIX = "dead-alert:"
+FALLBACK_PREFIX = "fallback:"
+UNANSWERED = "unanswered"  # result key: attempts that may have reached WeCom without our hearing its answer
 
 
 @dataclass(frozen=True)
@@ -67,22 +80,37 @@ LIMITS: dict[str, tuple[Limit, ...]] = {
 
 
 async def enqueue(
-    message: Outbound, *, now: datetime, not_before: datetime | None = None, dedupe_key: str | None = None
+    message: Outbound,
+    *,
+    now: datetime,
+    not_before: datetime | None = None,
+    dedupe_key: str | None = None,
+    fallback: Outbound | None = None,
+    fallback_key: str | None = None,
 ) -> OutboxMessage | None:
     """Queue one message; with a dedupe_key already queued it does nothing and returns None.
 
     Call it inside `in_transaction()` together with the data change, so both commit or neither does.
     The insert runs in a savepoint: a duplicate key rolls back only the savepoint, not the caller's
     transaction (PostgreSQL aborts a whole transaction on an error otherwise).
+    fallback: for a card update, the message (a fresh card) queued instead if WeCom refuses the update,
+    with `fallback_key` as its dedupe key (default `fallback:<row id>`).
     """
     if dedupe_key is not None and await OutboxMessage.filter(dedupe_key=dedupe_key).exists():
         return None
+    payload = message.to_json()
+    if fallback is not None:
+        if message.card_update is None:
+            raise ValueError("only a card update can have a fallback")
+        payload["fallback"] = fallback.to_json()
+        if fallback_key is not None:
+            payload["fallback_key"] = fallback_key
     try:
         async with in_transaction():  # a savepoint when the caller has a transaction open
             return await OutboxMessage.create(
                 kind=message.to.channel,
                 target=message.to.target,
-                payload=message.to_json(),
+                payload=payload,
                 dedupe_key=dedupe_key,
                 not_before=not_before or now,
                 created_at=now,
@@ -119,6 +147,32 @@ async def withdraw_waiting(to: Address, *, key_prefix: str, now: datetime) -> Ou
     return waiting if taken else None
 
 
+async def held_back(now: datetime) -> list[OutboxMessage]:
+    """Rows waiting for their time (quiet hours, combined news, a limit, a retry), soonest first.
+
+    Only rows that will be sent: settled rows (sent, dead, refused) and parked kf rows are not waiting.
+    """
+    return await OutboxMessage.filter(status=PENDING, not_before__gt=now).order_by("not_before", "id")
+
+
+async def unanswered_sends() -> dict[str, dict[str, int]]:
+    """Per channel: rows with an attempt whose answer we never heard (a timeout, a crash mid-send), and
+    how many of those are sent on a channel without an idempotency key (so may have shown twice)."""
+    counts: dict[str, dict[str, int]] = defaultdict(lambda: {"unanswered": 0, "maybe_doubled": 0})
+    rows = await OutboxMessage.filter(result__isnull=False, last_error__not="").values("kind", "status", "result")
+    for row in rows:
+        if unanswered(row["result"]):
+            counts[row["kind"]]["unanswered"] += 1
+            if row["status"] == SENT and row["kind"] in NO_IDEMPOTENCY:
+                counts[row["kind"]]["maybe_doubled"] += 1
+    return dict(counts)
+
+
+def unanswered(result: Any) -> int:
+    """How many attempts of a row went out without an answer (its `result`)."""
+    return int(result.get(UNANSWERED, 0)) if isinstance(result, dict) else 0
+
+
 async def unpark_kf(external_userid: str, *, now: datetime) -> int:
     """The villager wrote again: kf messages parked for them may go now. Returns how many were released."""
     return await OutboxMessage.filter(kind="kf", target=external_userid, status=PARKED).update(
@@ -135,10 +189,20 @@ async def requeue_dead(row_id: int, *, now: datetime) -> bool:
     )
 
 
+@dataclass
+class _Claim:
+    """The rows one run of a worker holds, and until when: the heartbeat moves `until` on."""
+
+    until: datetime
+    held: set[int] = field(default_factory=set)  # claimed and not yet settled or let go
+    lost: set[int] = field(default_factory=set)  # the lease ran out and another worker may have them
+
+
 class OutboxWorker:
     """Sends due outbox rows through `api`; one per process, any number of processes.
 
     alerts_admins: WeCom userids told (by app message) when a row is given up as dead.
+    lease, heartbeat: how long a claim holds, and how often (seconds) it is renewed while sending.
     """
 
     def __init__(
@@ -149,12 +213,17 @@ class OutboxWorker:
         *,
         max_attempts: int = MAX_ATTEMPTS,
         texts: Texts | None = None,
+        lease: timedelta = LEASE,
+        heartbeat: float = HEARTBEAT,
     ) -> None:
         self.api = api
         self.clock = clock
         self.admins = tuple(alerts_admins)
         self.max_attempts = max_attempts
         self.texts = texts or Texts.load()
+        self.lease = lease
+        self.heartbeat = heartbeat
+        self.margin = min(LEASE_MARGIN, lease / 4)
 
     async def run_forever(self, wake: asyncio.Event, *, idle: float = 1.0, limit: int = 50) -> None:
         """Send until cancelled: right away when a handler sets `wake`, and at least every `idle` seconds."""
@@ -171,18 +240,28 @@ class OutboxWorker:
 
     async def run_once(self, limit: int = 50) -> int:
         """Claim up to `limit` due rows and try each once; returns how many were claimed."""
-        rows = await self._claim(limit)
+        rows, claim = await self._claim(limit)
+        if not rows:
+            return 0
         by_target: dict[tuple[str, str], list[OutboxMessage]] = defaultdict(list)
         for row in rows:
             by_target[(row.kind, row.target)].append(row)
-        # One recipient's messages go in order; different recipients in parallel.
-        await asyncio.gather(*(self._send_in_order(group) for group in by_target.values()))
+        renewing = asyncio.create_task(self._renew(claim))
+        try:
+            # One recipient's messages go in order; different recipients in parallel.
+            await asyncio.gather(*(self._send_in_order(group, claim) for group in by_target.values()))
+        finally:
+            renewing.cancel()
+            # Wait for it to end without swallowing a cancellation of this task (suppressing CancelledError
+            # around `await renewing` would, and a stopping worker would then carry on).
+            await asyncio.wait([renewing])
         return len(rows)
 
     # -- claiming ----------------------------------------------------------------------------------
 
-    async def _claim(self, limit: int) -> list[OutboxMessage]:
+    async def _claim(self, limit: int) -> tuple[list[OutboxMessage], _Claim]:
         now = self.clock.now()
+        claim = _Claim(until=now + self.lease)
         async with in_transaction() as conn:
             if conn.capabilities.dialect == "postgres":
                 await conn.execute_query("SELECT pg_advisory_xact_lock($1)", [CLAIM_LOCK])
@@ -202,53 +281,88 @@ class OutboxWorker:
                 if free_at is not None:  # over a limit: wait, never drop
                     await OutboxMessage.filter(id=row.id).using_db(conn).update(not_before=free_at)
                     continue
+                change: dict[str, Any] = {"claimed_until": claim.until}
+                if row.claimed_until is not None:
+                    # A lease ran out without being released: its worker died, perhaps mid-send.
+                    row.result = {**(row.result or {}), UNANSWERED: unanswered(row.result) + 1}
+                    change["result"] = row.result
+                    change["last_error"] = row.last_error = "its worker stopped before hearing WeCom's answer"
+                    log.warning("outbox row %s: its worker's lease ran out; sending it again", row.id)
                 taken = (
                     await OutboxMessage.filter(
                         Q(claimed_until__isnull=True) | Q(claimed_until__lte=now), id=row.id, status=PENDING
                     )
                     .using_db(conn)
-                    .update(claimed_until=now + LEASE)
+                    .update(**change)
                 )
                 if taken:
                     budget.spend(row)
-                    row.claimed_until = now + LEASE
+                    row.claimed_until = claim.until
                     claimed.append(row)
-        return claimed
+                    claim.held.add(row.id)
+        return claimed, claim
+
+    async def _renew(self, claim: _Claim) -> None:
+        """The heartbeat: while this run sends, move its lease on so no other worker takes its rows."""
+        while True:
+            await asyncio.sleep(self.heartbeat)
+            held = sorted(claim.held)
+            if not held:
+                continue
+            until = self.clock.now() + self.lease
+            try:
+                await OutboxMessage.filter(id__in=held, status=PENDING, claimed_until=claim.until).update(
+                    claimed_until=until
+                )
+                claim.until = until
+                kept = set(await OutboxMessage.filter(id__in=held, claimed_until=until).values_list("id", flat=True))
+            except Exception:  # the database is away: the lease may run out, and then another worker sends
+                log.exception("outbox worker: renewing the lease failed")
+                continue
+            gone = (set(held) & claim.held) - kept  # still ours here, but the database gave it to another worker
+            if gone:
+                log.warning("outbox rows %s: the lease ran out while this worker held them", sorted(gone))
+                claim.lost |= gone
+                claim.held -= gone
 
     # -- sending -----------------------------------------------------------------------------------
 
-    async def _send_in_order(self, rows: list[OutboxMessage]) -> None:
+    async def _send_in_order(self, rows: list[OutboxMessage], claim: _Claim) -> None:
         for index, row in enumerate(rows):
-            assert row.claimed_until is not None, "_claim set the lease of every row it returned"
-            if self.clock.now() > row.claimed_until - LEASE_MARGIN:
-                await self._release(rows[index:], self.clock.now())  # the lease is running out: let go
+            if row.id in claim.lost:
+                continue  # another worker holds it now
+            if self.clock.now() > claim.until - self.margin:
+                await self._release(rows[index:], self.clock.now(), claim)  # the lease is running out: let go
                 return
             not_before = await self._send(row)
+            claim.held.discard(row.id)
             if not_before is not None:  # it failed: the rest wait behind it, in order
-                await self._release(rows[index + 1 :], not_before)
+                await self._release(rows[index + 1 :], not_before, claim)
                 return
 
     async def _send(self, row: OutboxMessage) -> datetime | None:
-        """Send one row; None when it is settled (sent, parked, dead), else when it is due again."""
+        """Send one row; None when it is settled (sent, parked, dead, refused), else when it is due again."""
+        outbound: Outbound | None = None
         try:
             outbound = Outbound.from_json(row.payload)
             result = await deliver(self.api, outbound, idempotency_key=idempotency_key(row))
         except ChannelError as exc:
-            return await self._failed(row, exc)
+            return await self._failed(row, outbound, exc)
         except (ValueError, KeyError, TypeError) as exc:  # the row itself is wrong: retrying cannot help
             log.error("outbox row %s cannot be sent: %s", row.id, exc)
             await self._bury(row, f"unsendable: {exc}", row.attempts + 1)
             return None
         except Exception as exc:
             log.exception("outbox row %s: unexpected error", row.id)
-            return await self._failed(row, ChannelError(-3, f"{type(exc).__name__}: {exc}", row.kind))
+            return await self._failed(row, outbound, ChannelError(-3, f"{type(exc).__name__}: {exc}", row.kind))
+        earlier = unanswered(row.result)
         await OutboxMessage.filter(id=row.id, status=PENDING).update(
             status=SENT,
             sent_at=self.clock.now(),
-            result=result,
+            result={**result, UNANSWERED: earlier} if earlier else result,
             claimed_until=None,
             attempts=row.attempts + 1,
-            last_error="",
+            last_error=row.last_error if earlier else "",  # kept: `unanswered_sends` finds the row by it
         )
         metrics.SENDS.labels(row.kind, "sent").inc()
         await membership.note_left(
@@ -260,13 +374,16 @@ class OutboxWorker:
         )
         return None
 
-    async def _failed(self, row: OutboxMessage, exc: ChannelError) -> datetime | None:
+    async def _failed(self, row: OutboxMessage, outbound: Outbound | None, exc: ChannelError) -> datetime | None:
         now = self.clock.now()
         error = str(exc)
         if exc.errcode in membership.NOT_MEMBER_ERRORS and row.kind == "app":
             await membership.note_left(
                 row.target.split("|"), now=now, admins=self.admins, texts=self.texts, enqueue=enqueue
             )
+        if outbound is not None and single_use(outbound) and refused(exc):
+            await self._refused(row, outbound, error)
+            return None
         if exc.errcode in KF_WINDOW_ERRORS:
             await OutboxMessage.filter(id=row.id).update(status=PARKED, claimed_until=None, last_error=error)
             metrics.SENDS.labels(row.kind, "parked").inc()
@@ -277,15 +394,59 @@ class OutboxWorker:
             metrics.SENDS.labels(row.kind, "rate_limited").inc()
             return due
         attempts = row.attempts + 1
+        if exc.errcode == TIMED_OUT:
+            row.result = {**(row.result or {}), UNANSWERED: unanswered(row.result) + 1}
+            doubt = " (no idempotency key: it may show twice)" if row.kind in NO_IDEMPOTENCY else ""
+            log.warning(
+                "outbox row %s (%s): %s; WeCom may have taken it, sending again%s", row.id, row.kind, error, doubt
+            )
         if attempts >= self.max_attempts:
             await self._bury(row, error, attempts)
             return None
         due = now + min(BACKOFF_BASE * 2 ** (attempts - 1), BACKOFF_CAP)
         await OutboxMessage.filter(id=row.id).update(
-            attempts=attempts, not_before=due, claimed_until=None, last_error=error
+            attempts=attempts, not_before=due, claimed_until=None, last_error=error, result=row.result
         )
         metrics.SENDS.labels(row.kind, "retry").inc()
         return due
+
+    async def _refused(self, row: OutboxMessage, outbound: Outbound, error: str) -> None:
+        """WeCom refused a single-use send: after an unanswered attempt it was that attempt that used the code
+        (delivered); otherwise a card update gives way to its fresh card, and an AI-bot reply is dead."""
+        now = self.clock.now()
+        settled = OutboxMessage.filter(id=row.id, status=PENDING)
+        if unanswered(row.result):
+            log.info(
+                "outbox row %s (%s): refused after an unanswered attempt, which got through: %s",
+                row.id,
+                row.kind,
+                error,
+            )
+            await settled.update(
+                status=SENT,
+                sent_at=now,
+                claimed_until=None,
+                attempts=row.attempts + 1,
+                last_error=error,
+                result=row.result,
+            )
+            return
+        if outbound.card_update is None:  # a response_url is used or expired: nothing can send it again
+            await self._bury(row, error, row.attempts + 1)
+            return
+        fallback = row.payload.get("fallback")
+        log.warning(
+            "outbox row %s: WeCom refused the card update (%s); %s",
+            row.id,
+            error,
+            "sending the fresh card instead" if fallback else "nothing to send instead",
+        )
+        async with in_transaction():
+            await settled.update(status=REFUSED, claimed_until=None, attempts=row.attempts + 1, last_error=error)
+            metrics.SENDS.labels(row.kind, "refused").inc()
+            if fallback is not None:
+                key = row.payload.get("fallback_key") or f"{FALLBACK_PREFIX}{row.id}"
+                await enqueue(Outbound.from_json(fallback), now=now, dedupe_key=key)
 
     async def _bury(self, row: OutboxMessage, error: str, attempts: int) -> None:
         """Give up on a row and tell the admins, in one transaction."""
@@ -294,7 +455,7 @@ class OutboxWorker:
         metrics.SENDS.labels(row.kind, "dead").inc()
         async with in_transaction():
             await OutboxMessage.filter(id=row.id).update(
-                status=DEAD, attempts=attempts, claimed_until=None, last_error=error
+                status=DEAD, attempts=attempts, claimed_until=None, last_error=error, result=row.result
             )
             if (row.dedupe_key or "").startswith(DEAD_ALERT_PREFIX):
                 return  # an alert about a dead alert would loop
@@ -308,11 +469,14 @@ class OutboxWorker:
                     dedupe_key=f"{DEAD_ALERT_PREFIX}{row.id}:{admin}",
                 )
 
-    async def _release(self, rows: list[OutboxMessage], not_before: datetime) -> None:
+    async def _release(self, rows: list[OutboxMessage], not_before: datetime, claim: _Claim) -> None:
         for row in rows:
+            if row.id in claim.lost:
+                continue
             await OutboxMessage.filter(id=row.id, status=PENDING).update(
                 claimed_until=None, not_before=max(not_before, row.not_before)
             )
+            claim.held.discard(row.id)
 
 
 def idempotency_key(row: OutboxMessage) -> str:

@@ -99,13 +99,22 @@ class Reach:
         card: Card | None = None,
         replace_name: str = "",
         dedupe_key: str,
+        fresh_card: Card | None = None,
+        fresh_card_key: str | None = None,
     ) -> bool:
-        """Change a sent card in place for the members who got it (a response_code is single use: `dedupe_key`)."""
+        """Change a sent card in place for the members who got it (a response_code is single use: `dedupe_key`).
+
+        fresh_card: sent to the same members instead if WeCom refuses the update (the code unknown or used),
+        queued with `fresh_card_key` as its dedupe key.
+        """
         update = {"response_code": response_code, **({"replace_name": replace_name} if replace_name else {})}
+        to = _members(*dict.fromkeys(userids))
         row = await enqueue(
-            Outbound(to=_members(*dict.fromkeys(userids)), card=card, card_update=update),
+            Outbound(to=to, card=card, card_update=update),
             now=self.clock.now(),
             dedupe_key=dedupe_key,
+            fallback=Outbound(to=to, card=fresh_card) if fresh_card is not None else None,
+            fallback_key=fresh_card_key,
         )
         return row is not None
 

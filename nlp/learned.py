@@ -82,13 +82,18 @@ class DepartmentModel:
 
     def best(self, pieces: set[str]) -> tuple[str, float]:
         """The likeliest department for a message with these pieces (`ngrams`), and its probability."""
+        return self.ranked(pieces)[0]
+
+    def ranked(self, pieces: set[str]) -> list[tuple[str, float]]:
+        """Every department with its probability for a message with these pieces, likeliest first."""
         logits = list(self.bias)
-        for found in map(self.weights.get, pieces):
-            if found:
-                for index, weight in found:
-                    logits[index] += weight
-        top = max(range(len(logits)), key=logits.__getitem__)
-        return self.departments[top], 1.0 / sum(math.exp(z - logits[top]) for z in logits)
+        for found in map(self.weights.__getitem__, pieces & self.weights.keys()):  # only pieces with weights
+            for index, weight in found:
+                logits[index] += weight
+        top = max(logits)
+        exps = [math.exp(z - top) for z in logits]
+        total = sum(exps)
+        return sorted(((code, e / total) for code, e in zip(self.departments, exps, strict=True)), key=lambda c: -c[1])
 
     def reasons(self, pieces: set[str], department: str, count: int = 3) -> list[str]:
         """The pieces that pushed hardest towards a department, strongest first (for explanations)."""
@@ -105,6 +110,15 @@ class DepartmentModel:
             "about": dict(self.about),
             "weights": weights,
         }
+
+
+def _numbers(weights: dict[str, Any], number: Any) -> dict[str, float]:
+    """piece -> weight as floats; the key of the first bad weight is formatted only when there is one
+    (formatting one per weight costs a tenth of a second on start-up)."""
+    values = weights.values()
+    if all(type(w) is float or type(w) is int for w in values) and all(map(math.isfinite, values)):
+        return {piece: float(w) for piece, w in weights.items()}
+    return {piece: number(w, f"weights[{piece!r}]") for piece, w in weights.items()}
 
 
 def _strongest(pieces: set[str], weight: Any, count: int) -> list[str]:
@@ -164,7 +178,7 @@ def model_from_json(data: Any, source: str, kind: str) -> BinaryModel | Departme
     if kind in (URGENCY_KIND, REQUEST_KIND):
         return BinaryModel(
             number(data.get("bias"), "bias"),
-            {piece: number(w, f"weights[{piece!r}]") for piece, w in weights.items()},
+            _numbers(weights, number),
             (sizes[0], sizes[1]),
             about,
             kind,
@@ -183,7 +197,13 @@ def model_from_json(data: Any, source: str, kind: str) -> BinaryModel | Departme
         for code in found:
             if code not in index:
                 raise fail(f"weights[{piece!r}]", f"unknown department {code!r} (not in departments)")
-        sparse[piece] = tuple((index[code], number(w, f"weights[{piece!r}][{code!r}]")) for code, w in found.items())
+        if not all(type(w) is float or type(w) is int for w in found.values()):
+            for code, w in found.items():
+                number(w, f"weights[{piece!r}][{code!r}]")  # names the first bad one
+        elif not all(map(math.isfinite, found.values())):
+            for code, w in found.items():
+                number(w, f"weights[{piece!r}][{code!r}]")
+        sparse[piece] = tuple((index[code], float(w)) for code, w in found.items())
     return DepartmentModel(
         tuple(departments), tuple(number(b, "bias") for b in bias), sparse, (sizes[0], sizes[1]), about
     )

@@ -51,7 +51,19 @@ _GROUP_KEYS = {"weight", "words"}
 _CUE_KEYS = _GROUP_KEYS | {"at_end", "vetoes"}
 _URGENCY_KEYS = _GROUP_KEYS | {"anywhere"}
 _DEPARTMENT_KEYS = {"name", "terms"}
-_RULE_KEYS = {"name", "all", "none", "if_primary", "if_scored", "primary", "also", "demote", "urgency", "request"}
+_RULE_KEYS = {
+    "name",
+    "all",
+    "none",
+    "if_primary",
+    "if_scored",
+    "primary",
+    "also",
+    "demote",
+    "urgency",
+    "request",
+    "settled",
+}
 
 
 @dataclass(frozen=True)
@@ -89,6 +101,7 @@ class Rule:
     primary: str | None = None
     also: tuple[str, ...] = ()
     demote: bool = False
+    settled: bool = False  # the routing guide settles it: the learned department and request signals do not override
     urgency: str | None = None
     request: bool | None = None
 
@@ -412,7 +425,7 @@ class _Reader:
                 fields[key] = self.codes(data[key], (*path, key), codes)
         if "primary" in data:
             fields["primary"] = self.code(data["primary"], (*path, "primary"), codes)
-        for key in ("demote", "request"):
+        for key in ("demote", "request", "settled"):
             if key in data:
                 if not isinstance(data[key], bool):
                     raise self.fail((*path, key), "must be true or false")

@@ -1,9 +1,10 @@
 """Find the routing table's words in a message: one Aho–Corasick pass, then jieba for the short ones.
 
 Substring search finds every listed word; two filters then decide which ones count:
-- a word of two characters does not count where jieba cuts it apart (来电 in 打来|电话, 没水 in
-  没|水平); one of one character, or a Latin/number word (120, 4g), must be a whole token (道 does
-  not count in 知道, 120 not inside a phone number);
+- a word of one character, or a Latin/number word (120, 4g), counts only where it is a whole jieba
+  token (道 not in 知道, 水 not in 水泥|路, 120 not inside a phone number); one of two characters not
+  where jieba cuts it apart (来电 not in 打来|电话, 没水 not in 没|水平), though it may begin or end a
+  longer token (邻居 in 邻居家); longer words are rarely in jieba's dictionary and count wherever written;
 - a word inside a longer listed word of the same kind (department words, cue words, urgency
   words) does not count: 医保卡 wins over 医保, 没收到 over 收到, but the urgency word 打起来了
   leaves the department word 打起来 alone.
@@ -16,12 +17,13 @@ hits and from `present` alike: 怕是中煤气了 says "probably", not "afraid".
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 import ahocorasick
 
-from nlp.tokenizer import Tokenizer, token_bounds
+from nlp.tokenizer import JIEBA_BLOCK, Tokenizer, token_bounds
 
 MASK = "mask"
 _NEEDS_ALIGNMENT = re.compile(r"^(?:[\u4e00-\u9fd5]{1,2}|[a-z0-9]+)$")
@@ -75,28 +77,50 @@ class Matcher:
         if masked:
             raw = [r for r in raw if not any(s <= r[0] and r[1] <= e and r[1] - r[0] < e - s for s, e in masked)]
         present = frozenset(w for _, _, surface, entry, _ in raw for w in (surface, entry.word))
-        bounds: set[int] | None = None
-        kept = []
-        for start, end, surface, entry, aligned in raw:
-            if aligned:
-                if bounds is None:
-                    bounds = token_bounds(self._tokenizer, text)
-                if end - start == 1 or surface.isascii():
-                    if start not in bounds or end not in bounds:
-                        continue  # one character, or a number/Latin word: must be a whole token
-                elif any(start < b < end for b in bounds):
-                    continue  # two characters cut apart by jieba: 来电 in 打来|电话
-
-            kept.append((start, end, surface, entry))
+        # jieba cuts each block of word characters (JIEBA_BLOCK) on its own, so the bounds around a word are
+        # those of its block's cut: only the blocks holding a word to align are cut, and only once a word
+        # is known to count otherwise (not inside a longer word of the same kinds).
+        block_starts: list[int] = []
+        block_ends: list[int] = []
+        cut: dict[int, set[int]] = {}  # block number -> its token bounds, as offsets in text
         # Longest first, so a word inside a kept longer word of the same kind is dropped.
-        kept.sort(key=lambda h: (h[0] - h[1], h[0]))
+        raw.sort(key=lambda r: (r[0] - r[1], r[0]))
         hits: list[Hit] = []
-        for start, end, surface, entry in kept:
+        for start, end, surface, entry, aligned in raw:
             covered: set[str] = set()
             for h in hits:
                 if h.start <= start and end <= h.end:
                     covered |= h.kinds
             kinds = entry.kinds - covered - {MASK}
-            if kinds:
-                hits.append(Hit(start, end, entry.word, surface, frozenset(kinds)))
+            if not kinds:
+                continue
+            if aligned:
+                if not block_starts:
+                    for block in JIEBA_BLOCK.finditer(text):
+                        block_starts.append(block.start())
+                        block_ends.append(block.end())
+                number = bisect_right(block_starts, start) - 1  # words to align are made of block characters
+                bounds = cut.get(number)
+                if bounds is None:
+                    first = block_starts[number]
+                    piece = text[first : block_ends[number]]
+                    bounds = cut[number] = {first + b for b in token_bounds(self._tokenizer, piece)}
+                if end - start == 1 or surface.isascii():
+                    if start not in bounds or end not in bounds:
+                        continue  # one character, or a number/Latin word: must be a whole token
+                elif any(start < b < end for b in bounds):
+                    continue  # two characters cut apart by jieba: 来电 in 打来|电话, 泥路 in 水泥|路
+            hits.append(Hit(start, end, entry.word, surface, frozenset(kinds)))
         return Found(present, tuple(sorted(hits, key=lambda h: h.start)), masked)
+
+    def whole_token(self, text: str, start: int, end: int) -> bool:
+        """Whether text[start:end] is one token of jieba's cut (a character inside 水泥 or 电话 is not)."""
+        block = next((b for b in JIEBA_BLOCK.finditer(text) if b.start() <= start and end <= b.end()), None)
+        if block is None:
+            return False
+        bounds = token_bounds(self._tokenizer, block.group())
+        return (
+            start - block.start() in bounds
+            and end - block.start() in bounds
+            and not any(start < block.start() + b < end for b in bounds)
+        )

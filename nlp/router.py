@@ -25,6 +25,12 @@ _TRAILING = re.compile(r"[\W_]+$")  # punctuation, spaces and emoji after the la
 ASKING = 2.0  # a cue this heavy asks for something (咋整, 上回说的 …) and so outweighs a veto
 FOLLOWUP_CUES = "followup"  # the [cues.followup] group marks a follow-up of an open request
 NEGATIONS = ("不", "没")  # written right before a pulling-away cue (fixed, notice, ack …), they turn it around
+# The departments a township cadre is offered beside the chosen one (Decision.runners_up): at most two,
+# each either scored by the table at RUNNER_UP_SHARE of the top score or more, or given RUNNER_UP_CHANCE or
+# more by the learned department signal.
+RUNNERS_UP = 2
+RUNNER_UP_SHARE = 0.6
+RUNNER_UP_CHANCE = 0.15
 
 
 @dataclass(frozen=True)
@@ -37,6 +43,7 @@ class Decision:
     scores: Mapping[str, float] = field(default_factory=lambda: MappingProxyType({}))
     is_followup: bool = False
     explanation: str = ""
+    runners_up: tuple[str, ...] = ()  # the next departments the router considered close, closest first
 
     def as_json(self) -> dict:
         """The fields of `gridwhistle classify` (DESIGN.md's public interface)."""
@@ -106,6 +113,15 @@ class Router:
         self._anywhere_urgency = tuple((g.weight, g.words) for g in table.urgency if g.anywhere)
         self._hints = tuple((d.code, g.weight, g.words) for d in table.departments for g in d.groups if g.anywhere)
 
+    def _first_whole(self, visible: str, normalised: str, word: str) -> int:
+        """Where `word` is first written as a whole jieba token, or -1."""
+        at = visible.find(word)
+        while at >= 0:
+            if self._matcher.whole_token(normalised, at, at + len(word)):
+                return at
+            at = visible.find(word, at + 1)
+        return -1
+
     @classmethod
     def from_file(cls, path: str | Path, extra_names: Iterable[str] = (), cache_dir: Path | None = None) -> Router:
         table = load_table(path)
@@ -165,7 +181,12 @@ class Router:
         for code, weight, words in self._hints if not (scores or followup) else ():
             # A department's telltale characters, wherever written (电 in 电饭锅): a fallback only for
             # messages that use no listed word of any department.
-            positions = [visible.find(word) for word in words if word in visible]
+            # Only where jieba cuts it as a word of its own: 水 counts in 水不热, not in 水泥路.
+            positions = [
+                at
+                for at in (self._first_whole(visible, normalised, word) for word in words if word in visible)
+                if at >= 0
+            ]
             if positions:
                 scores[code] = scores.get(code, 0.0) + weight * len(positions)
                 best_weight.setdefault(code, 0.0)
@@ -191,6 +212,7 @@ class Router:
         also: list[str] = []
         fired: list[str] = []
         routed = False
+        settled = False  # the rule that chose the department says the learned department may not override it
         calm = False  # a rule saying urgency = "normal" overrides every urgent sign
         candidates = sorted({n for word in found.present for n in self._rules_needing.get(word, ())})
         for rule, condition in (self._rules[n] for n in candidates):
@@ -206,6 +228,7 @@ class Router:
                     if programme:
                         also.append(programme)
                 primary = rule.primary
+                settled = rule.settled
                 fired.append(rule.name)
             elif rule.primary is None:
                 fired.append(rule.name)
@@ -214,9 +237,10 @@ class Router:
             calm = calm or rule.urgency == "normal"
         learned = self.table.learned
         pieces = ngrams(normalised, self._piece_sizes) if self._piece_sizes else set()
-        if self.request_model:
+        if self.request_model and not settled:
             # Learned from every labelled message, it has the last word on "is this a request" where it
-            # is sure either way (a notice phrased like a question, a request with no listed word).
+            # is sure either way (a notice phrased like a question, a request with no listed word) — except
+            # after a `settled` rule.
             chance = self.request_model.probability(pieces)
             sure = chance <= learned.no_request_below if is_request else chance >= learned.request_above
             if sure:
@@ -244,14 +268,22 @@ class Router:
                 False,
                 _explain(NONE, words_of, fired),
             )
+        close: list[str] = []  # candidates for runners_up, closest first
         if self.department_model:
+            chances = self.department_model.ranked(pieces)
+            code, chance = chances[0]
             # Learned from the labelled requests, it reads the whole message, not only the listed words;
-            # where it is sure enough it has the last word on the department (the explanation says so).
-            code, chance = self.department_model.best(pieces)
-            if code != primary and chance >= learned.department_from:
+            # where it is sure enough it has the last word on the department (the explanation says so) —
+            # but not over a rule marked `settled` (a department the routing guide settles outright).
+            if code != primary and chance >= learned.department_from and not settled:
                 reasons = "、".join(self.department_model.reasons(pieces, code))
                 fired.append(f"learned department {code} {chance:.2f} ({reasons}) over {primary}")
+                close.append(primary)  # the table's (or a rule's) choice stays close
                 primary = code
+            close += [c for c, p in chances if p >= RUNNER_UP_CHANCE]
+        if ranked:
+            close += [c for c in ranked if scores[c] >= RUNNER_UP_SHARE * scores[ranked[0]]]
+        runners_up = tuple(dict.fromkeys(c for c in close if c != primary))[:RUNNERS_UP]
         also_codes = tuple(dict.fromkeys(c for c in also if c != primary))
         return Decision(
             True,
@@ -262,6 +294,7 @@ class Router:
             MappingProxyType(scores),
             followup,
             _explain(primary, words_of, fired),
+            runners_up,
         )
 
 

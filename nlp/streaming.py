@@ -1,14 +1,16 @@
-"""JSON Lines in, routing decisions out, one line at a time (the engine of `gridwhistle classify`).
+"""JSON Lines in, routing decisions out, as the lines arrive (the engine of `gridwhistle classify`).
 
-Each output line is written and flushed as soon as its input line is read, so a caller feeding
-20,000 lines through a pipe gets answers while it is still writing. A bad line becomes an error
-object for that line; the stream goes on.
+Every line read is answered before the next read waits for more input: a caller feeding 20,000 lines
+through a pipe gets answers while it is still writing, and one writing a line at a time gets each answer
+at once. What one read returns (a pipe hands over whatever it holds) is answered with one flush — one
+write per batch instead of one per line. A bad line becomes an error object for that line; the stream
+goes on.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import BinaryIO
 
 from nlp.router import Router
@@ -40,13 +42,36 @@ def classify_line(router: Router, raw: bytes, line_number: int) -> dict | None:
 
 
 def classify_stream(router: Router, lines: Iterable[bytes], out: BinaryIO) -> int:
-    """Write one JSON line per non-blank input line; return how many lines were bad."""
+    """Write one JSON line per non-blank input line, flushed at once; return how many lines were bad."""
+    return classify_batches(router, ([line] for line in lines), out)
+
+
+def classify_batches(router: Router, batches: Iterable[list[bytes]], out: BinaryIO) -> int:
+    """Answer each batch of input lines, flushing once per batch; return how many lines were bad."""
     bad = 0
-    for line_number, raw in enumerate(lines, 1):
-        result = classify_line(router, raw, line_number)
-        if result is None:
-            continue
-        bad += "error" in result
-        out.write(json.dumps(result, ensure_ascii=False).encode("utf-8") + b"\n")
-        out.flush()
+    line_number = 0
+    for batch in batches:
+        answers = []
+        for raw in batch:
+            line_number += 1
+            result = classify_line(router, raw, line_number)
+            if result is None:
+                continue
+            bad += "error" in result
+            answers.append(json.dumps(result, ensure_ascii=False).encode("utf-8") + b"\n")
+        if answers:
+            out.write(b"".join(answers))
+            out.flush()
     return bad
+
+
+def line_batches(read: Callable[[int], bytes], size: int = 1 << 16) -> Iterator[list[bytes]]:
+    """The complete lines of each read (os.read on a pipe returns what it holds, without waiting for
+    `size` bytes); a last line without a newline comes at the end of input."""
+    pending = b""
+    while data := read(size):
+        *lines, pending = (pending + data).split(b"\n")
+        if lines:
+            yield [line + b"\n" for line in lines]
+    if pending:
+        yield [pending]

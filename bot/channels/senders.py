@@ -3,7 +3,9 @@
 `deliver(api, outbound, idempotency_key=…)` returns what the outbox should remember of WeCom's answer
 (msgids, response_code, chatid) or raises ChannelError. Texts over a channel's byte limit are split into
 several messages (line breaks preferred); where a channel answers only once (AI-bot response_url) they
-are cut instead. The idempotency key becomes kf's `msgid`; app messages use `enable_duplicate_check`.
+are cut instead. The idempotency key becomes kf's `msgid`; app messages use `enable_duplicate_check`;
+card updates and AI-bot replies are single use (`single_use`), so WeCom refuses a second one (`refused`).
+Webhook and appchat sends have no key (NO_IDEMPOTENCY).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from tortoise.expressions import F
 
 from bot.channels.kf_window import window_open
 from bot.channels.types import Card, Outbound
-from bot.channels.wecom_api import WecomApi, split_utf8
+from bot.channels.wecom_api import RATE_LIMITED, TOKEN_ERRORS, WecomApi, split_utf8
 from config.errors import ChannelError
 from models import KfCustomer
 
@@ -29,6 +31,13 @@ DUPLICATE_CHECK_SECONDS = 1800
 KF_MSGID = re.compile(r"^[0-9a-zA-Z_-]{1,32}$")
 KF_QUOTA_USED, KF_WINDOW_PASSED = 95001, 95002
 KF_WINDOW_ERRORS = frozenset({95001, 95002, 95024, 95018})  # WeCom (or we) refuse: wait for the villager to write
+# Not a verdict on a single-use code: the token, a limit, the server's IP not yet trusted (§3.2).
+NOT_A_REFUSAL = TOKEN_ERRORS | RATE_LIMITED | {60020}
+# appchat/create with a chatid that exists: the group is there (our chatids are our own), e.g. made by an
+# attempt whose answer never came. The code is from WeCom's global error list; the text is not confirmed.
+CHAT_EXISTS = 86215
+# Channels where WeCom keeps no idempotency key: a send that timed out and is sent again may show twice.
+NO_IDEMPOTENCY = frozenset({"webhook", "appchat"})
 
 
 class KfWindowClosed(ChannelError):
@@ -51,6 +60,20 @@ async def deliver(api: WecomApi, outbound: Outbound, *, idempotency_key: str) ->
     except KeyError:
         raise ValueError(f"no sender for channel {channel!r}") from None
     return await sender(api, outbound, idempotency_key)
+
+
+def single_use(outbound: Outbound) -> bool:
+    """WeCom takes this send at most once: a card update (its response_code) or an AI-bot response_url."""
+    return outbound.card_update is not None or outbound.to.channel == "aibot"
+
+
+def refused(exc: ChannelError) -> bool:
+    """WeCom answered a single-use send with a refusal: the code or URL is unknown, used or expired.
+
+    WeCom documents no errcode for a spent response_code or response_url (the sandbox answers 40078), so
+    any errcode of WeCom's own counts, except those that say nothing about the code (NOT_A_REFUSAL).
+    """
+    return exc.errcode > 0 and exc.errcode not in NOT_A_REFUSAL
 
 
 # -- the self-built app ------------------------------------------------------------------------------
@@ -138,7 +161,12 @@ async def _appchat(api: WecomApi, outbound: Outbound, key: str) -> Result:
     group = outbound.create_group
     if group is not None:
         create = {"name": group.name, "owner": group.owner, "userlist": list(group.members), "chatid": chatid}
-        answer = await api.call("appchat/create", create)
+        try:
+            answer = await api.call("appchat/create", create)
+        except ChannelError as exc:
+            if exc.errcode != CHAT_EXISTS or not chatid:
+                raise
+            answer = {}  # made by an earlier attempt: send into it
         result["chatid"] = chatid = answer.get("chatid", chatid)
     text, markdown = _content(outbound)
     msgtype = "markdown" if markdown else "text"

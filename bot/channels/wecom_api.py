@@ -3,7 +3,9 @@
 wechatpy's client blocks the event loop and retries a bad token without bound, so the service has its own.
 The access token lives in the database (one `ApiToken` row per corp + app) so every process shares it;
 one caller at a time refreshes it: an asyncio lock inside the process, a lease (`refresh_lock_until`)
-across processes. Callers see one of two outcomes: WeCom's answer as a dict, or a ChannelError.
+across processes. Callers see one of two outcomes: WeCom's answer as a dict, or a ChannelError —
+TIMED_OUT when the call went out and its answer did not come within SEND_TIMEOUT (WeCom may have taken
+it), TRANSPORT_ERROR when nothing usable came back and nothing was taken (refused, 5xx, not JSON).
 """
 
 from __future__ import annotations
@@ -23,7 +25,16 @@ from models import ApiToken
 TOKEN_ERRORS = frozenset({40014, 42001, 40001})  # the token went bad before its time (§3.1): fetch a new one
 BUSY = -1  # "system busy": retry, at most 3 times (§3.2)
 RATE_LIMITED = frozenset({45009, 45033})  # a limit was hit: the caller must wait, not hammer
-TRANSPORT_ERROR = -2  # our code for "no usable HTTP answer" (timeout, refused, 5xx, not JSON)
+TRANSPORT_ERROR = -2  # our code for "no usable HTTP answer" (refused, 5xx, not JSON): WeCom took nothing
+TIMED_OUT = -4  # our code for "sent, but no answer in time": WeCom may have accepted it
+
+# How long a call may take before we give up on its answer. WeCom documents no answer time for its
+# API, only that a retry is safe for app messages (enable_duplicate_check, 1800 s by default) and kf
+# (msgid) and refused for single-use codes; giving up early turns a slow acceptance into a second
+# send on channels without such a key (webhook, appchat). 30 s is well beyond the slowest acceptance
+# seen (12 s) and keeps 8 attempts with their back-off inside the 1800 s duplicate-check window.
+SEND_TIMEOUT = 30.0
+CONNECT_TIMEOUT = 10.0  # no connection means nothing was sent: safe to retry, so no need to wait long
 
 REFRESH_MARGIN = timedelta(minutes=5)  # refresh this long before WeCom's expiry
 REFRESH_LEASE = timedelta(seconds=30)  # how long one process may take to refresh before another tries
@@ -36,6 +47,7 @@ class WecomApi:
 
     session: the service's one aiohttp ClientSession. clock: the injectable clock (token expiry, leases).
     busy_delays: seconds to wait before each retry of errcode -1 (tests pass zeros).
+    timeout: seconds to wait for an answer (SEND_TIMEOUT); a call past it raises errcode TIMED_OUT.
     """
 
     def __init__(
@@ -44,7 +56,7 @@ class WecomApi:
         wecom: WecomSettings,
         clock: Clock,
         *,
-        timeout: float = 10.0,
+        timeout: float = SEND_TIMEOUT,
         busy_delays: tuple[float, ...] = (0.2, 0.5, 1.0),
         lease_wait: float = 0.05,
         lease_polls: int = 100,
@@ -54,7 +66,7 @@ class WecomApi:
         self.clock = clock
         self.base = wecom.api_base.rstrip("/")
         self.token_key = f"{wecom.corp_id}:{wecom.app.agent_id}"
-        self._timeout = aiohttp.ClientTimeout(total=timeout)
+        self._timeout = aiohttp.ClientTimeout(total=timeout, connect=min(CONNECT_TIMEOUT, timeout))
         self._busy_delays = tuple(busy_delays)[:MAX_BUSY_RETRIES] + (0.0,) * (MAX_BUSY_RETRIES - len(busy_delays))
         self._lease_wait = lease_wait
         self._lease_polls = lease_polls
@@ -164,6 +176,11 @@ class WecomApi:
                 token=token, expires_at=expires_at, refresh_lock_until=None
             )
             return self._remember(token, expires_at)
+        except ChannelError as exc:
+            await ApiToken.filter(key=self.token_key).update(refresh_lock_until=None)
+            if exc.errcode == TIMED_OUT:  # no token, so no message went out: an ordinary transport error
+                raise ChannelError(TRANSPORT_ERROR, exc.errmsg, exc.api) from None
+            raise
         except BaseException:
             await ApiToken.filter(key=self.token_key).update(refresh_lock_until=None)
             raise
@@ -185,7 +202,11 @@ class WecomApi:
                 if response.status >= 400:
                     raise ChannelError(TRANSPORT_ERROR, f"HTTP {response.status}", api)
                 answer = await response.json(content_type=None)
-        except (TimeoutError, aiohttp.ClientError, ValueError) as exc:
+        except aiohttp.ConnectionTimeoutError as exc:  # never connected: nothing went out
+            raise ChannelError(TRANSPORT_ERROR, f"{type(exc).__name__}: {exc}", api) from None
+        except TimeoutError:  # the request went out; whether WeCom took it is unknown
+            raise ChannelError(TIMED_OUT, f"no answer within {self._timeout.total} s", api) from None
+        except (aiohttp.ClientError, ValueError) as exc:
             raise ChannelError(TRANSPORT_ERROR, f"{type(exc).__name__}: {exc}", api) from None
         if not isinstance(answer, dict):
             raise ChannelError(TRANSPORT_ERROR, "answer is not a JSON object", api)

@@ -8,12 +8,14 @@ Without --config it uses the shipped routing table and the demo county's names.
 from __future__ import annotations
 
 import argparse
+import functools
+import os
 import sys
 
 from bot.commands import add_config_arg, settings_from
 from bot.routing import build_router
 from config.errors import ConfigError
-from nlp.streaming import classify_stream
+from nlp.streaming import classify_batches, line_batches
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -33,8 +35,10 @@ def run(args: argparse.Namespace) -> int:
         print(f"gridwhistle classify: {exc}", file=sys.stderr)
         return 2
     try:
-        # readline on the binary stream returns each line as soon as it arrives on a pipe.
-        bad = classify_stream(router, iter(sys.stdin.buffer.readline, b""), sys.stdout.buffer)
+        # os.read returns what the pipe holds as soon as anything arrives: each line is answered before
+        # the next wait, and a burst of lines is answered with one write.
+        read = functools.partial(os.read, sys.stdin.fileno())
+        bad = classify_batches(router, line_batches(read), sys.stdout.buffer)
     except BrokenPipeError:
         # The reader went away (`| head`); nothing left to tell anyone.
         sys.stderr.close()

@@ -81,7 +81,7 @@ async def sweep(policy: RetentionSettings, now: datetime) -> Report:
             .update(payload=EMPTIED)
         )
         report.outbox_emptied = (
-            await OutboxMessage.filter(created_at__lt=before, status__in=("sent", "dead"))
+            await OutboxMessage.filter(created_at__lt=before, status__in=("sent", "dead", "refused"))
             .exclude(payload=EMPTIED)
             .update(payload=EMPTIED)
         )

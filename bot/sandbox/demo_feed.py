@@ -72,7 +72,7 @@ def build_feed(
     webhook_chats: a group's webhook key → its chatid; appchat_members/names: the app group chats the
     service created (chatid → members / name).
     """
-    calls = [c for c in sent if c.ok and not c.dropped]  # refused or dropped: WeCom delivered nothing
+    calls = [c for c in sent if c.delivered]  # refused, dropped or a duplicate: WeCom delivered nothing (again)
     codes = dict(log.click_codes)
     for call in calls:  # a card's send returns the code a text command later updates it with
         if call.path == "message/send" and call.answer.get("response_code"):

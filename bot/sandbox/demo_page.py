@@ -301,11 +301,12 @@ def _ack(reply_xml: str) -> str:
 
 
 async def _waiting(request: web.Request) -> web.Response:
-    """Messages the service holds back (quiet hours, news combined for 2 minutes, rate limits, retries)."""
-    from models import OutboxMessage
+    """Messages the service holds back (quiet hours, news combined for 2 minutes, rate limits, retries);
+    a card update WeCom refused is settled (its fresh card goes instead), not waiting."""
+    from bot.outbox import held_back
 
     now = request.config_dict[CLOCK].now()
-    rows = await OutboxMessage.filter(status="pending", not_before__gt=now).order_by("not_before")
+    rows = await held_back(now)
     return web.json_response(
         {"count": len(rows), "first": rows[0].not_before.astimezone(now.tzinfo).isoformat() if rows else None}
     )

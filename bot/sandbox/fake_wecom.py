@@ -2,21 +2,26 @@
 
 It issues access tokens, accepts and records every send the service makes, serves customer-service
 (kf) messages queued into it, hands out AI-bot response URLs, and can be told to fail the next calls
-of a path (HTTP 5xx, errcode -1, 45009, expired tokens, slow answers). What it received is readable
-in Python (`FakeWecom.sent`) and over HTTP (`GET /_sandbox/sent`, `POST /_sandbox/fail`), so a
-browser page can show it.
+of a path, or every call until told to stop (HTTP 5xx, errcode -1, 45009, expired tokens, a slow answer
+after accepting, a stall that accepts nothing). What it received is readable in Python
+(`FakeWecom.sent`) and over HTTP (`GET /_sandbox/sent`, `POST /_sandbox/fail`, `POST /_sandbox/clear`),
+so a browser page and a fault campaign can use it.
 
 It enforces the limits that WeCom enforces and that the service must respect: token expiry, the kf
-48 h / 5-message window and unique msgid, the webhook's 20 a minute. Messages beyond a member's
-30 a minute / 1000 an hour are accepted but marked `dropped`, as WeCom silently drops them.
+48 h / 5-message window and unique msgid, the webhook's 20 a minute, single-use response codes and
+URLs, and message/send's `enable_duplicate_check` (the same content to the same members again within
+`duplicate_check_interval` is answered as before and marked `duplicate`, not delivered again).
+Messages beyond a member's 30 a minute / 1000 an hour are accepted but marked `dropped`, as WeCom
+silently drops them.
 """
 
 from __future__ import annotations
 
 import asyncio
 import itertools
+import json
 import secrets
-from collections import deque
+from collections import Counter, deque
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -35,7 +40,11 @@ KF_WINDOW = timedelta(hours=48)
 KF_SENDS_PER_WINDOW = 5
 MEMBER_LIMITS = ((timedelta(minutes=1), 30), (timedelta(hours=1), 1000))
 WEBHOOK_LIMIT = (timedelta(minutes=1), 20)
-FAIL_MODES = ("http", "errcode", "slow")
+# http: answer HTTP `status`, take nothing; errcode: answer `errcode`, take nothing; slow: wait `delay` s,
+# then take the call and answer it (WeCom accepting late); stall: wait `delay` s, then answer HTTP `status`
+# having taken nothing (a request lost on the way).
+FAIL_MODES = ("http", "errcode", "slow", "stall")
+FOREVER = 0  # `times` for a failure that lasts until `clear_failures()`
 
 # Error answers. Codes from the protocol notes where WeCom documents one; the sandbox's own otherwise.
 ERRORS = {
@@ -51,8 +60,10 @@ ERRORS = {
     95001: "kf: send msg count limit",
     95002: "kf: send msg time limit (48 h)",
     95007: "kf: invalid sync token",
+    86215: "chatid already exists",
     -1: "system busy",
 }
+CHAT_EXISTS = 86215
 # The AI bot's response_url answer for a reused or expired URL is not documented; the sandbox says this.
 RESPONSE_URL_USED = 40078
 
@@ -68,10 +79,16 @@ class SentCall:
     body: Any
     answer: dict[str, Any]
     dropped: bool = False  # accepted but over a member's rate limit: WeCom would not deliver it
+    duplicate: bool = False  # the same message again within the duplicate check: answered, not delivered
 
     @property
     def ok(self) -> bool:
         return self.answer.get("errcode", 0) == 0
+
+    @property
+    def delivered(self) -> bool:
+        """What a person would see: accepted, and neither dropped nor a duplicate."""
+        return self.ok and not self.dropped and not self.duplicate
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -82,13 +99,14 @@ class SentCall:
             "body": self.body,
             "answer": self.answer,
             "dropped": self.dropped,
+            "duplicate": self.duplicate,
             "ok": self.ok,
         }
 
 
 @dataclass
 class Failure:
-    """What to do to the next `times` calls of `path`: answer HTTP `status`, errcode `errcode`, or wait `delay` s."""
+    """What to do to the next `times` calls of `path` (every call when FOREVER): see FAIL_MODES."""
 
     path: str
     times: int
@@ -116,12 +134,14 @@ class FakeWecom:
     base_url: str = ""  # http://127.0.0.1:PORT, set by the runner
     sent: list[SentCall] = field(default_factory=list)
     failures: list[Failure] = field(default_factory=list)
+    arrived: Counter[str] = field(default_factory=Counter)  # calls per path that reached it, slowed ones included
     tokens: dict[str, datetime] = field(default_factory=dict)  # access token → expiry
     gettoken_calls: int = 0
     kf_messages: list[KfQueued] = field(default_factory=list)
     kf_sync_tokens: dict[str, datetime] = field(default_factory=dict)
     kf_customers: dict[str, dict[str, Any]] = field(default_factory=dict)  # external_userid → window state
     kf_msgids: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
+    app_messages: dict[str, tuple[datetime, dict[str, Any]]] = field(default_factory=dict)  # for duplicate checks
     response_codes: dict[str, bool] = field(default_factory=dict)  # response_code → used
     chats: dict[str, dict[str, Any]] = field(default_factory=dict)
     left: set[str] = field(default_factory=set)  # userids no longer members: sends report them as invaliduser
@@ -143,10 +163,23 @@ class FakeWecom:
         status: int = 503,
         delay: float = 0.0,
     ) -> None:
-        """Make the next `times` calls of `path` (e.g. "message/send") fail in the given way."""
+        """Make the next `times` calls of `path` (e.g. "message/send"; FOREVER: every call) fail as `mode` says.
+
+        slow(path, delay) is the usual way to make WeCom slow: calls are taken, answered `delay` s late.
+        """
         if mode not in FAIL_MODES:
             raise ValueError(f"mode must be one of {FAIL_MODES}")
+        if times < 0 or delay < 0:
+            raise ValueError("times and delay cannot be negative")
         self.failures.append(Failure(path.strip("/"), times, mode, errcode, status, delay))
+
+    def slow(self, path: str, delay: float, times: int = FOREVER) -> None:
+        """WeCom accepting calls of `path` but answering `delay` seconds late (every call unless `times`)."""
+        self.fail_next(path, times, mode="slow", delay=delay)
+
+    def clear_failures(self) -> None:
+        """Forget every failure still to come: WeCom is well again."""
+        self.failures.clear()
 
     def invalidate_tokens(self) -> None:
         """Every issued token now answers 42001, as when WeCom expires tokens early."""
@@ -206,23 +239,55 @@ class FakeWecom:
         """The request bodies of the successful calls of `path`."""
         return [c.body for c in self.calls(path, ok=True)]
 
+    def delivered(self, path: str) -> list[Any]:
+        """The request bodies of the calls of `path` a person saw (not refused, dropped or duplicate)."""
+        return [c.body for c in self.calls(path) if c.delivered]
+
     # -- inside the server -------------------------------------------------------------------------
 
     def _take_failure(self, path: str) -> Failure | None:
         for failure in self.failures:
-            if failure.path == path and failure.times > 0:
+            if failure.path != path:
+                continue
+            if failure.times != FOREVER:
                 failure.times -= 1
                 if failure.times == 0:
                     self.failures.remove(failure)
-                return failure
+            return failure
         return None
 
     def _record(
-        self, path: str, request: web.Request, body: Any, answer: dict[str, Any], dropped: bool = False
+        self,
+        path: str,
+        request: web.Request,
+        body: Any,
+        answer: dict[str, Any],
+        dropped: bool = False,
+        duplicate: bool = False,
     ) -> dict[str, Any]:
         params = {k: v for k, v in request.query.items() if k != "access_token"}
-        self.sent.append(SentCall(next(self._seq), path, self.clock.now(), params, body, answer, dropped))
+        self.sent.append(SentCall(next(self._seq), path, self.clock.now(), params, body, answer, dropped, duplicate))
         return answer
+
+    def _duplicate_of(self, body: dict[str, Any]) -> dict[str, Any] | None:
+        """With enable_duplicate_check, WeCom's answer to the same message sent within the interval, if any."""
+        if not body.get("enable_duplicate_check"):
+            return None
+        now = self.clock.now()
+        interval = timedelta(seconds=int(body.get("duplicate_check_interval") or 1800))
+        content = {k: v for k, v in body.items() if k not in ("enable_duplicate_check", "duplicate_check_interval")}
+        key = json.dumps(content, sort_keys=True, ensure_ascii=False)
+        earlier = self.app_messages.get(key)
+        if earlier is not None and now - earlier[0] < interval:
+            return earlier[1]
+        self.app_messages[key] = (now, {})
+        return None
+
+    def _remember_answer(self, body: dict[str, Any], answer: dict[str, Any]) -> None:
+        content = {k: v for k, v in body.items() if k not in ("enable_duplicate_check", "duplicate_check_interval")}
+        key = json.dumps(content, sort_keys=True, ensure_ascii=False)
+        if key in self.app_messages:
+            self.app_messages[key] = (self.app_messages[key][0], answer)
 
     def _token_error(self, request: web.Request) -> int:
         token = request.query.get("access_token")
@@ -272,6 +337,7 @@ def create_fake_wecom(corp_id: str, secrets_by_app: dict[str, str], *, clock: Cl
         web.post("/cgi-bin/aibot/response", _aibot_response),
         web.get("/_sandbox/sent", _sandbox_sent),
         web.post("/_sandbox/fail", _sandbox_fail),
+        web.post("/_sandbox/clear", _sandbox_clear),
         web.post("/_sandbox/invalidate_tokens", _sandbox_invalidate),
         web.post("/_sandbox/kf/queue", _sandbox_kf_queue),
         web.post("/_sandbox/aibot/response_url", _sandbox_response_url),
@@ -335,14 +401,17 @@ async def _failures(request: web.Request, handler: Handler) -> web.StreamRespons
     if request.path.startswith("/_sandbox/"):
         return await handler(request)
     path = _path(request)
+    state.arrived[path] += 1
     failure = state._take_failure(path)
     if failure is None:
         return await handler(request)
-    if failure.mode == "slow":
+    if failure.mode in ("slow", "stall"):
+        await request.read()  # the whole request is in before the wait, as WeCom's would be
         await wait_for_event(state.closing, failure.delay)  # `delay` seconds, or until the sandbox shuts down
-        return await handler(request)
+    if failure.mode == "slow":
+        return await handler(request)  # taken, however late: the client may have given up by now
     body = await _body(request)
-    if failure.mode == "http":
+    if failure.mode in ("http", "stall"):
         state._record(path, request, body, {"errcode": -2, "errmsg": f"HTTP {failure.status}"})
         return web.Response(status=failure.status, text="sandbox: failing as told")
     answer = {"errcode": failure.errcode, "errmsg": ERRORS.get(failure.errcode, "sandbox failure")}
@@ -350,12 +419,15 @@ async def _failures(request: web.Request, handler: Handler) -> web.StreamRespons
 
 
 async def _body(request: web.Request) -> Any:
-    if request.method != "POST" or not request.can_read_body:
+    if request.method != "POST":
+        return None
+    raw = await request.read()  # read once and kept by aiohttp (a slowed call reads it before waiting)
+    if not raw:
         return None
     try:
-        return await request.json()
+        return json.loads(raw)
     except ValueError:
-        return {"_raw": await request.text()}
+        return {"_raw": raw.decode("utf-8", errors="replace")}
 
 
 def _error(errcode: int, **extra: Any) -> dict[str, Any]:
@@ -372,8 +444,8 @@ def _api(handler):
         token_error = state._token_error(request)
         if token_error:
             return web.json_response(state._record(path, request, body, _error(token_error)))
-        answer, dropped = handler(state, body if isinstance(body, dict) else {})
-        return web.json_response(state._record(path, request, body, answer, dropped))
+        answer, dropped, *duplicate = handler(state, body if isinstance(body, dict) else {})
+        return web.json_response(state._record(path, request, body, answer, dropped, bool(duplicate and duplicate[0])))
 
     return view
 
@@ -400,13 +472,16 @@ def _text_of(body: dict[str, Any]) -> str | None:
     return None
 
 
-def _message_send(state: FakeWecom, body: dict[str, Any]) -> tuple[dict[str, Any], bool]:
+def _message_send(state: FakeWecom, body: dict[str, Any]) -> tuple[dict[str, Any], bool, bool]:
     if _text_of(body) == "":
-        return _error(44004), False
+        return _error(44004), False, False
+    earlier = state._duplicate_of(body)
+    if earlier is not None:
+        return earlier, False, True  # WeCom keeps it once
     users = [u for u in str(body.get("touser", "")).split("|") if u]
     invalid = [user for user in users if user in state.left]
     if users and len(invalid) == len(users):
-        return _error(81013), False  # every recipient invalid: the send fails as a whole
+        return _error(81013), False, False  # every recipient invalid: the send fails as a whole
     dropped = any([state._over_limit("member", user, MEMBER_LIMITS) for user in users if user not in state.left])
     answer: dict[str, Any] = {
         "errcode": 0,
@@ -421,7 +496,8 @@ def _message_send(state: FakeWecom, body: dict[str, Any]) -> tuple[dict[str, Any
         "multiple_interaction",
     ):
         answer["response_code"] = state.new_response_code()
-    return answer, dropped
+    state._remember_answer(body, answer)
+    return answer, dropped, False
 
 
 def _user_list_id(state: FakeWecom, body: dict[str, Any]) -> tuple[dict[str, Any], bool]:
@@ -449,6 +525,8 @@ def _update_card(state: FakeWecom, body: dict[str, Any]) -> tuple[dict[str, Any]
 
 def _appchat_create(state: FakeWecom, body: dict[str, Any]) -> tuple[dict[str, Any], bool]:
     chatid = str(body.get("chatid") or state._new_id("chat"))
+    if chatid in state.chats:
+        return _error(CHAT_EXISTS), False
     state.chats[chatid] = {
         "name": body.get("name", ""),
         "owner": body.get("owner", ""),
@@ -583,6 +661,11 @@ async def _sandbox_fail(request: web.Request) -> web.Response:
         )
     except (KeyError, ValueError) as exc:
         return web.json_response({"ok": False, "error": str(exc)}, status=400)
+    return web.json_response({"ok": True})
+
+
+async def _sandbox_clear(request: web.Request) -> web.Response:
+    request.app[FAKE_WECOM].clear_failures()
     return web.json_response({"ok": True})
 
 

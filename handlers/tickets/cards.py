@@ -9,7 +9,7 @@ how we know a code is spent. Without a usable code a fresh card is sent instead.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import ClassVar, Literal
 
@@ -84,8 +84,17 @@ async def update_card(
     code = await _unused_code([click_code, await sent_card_code(task_id, now)])
     if code is None or not userids:
         return False
+    # Should WeCom refuse the update (the code spent or unknown), the outbox sends the card afresh instead; a fresh
+    # card needs a task id of its own, derived from the code so a repeat of this update derives the same one.
+    fresh = replace(card, task_id=f"{card.task_id}-{hashlib.sha1(code.encode()).hexdigest()[:8]}") if card else None
     await services.reach.card_update(
-        userids, response_code=code, card=card, replace_name=replace_name, dedupe_key=_code_key(code)
+        userids,
+        response_code=code,
+        card=card,
+        replace_name=replace_name,
+        dedupe_key=_code_key(code),
+        fresh_card=fresh,
+        fresh_card_key=f"card:{fresh.task_id}" if fresh else None,
     )
     return True
 

@@ -83,12 +83,12 @@ async def test_a_declining_handler_falls_through_to_the_next_and_then_to_free_te
 ) -> None:
     @probe.command("probe")
     async def first(ctx: Context) -> None:
-        calls.append(("first", ctx.command, ctx.args))
+        calls.append(("first", ctx.command, ctx.inbound.typed(ctx.args)))
         raise SkipHandler
 
     @probe.command("probe")
     async def second(ctx: Context) -> None:
-        calls.append(("second", ctx.command, ctx.args))
+        calls.append(("second", ctx.command, ctx.inbound.typed(ctx.args)))
         raise SkipHandler
 
     @probe.text()
@@ -97,7 +97,7 @@ async def test_a_declining_handler_falls_through_to_the_next_and_then_to_free_te
         raise SkipHandler  # … so the real requests feature records it
 
     await send("app", VILLAGER, "探针 三屯那个桥塌了一半，车过不去")
-    bridge = "三屯那个桥塌了一半，车过不去"  # a command's args keep their Chinese punctuation
+    bridge = "三屯那个桥塌了一半，车过不去"  # a command's args, as typed, keep their Chinese punctuation
     assert calls == [("first", "probe", bridge), ("second", "probe", bridge), ("text", "", "")]
     request = await Request.get()
     assert "桥塌了一半" in request.text and request.primary == "transport"

@@ -230,6 +230,8 @@ async def test_racing_enqueues_of_one_key_both_commit_their_other_work(db, clock
 async def _until_someone_waits_for_a_lock(conn) -> None:
     """Polls the server (not a timed wait): under a loaded machine the second writer may take a while."""
     for _ in range(3000):
+        # pg_stat_activity is read once per transaction unless the snapshot is cleared: clear it each time
+        await conn.execute_query("SELECT pg_stat_clear_snapshot()")
         rows = await conn.execute_query_dict(
             "SELECT count(*) AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()"
         )

@@ -27,7 +27,7 @@ PRIMARY_FLOOR = {"blind34.jsonl": 0.88, "blind51.jsonl": 0.88}
 def test_routing_stays_above_its_floor(router: Router, name: str) -> None:
     examples = load_examples(DATA / name)
     scores = evaluate(router, examples)
-    assert scores.total >= 50
+    assert scores.total >= 35  # the smallest sets hold one writer habit each (blind65–69)
     assert scores.request_accuracy >= 0.97
     assert scores.primary_accuracy >= PRIMARY_FLOOR.get(name, 0.92)
     assert scores.urgent_recall >= 0.95

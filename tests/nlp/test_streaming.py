@@ -6,7 +6,7 @@ import io
 import json
 
 from nlp.router import Router
-from nlp.streaming import classify_stream
+from nlp.streaming import classify_batches, classify_stream, line_batches
 
 FIELDS = {"id", "is_request", "primary", "also", "urgency", "keywords"}
 
@@ -50,3 +50,20 @@ def test_bad_lines_become_error_objects_and_the_stream_goes_on(router: Router) -
     assert all("error" in r for r in results[:5])
     assert results[2]["id"] == 3 and results[3]["id"] == 4
     assert results[5]["id"] == 6 and results[5]["primary"] == "water"
+
+
+def test_lines_are_batched_by_what_each_read_returns_and_numbered_across_batches(router: Router) -> None:
+    chunks = iter(
+        [b'{"id": 1, "text": "\xe5\x81\x9c\xe6\xb0\xb4\xe4\xba\x86"}\nnot js', b'on\n\n{"id": 3, "text": "ok"}']
+    )
+    batches = list(line_batches(lambda size: next(chunks, b"")))
+    assert batches == [
+        [b'{"id": 1, "text": "\xe5\x81\x9c\xe6\xb0\xb4\xe4\xba\x86"}\n'],
+        [b"not json\n", b"\n"],
+        [b'{"id": 3, "text": "ok"}'],
+    ]
+    out = io.BytesIO()
+    assert classify_batches(router, batches, out) == 1
+    results = [json.loads(line) for line in out.getvalue().splitlines()]
+    assert [r["id"] for r in results] == [1, None, 3]
+    assert results[0]["primary"] == "water" and results[1]["line"] == 2

@@ -7,7 +7,7 @@ import asyncio
 import aiohttp
 import pytest
 
-from bot.channels.wecom_api import TRANSPORT_ERROR, WecomApi, split_utf8
+from bot.channels.wecom_api import TIMED_OUT, TRANSPORT_ERROR, WecomApi, split_utf8
 from bot.clock import ManualClock
 from config.errors import ChannelError
 from config.settings import AppSettings, WecomSettings
@@ -89,12 +89,22 @@ async def test_http_errors_become_channel_errors(db, http, wecom, clock, fake_we
     assert caught.value.errcode == TRANSPORT_ERROR and "502" in caught.value.errmsg
 
 
-async def test_a_slow_answer_times_out(db, http, wecom, clock, fake_wecom):
+async def test_a_slow_answer_times_out_as_maybe_taken(db, http, wecom, clock, fake_wecom):
     fake_wecom.state.fail_next("message/send", 1, mode="slow", delay=5)
     impatient = WecomApi(http, wecom, clock, timeout=0.2, busy_delays=NO_WAIT)
     with pytest.raises(ChannelError) as caught:
         await impatient.call("message/send", TEXT)
-    assert caught.value.errcode == TRANSPORT_ERROR
+    assert caught.value.errcode == TIMED_OUT  # sent, answer unknown: not the same as "nothing went out"
+
+
+async def test_a_slow_token_fetch_is_a_transport_error(db, http, wecom, clock, fake_wecom):
+    """No token, no message: a timeout there says nothing about whether WeCom took a send."""
+    fake_wecom.state.fail_next("gettoken", 1, mode="slow", delay=5)
+    impatient = WecomApi(http, wecom, clock, timeout=0.2, busy_delays=NO_WAIT)
+    with pytest.raises(ChannelError) as caught:
+        await impatient.call("message/send", TEXT)
+    assert caught.value.errcode == TRANSPORT_ERROR and caught.value.api == "gettoken"
+    assert fake_wecom.state.calls("message/send") == []
 
 
 async def test_a_wrong_secret_is_reported(db, http, wecom, clock, fake_wecom):

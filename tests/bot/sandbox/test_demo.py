@@ -14,6 +14,8 @@ from typing import Any
 import aiohttp
 import pytest
 
+from bot.channels.types import Address, Card, Outbound
+from bot.outbox import enqueue
 from bot.sandbox.demo import RunningDemo, running_demo
 from config.errors import ConfigError
 from config.settings import Settings
@@ -205,3 +207,14 @@ async def test_the_demo_command_prints_the_page_and_stops_on_ctrl_c(tmp_path: Pa
         proc.send_signal(signal.SIGINT)
         stdout, _ = await proc.communicate()
     assert proc.returncode == 0 and "已停止" in stdout.decode()
+
+
+async def test_a_card_update_wecom_refuses_is_not_left_waiting(page, demo, clock):
+    """A spent response_code: the update is settled (its fresh card goes instead), not counted as waiting."""
+    update = Outbound(Address("app", "liutao"), card_update={"response_code": "spent", "replace_name": "已办结"})
+    fresh = Outbound(Address("app", "liutao"), card=Card(task_id="fresh-1", title="诉求 #1001 已办结"))
+    await enqueue(update, now=clock.now(), fallback=fresh)
+    await page.post("send_now", {})
+    assert (await page.get("waiting"))["count"] == 0
+    await page.post("send_now", {})
+    assert [c["title"] for c in cards(await page.feed("liutao"))] == ["诉求 #1001 已办结"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import aiohttp
 import pytest
 
 from config.settings import WecomSettings
@@ -127,4 +128,44 @@ async def test_webhook_refuses_the_21st_message_in_a_minute(http, fake_wecom, cl
     assert answers[:20] == [0] * 20 and answers[20] == 45009
     clock.advance(seconds=timedelta(minutes=1).total_seconds())
     async with http.post(url, params={"key": "k"}, json={"msgtype": "text", "text": {"content": "x"}}) as r:
+        assert (await r.json())["errcode"] == 0
+
+
+async def test_message_send_keeps_a_duplicate_once_when_asked_to(http, fake_wecom, clock):
+    tok = await token(http, fake_wecom)
+    checked = {
+        "touser": "a",
+        "msgtype": "text",
+        "text": {"content": "请签收"},
+        "enable_duplicate_check": 1,
+        "duplicate_check_interval": 600,
+    }
+    first = (await post(http, fake_wecom, "message/send", checked, tok))[1]
+    again = (await post(http, fake_wecom, "message/send", checked, tok))[1]
+    other = (await post(http, fake_wecom, "message/send", {**checked, "touser": "b"}, tok))[1]
+    unchecked = {k: v for k, v in checked.items() if not k.startswith("duplicate") and k != "enable_duplicate_check"}
+    await post(http, fake_wecom, "message/send", unchecked, tok)
+    await post(http, fake_wecom, "message/send", unchecked, tok)
+    clock.advance(seconds=600)
+    later = (await post(http, fake_wecom, "message/send", checked, tok))[1]
+    assert again["msgid"] == first["msgid"] != other["msgid"] and later["msgid"] != first["msgid"]
+    assert [c.duplicate for c in fake_wecom.state.calls("message/send")] == [False, True, False, False, False, False]
+    assert len(fake_wecom.state.delivered("message/send")) == 5
+
+
+async def test_wecom_can_be_slow_until_told_otherwise(http, fake_wecom):
+    """The fault campaign's knob: every call of a path taken but answered late, until /_sandbox/clear."""
+    async with http.post(
+        f"{fake_wecom.base_url}/_sandbox/fail", json={"path": "webhook/send", "times": 0, "mode": "slow", "delay": 0.3}
+    ) as r:
+        assert r.status == 200
+    hook = f"{fake_wecom.api_base}/webhook/send"
+    body = {"msgtype": "text", "text": {"content": "x"}}
+    for _ in range(3):
+        with pytest.raises(TimeoutError):
+            await http.post(hook, params={"key": "k"}, json=body, timeout=aiohttp.ClientTimeout(total=0.1))
+    assert fake_wecom.state.arrived["webhook/send"] == 3 and fake_wecom.state.failures
+    async with http.post(f"{fake_wecom.base_url}/_sandbox/clear") as r:
+        assert r.status == 200
+    async with http.post(hook, params={"key": "k"}, json=body, timeout=aiohttp.ClientTimeout(total=5)) as r:
         assert (await r.json())["errcode"] == 0

@@ -160,3 +160,19 @@ async def test_the_joint_group_never_shows_a_phone_in_full(loop):
     assert "138****0062" in progress and "13800000062" not in progress and "17号" not in progress
     # … while each liaison's own card carries the number in full, to call back
     assert fields(loop.cards_to(["hanxue"])[-1])["电话"] == "13800000062"
+
+
+async def test_a_card_update_wecom_refuses_is_replaced_by_a_fresh_card(loop):
+    await loop.wecom.app_text("jiangdahai", FLOOD)
+    await loop.settle()
+    ticket = await Ticket.get()
+    (card,) = loop.cards_to(TRANSPORT)
+    loop.fake.fail_next("message/update_template_card", errcode=40078)  # the code spent or unknown to WeCom
+    await loop.wecom.app_text("liutao", f"报到 #{ticket.number}")
+    await loop.settle()
+    # refused once, not retried; the same state goes as a fresh card with a task id of its own
+    assert len(loop.fake.calls("message/update_template_card")) == 1
+    fresh = loop.cards_to(TRANSPORT)[-1]
+    assert buttons(fresh) == ["办结", "进展"] and fresh["task_id"] != card["task_id"]
+    await loop.settle()
+    assert len(loop.cards_to(TRANSPORT)) == 2
