@@ -38,6 +38,8 @@ BAD_TOKEN = 95007
 PAGE_LIMIT = 1000
 ORIGIN_CUSTOMER, ORIGIN_EVENT, ORIGIN_SERVICER = 3, 4, 5
 COLD_START = "cold start: drained, not answered"
+# A failed pull is tried again after 5 s, doubling up to 5 minutes: messages never wait for a restart.
+RETRY_FIRST, RETRY_MOST = 5, 300
 
 
 @dataclass
@@ -75,6 +77,8 @@ class KfPuller:
         self._idle = asyncio.Event()
         self._idle.set()
         self._task: asyncio.Task[None] | None = None
+        self._failures: dict[str, int] = {}  # consecutive failed pulls per account, for the back-off
+        self.retry_first, self.retry_most = RETRY_FIRST, RETRY_MOST
 
     # -- the background task ------------------------------------------------------------------------
 
@@ -114,10 +118,25 @@ class KfPuller:
                     await self.pull(open_kfid, token)
                 except asyncio.CancelledError:
                     raise
-                except Exception:  # WeCom down or refusing: the next callback (or restart) pulls again
-                    log.exception("kf pull for %s failed", open_kfid)
+                except Exception as exc:  # WeCom down or refusing: WeCom sends no second event, so we pull again
+                    self._retry_later(open_kfid, trig, exc)
+                else:
+                    self._failures.pop(open_kfid, None)
             if not self._wake.is_set():
                 self._idle.set()
+
+    def _retry_later(self, open_kfid: str, trig: _Trigger, exc: Exception) -> None:
+        failures = self._failures[open_kfid] = self._failures.get(open_kfid, 0) + 1
+        delay = min(self.retry_first * 2 ** (failures - 1), self.retry_most)
+        log.warning("kf pull for %s failed (%s); pulling again in %s s", open_kfid, exc, delay)
+
+        def again() -> None:
+            if open_kfid not in self._queued:  # a newer callback's trigger (and token) wins
+                self._queued[open_kfid] = trig
+                self._idle.clear()
+                self._wake.set()
+
+        asyncio.get_running_loop().call_later(delay, again)
 
     # -- one pull -------------------------------------------------------------------------------------
 

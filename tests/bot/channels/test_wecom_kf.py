@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from bot.channels.types import Address, Outbound
 from bot.keys import KF
 from bot.outbox import enqueue
@@ -120,3 +122,19 @@ async def test_a_new_message_releases_what_waited_for_the_window(service, peer, 
     await peer.post_app(kf_event(token))
     await service.settled()
     assert (await OutboxMessage.get(id=parked.id)).status in ("pending", "sent")
+
+
+async def test_a_pull_that_fails_is_tried_again_without_waiting_for_another_event(service, peer, fake_wecom) -> None:
+    await KfCursor.create(open_kfid=KFID, cursor="0")  # not a cold start
+    sandbox = fake_wecom.state
+    puller = service.app[KF]
+    puller.retry_first = 0.05  # seconds, doubling: the service waits 5 s, 10 s … up to 5 minutes
+    sandbox.fail_next("kf/sync_msg", 2, mode="http", status=503)  # WeCom down for the event and the first retry
+    token = sandbox.queue_kf_message(KFID, "wm-1", "屯里停电了")
+    await peer.post_app(kf_event(token))  # WeCom sends this event once: nothing else would pull
+    for _ in range(100):
+        if await InboxMessage.filter(channel="kf").exists():
+            break
+        await asyncio.sleep(0.02)
+    assert [r.payload["text"] for r in await InboxMessage.filter(channel="kf")] == ["屯里停电了"]
+    assert len(sandbox.calls("kf/sync_msg")) == 3
