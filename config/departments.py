@@ -1,8 +1,8 @@
-"""The department codes of DESIGN.md, in its order: the one list the routing table, the org file and
-the models check a department against.
+"""The department codes (README "Department codes"), in their fixed order: the one list the routing table,
+the org file and the models check a department against.
 
-Codes, not names: a county names its departments in its org file (`[[departments]] name`), and the
-routing table in `[departments.CODE] name`.
+Codes, not names: a county names its departments in its org file (`[[departments]] name`), the routing
+table in `[departments.CODE] name`, and config/department_names.toml lists the names people commonly say.
 """
 
 from __future__ import annotations

@@ -82,8 +82,9 @@ class CommandWords:
 
     def match(self, text: str) -> tuple[str, str] | None:
         """(command name, the rest) when the text starts with a command word; longest word wins."""
+        folded = text.lower()  # `Help` and `HELP` are `help`
         for word in sorted(self.by_word, key=len, reverse=True):
-            if text.startswith(word):
+            if (folded if word.isascii() else text).startswith(word):
                 rest = text[len(word) :]
                 if not rest or rest[0].isspace() or not word.isascii():
                     return self.by_word[word], rest.strip()

@@ -1,11 +1,19 @@
-"""The three rates (and two averages) from the event trail, per department and per township.
+"""The ticket figures, one definition for every view (统计 in chat, `gridwhistle report tickets` and its
+XLSX, any page): per department and per township, from the event trail, as of a moment (`now`).
 
-An episode is one department's part from a `notified` event (with the deadlines it carried) to the next
-`notified` of the same department on the same ticket (a re-assignment or a reopening starts a new one).
-- 响应率: episodes signed (签收) by their respond deadline / episodes
-- 解决率: episodes finished (办结) / episodes that were not handed back or withdrawn
-- 按时办结率: episodes finished by their resolve deadline / the same denominator
-- 满意率: rated requests with 满意 or 基本满意 / rated requests (once per ticket)
+件次 (a part): one department's part in one ticket, from a `notified` event (with the deadlines it carried)
+to the next `notified` of the same department on the same ticket: a ticket sent to two departments is two
+件次, and a department named again (改派 back, 不满意 reopening) starts a new one. A ticket count is shown
+beside it. Parts taken away by 改派 (withdrawn) are left out everywhere; parts handed back (退单) are left
+out of the rates and counted as 退单.
+
+A part is judged only once its deadline has passed or it met it — never before:
+- 签收及时率 (响应率): signed (签收) by the respond deadline / parts signed or past that deadline
+- 办结率 (解决率): finished (办结) / parts finished or past the resolve deadline
+- 按时办结率: finished by the resolve deadline / the same denominator
+- 进行中: parts not finished and still within the resolve deadline
+- 满意率: rated requests with 满意 or 基本满意 / rated requests (once per request)
+A rate with nothing to judge yet is None (shown as 暂无), not 0%.
 """
 
 from __future__ import annotations
@@ -36,28 +44,43 @@ class Episode:
 @dataclass
 class Rates:
     name: str
-    episodes: int = 0
+    tickets: set[int] = field(default_factory=set)
+    episodes: int = 0  # 件次, without withdrawn parts
+    returned: int = 0  # 退单
+    respond_judged: int = 0  # signed, or past the respond deadline
     responded_on_time: int = 0
-    counted: int = 0  # not handed back or withdrawn
+    resolve_judged: int = 0  # finished, or past the resolve deadline
     done: int = 0
     done_on_time: int = 0
+    ongoing: int = 0  # 进行中: not finished, within the resolve deadline
     rated: int = 0
     satisfied: int = 0
     respond_hours: list[float] = field(default_factory=list)
     done_hours: list[float] = field(default_factory=list)
 
-    def add(self, episode: Episode) -> None:
+    def add(self, episode: Episode, now: datetime) -> None:
+        if episode.ended == "withdrawn":
+            return  # taken away by 改派: not this department's work any more
+        self.tickets.add(episode.ticket_id)
         self.episodes += 1
-        if episode.on_duty_at is not None:
-            self.respond_hours.append((episode.on_duty_at - episode.notified_at).total_seconds() / 3600)
-            self.responded_on_time += episode.on_duty_at <= episode.respond_due
-        if episode.ended:
+        if episode.ended == "returned":
+            self.returned += 1
             return
-        self.counted += 1
+        if episode.on_duty_at is not None:
+            self.respond_judged += 1
+            self.responded_on_time += episode.on_duty_at <= episode.respond_due
+            self.respond_hours.append((episode.on_duty_at - episode.notified_at).total_seconds() / 3600)
+        elif now > episode.respond_due:
+            self.respond_judged += 1
         if episode.done_at is not None:
+            self.resolve_judged += 1
             self.done += 1
             self.done_on_time += episode.done_at <= episode.resolve_due
             self.done_hours.append((episode.done_at - episode.notified_at).total_seconds() / 3600)
+        elif now > episode.resolve_due:
+            self.resolve_judged += 1
+        else:
+            self.ongoing += 1
 
     def add_rating(self, rating: str) -> None:
         self.rated += 1
@@ -68,16 +91,20 @@ class Rates:
         return part / whole if whole else None
 
     @property
+    def ticket_count(self) -> int:
+        return len(self.tickets)
+
+    @property
     def response_rate(self) -> float | None:
-        return self._rate(self.responded_on_time, self.episodes)
+        return self._rate(self.responded_on_time, self.respond_judged)
 
     @property
     def resolution_rate(self) -> float | None:
-        return self._rate(self.done, self.counted)
+        return self._rate(self.done, self.resolve_judged)
 
     @property
     def on_time_rate(self) -> float | None:
-        return self._rate(self.done_on_time, self.counted)
+        return self._rate(self.done_on_time, self.resolve_judged)
 
     @property
     def satisfaction_rate(self) -> float | None:
@@ -145,21 +172,28 @@ async def ratings_of(request_ids: set[int]) -> dict[int, str]:
     return ratings
 
 
-async def rates(start: datetime, end: datetime, township_id: int | None = None) -> tuple[list[Rates], list[Rates]]:
-    """(per department, per township), each sorted by name; only those with episodes in the period."""
+async def rates(
+    start: datetime, end: datetime, now: datetime, township_id: int | None = None
+) -> tuple[list[Rates], list[Rates]]:
+    """(per department, per township) for the parts notified in [start, end), judged as of `now`; each
+    sorted by name; only those with parts in the period (a department only withdrawn is left out)."""
     episodes = await episodes_between(start, end, township_id)
     departments = {d.id: d.name for d in await Department.all()}
     townships = {a.id: a.name for a in await Area.filter(level="township")}
     by_department: dict[int, Rates] = {}
     by_township: dict[int, Rates] = {}
     for episode in episodes:
-        by_department.setdefault(episode.department_id, Rates(departments.get(episode.department_id, "?"))).add(episode)
-        by_township.setdefault(episode.township_id, Rates(townships.get(episode.township_id, "?"))).add(episode)
+        if episode.ended == "withdrawn":
+            continue
+        by_department.setdefault(episode.department_id, Rates(departments.get(episode.department_id, "?"))).add(
+            episode, now
+        )
+        by_township.setdefault(episode.township_id, Rates(townships.get(episode.township_id, "?"))).add(episode, now)
     ratings = await ratings_of({e.request_id for e in episodes})
     rated_pairs: set[tuple[str, int, int]] = set()
     for episode in episodes:
         rating = ratings.get(episode.request_id)
-        if rating is None:
+        if rating is None or episode.ended == "withdrawn":
             continue
         for kind, key, table in (("d", episode.department_id, by_department), ("t", episode.township_id, by_township)):
             if (kind, key, episode.request_id) not in rated_pairs:

@@ -1,4 +1,4 @@
-"""`gridwhistle classify [--config FILE]`: route JSON Lines from stdin to stdout (DESIGN.md's interface).
+"""`gridwhistle classify [--config FILE]`: route JSON Lines from stdin to stdout (the public interface, README "Routing").
 
     {"id": 1, "text": "三屯路灯不亮了"}  →  {"id": 1, "is_request": true, "primary": "power", …}
 

@@ -20,7 +20,9 @@ from pathlib import Path
 from bot.calendar import WorkCalendar
 from bot.clock import Clock
 from bot.commands import add_config_arg, lexicon
+from config.department_names import department_name_problems
 from config.errors import ConfigError
+from config.help import HELP_FILE, read_help
 from config.policy import load_policy
 from config.settings import Settings, load_settings
 from config.subcommands import Subcommands
@@ -32,6 +34,7 @@ from models.org.reader import read_org
 COMMANDS_FILE = CONFIG_DIR / "commands.toml"
 REPLIES_FILE = CONFIG_DIR / "replies.toml"
 ROLE_NAMES_FILE = CONFIG_DIR / "role_names.toml"
+DEPARTMENT_NAMES_FILE = CONFIG_DIR / "department_names.toml"
 
 
 @dataclass
@@ -105,6 +108,8 @@ def check_all(config: str | None, today: date) -> Iterator[Checked]:
     yield _checked("command words", COMMANDS_FILE, _commands)
     yield _checked("reply texts", REPLIES_FILE, _replies)
     yield _checked("role names", ROLE_NAMES_FILE, _role_names)
+    yield _checked("department names", DEPARTMENT_NAMES_FILE, _department_names)
+    yield _checked("help", HELP_FILE, _help)
 
 
 def _one_per_line(message: str, file: str) -> list[str]:
@@ -203,3 +208,31 @@ def _role_names(path: Path) -> Findings:
                     errors.append(f"{shown(path)}: {code}: {word!r} is already a name of {owner[word]}")
                 owner.setdefault(word, code)
     return Findings(errors=errors, note=f"{len(owner)} names")
+
+
+def _department_names(path: Path) -> Findings:
+    table = read_toml(path)
+    errors = department_name_problems(table, shown(path))
+    return Findings(errors=errors, note=f"{sum(len(v) for v in table.values() if isinstance(v, list))} names")
+
+
+def _help(path: Path) -> Findings:
+    """The file itself, then its names: commands of config/commands.toml, role codes or the policy's lists."""
+    read_help.cache_clear()  # checked as it is now on disk
+    entries = read_help(path).entries
+    commands = set(CommandWords.load(COMMANDS_FILE).by_word.values())
+    places = load_policy().roles()
+    errors = [
+        f"{shown(path)}: [commands.{e.command}]: {name!r} is no command of {shown(COMMANDS_FILE)}"
+        for e in entries
+        for name in e.commands
+        if name not in commands
+    ]
+    errors += [
+        f"{shown(path)}: [commands.{e.command}] roles: {role!r} is neither a role ({', '.join(ROLES)}) "
+        f"nor a list of the policy ({', '.join(places)})"
+        for e in entries
+        for role in e.roles
+        if role not in ROLES and role not in places
+    ]
+    return Findings(errors=errors, note=f"{len(entries)} commands explained")

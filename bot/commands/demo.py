@@ -13,7 +13,10 @@ import logging
 import signal
 
 from bot.commands import add_config_arg, settings_from
+from bot.logs import configure_logging
 from bot.sandbox.demo import RunningDemo, running_demo
+from config.department_names import read_department_names
+from config.help import read_help
 from config.settings import Settings
 
 
@@ -36,9 +39,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     settings = settings_from(args)
+    read_department_names()  # a mistake in the shipped data stops the start, naming file and key
+    read_help()
     if args.port is not None:
         settings = settings.model_copy(update={"server": settings.server.model_copy(update={"port": args.port})})
-    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging(logging.WARNING)
     asyncio.run(_serve(settings))
     return 0
 

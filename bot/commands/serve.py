@@ -11,9 +11,11 @@ import logging
 
 from aiohttp import web
 
-from bot import logs
 from bot.app import create_app
 from bot.commands import add_config_arg, settings_from
+from bot.logs import configure_logging
+from config.department_names import read_department_names
+from config.help import read_help
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -26,7 +28,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     settings = settings_from(args)
-    logs.configure(settings.logging.json_lines)
+    read_department_names()  # a mistake in the shipped data stops the start, naming file and key
+    read_help()
+    configure_logging(logging.INFO, json_lines=settings.logging.json_lines)
     app = create_app(settings)
     web.run_app(
         app,

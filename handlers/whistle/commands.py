@@ -14,7 +14,7 @@ from handlers.tickets.lookup import COMMITTEE, committee_townships, find_ticket,
 from handlers.whistle.lists import LIST_KINDS, township_lines
 from handlers.whistle.proposal import WhistleKey
 from handlers.whistle.reassign import add_departments, reassign, reassign_proposal
-from handlers.whistle.replies import reply_whistled
+from handlers.whistle.replies import ask_about_unknown, reply_whistled
 from handlers.whistle.service import blow, routed_departments
 from handlers.whistle.stats import MONTHS, stats_reply
 from handlers.whistle.urge import urge
@@ -40,22 +40,28 @@ async def proposed_departments(request: Request) -> list[Department]:
 
 
 async def _whistle_request(ctx: Context, request: Request, rest: str, click_code: str = "") -> None:
+    """Whistle a request to the departments named (or proposed), or add the named ones to its ticket when
+    it was whistled already; names that match no department are asked about, the others acted on."""
     township = await township_of_request(request)
     if not await require_committee(ctx, "whistle", township.id if township else None, number=request.number):
         return
-    departments, note = (await DepartmentNames.load()).split(rest, required=False)
+    named = (await DepartmentNames.load()).read(rest)
+    departments, note = named.departments, named.rest
     if request.status not in WHISTLEABLE:
         ticket = await Ticket.filter(request_id=request.id).order_by("-id").first()
         if ticket is None:
             raise UserError("whistle.not_whistleable", number=request.number)
-        added = (
-            await add_departments(ctx.services, ticket, departments, actor=ctx.speaker, note=note)
-            if departments and ticket.status == TicketState.OPEN
-            else []
-        )
-        if not added:
+        if ticket.status != TicketState.OPEN or not (departments or named.unknown):
             raise UserError("whistle.already", request_number=request.number, number=ticket.number)
-        ctx.reply("whistle.added", number=ticket.number, departments="、".join(d.name for d in added))
+        added = await add_departments(ctx.services, ticket, departments, actor=ctx.speaker, note=note)
+        if added:
+            ctx.reply("whistle.added", number=ticket.number, departments="、".join(d.name for d in added))
+        elif departments:
+            ctx.reply("whistle.already_there", number=ticket.number, departments="、".join(d.name for d in departments))
+        ask_about_unknown(ctx, request, named.unknown)
+        return
+    if named.unknown and not departments:  # what they meant is unknown: whistle nothing yet
+        ask_about_unknown(ctx, request, named.unknown)
         return
     departments = departments or await proposed_departments(request)
     if not departments:
@@ -64,6 +70,7 @@ async def _whistle_request(ctx: Context, request: Request, rest: str, click_code
     if ticket is None:
         raise UserError("whistle.not_whistleable", number=request.number)
     reply_whistled(ctx, ticket, request, departments)
+    ask_about_unknown(ctx, request, named.unknown)
 
 
 @router.command("whistle", COMMITTEE)

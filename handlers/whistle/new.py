@@ -11,9 +11,9 @@ from config.errors import UserError
 from handlers.core.context import Context
 from handlers.core.router import Router
 from handlers.tickets.audit import record
-from handlers.tickets.departments import NOT_COUNTY, DepartmentNames
+from handlers.tickets.departments import NOT_COUNTY, DepartmentNames, Unknown
 from handlers.tickets.lookup import COMMITTEE, committee_townships
-from handlers.whistle.replies import reply_whistled
+from handlers.whistle.replies import ask_about_unknown, reply_whistled
 from handlers.whistle.service import blow
 from models import Area, Department, Request
 from models.area_tree import AreaTree
@@ -49,10 +49,16 @@ async def new_matter(ctx: Context) -> None:
     names = await DepartmentNames.load()
     body = words[1:]
     departments: list[Department] = []
-    while body and (department := names.get(body[-1])) is not None:
-        body.pop()
-        if department not in departments:
+    unknown: list[Unknown] = []
+    while body and ((department := names.get(body[-1])) is not None or names.looks_like_a_department(body[-1])):
+        word = body.pop()
+        if department is None:
+            close = names.closest(word)
+            unknown.insert(0, Unknown(word, (close,) if close else names.suggest(word)))
+        elif department not in departments:
             departments.insert(0, department)
+    if unknown and not departments:  # what they meant is unknown: record nothing yet
+        raise names.unknown_error(unknown[0])
     text = " ".join(body)
     if not text:
         raise UserError("whistle.usage_new")
@@ -83,3 +89,4 @@ async def new_matter(ctx: Context) -> None:
     ticket = await blow(ctx.services, request, departments, actor=ctx.speaker)
     assert ticket is not None, "a request recorded just now is still whistleable"
     reply_whistled(ctx, ticket, request, departments, "whistle.done_new", place=village.name)
+    ask_about_unknown(ctx, request, unknown)

@@ -1,4 +1,5 @@
-"""统计: the township's rates for this month or last, and its departments' — from the event trail."""
+"""统计: the township's figures for this month or last, and its departments' (models/ticket_metrics.py, the
+one definition `gridwhistle report tickets` uses too)."""
 
 from __future__ import annotations
 
@@ -23,32 +24,35 @@ def month_bounds(now: datetime, which: str) -> tuple[datetime, datetime]:
     return start, end
 
 
-def percent(value: float | None) -> str:
-    return "-" if value is None else f"{value * 100:.0f}%"
+def percent(ctx: Context, value: float | None) -> str:
+    return ctx.say("whistle.stats_none") if value is None else f"{value * 100:.0f}%"
 
 
-def hours(value: float | None) -> str:
-    return "-" if value is None else f"{value:.1f}"
+def hours(ctx: Context, value: float | None) -> str:
+    return ctx.say("whistle.stats_none") if value is None else ctx.say("whistle.stats_hours", hours=f"{value:.1f}")
 
 
 def rate_line(ctx: Context, row: Rates) -> str:
     return ctx.say(
         "whistle.stats_line",
         name=row.name,
+        tickets=row.ticket_count,
         episodes=row.episodes,
-        response=percent(row.response_rate),
-        resolution=percent(row.resolution_rate),
-        satisfaction=percent(row.satisfaction_rate),
-        on_time=percent(row.on_time_rate),
-        respond_hours=hours(row.avg_respond_hours),
-        done_hours=hours(row.avg_done_hours),
+        ongoing=row.ongoing,
+        returned=ctx.say("whistle.stats_returned", count=row.returned) if row.returned else "",
+        response=percent(ctx, row.response_rate),
+        resolution=percent(ctx, row.resolution_rate),
+        satisfaction=percent(ctx, row.satisfaction_rate),
+        on_time=percent(ctx, row.on_time_rate),
+        respond_hours=hours(ctx, row.avg_respond_hours),
+        done_hours=hours(ctx, row.avg_done_hours),
     )
 
 
 async def stats_reply(ctx: Context, township_id: int, which: str) -> str:
     start, end = month_bounds(ctx.now, which)
     township = await Area.get(id=township_id)
-    by_department, by_township = await rates(start, end, township_id)
+    by_department, by_township = await rates(start, end, ctx.now, township_id)
     title = ctx.say("whistle.stats_title", township=township.name, month=start.strftime("%Y-%m"))
     if not by_township:
         return "\n".join([title, ctx.say("whistle.stats_empty")])
@@ -58,5 +62,6 @@ async def stats_reply(ctx: Context, township_id: int, which: str) -> str:
             *(rate_line(ctx, r) for r in by_township),
             ctx.say("whistle.stats_by_department"),
             *(rate_line(ctx, r) for r in by_department),
+            ctx.say("whistle.stats_legend"),
         ]
     )

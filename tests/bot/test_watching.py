@@ -142,4 +142,4 @@ async def test_json_log_lines_carry_the_trace_id_sent_back_to_the_caller(running
     lines = [json.loads(line) for line in stream.getvalue().splitlines()]
     (line,) = [line for line in lines if line["message"] == "callback POST /wecom/aibot answered 403"]
     assert line["trace_id"] == trace_id and len(trace_id) == 16
-    assert line["level"] == "INFO" and line["logger"] == "bot.app" and line["time"].endswith("+00:00")
+    assert line["level"] == "INFO" and line["logger"] == "bot.app" and line["time"].endswith("+08:00")

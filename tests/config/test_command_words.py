@@ -44,6 +44,8 @@ WORDS = CommandWords(
         ("help\tme", ("help", "me")),
         ("help", ("help", "")),  # … or nothing
         ("helpme", None),
+        ("Help", ("help", "")),  # ASCII words in any case
+        ("OK then", ("ack", "then")),
         ("okay then", None),
         ("请吹哨 #1042", None),  # only at the start
         (" 吹哨 #1042", None),  # the dispatcher trims before matching

@@ -3,6 +3,8 @@ with --config on the test's database), after a ticket went through the dispatche
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from openpyxl import load_workbook
 
@@ -38,26 +40,44 @@ async def test_ticket_show_prints_the_whole_trail(gridwhistle, handled, config_f
     code, out, err = await gridwhistle("ticket", "show", str(handled.number), "--config", str(config_file))
     assert code == 0, err
     lines = out.splitlines()
-    assert lines[0].startswith("诉求 #") and "closed" in lines[0]
-    assert any(line.startswith(f"哨单 #{handled.number}") and "白山镇" in line for line in lines)
-    kinds = [line.split()[2] for line in lines if line.startswith("  2026-")]
-    assert kinds == [
-        "recorded",
-        "whistled",
-        "notified",
-        "notified",
-        "added",
-        "on_duty",
-        "on_duty",
-        "done",
-        "done",
-        "resolved",
-        "resolved",
-        "rated",
-    ]
+    assert lines[0].startswith("诉求 #") and "（已办完，紧急）" in lines[0]
+    assert any(
+        line.startswith(f"哨单 #{handled.number}") and "白山镇" in line and "状态：已办结" in line for line in lines
+    )
+    assert "  交通运输局  主办  已办结" in lines and "  水务局  协办  已办结" in lines
+    assert "事件（12），北京时间：" in lines
+    # the clock started at 2026-11-16 09:00 Beijing time: the trail says so, not UTC's 01:00
+    events = [line for line in lines if line.startswith("  2026-")]
+    assert events[0].startswith("  2026-11-16 09:00:")
+    kinds = [line.split()[2] for line in events]
+    assert kinds == ["登记", "吹哨", "通知部门", "通知部门", "增派", "签收", "签收", "办结", "办结"] + [
+        "全部办结"
+    ] * 2 + ["评价"]
     assert any("刘涛(liutao)" in line and "便桥已通" in line for line in lines)
+    assert any(
+        "吹哨 #" in line and "部门 交通运输局，诉求 #" in line and "方式 紧急自动吹哨" in line for line in events
+    )
+    assert any(line.split()[2] == "评价" and "评价 满意" in line for line in events)
+    for english in ("closed", "normal", "urgent", "primary", "assisting", "done", "from_request", "notified", "="):
+        assert english not in out, english
     code, out, err = await gridwhistle("ticket", "show", "#999999", "--config", str(config_file))
     assert code == 1 and "no ticket or request #999999" in err
+
+
+async def test_ticket_show_json_is_for_machines(gridwhistle, handled, config_file):
+    code, out, err = await gridwhistle("ticket", "show", str(handled.number), "--json", "--config", str(config_file))
+    assert code == 0, err
+    trail = json.loads(out)
+    assert trail["request"]["status"] == "closed" and trail["request"]["urgency"] == "urgent"
+    (ticket,) = trail["tickets"]
+    assert ticket["number"] == handled.number and ticket["status"] == "resolved"
+    assert [(p["department"], p["role"], p["state"]) for p in ticket["parts"]] == [
+        ("transport", "primary", "done"),
+        ("water", "assisting", "done"),
+    ]
+    assert [e["kind"] for e in trail["events"]][:3] == ["recorded", "whistled", "notified"]
+    assert trail["events"][0]["at"].startswith("2026-11-16T09:00:") and trail["events"][0]["at"].endswith("+08:00")
+    assert ticket["respond_due"].endswith("+08:00")
 
 
 async def test_report_tickets_prints_the_rates_and_writes_a_spreadsheet(gridwhistle, handled, config_file, tmp_path):
@@ -68,13 +88,15 @@ async def test_report_tickets_prints_the_rates_and_writes_a_spreadsheet(gridwhis
     assert code == 0, err
     rows = {line.split()[1]: line.split() for line in out.splitlines() if line.startswith(("乡镇", "部门"))}
     # transport signed after 40 min (urgent: 30) → late; water after 10 → on time; both finished in time
-    assert rows["白山镇"][2:] == ["2", "50.0%", "100.0%", "100.0%", "100.0%", "0.4", "3.7"]
-    assert rows["交通运输局"][2:] == ["1", "0.0%", "100.0%", "100.0%", "100.0%", "0.7", "4.7"]
-    assert rows["水务局"][2:] == ["1", "100.0%", "100.0%", "100.0%", "100.0%", "0.2", "2.7"]
+    # columns: tickets, 件次, 进行中, 退单, 签收及时, 办结, 按时办结, 满意, hours to 签收, to 办结
+    assert rows["白山镇"][2:] == ["1", "2", "0", "0", "50.0%", "100.0%", "100.0%", "100.0%", "0.4", "3.7"]
+    assert rows["交通运输局"][2:] == ["1", "1", "0", "0", "0.0%", "100.0%", "100.0%", "100.0%", "0.7", "4.7"]
+    assert rows["水务局"][2:] == ["1", "1", "0", "0", "100.0%", "100.0%", "100.0%", "100.0%", "0.2", "2.7"]
+    assert "件次：一个部门接一张哨单算1件次" in out
     sheet = load_workbook(xlsx).active
     assert sheet.title == "2026-11" and sheet["A1"].value == "类别"
     values = {row[1]: row for row in sheet.iter_rows(min_row=2, values_only=True)}
-    assert values["白山镇"][3] == 0.5 and values["交通运输局"][7] == 0.7
+    assert values["白山镇"][3] == 2 and values["白山镇"][6] == 0.5 and values["交通运输局"][10] == 0.7
     code, out, err = await gridwhistle("report", "tickets", "--month", "2026-10", "--config", str(config_file))
     assert code == 0 and "这个月没有哨单" in out
     code, out, err = await gridwhistle("report", "tickets", "--month", "11/2026", "--config", str(config_file))
