@@ -5,7 +5,7 @@
 - `card_update`: a sent card changed in place for the members who got it;
 - `open_group`/`post_to_group`: the push-only group chat of a ticket's joint handling;
 - `customer_service`: a villager on personal WeChat, only while WeCom's kf window is open;
-- `reporter`/`news`: how the household that reported a request is reached, in DESIGN.md's order — the
+- `reporter`/`news`: how the household that reported a request is reached, in the README's order — the
   group's webhook, an app message to a WeCom member, customer service within its window (the rule of
   bot/channels/kf_window.py), else a note to their grid member — and news for them combined within a
   short wait into one message.
@@ -159,7 +159,7 @@ class Reach:
         return row is not None
 
     async def reporter(self, reporter: Request) -> Route:
-        """The first way that reaches the household that reported `reporter` (DESIGN.md's order)."""
+        """The first way that reaches the household that reported `reporter` (the README's order)."""
         known = reporter.reply_context or {}
         if known.get("webhook_key"):
             return Route("webhook", Address("webhook", known["webhook_key"]))

@@ -1,7 +1,7 @@
 """A department's part in a ticket (Assignment): its states, the one table of moves, `move_assignment`.
 
 `notified` → `on_duty` (签收) → `in_progress` (进展, again and again) → `done` (办结); `returned` (退单)
-from any state where the department still owes something. Beyond DESIGN.md's line: 改派 withdraws a
+from any state where the department still owes something. Beyond the plain line: 改派 withdraws a
 department (`withdrawn`, even one that was done); a returned or withdrawn department named again is
 notified afresh; 不满意 re-notifies every department that took part, even one still only notified.
 办结 straight from `notified` is 签收 then 办结, two moves, as the audit trail has always shown it.

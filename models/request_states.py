@@ -1,6 +1,6 @@
 """A request's (诉求) status: its states, the one table of moves between them, and `move_request`.
 
-DESIGN.md's lifecycle is `recorded` → `kept_in_grid` | `whistled` → `resolved` → `closed` | `reopened`.
+The lifecycle is `recorded` → `kept_in_grid` | `whistled` → `resolved` → `closed` | `reopened`.
 What the code does besides: the village escalates a kept matter back to `recorded` (上报乡镇); a report
 merged into a neighbour's earlier one takes that request's status, and later moves with it (to
 `resolved` when the matter is done, whatever it was when merged); 不满意 on a village matter gives it

@@ -46,7 +46,7 @@ class Decision:
     runners_up: tuple[str, ...] = ()  # the next departments the router considered close, closest first
 
     def as_json(self) -> dict:
-        """The fields of `gridwhistle classify` (DESIGN.md's public interface)."""
+        """The fields of `gridwhistle classify` (documented in the README)."""
         return {
             "is_request": self.is_request,
             "primary": self.primary,

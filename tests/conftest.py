@@ -24,14 +24,21 @@ from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
+import aiohttp
 import asyncpg
 import pytest
+from aiohttp import web
 
+from bot.app import create_app
 from bot.calendar import CalendarHolder
 from bot.channels.types import Inbound
 from bot.clock import SHANGHAI, ManualClock
 from bot.dispatch import Dispatcher
+from bot.keys import SETTINGS, WECOM_API
+from bot.outbox import OutboxWorker
+from bot.sandbox.callbacks import CallbackClient
 from bot.sandbox.fake_wecom import RunningFakeWecom, running_fake_wecom
+from bot.sandbox.harness import DrivenService
 from config.policy import load_policy
 from config.settings import DEMO_ORG_FILE, ROUTING_TABLE, Settings, load_settings
 from config.subcommands import Subcommands
@@ -385,3 +392,23 @@ def gridwhistle() -> GridwhistleCli:
         return process.returncode, out.decode(), err.decode()
 
     return run
+
+
+@pytest.fixture
+async def driven_service(
+    service_settings: Settings, clock: ManualClock, fake_wecom: RunningFakeWecom
+) -> AsyncIterator[DrivenService]:
+    """The real service on loopback with the demo county, pointed at the fake WeCom, driven by hand
+    (bot/sandbox/harness.py): the outbox is sent only on `settle()`, so tests decide when WeCom receives."""
+    app = create_app(service_settings, clock=clock, migrate=False, load_org=True, background=False)
+    runner = web.AppRunner(app, handle_signals=False, access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    try:
+        async with aiohttp.ClientSession() as http:
+            wecom = CallbackClient(
+                http, f"http://127.0.0.1:{runner.addresses[0][1]}", app[SETTINGS].wecom, clock, fake_wecom.state
+            )
+            yield DrivenService(app, wecom, fake_wecom.state, OutboxWorker(app[WECOM_API], clock, ()), clock)
+    finally:
+        await runner.cleanup()

@@ -5,8 +5,12 @@ from __future__ import annotations
 import socket
 import time
 
+from bot.channels.wecom_api import SEND_TIMEOUT
+
 ANSWER_PATHS = ("message/send", "aibot/response", "kf/send_msg")
-CLIENT_TIMEOUT = 10.0  # the service's WeCom client gives up after this (bot/channels/wecom_api.py)
+CLIENT_TIMEOUT = SEND_TIMEOUT  # when the service's WeCom client gives up on an answer
+
+SLOW_ACCEPTANCE = 12.0  # seconds: a slow WeCom as once seen, which the old 10 s client took for a failure
 
 
 def free_port() -> int:

@@ -14,7 +14,7 @@ import aiohttp
 
 from bot.sandbox.fake_wecom import FakeWecom
 
-from .common import ANSWER_PATHS, CLIENT_TIMEOUT, say
+from .common import ANSWER_PATHS, CLIENT_TIMEOUT, SLOW_ACCEPTANCE, say
 from .postgres import ThrowawayPostgres
 from .sender import Sender
 from .service import Service
@@ -70,9 +70,12 @@ async def _fail(run: Run, paths: tuple[str, ...], times: int, **how: Any) -> Non
         run.fake.fail_next(path, times, **how)
 
 
-async def _answer_late(run: Run) -> None:
-    for path in ANSWER_PATHS:
-        run.wecom.answer_late(path, 3, CLIENT_TIMEOUT + 2)
+def _answer_late(seconds: float) -> Callable[[Run], Awaitable[None]]:
+    async def prepare(run: Run) -> None:
+        for path in ANSWER_PATHS:
+            run.wecom.answer_late(path, 3, seconds)
+
+    return prepare
 
 
 async def _wecom_down(run: Run, i: int) -> None:
@@ -124,7 +127,7 @@ async def _restart_pg(run: Run, i: int) -> None:
 
 def scenarios_for(messages: int) -> list[Scenario]:
     quarter = max(1, messages // 4)
-    slow = CLIENT_TIMEOUT + 2
+    late = CLIENT_TIMEOUT + 2
     return [
         Scenario("baseline", "no fault: the reference"),
         Scenario(
@@ -145,9 +148,14 @@ def scenarios_for(messages: int) -> list[Scenario]:
         ),
         Scenario(
             "slow",
-            f"WeCom accepts the next 3 sends of each kind but answers after {slow:.0f} s (the client gives up "
+            f"WeCom accepts the next 3 sends of each kind but answers after {SLOW_ACCEPTANCE:.0f} s",
+            _answer_late(SLOW_ACCEPTANCE),
+        ),
+        Scenario(
+            "late",
+            f"WeCom accepts the next 3 sends of each kind but answers after {late:.0f} s (the client gives up "
             f"at {CLIENT_TIMEOUT:.0f} s)",
-            _answer_late,
+            _answer_late(late),
         ),
         Scenario(
             "token-revoked", "every access token expired early mid-run (42001); later 40014 twice", during=_revoke

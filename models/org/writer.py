@@ -24,7 +24,7 @@ M = TypeVar("M", bound=Model)
 
 # Every process loads the org file at start; one at a time, so two never insert the same code.
 ORG_LOCK = "gridwhistle.org"
-# Requests kept in the grid are handled by the village's own cadres (DESIGN.md), so that "department"
+# Requests kept in the grid are handled by the village's own cadres, so that "department"
 # always exists, even when the file does not list it. A file that lists `village` names it itself.
 VILLAGE_DEPARTMENT = {"code": "village", "name": "村两委", "short_names": ["村两委", "村委会"]}
 

@@ -77,7 +77,7 @@ async def test_processes_loading_at_once_take_turns(
 ) -> None:
     """Every process loads the org file at start; on PostgreSQL they queue on the org advisory lock."""
     if test_db_backend != "postgres":
-        pytest.skip("one process on SQLite (DESIGN.md); the advisory lock is PostgreSQL's")
+        pytest.skip("one process on SQLite (README, Database); the advisory lock is PostgreSQL's")
     script = shutil.which("gridwhistle", path=str(Path(sys.executable).parent)) or shutil.which("gridwhistle")
     assert script
     env = {k: v for k, v in os.environ.items() if not k.upper().startswith("GRIDWHISTLE_")}

@@ -119,7 +119,7 @@ hamlet = "santun"
 village = "houdaolao"             # both
 
 [[departments]]
-code = "roads"                    # not a DESIGN.md code
+code = "roads"                    # not a department code
 name = "道路局"
 
 [[people]]
@@ -177,7 +177,7 @@ def test_every_mistake_is_listed_with_its_line(tmp_path: Path) -> None:
         at("# duplicate") + "userid: duplicate userid 'wangjun' (first at " + at('userid = "wangjun"')[:-2] + ")",
         at("# unknown township") + "township: unknown area code 'nowhere'",
         at("# no such hamlet") + "hamlet: unknown area code 'qiantun'",
-        at("# not a DESIGN.md code") + "code: unknown department 'roads'; codes are transport, water, agriculture, "
+        at("# not a department code") + "code: unknown department 'roads'; codes are transport, water, agriculture, "
         "civil_affairs, health, housing, power, public_security, justice, human_resources, natural_resources, "
         "ecology, education, market, finance, development_reform, emergency, telecom, discipline, village",
         at('department = "nothing"') + "roles: unknown department 'nothing' for liaison",

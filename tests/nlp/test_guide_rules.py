@@ -143,4 +143,4 @@ def test_departments_scored_close_to_the_chosen_one_are_its_runners_up(jieba_cac
     assert decision.primary == "water"
     assert decision.runners_up == ("housing",)  # 4 of 5; the street light's 1 is not close
     assert router.classify("水管子冻了 咋整").runners_up == ()
-    assert "runners_up" not in decision.as_json()  # classify's public fields stay as DESIGN.md has them
+    assert "runners_up" not in decision.as_json()  # classify's public fields stay as the README documents them

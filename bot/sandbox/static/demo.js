@@ -18,6 +18,9 @@ const STORY = [
   { userid: "zhangwei", where: "app", text: "" },
   { userid: "liutao", where: "app", text: "办结 #1002 便桥已通，大车先绕行" },
   { userid: "jiangdahai", where: "app", text: "" },
+  { userid: "jiangdahai", where: "app", text: "村西头排水沟堵了，一下雨水就往院里灌" },
+  { userid: "zhangwei", where: "app", text: "吹哨 #1003 水务局 住建局 财正局" },
+  { userid: "zhangwei", where: "app", text: "吹哨 #1003 发改局 财政局 现场联办" },
 ];
 
 const $ = (id) => document.getElementById(id);

@@ -13,14 +13,9 @@ from typing import Any
 
 import aiohttp
 import pytest
-from aiohttp import web
 
-from bot.app import create_app
 from bot.channels.crypto import WecomCrypto
 from bot.clock import ManualClock
-from bot.keys import SETTINGS, WECOM_API
-from bot.outbox import OutboxWorker
-from bot.sandbox.callbacks import CallbackClient
 from bot.sandbox.harness import DrivenService
 
 
@@ -98,17 +93,7 @@ async def peer(service: Any, clock: ManualClock) -> AsyncIterator[WecomPeer]:
 
 
 @pytest.fixture
-async def driven(service_settings: Any, clock: ManualClock, fake_wecom: Any) -> AsyncIterator[DrivenService]:
-    """The whole service with the demo county and its dispatcher, WeCom played by the sandbox, driven by hand:
-    for what an adapter's normalising changes in the answer a person gets."""
-    app = create_app(service_settings, clock=clock, migrate=False, load_org=True, background=False)
-    runner = web.AppRunner(app, handle_signals=False, access_log=None)
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", 0).start()
-    try:
-        async with aiohttp.ClientSession() as http:
-            base = f"http://127.0.0.1:{runner.addresses[0][1]}"
-            wecom = CallbackClient(http, base, app[SETTINGS].wecom, clock, fake_wecom.state)
-            yield DrivenService(app, wecom, fake_wecom.state, OutboxWorker(app[WECOM_API], clock, ()), clock)
-    finally:
-        await runner.cleanup()
+def driven(driven_service: DrivenService) -> DrivenService:
+    """The whole service driven by hand (tests/conftest.py): for what an adapter's normalising changes in the
+    answer a person gets."""
+    return driven_service

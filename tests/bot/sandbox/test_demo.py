@@ -19,8 +19,9 @@ from bot.outbox import enqueue
 from bot.sandbox.demo import RunningDemo, running_demo
 from config.errors import ConfigError
 from config.settings import Settings
-from models import KfCustomer, Request
+from models import Assignment, KfCustomer, Request
 
+DITCH = "村西头排水沟堵了，一下雨水就往院里灌"
 BRIDGE = "三屯那个桥塌了一半，车过不去"  # transport, normal: the township confirms the whistle first
 
 
@@ -117,6 +118,20 @@ async def test_the_bridge_story_through_the_page(page, demo, clock):
     assert (await Request.get(number=1001)).status == "closed"
     # each click was a real template_card_event callback, answered with an encrypted update_button
     assert [c.ack for c in demo.state.log.clicks] == ["已提交，正在处理"] * 3
+
+
+async def test_whistling_again_by_the_names_people_say(page, demo):
+    # the story's last steps: another matter, whistled to departments named as people say them
+    await page.say("jiangdahai", DITCH)
+    items = await page.say("zhangwei", "吹哨 #1001 水务局 住建局 财正局")
+    said = "\n".join(texts(items))
+    assert "水务局" in said and "住房和城乡建设局" in said and "财正局" in said and "财政局" in said
+    # … and once more on the whistled request: the known name added, the unknown one asked about
+    items = await page.say("zhangwei", "吹哨 #1001 发改局 财正局 现场联办")
+    said = "\n".join(texts(items))
+    assert "发展和改革局" in said and "财政局" in said
+    parts = await Assignment.filter(ticket__number=1002).prefetch_related("department")
+    assert {a.department.code for a in parts} == {"water", "housing", "development_reform"}
 
 
 async def test_a_group_message_and_customer_service(page, demo):
