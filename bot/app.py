@@ -84,8 +84,12 @@ def create_app(
     """
     clock = clock or Clock()
     refusals = RefusalLog(clock)  # one rate-limited log of refused requests, for the middleware and the views
-    # Every body within its size and time before a view reads it (bot/channels/limits.py).
-    app = web.Application(client_max_size=MAX_BODY, middlewares=[body_deadline(settings.server.body_timeout, refusals)])
+    # Outermost, the trace id and the callback counts (so refusals below are counted too); then every body
+    # within its size and time before a view reads it (bot/channels/limits.py).
+    app = web.Application(
+        client_max_size=MAX_BODY,
+        middlewares=[count_callbacks, body_deadline(settings.server.body_timeout, refusals)],
+    )
     app[SETTINGS] = settings
     app[CLOCK] = clock
     app[REFUSALS] = refusals
@@ -116,14 +120,86 @@ def create_app(
     app.router.add_get("/wecom/aibot", wecom_aibot.get)
     app.router.add_post("/wecom/aibot", wecom_aibot.post)
     app.router.add_get("/healthz", healthz)
+    app.router.add_get("/metrics", metrics_page)
     return app
 
 
-async def healthz(request: web.Request) -> web.Response:
-    from models import InboxMessage  # the ORM answers: the database is reachable
+# -- watching: /healthz, /metrics and the callbacks' counts and trace ids ---------------------------------
 
-    pending = await InboxMessage.filter(status="pending").count()
-    return web.json_response({"ok": True, "inbox_pending": pending})
+# /healthz names a problem when these are exceeded (the sample alerts in deploy/alerts.yml use the same).
+INBOX_AGE_LIMIT = 300.0  # seconds an inbox row may wait for the dispatcher
+OUTBOX_AGE_LIMIT = 600.0  # seconds a due outbox row may wait for WeCom
+WECOM_SILENCE_LIMIT = 600.0  # seconds without WeCom accepting anything while rows are due
+
+
+@web.middleware
+async def count_callbacks(
+    request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+) -> web.StreamResponse:
+    """Every request gets a trace id (in the JSON log lines and the X-Trace-Id header); WeCom's callbacks
+    are counted by channel and result."""
+    from bot import logs, metrics
+
+    token = logs.TRACE_ID.set(logs.new_trace_id())
+    status = 500  # unless the handler answers
+    try:
+        response = await handler(request)
+        status = response.status
+        response.headers["X-Trace-Id"] = logs.TRACE_ID.get()
+        return response
+    except web.HTTPException as exc:
+        status = exc.status
+        exc.headers["X-Trace-Id"] = logs.TRACE_ID.get()
+        raise
+    finally:
+        if request.path.startswith("/wecom/"):
+            metrics.CALLBACKS.labels(request.path.removeprefix("/wecom/"), metrics.callback_result(status)).inc()
+            log.info("callback %s %s answered %s", request.method, request.path, status)
+        logs.TRACE_ID.reset(token)
+
+
+async def healthz(request: web.Request) -> web.Response:
+    """200 whenever the service is serving; what is wrong is in the body (`ok`, `problems`)."""
+    from bot import metrics
+
+    now = request.app[CLOCK].now()
+    try:
+        state = await metrics.read_state(now, routing=False)
+    except Exception as exc:  # the database is the problem: say so, keep answering
+        log.warning("healthz: database unreachable: %s", exc)
+        return web.json_response({"ok": False, "database": "unreachable", "problems": [f"database: {exc}"]})
+    problems = []
+    if state.age(state.inbox_oldest) > INBOX_AGE_LIMIT:
+        problems.append(f"inbox: oldest unhandled message waits {state.age(state.inbox_oldest):.0f} s")
+    if state.age(state.outbox_oldest_due) > OUTBOX_AGE_LIMIT:
+        problems.append(f"outbox: oldest due message waits {state.age(state.outbox_oldest_due):.0f} s")
+    if state.outbox_due and state.age(state.last_sent or state.outbox_oldest_due) > WECOM_SILENCE_LIMIT:
+        problems.append("wecom: nothing accepted for over 10 minutes while messages are due (60020? 企业可信IP)")
+    if state.dead_letters:
+        problems.append(f"outbox: {state.dead_letters} dead letters")
+    return web.json_response(
+        {
+            "ok": not problems,
+            "problems": problems,
+            "database": "ok",
+            "inbox_pending": state.inbox_pending,
+            "inbox_oldest_age_seconds": round(state.age(state.inbox_oldest)),
+            "outbox_due": state.outbox_due,
+            "outbox_waiting": state.outbox_waiting,
+            "outbox_oldest_due_age_seconds": round(state.age(state.outbox_oldest_due)),
+            "dead_letters": state.dead_letters,
+            "last_wecom_success": state.last_sent.isoformat() if state.last_sent else None,
+        }
+    )
+
+
+async def metrics_page(request: web.Request) -> web.Response:
+    from bot import metrics
+
+    scheduler = request.app.get(SCHEDULER)
+    state = await metrics.read_state(request.app[CLOCK].now())
+    body = metrics.render(state, scheduler.is_leader if scheduler is not None else None)
+    return web.Response(body=body, headers={"Content-Type": metrics.CONTENT_TYPE})
 
 
 # -- the cleanup contexts, in start order -------------------------------------------------------------
@@ -288,6 +364,7 @@ async def _scheduler(app: web.Application) -> AsyncIterator[None]:
     for register in ticker_registrations():  # each feature's deadlines, reminders and digests
         register(scheduler, services)
     scheduler.every("media.copy", MEDIA_COPY_SECONDS, partial(_copy_media, app))
+    scheduler.cron("retention.sweep", partial(_retention_sweep, app), hour=3, minute=15)
     app[SCHEDULER] = scheduler
     async with scheduler.running():
         yield
@@ -298,3 +375,10 @@ async def _copy_media(app: web.Application, now: datetime) -> None:
     from bot.media_copies import copy_pending
 
     await copy_pending(app[WECOM_API], app[SETTINGS].media.dir)
+
+
+async def _retention_sweep(app: web.Application, now: datetime) -> None:
+    """Personal data past [retention]'s periods anonymised or deleted, nightly; the sweep logs its report."""
+    from bot.retention.sweep import sweep
+
+    await sweep(app[SETTINGS].retention, now)

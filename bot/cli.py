@@ -19,6 +19,10 @@ COMMAND_MODULES = [
     "bot.commands.report",
     "bot.commands.demo",
     "bot.commands.config",
+    "bot.commands.backup",
+    "bot.commands.restore",
+    "bot.commands.person",
+    "bot.commands.retention",
 ]
 
 

@@ -39,6 +39,7 @@ from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
+from bot import membership, metrics
 from bot.channels.senders import KF_WINDOW_ERRORS, NO_IDEMPOTENCY, deliver, refused, single_use
 from bot.channels.types import Address, Outbound
 from bot.channels.wecom_api import RATE_LIMITED, TIMED_OUT, WecomApi
@@ -363,20 +364,34 @@ class OutboxWorker:
             attempts=row.attempts + 1,
             last_error=row.last_error if earlier else "",  # kept: `unanswered_sends` finds the row by it
         )
+        metrics.SENDS.labels(row.kind, "sent").inc()
+        await membership.note_left(
+            membership.invalid_users(result),
+            now=self.clock.now(),
+            admins=self.admins,
+            texts=self.texts,
+            enqueue=enqueue,
+        )
         return None
 
     async def _failed(self, row: OutboxMessage, outbound: Outbound | None, exc: ChannelError) -> datetime | None:
         now = self.clock.now()
         error = str(exc)
+        if exc.errcode in membership.NOT_MEMBER_ERRORS and row.kind == "app":
+            await membership.note_left(
+                row.target.split("|"), now=now, admins=self.admins, texts=self.texts, enqueue=enqueue
+            )
         if outbound is not None and single_use(outbound) and refused(exc):
             await self._refused(row, outbound, error)
             return None
         if exc.errcode in KF_WINDOW_ERRORS:
             await OutboxMessage.filter(id=row.id).update(status=PARKED, claimed_until=None, last_error=error)
+            metrics.SENDS.labels(row.kind, "parked").inc()
             return None
         if exc.errcode in RATE_LIMITED:  # WeCom says wait: not the message's fault, not an attempt
             due = now + RATE_LIMIT_WAIT
             await OutboxMessage.filter(id=row.id).update(not_before=due, claimed_until=None, last_error=error)
+            metrics.SENDS.labels(row.kind, "rate_limited").inc()
             return due
         attempts = row.attempts + 1
         if exc.errcode == TIMED_OUT:
@@ -392,6 +407,7 @@ class OutboxWorker:
         await OutboxMessage.filter(id=row.id).update(
             attempts=attempts, not_before=due, claimed_until=None, last_error=error, result=row.result
         )
+        metrics.SENDS.labels(row.kind, "retry").inc()
         return due
 
     async def _refused(self, row: OutboxMessage, outbound: Outbound, error: str) -> None:
@@ -427,6 +443,7 @@ class OutboxWorker:
         )
         async with in_transaction():
             await settled.update(status=REFUSED, claimed_until=None, attempts=row.attempts + 1, last_error=error)
+            metrics.SENDS.labels(row.kind, "refused").inc()
             if fallback is not None:
                 key = row.payload.get("fallback_key") or f"{FALLBACK_PREFIX}{row.id}"
                 await enqueue(Outbound.from_json(fallback), now=now, dedupe_key=key)
@@ -435,6 +452,7 @@ class OutboxWorker:
         """Give up on a row and tell the admins, in one transaction."""
         now = self.clock.now()
         log.warning("outbox row %s dead after %s attempts: %s", row.id, attempts, error)
+        metrics.SENDS.labels(row.kind, "dead").inc()
         async with in_transaction():
             await OutboxMessage.filter(id=row.id).update(
                 status=DEAD, attempts=attempts, claimed_until=None, last_error=error, result=row.result

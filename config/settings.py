@@ -132,6 +132,40 @@ class AlertSettings(Section):
     admins: list[str] = []  # WeCom userids told about dead letters and unregistered chats
 
 
+class LoggingSettings(Section):
+    json_lines: bool = False  # one JSON object per line (with the trace id) instead of plain text
+
+
+class BackupSettings(Section):
+    keep: int = Field(14, ge=1)  # `gridwhistle backup` keeps this many under --to (and under copy_to)
+    copy_to: Path | None = None  # a second place (a mounted share) each backup is also copied to
+    key: str = ""  # Fernet key (`gridwhistle backup --new-key`); set it to encrypt backups
+
+    @field_validator("key")
+    @classmethod
+    def _fernet_key(cls, value: str) -> str:
+        if value:
+            import base64
+            import binascii
+
+            try:
+                raw = base64.urlsafe_b64decode(value.encode())
+            except (binascii.Error, ValueError):
+                raw = b""
+            if len(raw) != 32:
+                raise ValueError("not a backup key: make one with `gridwhistle backup --new-key`")
+        return value
+
+
+class RetentionSettings(Section):
+    """How long personal details are kept (README "Personal data"); 0 keeps that kind for good."""
+
+    closed_request_months: int = Field(24, ge=0)  # phone/ID/house numbers in closed requests masked after
+    non_request_days: int = Field(90, ge=0)  # messages judged not to be requests deleted after
+    media_months: int = Field(24, ge=0)  # local copies of photos and files deleted after
+    messages_days: int = Field(180, ge=0)  # handled inbox payloads and sent outbox texts emptied after
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="GRIDWHISTLE_", env_nested_delimiter="__", extra="forbid", case_sensitive=False
@@ -145,6 +179,9 @@ class Settings(BaseSettings):
     policy: PolicySettings = PolicySettings()
     alerts: AlertSettings = AlertSettings()
     media: MediaSettings = MediaSettings()
+    logging: LoggingSettings = LoggingSettings()
+    backup: BackupSettings = BackupSettings()
+    retention: RetentionSettings = RetentionSettings()
 
     @classmethod
     def settings_customise_sources(

@@ -3,6 +3,7 @@
 from models.areas import AREA_LEVELS, Area, Department
 from models.messaging import ApiToken, InboxMessage, KfCursor, KfCustomer, OutboxMessage
 from models.people import ROLES, CarePair, Chat, Household, Person, Role
+from models.privacy_records import AccessRecord, EventRedaction
 from models.requests import Attachment, Counter, Request, RoutingCorrection
 from models.tasks import PracticalTask, Visit
 from models.tickets import AppendOnlyError, Assignment, Ticket, TicketEvent
@@ -16,9 +17,12 @@ MODEL_MODULES = [
     "models.tickets",
     "models.tasks",
     "models.villager_notes",
+    "models.privacy_records",
 ]
 
 __all__ = [
+    "AccessRecord",
+    "EventRedaction",
     "AREA_LEVELS",
     "ROLES",
     "ApiToken",

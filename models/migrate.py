@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterator
+from pathlib import Path
 
 from tortoise.context import TortoiseContext
-from tortoise.migrations.executor import MigrationExecutor
+from tortoise.exceptions import OperationalError
+from tortoise.migrations.executor import MigrationExecutor, MigrationTarget
 from tortoise.migrations.schema_editor import BaseSchemaEditor, SqliteSchemaEditor
 
 from models.db import ensure_sqlite_dir, tortoise_config
@@ -24,8 +26,11 @@ TORTOISE_ORM = tortoise_config("sqlite://:memory:")
 MIGRATION_LOCK = "gridwhistle.migrate"
 
 
-async def upgrade(url: str) -> list[str]:
-    """Apply pending migrations; returns their names ("models.0001_initial" …), empty when up to date."""
+async def upgrade(url: str, *, to: str | None = None) -> list[str]:
+    """Apply pending migrations; returns their names ("models.0001_initial" …), empty when up to date.
+
+    to: stop after this migration ("0001_initial"); the tests of upgrading with data in the tables use it.
+    """
     ensure_sqlite_dir(url)
     applied: list[str] = []
 
@@ -39,7 +44,8 @@ async def upgrade(url: str) -> list[str]:
             config = tortoise_config(url)
             await ctx.init(config=config)
             executor = _Executor(ctx.connections.get("default"), config["apps"])
-            await executor.migrate(progress=record)
+            targets = [MigrationTarget(app_label="models", name=to)] if to else None
+            await executor.migrate(targets, direction="forward", progress=record)
     return applied
 
 
@@ -53,6 +59,36 @@ async def pending(url: str) -> list[str]:
         await executor.recorder.ensure_schema(executor._schema_editor(atomic=False))
         steps = await executor.plan()
     return [f"{step.migration.app_label}.{step.migration.name}" for step in steps if not step.backward]
+
+
+async def planned(url: str) -> list[tuple[str, list[str]]]:
+    """What `upgrade` would run: each pending migration's name and SQL statements. Writes nothing, not
+    even the migrations table or a missing SQLite file (an absent database has everything pending)."""
+    if url.startswith("sqlite://") and not sqlite_exists(url):
+        url = "sqlite://:memory:"
+    async with TortoiseContext() as ctx:
+        config = tortoise_config(url)
+        await ctx.init(config=config)
+        executor = _Executor(ctx.connections.get("default"), config["apps"])
+        await executor.loader.build_graph()
+        try:
+            applied = set(await executor.recorder.applied_migrations())
+        except OperationalError:  # no migrations table yet: nothing applied
+            applied = set()
+        steps = executor._migration_plan(None, applied, executor.loader.graph)
+        return [
+            (
+                f"{step.migration.app_label}.{step.migration.name}",
+                await executor.collect_sql(step.migration.app_label, step.migration.name),
+            )
+            for step in steps
+            if not step.backward
+        ]
+
+
+def sqlite_exists(url: str) -> bool:
+    path = url.removeprefix("sqlite://").split("?", 1)[0]
+    return path == ":memory:" or Path(path).is_file()
 
 
 class _Executor(MigrationExecutor):

@@ -46,6 +46,8 @@ class Person(Model):
     external_userid = fields.CharField(max_length=64, unique=True, null=True)
     name = fields.CharField(max_length=32)
     mobile = fields.CharField(max_length=20, default="")
+    # when WeCom first answered a send to them "not a member" (bot/membership.py); None while they are one
+    left_wecom_at = fields.DatetimeField(null=True)
     household: fields.ForeignKeyNullableRelation[Household] = fields.ForeignKeyField(
         "models.Household", related_name="members", null=True, on_delete=fields.SET_NULL
     )

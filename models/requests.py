@@ -67,6 +67,8 @@ class Request(Model):
     created_at = fields.DatetimeField()
     updated_at = fields.DatetimeField()
     resolved_at = fields.DatetimeField(null=True)
+    # when the retention policy blanked its personal details (bot/retention); None while they are kept
+    anonymised_at = fields.DatetimeField(null=True)
     tickets: fields.ReverseRelation[Ticket]
 
     class Meta:

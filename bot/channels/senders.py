@@ -96,11 +96,12 @@ async def _app(api: WecomApi, outbound: Outbound, key: str) -> Result:
             "invaliduser": answer.get("invaliduser", ""),
         }
     msgtype = "markdown" if outbound.markdown else "text"
-    msgids = []
+    msgids, invalid = [], ""
     for piece in split_utf8(outbound.text, TEXT_LIMIT):
         answer = await api.call("message/send", {**base, "msgtype": msgtype, msgtype: {"content": piece}})
         msgids.append(answer.get("msgid", ""))
-    return {"msgids": msgids}
+        invalid = answer.get("invaliduser") or invalid  # recipients who are no longer members (bot/membership.py)
+    return {"msgids": msgids, **({"invaliduser": invalid} if invalid else {})}
 
 
 async def _update_card(api: WecomApi, outbound: Outbound, key: str) -> Result:

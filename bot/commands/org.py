@@ -32,6 +32,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     show = actions.add_parser("show", help="count what the database holds, per kind")
     add_config_arg(show)
     show.set_defaults(run=run_show)
+    from bot.commands import org_wecom  # `org check-wecom` lives beside, with the WeCom client it needs
+
+    org_wecom.register(actions)
 
 
 def run_load(args: argparse.Namespace) -> int:

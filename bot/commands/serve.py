@@ -30,7 +30,7 @@ def run(args: argparse.Namespace) -> int:
     settings = settings_from(args)
     read_department_names()  # a mistake in the shipped data stops the start, naming file and key
     read_help()
-    configure_logging(logging.INFO)
+    configure_logging(logging.INFO, json_lines=settings.logging.json_lines)
     app = create_app(settings)
     web.run_app(
         app,

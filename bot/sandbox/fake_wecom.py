@@ -49,6 +49,8 @@ FOREVER = 0  # `times` for a failure that lasts until `clear_failures()`
 # Error answers. Codes from the protocol notes where WeCom documents one; the sandbox's own otherwise.
 ERRORS = {
     40001: "invalid credential",
+    81013: "user & party & tag all invalid",
+    48002: "api forbidden",
     40014: "invalid access_token",
     41001: "access_token missing",
     42001: "access_token expired",
@@ -142,6 +144,8 @@ class FakeWecom:
     app_messages: dict[str, tuple[datetime, dict[str, Any]]] = field(default_factory=dict)  # for duplicate checks
     response_codes: dict[str, bool] = field(default_factory=dict)  # response_code → used
     chats: dict[str, dict[str, Any]] = field(default_factory=dict)
+    left: set[str] = field(default_factory=set)  # userids no longer members: sends report them as invaliduser
+    members: list[str] | None = None  # the directory user/list_id pages through; None: the app may not read it
     media: dict[str, tuple[bytes, str]] = field(default_factory=dict)
     closing: asyncio.Event = field(default_factory=asyncio.Event)  # set at shutdown: slow answers end
     _seq: itertools.count = field(default_factory=lambda: itertools.count(1))
@@ -322,6 +326,7 @@ def create_fake_wecom(corp_id: str, secrets_by_app: dict[str, str], *, clock: Cl
         web.get("/cgi-bin/gettoken", _gettoken),
         web.post("/cgi-bin/message/send", _api(_message_send)),
         web.post("/cgi-bin/message/update_template_card", _api(_update_card)),
+        web.post("/cgi-bin/user/list_id", _api(_user_list_id)),
         web.post("/cgi-bin/appchat/create", _api(_appchat_create)),
         web.post("/cgi-bin/appchat/send", _api(_appchat_send)),
         web.post("/cgi-bin/kf/send_msg", _api(_kf_send)),
@@ -474,8 +479,16 @@ def _message_send(state: FakeWecom, body: dict[str, Any]) -> tuple[dict[str, Any
     if earlier is not None:
         return earlier, False, True  # WeCom keeps it once
     users = [u for u in str(body.get("touser", "")).split("|") if u]
-    dropped = any([state._over_limit("member", user, MEMBER_LIMITS) for user in users])
-    answer: dict[str, Any] = {"errcode": 0, "errmsg": "ok", "invaliduser": "", "msgid": state._new_id("msg")}
+    invalid = [user for user in users if user in state.left]
+    if users and len(invalid) == len(users):
+        return _error(81013), False, False  # every recipient invalid: the send fails as a whole
+    dropped = any([state._over_limit("member", user, MEMBER_LIMITS) for user in users if user not in state.left])
+    answer: dict[str, Any] = {
+        "errcode": 0,
+        "errmsg": "ok",
+        "invaliduser": "|".join(invalid),
+        "msgid": state._new_id("msg"),
+    }
     card = body.get("template_card") or {}
     if body.get("msgtype") == "template_card" and card.get("card_type") in (
         "button_interaction",
@@ -485,6 +498,21 @@ def _message_send(state: FakeWecom, body: dict[str, Any]) -> tuple[dict[str, Any
         answer["response_code"] = state.new_response_code()
     state._remember_answer(body, answer)
     return answer, dropped, False
+
+
+def _user_list_id(state: FakeWecom, body: dict[str, Any]) -> tuple[dict[str, Any], bool]:
+    """The member directory, `limit` userids a page after `cursor` (here: the index to go on from)."""
+    if state.members is None:
+        return _error(48002), False  # the API is not allowed for this app
+    start, limit = int(body.get("cursor") or 0), int(body.get("limit") or 1000)
+    page = state.members[start : start + limit]
+    more = start + limit < len(state.members)
+    return {
+        "errcode": 0,
+        "errmsg": "ok",
+        "next_cursor": str(start + limit) if more else "",
+        "dept_user": [{"userid": userid, "department": 1} for userid in page],
+    }, False
 
 
 def _update_card(state: FakeWecom, body: dict[str, Any]) -> tuple[dict[str, Any], bool]:
