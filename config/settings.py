@@ -139,6 +139,9 @@ class LoggingSettings(Section):
 class BackupSettings(Section):
     keep: int = Field(14, ge=1)  # `gridwhistle backup` keeps this many under --to (and under copy_to)
     copy_to: Path | None = None  # a second place (a mounted share) each backup is also copied to
+    # archives older than this many days are deleted (0: never by age); unset, the shortest [retention] period,
+    # so a backup never keeps personal details longer than the database itself may
+    max_days: int | None = Field(None, ge=0)
     key: str = ""  # Fernet key (`gridwhistle backup --new-key`); set it to encrypt backups
 
     @field_validator("key")
@@ -164,6 +167,11 @@ class RetentionSettings(Section):
     non_request_days: int = Field(90, ge=0)  # messages judged not to be requests deleted after
     media_months: int = Field(24, ge=0)  # local copies of photos and files deleted after
     messages_days: int = Field(180, ge=0)  # handled inbox payloads and sent outbox texts emptied after
+
+    def shortest_days(self) -> int:
+        """The shortest period set (a month counted as 30 days); 0 when every kind is kept for good."""
+        days = [self.non_request_days, self.messages_days, 30 * self.closed_request_months, 30 * self.media_months]
+        return min((d for d in days if d), default=0)
 
 
 class Settings(BaseSettings):

@@ -5,7 +5,8 @@ SQLite is copied through its online backup API (one step, so the copy is one con
 while the service writes); PostgreSQL through `pg_dump --format=custom` inside a repeatable-read
 snapshot that also counts every table, so the manifest's counts are exactly what the dump holds.
 The archive (bot/commands/backup_files.py) is written beside its final name and renamed when
-complete, then copied to [backup] copy_to; both places keep the newest [backup] keep archives.
+complete, then copied to [backup] copy_to; both places keep the newest [backup] keep archives, none older
+than [backup] max_days (unset: the shortest [retention] period).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import sqlite3
 import sys
 import tarfile
 import tempfile
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -123,10 +124,12 @@ def make_backup(settings: Settings, folder: Path, *, keep: int, now: datetime | 
         else:
             shutil.move(plain, partial)
         os.replace(partial, final)  # the name appears only once the archive is whole
-    for path in prune(folder, keep):
+    max_days = settings.backup.max_days if settings.backup.max_days is not None else settings.retention.shortest_days()
+    before = started - timedelta(days=max_days) if max_days else None
+    for path in prune(folder, keep, before=before):
         progress(f"backup: removed the old {path}")
     if settings.backup.copy_to is not None:
-        _copy(final, Path(settings.backup.copy_to), keep)
+        _copy(final, Path(settings.backup.copy_to), keep, before)
     progress(f"backup: done: {final} ({final.stat().st_size / 1e6:.1f} MB)")
     return final
 
@@ -210,7 +213,7 @@ def _write_tar(path: Path, database: Path, manifest: dict[str, Any], media_dir: 
     return len(media)
 
 
-def _copy(archive: Path, place: Path, keep: int) -> None:
+def _copy(archive: Path, place: Path, keep: int, before: datetime | None) -> None:
     """The second place (a mounted share): copied beside its name, renamed when whole, pruned the same."""
     try:
         place.mkdir(parents=True, exist_ok=True)
@@ -221,6 +224,6 @@ def _copy(archive: Path, place: Path, keep: int) -> None:
         raise BackupError(
             f"the backup {archive} is made, but copying it to [backup] copy_to {place} failed: {exc}"
         ) from None
-    for path in prune(place, keep):
+    for path in prune(place, keep, before=before):
         progress(f"backup: removed the old {path}")
     progress(f"backup: copied to {place / archive.name}")

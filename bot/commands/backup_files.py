@@ -18,6 +18,7 @@ import struct
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO
 from urllib.parse import unquote, urlsplit
@@ -126,12 +127,21 @@ def archives(folder: Path) -> list[Path]:
     return sorted(path for path in folder.iterdir() if ARCHIVE_RE.fullmatch(path.name))
 
 
-def prune(folder: Path, keep: int) -> list[Path]:
-    """Delete all but the newest `keep` archives; returns what was deleted."""
-    old = archives(folder)[:-keep] if keep > 0 else []
+def prune(folder: Path, keep: int, *, before: datetime | None = None) -> list[Path]:
+    """Delete all but the newest `keep` archives, and any made `before` then; returns what was deleted."""
+    found = archives(folder)
+    old = found[:-keep] if keep > 0 else []
+    if before is not None:
+        old += [path for path in found[len(old) :] if made_at(path) < before]
     for path in old:
         path.unlink()
     return old
+
+
+def made_at(archive: Path) -> datetime:
+    """When an archive was made, from its name (gridwhistle-20261206T021500Z.tar.gz)."""
+    stamp = archive.name.removeprefix(ARCHIVE_PREFIX)[:16]
+    return datetime.strptime(stamp, "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
 
 
 # -- encryption --------------------------------------------------------------------------------------------

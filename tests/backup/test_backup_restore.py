@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -153,7 +154,8 @@ async def test_an_encrypted_backup_needs_its_key(database_url, empty_database_ur
 async def test_backups_keep_the_newest_n(database_url, tmp_path, gridwhistle) -> None:
     folder = tmp_path / "b"
     folder.mkdir()
-    old = [folder / f"gridwhistle-2026010{day}T020000Z.tar.gz" for day in range(1, 5)]
+    now = datetime.now(UTC)
+    old = [folder / f"gridwhistle-{now - timedelta(days=5 - day):%Y%m%dT%H%M%SZ}.tar.gz" for day in range(1, 5)]
     for path in old:
         path.write_bytes(b"an older archive")
     (folder / "notes.txt").write_text("not an archive; left alone", encoding="utf-8")
@@ -163,6 +165,21 @@ async def test_backups_keep_the_newest_n(database_url, tmp_path, gridwhistle) ->
     assert archives(folder) == [old[2], old[3], Path(out.strip())]
     assert (folder / "notes.txt").exists()
     assert not [p for p in folder.iterdir() if p.name.startswith(".")]  # no partial file or work folder left
+
+
+async def test_backups_expire_with_the_shortest_retention_period(database_url, tmp_path, gridwhistle) -> None:
+    folder = tmp_path / "b"
+    folder.mkdir()
+    now = datetime.now(UTC)
+    aged = [folder / f"gridwhistle-{now - timedelta(days=days):%Y%m%dT%H%M%SZ}.tar.gz" for days in (95, 40, 3)]
+    for path in aged:
+        path.write_bytes(b"an older archive")
+    config = settings_file(tmp_path / "gw.toml", database_url, tmp_path / "media")
+    with config.open("a", encoding="utf-8") as file:
+        file.write("\n[retention]\nnon_request_days = 60\n")  # the shortest period: backups live as long
+    code, out, err = await gridwhistle("backup", "--to", str(folder), "--keep", "10", "--config", str(config))
+    assert code == 0, err
+    assert archives(folder) == [aged[1], aged[2], Path(out.strip())]
 
 
 @pytest.mark.parametrize("key", ["short", "x" * 44])
