@@ -2,23 +2,26 @@
 and why, in Chinese and Beijing time as a county admin reads it; `--json` gives the same as codes for machines.
 
 NUMBER is a ticket's number or its request's (then every ticket of that request is shown, with the
-request's own events). Exit 1 when there is no such number.
+request's own events). Exit 1 when there is no such number. The trail holds the villager's words, so each
+show is an access record of the household (or the person) that reported it (README "Personal data").
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import getpass
 import json
 import sys
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from bot.clock import Clock
 from bot.commands import add_config_arg, settings_from
 from config.texts import Texts
 from config.timezone import SHANGHAI
-from models import Area, Assignment, Department, Person, Request, Ticket, TicketEvent
+from models import AccessRecord, Area, Assignment, Department, Household, Person, Request, Ticket, TicketEvent
 from models.db import database
 
 DUE_KEYS = ("respond_due", "resolve_due")  # event details that are times
@@ -32,6 +35,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     show = actions.add_parser("show", help="print a ticket's whole trail", description=__doc__.splitlines()[0])
     show.add_argument("number", help="ticket or request number, e.g. 1042 or #1042")
     show.add_argument("--json", action="store_true", help="one JSON object with codes, for machines")
+    show.add_argument("--by", default="", help="who is reading, for the access record (default: the login name)")
     add_config_arg(show)
     show.set_defaults(run=run_show)
 
@@ -43,7 +47,7 @@ def run_show(args: argparse.Namespace) -> int:
         print(f"gridwhistle ticket show: {args.number!r} is not a number like 1042", file=sys.stderr)
         return 2
     try:
-        trail = asyncio.run(_trail(settings.database.url, int(number)))
+        trail = asyncio.run(_trail(settings.database.url, int(number), reader=args.by or getpass.getuser()))
     except OSError as exc:
         print(f"gridwhistle ticket show: cannot reach the database in [database] url: {exc}", file=sys.stderr)
         return 1
@@ -62,7 +66,7 @@ def beijing(when: datetime | None) -> str | None:
     return when.astimezone(SHANGHAI).isoformat(timespec="seconds") if when else None
 
 
-async def _trail(url: str, number: int) -> dict[str, Any] | None:
+async def _trail(url: str, number: int, *, reader: str) -> dict[str, Any] | None:
     """The trail as plain data (codes, Beijing times): what --json prints and the Chinese lines are read from."""
     async with database(url):
         ticket = await Ticket.get_or_none(number=number)
@@ -71,6 +75,13 @@ async def _trail(url: str, number: int) -> dict[str, Any] | None:
         )
         if request is None:
             return None
+        await AccessRecord.create(
+            actor=reader,
+            action="show",
+            subject=await _subject(request),
+            detail=f"ticket show {number}",
+            at=Clock().now(),
+        )
         tickets = [ticket] if ticket else await Ticket.filter(request_id=request.id).order_by("id")
         ids = [t.id for t in tickets]
         events = [
@@ -90,6 +101,15 @@ async def _trail(url: str, number: int) -> dict[str, Any] | None:
             "events": [await _event(e) for e in events],
             "names": {"departments": departments},
         }
+
+
+async def _subject(request: Request) -> str:
+    """Whose record a trail is, as access records name it: the household, else the person, else the request."""
+    if request.household_id is not None and (household := await Household.get_or_none(id=request.household_id)):
+        return f"household:{household.code}"
+    if request.sender_id is not None and (person := await Person.get_or_none(id=request.sender_id)):
+        return f"person:{person.userid or person.external_userid}"
+    return f"request:{request.number}"
 
 
 async def _ticket(ticket: Ticket) -> dict[str, Any]:

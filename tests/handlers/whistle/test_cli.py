@@ -9,7 +9,7 @@ import pytest
 from openpyxl import load_workbook
 
 from config.settings import DEMO_ORG_FILE
-from models import Request, Ticket
+from models import AccessRecord, Request, Ticket
 from models.org import load_org
 
 URGENT = "三屯那个桥塌了一半，车过不去，河水漫进猪圈了"  # transport, urgent: whistled at once
@@ -62,6 +62,19 @@ async def test_ticket_show_prints_the_whole_trail(gridwhistle, handled, config_f
         assert english not in out, english
     code, out, err = await gridwhistle("ticket", "show", "#999999", "--config", str(config_file))
     assert code == 1 and "no ticket or request #999999" in err
+
+
+async def test_each_ticket_show_is_an_access_record_of_the_household(gridwhistle, handled, config_file):
+    code, out, err = await gridwhistle(
+        "ticket", "show", str(handled.number), "--by", "county-it", "--config", str(config_file)
+    )
+    assert code == 0, err
+    (record,) = await AccessRecord.all()
+    request = await Request.get().prefetch_related("household")
+    assert (record.actor, record.action, record.via) == ("county-it", "show", "command")
+    assert record.subject == f"household:{request.household.code}" and str(handled.number) in record.detail
+    await gridwhistle("ticket", "show", "#999999", "--config", str(config_file))  # nothing read: nothing recorded
+    assert await AccessRecord.all().count() == 1
 
 
 async def test_ticket_show_json_is_for_machines(gridwhistle, handled, config_file):
