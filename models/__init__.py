@@ -5,6 +5,7 @@ from models.messaging import ApiToken, InboxMessage, KfCursor, KfCustomer, Outbo
 from models.people import ROLES, CarePair, Chat, Household, Person, Role
 from models.privacy_records import AccessRecord, EventRedaction
 from models.requests import Attachment, Counter, Request, RoutingCorrection
+from models.shifts import DutySlot
 from models.tasks import PracticalTask, Visit
 from models.tickets import AppendOnlyError, Assignment, Ticket, TicketEvent
 from models.villager_notes import KfLink, NonRequest, RequestUpdate
@@ -18,6 +19,7 @@ MODEL_MODULES = [
     "models.tasks",
     "models.villager_notes",
     "models.privacy_records",
+    "models.shifts",
 ]
 
 __all__ = [
@@ -34,6 +36,7 @@ __all__ = [
     "Chat",
     "Counter",
     "Department",
+    "DutySlot",
     "Household",
     "InboxMessage",
     "KfCursor",

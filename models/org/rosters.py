@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import date
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,7 +17,7 @@ from openpyxl.utils.exceptions import InvalidFileException
 
 from models.org import values
 from models.org.problems import Problems
-from models.org.spec import HouseholdSpec, PersonSpec, RoleSpec
+from models.org.spec import HouseholdSpec, PersonSpec, RoleSpec, ShiftSpec
 from models.org.where import RowWhere
 
 # Column headers as docs/org-file.md defines them: key ← accepted header names.
@@ -36,6 +37,15 @@ HOUSEHOLD_COLUMNS: dict[str, tuple[str, ...]] = {
     "tags": ("标签", "tags"),
     "care_cadre": ("包保干部", "care_cadre"),
 }
+# A duty roster sheet: one row per shift of a day in a township or village (带班 and 值班 are userids).
+SHIFT_COLUMNS: dict[str, tuple[str, ...]] = {
+    "day": ("日期", "date", "day"),
+    "shift": ("班次", "shift"),
+    "area": ("区域", "area"),
+    "lead": ("带班", "lead"),
+    "duty": ("值班", "duty"),
+}
+SHIFT_REQUIRED = ("day", "shift", "area")
 PEOPLE_REQUIRED = ("name", "userid")
 HOUSEHOLD_REQUIRED = ("code", "head", "grid")
 
@@ -68,6 +78,19 @@ def read_households(path: Path, problems: Problems) -> list[HouseholdSpec]:
             )
         )
     return households
+
+
+def read_shifts(path: Path, problems: Problems) -> list[ShiftSpec]:
+    shifts = []
+    for where, row in _rows(path, SHIFT_COLUMNS, SHIFT_REQUIRED, problems):
+        day = _cell(row, where, "day", problems, values.day)
+        shift = _cell(row, where, "shift", problems, values.shift)
+        area = _cell(row, where, "area", problems, values.code)
+        lead = _cell(row, where, "lead", problems, values.userid, required=False)
+        duty = _cell(row, where, "duty", problems, values.userid, required=False)
+        if day and shift and area:
+            shifts.append(ShiftSpec(date.fromisoformat(day), shift, area, lead, duty, where))
+    return shifts
 
 
 def _roles(row: dict[str, str], where: RowWhere, problems: Problems) -> tuple[RoleSpec, ...]:

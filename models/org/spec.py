@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 
 from models.org.where import Where
 
@@ -75,6 +76,18 @@ class ChatSpec:
     where: Where
 
 
+@dataclass(frozen=True)
+class ShiftSpec:
+    """One row of a duty roster sheet: a shift of a day in a township or village, its 带班 and 值班 (userids)."""
+
+    day: date
+    shift: str  # one of models.shifts.SHIFTS
+    area: str
+    lead: str
+    duty: str
+    where: Where
+
+
 @dataclass
 class OrgSpec:
     """Everything one load describes; several files add up to one OrgSpec."""
@@ -84,6 +97,7 @@ class OrgSpec:
     people: list[PersonSpec] = field(default_factory=list)
     households: list[HouseholdSpec] = field(default_factory=list)
     chats: list[ChatSpec] = field(default_factory=list)
+    shifts: list[ShiftSpec] = field(default_factory=list)
 
     def extend(self, other: OrgSpec) -> None:
         self.areas += other.areas
@@ -91,3 +105,4 @@ class OrgSpec:
         self.people += other.people
         self.households += other.households
         self.chats += other.chats
+        self.shifts += other.shifts

@@ -82,6 +82,19 @@ def validate(spec: OrgSpec, problems: Problems) -> None:
     for chat in spec.chats:
         if chat.area and chat.area not in areas:
             problems.add(chat.where, "area", f"unknown area code {chat.area!r}")
+    slots: set[tuple] = set()
+    for row in spec.shifts:
+        area = areas.get(row.area)
+        if area is None:
+            problems.add(row.where, "area", f"unknown area code {row.area!r}")
+        elif area.level not in ("township", "village"):
+            problems.add(row.where, "area", f"{row.area!r} is a {area.level}; a duty roster is a township's or a village's")
+        for key, userid in (("lead", row.lead), ("duty", row.duty)):
+            if userid and userid not in people:
+                problems.add(row.where, key, f"{userid!r} is not a person (userid) in this load")
+        if (row.day, row.shift, row.area) in slots:
+            problems.add(row.where, "day", f"{row.area} has this shift of {row.day} on an earlier row too")
+        slots.add((row.day, row.shift, row.area))
 
 
 def _unique(items: Iterable[T], key_of: Callable[[T], str], what: str, key: str, problems: Problems) -> dict[str, T]:

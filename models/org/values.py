@@ -6,6 +6,7 @@ Each returns the cleaned value, or raises ValueError with the message the admin 
 from __future__ import annotations
 
 import re
+from datetime import date
 from functools import cache
 
 from config.role_names import ROLE_NAMES_FILE, read_role_names
@@ -57,3 +58,24 @@ def _role_names() -> dict[str, str]:
         if code_ in ROLES:
             names.update({word: code_ for word in words})
     return names
+
+
+# A roster sheet names a shift by code or by the word on the duty board.
+SHIFT_WORDS = {"day": "day", "night": "night", "白班": "day", "夜班": "night"}
+
+
+def shift(value: str) -> str:
+    found = SHIFT_WORDS.get(value.strip())
+    if found is None:
+        raise ValueError(f"unknown shift {value!r}; shifts are {', '.join(SHIFT_WORDS)}")
+    return found
+
+
+def day(value: str) -> str:
+    """ "2026-12-07" (a spreadsheet date cell reads "2026-12-07 00:00:00") → "2026-12-07"."""
+    text = value.strip().replace("/", "-")
+    head = text.split(" ")[0]
+    try:
+        return date.fromisoformat(head).isoformat()
+    except ValueError:
+        raise ValueError(f"{value!r} is not a date like 2026-12-07") from None

@@ -19,6 +19,7 @@ from models.locks import advisory_lock
 from models.org.spec import OrgSpec
 from models.org.summary import LoadSummary, Tally
 from models.people import CarePair, Chat, Household, Person, Role
+from models.shifts import DutySlot
 
 M = TypeVar("M", bound=Model)
 
@@ -61,6 +62,7 @@ async def write_org(spec: OrgSpec, now: datetime) -> LoadSummary:
             )
             await _reconcile_roles(spec, people, areas, departments, summary["roles"], conn)
             await _reconcile_care_pairs(spec, households, people, now, summary["care_pairs"], conn)
+            await _write_duty_slots(spec, areas, people, now, summary["duty_slots"], conn)
             await _upsert(
                 Chat,
                 ("channel", "chatid"),
@@ -100,6 +102,47 @@ async def _write_departments(spec: OrgSpec, tally: Tally, conn: BaseDBAsyncClien
             tally.unchanged += 1
         found["village"] = village
     return found
+
+
+async def _write_duty_slots(
+    spec: OrgSpec,
+    areas: dict[str, Area],
+    people: dict[tuple, Person],
+    now: datetime,
+    tally: Tally,
+    conn: BaseDBAsyncClient,
+) -> None:
+    """A roster sheet's row sets its shift's 带班 and 值班; an empty cell leaves a post as chat made it."""
+    if not spec.shifts:
+        return
+    days = sorted({row.day for row in spec.shifts})
+    existing = {
+        (slot.area_id, slot.day, slot.shift, slot.post): slot
+        for slot in await DutySlot.filter(day__in=days).using_db(conn)
+    }
+    for row in spec.shifts:
+        for post, userid in (("lead", row.lead), ("duty", row.duty)):
+            if not userid:
+                continue
+            person_id = people[(userid,)].id
+            slot = existing.get((areas[row.area].id, row.day, row.shift, post))
+            if slot is None:
+                await DutySlot.create(
+                    using_db=conn,
+                    area_id=areas[row.area].id,
+                    day=row.day,
+                    shift=row.shift,
+                    post=post,
+                    person_id=person_id,
+                    updated_at=now,
+                )
+                tally.created += 1
+            elif slot.person_id != person_id:
+                slot.person_id, slot.updated_at = person_id, now
+                await slot.save(using_db=conn, update_fields=["person_id", "updated_at"])
+                tally.updated += 1
+            else:
+                tally.unchanged += 1
 
 
 async def _upsert(
