@@ -281,8 +281,26 @@ class RequestsPolicy(Section):
         return timedelta(seconds=self.hearback_combine_seconds)
 
 
+class ShiftsPolicy(Section):
+    """Duty rosters (值班表): two shifts a day, who may set them, when tomorrow's gaps are reported."""
+
+    day_start: Time = time(8, 0)  # 白班 runs from here to night_start
+    night_start: Time = time(18, 0)  # 夜班 runs from here to the next day's day_start
+    township_manager_roles: Roles = ("township_committee",)  # set the township's roster and its villages'
+    village_manager_roles: Roles = ("village_secretary", "first_secretary")  # set their own village's
+    gap_report_hour: Hour = 16  # tomorrow's gaps go to the township_manager_roles from this hour
+    tick_hours: CronHours = "16-20"  # when the gap ticker asks; a missed run is made up at the next
+
+    @model_validator(mode="after")
+    def _night_after_day(self) -> ShiftsPolicy:
+        if self.night_start <= self.day_start:
+            raise ValueError("night_start must come after day_start (夜班 runs over midnight)")
+        return self
+
+
 class Policy(Section):
     quiet_hours: QuietHoursPolicy
+    shifts: ShiftsPolicy
     tasks: TasksPolicy
     visits: VisitsPolicy
     whistle: WhistlePolicy

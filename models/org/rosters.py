@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
 from openpyxl import load_workbook

@@ -84,11 +84,13 @@ def validate(spec: OrgSpec, problems: Problems) -> None:
             problems.add(chat.where, "area", f"unknown area code {chat.area!r}")
     slots: set[tuple] = set()
     for row in spec.shifts:
-        area = areas.get(row.area)
-        if area is None:
+        rostered = areas.get(row.area)
+        if rostered is None:
             problems.add(row.where, "area", f"unknown area code {row.area!r}")
-        elif area.level not in ("township", "village"):
-            problems.add(row.where, "area", f"{row.area!r} is a {area.level}; a duty roster is a township's or a village's")
+        elif rostered.level not in ("township", "village"):
+            problems.add(
+                row.where, "area", f"{row.area!r} is a {rostered.level}; a duty roster is a township's or a village's"
+            )
         for key, userid in (("lead", row.lead), ("duty", row.duty)):
             if userid and userid not in people:
                 problems.add(row.where, key, f"{userid!r} is not a person (userid) in this load")
