@@ -12,9 +12,10 @@ from config.errors import UserError
 from handlers.core.context import Context
 from handlers.core.filters import AppPrivate
 from handlers.core.router import Router
-from handlers.shifts import roster, words
+from handlers.shifts import roster, swap, words
+from handlers.shifts.people import person_named
 from handlers.shifts.scope import managed, pick_area
-from models import Area, Person, Role
+from models import Area, Person
 from models.area_tree import AreaTree
 from models.shifts import POSTS, SHIFTS
 
@@ -74,19 +75,6 @@ async def today(ctx: Context) -> None:
 async def this_week(ctx: Context) -> None:
     monday = ctx.now.date() - timedelta(days=ctx.now.weekday())
     await _show(ctx, monday, monday + timedelta(days=6))
-
-
-async def person_named(ctx: Context, tree: AreaTree, within: Area, name: str) -> Person:
-    """A person with a role in `within`'s township (its own cadres and its villages'), by name or userid."""
-    township = tree.township_of(within.id) or within
-    roles = await Role.filter(person__name=name).prefetch_related("person")
-    roles += await Role.filter(person__userid=name).prefetch_related("person")
-    found = {r.person.id: r.person for r in roles if r.area_id is not None and tree.within(r.area_id, township.id)}
-    if not found:
-        raise UserError("shifts.unknown_person", name=name, township=township.name)
-    if len(found) > 1:
-        raise UserError("shifts.ambiguous_person", name=name)
-    return next(iter(found.values()))
 
 
 @router.command("shifts", APP_ONLY, sub="set")
@@ -169,6 +157,16 @@ async def who(ctx: Context) -> None:
             )
         )
     ctx.reply_text("\n".join(lines))
+
+
+@router.command("shifts_swap", APP_ONLY)
+async def swap_command(ctx: Context) -> None:
+    await swap.ask(ctx)
+
+
+@router.card(swap.SwapKey)
+async def swap_click(ctx: Context) -> None:
+    await swap.clicked(ctx)
 
 
 __all__ = ["router"]

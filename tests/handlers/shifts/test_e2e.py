@@ -120,3 +120,69 @@ async def test_a_gap_filled_in_time_is_not_reported(driven_service, clock):
     await driven_service.settle()
     for userid in BAISHAN_KEEPERS:
         assert driven_service.texts_to(userid) == []
+
+
+def cards(service, userid: str) -> list[dict]:
+    return [
+        b["template_card"]
+        for b in service.fake.bodies("message/send")
+        if userid in b["touser"].split("|") and b["msgtype"] == "template_card"
+    ]
+
+
+async def tap(service, userid: str, card: dict) -> None:
+    await service.wecom.app_card_click(userid, card["button_list"][0]["key"], card["task_id"])
+    await service.settle()
+
+
+async def test_a_swap_happens_only_when_both_tap(driven_service):
+    service, wecom = driven_service, driven_service.wecom
+    # the demo: 11-17 白班 后道老村 值班 李大伟 (lidawei); 11-17 夜班 值班 赵淑琴 (zhaoshuqin)
+    await wecom.app_text("lidawei", "换班 11-17 白班 赵淑琴 11-17 夜班")
+    await service.settle()
+    (mine,) = cards(service, "lidawei")
+    assert mine["main_title"]["title"] == "换班待您确认"
+    assert (
+        mine["main_title"]["desc"] == "赵淑琴替李大伟：11-17 白班 后道老村值班；李大伟替赵淑琴：11-17 夜班 后道老村值班"
+    )
+    assert cards(service, "zhaoshuqin") == []  # nothing reaches the other before the asker confirms
+    await tap(service, "zhaoshuqin", mine)  # the other cannot confirm for the asker
+    assert service.texts_to("zhaoshuqin")[-1] == "这个换班需要当事人本人确认。"
+    await tap(service, "lidawei", mine)
+    await service.later(seconds=20)
+    await tap(service, "lidawei", mine)  # a second tap (another device) sends nothing twice
+    (theirs,) = cards(service, "zhaoshuqin")
+    assert theirs["main_title"]["title"] == "李大伟想和您换班"
+    assert service.texts_to("lidawei")[-1] == "已请赵淑琴确认，对方同意后值班表才会改。"
+    held = await DutySlot.filter(area__code="houdaolao", day="2026-11-17", post="duty").prefetch_related("person")
+    assert {s.shift: s.person.userid for s in held}["day"] == "lidawei"  # not yet
+    await tap(service, "zhaoshuqin", theirs)
+    made = "换班已生效：李大伟和赵淑琴，11-17 白班 后道老村值班，对换 11-17 夜班 后道老村值班。"
+    assert service.texts_to("zhaoshuqin")[-1] == made
+    assert service.texts_to("lidawei").count(made) == 1
+    assert service.texts_to("jiangfeng").count(made) == 1 and service.texts_to("liuyang").count(made) == 1
+    held = await DutySlot.filter(area__code="houdaolao", day="2026-11-17", post="duty").prefetch_related("person")
+    assert {s.shift: s.person.userid for s in held} == {"day": "zhaoshuqin", "night": "lidawei"}
+    await service.later(seconds=20)
+    await tap(service, "zhaoshuqin", theirs)  # again: already done, nothing moves back
+    assert service.texts_to("zhaoshuqin")[-1] == "这个班已经换好了。"
+    assert service.texts_to("lidawei").count(made) == 1
+
+
+async def test_a_swap_the_roster_overtook_is_void(driven_service):
+    service, wecom = driven_service, driven_service.wecom
+    await wecom.app_text("lidawei", "换班 11-17 白班 王军")
+    await service.settle()
+    await tap(service, "lidawei", cards(service, "lidawei")[0])
+    (theirs,) = cards(service, "wangjun")
+    await wecom.app_text("jiangfeng", "值班 排班 11-17 白班 值班 张桂荣")  # the secretary re-plans meanwhile
+    await service.settle()
+    await tap(service, "wangjun", theirs)
+    assert service.texts_to("wangjun")[-1] == "值班表已经变了，这次换班作废。请重新发“换班”。"
+    slot = await DutySlot.get(area__code="houdaolao", day="2026-11-17", shift="day", post="duty").prefetch_related(
+        "person"
+    )
+    assert slot.person.userid == "zhangguirong"
+    await wecom.app_text("jiangdahai", "换班 11-17 白班 王军")
+    await service.settle()
+    assert service.texts_to("jiangdahai")[-1] == "11-17 白班您没有排班，换不了。发“值班 本周”或问村书记看看。"
