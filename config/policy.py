@@ -290,11 +290,17 @@ class ShiftsPolicy(Section):
     village_manager_roles: Roles = ("village_secretary", "first_secretary")  # set their own village's
     gap_report_hour: Hour = 16  # tomorrow's gaps go to the township_manager_roles from this hour
     tick_hours: CronHours = "16-20"  # when the gap ticker asks; a missed run is made up at the next
+    # An urgent matter nobody has acknowledged (收到, or any act on it) calls the 带班 leaders, each once.
+    call_village_lead_after_minutes: Positive = 15
+    call_township_lead_after_minutes: Positive = 30
+    escalation_watch_hours: Positive = 24  # an urgent matter older than this is past calling anyone
 
     @model_validator(mode="after")
     def _night_after_day(self) -> ShiftsPolicy:
         if self.night_start <= self.day_start:
             raise ValueError("night_start must come after day_start (夜班 runs over midnight)")
+        if self.call_township_lead_after_minutes <= self.call_village_lead_after_minutes:
+            raise ValueError("call_township_lead_after_minutes must come after call_village_lead_after_minutes")
         return self
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from handlers.core.context import Context
 from handlers.core.router import Router
 from handlers.tickets.cards import update_card
-from handlers.urgent.notice import UrgentKey, nearest_cadres, task_id
+from handlers.urgent.notice import UrgentKey, alerted_cadres, task_id
 from models import Request, TicketEvent
 
 router = Router("urgent")
@@ -15,7 +15,11 @@ router = Router("urgent")
 async def acknowledge(ctx: Context) -> None:
     request = await Request.get_or_none(id=ctx.clicked(UrgentKey).request_id)
     person = ctx.person
-    if request is None or person is None or person.id not in {p.id for p in await nearest_cadres(request)}:
+    if (
+        request is None
+        or person is None
+        or person.id not in {p.id for p in await alerted_cadres(ctx.services, request)}
+    ):
         ctx.reply("urgent.not_yours")
         return
     earlier = await TicketEvent.filter(request_id=request.id, kind="urgent_ack", actor_id=person.id).first()

@@ -1,8 +1,10 @@
-"""The urgent notice to the cadres nearest a matter, and its button's key.
+"""The urgent notice to the cadres nearest a matter and to those on duty, and its button's key.
 
 `alert_nearest(services, request)` is called when an urgent request goes out (beside the township and the
-departments); each cadre gets a card of their own, so each one's 收到 is theirs. Acknowledgements are events
-on the request (`urgent_ack`), so the trail shows who knew and when.
+departments); each cadre gets a card of their own, so each one's 收到 is theirs: the grid member, both
+secretaries, and the 值班 of the village and of the township for the shift the matter came in (the roster,
+handlers/shifts). Acknowledgements are events on the request (`urgent_ack`), so the trail shows who knew and
+when; the 带班 leaders called later (handlers/urgent/escalation.py) are `urgent_call` events.
 """
 
 from __future__ import annotations
@@ -13,8 +15,9 @@ from typing import ClassVar
 from bot.channels.types import Button, Card
 from handlers.core.card_keys import CardKey
 from handlers.core.context import Services
+from handlers.shifts.roster import on_shift, shift_at
 from handlers.tickets.reporter import reporter_of
-from models import Area, Department, Person, Request
+from models import Area, Department, Person, Request, TicketEvent
 from models.request_queries import ancestor_at, people_with_role
 from models.ticket_queries import place_of
 
@@ -35,6 +38,26 @@ async def nearest_cadres(request: Request) -> list[Person]:
     people: list[Person] = []
     for level, roles in NEAREST_ROLES.items():
         people += await people_with_role(await ancestor_at(area, level), *roles)
+    return list({p.id: p for p in people}.values())
+
+
+async def on_duty_cadres(services: Services, request: Request) -> list[Person]:
+    """The 值班 of the matter's village and township for the shift it came in."""
+    area = await Area.get_or_none(id=request.area_id) if request.area_id else None
+    shift = shift_at(services.policy.shifts, request.created_at)
+    people: list[Person] = []
+    for level in ("village", "township"):
+        duty = (await on_shift(await ancestor_at(area, level), shift)).get("duty")
+        if duty is not None:
+            people.append(duty)
+    return people
+
+
+async def alerted_cadres(services: Services, request: Request) -> list[Person]:
+    """Everyone the notice went to: the nearest, those on duty, and the 带班 leaders called since."""
+    called = await TicketEvent.filter(request_id=request.id, kind="urgent_call").prefetch_related("actor")
+    people = [*await nearest_cadres(request), *await on_duty_cadres(services, request)]
+    people += [event.actor for event in called if event.actor is not None]
     return list({p.id: p for p in people}.values())
 
 
@@ -64,16 +87,22 @@ async def urgent_card(services: Services, request: Request, *, task: str) -> Car
 
 
 async def alert_nearest(services: Services, request: Request) -> int:
-    """Queue the notice to each nearest cadre at once (quiet hours do not hold it); how many were newly queued."""
+    """Queue the notice to each nearest and on-duty cadre at once (quiet hours hold none of them); how many
+    were newly queued."""
     queued = 0
-    for person in await nearest_cadres(request):
-        if not person.userid:
-            continue
-        task = task_id(request, person.userid)
-        queued += await services.reach.person(
-            person.userid,
-            card=await urgent_card(services, request, task=task),
-            urgent=True,
-            dedupe_key=f"card:{task}",
-        )
+    for person in [*await nearest_cadres(request), *await on_duty_cadres(services, request)]:
+        queued += await send_notice(services, request, person)
     return queued
+
+
+async def send_notice(services: Services, request: Request, person: Person) -> bool:
+    """One cadre's own card; its dedupe key makes it once per cadre and matter."""
+    if not person.userid:
+        return False
+    task = task_id(request, person.userid)
+    return await services.reach.person(
+        person.userid,
+        card=await urgent_card(services, request, task=task),
+        urgent=True,
+        dedupe_key=f"card:{task}",
+    )

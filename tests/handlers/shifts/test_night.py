@@ -1,0 +1,90 @@
+"""A night with an urgent matter, through the sandbox with the clock by hand: the cadres on duty get the notice
+with the nearest, and when nobody acknowledges, the village's 带班 is called, then the township's — each once."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import pytest
+
+from bot.clock import SHANGHAI
+from bot.keys import SERVICES
+from handlers.urgent import tickers as urgent_tickers
+from models import Request, TicketEvent
+
+ICE = "有人掉冰窟窿里了 快来人"
+# 11-17's night in the demo roster: 后道老村 带班 姜峰, 值班 赵淑琴; 白山镇 带班 张伟, 值班 李红
+NIGHT = datetime(2026, 11, 17, 23, 40, tzinfo=SHANGHAI)
+NEAREST = ["jiangfeng", "liuyang", "wangjun"]
+ON_DUTY = ["zhaoshuqin", "lihong"]
+
+
+def urgent_cards(service: Any, userid: str) -> list[dict[str, Any]]:
+    return [
+        b["template_card"]
+        for b in service.fake.bodies("message/send")
+        if userid in b["touser"].split("|")
+        and b["msgtype"] == "template_card"
+        and b["template_card"]["main_title"]["title"].startswith("【紧急】")
+    ]
+
+
+def calls(service: Any, userid: str) -> list[str]:
+    return [t for t in service.texts_to(userid) if "分钟没人确认收到" in t]
+
+
+async def tick(service: Any, **later: float) -> int:
+    await service.later(**later)
+    called = await urgent_tickers.tick(service.app[SERVICES])
+    await service.settle()
+    return called
+
+
+@pytest.mark.clock_start(NIGHT)
+async def test_nobody_acknowledges_and_the_leaders_are_called_in_turn_once(driven_service):
+    service = driven_service
+    await service.wecom.app_text("jiangdahai", ICE)
+    await service.settle()
+    request = await Request.get()
+    for userid in NEAREST + ON_DUTY:
+        assert len(urgent_cards(service, userid)) == 1, userid  # at once, at night
+    assert urgent_cards(service, "lidawei") == []  # neither nearest nor on duty
+    assert await tick(service, minutes=14) == 0  # not yet
+    assert await tick(service, minutes=1) == 1
+    (call,) = calls(service, "jiangfeng")  # the village's 带班 (the secretary, who has the card already)
+    assert call == (
+        f"【紧急】#{request.number} 后道老村三屯3网格：已经15分钟没人确认收到。您是后道老村现在的带班领导，"
+        "请马上处置，并在通知上点“收到”。已通知：王军、刘洋、赵淑琴、李红。"  # everyone alerted but himself
+    )
+    assert len(urgent_cards(service, "jiangfeng")) == 1
+    assert calls(service, "zhangwei") == []
+    assert await tick(service, minutes=10) == 0  # called once, however often the ticker runs
+    assert await tick(service, minutes=5) == 1
+    (call,) = calls(service, "zhangwei")
+    assert "您是白山镇现在的带班领导" in call and "已通知：王军、姜峰、刘洋、赵淑琴、李红。" in call
+    (card,) = urgent_cards(service, "zhangwei")
+    for _ in range(3):  # a restart or a second process finds both calls made
+        assert await urgent_tickers.tick(service.app[SERVICES]) == 0
+    await service.settle()
+    assert len(calls(service, "jiangfeng")) == 1 and len(calls(service, "zhangwei")) == 1
+    events = await TicketEvent.filter(request_id=request.id, kind="urgent_call").prefetch_related("actor")
+    assert [(e.actor.userid, e.data["level"]) for e in events] == [("jiangfeng", "village"), ("zhangwei", "township")]
+    # the township leader called can acknowledge on the card he was sent
+    await service.wecom.app_card_click("zhangwei", card["button_list"][0]["key"], card["task_id"])
+    await service.settle()
+    assert "已确认收到" in service.texts_to("zhangwei")[-1]
+
+
+@pytest.mark.clock_start(NIGHT)
+async def test_one_tap_by_the_cadre_on_duty_stops_the_calls(driven_service):
+    service = driven_service
+    await service.wecom.app_text("jiangdahai", ICE)
+    await service.settle()
+    (card,) = urgent_cards(service, "zhaoshuqin")
+    await service.later(minutes=3)
+    await service.wecom.app_card_click("zhaoshuqin", card["button_list"][0]["key"], card["task_id"])
+    await service.settle()
+    assert "已确认收到" in service.texts_to("zhaoshuqin")[-1]
+    assert await tick(service, minutes=40) == 0
+    assert calls(service, "jiangfeng") == [] and calls(service, "zhangwei") == []
