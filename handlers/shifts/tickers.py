@@ -13,13 +13,21 @@ from functools import partial
 from bot.scheduler import Scheduler
 from config.timezone import SHANGHAI
 from handlers.core.context import Services
+from handlers.shifts.handover import send_handovers
 from handlers.shifts.roster import Gap, gaps
 from models import Area, OutboxMessage, Role
 from models.area_tree import AreaTree
 
+HANDOVER_TICK_SECONDS = 300  # the hand-over reaches the next shift within five minutes of its start
+
 
 def register(scheduler: Scheduler, services: Services) -> None:
     scheduler.cron("shifts.gaps", partial(tick, services), hour=services.policy.shifts.tick_hours, minute=0)
+    scheduler.every("shifts.handover", HANDOVER_TICK_SECONDS, partial(handover_tick, services))
+
+
+async def handover_tick(services: Services, now: datetime | None = None) -> int:
+    return await send_handovers(services, now or services.clock.now())
 
 
 async def tick(services: Services, now: datetime | None = None) -> int:

@@ -10,6 +10,7 @@ import pytest
 
 from bot.clock import SHANGHAI
 from bot.keys import SERVICES
+from handlers.shifts import tickers as shift_tickers
 from handlers.urgent import tickers as urgent_tickers
 from models import Request, TicketEvent
 
@@ -88,3 +89,38 @@ async def test_one_tap_by_the_cadre_on_duty_stops_the_calls(driven_service):
     assert "已确认收到" in service.texts_to("zhaoshuqin")[-1]
     assert await tick(service, minutes=40) == 0
     assert calls(service, "jiangfeng") == [] and calls(service, "zhangwei") == []
+
+
+async def test_the_next_shift_receives_a_hand_over_once(driven_service, clock):
+    service = driven_service
+    await service.wecom.app_text("jiangdahai", "三屯路灯坏了好几天了 晚上走路看不见")
+    await service.later(minutes=30)
+    await service.wecom.app_text("jiangdahai", ICE)
+    await service.settle()
+    numbers = [r.number for r in await Request.all().order_by("number")]
+    clock.set(datetime(2026, 11, 16, 17, 59, tzinfo=SHANGHAI))
+    assert await shift_tickers.handover_tick(service.app[SERVICES]) == 0  # the day shift is not over
+    clock.set(datetime(2026, 11, 16, 18, 3, tzinfo=SHANGHAI))
+    for _ in range(2):
+        await shift_tickers.handover_tick(service.app[SERVICES])
+    await service.settle()
+    handovers = [t for t in service.texts_to("wangjun") if t.startswith("交班")]  # 后道老村's 值班 tonight
+    first, second = numbers
+    assert handovers == [
+        "\n".join(
+            [
+                "交班：后道老村 11-16 白班",
+                "本班新来 2 件",
+                f"  #{first} 三屯路灯坏了好几天了 晚上走路看…",
+                f"  #{second} {ICE}",
+                "还没办完 2 件，其中紧急 1 件",
+                f"  #{second} {ICE}",
+                f"  #{first} 三屯路灯坏了好几天了 晚上走路看…",
+                "等部门：应急管理局 1 件",
+            ]
+        )
+    ]
+    assert len([t for t in service.texts_to("liuyang") if t.startswith("交班：后道老村")]) == 1  # and its 带班
+    assert len([t for t in service.texts_to("lihong") if t.startswith("交班：白山镇")]) == 1
+    clock.set(datetime(2026, 11, 16, 21, 0, tzinfo=SHANGHAI))  # too late: stale news is no hand-over
+    assert await shift_tickers.handover_tick(service.app[SERVICES]) == 0
