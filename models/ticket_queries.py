@@ -39,8 +39,14 @@ async def liaisons_of(department: Department) -> list[Person]:
 
 
 async def village_secretaries(area: Area | None) -> list[Person]:
+    """The village secretary and the first secretary (双书记) of the area's village."""
     village = await ancestor_at(area, "village")
-    return await people_with_role("village_secretary", area=village) if village else []
+    if village is None:
+        return []
+    return [
+        *await people_with_role("village_secretary", area=village),
+        *await people_with_role("first_secretary", area=village),
+    ]
 
 
 async def ticket_by_number(number: int) -> Ticket | None:

@@ -64,7 +64,7 @@ async def tick(services: Services, now: datetime | None = None) -> Counter[str]:
         if len(chain) >= 2 and not visited_in(chain[-2], days.get(household.id, set())):
             village = tree.village_of(household.grid_id)
             for role in await Role.filter(
-                role="village_secretary", area_id=village.id if village else -1
+                role__in=("village_secretary", "first_secretary"), area_id=village.id if village else -1
             ).prefetch_related("person"):
                 if role.person.userid:
                     wanted[f"visits:{household.id}:{last.start}:secretary:{role.person.userid}"] = (

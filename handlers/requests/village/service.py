@@ -1,4 +1,4 @@
-"""小事不出网格: a `village` matter goes to its grid member and village secretary as a card; they close it
+"""小事不出网格: a `village` matter goes to its grid member, village secretary and first secretary as a card; they close it
 (the villager is told and asked to rate it) or escalate it to the township committee."""
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from models.request_queries import ancestor_at, ancestors, people_with_role
 from models.request_states import HANDLED_BY_VILLAGE, RequestState, move_request
 
 HANDLERS_OF_GRID = ("grid_member",)
-HANDLERS_OF_VILLAGE = ("village_secretary",)
+HANDLERS_OF_VILLAGE = ("village_secretary", "first_secretary")  # 双书记: both hold the village's matters
 
 
 @dataclass(frozen=True)
@@ -30,7 +30,7 @@ class VillageKey(CardKey):
 
 
 async def village_handlers(request: Request) -> list[Person]:
-    """The grid member(s) of the request's grid and the secretary of its village."""
+    """The grid member(s) of the request's grid and the two secretaries of its village."""
     area = await Area.get_or_none(id=request.area_id) if request.area_id else None
     grid = await ancestor_at(area, "grid")
     village = await ancestor_at(area, "village")

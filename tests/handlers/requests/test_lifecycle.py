@@ -29,7 +29,7 @@ async def test_a_village_matter_goes_to_grid_member_and_secretary_then_is_closed
     request = await Request.get()
     assert request.status == "kept_in_grid"
     assert "村干部" in texts_to(sent, "jiangdahai")[0]
-    for cadre in ("wangjun", "jiangfeng"):  # grid member of 3网格, secretary of 后道老村
+    for cadre in ("wangjun", "jiangfeng", "liuyang"):  # grid member of 3网格, both secretaries of 后道老村 (双书记)
         (card,) = cards_to(sent, cadre)
         assert [b["key"] for b in card["buttons"]] == [f"village:close:{request.id}", f"village:escalate:{request.id}"]
     sent = await click(say, "wangjun", f"village:close:{request.id}")

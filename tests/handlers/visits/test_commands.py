@@ -81,6 +81,7 @@ async def test_overdue_visits_remind_the_cadre_once_and_twice_tell_the_secretary
         ("2026-01-19:cadre", "lidawei", date(2026, 1, 26)),
         ("2026-01-26:cadre", "lidawei", date(2026, 2, 2)),
         ("2026-01-26:secretary:jiangfeng", "jiangfeng", date(2026, 2, 2)),
+        ("2026-01-26:secretary:liuyang", "liuyang", date(2026, 2, 2)),  # the first secretary too (双书记)
     ]
     assert "李长顺（前屯，独居老人）01-19 至 01-25 应走访一次" in rows[0].payload["text"]
     assert "李大伟包保的 李长顺（前屯，独居老人）已连续两期没有走访记录" in rows[2].payload["text"]
@@ -89,5 +90,6 @@ async def test_overdue_visits_remind_the_cadre_once_and_twice_tell_the_secretary
     per_kind = Counter("secretary" if ":secretary:" in r.dedupe_key else "cadre" for r in everything)
     # The 19 other paired households are never visited: one reminder per period ended (pairing on 01-01), the
     # secretary from the second on. 7 独居老人: 13 winter weeks (01-05 … 03-30) + the fortnight of 04-06;
-    # 2 五保: 7 fortnights (01-12 … 04-06); 10 低保/残疾/留守儿童: January, February, March.
-    assert per_kind == {"cadre": 2 + 7 * 14 + 2 * 7 + 10 * 3, "secretary": 1 + 7 * 13 + 2 * 6 + 10 * 2}
+    # 2 五保: 7 fortnights (01-12 … 04-06); 10 低保/残疾/留守儿童: January, February, March. Each village
+    # tell goes to both secretaries (双书记).
+    assert per_kind == {"cadre": 2 + 7 * 14 + 2 * 7 + 10 * 3, "secretary": 2 * (1 + 7 * 13 + 2 * 6 + 10 * 2)}

@@ -70,11 +70,22 @@ async def test_the_township_blows_the_whistle_to_five_departments(county, say):
     primary = targets["liutao|mabin"]
     assert "主办" in primary["title"] and [b["text"] for b in primary["buttons"]] == ["签收", "退单"]
     assert primary["buttons"][0]["key"] == f"duty:on:{ticket.id}:transport"
-    # five departments: a joint-handling group of the township member, the village secretary and the liaisons
+    # five departments: a joint-handling group of the township member, both village secretaries and the liaisons
     chat = [r for r in sent if r.kind == "appchat"]
     assert len(chat) == 1 and chat[0].target == f"gwticket{ticket.number}"
     members = chat[0].payload["create_group"]["members"]
-    for userid in ("zhangwei", "jiangfeng", "liutao", "mabin", "hanxue", "fengjun", "caolin", "fuyu", "shenkai"):
+    for userid in (
+        "zhangwei",
+        "jiangfeng",
+        "liuyang",
+        "liutao",
+        "mabin",
+        "hanxue",
+        "fengjun",
+        "caolin",
+        "fuyu",
+        "shenkai",
+    ):
         assert userid in members
     assert f"#{ticket.number}" in text_to(sent, "zhangwei") and "交通运输局" in text_to(sent, "zhangwei")
     kinds = [e.kind for e in await TicketEvent.filter(ticket=ticket).order_by("id")]
@@ -87,7 +98,8 @@ async def test_the_bridge_story_every_department_reports_and_the_villager_rates(
     request = await Request.get()
     ticket = await Ticket.get()  # urgent: sent to transport at once, and the township told
     urgent = [r.target for r in new_cards(sent) if r.payload["card"]["task_id"].startswith("gw-urgent-")]
-    assert sorted(urgent) == ["jiangfeng", "liuyang", "wangjun"]  # the grid's member and the village's secretaries
+    # the grid's member and the village's secretaries, and the 值班 of the village and of the township (the roster)
+    assert sorted(urgent) == ["jiangfeng", "lihong", "liuyang", "wangjun", "zhaoshuqin"]
     departments = [r.target for r in new_cards(sent) if r.target not in urgent]
     assert "已自动吹哨" in text_to(sent, BAISHAN) and departments == ["liutao|mabin"]
     sent = await say("app", "zhangwei", f"吹哨 #{request.number} 水务局 农业局 财政局 发改局")

@@ -85,7 +85,13 @@ async def test_the_bridge_story_end_to_end(sandbox):
     assert "协办 交通运输局" not in str(cards["water"]) and "主办 交通运输局；协办 水务局" in str(cards["water"])
     (create,) = sandbox.fake.bodies("appchat/create")
     assert create["chatid"] == f"gwticket{ticket.number}" and create["owner"] == "zhangwei"
-    assert set(create["userlist"]) == {"zhangwei", "jiangfeng", *[u for us in LIAISONS.values() for u in us]}
+    # the joint chat: the township, both village secretaries (双书记) and every department's liaisons
+    assert set(create["userlist"]) == {
+        "zhangwei",
+        "jiangfeng",
+        "liuyang",
+        *[u for us in LIAISONS.values() for u in us],
+    }
     assert sandbox.fake.chats[create["chatid"]]["userlist"] == create["userlist"]
     # every department reports for duty by its card; each click updates the card for all its liaisons
     for code, users in LIAISONS.items():
