@@ -5,6 +5,7 @@ from __future__ import annotations
 from handlers.common.format import summary
 from handlers.core.context import Services
 from handlers.requests.service import VILLAGE, Recorded, handled_as
+from handlers.shifts.night import night_note
 from models import Assignment, Department, Request, Ticket
 from models.assignment_states import AssignmentState as A
 from models.request_states import FINISHED, RequestState
@@ -34,11 +35,13 @@ async def recorded_answer(services: Services, recorded: Recorded) -> str:
             where=await where_words(services, main),
         )
     if main.primary == VILLAGE:
-        return texts.render("requests.recorded_village", number=main.number, promise=promise(services, main))
+        first = texts.render("requests.recorded_village", number=main.number, promise=promise(services, main))
+        return first + await night_note(services, main)
     key = "requests.recorded_urgent" if main.urgency == "urgent" else "requests.recorded"
-    return texts.render(
+    first = texts.render(
         key, number=main.number, departments=await department_names(main), promise=promise(services, main)
     )
+    return first + await night_note(services, main)  # at night: who is on duty, and when it is handled
 
 
 async def where_words(services: Services, request: Request) -> str:

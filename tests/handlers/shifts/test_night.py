@@ -124,3 +124,19 @@ async def test_the_next_shift_receives_a_hand_over_once(driven_service, clock):
     assert len([t for t in service.texts_to("lihong") if t.startswith("交班：白山镇")]) == 1
     clock.set(datetime(2026, 11, 16, 21, 0, tzinfo=SHANGHAI))  # too late: stale news is no hand-over
     assert await shift_tickers.handover_tick(service.app[SERVICES]) == 0
+
+
+async def test_a_matter_that_can_wait_hears_at_night_who_is_on_duty_and_when(driven_service, clock):
+    service = driven_service
+    clock.set(datetime(2026, 11, 17, 22, 10, tzinfo=SHANGHAI))
+    await service.wecom.app_text("jiangdahai", "三屯路灯坏了好几天了 晚上走路看不见")
+    await service.settle()
+    (answer,) = service.texts_to("jiangdahai")
+    assert answer.endswith(
+        "现在是夜间，后道老村今晚值班的是赵淑琴，白山镇今晚值班的是李红。"
+        "不急的事明天 07:30 上班后办理；如有危险，请直接说“紧急”，或拨打110、119、120。"
+    )
+    clock.set(datetime(2026, 11, 18, 9, 0, tzinfo=SHANGHAI))  # by day: no such sentence
+    await service.wecom.app_text("fengbaolin", "村里垃圾箱满了没人清")
+    await service.settle()
+    assert all("现在是夜间" not in t for t in service.texts_to("fengbaolin"))
