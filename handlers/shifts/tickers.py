@@ -1,5 +1,8 @@
 """The roster gap ticker: the day before, each township's roster keepers hear which posts nobody holds.
 
+Only a township that keeps a roster is asked: one with a post held, in it or its villages, within
+`IN_USE` before tomorrow or any day after; a county that has not started rosters hears nothing every day.
+
 One message per keeper per township per day; its outbox dedupe key (shifts:gaps:{township}:{day}:{userid})
 is unique, so a ticker run twice, a restart or a second process never sends it twice. A gap filled before the
 report hour is not reported; one filled after it was reported already.
@@ -7,7 +10,7 @@ report hour is not reported; one filled after it was reported already.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from functools import partial
 
 from bot.scheduler import Scheduler
@@ -15,9 +18,10 @@ from config.timezone import SHANGHAI
 from handlers.core.context import Services
 from handlers.shifts.handover import send_handovers
 from handlers.shifts.roster import Gap, gaps
-from models import Area, OutboxMessage, Role
+from models import Area, DutySlot, OutboxMessage, Role
 from models.area_tree import AreaTree
 
+IN_USE = timedelta(days=14)
 HANDOVER_TICK_SECONDS = 300  # the hand-over reaches the next shift within five minutes of its start
 
 
@@ -52,6 +56,8 @@ async def tick(services: Services, now: datetime | None = None) -> int:
         known = set(await OutboxMessage.filter(dedupe_key__in=list(keys)).values_list("dedupe_key", flat=True))
         if len(known) == len(keys):
             continue
+        if not await _keeps_a_roster(tree, township, tomorrow):
+            continue
         found = await gaps(tree, township, tomorrow)
         if not found:
             continue
@@ -62,7 +68,12 @@ async def tick(services: Services, now: datetime | None = None) -> int:
     return queued
 
 
-def _report(services: Services, township: Area, day, found: list[Gap]) -> str:
+async def _keeps_a_roster(tree: AreaTree, township: Area, day: date) -> bool:
+    area_ids = [township.id, *(v.id for v in tree.villages_in(township.id))]
+    return await DutySlot.filter(area_id__in=area_ids, day__gte=day - IN_USE).exists()
+
+
+def _report(services: Services, township: Area, day: date, found: list[Gap]) -> str:
     texts = services.texts
     by_area: dict[str, list[str]] = {}
     for gap in found:

@@ -9,11 +9,12 @@ from handlers.features import routers
 from handlers.requests.kf.service import KfLinkKey
 from handlers.requests.rating.card import RateKey
 from handlers.requests.village.service import VillageKey
+from handlers.shifts.swap import SwapKey
 from handlers.tickets.cards import DutyKey
 from handlers.urgent.notice import UrgentKey
 from handlers.whistle.proposal import WhistleKey
 
-KEY_CLASSES = (DutyKey, WhistleKey, RateKey, VillageKey, KfLinkKey, UrgentKey)
+KEY_CLASSES = (DutyKey, WhistleKey, RateKey, VillageKey, KfLinkKey, UrgentKey, SwapKey)
 
 
 @pytest.mark.parametrize(
@@ -34,6 +35,8 @@ KEY_CLASSES = (DutyKey, WhistleKey, RateKey, VillageKey, KfLinkKey, UrgentKey)
         (KfLinkKey("no", "wm:with:colons"), "kflink:no:wm:with:colons"),
         (DutyKey("status", 7, "water"), "duty:status:7:water"),
         (UrgentKey(1001), "urgent:1001"),
+        (SwapKey("ask", 5, 1, 2, 0), "shift:ask:5:1:2:0"),
+        (SwapKey("agree", 5, 1, 2, 9), "shift:agree:5:1:2:9"),
     ],
 )
 def test_a_key_is_written_and_read_back(key: CardKey, text: str) -> None:
@@ -77,6 +80,9 @@ def test_a_key_is_written_and_read_back(key: CardKey, text: str) -> None:
         (UrgentKey, "urgent:"),
         (UrgentKey, "urgent:1001:x"),
         (UrgentKey, "urgent:#1001"),
+        (SwapKey, "shift:ask:5:1:2"),  # the other's slot missing (0 when none)
+        (SwapKey, "shift:take:5:1:2:0"),
+        (SwapKey, "shift:agree:5:1:two:0"),
     ],
 )
 def test_a_malformed_key_parses_to_none(kind: type[CardKey], text: str) -> None:

@@ -107,9 +107,18 @@ async def test_tomorrows_gap_is_reported_to_the_township_once(driven_service, cl
             "白山镇 明天（11-18）还有班没排上：\n后道老村：夜班值班\n"
             "请发“值班 排班 日期 班次 村名 带班 姓名 值班 姓名”补上。"
         ]
-    # a township with no roster at all hears that every post is open; a village cadre hears nothing
-    assert "文化村：白班带班、白班值班、夜班带班、夜班值班" in driven_service.texts_to("chenjing")[0]
-    assert driven_service.texts_to("jiangfeng") == []
+    # a township that keeps no roster is not asked every day; a village cadre hears nothing
+    assert driven_service.texts_to("chenjing") == [] and driven_service.texts_to("jiangfeng") == []
+    # once 龙兴镇 starts one, its open posts are reported
+    await driven_service.wecom.app_text("chenjing", "值班 排班 11-19 白班 带班 陈静")
+    await driven_service.settle()
+    await shift_tickers.tick(services)
+    await driven_service.settle()
+    (report,) = [t for t in driven_service.texts_to("chenjing") if "还有班没排上" in t]
+    assert report.splitlines()[:2] == [
+        "龙兴镇 明天（11-18）还有班没排上：",
+        "龙兴镇：白班带班、白班值班、夜班带班、夜班值班",
+    ]
 
 
 async def test_a_gap_filled_in_time_is_not_reported(driven_service, clock):
