@@ -1,4 +1,5 @@
-"""Naming a cadre in a roster command: by name or userid, among those with a role in the same township."""
+"""Naming a cadre in a roster command: by name or userid, among those with a cadre's role in the same township
+(a villager of the same name is not a candidate)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,11 @@ async def person_named(ctx: Context, tree: AreaTree, within: Area, name: str) ->
     township = tree.township_of(within.id) or within
     roles = await Role.filter(person__name=name).prefetch_related("person")
     roles += await Role.filter(person__userid=name).prefetch_related("person")
-    found = {r.person.id: r.person for r in roles if r.area_id is not None and tree.within(r.area_id, township.id)}
+    found = {
+        r.person.id: r.person
+        for r in roles
+        if r.role != "villager" and r.area_id is not None and tree.within(r.area_id, township.id)
+    }
     if not found:
         raise UserError("shifts.unknown_person", name=name, township=township.name)
     if len(found) > 1:

@@ -64,6 +64,7 @@ async def test_bad_roster_commands_get_a_polite_answer(driven_service):
         ("值班 排班 11-18 早班 值班 王军", "排班请这样写"),
         ("值班 排班 11-18 夜班 值班 王小二", "白山镇没有叫“王小二”的干部"),
         ("值班 排班 13-40 夜班 值班 王军", "排班请这样写"),
+        ("值班 排班 11-18 夜班 值班 姜大海", "白山镇没有叫“姜大海”的干部"),  # a villager is not put on duty
     ]:
         await wecom.app_text("jiangfeng", text)
         await driven_service.settle()
