@@ -115,6 +115,9 @@ class OrgSettings(Section):
 
 class RoutingSettings(Section):
     table: Path = ROUTING_TABLE
+    # Corrections a cadre accepted (`lexicon accept`), masked, as labelled JSON Lines for `lexicon learn`:
+    # villagers' words, so a local file, never one in the repository.
+    accepted_file: Path = Path("data/accepted_corrections.jsonl")
 
 
 class PolicySettings(Section):
