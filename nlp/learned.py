@@ -126,38 +126,51 @@ class LearnedSums:
     one row (request, urgency, then one per department) the first time a message uses the piece, and the
     rows of a message's pieces added column by column — instead of three lookups of every piece and a
     Python loop over the department weights. Each column starts at its model's bias, so each sum is the
-    one the model alone makes (in the same order of pieces). Safe from several threads: a row is written
-    once, always the same."""
+    one the model alone makes. Safe from several threads: a row is written once, always the same."""
 
     def __init__(
         self, request: BinaryModel | None, urgency: BinaryModel | None, department: DepartmentModel | None
     ) -> None:
-        self._request = request.weights if request else {}
-        self._urgency = urgency.weights if urgency else {}
-        self._department = department.weights if department else {}
-        self._width = len(department.departments) if department else 0
         self._starts = (
             request.bias if request else 0.0,
             urgency.bias if urgency else 0.0,
             *(department.bias if department else ()),
         )
-        self._known = frozenset(self._request.keys() | self._urgency.keys() | self._department.keys())
-        self._rows: dict[str, tuple[float, ...]] = {}
-
-    def _row(self, piece: str) -> tuple[float, ...]:
-        row = [self._request.get(piece, 0.0), self._urgency.get(piece, 0.0), *repeat(0.0, self._width)]
-        for index, weight in self._department.get(piece, ()):
-            row[2 + index] = weight
-        found = self._rows[piece] = tuple(row)
-        return found
+        self._rows = _Rows(
+            request.weights if request else {},
+            urgency.weights if urgency else {},
+            department.weights if department else {},
+            len(department.departments) if department else 0,
+        )
+        self._known = frozenset(self._rows.request.keys() | self._rows.urgency.keys() | self._rows.department.keys())
 
     def sums(self, pieces: set[str]) -> list[float]:
         """[request logit, urgency logit, department logits …] for a message with these pieces (`ngrams`)."""
-        rows = self._rows
-        found = [rows[p] if p in rows else self._row(p) for p in pieces & self._known]
+        found = list(map(self._rows.__getitem__, pieces & self._known))
         if not found:
             return list(self._starts)
         return list(map(sum, zip(*found, strict=True), self._starts))
+
+
+class _Rows(dict[str, tuple[float, ...]]):
+    """piece -> its row of weights, made when first asked for (a dict's own lookup for every later one)."""
+
+    def __init__(
+        self,
+        request: dict[str, float],
+        urgency: dict[str, float],
+        department: dict[str, tuple[tuple[int, float], ...]],
+        width: int,
+    ) -> None:
+        super().__init__()
+        self.request, self.urgency, self.department, self.width = request, urgency, department, width
+
+    def __missing__(self, piece: str) -> tuple[float, ...]:
+        row = [self.request.get(piece, 0.0), self.urgency.get(piece, 0.0), *repeat(0.0, self.width)]
+        for index, weight in self.department.get(piece, ()):
+            row[2 + index] = weight
+        found = self[piece] = tuple(row)
+        return found
 
 
 def _numbers(weights: dict[str, Any], number: Any) -> dict[str, float]:
