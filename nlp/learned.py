@@ -16,9 +16,10 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from itertools import repeat
+from operator import add
 from pathlib import Path
 from typing import Any, Final, Literal, overload
 
@@ -37,8 +38,12 @@ def ngrams(text: str, sizes: tuple[int, int]) -> set[str]:
     count as one space."""
     text = " ".join(text.split())
     found: set[str] = set()
-    for n in range(sizes[0], sizes[1] + 1):
-        found.update([text[i : i + n] for i in range(len(text) - n + 1)])
+    grams: Iterable[str] = text  # the pieces of n characters, each made from one of n - 1 and the next character
+    for n in range(1, sizes[1] + 1):
+        if n > 1:
+            grams = list(map(add, grams, text[n - 1 :]))
+        if n >= sizes[0]:
+            found.update(grams)
     return found
 
 

@@ -276,7 +276,7 @@ class ShardedTokenizer(jieba.Tokenizer):
                 found = get(frag, _ABSENT)
                 if found is _ABSENT:
                     break
-                if isinstance(found, float):
+                if found is not None:  # a word, not only the prefix of one
                     value = found + score[i + 1]
                     if best is None or value >= best:  # jieba's max((score, end)): a tie goes to the longer
                         best, bound = value, i + 1
@@ -306,7 +306,7 @@ class ShardedTokenizer(jieba.Tokenizer):
 
 
 _ENG = re.compile(r"[a-zA-Z0-9]")  # jieba's re_eng
-_ABSENT = object()
+_ABSENT = float("nan")  # a default of the shards' own type, told apart by identity (no stored value is NaN)
 
 # jieba cuts each run of these characters on its own (its re_han_default); anything between runs is cut
 # character by character.
