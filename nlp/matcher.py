@@ -20,6 +20,7 @@ import re
 from bisect import bisect_right
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import ahocorasick
 
@@ -36,8 +37,9 @@ class Entry:
     kinds: frozenset[str]  # which of department / cue / urgency / rule lists name it
 
 
-@dataclass(frozen=True)
-class Hit:
+class Hit(NamedTuple):
+    """One occurrence that counts (a named tuple: made for every word of every message, so made cheaply)."""
+
     start: int
     end: int
     word: str  # canonical
