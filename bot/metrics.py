@@ -2,7 +2,7 @@
 
 Two kinds of figures:
 - counted where they happen, in this process: callbacks by channel and result (a middleware in
-  bot/app.py), sends by channel and result (one-line hooks in bot/outbox.py). They start at 0 when the
+  bot/app.py), sends by channel and result (one-line hooks in bot/outbox/worker.py). They start at 0 when the
   process starts, as Prometheus counters do; use rate()/increase() on them.
 - read from the database at each scrape (`read_state`), so every process reports the same truth:
   inbox and outbox backlog and the age of their oldest due row, dead letters, the last WeCom success,

@@ -101,7 +101,7 @@ def test_nginx_site_proxies_only_the_callbacks_and_hides_metrics_and_healthz() -
     for private in ("/metrics", "/healthz"):
         assert "return 404" in locations[private]
     text = (DEPLOY / "nginx-gridwhistle.conf").read_text(encoding="utf-8")
-    assert "listen 443 ssl" in text and "ssl_certificate_key" in text
+    assert "listen 443 ssl http2;" in text and "ssl_certificate_key" in text
 
 
 def test_nginx_t_accepts_the_site(tmp_path: Path) -> None:
@@ -122,7 +122,7 @@ def test_nginx_t_accepts_the_site(tmp_path: Path) -> None:
     site = (DEPLOY / "nginx-gridwhistle.conf").read_text(encoding="utf-8")
     site = site.replace("/etc/nginx/tls/gridwhistle.crt", str(crt)).replace("/etc/nginx/tls/gridwhistle.key", str(key))
     site = site.replace("listen 80;", "listen 127.0.0.1:18080;").replace(
-        "listen 443 ssl;", "listen 127.0.0.1:18443 ssl;"
+        "listen 443 ssl http2;", "listen 127.0.0.1:18443 ssl http2;"
     )
     (tmp_path / "site.conf").write_text(site, encoding="utf-8")
     (tmp_path / "nginx.conf").write_text(

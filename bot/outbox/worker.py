@@ -1,29 +1,4 @@
-"""The transactional outbox: handlers queue messages with their data change; a worker sends them to WeCom.
-
-Writing: `enqueue()` inside the handler's transaction, so the message exists exactly when the change does.
-
-Sending: `OutboxWorker.run_once()` claims due rows (PostgreSQL: `FOR UPDATE SKIP LOCKED` under a short
-advisory lock that also makes the rate counts exact across processes; SQLite: a conditional lease update),
-sends them, and marks each one sent in the statement that records WeCom's answer. The claim is a short
-lease (LEASE) that a heartbeat renews while the sends are in flight: a slow send is never taken over by
-another worker, and the rows of a worker that died are sent by another within LEASE.
-
-A row goes out twice only if WeCom took a send whose answer never reached us: the process died between
-WeCom's acceptance and our record, or the answer came after SEND_TIMEOUT. Such an attempt is counted
-on the row (`result["unanswered"]`, see `unanswered_sends`) and sent again; WeCom's own idempotency
-then keeps it once — kf msgid, app enable_duplicate_check, and single-use card-update codes and AI-bot
-response URLs, whose refusal after an unanswered attempt means the first one got through. Webhook and
-appchat sends have no such key: there the count is what may have shown twice.
-
-A card update WeCom refuses (its response_code unknown or used) is final: the row is `refused` (no
-alarm) and the fresh card queued with it (`enqueue(..., fallback=…)`) goes out instead.
-
-Failures are retried with exponential back-off; after `max_attempts` a row is dead and the admins are
-told. Limits are respected by waiting: a row that would exceed a member's 30/min or 1000/h, or a
-webhook's 20/min, gets its `not_before` pushed to when the window frees up; it is never dropped.
-A kf message outside the 48 h / 5-message window is parked until the villager writes again.
-All time comes from the injectable clock.
-"""
+"""Sending: claim due rows under a renewed lease, send each once, record what WeCom said."""
 
 from __future__ import annotations
 
@@ -34,8 +9,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from tortoise.backends.base.client import BaseDBAsyncClient
-from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
@@ -44,6 +17,8 @@ from bot.channels.senders import KF_WINDOW_ERRORS, NO_IDEMPOTENCY, deliver, refu
 from bot.channels.types import Address, Outbound
 from bot.channels.wecom_api import RATE_LIMITED, TIMED_OUT, WecomApi
 from bot.clock import Clock
+from bot.outbox.budget import RateBudget
+from bot.outbox.queue import DEAD, PARKED, PENDING, REFUSED, SENT, UNANSWERED, enqueue, unanswered
 from bot.wakeup import wait_for_event
 from config.errors import ChannelError
 from config.texts import Texts
@@ -51,7 +26,6 @@ from models import OutboxMessage
 
 log = logging.getLogger(__name__)
 
-PENDING, SENT, DEAD, PARKED, REFUSED = "pending", "sent", "dead", "parked", "refused"
 MAX_ATTEMPTS = 8
 BACKOFF_BASE = timedelta(seconds=10)
 BACKOFF_CAP = timedelta(hours=1)
@@ -62,131 +36,6 @@ LEASE_MARGIN = timedelta(seconds=10)  # do not start a send this close to the le
 CLAIM_LOCK = 0x67726964  # pg advisory lock id serialising claims across processes ("grid")
 DEAD_ALERT_PREFIX = "dead-alert:"
 FALLBACK_PREFIX = "fallback:"
-UNANSWERED = "unanswered"  # result key: attempts that may have reached WeCom without our hearing its answer
-
-
-@dataclass(frozen=True)
-class Limit:
-    window: timedelta
-    count: int
-
-
-# Limits WeCom enforces per recipient, by outbox kind (Address.channel). App messages beyond a member's
-# limit are silently dropped by WeCom; webhook messages beyond 20 a minute are refused.
-LIMITS: dict[str, tuple[Limit, ...]] = {
-    "app": (Limit(timedelta(minutes=1), 30), Limit(timedelta(hours=1), 1000)),
-    "webhook": (Limit(timedelta(minutes=1), 20),),
-}
-
-
-async def enqueue(
-    message: Outbound,
-    *,
-    now: datetime,
-    not_before: datetime | None = None,
-    dedupe_key: str | None = None,
-    fallback: Outbound | None = None,
-    fallback_key: str | None = None,
-) -> OutboxMessage | None:
-    """Queue one message; with a dedupe_key already queued it does nothing and returns None.
-
-    Call it inside `in_transaction()` together with the data change, so both commit or neither does.
-    The insert runs in a savepoint: a duplicate key rolls back only the savepoint, not the caller's
-    transaction (PostgreSQL aborts a whole transaction on an error otherwise).
-    fallback: for a card update, the message (a fresh card) queued instead if WeCom refuses the update,
-    with `fallback_key` as its dedupe key (default `fallback:<row id>`).
-    """
-    if dedupe_key is not None and await OutboxMessage.filter(dedupe_key=dedupe_key).exists():
-        return None
-    payload = message.to_json()
-    if fallback is not None:
-        if message.card_update is None:
-            raise ValueError("only a card update can have a fallback")
-        payload["fallback"] = fallback.to_json()
-        if fallback_key is not None:
-            payload["fallback_key"] = fallback_key
-    try:
-        async with in_transaction():  # a savepoint when the caller has a transaction open
-            return await OutboxMessage.create(
-                kind=message.to.channel,
-                target=message.to.target,
-                payload=payload,
-                dedupe_key=dedupe_key,
-                not_before=not_before or now,
-                created_at=now,
-            )
-    except IntegrityError:
-        if dedupe_key is None:
-            raise
-        return None  # a concurrent writer queued the same key first
-
-
-async def withdraw_waiting(to: Address, *, key_prefix: str, now: datetime) -> OutboxMessage | None:
-    """Take back the message to `to` (dedupe key starting `key_prefix`) that is still waiting to be due, so its
-    sender can queue it again with more in it; None when there is none, or a worker claimed it first.
-
-    A queued row is never changed — what is queued is what is sent — so combining news is a withdrawal and
-    a new row, both in the caller's transaction; the delete only takes a row no worker holds.
-    """
-    unclaimed = Q(claimed_until__isnull=True) | Q(claimed_until__lt=now)
-    waiting = (
-        await OutboxMessage.filter(
-            unclaimed,
-            dedupe_key__startswith=key_prefix,
-            status=PENDING,
-            not_before__gt=now,
-            kind=to.channel,
-            target=to.target,
-        )
-        .order_by("-id")
-        .first()
-    )
-    if waiting is None:
-        return None
-    taken = await OutboxMessage.filter(unclaimed, id=waiting.id, status=PENDING).delete()
-    return waiting if taken else None
-
-
-async def held_back(now: datetime) -> list[OutboxMessage]:
-    """Rows waiting for their time (quiet hours, combined news, a limit, a retry), soonest first.
-
-    Only rows that will be sent: settled rows (sent, dead, refused) and parked kf rows are not waiting.
-    """
-    return await OutboxMessage.filter(status=PENDING, not_before__gt=now).order_by("not_before", "id")
-
-
-async def unanswered_sends() -> dict[str, dict[str, int]]:
-    """Per channel: rows with an attempt whose answer we never heard (a timeout, a crash mid-send), and
-    how many of those are sent on a channel without an idempotency key (so may have shown twice)."""
-    counts: dict[str, dict[str, int]] = defaultdict(lambda: {"unanswered": 0, "maybe_doubled": 0})
-    rows = await OutboxMessage.filter(result__isnull=False, last_error__not="").values("kind", "status", "result")
-    for row in rows:
-        if unanswered(row["result"]):
-            counts[row["kind"]]["unanswered"] += 1
-            if row["status"] == SENT and row["kind"] in NO_IDEMPOTENCY:
-                counts[row["kind"]]["maybe_doubled"] += 1
-    return dict(counts)
-
-
-def unanswered(result: Any) -> int:
-    """How many attempts of a row went out without an answer (its `result`)."""
-    return int(result.get(UNANSWERED, 0)) if isinstance(result, dict) else 0
-
-
-async def unpark_kf(external_userid: str, *, now: datetime) -> int:
-    """The villager wrote again: kf messages parked for them may go now. Returns how many were released."""
-    return await OutboxMessage.filter(kind="kf", target=external_userid, status=PARKED).update(
-        status=PENDING, not_before=now, claimed_until=None
-    )
-
-
-async def requeue_dead(row_id: int, *, now: datetime) -> bool:
-    """An admin fixed the cause: send a dead row again from scratch."""
-    return bool(
-        await OutboxMessage.filter(id=row_id, status=DEAD).update(
-            status=PENDING, attempts=0, not_before=now, claimed_until=None
-        )
-    )
 
 
 @dataclass
@@ -274,7 +123,7 @@ class OutboxWorker:
                 .select_for_update(skip_locked=True)
                 .using_db(conn)
             )
-            budget = await _RateBudget.load(due, now, conn)
+            budget = await RateBudget.load(due, now, conn)
             claimed = []
             for row in due:
                 free_at = budget.free_at(row)
@@ -485,64 +334,3 @@ def idempotency_key(row: OutboxMessage) -> str:
     The creation time keeps it unique even if the database is ever started afresh and ids repeat.
     """
     return f"gw{row.id}-{int(row.created_at.timestamp())}"
-
-
-class _RateBudget:
-    """What each rate-limited recipient has used in its windows: sends recorded, plus rows in flight."""
-
-    def __init__(self, now: datetime, used: dict[tuple[str, str], list[tuple[datetime, int]]]) -> None:
-        self.now = now
-        self.used = used
-
-    @classmethod
-    async def load(cls, rows: list[OutboxMessage], now: datetime, conn: BaseDBAsyncClient) -> _RateBudget:
-        used: dict[tuple[str, str], list[tuple[datetime, int]]] = defaultdict(list)
-        for kind, limits in LIMITS.items():
-            targets = {row.target for row in rows if row.kind == kind}
-            if not targets:
-                continue
-            since = now - max(limit.window for limit in limits)
-            recent = (
-                await OutboxMessage.filter(
-                    Q(status=SENT, sent_at__gt=since) | Q(status=PENDING, claimed_until__gt=now),
-                    kind=kind,
-                    target__in=targets,
-                )
-                .using_db(conn)
-                .values("target", "status", "sent_at", "result")
-            )
-            for item in recent:
-                if item["status"] == SENT:
-                    used[(kind, item["target"])].append((item["sent_at"], _pieces(item["result"])))
-                else:
-                    used[(kind, item["target"])].append((now, 1))  # in flight elsewhere: counts from now
-        return cls(now, used)
-
-    def free_at(self, row: OutboxMessage) -> datetime | None:
-        """None if one more message to this recipient fits every window now, else when it will."""
-        limits = LIMITS.get(row.kind)
-        if not limits:
-            return None
-        events = sorted(self.used.get((row.kind, row.target), []))
-        wait_until: datetime | None = None
-        for limit in limits:
-            in_window = [(at, n) for at, n in events if at > self.now - limit.window]
-            total = sum(n for _, n in in_window)
-            for at, n in in_window:  # drop the oldest until one more fits
-                if total + 1 <= limit.count:
-                    break
-                total -= n
-                free = at + limit.window
-                wait_until = free if wait_until is None or free > wait_until else wait_until
-        return wait_until
-
-    def spend(self, row: OutboxMessage) -> None:
-        if row.kind in LIMITS:
-            self.used[(row.kind, row.target)].append((self.now, 1))
-
-
-def _pieces(result: Any) -> int:
-    """How many messages one sent row was (a long text is split into several)."""
-    if isinstance(result, dict) and isinstance(result.get("msgids"), list) and result["msgids"]:
-        return len(result["msgids"])
-    return 1
