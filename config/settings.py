@@ -20,10 +20,8 @@ from pydantic_settings import (
 )
 
 from config.errors import ConfigError
+from config.paths import CONFIG_DIR, DEMO_ORG_FILE, ROUTING_TABLE
 
-CONFIG_DIR = Path(__file__).resolve().parent
-DEMO_ORG_FILE = CONFIG_DIR / "demo" / "county.toml"
-ROUTING_TABLE = CONFIG_DIR / "routing"  # a folder of TOML files (nlp/table_files.py); a single file works too
 DB_SCHEMES = ("sqlite", "postgres", "postgresql")
 
 # Demo credentials: the built-in WeCom sandbox accepts them; a real deployment sets its own.
@@ -117,6 +115,9 @@ class OrgSettings(Section):
 
 class RoutingSettings(Section):
     table: Path = ROUTING_TABLE
+    # Corrections a cadre accepted (`lexicon accept`), masked, as labelled JSON Lines for `lexicon learn`:
+    # villagers' words, so a local file, never one in the repository.
+    accepted_file: Path = Path("data/accepted_corrections.jsonl")
 
 
 class PolicySettings(Section):

@@ -104,6 +104,14 @@ class RoutingCorrection(Model):
     )
     request_id: int | None
     created_at = fields.DatetimeField()
+    # How the township chose otherwise: "reassign" (改派), "whistle" (吹哨 naming other departments) or
+    # "runner_up" (the card's button for a department the router considered close).
+    via = fields.CharField(max_length=16, default="reassign")
+    # Learning data only once a cadre accepts it as following the routing guide (`lexicon accept`);
+    # "rejected" ones no longer feed `lexicon suggest`.
+    review = fields.CharField(max_length=16, default="pending")  # pending | accepted | rejected
+    reviewed_by = fields.CharField(max_length=64, default="")
+    reviewed_at = fields.DatetimeField(null=True)
 
     class Meta:
         table = "routing_correction"

@@ -20,12 +20,14 @@ import re
 from bisect import bisect_right
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import ahocorasick
 
 from nlp.tokenizer import JIEBA_BLOCK, Tokenizer, token_bounds
 
 MASK = "mask"
+_MASKS = frozenset({MASK})
 _NEEDS_ALIGNMENT = re.compile(r"^(?:[\u4e00-\u9fd5]{1,2}|[a-z0-9]+)$")
 
 
@@ -35,8 +37,9 @@ class Entry:
     kinds: frozenset[str]  # which of department / cue / urgency / rule lists name it
 
 
-@dataclass(frozen=True)
-class Hit:
+class Hit(NamedTuple):
+    """One occurrence that counts (a named tuple: made for every word of every message, so made cheaply)."""
+
     start: int
     end: int
     word: str  # canonical
@@ -62,7 +65,8 @@ class Matcher:
         self._tokenizer = tokenizer
         self._automaton = ahocorasick.Automaton()
         for surface, entry in entries.items():
-            self._automaton.add_word(surface, (surface, entry, bool(_NEEDS_ALIGNMENT.match(surface))))
+            aligned = bool(_NEEDS_ALIGNMENT.match(surface))
+            self._automaton.add_word(surface, (len(surface) - 1, surface, entry, aligned))
         if len(self._automaton):
             self._automaton.make_automaton()
 
@@ -70,13 +74,13 @@ class Matcher:
         if not len(self._automaton):
             return Found(frozenset(), ())
         raw = [
-            (end + 1 - len(surface), end + 1, surface, entry, aligned)
-            for end, (surface, entry, aligned) in self._automaton.iter(text)
+            (last - before, last + 1, surface, entry, aligned)
+            for last, (before, surface, entry, aligned) in self._automaton.iter(text)
         ]
         masked = tuple((start, end) for start, end, _, entry, _ in raw if MASK in entry.kinds)
         if masked:
             raw = [r for r in raw if not any(s <= r[0] and r[1] <= e and r[1] - r[0] < e - s for s, e in masked)]
-        present = frozenset(w for _, _, surface, entry, _ in raw for w in (surface, entry.word))
+        present = frozenset([r[2] for r in raw] + [r[3].word for r in raw])
         # jieba cuts each block of word characters (JIEBA_BLOCK) on its own, so the bounds around a word are
         # those of its block's cut: only the blocks holding a word to align are cut, and only once a word
         # is known to count otherwise (not inside a longer word of the same kinds).
@@ -86,12 +90,14 @@ class Matcher:
         # Longest first, so a word inside a kept longer word of the same kind is dropped.
         raw.sort(key=lambda r: (r[0] - r[1], r[0]))
         hits: list[Hit] = []
+        kept: list[tuple[int, int, frozenset[str]]] = []  # (start, end, kinds) of each hit, for the check below
         for start, end, surface, entry, aligned in raw:
-            covered: set[str] = set()
-            for h in hits:
-                if h.start <= start and end <= h.end:
-                    covered |= h.kinds
-            kinds = entry.kinds - covered - {MASK}
+            kinds = entry.kinds
+            for s, e, k in kept:
+                if s <= start and end <= e:
+                    kinds = kinds - k  # a longer word of these kinds covers it
+            if MASK in kinds:
+                kinds = kinds - _MASKS
             if not kinds:
                 continue
             if aligned:
@@ -110,7 +116,8 @@ class Matcher:
                         continue  # one character, or a number/Latin word: must be a whole token
                 elif any(start < b < end for b in bounds):
                     continue  # two characters cut apart by jieba: 来电 in 打来|电话, 泥路 in 水泥|路
-            hits.append(Hit(start, end, entry.word, surface, frozenset(kinds)))
+            hits.append(Hit(start, end, entry.word, surface, kinds))
+            kept.append((start, end, kinds))
         return Found(present, tuple(sorted(hits, key=lambda h: h.start)), masked)
 
     def whole_token(self, text: str, start: int, end: int) -> bool:

@@ -13,7 +13,16 @@ from pathlib import Path
 from types import MappingProxyType
 
 from config.errors import ConfigError
-from nlp.learned import DEPARTMENT_KIND, REQUEST_KIND, URGENCY_KIND, BinaryModel, DepartmentModel, load_model, ngrams
+from nlp.learned import (
+    DEPARTMENT_KIND,
+    REQUEST_KIND,
+    URGENCY_KIND,
+    BinaryModel,
+    DepartmentModel,
+    LearnedSums,
+    load_model,
+    ngrams,
+)
 from nlp.lexicon import RoutingTable, Rule, load_table, normalise_word
 from nlp.matcher import MASK, Entry, Matcher
 from nlp.privacy import hide_private
@@ -81,6 +90,7 @@ class Router:
         if len(sizes) > 1:
             raise ConfigError(f"the learned models read pieces of different sizes {sorted(sizes)}; learn them together")
         self._piece_sizes = sizes.pop() if sizes else None
+        self._sums = LearnedSums(request_model, urgency_model, department_model)
         targets: dict[str, list[_Target]] = {}
         for department in table.departments:
             for group in department.groups:
@@ -237,11 +247,12 @@ class Router:
             calm = calm or rule.urgency == "normal"
         learned = self.table.learned
         pieces = ngrams(normalised, self._piece_sizes) if self._piece_sizes else set()
+        sums = self._sums.sums(pieces) if self._piece_sizes else []  # [request, urgency, departments …]
         if self.request_model and not settled:
             # Learned from every labelled message, it has the last word on "is this a request" where it
             # is sure either way (a notice phrased like a question, a request with no listed word) — except
             # after a `settled` rule.
-            chance = self.request_model.probability(pieces)
+            chance = self.request_model.probability_of(sums[0])
             sure = chance <= learned.no_request_below if is_request else chance >= learned.request_above
             if sure:
                 is_request = not is_request
@@ -253,7 +264,7 @@ class Router:
         if self.urgency_model and not (urgent or calm):
             # The learned signal hears a danger told in words no urgency list has; it is asked only
             # about what the table left calm, and a rule saying "normal" has the last word.
-            chance = self.urgency_model.probability(pieces)
+            chance = self.urgency_model.probability_of(sums[1])
             if chance >= (learned.urgent_from if is_request else learned.request_from):
                 is_request = urgent = True
                 fired.append(f"learned urgency {chance:.2f} ({'、'.join(self.urgency_model.reasons(pieces))})")
@@ -270,7 +281,7 @@ class Router:
             )
         close: list[str] = []  # candidates for runners_up, closest first
         if self.department_model:
-            chances = self.department_model.ranked(pieces)
+            chances = self.department_model.ranked_logits(sums[2:])
             code, chance = chances[0]
             # Learned from the labelled requests, it reads the whole message, not only the listed words;
             # where it is sure enough it has the last word on the department (the explanation says so) —

@@ -15,6 +15,9 @@ from typing import BinaryIO
 
 from nlp.router import Router
 
+# One encoder for every answer: json.dumps with any option builds a new one per call.
+_encode = json.JSONEncoder(ensure_ascii=False).encode
+
 
 def _error(line_number: int, message: str, record_id: object = None) -> dict:
     return {"id": record_id, "line": line_number, "error": message}
@@ -58,7 +61,7 @@ def classify_batches(router: Router, batches: Iterable[list[bytes]], out: Binary
             if result is None:
                 continue
             bad += "error" in result
-            answers.append(json.dumps(result, ensure_ascii=False).encode("utf-8") + b"\n")
+            answers.append(_encode(result).encode("utf-8") + b"\n")
         if answers:
             out.write(b"".join(answers))
             out.flush()

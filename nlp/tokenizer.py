@@ -22,6 +22,7 @@ import marshal
 import math
 import os
 import re
+import sys
 import tempfile
 import time
 import warnings
@@ -30,9 +31,18 @@ from pathlib import Path
 from typing import Protocol
 
 with warnings.catch_warnings():
-    # jieba 0.42 imports pkg_resources, which newer setuptools flags as deprecated on import.
+    # jieba 0.42 imports pkg_resources, which newer setuptools flags as deprecated on import, only to open
+    # the files beside its own module — a tenth of a second of start-up. Unless something imported it
+    # already, jieba is imported with pkg_resources marked absent, and opens those files by path itself.
     warnings.simplefilter("ignore")
-    import jieba
+    _hide = "pkg_resources" not in sys.modules
+    if _hide:
+        sys.modules["pkg_resources"] = None  # type: ignore[assignment]  # `import` raises ImportError
+    try:
+        import jieba
+    finally:
+        if _hide:
+            del sys.modules["pkg_resources"]
 
 
 class Tokenizer(Protocol):
@@ -266,7 +276,7 @@ class ShardedTokenizer(jieba.Tokenizer):
                 found = get(frag, _ABSENT)
                 if found is _ABSENT:
                     break
-                if isinstance(found, float):
+                if found is not None:  # a word, not only the prefix of one
                     value = found + score[i + 1]
                     if best is None or value >= best:  # jieba's max((score, end)): a tie goes to the longer
                         best, bound = value, i + 1
@@ -296,7 +306,7 @@ class ShardedTokenizer(jieba.Tokenizer):
 
 
 _ENG = re.compile(r"[a-zA-Z0-9]")  # jieba's re_eng
-_ABSENT = object()
+_ABSENT = float("nan")  # a default of the shards' own type, told apart by identity (no stored value is NaN)
 
 # jieba cuts each run of these characters on its own (its re_han_default); anything between runs is cut
 # character by character.

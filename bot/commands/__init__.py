@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
-from config.settings import Settings, load_settings
+if TYPE_CHECKING:  # imported when used: `classify` starts without the settings' validation library
+    from config.settings import Settings
 
 
 def add_config_arg(parser: argparse.ArgumentParser) -> None:
@@ -17,4 +19,6 @@ def add_config_arg(parser: argparse.ArgumentParser) -> None:
 
 
 def settings_from(args: argparse.Namespace) -> Settings:
+    from config.settings import load_settings
+
     return load_settings(args.config)

@@ -4,6 +4,9 @@ check    validates a routing table (a folder such as config/routing/, or one fil
          names: "OK" with counts (exit 0), or file:line: problem, one line per problem found (exit 1).
 suggest  proposes keywords from the township's re-assignments (RoutingCorrection rows), with the
          messages that support each, for a person to add to the table.
+corrections, accept ID, reject ID
+         a cadre reviews those corrections (bot/commands/lexicon_review.py): accepted ones, masked, become
+         labelled lines in [routing] accepted_file; rejected ones no longer feed suggest.
 learn    learns the models of nlp/learned.py from labelled JSON Lines files (the routing guide's
          labels, as in bench/data) and writes them where the table's [learned] section names them.
 """
@@ -19,19 +22,22 @@ from pathlib import Path
 
 from tortoise.exceptions import DBConnectionError, OperationalError
 
-from bot.commands import add_config_arg, settings_from
+from bot.commands import add_config_arg, lexicon_review, settings_from
 from bot.routing import build_router
 from config.errors import ConfigError
 from config.settings import ROUTING_TABLE
 from nlp.learned import DEPARTMENT_KIND, REQUEST_KIND, URGENCY_KIND, BinaryModel, DepartmentModel, load_model
 from nlp.lexicon import load_table
+from nlp.privacy import mask_private
 from nlp.router import table_models
 from nlp.suggest import Suggestion, suggest_keywords
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("lexicon", help="check the routing table; suggest keywords from corrections")
-    commands = parser.add_subparsers(dest="lexicon_command", required=True, metavar="{check,suggest,learn}")
+    commands = parser.add_subparsers(
+        dest="lexicon_command", required=True, metavar="{check,suggest,corrections,accept,reject,learn}"
+    )
 
     check = commands.add_parser("check", help="validate a routing table folder or file")
     check.add_argument("file", metavar="TABLE", help="a routing table: a folder such as config/routing, or one file")
@@ -49,6 +55,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     suggest.add_argument("--department", metavar="CODE", help="only this department")
     suggest.set_defaults(run=run_suggest)
+
+    lexicon_review.register(commands)
 
     learn = commands.add_parser("learn", help="learn the urgency and department models from labelled messages")
     learn.add_argument(
@@ -173,8 +181,10 @@ async def _load_corrections(url: str) -> list[tuple[str, str]]:
     from models.db import database
 
     async with database(url):
-        rows = await RoutingCorrection.all().order_by("id").values_list("text", "corrected")
-    return [(text, corrected) for text, corrected in rows]
+        # Every correction but those a cadre rejected as not following the routing guide; the examples
+        # printed are masked (phone, ID and house numbers).
+        rows = await RoutingCorrection.exclude(review="rejected").order_by("id").values_list("text", "corrected")
+    return [(mask_private(text), corrected) for text, corrected in rows]
 
 
 def _describe(suggestions: list[Suggestion], corrections: int, table: Path) -> str:

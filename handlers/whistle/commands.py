@@ -12,8 +12,8 @@ from handlers.core.router import Router
 from handlers.tickets.departments import DepartmentNames
 from handlers.tickets.lookup import COMMITTEE, committee_townships, find_ticket, require_committee
 from handlers.whistle.lists import LIST_KINDS, township_lines
-from handlers.whistle.proposal import WhistleKey
-from handlers.whistle.reassign import add_departments, reassign, reassign_proposal
+from handlers.whistle.proposal import RunnerUpKey, WhistleKey
+from handlers.whistle.reassign import add_departments, keep_correction, reassign, reassign_proposal
 from handlers.whistle.replies import ask_about_unknown, reply_whistled
 from handlers.whistle.service import blow, routed_departments
 from handlers.whistle.stats import MONTHS, stats_reply
@@ -63,12 +63,15 @@ async def _whistle_request(ctx: Context, request: Request, rest: str, click_code
     if named.unknown and not departments:  # what they meant is unknown: whistle nothing yet
         ask_about_unknown(ctx, request, named.unknown)
         return
+    chosen = bool(departments)
     departments = departments or await proposed_departments(request)
     if not departments:
         raise UserError("whistle.no_department")
     ticket = await blow(ctx.services, request, departments, actor=ctx.speaker, note=note, click_code=click_code)
     if ticket is None:
         raise UserError("whistle.not_whistleable", number=request.number)
+    if chosen:  # 吹哨 naming another primary than the router's corrects the routing
+        await keep_correction(ctx.services, request, departments[0], via="whistle")
     reply_whistled(ctx, ticket, request, departments)
     ask_about_unknown(ctx, request, named.unknown)
 
@@ -167,3 +170,33 @@ async def confirm_click(ctx: Context) -> None:
     township = await township_of_request(request)
     if await require_committee(ctx, "reassign", township.id if township else None, number=request.number):
         ctx.reply("whistle.reassign_how", number=request.number)
+
+
+@router.card(RunnerUpKey, COMMITTEE)
+async def runner_up_click(ctx: Context) -> None:
+    """改交…: whistle the request to a department the router considered close instead of its choice
+    (the proposed assisting departments stay); kept as a correction of the routing."""
+    key = ctx.clicked(RunnerUpKey)
+    request = await Request.get_or_none(number=key.request_number)
+    if request is None:
+        raise UserError("whistle.request_not_found", number=key.request_number)
+    township = await township_of_request(request)
+    if not await require_committee(ctx, "whistle", township.id if township else None, number=request.number):
+        return
+    department = await Department.get_or_none(code=key.department)
+    if department is None:  # a card from before the county's departments changed
+        raise UserError("whistle.no_department")
+    if request.status not in WHISTLEABLE:
+        ticket = await Ticket.filter(request_id=request.id).order_by("-id").first()
+        if ticket is None:
+            raise UserError("whistle.not_whistleable", number=request.number)
+        raise UserError("whistle.already", request_number=request.number, number=ticket.number)
+    proposed = await proposed_departments(request)
+    departments = [department, *(d for d in proposed[1:] if d.id != department.id)]
+    click_code = str(ctx.inbound.extra.get("response_code", ""))
+    ticket = await reassign_proposal(
+        ctx.services, request, departments, actor=ctx.speaker, reason="", via="runner_up", click_code=click_code
+    )
+    if ticket is None:
+        raise UserError("whistle.not_whistleable", number=request.number)
+    reply_whistled(ctx, ticket, request, departments)

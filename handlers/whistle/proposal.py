@@ -1,5 +1,6 @@
-"""A routed request that is not urgent waits for the township: the confirmation card (确认吹哨 / 改派) to the
-committee members, its button keys, and greying it out once the request went out."""
+"""A routed request that is not urgent waits for the township: the confirmation card (确认吹哨 / 改派, and a
+button for each department the router considered close) to the committee members, its button keys, and
+greying it out once the request went out."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from handlers.core.card_keys import CardKey
 from handlers.core.context import Services
 from handlers.tickets.audit import record
 from handlers.tickets.cards import update_card
+from handlers.tickets.departments import NOT_COUNTY
 from models import Area, Department, Request, TicketEvent
 from models.ticket_queries import (
     ancestor_at,
@@ -33,9 +35,31 @@ class WhistleKey(CardKey):
     request_number: int
 
 
+@dataclass(frozen=True)
+class RunnerUpKey(CardKey):
+    """The card's button for a department the router considered close: `whistle_to:<request number>:<code>`
+    whistles the request to that department instead of the proposed primary."""
+
+    scheme: ClassVar[str] = "whistle_to"
+    request_number: int
+    department: str
+
+
+async def runners_up(services: Services, request: Request, departments: list[Department]) -> list[Department]:
+    """The departments the router considered close to its choice (at most two, closest first), other than
+    those proposed: a township cadre who sees the router was torn can pick one with a tap."""
+    proposed = {d.code for d in departments}
+    codes = [
+        c for c in services.router().classify(request.text).runners_up if c not in proposed and c not in NOT_COUNTY
+    ]
+    by_code = {d.code: d for d in await Department.filter(code__in=codes)}
+    return [by_code[c] for c in codes if c in by_code]
+
+
 async def propose(services: Services, request: Request, departments: list[Department]) -> bool:
-    """A confirmation card (确认吹哨 / 改派) to the township committee; False when these departments were
-    already proposed. A request re-routed while waiting gets a new card (and its time-out starts again)."""
+    """A confirmation card (确认吹哨 / 改派, and one button per runner-up) to the township committee; False
+    when these departments were already proposed. A request re-routed while waiting gets a new card (and
+    its time-out starts again)."""
     earlier = await TicketEvent.filter(request_id=request.id, kind="proposed").order_by("id")
     if earlier and earlier[-1].data.get("departments") == [d.code for d in departments]:
         return False
@@ -45,9 +69,16 @@ async def propose(services: Services, request: Request, departments: list[Depart
     if township is None:
         log.warning("request #%s has no township: cannot propose a whistle", request.number)
         return False
-    await record("proposed", now, request=request, departments=[d.code for d in departments])
+    close = await runners_up(services, request, departments)
+    await record(
+        "proposed", now, request=request, departments=[d.code for d in departments], runners_up=[d.code for d in close]
+    )
     timeout = services.policy.whistle.confirm_timeout_minutes
     texts = services.texts
+    others = tuple(
+        Button(str(RunnerUpKey(request.number, d.code)), texts.render("whistle.button_runner_up", department=d.name), 2)
+        for d in close
+    )
     card = Card(
         task_id=confirm_task_id(request, len(earlier) + 1),
         title=texts.render("whistle.confirm_title", number=request.number),
@@ -59,10 +90,12 @@ async def propose(services: Services, request: Request, departments: list[Depart
                 texts.render("whistle.field_assisting"),
                 "、".join(d.name for d in departments[1:]) or texts.render("whistle.none"),
             ),
+            *(((texts.render("whistle.field_runners_up"), "、".join(d.name for d in close)),) if close else ()),
             (texts.render("whistle.field_goes_at"), stamp(now + timedelta(minutes=timeout))),
         ),
         buttons=(
             Button(str(WhistleKey("confirm", request.number)), texts.render("whistle.button_confirm"), 1),
+            *others,
             Button(str(WhistleKey("reassign", request.number)), texts.render("whistle.button_reassign"), 2),
         ),
     )

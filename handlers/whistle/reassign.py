@@ -118,17 +118,22 @@ async def add_departments(
 
 
 async def reassign_proposal(
-    services: Services, request: Request, departments: list[Department], *, actor: Person, reason: str
+    services: Services,
+    request: Request,
+    departments: list[Department],
+    *,
+    actor: Person,
+    reason: str,
+    via: str = "reassign",
+    click_code: str = "",
 ) -> Ticket | None:
-    """改派 before the whistle went: correct the routing and whistle to the named departments."""
+    """改派 before the whistle went (or the card's runner-up button, via "runner_up"): whistle to the named
+    departments and keep the correction of the routing — once, by whoever whistled first (None otherwise)."""
+    ticket = await blow(services, request, departments, actor=actor, note=reason, click_code=click_code)
+    if ticket is None:
+        return None
     now = services.clock.now()
-    await RoutingCorrection.create(
-        text=request.text,
-        original=request.primary,
-        corrected=departments[0].code,
-        request_id=request.id,
-        created_at=now,
-    )
+    await keep_correction(services, request, departments[0], via=via)
     await record(
         "rerouted",
         now,
@@ -138,4 +143,18 @@ async def reassign_proposal(
         original=request.primary,
         to=[d.code for d in departments],
     )
-    return await blow(services, request, departments, actor=actor, note=reason)
+    return ticket
+
+
+async def keep_correction(services: Services, request: Request, department: Department, *, via: str) -> None:
+    """A choice other than the router's, kept for `lexicon suggest` and, once a cadre accepts it, for learning."""
+    if department.code == request.primary:
+        return
+    await RoutingCorrection.create(
+        text=request.text,
+        original=request.primary,
+        corrected=department.code,
+        request_id=request.id,
+        created_at=services.clock.now(),
+        via=via,
+    )

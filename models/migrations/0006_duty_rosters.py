@@ -4,7 +4,7 @@ from tortoise.fields.base import OnDelete
 from tortoise import fields
 
 class Migration(migrations.Migration):
-    dependencies = [('models', '0004_personal_data')]
+    dependencies = [('models', '0005_correction_review')]
 
     initial = False
 

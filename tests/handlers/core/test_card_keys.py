@@ -12,9 +12,9 @@ from handlers.requests.village.service import VillageKey
 from handlers.shifts.swap import SwapKey
 from handlers.tickets.cards import DutyKey
 from handlers.urgent.notice import UrgentKey
-from handlers.whistle.proposal import WhistleKey
+from handlers.whistle.proposal import RunnerUpKey, WhistleKey
 
-KEY_CLASSES = (DutyKey, WhistleKey, RateKey, VillageKey, KfLinkKey, UrgentKey, SwapKey)
+KEY_CLASSES = (DutyKey, WhistleKey, RunnerUpKey, RateKey, VillageKey, KfLinkKey, UrgentKey, SwapKey)
 
 
 @pytest.mark.parametrize(
@@ -26,6 +26,7 @@ KEY_CLASSES = (DutyKey, WhistleKey, RateKey, VillageKey, KfLinkKey, UrgentKey, S
         (DutyKey("progress", 7, "a:b"), "duty:progress:7:a:b"),  # the last field keeps further separators
         (WhistleKey("confirm", 1042), "whistle:confirm:1042"),
         (WhistleKey("reassign", 1), "whistle:reassign:1"),
+        (RunnerUpKey(1042, "water"), "whistle_to:1042:water"),
         (RateKey(7, "satisfied"), "rate:7:satisfied"),
         (RateKey(7, "basically_satisfied"), "rate:7:basically_satisfied"),
         (RateKey(70, "unsatisfied"), "rate:70:unsatisfied"),
