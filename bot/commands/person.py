@@ -10,13 +10,18 @@ import asyncio
 import getpass
 import json
 import sys
+from collections.abc import Awaitable, Callable
+from datetime import datetime
 from pathlib import Path
+from typing import TypeVar
 
 from bot.clock import Clock
 from bot.commands import add_config_arg, settings_from
 from bot.retention import people
 from models.db import database
 from models.migrate import upgrade
+
+T = TypeVar("T")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -37,19 +42,29 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     erase.set_defaults(run=run_erase)
 
 
-def run_export(args: argparse.Namespace) -> int:
+Action = Callable[[people.Subject, str, datetime], Awaitable[T]]
+
+
+def _on_subject(args: argparse.Namespace, command: str, action: Action[T]) -> T | None:
+    """Find WHO in the configured database and do `action` to them as --by; None (after saying why) if not found."""
     settings = settings_from(args)
     actor = args.by or getpass.getuser()
 
-    async def go() -> dict:
+    async def go() -> T:
         await upgrade(settings.database.url)
         async with database(settings.database.url):
-            return await people.export(await people.find(args.who), actor=actor, now=Clock().now())
+            return await action(await people.find(args.who), actor, Clock().now())
 
     try:
-        data = asyncio.run(go())
+        return asyncio.run(go())
     except people.SubjectError as exc:
-        print(f"gridwhistle person export: {exc}", file=sys.stderr)
+        print(f"gridwhistle person {command}: {exc}", file=sys.stderr)
+        return None
+
+
+def run_export(args: argparse.Namespace) -> int:
+    data = _on_subject(args, "export", lambda who, actor, now: people.export(who, actor=actor, now=now))
+    if data is None:
         return 1
     out = args.out or Path(f"person-{args.who}.json")
     out.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
@@ -62,18 +77,8 @@ def run_erase(args: argparse.Namespace) -> int:
     if not args.yes:
         print("gridwhistle person erase: this cannot be undone; add --yes to erase", file=sys.stderr)
         return 2
-    settings = settings_from(args)
-    actor = args.by or getpass.getuser()
-
-    async def go() -> people.Erased:
-        await upgrade(settings.database.url)
-        async with database(settings.database.url):
-            return await people.erase(await people.find(args.who), actor=actor, now=Clock().now())
-
-    try:
-        result = asyncio.run(go())
-    except people.SubjectError as exc:
-        print(f"gridwhistle person erase: {exc}", file=sys.stderr)
+    result = _on_subject(args, "erase", lambda who, actor, now: people.erase(who, actor=actor, now=now))
+    if result is None:
         return 1
     print(
         f"erased {args.who}: {result.people} people, {result.requests} requests anonymised, "
