@@ -47,6 +47,7 @@ from bot.keys import (
     WECOM_API,
 )
 from bot.wakeup import stop_task
+from config.index_file import read_index
 from config.policy import load_policy
 from config.settings import Settings
 from config.texts import Texts
@@ -326,6 +327,7 @@ def build_services(app: web.Application) -> Services:
         router=lambda: holder.router,
         admins=tuple(settings.alerts.admins),
         subcommands=Subcommands.load_all(),
+        index=read_index(settings.index.file) if settings.index.file is not None else None,
     )
 
 

@@ -3,6 +3,7 @@
 from models.areas import AREA_LEVELS, Area, Department
 from models.messaging import ApiToken, InboxMessage, KfCursor, KfCustomer, OutboxMessage
 from models.people import ROLES, CarePair, Chat, Household, Person, Role
+from models.performance import IndexConfirmation, IndexScore
 from models.posts import PostHolder
 from models.privacy_records import AccessRecord, EventRedaction
 from models.requests import Attachment, Counter, Request, RoutingCorrection
@@ -22,6 +23,7 @@ MODEL_MODULES = [
     "models.privacy_records",
     "models.shifts",
     "models.posts",
+    "models.performance",
 ]
 
 __all__ = [
@@ -40,6 +42,8 @@ __all__ = [
     "Department",
     "DutySlot",
     "Household",
+    "IndexConfirmation",
+    "IndexScore",
     "InboxMessage",
     "KfCursor",
     "KfCustomer",

@@ -17,6 +17,7 @@ from bot.calendar import CalendarHolder, QuietHours
 from bot.channels.types import Card, Inbound
 from bot.clock import Clock
 from bot.reach import Reach
+from config.index_file import Index
 from config.policy import Policy
 from config.subcommands import Subcommands
 from config.texts import CommandWords, Texts
@@ -41,6 +42,7 @@ class Services:
     router: Callable[[], TextRouter]  # the current routing table's classifier (hot-reloaded)
     admins: tuple[str, ...] = ()
     subcommands: Mapping[str, Subcommands] = field(default_factory=dict)  # [subcommands.<command>] words
+    index: Index | None = None  # the year's performance index ([index] file), None when none is set
 
     @cached_property
     def reach(self) -> Reach:
