@@ -204,20 +204,21 @@ def _criterion(raw: Any, at: tuple[str | int, ...], problems: _Problems, where: 
     if not isinstance(name, str) or not name.strip():
         problems.add((*at, "name") if "name" in raw else at, "name is missing")
         ok = False
-    if not _is_number(points) or points <= 0:
+    if not _is_number(points) or float(points) <= 0:  # type: ignore[arg-type]  # a number, just checked
         problems.add((*at, "points") if "points" in raw else at, "points should be a number above 0")
         ok = False
+    most = float(points) if ok else 0.0  # type: ignore[arg-type]
     if scored_by not in SCORED_BY:
         problems.add((*at, "scored_by") if "scored_by" in raw else at, f"scored_by should be one of {SCORED_BY}")
         ok = False
-    figure, rule = raw.get("figure", ""), ()
+    figure, rule = raw.get("figure", ""), tuple[Step, ...]()
     if scored_by in ("figure", "both"):
         if figure not in FIGURES:
             problems.add((*at, "figure") if "figure" in raw else at, f"figure should be one of {', '.join(FIGURES)}")
             ok = False
         rule = _rule(raw.get("rule"), at, problems)
-        top = max((s.points for s in rule), default=0.0)
-        if _is_number(points) and (top > points or (scored_by == "both" and top >= points)):
+        top = max((step.points for step in rule), default=0.0)
+        if most and (top > most or (scored_by == "both" and top >= most)):
             limit = "below" if scored_by == "both" else "at most"
             problems.add((*at, "rule"), f"the rule gives {number(top)}: it should be {limit} points ({points})")
             ok = False
@@ -236,7 +237,7 @@ def _criterion(raw: Any, at: tuple[str | int, ...], problems: _Problems, where: 
     return Criterion(
         str(code),
         str(name),
-        float(points),  # type: ignore[arg-type]  # checked above
+        most,
         str(scored_by),
         str(figure),
         rule,
@@ -299,7 +300,9 @@ def index_problems(table: dict[str, Any], text: str, file: str) -> tuple[Index |
     if problems.found or stars is None or subsidy is None or tell is None or not isinstance(year, int):
         return None, problems.found
     title = str(table.get("title", f"{year}年村级绩效指数"))
-    return Index(year, title, tuple(categories), *stars, *subsidy, tell), []
+    share, thresholds = stars
+    base, default, factors = subsidy
+    return Index(year, title, tuple(categories), share, thresholds, base, default, factors, tell), []
 
 
 def _check_declared(raw: dict[str, Any], total: float, at: tuple[str | int, ...], problems: _Problems) -> None:

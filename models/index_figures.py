@@ -91,7 +91,7 @@ async def _ticket_rates(
 async def _requests(found: dict[int, VillageFigures], start: datetime, end: datetime, tree: AreaTree) -> None:
     households: dict[int, int] = {}
     for grid_id in await Household.all().values_list("grid_id", flat=True):
-        village = tree.village_of(grid_id)
+        village = tree.village_of(int(grid_id))  # type: ignore[call-overload]  # flat: one int per row
         if village is not None:
             households[village.id] = households.get(village.id, 0) + 1
     rows = await Request.filter(created_at__gte=start, created_at__lt=end, merged_into_id__isnull=True).values_list(

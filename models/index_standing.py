@@ -157,8 +157,8 @@ async def standing(index: Index, policy: Policy, now: datetime, tree: AreaTree |
     figures = await village_figures(policy, index.year, now, tree)
     scores = await current_scores(index.year)
     by_village: dict[int, dict[str, IndexScore]] = {}
-    for (village_id, code), row in scores.items():
-        by_village.setdefault(village_id, {})[code] = row
+    for (village_id, code), score in scores.items():
+        by_village.setdefault(village_id, {})[code] = score
     final = await confirmed_townships(index.year)
     villages: dict[int, VillageResult] = {}
     for area in tree.areas.values():

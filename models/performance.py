@@ -46,10 +46,15 @@ class IndexScore(Model):
         table = "index_score"
 
     async def confirm(self, now: datetime) -> bool:
-        """Confirm a waiting score once; False when it was confirmed already (a second click)."""
-        changed = await IndexScore.filter(id=self.id, confirmed_at__isnull=True).update(confirmed_at=now)
+        """Confirm a waiting score once, naming the score it corrects as of now; False when it was confirmed
+        already (a second click). Only a waiting row changes, and only here: confirmed rows are the trail."""
+        current = await current_score(self.year, self.village_id, self.criterion)
+        corrects = current.id if current is not None else None
+        changed = await IndexScore.filter(id=self.id, confirmed_at__isnull=True).update(
+            confirmed_at=now, corrects_id=corrects
+        )
         if changed:
-            self.confirmed_at = now
+            self.confirmed_at, self.corrects_id = now, corrects
         return bool(changed)
 
 
@@ -72,6 +77,44 @@ class IndexConfirmation(Model):
     class Meta:
         table = "index_confirmation"
         unique_together = (("year", "township"),)
+
+
+async def current_score(year: int, village_id: int, criterion: str) -> IndexScore | None:
+    return (
+        await IndexScore.filter(year=year, village_id=village_id, criterion=criterion, confirmed_at__isnull=False)
+        .order_by("-confirmed_at", "-id")
+        .first()
+    )
+
+
+async def add_score(
+    year: int,
+    village_id: int,
+    criterion: str,
+    points: float,
+    *,
+    note: str,
+    author: Person | None,
+    author_name: str,
+    now: datetime,
+    source: str,
+    confirmed: bool,
+) -> IndexScore:
+    """A new row of the trail: waiting for its card's 确认 (chat), or confirmed at once (a sheet)."""
+    score = await IndexScore.create(
+        year=year,
+        village_id=village_id,
+        criterion=criterion,
+        points=points,
+        note=note,
+        author=author,
+        author_name=author_name,
+        source=source,
+        created_at=now,
+    )
+    if confirmed:
+        await score.confirm(now)
+    return score
 
 
 async def current_scores(year: int, village_ids: list[int] | None = None) -> dict[tuple[int, str], IndexScore]:
