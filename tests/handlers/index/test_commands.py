@@ -68,7 +68,9 @@ async def test_without_an_index_the_commands_say_so(county, say_through, service
 async def test_after_the_township_confirmed_no_score_changes(county, say, clock):
     await say("app", "zhangwei", "打分 红旗农场 c1 2")
     waiting = await IndexScore.get()
-    await IndexConfirmation.create(year=2026, township_id=(await waiting.village).parent_id, by_name="张伟", at=clock.now())
+    await IndexConfirmation.create(
+        year=2026, township_id=(await waiting.village).parent_id, by_name="张伟", at=clock.now()
+    )
     assert "已经确认，不能再打分或更正" in text_of(await click(say, "zhangwei", f"iscore:confirm:{waiting.id}"))
     assert "已经确认，不能再打分或更正" in text_of(await say("app", "zhangwei", "打分 红旗农场 c1 3"))
     assert await IndexScore.filter(confirmed_at__isnull=False).count() == 0

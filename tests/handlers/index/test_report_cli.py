@@ -47,7 +47,9 @@ async def test_report_then_the_filled_in_sheet_imported(gridwhistle, county, say
     await village_requests(clock)
     await scored(say, "zhangwei", "打分 后道老村 c1 3 记录基本完整")
     xlsx = tmp_path / "index.xlsx"
-    code, out, err = await gridwhistle("report", "index", "--year", "2026", "--xlsx", str(xlsx), "--config", str(index_config))
+    code, out, err = await gridwhistle(
+        "report", "index", "--year", "2026", "--xlsx", str(xlsx), "--config", str(index_config)
+    )
     assert code == 0, err
     assert "2026年绩效指数 — 村得分" in out and "2026年绩效指数 — 明细" in out
     book = load_workbook(xlsx)
@@ -73,7 +75,9 @@ async def test_report_then_the_filled_in_sheet_imported(gridwhistle, county, say
         if (village_cell.value, code_cell.value) == ("houdaolao", "c1"):
             points.value = 4
     book.save(xlsx)
-    code, out, err = await gridwhistle("index", "scores", "import", str(xlsx), "--by", "lihong", "--config", str(index_config))
+    code, out, err = await gridwhistle(
+        "index", "scores", "import", str(xlsx), "--by", "lihong", "--config", str(index_config)
+    )
     assert code == 2 and "1 rows change a score given before; add --correct" in err and "后道老村 c1 3 → 4" in err
     assert await IndexScore.all().count() == 1  # nothing written
     code, out, err = await gridwhistle(
@@ -89,7 +93,9 @@ async def test_report_then_the_filled_in_sheet_imported(gridwhistle, county, say
     assert [(s.points, s.source, s.author_name) for s in trail] == [(3, "chat", "张伟"), (4, "sheet", "李红")]
     assert trail[1].corrects_id == trail[0].id
     # imported again: nothing changes
-    code, out, err = await gridwhistle("index", "scores", "import", str(xlsx), "--by", "lihong", "--config", str(index_config))
+    code, out, err = await gridwhistle(
+        "index", "scores", "import", str(xlsx), "--by", "lihong", "--config", str(index_config)
+    )
     assert code == 0 and "imported: 0 new, 0 corrected, 2 unchanged" in out
 
 
@@ -98,3 +104,8 @@ async def test_report_index_without_an_index_or_for_another_year(gridwhistle, db
     assert code == 2 and "no performance index is set" in err
     code, out, err = await gridwhistle("report", "index", "--year", "2025", "--config", str(index_config))
     assert code == 2 and "the index of 2026, not of 2025" in err
+
+
+async def test_config_check_checks_the_index_named_in_the_settings(gridwhistle, index_config):
+    code, out, err = await gridwhistle("config", "check", "--config", str(index_config))
+    assert "(performance index: 2 类 2 项 5 条, 满分 16)" in out, out + err

@@ -27,9 +27,18 @@ async def test_the_monthly_standing_goes_once_to_each_village_secretary(county, 
     # three runs at once, as two processes and a restart might: each secretary once
     assert sum(await asyncio.gather(*(tickers.tick(services) for _ in range(3)))) == 5
     rows = await OutboxMessage.filter(dedupe_key__startswith="index:2026:04:standing:").order_by("dedupe_key")
-    assert {r.dedupe_key.rsplit(":", 1)[1] for r in rows} == {"yinxiuying", "jiangfeng", "qiguoqing", "mafugui", "liguoqiang"}
+    assert {r.dedupe_key.rsplit(":", 1)[1] for r in rows} == {
+        "yinxiuying",
+        "jiangfeng",
+        "qiguoqing",
+        "mafugui",
+        "liguoqiang",
+    }
     jiangfeng = next(r for r in rows if r.dedupe_key.endswith("jiangfeng"))
-    assert "4月绩效指数通报" in jiangfeng.payload["text"] and "后道老村 · 测试县2026年绩效指数" in jiangfeng.payload["text"]
+    assert (
+        "4月绩效指数通报" in jiangfeng.payload["text"]
+        and "后道老村 · 测试县2026年绩效指数" in jiangfeng.payload["text"]
+    )
     clock.set(at(4, 20, 13))  # a later run the same month: nothing new
     assert await tickers.tick(services) == 0
     clock.set(at(5, 6, 10))  # missed the 5th: made up the next day

@@ -82,7 +82,13 @@ async def test_a_year_by_hand(county, say, clock, index):
     # 文化村, 前进村, 东升社区: no requests (c5 → 2), nothing scored: 2 each, a three-way tie.
     assert [by_code[c].total for c in ("wenhua", "qianjin", "dongsheng")] == [2, 2, 2]
     # Ranks: 后道老村 1, 红旗农场 2, the three tied share 3 (competition ranking); in 龙兴镇 both share 1.
-    assert [by_code[c].rank_county for c in ("houdaolao", "hongqi", "wenhua", "qianjin", "dongsheng")] == [1, 2, 3, 3, 3]
+    assert [by_code[c].rank_county for c in ("houdaolao", "hongqi", "wenhua", "qianjin", "dongsheng")] == [
+        1,
+        2,
+        3,
+        3,
+        3,
+    ]
     assert (by_code["wenhua"].rank_township, by_code["qianjin"].rank_township) == (1, 1)
 
     # Stars: star score = 0.5 × post score + 0.5 × village score; thresholds 60/70/80/90.
@@ -103,7 +109,9 @@ async def test_a_year_by_hand(county, say, clock, index):
     }
     for key, (post, village, score, stars, subsidy) in expected.items():
         c = cadres[key]
-        assert (c.post_score, c.village_score, c.score, c.stars, c.subsidy) == (post, village, score, stars, subsidy), key
+        assert (c.post_score, c.village_score, c.score, c.stars, c.subsidy) == (post, village, score, stars, subsidy), (
+            key
+        )
 
     # 我的星级 tells 赵淑琴 what would raise hers: 70 − 67.19 = 2.81 more for 3 stars, and c2 is short
     mine = text_of(await say("app", "zhaoshuqin", "我的星级"))
