@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import tomllib
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -375,12 +376,20 @@ def _tell(raw: Any, problems: _Problems) -> Tell | None:
     if not isinstance(hour, int) or not 0 <= hour <= 23:
         problems.add(("tell", "hour"), "hour should be an hour from 0 to 23")
         ok = False
-    if confirm is None or not 1 <= int(confirm.group(1)) <= 12 or not 1 <= int(confirm.group(2)) <= 31:
+    if confirm is None or not _is_day(int(confirm.group(1)), int(confirm.group(2))):
         problems.add(("tell", "confirm_date"), 'confirm_date should be "MM-DD", like "12-31"')
         ok = False
     if not ok or confirm is None:
         return None
     return Tell(day, hour, int(confirm.group(1)), int(confirm.group(2)))
+
+
+def _is_day(month: int, day: int) -> bool:
+    try:
+        date(2001, month, day)  # not a leap year: 02-29 is no day every year
+    except ValueError:
+        return False
+    return True
 
 
 def read_index(path: Path) -> Index:
