@@ -5,7 +5,7 @@ from models.messaging import ApiToken, InboxMessage, KfCursor, KfCustomer, Outbo
 from models.people import ROLES, CarePair, Chat, Household, Person, Role
 from models.privacy_records import AccessRecord, EventRedaction
 from models.requests import Attachment, Counter, Request, RoutingCorrection
-from models.shifts import DutySlot
+from models.shifts import CountySetting, DutySlot
 from models.tasks import PracticalTask, Visit
 from models.tickets import AppendOnlyError, Assignment, Ticket, TicketEvent
 from models.villager_notes import KfLink, NonRequest, RequestUpdate
@@ -35,6 +35,7 @@ __all__ = [
     "CarePair",
     "Chat",
     "Counter",
+    "CountySetting",
     "Department",
     "DutySlot",
     "Household",
