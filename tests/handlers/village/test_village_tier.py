@@ -14,6 +14,7 @@ from bot.clock import SHANGHAI
 from bot.keys import SERVICES
 from handlers.village import tickers as village_tickers
 from models import Assignment, Request, Ticket, TicketEvent
+from models.resolution_shares import where_resolved
 
 pytestmark = pytest.mark.village_tier
 
@@ -171,3 +172,45 @@ async def test_urgent_matters_still_go_everywhere_at_once(driven_service):
     assert len(cards(service, "jiangfeng", "【紧急】")) == 1
     assert len(cards(service, "zhaoshuqin", "【紧急】")) == 1
     assert await Ticket.filter(request_id=request.id).count() == 1
+
+
+async def test_where_matters_were_resolved_and_the_villages_same_day_rate(driven_service):
+    service = driven_service
+    say = service.wecom.app_text
+    await say("jiangdahai", "老王家把柴火垛堆我家门口了，说了也不挪")  # the village's own matter: the grid keeps it
+    await service.settle()
+    grid = await Request.get(number=1001)
+    assert grid.status == "kept_in_grid"
+    await say("wangjun", f"村办结 #{grid.number} 已调解")
+    await service.later(minutes=10)
+    on_time = await report_new(service, BRIDGE)
+    await say("jiangfeng", f"村办结 #{on_time.number} 便桥已搭好")
+    await service.later(minutes=10)
+    late = await report_new(service, "我家自来水停了三天了")
+    await tick(service, at(16, 17))
+    await tick(service, at(16, 20))
+    service.clock.set(at(17, 9))
+    await say("liuyang", f"村办结 #{late.number} 水管接上了")  # the next day: the village's, but not the same day
+    await service.later(minutes=10)
+    sent_up = await report_new(service, "电线杆倒了，家里停电了")
+    await say("liuyang", f"上报乡镇 #{sent_up.number} 要供电公司来")  # sent up within the day: not judged
+    await service.settle()
+    assert (late.status, sent_up.primary) == ("at_village", "power")
+    await sent_up.refresh_from_db()
+    assert sent_up.status == "recorded" and "escalated" in await kinds(sent_up)
+    shares = {r.name: r for r in await where_resolved(at(1, 0), at(30, 0), at(17, 10))}
+    village = shares["后道老村"]
+    assert (village.grid, village.village, village.departments) == (1, 2, 0)
+    assert (village.same_day, village.same_day_judged) == (1, 2)
+    assert shares["白山镇"].resolved == 3 and shares["白山镇"].same_day_rate == 0.5
+    await say("zhangwei", "统计")
+    await service.settle()
+    reply = service.texts_to("zhangwei")[-1]
+    assert "白山镇 诉求办结 3 件：网格办结 33%，村办结 67%，部门办结 0%；村当天办结率 50%" in reply
+    assert "后道老村 诉求办结 3 件" in reply
+
+
+async def report_new(service: Any, text: str) -> Request:
+    await service.wecom.app_text("jiangdahai", text)
+    await service.settle()
+    return await Request.filter(merged_into_id=None).order_by("-id").first()
