@@ -61,7 +61,9 @@ async def test_a_matter_kept_in_the_village_within_the_day(driven_service):
     request = await report(service)
     assert (request.status, request.primary) == ("at_village", "transport")
     (answer,) = service.texts_to("jiangdahai")  # truthful: the village has it, not a department yet
-    assert answer.startswith(f"收到！您反映的事已登记，编号 #{request.number}，先交给咱村村书记、第一书记和值班干部办理")
+    assert answer.startswith(
+        f"收到！您反映的事已登记，编号 #{request.number}，先交给咱村村书记、第一书记和值班干部办理"
+    )
     assert "交通运输局" not in answer
     for userid in VILLAGE:
         (card,) = cards(service, userid, f"村里先办 #{request.number}")
