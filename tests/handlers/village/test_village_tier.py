@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 
 import pytest
+from openpyxl import load_workbook
 
 from bot.clock import SHANGHAI
 from bot.keys import SERVICES
@@ -210,6 +211,25 @@ async def test_where_matters_were_resolved_and_the_villages_same_day_rate(driven
     reply = service.texts_to("zhangwei")[-1]
     assert "白山镇 诉求办结 3 件：网格办结 33%，村办结 67%，部门办结 0%；村当天办结率 50%" in reply
     assert "后道老村 诉求办结 3 件" in reply
+
+
+async def test_the_report_prints_where_matters_were_resolved(driven_service, gridwhistle, config_file, tmp_path):
+    service = driven_service
+    kept = await report(service)
+    await service.wecom.app_text("zhaoshuqin", f"村办结 #{kept.number} 便桥已搭好")  # the cadre on duty keeps it
+    await service.settle()
+    xlsx = tmp_path / "tickets.xlsx"
+    code, out, err = await gridwhistle(
+        "report", "tickets", "--month", "2026-11", "--xlsx", str(xlsx), "--config", str(config_file)
+    )
+    assert code == 0, err
+    shares = out.split("诉求去向")[1]
+    rows = {line.split()[1]: line.split() for line in shares.splitlines() if line.startswith(("乡镇", "村"))}
+    # columns: resolved, 网格办结, 村办结, 部门办结, 村当天办结率, judged
+    assert rows["白山镇"][2:] == ["1", "0.0%", "100.0%", "0.0%", "100.0%", "1"]
+    assert rows["后道老村"][2:] == ["1", "0.0%", "100.0%", "0.0%", "100.0%", "1"]
+    sheet = load_workbook(xlsx)["诉求去向"]
+    assert [c.value for c in sheet[1]][:3] == ["类别", "名称", "办结诉求"]
 
 
 async def report_new(service: Any, text: str) -> Request:
