@@ -3,6 +3,7 @@
 from models.areas import AREA_LEVELS, Area, Department
 from models.messaging import ApiToken, InboxMessage, KfCursor, KfCustomer, OutboxMessage
 from models.people import ROLES, CarePair, Chat, Household, Person, Role
+from models.posts import PostHolder
 from models.privacy_records import AccessRecord, EventRedaction
 from models.requests import Attachment, Counter, Request, RoutingCorrection
 from models.shifts import CountySetting, DutySlot
@@ -20,6 +21,7 @@ MODEL_MODULES = [
     "models.villager_notes",
     "models.privacy_records",
     "models.shifts",
+    "models.posts",
 ]
 
 __all__ = [
@@ -48,6 +50,7 @@ __all__ = [
     "MODEL_MODULES",
     "OutboxMessage",
     "Person",
+    "PostHolder",
     "PracticalTask",
     "Request",
     "Role",

@@ -27,6 +27,7 @@ from config.policy import load_policy
 from config.settings import Settings, load_settings
 from config.subcommands import Subcommands
 from config.texts import CONFIG_DIR, CommandWords, Texts, read_toml, shown
+from config.village_posts import VILLAGE_POSTS_FILE, read_village_posts, village_post_problems
 from models import ROLES
 from models.org import OrgFileError
 from models.org.reader import read_org
@@ -109,6 +110,7 @@ def check_all(config: str | None, today: date) -> Iterator[Checked]:
     yield _checked("reply texts", REPLIES_FILE, _replies)
     yield _checked("role names", ROLE_NAMES_FILE, _role_names)
     yield _checked("department names", DEPARTMENT_NAMES_FILE, _department_names)
+    yield _checked("village posts", VILLAGE_POSTS_FILE, _village_posts)
     yield _checked("help", HELP_FILE, _help)
 
 
@@ -208,6 +210,16 @@ def _role_names(path: Path) -> Findings:
                     errors.append(f"{shown(path)}: {code}: {word!r} is already a name of {owner[word]}")
                 owner.setdefault(word, code)
     return Findings(errors=errors, note=f"{len(owner)} names")
+
+
+def _village_posts(path: Path) -> Findings:
+    errors = village_post_problems(read_toml(path), shown(path))
+    if errors:
+        return Findings(errors=errors)
+    posts = read_village_posts.__wrapped__(path)
+    return Findings(
+        note=f"{len(posts.posts) - len(posts.held)} organisations, {len(posts.held)} posts, {len(posts.star_rated)} rated in stars"
+    )
 
 
 def _department_names(path: Path) -> Findings:

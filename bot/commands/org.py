@@ -10,16 +10,19 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+from collections import Counter
 from pathlib import Path
 
 from bot.clock import Clock
 from bot.commands import add_config_arg, settings_from
 from config.settings import Settings
+from config.village_posts import read_village_posts
 from models import ROLES, Area, CarePair, Chat, Department, Household, Person, Role
 from models.areas import AREA_LEVELS
 from models.db import database
 from models.migrate import pending, upgrade
 from models.org import LoadSummary, OrgFileError, load_org
+from models.posts import PostHolder
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -80,11 +83,14 @@ async def _show(settings: Settings) -> list[str]:
         roles = {role: await Role.filter(role=role).count() for role in ROLES}
         households = await Household.all().values_list("tags", flat=True)
         channels = await Chat.all().values_list("channel", flat=True)
+        held = Counter(str(post) for post in await PostHolder.all().values_list("post", flat=True))
         return [
             "areas        " + ", ".join(f"{level} {count}" for level, count in levels.items()),
             f"departments  {await Department.all().count()}",
             f"people       {await Person.all().count()}",
             "roles        " + ", ".join(f"{role} {count}" for role, count in roles.items() if count),
+            "posts        "
+            + (", ".join(f"{p.name} {held[p.code]}" for p in read_village_posts().held if p.code in held) or "0"),
             f"households   {len(households)} ({sum(1 for tags in households if tags)} tagged, "
             f"{await CarePair.all().count()} paired with a cadre)",
             "chats        " + (", ".join(f"{c} {channels.count(c)}" for c in sorted(set(channels))) or "0"),

@@ -145,6 +145,7 @@ async def _index(request: web.Request) -> web.FileResponse:
 async def _people(request: web.Request) -> web.Response:
     """Everyone in the county, grouped by role, with the groups they would talk in."""
     from models import Area, Chat, Role
+    from models.posts import post_names
 
     areas = {a.id: a for a in await Area.all()}
     chats = [c for c in await Chat.filter(channel="aibot").order_by("id")]
@@ -153,7 +154,9 @@ async def _people(request: web.Request) -> web.Response:
         for c in chats
     ]
     groups: dict[str, list[dict[str, Any]]] = {role: [] for role in ROLE_ORDER}
-    for role in await Role.all().prefetch_related("person", "department").order_by("id"):
+    roles = await Role.all().prefetch_related("person", "department").order_by("id")
+    posts = await post_names(sorted({role.person_id for role in roles}))
+    for role in roles:
         if role.person.userid is None:
             continue
         area = areas.get(role.area_id) if role.area_id else None
@@ -165,6 +168,7 @@ async def _people(request: web.Request) -> web.Response:
                 "where": _path_of(area, areas),
                 "chat": _home_chat(area, chats, areas),
                 "kf": role.role == "villager",
+                "posts": "、".join(posts.get(role.person_id, ())) if role.area_id else "",
             }
         )
     return web.json_response({"roles": [{"role": r, "people": p} for r, p in groups.items() if p], "chats": chat_rows})

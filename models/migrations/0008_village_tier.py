@@ -5,7 +5,7 @@ from tortoise import fields
 
 
 class Migration(migrations.Migration):
-    dependencies = [('models', '0006_duty_rosters')]
+    dependencies = [('models', '0007_village_posts')]
 
     initial = False
 

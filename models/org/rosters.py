@@ -17,7 +17,7 @@ from openpyxl.utils.exceptions import InvalidFileException
 
 from models.org import values
 from models.org.problems import Problems
-from models.org.spec import HouseholdSpec, PersonSpec, RoleSpec, ShiftSpec
+from models.org.spec import HouseholdSpec, PersonSpec, PostSpec, RoleSpec, ShiftSpec
 from models.org.where import RowWhere
 
 # Column headers as docs/org-file.md defines them: key ← accepted header names.
@@ -28,6 +28,7 @@ PEOPLE_COLUMNS: dict[str, tuple[str, ...]] = {
     "role": ("角色", "role", "roles"),
     "area": ("区域", "area"),
     "household": ("户号", "household"),
+    "post": ("职务", "post", "posts"),
 }
 HOUSEHOLD_COLUMNS: dict[str, tuple[str, ...]] = {
     "code": ("户号", "code"),
@@ -59,7 +60,8 @@ def read_people(path: Path, problems: Problems) -> list[PersonSpec]:
         name = _cell(row, where, "name", problems)
         mobile = _cell(row, where, "mobile", problems, values.mobile, required=False)
         household = row.get("household", "") or None
-        people.append(PersonSpec(userid, name, mobile, household, _roles(row, where, problems), where))
+        roles, posts = _roles(row, where, problems), _posts(row, where, problems)
+        people.append(PersonSpec(userid, name, mobile, household, roles, where, posts))
     return people
 
 
@@ -113,6 +115,17 @@ def _roles(row: dict[str, str], where: RowWhere, problems: Problems) -> tuple[Ro
         department = scope if role == "liaison" else None
         roles.append(RoleSpec(role, None if department else scope, department, where, "role", name, "area"))
     return tuple(roles)
+
+
+def _posts(row: dict[str, str], where: RowWhere, problems: Problems) -> tuple[PostSpec, ...]:
+    """职务 may hold several posts (书记、村委会主任: 一肩挑)."""
+    posts = []
+    for name in values.split_list(row.get("post", "")):
+        try:
+            posts.append(PostSpec(values.post(name), where, "post", name))
+        except ValueError as exc:
+            problems.add(where, "post", str(exc))
+    return tuple(posts)
 
 
 def _cell(row: dict[str, str], where: RowWhere, key: str, problems: Problems, check=None, required: bool = True) -> str:

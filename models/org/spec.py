@@ -46,6 +46,17 @@ class RoleSpec:
 
 
 @dataclass(frozen=True)
+class PostSpec:
+    """A village post (职务) a person holds, by its code in config/village_posts.toml; held in the village
+    of the person's role there."""
+
+    post: str
+    where: Where
+    key: str = "posts"  # where it was written: a TOML key or a roster column
+    value: str | None = None
+
+
+@dataclass(frozen=True)
 class PersonSpec:
     userid: str
     name: str
@@ -53,6 +64,7 @@ class PersonSpec:
     household: str | None
     roles: tuple[RoleSpec, ...]
     where: Where
+    posts: tuple[PostSpec, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from models.org.spec import (
     HouseholdSpec,
     OrgSpec,
     PersonSpec,
+    PostSpec,
     RoleSpec,
 )
 from models.org.where import TomlWhere
@@ -138,7 +139,9 @@ class _Reader:
         ]
         spec.people = [
             self.person(t, index)
-            for index, t in enumerate(self.tables(data, "people", ("userid", "name", "mobile", "household", "roles")))
+            for index, t in enumerate(
+                self.tables(data, "people", ("userid", "name", "mobile", "household", "roles", "posts"))
+            )
         ]
         spec.households = [
             HouseholdSpec(
@@ -236,6 +239,12 @@ class _Reader:
                     role, entry.text("area") or None, entry.text("department") or None, t.where, "roles", where_value
                 )
             )
+        posts: list[PostSpec] = []
+        for name in t.texts("posts"):
+            try:
+                posts.append(PostSpec(values.post(name), t.where, "posts", name))
+            except ValueError as exc:
+                self.problems.add(t.where, "posts", str(exc))
         return PersonSpec(
             t.text("userid", True, values.userid),
             t.text("name", True),
@@ -243,6 +252,7 @@ class _Reader:
             t.text("household") or None,
             tuple(roles),
             t.where,
+            tuple(posts),
         )
 
     def rosters(self, data: dict[str, Any]) -> dict[str, list[Path]]:

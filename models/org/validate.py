@@ -13,7 +13,7 @@ from tortoise.fields import CharField
 from config.departments import DEPARTMENT_CODES
 from models.areas import Area, Department
 from models.org.problems import Problems
-from models.org.spec import AreaSpec, DepartmentSpec, OrgSpec, RoleSpec
+from models.org.spec import AreaSpec, DepartmentSpec, OrgSpec, PersonSpec, RoleSpec
 from models.org.where import Where
 from models.people import Chat, Household, Person
 
@@ -69,6 +69,13 @@ def validate(spec: OrgSpec, problems: Problems) -> None:
             problems.add(person.where, "household", f"no household {person.household!r} in this load")
         for role in person.roles:
             _check_role(role, areas, departments, problems)
+        if person.posts and post_village(person, areas) is None:
+            post = person.posts[0]
+            problems.add(
+                post.where,
+                post.key,
+                f"{post.value or post.post} is a village post: give the person a role in a village",
+            )
     for household in spec.households:
         grid = areas.get(household.grid)
         if household.grid and grid is None:
@@ -97,6 +104,20 @@ def validate(spec: OrgSpec, problems: Problems) -> None:
         if (row.day, row.shift, row.area) in slots:
             problems.add(row.where, "day", f"{row.area} has this shift of {row.day} on an earlier row too")
         slots.add((row.day, row.shift, row.area))
+
+
+def post_village(person: PersonSpec, areas: dict[str, AreaSpec]) -> str | None:
+    """The village a person's posts are held in: that of their first role in a village or below it."""
+    for role in person.roles:
+        code = role.area
+        while code and code in areas:
+            area = areas[code]
+            if area.level == "village":
+                return code
+            if area.level not in ("hamlet", "grid"):
+                break
+            code = area.parent
+    return None
 
 
 def _unique(items: Iterable[T], key_of: Callable[[T], str], what: str, key: str, problems: Problems) -> dict[str, T]:

@@ -10,6 +10,7 @@ from datetime import date
 from functools import cache
 
 from config.role_names import ROLE_NAMES_FILE, read_role_names
+from config.village_posts import VILLAGE_POSTS_FILE, read_village_posts
 from models.people import ROLES
 
 _CODE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
@@ -58,6 +59,16 @@ def _role_names() -> dict[str, str]:
         if code_ in ROLES:
             names.update({word: code_ for word in words})
     return names
+
+
+def post(value: str) -> str:
+    """A village post's code, from its code or any of its names in config/village_posts.toml (书记 → secretary)."""
+    posts = read_village_posts()
+    found = posts.find(value)
+    if found is None or found.kind != "post":
+        held = "、".join(p.name for p in posts.held)
+        raise ValueError(f"unknown post {value!r}; posts are {held} (or a name in {VILLAGE_POSTS_FILE.name})")
+    return found.code
 
 
 # A roster sheet names a shift by code or by the word on the duty board.

@@ -18,7 +18,9 @@ from models.areas import AREA_LEVELS, Area, Department
 from models.locks import advisory_lock
 from models.org.spec import OrgSpec
 from models.org.summary import LoadSummary, Tally
+from models.org.validate import post_village
 from models.people import CarePair, Chat, Household, Person, Role
+from models.posts import PostHolder
 from models.shifts import CountySetting, DutySlot
 
 M = TypeVar("M", bound=Model)
@@ -61,6 +63,7 @@ async def write_org(spec: OrgSpec, now: datetime) -> LoadSummary:
                 },
             )
             await _reconcile_roles(spec, people, areas, departments, summary["roles"], conn)
+            await _reconcile_posts(spec, people, areas, summary["posts"], conn)
             await _reconcile_care_pairs(spec, households, people, now, summary["care_pairs"], conn)
             await _write_duty_slots(spec, areas, people, now, summary["duty_slots"], conn)
             await _write_county_setting(spec, areas, now, conn)
@@ -227,6 +230,37 @@ async def _reconcile_roles(
                 tally.updated += 1
             else:
                 tally.unchanged += 1
+    for key, row in existing.items():
+        if key not in wanted:
+            await row.delete(using_db=conn)
+            tally.removed += 1
+
+
+async def _reconcile_posts(
+    spec: OrgSpec, people: dict[tuple, Person], areas: dict[str, Area], tally: Tally, conn: BaseDBAsyncClient
+) -> None:
+    """A listed person holds exactly the village posts the file gives them."""
+    person_ids = {people[(p.userid,)].id for p in spec.people}
+    existing = _index(
+        await PostHolder.filter(person_id__in=person_ids).using_db(conn),
+        lambda r: (r.person_id, r.village_id, r.post),
+    )
+    specs = {a.code: a for a in spec.areas}
+    wanted: set[Hashable] = set()
+    for person in spec.people:
+        village = post_village(person, specs)
+        if village is None:
+            continue
+        for post in person.posts:
+            key = (people[(person.userid,)].id, areas[village].id, post.post)
+            if key in wanted:
+                continue
+            wanted.add(key)
+            if key in existing:
+                tally.unchanged += 1
+            else:
+                await PostHolder.create(using_db=conn, person_id=key[0], village_id=key[1], post=key[2])
+                tally.created += 1
     for key, row in existing.items():
         if key not in wanted:
             await row.delete(using_db=conn)

@@ -30,7 +30,8 @@ def test_load_applies_migrations_then_is_idempotent(empty_database_url: str, tmp
     first = gridwhistle("org", "load", "--config", "gw.toml", cwd=tmp_path)  # default: the demo county
     assert first.returncode == 0, first.stderr
     assert first.stdout.startswith("applied models.0001_initial\n")
-    assert f"loaded {DEMO_ORG_FILE}\n349 created, 0 updated\n" in first.stdout
+    assert f"loaded {DEMO_ORG_FILE}\n360 created, 0 updated\n" in first.stdout
+    assert "  posts        11 created, 0 updated, 0 unchanged" in first.stdout.splitlines()
 
     second = gridwhistle("org", "load", str(DEMO_ORG_FILE), "--config", "gw.toml", cwd=tmp_path)
     assert second.returncode == 0, second.stderr
@@ -41,6 +42,10 @@ def test_load_applies_migrations_then_is_idempotent(empty_database_url: str, tmp
     assert show.returncode == 0, show.stderr
     assert show.stdout.splitlines()[0] == "areas        county 1, township 3, village 5, hamlet 6, grid 13"
     assert "households   40 (20 tagged, 20 paired with a cadre)" in show.stdout
+    assert (
+        "posts        村党组织书记 5, 村委会主任 1, 村党组织副书记 1, 民兵连长 1, 团支部书记 1, 妇联主席 1, 村报账员 1"
+        in show.stdout
+    )
 
 
 def test_a_bad_file_prints_every_error_and_exits_1(config_file: Path, tmp_path: Path) -> None:

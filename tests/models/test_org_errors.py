@@ -82,7 +82,7 @@ async def test_an_unknown_toml_key_names_its_line(db: str, clock: ManualClock, d
         await load_org([demo], clock.now())
     assert caught.value.problems == [
         f"{demo}:{line_number(demo, 'phone =')}: phone: unknown key; allowed here: userid, name, mobile, household, "
-        "roles"
+        "roles, posts"
     ]
     assert set((await row_counts()).values()) == {0}
 

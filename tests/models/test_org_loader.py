@@ -12,10 +12,10 @@ from openpyxl import load_workbook
 
 from bot.clock import ManualClock
 from config.settings import DEMO_ORG_FILE
-from models import Area, CarePair, Chat, Department, DutySlot, Household, Person, Role
+from models import Area, CarePair, Chat, Department, DutySlot, Household, Person, PostHolder, Role
 from models.org import load_org
 
-MODELS = (Area, Department, Household, Person, Role, CarePair, Chat, DutySlot)
+MODELS = (Area, Department, Household, Person, Role, CarePair, Chat, DutySlot, PostHolder)
 
 
 async def row_counts() -> dict[str, int]:
@@ -41,6 +41,7 @@ async def test_the_demo_county_loads(db: str, clock: ManualClock) -> None:
         "CarePair": 20,
         "Chat": 16,
         "DutySlot": 83,  # the roster sheet: a week of three areas' shifts, one post left open
+        "PostHolder": 11,
     }
     assert summary.created == sum((await row_counts()).values())
 

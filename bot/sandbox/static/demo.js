@@ -85,7 +85,8 @@ function currentPerson() {
 function onPersonChanged() {
   const p = currentPerson();
   if (!p) return;
-  $("who-line").textContent = `${ROLE_NAMES[p.role]} · ${p.where || p.place} · 账号 ${p.userid}`;
+  const role = p.posts ? `${ROLE_NAMES[p.role]}（${p.posts}）` : ROLE_NAMES[p.role];
+  $("who-line").textContent = `${role} · ${p.where || p.place} · 账号 ${p.userid}`;
   if (p.chat) $("chat").value = p.chat;
   const kf = document.querySelector("input[value=kf]");
   kf.disabled = !p.kf;

@@ -169,6 +169,9 @@ async def test_the_page_and_the_people(page, demo):
     assert by_role["villager"]["jiangdahai"]["where"] == "后道老村 三屯 3网格"
     assert by_role["liaison"]["liutao"]["place"] == "交通运输局" and not by_role["liaison"]["liutao"]["kf"]
     assert by_role["township_committee"]["zhangwei"]["chat"] == "wrkSFfCgAAbaishan"
+    assert by_role["village_secretary"]["jiangfeng"]["posts"] == "村党组织书记、村委会主任"
+    assert by_role["grid_member"]["jiangfeng"]["posts"] == "村党组织书记、村委会主任"
+    assert by_role["villager"]["jiangdahai"]["posts"] == ""
     assert len(people["chats"]) == 16
 
 
