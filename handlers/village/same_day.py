@@ -7,7 +7,7 @@ until after the due time) is not sent late: the township is told instead."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from tortoise.transactions import in_transaction
 
@@ -16,7 +16,7 @@ from handlers.common.privacy import mask_private
 from handlers.core.context import Services
 from handlers.requests.village.service import place_words
 from handlers.village.service import AT_VILLAGE, remind_of
-from models import Area, Request, TicketEvent
+from models import Area, Department, OutboxMessage, Request, Ticket, TicketEvent
 from models.lifecycle import Event
 from models.request_queries import ancestor_at, people_with_role
 from models.request_states import RequestState
@@ -67,3 +67,35 @@ async def tell_township(services: Services, request: Request, due: datetime, now
         return 0
     await Event("village_overdue", request=request, data={"due": due.isoformat()}).write(now)
     return 1
+
+
+TAKEN_OVER_WATCH = timedelta(days=2)  # a township whistles a matter at the village stage within this, or not at all
+
+
+async def tell_taken_over(services: Services, now: datetime) -> int:
+    """The township whistled a matter while the village had it (吹哨 at the village stage, not after 上报乡镇): those
+    it was given to hear once that it is off their hands (`village-tier:{request}:taken-over:{userid}`)."""
+    told = 0
+    for stage in await TicketEvent.filter(kind=AT_VILLAGE, at__gte=now - TAKEN_OVER_WATCH).order_by("id"):
+        people = list(stage.data.get("userids", []))
+        key = f"village-tier:{stage.request_id}:taken-over"
+        whistled = await TicketEvent.filter(request_id=stage.request_id, kind="whistled").order_by("id").first()
+        if whistled is None or not people:
+            continue
+        if await OutboxMessage.filter(dedupe_key__in=[f"{key}:{u}" for u in people]).count() == len(set(people)):
+            continue
+        if await TicketEvent.filter(request_id=stage.request_id, kind="escalated", id__lt=whistled.id).exists():
+            continue  # sent up by the village itself: it knows
+        request = await Request.get(id=stage.request_id)
+        ticket = await Ticket.get(id=whistled.ticket_id) if whistled.ticket_id else None
+        text = services.texts.render(
+            "village.taken_over",
+            number=request.number,
+            ticket=ticket.number if ticket else "",
+            departments="、".join(
+                d.name for d in await Department.filter(code__in=list(whistled.data.get("departments", [])))
+            ),
+        )
+        async with in_transaction():
+            told += await services.reach.people(people, text=text, dedupe_key=key)
+    return told

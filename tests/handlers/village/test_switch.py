@@ -67,4 +67,9 @@ async def test_switch_off_keeps_the_township_first_flow(driven_service) -> None:
     cards = [b for b in service.fake.bodies("message/send") if b["msgtype"] == "template_card"]
     assert [c["template_card"]["main_title"]["title"] for c in cards] == [f"待确认吹哨：诉求 #{request.number}"]
     service.clock.advance(hours=12)
-    assert await village_tickers.tick(service.app[SERVICES]) == {"reminded": 0, "township_told": 0, "digest": 0}
+    assert await village_tickers.tick(service.app[SERVICES]) == {
+        "reminded": 0,
+        "township_told": 0,
+        "taken_over": 0,
+        "digest": 0,
+    }

@@ -85,8 +85,8 @@ async def test_a_matter_kept_in_the_village_within_the_day(driven_service):
     assert service.texts_to("liuyang")[-1] == f"#{request.number} 已办结，已请村民评价。"
     assert "已办结：村里已经办好了。" in service.texts_to("jiangdahai")[-1]
     # the same-day check has nothing to say about it
-    assert await tick(service, at(16, 17)) == {"reminded": 0, "township_told": 0, "digest": 0}
-    assert await tick(service, at(16, 20)) == {"reminded": 0, "township_told": 0, "digest": 0}
+    assert await tick(service, at(16, 17)) == {"reminded": 0, "township_told": 0, "taken_over": 0, "digest": 0}
+    assert await tick(service, at(16, 20)) == {"reminded": 0, "township_told": 0, "taken_over": 0, "digest": 0}
     assert "village_reminded" not in await kinds(request)
 
 
@@ -147,7 +147,7 @@ async def test_sent_up_to_the_township_confirmation_card(driven_service):
     ticket = await Ticket.get(request_id=request.id)
     assert [a.department_id for a in await Assignment.filter(ticket_id=ticket.id)]
     # nothing is left for the same-day check
-    assert await tick(service, at(16, 21)) == {"reminded": 0, "township_told": 0, "digest": 0}
+    assert await tick(service, at(16, 21)) == {"reminded": 0, "township_told": 0, "taken_over": 0, "digest": 0}
 
 
 async def test_the_township_whistles_a_matter_at_the_village_stage(driven_service):
@@ -164,7 +164,15 @@ async def test_the_township_whistles_a_matter_at_the_village_stage(driven_servic
     await service.wecom.app_card_click("jiangfeng", card["button_list"][0]["key"], card["task_id"])
     await service.settle()
     assert service.texts_to("jiangfeng")[-1] == f"#{request.number} 现在是「部门办理中」，不能再办结或上报了。"
-    assert await tick(service, at(16, 20)) == {"reminded": 0, "township_told": 0, "digest": 0}
+    # the ticker tells those it was given to, once, that the township has it
+    assert (await tick(service, at(16, 9, 5)))["taken_over"] == 3
+    assert (await tick(service, at(16, 9, 6)))["taken_over"] == 0
+    for userid in VILLAGE:
+        told = [t for t in service.texts_to(userid) if "乡镇已吹哨接手" in t]
+        assert told == [
+            f"#{request.number} 乡镇已吹哨接手（哨单 #{ticket.number}，交通运输局），村里不用再办结或上报了。"
+        ]
+    assert (await tick(service, at(16, 20)))["township_told"] == 0
 
 
 async def test_urgent_matters_still_go_everywhere_at_once(driven_service):
