@@ -244,3 +244,16 @@ async def report_new(service: Any, text: str) -> Request:
     await service.wecom.app_text("jiangdahai", text)
     await service.settle()
     return await Request.filter(merged_into_id=None).order_by("-id").first()
+
+
+async def test_a_matter_at_night_names_who_is_on_duty_and_is_due_the_next_day(driven_service, clock):
+    clock.set(at(17, 22))  # 11-17's night: 后道老村 值班 赵淑琴, 白山镇 值班 李红
+    request = await report(driven_service)
+    (answer,) = driven_service.texts_to("jiangdahai")
+    assert "先交给咱村村书记、第一书记和值班干部办理" in answer and "后道老村今晚值班的是赵淑琴" in answer
+    stage = await TicketEvent.get(request_id=request.id, kind="at_village")
+    assert stage.data["due"] == "2026-11-18T20:00:00+08:00"
+    assert "zhaoshuqin" in stage.data["userids"]  # the night's 值班 of the village
+    assert cards(driven_service, "jiangfeng", "村里先办") == []  # not urgent: the card waits out the quiet hours
+    await driven_service.later(hours=10)  # 08:00
+    assert len(cards(driven_service, "jiangfeng", "村里先办")) == 1
