@@ -7,7 +7,7 @@ from models.performance import IndexConfirmation, IndexScore
 from models.posts import PostHolder
 from models.privacy_records import AccessRecord, EventRedaction
 from models.requests import Attachment, Counter, Request, RoutingCorrection
-from models.shifts import DutySlot
+from models.shifts import CountySetting, DutySlot
 from models.tasks import PracticalTask, Visit
 from models.tickets import AppendOnlyError, Assignment, Ticket, TicketEvent
 from models.villager_notes import KfLink, NonRequest, RequestUpdate
@@ -39,6 +39,7 @@ __all__ = [
     "CarePair",
     "Chat",
     "Counter",
+    "CountySetting",
     "Department",
     "DutySlot",
     "Household",
