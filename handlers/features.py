@@ -10,7 +10,7 @@ from collections.abc import Callable
 from typing import Protocol
 
 from bot.scheduler import Scheduler
-from handlers import duty, help, requests, shifts, tasks, urgent, visits, whistle
+from handlers import duty, help, members, requests, shifts, tasks, urgent, visits, whistle
 from handlers.core.context import Services
 from handlers.core.router import Router
 
@@ -34,7 +34,7 @@ class Feature(Protocol):
 
 
 # requests before duty: a grid member's `办结 #N` for a matter the grid keeps is the village's.
-FEATURES: tuple[Feature, ...] = (help, requests, tasks, visits, whistle, duty, urgent, shifts)
+FEATURES: tuple[Feature, ...] = (help, requests, tasks, visits, whistle, duty, urgent, shifts, members)
 
 
 def routers() -> list[Router]:

@@ -88,6 +88,20 @@ class ShiftSpec:
     where: Where
 
 
+@dataclass(frozen=True)
+class MemberSpec:
+    """One row of a serving Party members' roster (在职党员): their unit, its Party secretary, their grid, skills."""
+
+    userid: str
+    name: str
+    mobile: str
+    unit: str  # a department's or a township's code
+    unit_secretary: str  # a userid, or ""
+    grid: str
+    skills: tuple[str, ...]
+    where: Where
+
+
 @dataclass
 class OrgSpec:
     """Everything one load describes; several files add up to one OrgSpec."""
@@ -98,6 +112,7 @@ class OrgSpec:
     households: list[HouseholdSpec] = field(default_factory=list)
     chats: list[ChatSpec] = field(default_factory=list)
     shifts: list[ShiftSpec] = field(default_factory=list)
+    members: list[MemberSpec] = field(default_factory=list)
 
     def extend(self, other: OrgSpec) -> None:
         self.areas += other.areas
@@ -106,3 +121,4 @@ class OrgSpec:
         self.households += other.households
         self.chats += other.chats
         self.shifts += other.shifts
+        self.members += other.members

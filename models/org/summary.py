@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-KINDS = ("areas", "departments", "households", "people", "roles", "care_pairs", "chats", "duty_slots")
+KINDS = ("areas", "departments", "households", "people", "roles", "care_pairs", "chats", "duty_slots", "party_members")
 
 
 @dataclass
