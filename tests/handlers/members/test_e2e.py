@@ -12,6 +12,7 @@ from bot.clock import SHANGHAI
 from bot.keys import SERVICES
 from config.settings import DEMO_ORG_FILE
 from handlers.members import tickers
+from handlers.whistle import tickers as whistle_tickers
 from models import MemberAnswer, PartyMember, PracticalTask, Request, Role, TicketEvent
 from models.org import load_org
 
@@ -117,7 +118,10 @@ async def test_a_request_needing_a_skill_is_offered_claimed_and_finished_like_a_
     assert "已由周电明认领" in service.texts_to("wangjun")[-1]
     assert await tickers.offer_tick(services) == 0  # a claimed request is offered no more
 
-    await service.later(hours=3)
+    await service.later(hours=3)  # past the township's time to confirm the whistle: a claimed request stays his
+    await whistle_tickers.tick(services)
+    await request.refresh_from_db()
+    assert request.status == "claimed"
     await wecom.app_text("zhoudianming", "实事 完成 1 换了空气开关，电已通")
     await service.settle()
     await request.refresh_from_db()
@@ -127,6 +131,18 @@ async def test_a_request_needing_a_skill_is_offered_claimed_and_finished_like_a_
     assert cards(service, "jiangdahai")  # asked to rate it, as after a department's 办结
     task = await PracticalTask.get(cadre__userid="zhoudianming")
     assert (task.status, task.request_id) == ("done", request.id)
+
+
+async def test_a_request_with_the_departments_cannot_be_claimed(driven_service):
+    service, wecom = driven_service, driven_service.wecom
+    await wecom.app_text("jiangdahai", "家里电表老跳闸，插座也不通电了，麻烦找人给看看")
+    await service.settle()
+    request = await Request.get(sender__userid="jiangdahai")
+    await wecom.app_text("zhangwei", f"吹哨 #{request.number}")
+    await wecom.app_text("zhoudianming", f"实事 认领 #{request.number}")
+    await service.settle()
+    assert service.texts_to("zhoudianming")[-1] == f"诉求 #{request.number} 现在部门办理中，不能认领了。"
+    assert await PracticalTask.filter(request=request).count() == 0
 
 
 async def test_a_cancelled_claim_gives_the_request_back_to_the_grid(driven_service):
