@@ -8,6 +8,7 @@ villager is asked to rate it), and its 撤销 gives the request back to the grid
 from __future__ import annotations
 
 from config.errors import UserError
+from handlers.common.privacy import mask_private
 from handlers.core.context import Services
 from handlers.requests.hearback import request_resolved, tell_requester
 from handlers.tasks import service as tasks
@@ -56,7 +57,9 @@ async def claim(services: Services, cadre: Person, request: Request) -> Practica
     township = tree.township_of(request.area_id)
     if township is not None:
         committee = await Role.filter(area_id=township.id, role="township_committee").prefetch_related("person")
-        text = services.texts.render("members.claimed_township", who=who, number=request.number, title=title)
+        text = services.texts.render(
+            "members.claimed_township", who=who, number=request.number, title=mask_private(title)
+        )
         await services.reach.people(
             [r.person.userid for r in committee if r.person.userid], text=text, dedupe_key=f"members:claimed:{task.id}"
         )
