@@ -9,10 +9,6 @@ from models.members import PartyMember
 from models.members_queries import Work
 
 
-def month_start(year: int, month: int, tz: object) -> datetime:
-    return datetime(year, month, 1, tzinfo=tz)  # type: ignore[arg-type]
-
-
 def previous_month(now: datetime) -> tuple[datetime, datetime]:
     """The month before `now`'s: [its first moment, this month's first moment)."""
     this = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)

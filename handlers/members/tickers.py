@@ -90,6 +90,12 @@ async def monthly_tick(services: Services, now: datetime | None = None) -> Count
     tree = await AreaTree.load()
     messages: dict[str, tuple[str, str, str]] = {}  # key → (kind, userid, text)
     say = services.texts.render
+    secretaries: dict[int, list[str]] = defaultdict(list)  # village id → its secretaries' userids, one query
+    for area_id, userid in await Role.filter(role__in=policy.village_grade_roles).values_list(
+        "area_id", "person__userid"
+    ):
+        if area_id is not None and userid:
+            secretaries[area_id].append(userid)
     unit_lines: dict[str, list[str]] = defaultdict(list)
     village_lines: dict[tuple[str, str], list[str]] = defaultdict(list)
     for member in members:
@@ -101,12 +107,8 @@ async def monthly_tick(services: Services, now: datetime | None = None) -> Count
             unit_lines[member.unit_secretary.userid].append(line)
         village = tree.village_of(member.grid_id)
         if village is not None:
-            secretaries = await Role.filter(area_id=village.id, role__in=policy.village_grade_roles).prefetch_related(
-                "person"
-            )
-            for role in secretaries:
-                if role.person.userid:
-                    village_lines[(village.code, role.person.userid)].append(line)
+            for userid in secretaries.get(village.id, []):
+                village_lines[(village.code, userid)].append(line)
     for userid, lines in unit_lines.items():
         text = say("members.monthly_unit", month=month, count=len(lines), lines="\n".join(lines))
         messages[f"members:monthly:{month}:unit:{userid}"] = ("unit", userid, text)
