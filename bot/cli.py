@@ -24,6 +24,7 @@ COMMAND_MODULES = [
     "bot.commands.person",
     "bot.commands.retention",
     "bot.commands.index",
+    "bot.commands.members",
 ]
 
 

@@ -106,7 +106,7 @@ class QuarterCheck(Entry):
 class TasksPolicy(Section):
     quota_min: Count = 2
     quota_max: Count = 3
-    cadre_roles: Roles = ("grid_member", "village_secretary", "first_secretary", "village_cadre")
+    cadre_roles: Roles = ("grid_member", "village_secretary", "first_secretary", "village_cadre", "party_member")
     village_stats_roles: Roles = ("village_secretary", "first_secretary")
     township_stats_roles: Roles = ("township_committee",)
     photo_window_minutes: Count = 30
@@ -312,6 +312,48 @@ class ShiftsPolicy(Section):
         return self
 
 
+class GradeBand(Entry):
+    at_least: Annotated[float, Field(ge=0)]
+    grade: StrictStr
+
+
+class MembersPolicy(Section):
+    """Serving Party members (在职党员): who confirms and answers, when they report, how two grades combine."""
+
+    confirm_roles: Roles = ("village_secretary", "first_secretary")  # confirm a chat registration (双报到)
+    answer_roles: Roles = ("grid_member", "village_secretary", "first_secretary", "village_cadre")  # 答复 too
+    village_grade_roles: Roles = ("village_secretary", "first_secretary")  # the village's year-end grade
+    send_hour: Hour = 9
+    tick_hours: CronHours = "9,13,17"  # the monthly reports' ticker; a missed run is made up at the next
+    report_day: Annotated[int, Field(strict=True, ge=1, le=28)] = 1  # last month's summary, on this day
+    offer_watch_hours: Positive = 24  # requests this recent are offered to members with a fitting skill
+    # Year-end grades (双考评): each side's words and their points; the combined points are weighted.
+    grades: dict[StrictStr, Annotated[float, Field(ge=0)]] = {"优秀": 95, "称职": 80, "基本称职": 65, "不称职": 40}
+    unit_weight: Annotated[float, Field(ge=0, le=1)] = 0.5
+    village_weight: Annotated[float, Field(ge=0, le=1)] = 0.5
+    bands: tuple[GradeBand, ...] = (
+        GradeBand(at_least=90, grade="优秀"),
+        GradeBand(at_least=75, grade="称职"),
+        GradeBand(at_least=60, grade="基本称职"),
+        GradeBand(at_least=0, grade="不称职"),
+    )
+
+    @model_validator(mode="after")
+    def _weights_and_bands(self) -> MembersPolicy:
+        if abs(self.unit_weight + self.village_weight - 1) > 1e-9:
+            raise ValueError("unit_weight and village_weight must add up to 1")
+        if not self.bands or self.bands[-1].at_least != 0:
+            raise ValueError("bands must end with at_least = 0, so every result has a grade")
+        if any(a.at_least <= b.at_least for a, b in zip(self.bands, self.bands[1:], strict=False)):
+            raise ValueError("bands must be listed from the highest at_least down")
+        return self
+
+    def combined(self, unit: str, village: str) -> tuple[float, str]:
+        """The policy formula: weighted points of both grades, and the band they fall in."""
+        points = self.unit_weight * self.grades[unit] + self.village_weight * self.grades[village]
+        return points, next(band.grade for band in self.bands if points >= band.at_least)
+
+
 class Policy(Section):
     quiet_hours: QuietHoursPolicy
     shifts: ShiftsPolicy
@@ -319,6 +361,7 @@ class Policy(Section):
     visits: VisitsPolicy
     whistle: WhistlePolicy
     requests: RequestsPolicy
+    members: MembersPolicy
 
     @model_validator(mode="before")
     @classmethod

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from typing import Protocol
 
 from bot.scheduler import Scheduler
-from handlers import duty, help, index, requests, shifts, tasks, urgent, village, visits, whistle
+from handlers import duty, help, index, members, requests, shifts, tasks, urgent, village, visits, whistle
 from handlers.core.context import Services
 from handlers.core.router import Router
 
@@ -34,7 +34,7 @@ class Feature(Protocol):
 
 
 # requests before duty: a grid member's `办结 #N` for a matter the grid keeps is the village's.
-FEATURES: tuple[Feature, ...] = (help, requests, tasks, visits, whistle, duty, urgent, shifts, village, index)
+FEATURES: tuple[Feature, ...] = (help, requests, tasks, visits, whistle, duty, urgent, shifts, village, index, members)
 
 
 def routers() -> list[Router]:

@@ -1,6 +1,7 @@
 """Tortoise ORM models and the queries about them; no HTTP here."""
 
 from models.areas import AREA_LEVELS, Area, Department
+from models.members import MemberAnswer, MemberGrade, PartyMember
 from models.messaging import ApiToken, InboxMessage, KfCursor, KfCustomer, OutboxMessage
 from models.people import ROLES, CarePair, Chat, Household, Person, Role
 from models.performance import IndexConfirmation, IndexScore
@@ -24,6 +25,7 @@ MODEL_MODULES = [
     "models.shifts",
     "models.posts",
     "models.performance",
+    "models.members",
 ]
 
 __all__ = [
@@ -62,4 +64,7 @@ __all__ = [
     "Ticket",
     "TicketEvent",
     "Visit",
+    "MemberAnswer",
+    "MemberGrade",
+    "PartyMember",
 ]

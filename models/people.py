@@ -20,6 +20,7 @@ ROLES = (
     "liaison",
     "county_admin",
     "admin",
+    "party_member",  # 在职党员: a serving Party member of a county or township unit, in a grid
 )
 
 

@@ -29,27 +29,34 @@ class RequestState(StrEnum):
     CLOSED = "closed"
     REOPENED = "reopened"
     AT_VILLAGE = "at_village"  # the village tier: with the village before any department
+    CLAIMED = "claimed"  # a serving Party member took it on as a 实事 (实事 认领)
 
 
 R = RequestState
 MOVES: Mapping[RequestState, frozenset[RequestState]] = MappingProxyType(
     {
         # the grid keeps it; the township whistles it; resolved or reopened along with the request it was merged into
-        R.RECORDED: frozenset({R.KEPT_IN_GRID, R.WHISTLED, R.RESOLVED, R.REOPENED, R.AT_VILLAGE}),
+        R.RECORDED: frozenset({R.KEPT_IN_GRID, R.WHISTLED, R.RESOLVED, R.REOPENED, R.AT_VILLAGE, R.CLAIMED}),
         # 上报乡镇; the township whistles it anyway; 村办结
-        R.KEPT_IN_GRID: frozenset({R.RECORDED, R.WHISTLED, R.RESOLVED}),
+        R.KEPT_IN_GRID: frozenset({R.RECORDED, R.WHISTLED, R.RESOLVED, R.CLAIMED}),
         R.WHISTLED: frozenset({R.RESOLVED}),  # every department done
         # rated; another household's 不满意 reopens it (to the departments, or back to the grid)
         R.RESOLVED: frozenset({R.CLOSED, R.REOPENED, R.KEPT_IN_GRID}),
         R.CLOSED: frozenset({R.REOPENED, R.KEPT_IN_GRID}),
-        R.REOPENED: frozenset({R.RESOLVED, R.KEPT_IN_GRID}),  # done again; a village matter goes back to the grid
+        R.REOPENED: frozenset(
+            {R.RESOLVED, R.KEPT_IN_GRID, R.CLAIMED}
+        ),  # done again; a village matter goes back to the grid
         # 上报乡镇; the township whistles it; 村办结; re-routed to the village's own matters while still being said
         R.AT_VILLAGE: frozenset({R.RECORDED, R.WHISTLED, R.RESOLVED, R.KEPT_IN_GRID}),
+        # the member's 办结 (实事 完成); the claim given up (实事 撤销) gives it back to the grid
+        R.CLAIMED: frozenset({R.RESOLVED, R.KEPT_IN_GRID}),
     }
 )
 
 # Still being worked on: a follow-up, a photo or another household's report belongs to it.
-OPEN_STATES = (R.RECORDED, R.KEPT_IN_GRID, R.WHISTLED, R.REOPENED, R.AT_VILLAGE)
+OPEN_STATES = (R.RECORDED, R.KEPT_IN_GRID, R.WHISTLED, R.REOPENED, R.AT_VILLAGE, R.CLAIMED)
+# A serving Party member (or a cadre) may take it on as a 实事: nobody else is working on it yet.
+CLAIMABLE = (R.RECORDED, R.KEPT_IN_GRID, R.REOPENED)
 # Resolved but not yet rated: a rating word or a photo still belongs to it.
 RATEABLE_STATES = (R.RESOLVED,)
 # Not yet with the departments: the township may whistle it.

@@ -12,6 +12,7 @@ from handlers.common.cadres import cadre_work, is_cadre, village_of_speaker
 from handlers.core.context import Context
 from handlers.core.filters import AppPrivate
 from handlers.core.router import Router, SkipHandler
+from handlers.members import claims
 from handlers.tasks import service as tasks
 from handlers.tasks.stats import show_stats
 from handlers.tasks.targets import split_target
@@ -103,6 +104,7 @@ async def finish(ctx: Context) -> None:
     seq, text = _number_and_typed(ctx, "tasks.usage_done")
     task = await tasks.find(ctx.speaker, ctx.now.year, seq)
     await tasks.finish(task, text, ctx.now)
+    await claims.task_finished(ctx.services, task, ctx.speaker)  # a claimed request is 办结 with it
     tally = (await tasks.tallies(ctx.now.year, [ctx.speaker.id]))[ctx.speaker.id]
     ctx.reply(
         "tasks.done_saved",
@@ -119,6 +121,7 @@ async def cancel(ctx: Context) -> None:
     seq, reason = _number_and_typed(ctx, "tasks.usage_cancel")
     task = await tasks.find(ctx.speaker, ctx.now.year, seq)
     await tasks.cancel(task, reason, ctx.now)
+    await claims.task_cancelled(ctx.services, task, ctx.speaker)  # a claimed request goes back to the grid
     ctx.reply("tasks.cancelled", seq=seq, title=task.title)
 
 
@@ -135,23 +138,7 @@ async def claim(ctx: Context) -> None:
     village = village_of_speaker(ctx, tree)
     if request.area_id is not None and (village is None or not tree.within(request.area_id, village.id)):
         raise UserError("tasks.claim_outside", number=number)
-    taken = (
-        await tasks.PracticalTask.filter(request=request).exclude(status="cancelled").prefetch_related("cadre").first()
-    )
-    if taken is not None:
-        raise UserError("tasks.request_claimed", number=number, name=taken.cadre.name)
-    title = request.text.strip().splitlines()[0][:40] if request.text.strip() else f"#{number}"
-    await request.fetch_related("household", "area")
-    task = await tasks.register(
-        ctx.speaker,
-        year=ctx.now.year,
-        title=title,
-        description=request.text,
-        household=request.household,
-        area=request.area,
-        request=request,
-        now=ctx.now,
-    )
+    task = await claims.claim(ctx.services, ctx.speaker, request)  # a real claim: the request becomes `claimed`
     ctx.reply("tasks.claimed", seq=task.seq, number=number, title=task.title)
 
 

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from models.org.problems import Problems
-from models.org.rosters import read_households, read_people, read_shifts
+from models.org.rosters import read_households, read_members, read_people, read_shifts
 from models.org.spec import AreaSpec, OrgSpec
 from models.org.toml_reader import read_toml
 from models.org.validate import validate
@@ -29,6 +29,8 @@ def read_org(paths: Iterable[str | Path]) -> OrgSpec:
             spec.households += read_households(roster, problems)
         for roster in toml.rosters.get("shifts", []):
             spec.shifts += read_shifts(roster, problems)
+        for roster in toml.rosters.get("members", []):
+            spec.members += read_members(roster, problems)
     _attach_townships(spec, counties, problems)
     validate(spec, problems)
     problems.raise_if_any()

@@ -17,7 +17,7 @@ from openpyxl.utils.exceptions import InvalidFileException
 
 from models.org import values
 from models.org.problems import Problems
-from models.org.spec import HouseholdSpec, PersonSpec, PostSpec, RoleSpec, ShiftSpec
+from models.org.spec import HouseholdSpec, MemberSpec, PersonSpec, PostSpec, RoleSpec, ShiftSpec
 from models.org.where import RowWhere
 
 # Column headers as docs/org-file.md defines them: key ← accepted header names.
@@ -47,6 +47,17 @@ SHIFT_COLUMNS: dict[str, tuple[str, ...]] = {
     "duty": ("值班", "duty"),
 }
 SHIFT_REQUIRED = ("day", "shift", "area")
+# Serving Party members (在职党员): their own unit (a department's or township's code) and the grid they serve.
+MEMBER_COLUMNS: dict[str, tuple[str, ...]] = {
+    "name": ("姓名", "name"),
+    "userid": ("企业微信账号", "账号", "userid"),
+    "mobile": ("手机", "手机号", "mobile"),
+    "unit": ("单位", "unit"),
+    "unit_secretary": ("单位书记", "unit_secretary"),
+    "grid": ("网格", "grid"),
+    "skills": ("特长", "skills"),
+}
+MEMBER_REQUIRED = ("name", "userid", "unit", "grid")
 PEOPLE_REQUIRED = ("name", "userid")
 HOUSEHOLD_REQUIRED = ("code", "head", "grid")
 
@@ -93,6 +104,24 @@ def read_shifts(path: Path, problems: Problems) -> list[ShiftSpec]:
         if day and shift and area:
             shifts.append(ShiftSpec(date.fromisoformat(day), shift, area, lead, duty, where))
     return shifts
+
+
+def read_members(path: Path, problems: Problems) -> list[MemberSpec]:
+    members = []
+    for where, row in _rows(path, MEMBER_COLUMNS, MEMBER_REQUIRED, problems):
+        members.append(
+            MemberSpec(
+                _cell(row, where, "userid", problems, values.userid),
+                _cell(row, where, "name", problems),
+                _cell(row, where, "mobile", problems, values.mobile, required=False),
+                _cell(row, where, "unit", problems, values.code),
+                _cell(row, where, "unit_secretary", problems, values.userid, required=False),
+                _cell(row, where, "grid", problems, values.code),
+                tuple(values.split_list(row.get("skills", ""))),
+                where,
+            )
+        )
+    return members
 
 
 def _roles(row: dict[str, str], where: RowWhere, problems: Problems) -> tuple[RoleSpec, ...]:

@@ -100,6 +100,20 @@ class ShiftSpec:
     where: Where
 
 
+@dataclass(frozen=True)
+class MemberSpec:
+    """One row of a serving Party members' roster (在职党员): their unit, its Party secretary, their grid, skills."""
+
+    userid: str
+    name: str
+    mobile: str
+    unit: str  # a department's or a township's code
+    unit_secretary: str  # a userid, or ""
+    grid: str
+    skills: tuple[str, ...]
+    where: Where
+
+
 @dataclass
 class OrgSpec:
     """Everything one load describes; several files add up to one OrgSpec."""
@@ -111,6 +125,7 @@ class OrgSpec:
     chats: list[ChatSpec] = field(default_factory=list)
     shifts: list[ShiftSpec] = field(default_factory=list)
     village_tier: bool | None = None  # the [county] switch; None when no file of the load says
+    members: list[MemberSpec] = field(default_factory=list)
 
     def extend(self, other: OrgSpec) -> None:
         self.areas += other.areas
@@ -121,3 +136,4 @@ class OrgSpec:
         self.shifts += other.shifts
         if other.village_tier is not None:
             self.village_tier = other.village_tier
+        self.members += other.members

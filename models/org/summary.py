@@ -4,7 +4,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-KINDS = ("areas", "departments", "households", "people", "roles", "posts", "care_pairs", "chats", "duty_slots")
+KINDS = (
+    "areas",
+    "departments",
+    "households",
+    "people",
+    "roles",
+    "posts",
+    "care_pairs",
+    "chats",
+    "duty_slots",
+    "party_members",
+)
 
 
 @dataclass

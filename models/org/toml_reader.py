@@ -260,9 +260,9 @@ class _Reader:
         if not isinstance(raw, dict):
             self.problems.add(self.where("rosters"), None, "must be a table: write [rosters]")
             return {}
-        table = _Table(raw, self.where("rosters"), self.problems, ("people", "households", "shifts"))
+        table = _Table(raw, self.where("rosters"), self.problems, ("people", "households", "shifts", "members"))
         found: dict[str, list[Path]] = {}
-        for kind in ("people", "households", "shifts"):
+        for kind in ("people", "households", "shifts", "members"):
             names = [raw[kind]] if isinstance(raw.get(kind), str) else list(table.texts(kind))
             found[kind] = [self.path.parent / name for name in names]
         return found

@@ -104,6 +104,31 @@ def validate(spec: OrgSpec, problems: Problems) -> None:
         if (row.day, row.shift, row.area) in slots:
             problems.add(row.where, "day", f"{row.area} has this shift of {row.day} on an earlier row too")
         slots.add((row.day, row.shift, row.area))
+    _check_members(spec, areas, departments, people, problems)
+
+
+def _check_members(
+    spec: OrgSpec,
+    areas: dict[str, AreaSpec],
+    departments: dict[str, DepartmentSpec],
+    people: dict[str, PersonSpec],
+    problems: Problems,
+) -> None:
+    """A member serves one grid, belongs to a department or a township, and is listed once."""
+    members = _unique(spec.members, lambda m: m.userid, "party member userid", "userid", problems)
+    for member in spec.members:
+        grid = areas.get(member.grid)
+        if member.grid and grid is None:
+            problems.add(member.where, "grid", f"unknown area code {member.grid!r}")
+        elif grid is not None and grid.level != "grid":
+            problems.add(member.where, "grid", f"{member.grid!r} is a {grid.level}, not a grid")
+        unit = areas.get(member.unit)
+        if member.unit and member.unit not in departments and (unit is None or unit.level != "township"):
+            problems.add(member.where, "unit", f"{member.unit!r} is neither a department's nor a township's code")
+        if member.unit_secretary and member.unit_secretary not in people and member.unit_secretary not in members:
+            problems.add(
+                member.where, "unit_secretary", f"{member.unit_secretary!r} is not a person (userid) in this load"
+            )
 
 
 def post_village(person: PersonSpec, areas: dict[str, AreaSpec]) -> str | None:
@@ -149,6 +174,9 @@ def _check_role(
 ) -> None:
     if not role.role:
         return
+    if role.role == "party_member":
+        problems.add(role.where, role.key, "serving Party members are listed in [rosters] members", role.value)
+        return
     if role.role == "liaison":
         if role.area:
             problems.add(role.where, role.scope_key, "a liaison names a department, not an area", role.value)
@@ -185,6 +213,7 @@ def _check_lengths(spec: OrgSpec, problems: Problems) -> None:
         (spec.people, Person, ("name", "mobile")),
         (spec.households, Household, ("head", "address")),
         (spec.chats, Chat, ("chatid", "name", "webhook_key")),
+        (spec.members, Person, ("name", "mobile")),
     )
     for items, model, names in checks:
         for name in names:

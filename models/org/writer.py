@@ -16,6 +16,8 @@ from tortoise.transactions import in_transaction
 
 from models.areas import AREA_LEVELS, Area, Department
 from models.locks import advisory_lock
+from models.members import MEMBER_ROLE
+from models.org.members import write_members
 from models.org.spec import OrgSpec
 from models.org.summary import LoadSummary, Tally
 from models.org.validate import post_village
@@ -67,6 +69,7 @@ async def write_org(spec: OrgSpec, now: datetime) -> LoadSummary:
             await _reconcile_care_pairs(spec, households, people, now, summary["care_pairs"], conn)
             await _write_duty_slots(spec, areas, people, now, summary["duty_slots"], conn)
             await _write_county_setting(spec, areas, now, conn)
+            await write_members(spec, areas, departments, people, now, summary, conn)
             await _upsert(
                 Chat,
                 ("channel", "chatid"),
@@ -231,7 +234,7 @@ async def _reconcile_roles(
             else:
                 tally.unchanged += 1
     for key, row in existing.items():
-        if key not in wanted:
+        if key not in wanted and row.role != MEMBER_ROLE:  # a member's grid is the members roster's (or chat's)
             await row.delete(using_db=conn)
             tally.removed += 1
 

@@ -7,6 +7,7 @@ import pytest
 from handlers.core.card_keys import CardKey
 from handlers.features import routers
 from handlers.index.cards import FinalKey, ScoreKey
+from handlers.members.cards import ConfirmKey, OfferKey
 from handlers.requests.kf.service import KfLinkKey
 from handlers.requests.rating.card import RateKey
 from handlers.requests.village.service import VillageKey
@@ -15,7 +16,20 @@ from handlers.tickets.cards import DutyKey
 from handlers.urgent.notice import UrgentKey
 from handlers.whistle.proposal import RunnerUpKey, WhistleKey
 
-KEY_CLASSES = (DutyKey, WhistleKey, RunnerUpKey, RateKey, VillageKey, KfLinkKey, UrgentKey, SwapKey, ScoreKey, FinalKey)
+KEY_CLASSES = (
+    DutyKey,
+    WhistleKey,
+    RunnerUpKey,
+    RateKey,
+    VillageKey,
+    KfLinkKey,
+    UrgentKey,
+    SwapKey,
+    ScoreKey,
+    FinalKey,
+    ConfirmKey,
+    OfferKey,
+)
 
 
 @pytest.mark.parametrize(
@@ -42,6 +56,9 @@ KEY_CLASSES = (DutyKey, WhistleKey, RunnerUpKey, RateKey, VillageKey, KfLinkKey,
         (ScoreKey("confirm", 17), "iscore:confirm:17"),
         (ScoreKey("cancel", 17), "iscore:cancel:17"),
         (FinalKey(2026, 3), "ifinal:2026:3"),
+        (ConfirmKey("yes", 3, 12), "member:yes:3:12"),
+        (ConfirmKey("no", 3, 12), "member:no:3:12"),
+        (OfferKey(1042), "offer:1042"),
     ],
 )
 def test_a_key_is_written_and_read_back(key: CardKey, text: str) -> None:
@@ -91,6 +108,10 @@ def test_a_key_is_written_and_read_back(key: CardKey, text: str) -> None:
         (SwapKey, "shift:ask:5:1:2"),  # the other's slot missing (0 when none)
         (SwapKey, "shift:take:5:1:2:0"),
         (SwapKey, "shift:agree:5:1:two:0"),
+        (ConfirmKey, "member:maybe:3:12"),
+        (ConfirmKey, "member:yes:3"),  # the grid missing: a stale card could not be told
+        (OfferKey, "offer:"),
+        (OfferKey, "offer:#1042"),
     ],
 )
 def test_a_malformed_key_parses_to_none(kind: type[CardKey], text: str) -> None:

@@ -98,6 +98,6 @@ async def test_stats_for_village_secretary_and_township(county, say):
     assert "刘洋：登记 0，完成 0（未达标）" in village and "齐国庆" not in village
     township = text_of(await say("app", "zhangwei", "实事 统计"))
     assert "白山镇 2026年实事" in township
-    assert "后道老村：干部 6 人，登记 3，完成 2，未达标 5 人" in township and "红旗农场：干部 5 人" in township
+    assert "后道老村：干部 9 人，登记 3，完成 2，未达标 8 人" in township and "红旗农场：干部 7 人" in township
     assert "文化村" not in township
     assert "没有权限" in text_of(await say("app", "wangshufen", "实事 统计"))

@@ -32,7 +32,7 @@ async def test_report_tasks_prints_tables_and_writes_xlsx(gridwhistle, db, clock
     book = load_workbook(xlsx)
     assert book.sheetnames == ["实事-干部", "实事-村", "包保走访-村"]
     villages = {row[1]: row for row in book["实事-村"].iter_rows(min_row=2, values_only=True)}
-    assert villages["后道老村"] == ("白山镇", "后道老村", 6, 3, 2, 5)
+    assert villages["后道老村"] == ("白山镇", "后道老村", 9, 3, 2, 8)  # 3 of the 9 serving Party members
     visits = {row[1]: row for row in book["包保走访-村"].iter_rows(min_row=2, values_only=True)}
     # 后道老村: 7 pairs; periods ended by 02-02: 李长顺 and 刘玉兰 (独居老人) 4 weeks each, 韩德山 (五保) the fortnight of 01-12,
     # 马桂香 (独居老人) 4 weeks, the monthly ones January: 赵德福, 周凤琴, 高玉珍 → 4+4+4+1+1+1+1 = 16 due, 4 visited

@@ -66,6 +66,12 @@ EXPECTED_SPECIAL = {
     "zhanghongmei": EVERYONE,  # registered after the monthly 10 was due: no late monthly for her
 }
 CADRES = [
+    # the demo's serving Party members (config/demo/members.csv) are cadres for 实事 too
+    "gaojianguo",
+    "zhoudianming",
+    "hezheng",
+    "zhengxiaoyan",
+    "fenglei",
     "jiangfeng",
     "liuyang",
     "zhaoshuqin",
@@ -165,7 +171,7 @@ def check_every_cadre_gets_exactly_the_promised_reminders(year_run):
         assert set(got) == EXPECTED_SPECIAL.get(userid, EVERYONE), userid
     assert received == {}  # nobody else (villagers, liaisons) got a cadre reminder
     per_kind = Counter(row.dedupe_key.split(":")[2] for row in year_run if row.dedupe_key.startswith("tasks:2026:"))
-    assert per_kind == {"kickoff": 25, "monthly": 8, "quarter": 48, "last_call": 24, "summary": 8}
+    assert per_kind == {"kickoff": 30, "monthly": 8, "quarter": 58, "last_call": 29, "summary": 8}
 
 
 def check_reminders_go_when_due_or_on_return(year_run):
@@ -181,6 +187,7 @@ def check_reminders_go_when_due_or_on_return(year_run):
     assert summary.created_at == at(12, 31, 9)
     text = summary.payload["text"]
     assert "白山镇 2026年实事年终汇总" in text
-    assert "后道老村：干部 6 人，登记 6，完成 6，未达标 4 人" in text and "红旗农场：干部 5 人，登记 0" in text
+    # 3 of 后道老村's and 2 of 红旗农场's cadres are the demo's serving Party members (config/demo/members.csv)
+    assert "后道老村：干部 9 人，登记 6，完成 6，未达标 7 人" in text and "红旗农场：干部 7 人，登记 0" in text
     for userid, township in TOWNSHIP.items():
         assert f"tasks:2026:summary:summary:{township}:{userid}" in by_key
