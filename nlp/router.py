@@ -24,7 +24,7 @@ from nlp.learned import (
     ngrams,
 )
 from nlp.lexicon import RoutingTable, Rule, load_table, normalise_word
-from nlp.matcher import MASK, Entry, Found, Matcher
+from nlp.matcher import MASK, PRESENT_ONLY, Entry, Found, Matcher
 from nlp.privacy import hide_private
 from nlp.table_files import table_folder
 from nlp.tokenizer import build_tokenizer
@@ -389,7 +389,7 @@ def _entries(table: RoutingTable, targets: Mapping[str, tuple[_Target, ...]]) ->
         w for rule in table.rules for w in rule.none
     }
     entries = {
-        word: Entry(word, frozenset(t.kind for t in targets.get(word, ())) or frozenset({"rule"}))
+        word: Entry(word, frozenset(t.kind for t in targets.get(word, ())) or frozenset({PRESENT_ONLY}))
         for word in set(targets) | rule_words
     }
     for variant, canonical in table.synonyms:
