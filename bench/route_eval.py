@@ -49,6 +49,7 @@ WRITERS: dict[str, tuple[int, int] | tuple[str, ...]] = {
     "rounds K–O (blind44–58)": (44, 58),
     "rounds P–Q (blind59–64)": (59, 64),
     "round R, other habits (blind65–69)": (65, 69),
+    "round S, other habits (blind70–72)": (70, 72),
 }
 
 
@@ -93,7 +94,7 @@ def cross_writer(table_path: Path, names: tuple[str, ...], cache_dir: Path, fold
         router = Router(table, names, cache_dir, learn_urgency(rest), learn_departments(rest), learn_requests(rest))
         scores = evaluate(router, held)
         lines.append(_row(name, scores))
-        if len(paths) > 1 and name.startswith("round R"):
+        if len(paths) > 1 and name.startswith(("round R", "round S")):
             for path in paths:
                 lines.append(_row(f"  {path.stem}", evaluate(router, load_examples(path))))
         pooled += [(e, router) for e in held]

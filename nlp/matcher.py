@@ -12,6 +12,7 @@ A synonym (a typo or dialect spelling) is found as itself and counts as its cano
 Rules look at `present` instead: plain "does the message contain it".
 A mask (kind "mask": 怕是, 血压, 发烧) hides every shorter listed word written inside it, from the
 hits and from `present` alike: 怕是中煤气了 says "probably", not "afraid".
+A word of kind "present" only (one that only rules look for) is never a hit: it needs no jieba cut.
 """
 
 from __future__ import annotations
@@ -27,7 +28,8 @@ import ahocorasick
 from nlp.tokenizer import JIEBA_BLOCK, Tokenizer, token_bounds
 
 MASK = "mask"
-_MASKS = frozenset({MASK})
+PRESENT_ONLY = "present"  # a word only rules look for: it is in `present`, never a hit (and never cut for)
+_NOT_COUNTED = frozenset({MASK, PRESENT_ONLY})
 _NEEDS_ALIGNMENT = re.compile(r"^(?:[\u4e00-\u9fd5]{1,2}|[a-z0-9]+)$")
 
 
@@ -91,15 +93,17 @@ class Matcher:
         raw.sort(key=lambda r: (r[0] - r[1], r[0]))
         hits: list[Hit] = []
         kept: list[tuple[int, int, frozenset[str]]] = []  # (start, end, kinds) of each hit, for the check below
+        covered = bytearray(len(text))  # 1 under every kept hit: a word not covered at both ends needs no check
         for start, end, surface, entry, aligned in raw:
             kinds = entry.kinds
-            for s, e, k in kept:
-                if s <= start and end <= e:
-                    kinds = kinds - k  # a longer word of these kinds covers it
-            if MASK in kinds:
-                kinds = kinds - _MASKS
+            if covered[start] and covered[end - 1]:
+                for s, e, k in kept:
+                    if s <= start and end <= e:
+                        kinds = kinds - k  # a longer word of these kinds covers it
+            if not kinds.isdisjoint(_NOT_COUNTED):
+                kinds = kinds - _NOT_COUNTED
             if not kinds:
-                continue
+                continue  # masks and rule words are done with: `present` and `masked` hold them
             if aligned:
                 if not block_starts:
                     for block in JIEBA_BLOCK.finditer(text):
@@ -114,10 +118,11 @@ class Matcher:
                 if end - start == 1 or surface.isascii():
                     if start not in bounds or end not in bounds:
                         continue  # one character, or a number/Latin word: must be a whole token
-                elif any(start < b < end for b in bounds):
+                elif start + 1 in bounds:
                     continue  # two characters cut apart by jieba: 来电 in 打来|电话, 泥路 in 水泥|路
             hits.append(Hit(start, end, entry.word, surface, kinds))
             kept.append((start, end, kinds))
+            covered[start:end] = b"\x01" * (end - start)
         return Found(present, tuple(sorted(hits, key=lambda h: h.start)), masked)
 
     def whole_token(self, text: str, start: int, end: int) -> bool:

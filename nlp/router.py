@@ -24,7 +24,7 @@ from nlp.learned import (
     ngrams,
 )
 from nlp.lexicon import RoutingTable, Rule, load_table, normalise_word
-from nlp.matcher import MASK, Entry, Matcher
+from nlp.matcher import MASK, PRESENT_ONLY, Entry, Found, Matcher
 from nlp.privacy import hide_private
 from nlp.table_files import table_folder
 from nlp.tokenizer import build_tokenizer
@@ -146,22 +146,35 @@ class Router:
         """jieba tokens of the normalised text, as the router sees them (for keyword suggestions)."""
         return [t for t in self.tokenizer.cut(normalise_word(text), HMM=False) if t.strip()]
 
-    def classify(self, text: str) -> Decision:
+    def classify(self, text: str, explain: bool = True) -> Decision:
+        """Route one message. With explain=False the Decision's explanation is left empty, and the learned
+        signals' strongest pieces are not looked for (`classify` on the command line prints no explanation)."""
         # Phone, ID, card and house numbers never change where a request goes: the router reads them blanked.
         normalised = normalise_word(hide_private(text or ""))
         found = self._matcher.find(normalised)
+        tally = self._count_words(found, normalised)
         visible = found.unmasked(normalised)  # for the single characters counted wherever written
-        scores: dict[str, float] = {}
-        best_weight: dict[str, float] = {}
-        first_at: dict[str, int] = {}
-        words_of: dict[str, list[str]] = {}
-        cue_total = 0.0
-        pulling = 0.0  # every cue pulling towards "not a request" (thanks, chat, a trade, a notice …)
-        against = 0.0  # of those, the vetoing ones (notice, news, advert, "fixed", a work report)
-        asked = False  # an ask, a follow-up or a "but still" matched (a cue weighing ASKING or more)
-        urgency_total = 0.0
-        followup = False
-        keywords: list[str] = []
+        if not (tally.scores or tally.followup):
+            self._count_hints(tally, visible, normalised)
+        self._count_anywhere(tally, visible, normalised)
+        verdict = self._first_verdict(tally, normalised)
+        self._apply_rules(verdict, tally, found.present)
+        pieces = ngrams(normalised, self._piece_sizes) if self._piece_sizes else set()
+        sums = self._sums.sums(pieces) if self._piece_sizes else []  # [request, urgency, departments …]
+        self._learned_request(verdict, sums, pieces, explain)
+        self._learned_urgency(verdict, sums, pieces, explain)
+        if not verdict.is_request:
+            explanation = _explain(NONE, tally.words_of, verdict.fired) if explain else ""
+            return Decision(
+                False, NONE, (), "normal", tuple(tally.keywords), MappingProxyType(tally.scores), False, explanation
+            )
+        close = self._learned_department(verdict, sums, pieces, explain)
+        return self._decision(verdict, tally, close, explain)
+
+    def _count_words(self, found: Found, normalised: str) -> _Tally:
+        """The listed words that count: department scores, request cues and urgency words."""
+        tally = _Tally()
+        scores, best_weight, first_at, words_of = tally.scores, tally.best_weight, tally.first_at, tally.words_of
         counted: set[tuple[str, _Target]] = set()  # each word counts once per list, however often written
         for hit in found.hits:
             for target in self._targets.get(hit.word, ()):
@@ -175,138 +188,187 @@ class Router:
                     first_at.setdefault(code, hit.start)
                     label = hit.word if hit.word == hit.surface else f"{hit.surface}({hit.word})"
                     words_of.setdefault(code, []).append(label)
-                    if hit.word not in keywords:
-                        keywords.append(hit.word)
+                    if hit.word not in tally.keywords:
+                        tally.keywords.append(hit.word)
                 elif target.kind == "cue":
                     if target.weight < 0 and normalised[hit.start - 1 : hit.start] in NEGATIONS:
                         continue  # 不好使了 is not 好使了 (fixed), 没通知 is not a notice, 不好的 not 好的
-                    cue_total += target.weight
-                    pulling += min(target.weight, 0.0)
+                    tally.cue_total += target.weight
+                    tally.pulling += min(target.weight, 0.0)
                     if target.name in self._vetoing:
-                        against += min(target.weight, 0.0)
-                    asked = asked or target.weight >= ASKING
-                    followup = followup or target.name == FOLLOWUP_CUES
+                        tally.against += min(target.weight, 0.0)
+                    tally.asked = tally.asked or target.weight >= ASKING
+                    tally.followup = tally.followup or target.name == FOLLOWUP_CUES
                 else:
-                    urgency_total += target.weight
-        for code, weight, words in self._hints if not (scores or followup) else ():
-            # A department's telltale characters, wherever written (电 in 电饭锅): a fallback only for
-            # messages that use no listed word of any department.
-            # Only where jieba cuts it as a word of its own: 水 counts in 水不热, not in 水泥路.
+                    tally.urgency_total += target.weight
+        return tally
+
+    def _count_hints(self, tally: _Tally, visible: str, normalised: str) -> None:
+        """A department's telltale characters, wherever written (电 in 电饭锅): a fallback only for messages
+        that use no listed word of any department. Only where jieba cuts it as a word of its own: 水 counts
+        in 水不热, not in 水泥路."""
+        for code, weight, words in self._hints:
             positions = [
                 at
                 for at in (self._first_whole(visible, normalised, word) for word in words if word in visible)
                 if at >= 0
             ]
             if positions:
-                scores[code] = scores.get(code, 0.0) + weight * len(positions)
-                best_weight.setdefault(code, 0.0)
-                first_at[code] = min(first_at.get(code, len(normalised)), *positions)
+                tally.scores[code] = tally.scores.get(code, 0.0) + weight * len(positions)
+                tally.best_weight.setdefault(code, 0.0)
+                tally.first_at[code] = min(tally.first_at.get(code, len(normalised)), *positions)
+
+    def _count_anywhere(self, tally: _Tally, visible: str, normalised: str) -> None:
+        """Urgency characters counted wherever written, and the cues read at the end of the message."""
         for weight, words in self._anywhere_urgency:
-            urgency_total += weight * sum(word in visible for word in words)
+            tally.urgency_total += weight * sum(word in visible for word in words)
         tail = _TRAILING.sub("", normalised)
-        cue_total += sum(weight for weight, words in self._end_cues if tail.endswith(words))
+        tally.cue_total += sum(weight for weight, words in self._end_cues if tail.endswith(words))
+
+    def _first_verdict(self, tally: _Tally, normalised: str) -> _Verdict:
+        """The table's own answer before rules and learned signals: the ranking, request or not, urgency."""
+        scores, best_weight, first_at = tally.scores, tally.best_weight, tally.first_at
         ranked = sorted(scores, key=lambda c: (-scores[c], -best_weight[c], first_at[c], self._order[c]))
         scoring = self.table.scoring
         evidence = min(scores[ranked[0]], scoring.evidence_cap) if ranked else 0.0
-        urgent = urgency_total >= scoring.urgency_threshold
+        urgent = tally.urgency_total >= scoring.urgency_threshold
         # Someone describing a danger now needs help even without asking for it — unless the message reads as
         # a notice, news, an advert or "fixed already" (the lists with `vetoes = true`) and asks nothing: then
         # neither danger words nor a rule make it a request.
-        vetoed = against <= -scoring.veto and not asked
-        if asked and len(normalised) >= scoring.long_message:
-            cue_total -= pulling / 2  # a long story that asks: its stray 挺好, 装上了, 新闻 weigh half
+        vetoed = tally.against <= -scoring.veto and not tally.asked
+        cue_total = tally.cue_total
+        if tally.asked and len(normalised) >= scoring.long_message:
+            cue_total -= tally.pulling / 2  # a long story that asks: its stray 挺好, 装上了, 新闻 weigh half
         is_request = not vetoed and (
             evidence + cue_total + (scoring.urgency_evidence if urgent else 0.0) >= scoring.request_threshold
         )
         primary = ranked[0] if ranked else scoring.default_department
-        also: list[str] = []
-        fired: list[str] = []
+        return _Verdict(ranked, is_request, urgent, vetoed, primary)
+
+    def _apply_rules(self, verdict: _Verdict, tally: _Tally, present: frozenset[str]) -> None:
+        """The hard-case rules whose words are present, in the table's order (the first to route wins)."""
+        ranked, scores = verdict.ranked, tally.scores
         routed = False
-        settled = False  # the rule that chose the department says the learned department may not override it
-        calm = False  # a rule saying urgency = "normal" overrides every urgent sign
-        candidates = sorted({n for word in found.present for n in self._rules_needing.get(word, ())})
+        candidates = sorted({n for word in present for n in self._rules_needing.get(word, ())})
         for rule, condition in (self._rules[n] for n in candidates):
-            if not _applies(rule, condition, found.present, ranked[0] if ranked else None, scores):
+            if not _applies(rule, condition, present, ranked[0] if ranked else None, scores):
                 continue
-            if rule.request is not None and not (rule.request and vetoed):
-                is_request = rule.request
+            if rule.request is not None and not (rule.request and verdict.vetoed):
+                verdict.is_request = rule.request
             if rule.primary is not None and not routed:
                 routed = True
                 if rule.demote:
-                    floor = scoring.also_floor
+                    floor = self.table.scoring.also_floor
                     programme = next((c for c in ranked if c != rule.primary and scores[c] >= floor), None)
                     if programme:
-                        also.append(programme)
-                primary = rule.primary
-                settled = rule.settled
-                fired.append(rule.name)
+                        verdict.also.append(programme)
+                verdict.primary = rule.primary
+                verdict.settled = rule.settled
+                verdict.fired.append(rule.name)
             elif rule.primary is None:
-                fired.append(rule.name)
-            also.extend(rule.also)
-            urgent = urgent or rule.urgency == "urgent"
-            calm = calm or rule.urgency == "normal"
+                verdict.fired.append(rule.name)
+            verdict.also.extend(rule.also)
+            verdict.urgent = verdict.urgent or rule.urgency == "urgent"
+            verdict.calm = verdict.calm or rule.urgency == "normal"
+
+    def _learned_request(self, verdict: _Verdict, sums: list[float], pieces: set[str], explain: bool) -> None:
+        """Learned from every labelled message, the request signal has the last word on "is this a request"
+        where it is sure either way (a notice phrased like a question, a request with no listed word) —
+        except after a `settled` rule."""
+        if not self.request_model or verdict.settled:
+            return
         learned = self.table.learned
-        pieces = ngrams(normalised, self._piece_sizes) if self._piece_sizes else set()
-        sums = self._sums.sums(pieces) if self._piece_sizes else []  # [request, urgency, departments …]
-        if self.request_model and not settled:
-            # Learned from every labelled message, it has the last word on "is this a request" where it
-            # is sure either way (a notice phrased like a question, a request with no listed word) — except
-            # after a `settled` rule.
-            chance = self.request_model.probability_of(sums[0])
-            sure = chance <= learned.no_request_below if is_request else chance >= learned.request_above
-            if sure:
-                is_request = not is_request
-                fired.append(
-                    f"learned request {chance:.2f} ({'、'.join(self.request_model.reasons(pieces))})"
-                    if is_request
-                    else f"learned no request {chance:.2f}"
-                )
-        if self.urgency_model and not (urgent or calm):
-            # The learned signal hears a danger told in words no urgency list has; it is asked only
-            # about what the table left calm, and a rule saying "normal" has the last word.
-            chance = self.urgency_model.probability_of(sums[1])
-            if chance >= (learned.urgent_from if is_request else learned.request_from):
-                is_request = urgent = True
-                fired.append(f"learned urgency {chance:.2f} ({'、'.join(self.urgency_model.reasons(pieces))})")
-        if not is_request:
-            return Decision(
-                False,
-                NONE,
-                (),
-                "normal",
-                tuple(keywords),
-                MappingProxyType(scores),
-                False,
-                _explain(NONE, words_of, fired),
-            )
-        close: list[str] = []  # candidates for runners_up, closest first
-        if self.department_model:
-            chances = self.department_model.ranked_logits(sums[2:])
-            code, chance = chances[0]
-            # Learned from the labelled requests, it reads the whole message, not only the listed words;
-            # where it is sure enough it has the last word on the department (the explanation says so) —
-            # but not over a rule marked `settled` (a department the routing guide settles outright).
-            if code != primary and chance >= learned.department_from and not settled:
+        chance = self.request_model.probability_of(sums[0])
+        if not (chance <= learned.no_request_below if verdict.is_request else chance >= learned.request_above):
+            return
+        verdict.is_request = not verdict.is_request
+        if not explain:
+            return
+        verdict.fired.append(
+            f"learned request {chance:.2f} ({'、'.join(self.request_model.reasons(pieces))})"
+            if verdict.is_request
+            else f"learned no request {chance:.2f}"
+        )
+
+    def _learned_urgency(self, verdict: _Verdict, sums: list[float], pieces: set[str], explain: bool) -> None:
+        """The learned signal hears a danger told in words no urgency list has; it is asked only about what
+        the table left calm, and a rule saying "normal" has the last word."""
+        if not self.urgency_model or verdict.urgent or verdict.calm:
+            return
+        learned = self.table.learned
+        chance = self.urgency_model.probability_of(sums[1])
+        if chance >= (learned.urgent_from if verdict.is_request else learned.request_from):
+            verdict.is_request = verdict.urgent = True
+            if explain:
+                verdict.fired.append(f"learned urgency {chance:.2f} ({'、'.join(self.urgency_model.reasons(pieces))})")
+
+    def _learned_department(self, verdict: _Verdict, sums: list[float], pieces: set[str], explain: bool) -> list[str]:
+        """Learned from the labelled requests, the department signal reads the whole message, not only the
+        listed words; where it is sure enough it has the last word on the department (the explanation says
+        so) — but not over a rule marked `settled` (a department the routing guide settles outright).
+        Returns the departments it finds close (for runners_up), closest first."""
+        if not self.department_model:
+            return []
+        close: list[str] = []
+        chances = self.department_model.ranked_logits(sums[2:])
+        code, chance = chances[0]
+        if code != verdict.primary and chance >= self.table.learned.department_from and not verdict.settled:
+            if explain:
                 reasons = "、".join(self.department_model.reasons(pieces, code))
-                fired.append(f"learned department {code} {chance:.2f} ({reasons}) over {primary}")
-                close.append(primary)  # the table's (or a rule's) choice stays close
-                primary = code
-            close += [c for c, p in chances if p >= RUNNER_UP_CHANCE]
+                verdict.fired.append(f"learned department {code} {chance:.2f} ({reasons}) over {verdict.primary}")
+            close.append(verdict.primary)  # the table's (or a rule's) choice stays close
+            verdict.primary = code
+        close += [c for c, p in chances if p >= RUNNER_UP_CHANCE]
+        return close
+
+    def _decision(self, verdict: _Verdict, tally: _Tally, close: list[str], explain: bool) -> Decision:
+        """A request's Decision: the runners-up are the learned signal's close ones, then the table's."""
+        primary, scores, ranked = verdict.primary, tally.scores, verdict.ranked
         if ranked:
             close += [c for c in ranked if scores[c] >= RUNNER_UP_SHARE * scores[ranked[0]]]
-        runners_up = tuple(dict.fromkeys(c for c in close if c != primary))[:RUNNERS_UP]
-        also_codes = tuple(dict.fromkeys(c for c in also if c != primary))
         return Decision(
             True,
             primary,
-            also_codes,
-            "urgent" if urgent and not calm else "normal",
-            tuple(keywords),
+            tuple(dict.fromkeys(c for c in verdict.also if c != primary)),
+            "urgent" if verdict.urgent and not verdict.calm else "normal",
+            tuple(tally.keywords),
             MappingProxyType(scores),
-            followup,
-            _explain(primary, words_of, fired),
-            runners_up,
+            tally.followup,
+            _explain(primary, tally.words_of, verdict.fired) if explain else "",
+            tuple(dict.fromkeys(c for c in close if c != primary))[:RUNNERS_UP],
         )
+
+
+@dataclass(slots=True)
+class _Tally:
+    """What the listed words of one message add up to (Router._count_words and the counts after it)."""
+
+    scores: dict[str, float] = field(default_factory=dict)  # department -> sum of its distinct words' weights
+    best_weight: dict[str, float] = field(default_factory=dict)  # department -> its heaviest word
+    first_at: dict[str, int] = field(default_factory=dict)  # department -> where its first word is written
+    words_of: dict[str, list[str]] = field(default_factory=dict)  # department -> its words, for the explanation
+    keywords: list[str] = field(default_factory=list)  # the department words, in text order
+    cue_total: float = 0.0
+    pulling: float = 0.0  # every cue pulling towards "not a request" (thanks, chat, a trade, a notice …)
+    against: float = 0.0  # of those, the vetoing ones (notice, news, advert, "fixed", a work report)
+    asked: bool = False  # an ask, a follow-up or a "but still" matched (a cue weighing ASKING or more)
+    urgency_total: float = 0.0
+    followup: bool = False
+
+
+@dataclass(slots=True)
+class _Verdict:
+    """The decision as it is being made: the table's answer, then what rules and learned signals change."""
+
+    ranked: list[str]  # departments by the table's score, best first
+    is_request: bool
+    urgent: bool
+    vetoed: bool  # a notice, news, an advert or "fixed already" that asks nothing
+    primary: str
+    also: list[str] = field(default_factory=list)
+    fired: list[str] = field(default_factory=list)  # the rules and signals that changed it, for the explanation
+    settled: bool = False  # the rule that chose the department says the learned signals may not override it
+    calm: bool = False  # a rule saying urgency = "normal" overrides every urgent sign
 
 
 def table_models(path: str | Path, table: RoutingTable) -> dict[str, Path]:
@@ -327,7 +389,7 @@ def _entries(table: RoutingTable, targets: Mapping[str, tuple[_Target, ...]]) ->
         w for rule in table.rules for w in rule.none
     }
     entries = {
-        word: Entry(word, frozenset(t.kind for t in targets.get(word, ())) or frozenset({"rule"}))
+        word: Entry(word, frozenset(t.kind for t in targets.get(word, ())) or frozenset({PRESENT_ONLY}))
         for word in set(targets) | rule_words
     }
     for variant, canonical in table.synonyms:

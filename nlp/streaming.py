@@ -41,7 +41,7 @@ def classify_line(router: Router, raw: bytes, line_number: int) -> dict | None:
     message = record.get("text")
     if not isinstance(message, str):
         return _error(line_number, 'missing "text" (a string)', record_id)
-    return {"id": record_id, **router.classify(message).as_json()}
+    return {"id": record_id, **router.classify(message, explain=False).as_json()}  # no explanation is printed
 
 
 def classify_stream(router: Router, lines: Iterable[bytes], out: BinaryIO) -> int:

@@ -144,3 +144,50 @@ def test_departments_scored_close_to_the_chosen_one_are_its_runners_up(jieba_cac
     assert decision.runners_up == ("housing",)  # 4 of 5; the street light's 1 is not close
     assert router.classify("水管子冻了 咋整").runners_up == ()
     assert "runners_up" not in decision.as_json()  # classify's public fields stay as the README documents them
+
+
+# Wordings of other writers (older villagers' speech, voice input, grid members' relays): each family of
+# expressions, not one example of it.
+@pytest.mark.parametrize(
+    ("text", "department", "also"),
+    [
+        ("想把俺爹的坟挪到公墓去 找谁", "civil_affairs", set()),  # 坟 as a word of its own
+        ("俺老伴没了 想迁个坟跟俺妈埋一块", "civil_affairs", set()),
+        ("有人拿假钱在小卖店买烟 收了两张", "public_security", set()),  # counterfeit money, not the shop
+        ("村头路灯杆上的太阳能板让人卸走了", "public_security", {"power"}),  # 卸走 is taken too
+        ("大外甥十五了书不念了 跟人上城里饭店打工去了", "education", {"human_resources"}),  # rule 23
+        ("屯东那个粮食烘干塔半夜轰隆轰隆的 一宿睡不着", "ecology", set()),  # rule 18
+        ("今年的取暖补贴咋还没信儿 俺家烧煤的", "housing", set()),  # rule 24: a household's own
+        ("俺家是低保户 冬天那个取暖补贴咋领", "civil_affairs", set()),  # … a 低保 household's
+        ("前年那场大水冲了俺家苞米地 说好的补助到现在没见着", "finance", set()),  # rule 3: disaster money
+        ("我的高龄补贴好几个月没到账了 存折上查不着", "finance", {"civil_affairs"}),  # rule 3, settled
+        ("东院老孙家把地边子往他那边挪了半条垄 说他也不听", "agriculture", set()),  # rule 5, settled
+    ],
+)
+def test_families_of_wording_route_by_the_guide(router: Router, text: str, department: str, also: set) -> None:
+    primary, found_also, urgency = route(router, text)
+    assert primary == department and also <= found_also and urgency == "normal"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "上坟的时候俺家坟地边上草挺高 防火期能烧纸不",  # 坟 inside 坟地 decides nothing
+        "老刘头走了 后天出殡 在家的老少爷们帮把手",  # a notice between villagers
+    ],
+)
+def test_graves_in_passing_are_no_care_request(router: Router, text: str) -> None:
+    assert route(router, text)[0] != "civil_affairs"
+
+
+@pytest.mark.parametrize(
+    ("text", "urgency"),
+    [
+        ("校车老不来 孩子们在道边等得冻得直哆嗦", "normal"),  # a complaint about a late bus
+        ("校车滑沟里去了 车上十来个孩子冻得直哆嗦 出不来 快来人", "urgent"),  # people stuck in it
+        ("老两口就靠低保 儿子出去打工三年没回来 想申请临时救助", "normal"),  # away for years, not missing
+        ("俺家那几头猪一宿倒了五六头 剩下的也蔫了", "urgent"),  # 倒了 is dropped dead, by the handful
+    ],
+)
+def test_urgency_reads_what_the_words_mean_here(router: Router, text: str, urgency: str) -> None:
+    assert route(router, text)[2] == urgency

@@ -51,6 +51,8 @@ all = [["去年"]]
 urgency = "normal"
 """
 
+DATA = Path(__file__).resolve().parents[2] / "bench" / "data"
+
 # A hand-made model: "没回来" and "零下" tell of a danger, "谢" of none.
 MODEL = BinaryModel(bias=-3.0, weights={"没回来": 2.5, "零下": 1.5, "谢": -3.0}, sizes=(1, 3), about={})
 
@@ -222,3 +224,49 @@ def test_learning_what_is_a_request() -> None:
     model = learn_requests(EXAMPLES)
     assert model.kind == REQUEST_KIND and model.about["requests"] == 9
     assert model_from_json(json.loads(json.dumps(model.as_json())), "m.json", REQUEST_KIND) == model
+
+
+def test_the_three_sums_in_one_pass_are_each_models_own_sum() -> None:
+    from nlp.learned import LearnedSums
+
+    request = BinaryModel(-1.0, {"没": 0.5, "修": 1.25, "谢": -2.0}, (1, 3), {}, REQUEST_KIND)
+    urgency = BinaryModel(-3.0, {"没回来": 2.5, "零下": 1.5, "谢": -3.0}, (1, 3), {})
+    department = DepartmentModel(
+        ("water", "power", "village"),
+        (0.1, -0.2, 0.3),
+        {"水": ((0, 2.0),), "电": ((1, 1.5), (2, -0.75)), "没": ((2, -4096.0625),)},
+        (1, 3),
+        {},
+    )
+    sums = LearnedSums(request, urgency, department)
+    for pieces in ({"没", "水", "零下", "谢", "不认识"}, {"不认识"}, set(), {"电", "没回来", "修"}):
+        expected = [
+            request.bias + sum(request.weights.get(p, 0.0) for p in pieces),
+            urgency.bias + sum(urgency.weights.get(p, 0.0) for p in pieces),
+            *department.bias,
+        ]
+        for piece in pieces:
+            for index, weight in department.weights.get(piece, ()):
+                expected[2 + index] += weight
+        assert sums.sums(pieces) == pytest.approx(expected, abs=1e-6)
+    only_urgency = LearnedSums(None, urgency, None)
+    assert only_urgency.sums({"零下"}) == pytest.approx([0.0, -1.5])
+
+
+def test_a_weight_too_large_to_pack_is_refused() -> None:
+    from nlp.learned import LearnedSums
+
+    with pytest.raises(ValueError, match="too large"):
+        LearnedSums(BinaryModel(0.0, {"水": 1e6}, (1, 3), {}, REQUEST_KIND), None, None)
+
+
+def test_classify_without_an_explanation_decides_the_same(router: Router) -> None:
+    texts = [json.loads(line)["text"] for line in (DATA / "blind70.jsonl").read_text(encoding="utf-8").splitlines()]
+    for text in texts:
+        explained, quiet = router.classify(text), router.classify(text, explain=False)
+        assert quiet.explanation == "" and explained.explanation
+        assert (quiet.as_json(), quiet.runners_up, quiet.is_followup) == (
+            explained.as_json(),
+            explained.runners_up,
+            explained.is_followup,
+        )
