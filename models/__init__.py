@@ -1,6 +1,7 @@
 """Tortoise ORM models and the queries about them; no HTTP here."""
 
 from models.areas import AREA_LEVELS, Area, Department
+from models.console_access import ConsoleSession, ConsoleToken
 from models.messaging import ApiToken, InboxMessage, KfCursor, KfCustomer, OutboxMessage
 from models.people import ROLES, CarePair, Chat, Household, Person, Role
 from models.privacy_records import AccessRecord, EventRedaction
@@ -20,6 +21,7 @@ MODEL_MODULES = [
     "models.villager_notes",
     "models.privacy_records",
     "models.shifts",
+    "models.console_access",
 ]
 
 __all__ = [
@@ -54,4 +56,6 @@ __all__ = [
     "Ticket",
     "TicketEvent",
     "Visit",
+    "ConsoleSession",
+    "ConsoleToken",
 ]

@@ -20,6 +20,7 @@ ROLES = (
     "liaison",
     "county_admin",
     "admin",
+    "county_leader",
 )
 
 
