@@ -8,8 +8,8 @@ from html import escape
 from markupsafe import Markup
 
 COLOURS = ("#1a73e8", "#0b8043", "#f29900", "#d93025")
-WIDTH, HEIGHT = 640, 240
-LEFT, RIGHT, TOP, BOTTOM = 40, 12, 12, 28
+WIDTH, HEIGHT = 420, 220
+LEFT, RIGHT, TOP, BOTTOM = 38, 10, 10, 24
 
 
 def line_chart(labels: list[str], series: dict[str, list[float | None]]) -> Markup:
@@ -30,13 +30,13 @@ def line_chart(labels: list[str], series: dict[str, list[float | None]]) -> Mark
     for tick in (0, 0.5, 1):
         parts.append(
             f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y(tick):.1f}" y2="{y(tick):.1f}" stroke="#e0e0e0"/>'
-            f'<text x="{LEFT - 6}" y="{y(tick) + 4:.1f}" text-anchor="end" font-size="11" fill="#666">{tick:.0%}</text>'
+            f'<text x="{LEFT - 6}" y="{y(tick) + 4:.1f}" text-anchor="end" font-size="12" fill="#666">{tick:.0%}</text>'
         )
     step = max(1, count // 6)
     for i, label in enumerate(labels):
         if i % step == 0 or i == count - 1:
             parts.append(
-                f'<text x="{x(i):.1f}" y="{HEIGHT - 8}" text-anchor="middle" font-size="11" fill="#666">{escape(label)}</text>'
+                f'<text x="{x(i):.1f}" y="{HEIGHT - 8}" text-anchor="middle" font-size="12" fill="#666">{escape(label)}</text>'
             )
     for colour, (name, values) in zip(COLOURS, series.items(), strict=False):
         runs: list[list[str]] = [[]]
