@@ -23,6 +23,7 @@ COMMAND_MODULES = [
     "bot.commands.restore",
     "bot.commands.person",
     "bot.commands.retention",
+    "bot.commands.token",
 ]
 
 
