@@ -57,7 +57,9 @@ class ConsoleToken(Model):
 async def start_session(person_id: int, now: datetime, lifetime: timedelta) -> str:
     """A new session for the person; returns the cookie's secret value."""
     secret = secrets.token_urlsafe(32)
-    await ConsoleSession.create(token_hash=digest(secret), person_id=person_id, created_at=now, expires_at=now + lifetime)
+    await ConsoleSession.create(
+        token_hash=digest(secret), person_id=person_id, created_at=now, expires_at=now + lifetime
+    )
     return secret
 
 

@@ -46,9 +46,7 @@ def descendants(tree: AreaTree, roots: set[int]) -> set[int]:
 
 
 def _tickets_of_departments(department_ids: set[int]) -> Subquery:
-    return Subquery(
-        Assignment.filter(department_id__in=sorted(department_ids)).values("ticket__request_id")  # type: ignore[arg-type]
-    )
+    return Subquery(Assignment.filter(department_id__in=sorted(department_ids)).values("ticket__request_id"))
 
 
 def scoped_requests(scope: Scope, tree: AreaTree) -> QuerySet[Request]:
@@ -140,7 +138,9 @@ class RequestRow:
         return "、".join(dict.fromkeys(d for t in self.tickets for d in t.departments))
 
 
-async def request_rows(query: QuerySet[Request], tree: AreaTree, now: datetime, *, offset: int = 0, limit: int | None = PAGE_SIZE) -> list[RequestRow]:
+async def request_rows(
+    query: QuerySet[Request], tree: AreaTree, now: datetime, *, offset: int = 0, limit: int | None = PAGE_SIZE
+) -> list[RequestRow]:
     """One page of requests, newest first, with their tickets and departments (three queries a page)."""
     ordered = query.order_by("-created_at", "-id").offset(offset)
     if limit is not None:
@@ -151,9 +151,11 @@ async def request_rows(query: QuerySet[Request], tree: AreaTree, now: datetime, 
     names = {d.id: d.name for d in await Department.all()}
     parts: dict[int, list[str]] = {}
     if tickets:
-        for ticket_id, department_id in await Assignment.filter(ticket_id__in=[t.id for t in tickets]).order_by(
-            "-is_primary", "id"
-        ).values_list("ticket_id", "department_id"):
+        for ticket_id, department_id in (
+            await Assignment.filter(ticket_id__in=[t.id for t in tickets])
+            .order_by("-is_primary", "id")
+            .values_list("ticket_id", "department_id")
+        ):
             parts.setdefault(ticket_id, []).append(names.get(department_id, "?"))
     by_request: dict[int, list[TicketBrief]] = {}
     for ticket in tickets:
@@ -216,7 +218,11 @@ class ScopedEpisodes:
 
 async def scoped_episodes(scope: Scope, tree: AreaTree, start: datetime, end: datetime) -> ScopedEpisodes:
     """The 件次 notified in [start, end) that the person may see, with the requests' ratings and villages."""
-    township = next(iter(scope.townships)) if not scope.county and len(scope.townships) == 1 and not scope.villages and not scope.departments else None
+    township = (
+        next(iter(scope.townships))
+        if not scope.county and len(scope.townships) == 1 and not scope.villages and not scope.departments
+        else None
+    )
     episodes = await episodes_between(start, end, township)
     request_ids = {e.request_id for e in episodes}
     villages: dict[int, int] = {}
@@ -357,7 +363,16 @@ async def area_figures(
         figures.no_ticket += request_id not in whistled
         figures.village_only += request_id not in beyond_village
     request_area = dict(requests)
-    rates = grouped_rates(data, now, lambda e: group_of(request_area.get(e.request_id)) if level == "village" else (e.township_id if e.township_id in groups else None), {k: v.area.name for k, v in groups.items()})
+    rates = grouped_rates(
+        data,
+        now,
+        lambda e: (
+            group_of(request_area.get(e.request_id))
+            if level == "village"
+            else (e.township_id if e.township_id in groups else None)
+        ),
+        {k: v.area.name for k, v in groups.items()},
+    )
     for key, value in rates.items():
         groups[key].rates = value
     return sorted(groups.values(), key=lambda f: (f.township, f.area.code))
@@ -395,7 +410,9 @@ async def request_visible(scope: Scope, tree: AreaTree, request: Request) -> boo
     if scope.county or scope.sees_area(tree, request.area_id):
         return True
     if scope.departments:
-        return await Assignment.filter(ticket__request_id=request.id, department_id__in=sorted(scope.departments)).exists()
+        return await Assignment.filter(
+            ticket__request_id=request.id, department_id__in=sorted(scope.departments)
+        ).exists()
     return False
 
 
@@ -411,9 +428,7 @@ async def request_detail(request: Request, tree: AreaTree) -> Detail:
     actors = {p.id: p.name for p in await Person.filter(id__in=sorted(actor_ids))} if actor_ids else {}
     ratings = await ratings_of({request.id})
     township, village = tree.township_of(request.area_id), tree.village_of(request.area_id)
-    place = "".join(
-        a.name for a in reversed(_chain(tree, request.area_id)) if a.level in ("village", "hamlet", "grid")
-    )
+    place = "".join(a.name for a in reversed(_chain(tree, request.area_id)) if a.level in ("village", "hamlet", "grid"))
     return Detail(
         request,
         township.name if township else "",

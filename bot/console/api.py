@@ -131,18 +131,33 @@ async def one_ticket(request: web.Request, scope: Scope, tree: AreaTree) -> Any:
         return web.json_response({"error": "forbidden", "message": "不在您的查看范围内"}, status=403)
     d = await request_detail(found, tree)
     return {
-        "request": {"number": found.number, "status": found.status, "urgency": found.urgency, "text": mask_private(found.text), "rating": d.rating},
+        "request": {
+            "number": found.number,
+            "status": found.status,
+            "urgency": found.urgency,
+            "text": mask_private(found.text),
+            "rating": d.rating,
+        },
         "tickets": [
             {
                 "number": t.number,
                 "request_number": found.number,
                 "status": t.status,
-                "parts": [{"department": d.departments.get(p.department_id), "primary": p.is_primary, "state": p.state} for p in d.parts.get(t.id, [])],
+                "parts": [
+                    {"department": d.departments.get(p.department_id), "primary": p.is_primary, "state": p.state}
+                    for p in d.parts.get(t.id, [])
+                ],
             }
             for t in d.tickets
         ],
         "events": [
-            {"at": e.at.isoformat(), "kind": e.kind, "department": d.departments.get(e.department_id or 0), "actor": d.actors.get(e.actor_id or 0), "reason": mask_private(e.reason)}
+            {
+                "at": e.at.isoformat(),
+                "kind": e.kind,
+                "department": d.departments.get(e.department_id or 0),
+                "actor": d.actors.get(e.actor_id or 0),
+                "reason": mask_private(e.reason),
+            }
             for e in d.events
         ],
     }

@@ -74,7 +74,9 @@ async def auth(request: web.Request) -> web.StreamResponse:
     remembered = request.cookies.get(STATE_COOKIE, "")
     expected, _, next_path = remembered.partition("|")
     if not code or not state or not expected or not secrets.compare_digest(state, expected):
-        return refusal(request, 400, "登录已失效", "这次登录的校验码（state）不对或已过期。请回到企业微信重新打开控制台。")
+        return refusal(
+            request, 400, "登录已失效", "这次登录的校验码（state）不对或已过期。请回到企业微信重新打开控制台。"
+        )
     try:
         userid = await userid_of_code(request.app[WECOM_API], code)
     except ChannelError as exc:

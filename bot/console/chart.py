@@ -47,7 +47,7 @@ def line_chart(labels: list[str], series: dict[str, list[float | None]]) -> Mark
             runs[-1].append(f"{x(i):.1f},{y(value):.1f}")
             parts.append(
                 f'<circle cx="{x(i):.1f}" cy="{y(value):.1f}" r="3" fill="{colour}"><title>{escape(name)} '
-                f'{escape(labels[i])} {value:.1%}</title></circle>'
+                f"{escape(labels[i])} {value:.1%}</title></circle>"
             )
         for run in runs:
             if len(run) > 1:

@@ -38,7 +38,11 @@ class Table:
 
 def percent(rate: float | None) -> Cell:
     """A rate: 0.873 in the XLSX, 87.3% on the page, 暂无 when nothing was judged yet."""
-    return Cell(None if rate is None else round(rate, 4), "暂无" if rate is None else f"{rate:.1%}", warn=rate is not None and rate < 0.8)
+    return Cell(
+        None if rate is None else round(rate, 4),
+        "暂无" if rate is None else f"{rate:.1%}",
+        warn=rate is not None and rate < 0.8,
+    )
 
 
 def xlsx_bytes(table: Table) -> bytes:

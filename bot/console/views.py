@@ -99,12 +99,14 @@ def table_response(request: web.Request, scope: Scope, table: Table, **context: 
             body=xlsx_bytes(table),
             headers={
                 "Content-Type": XLSX_TYPE,
-                "Content-Disposition": f"attachment; filename=\"{table.name}.xlsx\"",
+                "Content-Disposition": f'attachment; filename="{table.name}.xlsx"',
             },
         )
     query = {k: v for k, v in request.query.items() if k != "export"}
     export = f"{request.path}?{urlencode({**query, 'export': 'xlsx'})}"
-    return render(request, "table.html", scope, table=table, export=export, periods=PERIODS, days=period_of(request), **context)
+    return render(
+        request, "table.html", scope, table=table, export=export, periods=PERIODS, days=period_of(request), **context
+    )
 
 
 def rate_cells(rates: Rates | None) -> list[Any]:
@@ -187,8 +189,19 @@ def filters_of(request: web.Request, now: datetime) -> Filters:
 
 
 def _choices(scope: Scope, tree: AreaTree) -> tuple[list[Area], list[Area]]:
-    townships = sorted((a for a in tree.areas.values() if a.level == "township" and scope.sees_area(tree, a.id) or (a.level == "township" and any(tree.within(v, a.id) for v in scope.villages))), key=lambda a: a.code)
-    villages = sorted((a for a in tree.areas.values() if a.level == "village" and scope.sees_area(tree, a.id)), key=lambda a: a.code)
+    townships = sorted(
+        (
+            a
+            for a in tree.areas.values()
+            if a.level == "township"
+            and scope.sees_area(tree, a.id)
+            or (a.level == "township" and any(tree.within(v, a.id) for v in scope.villages))
+        ),
+        key=lambda a: a.code,
+    )
+    villages = sorted(
+        (a for a in tree.areas.values() if a.level == "village" and scope.sees_area(tree, a.id)), key=lambda a: a.code
+    )
     return townships, villages
 
 
@@ -200,8 +213,14 @@ async def tickets(request: web.Request, scope: Scope, tree: AreaTree) -> web.Str
     export = request.query.get("export") == "xlsx"
     page_no = max(_int(request.query.get("page", "1")) or 1, 1)
     total = await query.count()
-    rows = await request_rows(query, tree, now, offset=0 if export else (page_no - 1) * PAGE_SIZE, limit=None if export else PAGE_SIZE)
-    table = Table("诉求与哨单", "诉求与哨单", ["诉求号", "哨单号", "内容", "乡镇", "村", "部门", "紧急程度", "状态", "登记时间", "超期"])
+    rows = await request_rows(
+        query, tree, now, offset=0 if export else (page_no - 1) * PAGE_SIZE, limit=None if export else PAGE_SIZE
+    )
+    table = Table(
+        "诉求与哨单",
+        "诉求与哨单",
+        ["诉求号", "哨单号", "内容", "乡镇", "村", "部门", "紧急程度", "状态", "登记时间", "超期"],
+    )
     for row in rows:
         table.add(
             Cell(row.number, f"#{row.number}", link=f"/console/tickets/{row.number}"),
@@ -254,8 +273,12 @@ async def ticket_detail(request: web.Request, scope: Scope, tree: AreaTree) -> w
     detail = await request_detail(found, tree)
     now = request.app[CLOCK].now()
     await AccessRecord.create(
-        actor=scope.userid, action="show", subject=f"request:{found.number}", via="console",
-        detail=f"console /console/tickets/{number}", at=now,
+        actor=scope.userid,
+        action="show",
+        subject=f"request:{found.number}",
+        via="console",
+        detail=f"console /console/tickets/{number}",
+        at=now,
     )
     words = Words(Texts.load(), {"departments": {}})
     return render(
@@ -298,8 +321,17 @@ async def departments(request: web.Request, scope: Scope, tree: AreaTree) -> web
     start, end = period_bounds(now, period_of(request))
     data = await scoped_episodes(scope, tree, start, end)
     names = await department_names()
-    rows = grouped_rates(data, now, lambda e: e.department_id if scope.sees_department(e.department_id) or not scope.departments else None, names)
-    table = Table("部门", f"部门 · {PERIODS[period_of(request)]}", ["部门", *RATE_COLUMNS, "退单", "进行中", "平均签收（小时）", "平均办结（小时）"])
+    rows = grouped_rates(
+        data,
+        now,
+        lambda e: e.department_id if scope.sees_department(e.department_id) or not scope.departments else None,
+        names,
+    )
+    table = Table(
+        "部门",
+        f"部门 · {PERIODS[period_of(request)]}",
+        ["部门", *RATE_COLUMNS, "退单", "进行中", "平均签收（小时）", "平均办结（小时）"],
+    )
     for department_id, rates in sorted(rows.items(), key=lambda kv: worst(list(rows.values()), len(rows)).index(kv[1])):
         table.add(
             Cell(rates.name, link=f"/console/tickets?department={department_id}&days={period_of(request)}"),
@@ -323,7 +355,16 @@ async def areas(request: web.Request, scope: Scope, tree: AreaTree) -> web.Strea
     table = Table(
         "乡镇" if level == "township" else "村",
         f"{'乡镇' if level == 'township' else '村'} · {PERIODS[days]}",
-        ["乡镇", "村" if level == "village" else "乡镇名", "户数", "诉求", "每百户诉求", "不出网格", "不出村", *RATE_COLUMNS],
+        [
+            "乡镇",
+            "村" if level == "village" else "乡镇名",
+            "户数",
+            "诉求",
+            "每百户诉求",
+            "不出网格",
+            "不出村",
+            *RATE_COLUMNS,
+        ],
     )
     for f in figures:
         area_link = f"/console/tickets?{'village' if level == 'village' else 'township'}={f.area.id}&days={days}"
@@ -349,10 +390,21 @@ async def tasks(request: web.Request, scope: Scope, tree: AreaTree) -> web.Strea
     policy = request.app[POLICY].tasks
     year = _int(request.query.get("year", "")) or now.year
     visible = {a.code for a in tree.areas.values() if a.level == "village" and scope.sees_area(tree, a.id)}
-    table = Table("实事", f"实事 · {year}年（每人{policy.quota_min}–{policy.quota_max}件）", ["乡镇", "村", "干部", "已登记", "已完成", "未达标"])
+    table = Table(
+        "实事",
+        f"实事 · {year}年（每人{policy.quota_min}–{policy.quota_max}件）",
+        ["乡镇", "村", "干部", "已登记", "已完成", "未达标"],
+    )
     for row in await cadre_rows(policy, year, tree):
         if scope.county or row.village_code in visible:
-            table.add(row.township, row.village, row.name, row.registered, row.done, Cell("是" if row.behind else "", warn=row.behind))
+            table.add(
+                row.township,
+                row.village,
+                row.name,
+                row.registered,
+                row.done,
+                Cell("是" if row.behind else "", warn=row.behind),
+            )
     return table_response(request, scope, table)
 
 

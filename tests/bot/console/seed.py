@@ -77,7 +77,12 @@ async def seed_month(now: datetime, *, per_grid: int = 6, seed: int = 7) -> None
             trail = {"respond_due": respond_due.isoformat(), "resolve_due": resolve_due.isoformat()}
             await TicketEvent.create(ticket_id=ticket.id, request_id=request.id, kind="whistled", at=created)
             await TicketEvent.create(
-                ticket_id=ticket.id, request_id=request.id, department_id=department.id, kind="notified", data=trail, at=created
+                ticket_id=ticket.id,
+                request_id=request.id,
+                department_id=department.id,
+                kind="notified",
+                data=trail,
+                at=created,
             )
             if state in ("on_duty", "done"):
                 await TicketEvent.create(
@@ -89,4 +94,9 @@ async def seed_month(now: datetime, *, per_grid: int = 6, seed: int = 7) -> None
                 )
                 rating = rng.choice(("satisfied", "satisfied", "basically_satisfied", "unsatisfied"))
                 await Request.filter(id=request.id).update(status="closed", satisfaction=rating, resolved_at=done)
-                await TicketEvent.create(request_id=request.id, kind="rated", data={"satisfaction": rating}, at=min(done + timedelta(hours=2), now))
+                await TicketEvent.create(
+                    request_id=request.id,
+                    kind="rated",
+                    data={"satisfaction": rating},
+                    at=min(done + timedelta(hours=2), now),
+                )

@@ -19,10 +19,19 @@ from tests.bot.console.conftest import Console
 from tests.bot.console.test_scopes import township_request_numbers
 
 CHROMIUM = os.environ.get("GRIDWHISTLE_CHROMIUM", "/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 PAGES = ["/console/", "/console/tickets", "/console/departments", "/console/areas", "/console/tasks", "/console/visits"]
 
-playwright_api = pytest.importorskip("playwright.async_api", reason="playwright is not installed (pip install -e '.[test]')")
+playwright_api = pytest.importorskip(
+    "playwright.async_api", reason="playwright is not installed (pip install -e '.[test]')"
+)
 if not (Path(CHROMIUM).is_file() or shutil.which("chromium")):
     pytest.skip(f"no chromium at {CHROMIUM} (apt-get install chromium fonts-noto-cjk)", allow_module_level=True)
 
@@ -45,7 +54,9 @@ def shots(tmp_path: Path) -> Path:
 
 
 async def open_as(browser, console: Console, userid: str, width: int):
-    context = await browser.new_context(viewport={"width": width, "height": 844 if width < 500 else 900}, accept_downloads=True)
+    context = await browser.new_context(
+        viewport={"width": width, "height": 844 if width < 500 else 900}, accept_downloads=True
+    )
     page = await context.new_page()
     await page.goto(console.play_url(userid))
     return context, page
@@ -57,7 +68,9 @@ async def test_township_member_in_the_browser(console: Console, browser, shots: 
     try:
         assert page.url.endswith("/console/")
         mine = await township_request_numbers("baishan")
-        open_mine = await Request.filter(number__in=sorted(mine), status__in=["recorded", "kept_in_grid", "whistled", "reopened"]).count()
+        open_mine = await Request.filter(
+            number__in=sorted(mine), status__in=["recorded", "kept_in_grid", "whistled", "reopened"]
+        ).count()
         assert await page.inner_text("[data-figure=open] b") == str(open_mine)
         assert await page.locator("svg.chart polyline").count() >= 1
         for path in PAGES:

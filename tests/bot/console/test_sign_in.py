@@ -69,7 +69,9 @@ async def test_wrong_state_used_code_and_bad_code_get_a_clear_page(console: Cons
     async with jar() as http:  # someone replays the spent code with a state of their own
         async with http.get(f"{console.url}/console/", allow_redirects=False) as response:
             state = parse_qs(urlsplit(response.headers["Location"]).query)["state"][0]
-        async with http.get(f"{console.url}/console/auth?code={used_code}&state={state}", allow_redirects=False) as response:
+        async with http.get(
+            f"{console.url}/console/auth?code={used_code}&state={state}", allow_redirects=False
+        ) as response:
             text = await response.text()
             assert response.status == 400 and "登录码无效" in text and "Traceback" not in text
         async with http.get(f"{console.url}/console/auth?code=nonsense&state=abc", allow_redirects=False) as response:
