@@ -45,7 +45,9 @@ async def running_demo(
         create_fake_wecom(wecom.corp_id, {str(wecom.app.agent_id): wecom.app.secret}, clock=clock)
     )
     try:
-        settings = settings.model_copy(update={"wecom": wecom.model_copy(update={"api_base": fake.api_base})})
+        # the fake plays WeCom's API and its web sign-in (the console's 控制台 link signs in as the person played)
+        signin = {"api_base": fake.api_base, "oauth_base": fake.base_url, "sso_base": fake.base_url}
+        settings = settings.model_copy(update={"wecom": wecom.model_copy(update=signin)})
         host, port = settings.server.host, settings.server.port
         service_url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::', '') else host}:{port}"
         app = create_app(settings, clock=clock, background=background)

@@ -14,6 +14,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import aiohttp
 from aiohttp import web
@@ -99,6 +100,7 @@ def add_demo_page(service: web.Application, state: DemoState) -> None:
             web.post("/api/click", _click),
             web.get("/api/waiting", _waiting),
             web.post("/api/send_now", _send_now),
+            web.get("/console", _console),
             web.static("/static", STATIC_DIR),
         ]
     )
@@ -106,6 +108,16 @@ def add_demo_page(service: web.Application, state: DemoState) -> None:
     service.router.add_get(PREFIX, _to_page)
     service.add_subapp(PREFIX, page)
     service.cleanup_ctx.append(_client_ctx(state))
+
+
+async def _console(request: web.Request) -> web.Response:
+    """The page's 控制台 link: the fake WeCom signs the browser in as the person being played."""
+    state = request.app[DEMO]
+    userid = request.query.get("userid", "")
+    if not userid:
+        raise web.HTTPBadRequest(text="userid is needed")
+    target = f"{state.service_url}/console/"
+    raise web.HTTPFound(f"{state.fake.base_url}/_sandbox/play?{urlencode({'userid': userid, 'next': target})}")
 
 
 def _client_ctx(state: DemoState):

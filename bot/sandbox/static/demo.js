@@ -234,3 +234,13 @@ function start() {  // ?as=liutao&where=group&chat=wrkSFfCgAAhoudaolao3 opens th
 
 loadPeople().then(() => { start(); setInterval(refresh, 2000); setInterval(refreshWaiting, 3000); refreshWaiting(); })
   .catch((e) => { $("error").textContent = "载入人员失败：" + e.message; });
+
+// The header's 控制台 link opens the leaders' console signed in as whoever is being played.
+function updateConsoleLink() {
+  $("console-link").href = "console?userid=" + encodeURIComponent($("who").value);
+}
+$("who").addEventListener("change", updateConsoleLink);
+$("console-link").addEventListener("click", updateConsoleLink);
+// On a phone the people list hides behind the 名单 button; choosing someone goes back to the chat.
+$("people-toggle").onclick = () => document.body.classList.toggle("people");
+$("who").addEventListener("change", () => document.body.classList.remove("people"));
