@@ -42,3 +42,38 @@ async def test_demo_page_fits_a_phone_and_opens_the_console(demo: RunningDemo, b
         await console.screenshot(path=str(shots / "demo_console_390.png"))
     finally:
         await context.close()
+
+
+async def test_reset_starts_over_on_a_fresh_database(settings: Settings, clock, browser, tmp_path: Path) -> None:  # noqa: F811
+    import asyncio
+
+    from bot.sandbox.demo import serve_demo
+
+    database = tmp_path / "demo.sqlite3"
+    demo_settings = on_port(
+        settings.model_copy(update={"database": settings.database.model_copy(update={"url": f"sqlite://{database}"})}),
+        free_port(),
+    )
+    stop, runs = asyncio.Event(), []
+    task = asyncio.create_task(serve_demo(demo_settings, stop, clock=clock, on_start=runs.append))
+    try:
+        while not runs:
+            await asyncio.sleep(0.05)
+        context = await browser.new_context(viewport={"width": 390, "height": 844})
+        page = await context.new_page()
+        await page.goto(runs[0].page_url)
+        await page.fill("#text", "三屯那个桥塌了一半，车过不去")
+        await page.click("#send")
+        await page.wait_for_selector(".row.mine")
+        page.on("dialog", lambda dialog: asyncio.ensure_future(dialog.accept()))
+        async with page.expect_navigation(timeout=60000):  # the page reloads once the new run answers
+            await page.click("#reset")
+        await page.wait_for_selector("#who option", state="attached")
+        assert len(runs) == 2
+        assert await page.locator(".row.mine").count() == 0
+        archived = [p for p in tmp_path.iterdir() if p.name.startswith("demo.sqlite3.reset-")]
+        assert archived and database.exists()  # the old file kept beside the fresh one
+        await context.close()
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, 30)
