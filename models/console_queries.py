@@ -29,6 +29,13 @@ PAGE_SIZE = 50
 VILLAGE_DEPARTMENT = "village"  # the village's own cadres: a ticket only to them stays in the village
 
 
+CHUNK = 5000  # ids per IN (…): well within SQLite's limit on parameters
+
+
+def chunks(ids: list[int]) -> list[list[int]]:
+    return [ids[first : first + CHUNK] for first in range(0, len(ids), CHUNK)]
+
+
 def descendants(tree: AreaTree, roots: set[int]) -> set[int]:
     """The roots and every area below them."""
     children: dict[int, list[int]] = {}
@@ -147,12 +154,14 @@ async def request_rows(
         ordered = ordered.limit(limit)
     requests = await ordered
     ids = [r.id for r in requests]
-    tickets = await Ticket.filter(request_id__in=ids).order_by("id") if ids else []
+    tickets: list[Ticket] = []
+    for chunk in chunks(ids):  # an export holds every row: within SQLite's limit on parameters
+        tickets += await Ticket.filter(request_id__in=chunk).order_by("id")
     names = {d.id: d.name for d in await Department.all()}
     parts: dict[int, list[str]] = {}
-    if tickets:
+    for chunk in chunks([t.id for t in tickets]):
         for ticket_id, department_id in (
-            await Assignment.filter(ticket_id__in=[t.id for t in tickets])
+            await Assignment.filter(ticket_id__in=chunk)
             .order_by("-is_primary", "id")
             .values_list("ticket_id", "department_id")
         ):
@@ -226,10 +235,11 @@ async def scoped_episodes(scope: Scope, tree: AreaTree, start: datetime, end: da
     episodes = await episodes_between(start, end, township)
     request_ids = {e.request_id for e in episodes}
     villages: dict[int, int] = {}
-    for request_id, area_id in await Request.filter(id__in=sorted(request_ids)).values_list("id", "area_id"):
-        village = tree.village_of(area_id)
-        if village is not None:
-            villages[request_id] = village.id
+    for chunk in chunks(sorted(request_ids)):
+        for request_id, area_id in await Request.filter(id__in=chunk).values_list("id", "area_id"):
+            village = tree.village_of(area_id)
+            if village is not None:
+                villages[request_id] = village.id
 
     def visible(e: Episode) -> bool:
         return (
