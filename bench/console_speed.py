@@ -114,13 +114,17 @@ async def explain(app_url: str, http: aiohttp.ClientSession, path: str, secret: 
 async def main(url: str, repeat: int, explain_pages: int) -> None:
     clock = ManualClock(NOW)
     settings = Settings().model_copy(update={"database": Settings().database.model_copy(update={"url": url})})
-    app = create_app(settings, clock=clock, process=inbox.mark_done(clock), migrate=False, load_org=False, background=False)
+    app = create_app(
+        settings, clock=clock, process=inbox.mark_done(clock), migrate=False, load_org=False, background=False
+    )
     runner = web.AppRunner(app, handle_signals=False, access_log=None)
     await runner.setup()
     await web.TCPSite(runner, "127.0.0.1", 0).start()
     base = f"http://127.0.0.1:{runner.addresses[0][1]}"
     try:
-        print(f"database: {url.split('://')[0]}; requests {await Request.all().count()}, tickets {await Ticket.all().count()}")
+        print(
+            f"database: {url.split('://')[0]}; requests {await Request.all().count()}, tickets {await Ticket.all().count()}"
+        )
         # an open ticket every viewer may open: in the first township, for the transport liaison
         shared = Ticket.filter(township__code="t01", assignments__department__code="transport")
         ticket = (await shared.order_by("-id").first()).number  # type: ignore[union-attr]

@@ -47,7 +47,15 @@ DEPARTMENTS = {
     "education": "教育局", "market": "市场监管局", "finance": "财政局", "emergency": "应急管理局",
     "telecom": "通信运营商", "village": "村两委",
 }  # fmt: skip
-TEXTS = ("村口路灯坏了", "自来水停了两天", "玉米补贴还没到账", "危房改造验收", "路上有个大坑", "低保申请进度", "垃圾没人清运")
+TEXTS = (
+    "村口路灯坏了",
+    "自来水停了两天",
+    "玉米补贴还没到账",
+    "危房改造验收",
+    "路上有个大坑",
+    "低保申请进度",
+    "垃圾没人清运",
+)
 BATCH = 2000
 
 
@@ -56,19 +64,44 @@ async def bulk(model: Any, rows: list[Any]) -> None:
         await model.bulk_create(rows[start : start + BATCH])
 
 
-async def generate(villages: int, households: int, requests: int, townships: int = 15, seed: int = 17) -> dict[str, int]:
+async def generate(
+    villages: int, households: int, requests: int, townships: int = 15, seed: int = 17
+) -> dict[str, int]:
     rng = random.Random(seed)
     county = await Area.create(code="bench", name="基准县", level="county")
-    await bulk(Area, [Area(code=f"t{t:02d}", name=f"第{t}乡", level="township", parent_id=county.id) for t in range(1, townships + 1)])
+    await bulk(
+        Area,
+        [
+            Area(code=f"t{t:02d}", name=f"第{t}乡", level="township", parent_id=county.id)
+            for t in range(1, townships + 1)
+        ],
+    )
     town_ids = {a.code: a.id for a in await Area.filter(level="township")}
     await bulk(
         Area,
-        [Area(code=f"v{v:03d}", name=f"{v}村", level="village", parent_id=town_ids[f"t{v % townships + 1:02d}"]) for v in range(1, villages + 1)],
+        [
+            Area(code=f"v{v:03d}", name=f"{v}村", level="village", parent_id=town_ids[f"t{v % townships + 1:02d}"])
+            for v in range(1, villages + 1)
+        ],
     )
     village_ids = {a.code: a.id for a in await Area.filter(level="village")}
-    await bulk(Area, [Area(code=f"{code}-h{h}", name=f"{h}屯", level="hamlet", parent_id=vid) for code, vid in village_ids.items() for h in (1, 2)])
+    await bulk(
+        Area,
+        [
+            Area(code=f"{code}-h{h}", name=f"{h}屯", level="hamlet", parent_id=vid)
+            for code, vid in village_ids.items()
+            for h in (1, 2)
+        ],
+    )
     hamlet_ids = {a.code: a.id for a in await Area.filter(level="hamlet")}
-    await bulk(Area, [Area(code=f"{code}-g{g}", name=f"{g}网格", level="grid", parent_id=hid) for code, hid in hamlet_ids.items() for g in (1, 2)])
+    await bulk(
+        Area,
+        [
+            Area(code=f"{code}-g{g}", name=f"{g}网格", level="grid", parent_id=hid)
+            for code, hid in hamlet_ids.items()
+            for g in (1, 2)
+        ],
+    )
     grids = await Area.filter(level="grid").order_by("id")
     parents = {a.id: a.parent_id for a in await Area.all()}
 
@@ -79,7 +112,10 @@ async def generate(villages: int, households: int, requests: int, townships: int
 
     await bulk(Department, [Department(code=c, name=n) for c, n in DEPARTMENTS.items()])
     departments = {d.code: d.id for d in await Department.all()}
-    await bulk(Household, [Household(code=f"hh{i:06d}", head=f"户主{i}", grid_id=grids[i % len(grids)].id) for i in range(households)])
+    await bulk(
+        Household,
+        [Household(code=f"hh{i:06d}", head=f"户主{i}", grid_id=grids[i % len(grids)].id) for i in range(households)],
+    )
 
     people = [Person(userid="bench_county", name="县管理员")]
     people += [Person(userid=f"bench_{code}", name=f"{code}委员") for code in town_ids]
@@ -88,9 +124,15 @@ async def generate(villages: int, households: int, requests: int, townships: int
     await bulk(Person, people)
     ids = {p.userid: p.id for p in await Person.all()}
     roles = [Role(person_id=ids["bench_county"], role="county_admin", area_id=county.id, scope="bench")]
-    roles += [Role(person_id=ids[f"bench_{c}"], role="township_committee", area_id=i, scope=c) for c, i in town_ids.items()]
-    roles += [Role(person_id=ids[f"bench_l_{c}"], role="liaison", department_id=i, scope=c) for c, i in departments.items()]
-    roles += [Role(person_id=ids[f"bench_{c}"], role="village_secretary", area_id=i, scope=c) for c, i in village_ids.items()]
+    roles += [
+        Role(person_id=ids[f"bench_{c}"], role="township_committee", area_id=i, scope=c) for c, i in town_ids.items()
+    ]
+    roles += [
+        Role(person_id=ids[f"bench_l_{c}"], role="liaison", department_id=i, scope=c) for c, i in departments.items()
+    ]
+    roles += [
+        Role(person_id=ids[f"bench_{c}"], role="village_secretary", area_id=i, scope=c) for c, i in village_ids.items()
+    ]
     await bulk(Role, roles)
 
     request_rows, made = [], []
@@ -128,32 +170,69 @@ async def generate(villages: int, households: int, requests: int, townships: int
                 created_at=created, respond_due=respond_due, resolve_due=resolve_due, resolved_at=done if finished else None,
             )
         )  # fmt: skip
-        plans.append((rid, rng.choice(codes), created, respond_due, resolve_due, on_duty if on_duty <= NOW else None, done if finished else None))
+        plans.append(
+            (
+                rid,
+                rng.choice(codes),
+                created,
+                respond_due,
+                resolve_due,
+                on_duty if on_duty <= NOW else None,
+                done if finished else None,
+            )
+        )
     await bulk(Ticket, ticket_rows)
     ticket_ids = dict(await Ticket.all().values_list("request_id", "id"))
     parts, rated = [], []
     for rid, code, created, respond_due, resolve_due, on_duty, done in plans:
         tid, did = ticket_ids[rid], departments[code]
         state = "done" if done else ("on_duty" if on_duty else "notified")
-        parts.append(Assignment(ticket_id=tid, department_id=did, is_primary=True, state=state, notified_at=created, on_duty_at=on_duty, done_at=done))
+        parts.append(
+            Assignment(
+                ticket_id=tid,
+                department_id=did,
+                is_primary=True,
+                state=state,
+                notified_at=created,
+                on_duty_at=on_duty,
+                done_at=done,
+            )
+        )
         trail = {"respond_due": respond_due.isoformat(), "resolve_due": resolve_due.isoformat()}
         events.append(TicketEvent(ticket_id=tid, request_id=rid, kind="whistled", at=created))
-        events.append(TicketEvent(ticket_id=tid, request_id=rid, department_id=did, kind="notified", data=trail, at=created))
+        events.append(
+            TicketEvent(ticket_id=tid, request_id=rid, department_id=did, kind="notified", data=trail, at=created)
+        )
         if on_duty:
             events.append(TicketEvent(ticket_id=tid, request_id=rid, department_id=did, kind="on_duty", at=on_duty))
         if done:
             events.append(TicketEvent(ticket_id=tid, request_id=rid, department_id=did, kind="done", at=done))
             if rng.random() < 0.7:
                 rating = rng.choice(("satisfied", "satisfied", "basically_satisfied", "unsatisfied"))
-                events.append(TicketEvent(request_id=rid, kind="rated", data={"satisfaction": rating}, at=min(done + timedelta(hours=3), NOW)))
+                events.append(
+                    TicketEvent(
+                        request_id=rid,
+                        kind="rated",
+                        data={"satisfaction": rating},
+                        at=min(done + timedelta(hours=3), NOW),
+                    )
+                )
                 rated.append((rid, rating, done))
     await bulk(Assignment, parts)
     await bulk(TicketEvent, events)
     for rating in ("satisfied", "basically_satisfied", "unsatisfied"):
         chosen = [rid for rid, r, _ in rated if r == rating]
         for start in range(0, len(chosen), 900):
-            await Request.filter(id__in=chosen[start : start + 900]).update(status="closed", satisfaction=rating)  # by rating, 900 at a time
-    return {"areas": len(parents), "households": households, "requests": requests, "tickets": len(ticket_rows), "events": len(events)}
+            await Request.filter(id__in=chosen[start : start + 900]).update(
+                status="closed", satisfaction=rating
+            )  # by rating, 900 at a time
+    return {
+        "areas": len(parents),
+        "households": households,
+        "requests": requests,
+        "tickets": len(ticket_rows),
+        "events": len(events),
+    }
 
 
 async def main(url: str, villages: int, households: int, requests: int) -> None:

@@ -141,12 +141,13 @@ async def episodes_between(start: datetime, end: datetime, township_id: int | No
     found: list[Episode] = []
     open_: dict[tuple[int, int], Episode] = {}
     events = (
-        await TicketEvent.filter(ticket_id__in=in_period, kind__in=PART_EVENTS)
+        # every event of those tickets, the kinds picked below: so SQLite walks the ticket index, not all parts' events
+        await TicketEvent.filter(ticket_id__in=in_period)
         .order_by("at", "id")
         .values_list("ticket_id", "department_id", "kind", "at", "data")
     )
     for ticket_id, department_id, kind, at, data in events:
-        if ticket_id is None or department_id is None:
+        if ticket_id is None or department_id is None or kind not in PART_EVENTS:
             continue  # a part's events always name both; only a request's own events leave them empty
         key = (ticket_id, department_id)
         if kind == "notified":

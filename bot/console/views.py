@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 import aiohttp_jinja2
 from aiohttp import web
 
-from bot.commands.ticket import Words
+from bot.commands.ticket import DETAILS, Words
 from bot.console.auth import refusal, sign_in_redirect, viewer
 from bot.console.chart import line_chart
 from bot.console.tables import XLSX_TYPE, Cell, Table, percent, xlsx_bytes
@@ -280,13 +280,14 @@ async def ticket_detail(request: web.Request, scope: Scope, tree: AreaTree) -> w
         detail=f"console /console/tickets/{number}",
         at=now,
     )
-    words = Words(Texts.load(), {"departments": {}})
+    words = Words(Texts.load(), {"departments": {d.code: d.name for d in await Department.all()}})
     return render(
         request,
         "detail.html",
         scope,
         d=detail,
         words=words,
+        details=DETAILS,
         mask=mask_private,
         tz=now.tzinfo,
         now=now,
