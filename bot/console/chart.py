@@ -9,7 +9,7 @@ from markupsafe import Markup
 
 COLOURS = ("#1a73e8", "#0b8043", "#f29900", "#d93025")
 WIDTH, HEIGHT = 420, 220
-LEFT, RIGHT, TOP, BOTTOM = 38, 10, 10, 24
+LEFT, RIGHT, TOP, BOTTOM = 38, 24, 10, 24
 
 
 def line_chart(labels: list[str], series: dict[str, list[float | None]]) -> Markup:
