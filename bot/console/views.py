@@ -175,7 +175,7 @@ def _int(value: str) -> int | None:
 def filters_of(request: web.Request, now: datetime) -> Filters:
     q = request.query
     days = q.get("days", "")
-    start = period_bounds(now, int(days))[0] if days.isdigit() and int(days) in PERIODS else None
+    start = period_bounds(now, int(days))[0] if days.isdigit() and (int(days) in PERIODS or days == "1") else None
     return Filters(
         township=_int(q.get("township", "")),
         village=_int(q.get("village", "")),

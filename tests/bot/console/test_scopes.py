@@ -90,6 +90,13 @@ async def test_overview_figures_equal_the_database(console: Console, signed_in: 
     async with http.get(f"{console.url}/api/v1/metrics") as response:
         counts = (await response.json())["counts"]
     assert counts["open"] == open_count and counts["overdue"] == overdue
+    # each figure links down to its rows: 今日新增 is the list of today's requests
+    console.clock.advance(hours=1)
+    today = await Request.filter(created_at__gte=now.replace(hour=0, minute=0, second=0, microsecond=0)).count()
+    async with http.get(f"{console.url}/api/v1/requests?days=1") as response:
+        assert (await response.json())["total"] == today
+    async with http.get(f"{console.url}/api/v1/metrics") as response:
+        assert (await response.json())["counts"]["new_today"] == today
 
 
 async def test_export_is_the_table(console: Console, signed_in: SignIn) -> None:
