@@ -122,6 +122,9 @@ def create_app(
     app.router.add_post("/wecom/aibot", wecom_aibot.post)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/metrics", metrics_page)
+    from bot.console import add_console  # the leaders' console: pages and /api/v1/ on the same app
+
+    add_console(app)
     return app
 
 

@@ -25,6 +25,7 @@ COMMAND_MODULES = [
     "bot.commands.retention",
     "bot.commands.index",
     "bot.commands.members",
+    "bot.commands.token",
 ]
 
 

@@ -10,7 +10,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import (
     BaseSettings,
     InitSettingsSource,
@@ -45,6 +45,23 @@ class ServerSettings(Section):
     port: int = Field(8080, ge=1, le=65535)
     # Seconds a request's body may take to arrive; a slower client's connection is closed (a socket each).
     body_timeout: float = Field(15.0, gt=0, le=300)
+    # The base URL people reach the service at (the leaders' console): WeCom sends sign-ins back to
+    # {public_url}/console/auth, so its host must be the app's 可信域名. Empty: http://host:port.
+    public_url: str = ""
+    # Hours a console sign-in lasts before WeCom is asked again.
+    console_session_hours: float = Field(8.0, gt=0, le=24 * 30)
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_http_url(cls, value: str) -> str:
+        if value and not value.startswith(("http://", "https://")):
+            raise ValueError("public_url must be an http:// or https:// URL, e.g. https://gridwhistle.example.gov.cn")
+        return value.rstrip("/")
+
+    @property
+    def base_url(self) -> str:
+        host = "127.0.0.1" if self.host in ("0.0.0.0", "::", "") else self.host
+        return self.public_url or f"http://{host}:{self.port}"
 
 
 class DatabaseSettings(Section):
@@ -88,6 +105,10 @@ class WecomSettings(Section):
     app: AppSettings = AppSettings()
     aibot: AibotSettings = AibotSettings()
     kf: KfSettings = KfSettings()
+    # Where a console sign-in goes: WeCom's OAuth2 page inside its client, its QR sign-in in a browser
+    # (the sandbox points both at the fake WeCom).
+    oauth_base: str = "https://open.weixin.qq.com"
+    sso_base: str = "https://login.work.weixin.qq.com"
     # Seconds a signed callback's timestamp may be from our clock: older is a replay (or a wrong clock).
     max_clock_skew: int = 3600
 
@@ -101,11 +122,11 @@ class WecomSettings(Section):
             )
         return value
 
-    @field_validator("api_base")
+    @field_validator("api_base", "oauth_base", "sso_base")
     @classmethod
-    def _http_url(cls, value: str) -> str:
+    def _http_url(cls, value: str, info: ValidationInfo) -> str:
         if not value.startswith(("http://", "https://")):
-            raise ValueError("api_base must be an http:// or https:// URL")
+            raise ValueError(f"{info.field_name} must be an http:// or https:// URL")
         return value.rstrip("/")
 
 

@@ -1,6 +1,7 @@
 """Tortoise ORM models and the queries about them; no HTTP here."""
 
 from models.areas import AREA_LEVELS, Area, Department
+from models.console_access import ConsoleSession, ConsoleToken
 from models.members import MemberAnswer, MemberGrade, PartyMember
 from models.messaging import ApiToken, InboxMessage, KfCursor, KfCustomer, OutboxMessage
 from models.people import ROLES, CarePair, Chat, Household, Person, Role
@@ -26,6 +27,7 @@ MODEL_MODULES = [
     "models.posts",
     "models.performance",
     "models.members",
+    "models.console_access",
 ]
 
 __all__ = [
@@ -67,4 +69,6 @@ __all__ = [
     "MemberAnswer",
     "MemberGrade",
     "PartyMember",
+    "ConsoleSession",
+    "ConsoleToken",
 ]

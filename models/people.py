@@ -21,6 +21,7 @@ ROLES = (
     "county_admin",
     "admin",
     "party_member",  # 在职党员: a serving Party member of a county or township unit, in a grid
+    "county_leader",
 )
 
 

@@ -21,10 +21,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from tortoise.expressions import Subquery
+
 from models import Area, Department, Request, Ticket, TicketEvent
 
 GOOD_RATINGS = ("satisfied", "basically_satisfied")
 PART_EVENTS = ("notified", "on_duty", "done", "returned", "withdrawn")
+RATING_CHUNK = 5000
 
 
 @dataclass
@@ -120,55 +123,78 @@ class Rates:
 
 
 async def episodes_between(start: datetime, end: datetime, township_id: int | None = None) -> list[Episode]:
-    """Episodes whose department was notified in [start, end)."""
+    """Episodes whose department was notified in [start, end).
+
+    The tickets are chosen by a subquery (a year of a county is tens of thousands: more than SQLite takes
+    as parameters) and the events read as plain tuples, not models: a tenth of the time on a year.
+    """
     notified = TicketEvent.filter(kind="notified", at__gte=start, at__lt=end, ticket_id__not_isnull=True)
     if township_id is not None:
         notified = notified.filter(ticket__township_id=township_id)
-    ticket_ids = sorted(set(await notified.values_list("ticket_id", flat=True)))
-    tickets = {t.id: t for t in await Ticket.filter(id__in=ticket_ids)}
+    in_period = Subquery(notified.values("ticket_id"))
+    tickets = {
+        ticket_id: (request_id, township)
+        for ticket_id, request_id, township in await Ticket.filter(id__in=in_period).values_list(
+            "id", "request_id", "township_id"
+        )
+    }
     found: list[Episode] = []
     open_: dict[tuple[int, int], Episode] = {}
-    events = await TicketEvent.filter(ticket_id__in=ticket_ids, kind__in=PART_EVENTS).order_by("at", "id")
-    for event in events:
-        if event.ticket_id is None or event.department_id is None:
+    events = (
+        # every event of those tickets, the kinds picked below: so SQLite walks the ticket index, not all parts' events
+        await TicketEvent.filter(ticket_id__in=in_period)
+        .order_by("at", "id")
+        .values_list("ticket_id", "department_id", "kind", "at", "data")
+    )
+    for ticket_id, department_id, kind, at, data in events:
+        if ticket_id is None or department_id is None or kind not in PART_EVENTS:
             continue  # a part's events always name both; only a request's own events leave them empty
-        key = (event.ticket_id, event.department_id)
-        if event.kind == "notified":
-            ticket = tickets[event.ticket_id]
+        key = (ticket_id, department_id)
+        if kind == "notified":
+            request_id, township = tickets[ticket_id]
             episode = Episode(
-                event.ticket_id,
-                ticket.request_id,
-                ticket.township_id,
-                event.department_id,
-                event.at,
-                datetime.fromisoformat(event.data["respond_due"]),
-                datetime.fromisoformat(event.data["resolve_due"]),
+                ticket_id,
+                request_id,
+                township,
+                department_id,
+                at,
+                datetime.fromisoformat(data["respond_due"]),
+                datetime.fromisoformat(data["resolve_due"]),
             )
             open_[key] = episode
-            if start <= event.at < end:
+            if start <= at < end:
                 found.append(episode)
             continue
         ongoing = open_.get(key)
         if ongoing is None:
             continue
-        if event.kind == "on_duty" and ongoing.on_duty_at is None:
-            ongoing.on_duty_at = event.at
-        elif event.kind == "done" and ongoing.done_at is None:
-            ongoing.done_at = event.at
-        elif event.kind in ("returned", "withdrawn"):
-            ongoing.ended = event.kind
+        if kind == "on_duty" and ongoing.on_duty_at is None:
+            ongoing.on_duty_at = at
+        elif kind == "done" and ongoing.done_at is None:
+            ongoing.done_at = at
+        elif kind in ("returned", "withdrawn"):
+            ongoing.ended = kind
     return found
 
 
 async def ratings_of(request_ids: set[int]) -> dict[int, str]:
     """The latest rating of each request: its `rated` events, else the request's satisfaction field."""
     ratings: dict[int, str] = {}
-    for request in await Request.filter(id__in=request_ids, satisfaction__not_isnull=True):
-        ratings[request.id] = str(request.satisfaction)
-    for event in await TicketEvent.filter(request_id__in=request_ids, kind="rated").order_by("at", "id"):
-        rating = event.data.get("satisfaction") or event.data.get("rating") or event.reason
-        if rating and event.request_id is not None:  # always set: the query asked for these requests
-            ratings[event.request_id] = str(rating)
+    ids = sorted(request_ids)
+    for first in range(0, len(ids), RATING_CHUNK):  # within SQLite's limit on parameters
+        chunk = ids[first : first + RATING_CHUNK]
+        for request_id, satisfaction in await Request.filter(id__in=chunk, satisfaction__not_isnull=True).values_list(
+            "id", "satisfaction"
+        ):
+            ratings[request_id] = str(satisfaction)
+        for request_id, data, reason in (
+            await TicketEvent.filter(request_id__in=chunk, kind="rated")
+            .order_by("at", "id")
+            .values_list("request_id", "data", "reason")
+        ):
+            rating = (data or {}).get("satisfaction") or (data or {}).get("rating") or reason
+            if rating and request_id is not None:  # always set: the query asked for these requests
+                ratings[request_id] = str(rating)
     return ratings
 
 

@@ -14,7 +14,7 @@ import signal
 
 from bot.commands import add_config_arg, settings_from
 from bot.logs import configure_logging
-from bot.sandbox.demo import RunningDemo, running_demo
+from bot.sandbox.demo import RunningDemo, serve_demo
 from config.department_names import read_department_names
 from config.help import read_help
 from config.paths import DEMO_INDEX_FILE
@@ -57,10 +57,18 @@ async def _serve(settings: Settings) -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     print(f"gridwhistle demo: starting (database {settings.database.url}) …", flush=True)
-    async with running_demo(settings) as demo:
-        _banner(demo, settings)
-        await stop.wait()
-        print("gridwhistle demo: stopping …", flush=True)
+    started = False
+
+    def banner(demo: RunningDemo) -> None:
+        nonlocal started
+        if not started:
+            _banner(demo, settings)
+        else:
+            print("gridwhistle demo: reset; started again on a fresh database / 已重置", flush=True)
+        started = True
+
+    await serve_demo(settings, stop, on_start=banner)
+    print("gridwhistle demo: stopping …", flush=True)
     print("gridwhistle demo: stopped / 已停止", flush=True)
 
 

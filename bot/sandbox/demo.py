@@ -8,9 +8,12 @@ to the fake, mounts the page (bot/sandbox/demo_page.py) on the service at /demo,
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
 
 from aiohttp import web
 
@@ -45,7 +48,9 @@ async def running_demo(
         create_fake_wecom(wecom.corp_id, {str(wecom.app.agent_id): wecom.app.secret}, clock=clock)
     )
     try:
-        settings = settings.model_copy(update={"wecom": wecom.model_copy(update={"api_base": fake.api_base})})
+        # the fake plays WeCom's API and its web sign-in (the console's 控制台 link signs in as the person played)
+        signin = {"api_base": fake.api_base, "oauth_base": fake.base_url, "sso_base": fake.base_url}
+        settings = settings.model_copy(update={"wecom": wecom.model_copy(update=signin)})
         host, port = settings.server.host, settings.server.port
         service_url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::', '') else host}:{port}"
         app = create_app(settings, clock=clock, background=background)
@@ -67,3 +72,44 @@ async def running_demo(
             await runner.cleanup()
     finally:
         await fake.close()
+
+
+def archivable(url: str) -> Path | None:
+    """The demo database's file when it is a SQLite file (the only kind 重置演示 starts over), else None."""
+    if not url.startswith("sqlite://") or ":memory:" in url:
+        return None
+    return Path(url.removeprefix("sqlite://").split("?", 1)[0])
+
+
+def archive_database(url: str, now: datetime) -> Path | None:
+    """Move the SQLite file (and its -wal/-shm) aside as FILE.reset-YYYYmmdd-HHMMSS; the next start makes a new one."""
+    path = archivable(url)
+    if path is None or not path.exists():
+        return None
+    target = path.with_name(f"{path.name}.reset-{now:%Y%m%d-%H%M%S}")
+    for suffix in ("", "-wal", "-shm"):
+        source = path.with_name(path.name + suffix)
+        if source.exists():
+            source.rename(target.with_name(target.name + suffix))
+    return target
+
+
+async def serve_demo(
+    settings: Settings,
+    stop: asyncio.Event,
+    *,
+    clock: Clock | None = None,
+    on_start: Callable[[RunningDemo], None] = lambda demo: None,
+) -> None:
+    """Run the demo until `stop`; each 重置演示 stops it, archives its database and starts it again."""
+    clock = clock or Clock()
+    while True:
+        async with running_demo(settings, clock=clock) as demo:
+            on_start(demo)
+            waits = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(demo.state.reset.wait())]
+            await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+            for wait in waits:
+                wait.cancel()
+        if stop.is_set():
+            return
+        archive_database(settings.database.url, clock.now())

@@ -14,6 +14,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import aiohttp
 from aiohttp import web
@@ -45,6 +46,7 @@ class DemoState:
     client: CallbackClient | None = None
     kf_entered: set[str] = field(default_factory=set)  # villagers who opened their grid's kf link this run
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)  # one callback at a time: the log's order is WeCom's
+    reset: asyncio.Event = field(default_factory=asyncio.Event)  # 重置演示: the runner starts over on a fresh database
 
     @property
     def callbacks(self) -> CallbackClient:
@@ -99,6 +101,8 @@ def add_demo_page(service: web.Application, state: DemoState) -> None:
             web.post("/api/click", _click),
             web.get("/api/waiting", _waiting),
             web.post("/api/send_now", _send_now),
+            web.get("/console", _console),
+            web.post("/api/reset", _reset),
             web.static("/static", STATIC_DIR),
         ]
     )
@@ -106,6 +110,28 @@ def add_demo_page(service: web.Application, state: DemoState) -> None:
     service.router.add_get(PREFIX, _to_page)
     service.add_subapp(PREFIX, page)
     service.cleanup_ctx.append(_client_ctx(state))
+
+
+async def _console(request: web.Request) -> web.Response:
+    """The page's 控制台 link: the fake WeCom signs the browser in as the person being played."""
+    state = request.app[DEMO]
+    userid = request.query.get("userid", "")
+    if not userid:
+        raise web.HTTPBadRequest(text="userid is needed")
+    target = f"{state.service_url}/console/"
+    raise web.HTTPFound(f"{state.fake.base_url}/_sandbox/play?{urlencode({'userid': userid, 'next': target})}")
+
+
+async def _reset(request: web.Request) -> web.Response:
+    """重置演示: answered first, then the runner (bot/sandbox/demo.py serve_demo) stops the demo, moves its
+    SQLite file aside (nothing is deleted: the audit trail is append-only) and starts again on a fresh one."""
+    from bot.sandbox.demo import archivable
+
+    state = request.app[DEMO]
+    if archivable(state.service[SETTINGS].database.url) is None:
+        return web.json_response({"ok": False, "error": "只有 SQLite 文件数据库的演示可以重置"}, status=409)
+    asyncio.get_running_loop().call_later(0.2, state.reset.set)  # after this answer has gone out
+    return web.json_response({"ok": True})
 
 
 def _client_ctx(state: DemoState):
@@ -171,7 +197,10 @@ async def _people(request: web.Request) -> web.Response:
                 "posts": "、".join(posts.get(role.person_id, ())) if role.area_id else "",
             }
         )
-    return web.json_response({"roles": [{"role": r, "people": p} for r, p in groups.items() if p], "chats": chat_rows})
+    return web.json_response(
+        {"roles": [{"role": r, "people": p} for r, p in groups.items() if p], "chats": chat_rows},
+        headers={"X-Demo-Run": str(id(request.app[DEMO]))},  # changes when 重置演示 has started a new run
+    )
 
 
 def _path_of(area: Any, areas: dict[int, Any]) -> str:

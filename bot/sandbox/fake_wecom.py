@@ -344,6 +344,9 @@ def create_fake_wecom(corp_id: str, secrets_by_app: dict[str, str], *, clock: Cl
         web.get("/_sandbox/media/{media_id}", _sandbox_media),
     ]
     app.add_routes(routes)
+    from bot.sandbox.fake_signin import add_sign_in  # the web sign-in lives beside, in its own module
+
+    add_sign_in(app)
     return app
 
 

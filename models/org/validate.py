@@ -36,6 +36,7 @@ ROLE_LEVELS = {
     "village_cadre": ("village", "hamlet", "grid"),
     "township_committee": ("township",),
     "county_admin": ("county",),
+    "county_leader": ("county",),
 }
 PARENT_LEVELS = {
     "township": ("county",),

@@ -172,7 +172,8 @@ def test_every_mistake_is_listed_with_its_line(tmp_path: Path) -> None:
         f"{org}:{line_number(org, 'g2') - 1}: a grid names exactly one of `hamlet` or `village`",
         at('mobile = "12345"') + "mobile: '12345' is not a mobile number: 11 digits starting with 1, e.g. 13800000001",
         at("grid_boss") + "role: unknown role 'grid_boss'; roles are villager, grid_member, village_secretary, "
-        "first_secretary, village_cadre, township_committee, liaison, county_admin, admin, party_member (or a name in "
+        "first_secretary, village_cadre, township_committee, liaison, county_admin, admin, party_member, "
+        "county_leader (or a name in "
         "role_names.toml)",
         at("# duplicate") + "userid: duplicate userid 'wangjun' (first at " + at('userid = "wangjun"')[:-2] + ")",
         at("# unknown township") + "township: unknown area code 'nowhere'",

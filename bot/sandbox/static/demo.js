@@ -236,3 +236,30 @@ function start() {  // ?as=liutao&where=group&chat=wrkSFfCgAAhoudaolao3 opens th
 
 loadPeople().then(() => { start(); setInterval(refresh, 2000); setInterval(refreshWaiting, 3000); refreshWaiting(); })
   .catch((e) => { $("error").textContent = "载入人员失败：" + e.message; });
+
+// The header's 控制台 link opens the leaders' console signed in as whoever is being played.
+function updateConsoleLink() {
+  $("console-link").href = "console?userid=" + encodeURIComponent($("who").value);
+}
+$("who").addEventListener("change", updateConsoleLink);
+$("console-link").addEventListener("click", updateConsoleLink);
+// On a phone the people list hides behind the 名单 button; choosing someone goes back to the chat.
+$("people-toggle").onclick = () => document.body.classList.toggle("people");
+$("who").addEventListener("change", () => document.body.classList.remove("people"));
+
+// 重置演示: the demo starts over on a fresh database (the old file is kept beside it); reload when it is back.
+$("reset").onclick = async () => {
+  if (!confirm("重置演示？所有诉求、哨单和聊天记录将清空（旧数据库文件会保留备份）。")) return;
+  const run = (await fetch("api/people")).headers.get("X-Demo-Run");
+  const response = await fetch("api/reset", { method: "POST" });
+  if (!response.ok) { $("error").textContent = (await response.json()).error || "重置失败"; return; }
+  $("reset").disabled = true;
+  $("reset").textContent = "重置中…";
+  for (let i = 0; i < 120; i++) {
+    await new Promise((done) => setTimeout(done, 500));
+    try {
+      const back = await fetch("api/people");
+      if (back.ok && back.headers.get("X-Demo-Run") !== run) { location.reload(); return; }
+    } catch (e) { /* still restarting */ }
+  }
+};

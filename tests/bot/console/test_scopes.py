@@ -1,0 +1,114 @@
+"""Every role against every page and API route: the server decides, and figures match the database."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from openpyxl import load_workbook
+
+from models import Area, Assignment, Department, Request, Ticket
+from models.area_tree import AreaTree
+from models.console_queries import descendants
+from tests.bot.console.conftest import Console, SignIn
+
+PAGES = ["/console/", "/console/tickets", "/console/departments", "/console/areas", "/console/tasks", "/console/visits"]
+APIS = ["/api/v1/requests", "/api/v1/tickets", "/api/v1/metrics", "/api/v1/tasks", "/api/v1/visits"]
+AREA_ONLY = {"/console/areas", "/console/tasks", "/console/visits", "/api/v1/tasks", "/api/v1/visits"}
+# (userid, role): the county admin, a township committee member, a liaison, a village secretary
+ALLOWED = [("sunli", "county"), ("zhangwei", "township"), ("liutao", "liaison"), ("jiangfeng", "village")]
+
+
+@pytest.mark.parametrize(("userid", "kind"), ALLOWED)
+async def test_each_role_on_each_route(console: Console, signed_in: SignIn, userid: str, kind: str) -> None:
+    http = await signed_in(userid)
+    for path in PAGES + APIS:
+        async with http.get(console.url + path, allow_redirects=False) as response:
+            expected = 403 if kind == "liaison" and path in AREA_ONLY else 200
+            assert response.status == expected, (userid, path, await response.text())
+
+
+async def test_refused_roles_and_anonymous(console: Console, signed_in: SignIn) -> None:
+    grid_member = await signed_in("lidawei")
+    for path in PAGES + APIS:
+        async with grid_member.get(console.url + path, allow_redirects=False) as response:
+            # never signed in (refused at sign-in): pages go to WeCom, the API answers 401
+            assert response.status == (401 if path.startswith("/api/") else 302), path
+    anonymous = await signed_in("")
+    async with anonymous.get(console.url + "/api/v1/tickets") as response:
+        assert response.status == 401
+
+
+async def township_request_numbers(code: str) -> set[int]:
+    tree = await AreaTree.load()
+    township = await Area.get(code=code)
+    areas = descendants(tree, {township.id})
+    return set(await Request.filter(area_id__in=sorted(areas)).values_list("number", flat=True))
+
+
+async def test_township_sees_its_township_only(console: Console, signed_in: SignIn) -> None:
+    http = await signed_in("zhangwei")  # 白山乡
+    mine = await township_request_numbers("baishan")
+    others = await township_request_numbers("longxing")
+    assert mine and others
+    async with http.get(f"{console.url}/api/v1/requests?page=1") as response:
+        listed = await response.json()
+    assert listed["total"] == len(mine)
+    assert {r["number"] for r in listed["requests"]} <= mine
+    async with http.get(f"{console.url}/console/tickets/{min(others)}") as response:
+        assert response.status == 403
+    async with http.get(f"{console.url}/api/v1/tickets/{min(others)}") as response:
+        assert response.status == 403
+    async with http.get(f"{console.url}/console/tickets/{min(mine)}") as response:
+        page = await response.text()
+        assert response.status == 200 and f"#{min(mine)}" in page
+        assert "13912345678" not in page and "办理经过" in page  # phone numbers masked for cadres
+
+
+async def test_liaison_sees_its_department_tickets_only(console: Console, signed_in: SignIn) -> None:
+    transport = await Department.get(code="transport")
+    ticket_ids = await Assignment.filter(department_id=transport.id).values_list("ticket_id", flat=True)
+    request_ids = await Ticket.filter(id__in=ticket_ids).values_list("request_id", flat=True)
+    numbers = set(await Request.filter(id__in=request_ids).values_list("number", flat=True))
+    http = await signed_in("liutao")
+    async with http.get(f"{console.url}/api/v1/requests") as response:
+        listed = await response.json()
+    assert listed["total"] == len(numbers)
+    async with http.get(f"{console.url}/api/v1/tickets") as response:
+        tickets = (await response.json())["tickets"]
+    assert tickets and all("交通运输局" in t["departments"] for t in tickets)
+    assert all(t["request_number"] in numbers for t in tickets)
+
+
+async def test_overview_figures_equal_the_database(console: Console, signed_in: SignIn) -> None:
+    http = await signed_in("sunli")
+    now = console.clock.now()
+    open_count = await Request.filter(status__in=["recorded", "kept_in_grid", "whistled", "reopened"]).count()
+    overdue = await Request.filter(
+        id__in=await Ticket.filter(status="open", resolve_due__lt=now).values_list("request_id", flat=True)
+    ).count()
+    async with http.get(f"{console.url}/api/v1/metrics") as response:
+        counts = (await response.json())["counts"]
+    assert counts["open"] == open_count and counts["overdue"] == overdue
+    # each figure links down to its rows: 今日新增 is the list of today's requests
+    console.clock.advance(hours=1)
+    today = await Request.filter(created_at__gte=now.replace(hour=0, minute=0, second=0, microsecond=0)).count()
+    async with http.get(f"{console.url}/api/v1/requests?days=1") as response:
+        assert (await response.json())["total"] == today
+    async with http.get(f"{console.url}/api/v1/metrics") as response:
+        assert (await response.json())["counts"]["new_today"] == today
+
+
+async def test_export_is_the_table(console: Console, signed_in: SignIn) -> None:
+    http = await signed_in("zhangwei")
+    async with http.get(f"{console.url}/console/tickets?export=xlsx") as response:
+        assert response.headers["Content-Type"].startswith("application/vnd.openxmlformats")
+        book = load_workbook(io.BytesIO(await response.read()))
+    sheet = book.active
+    header = [c.value for c in sheet[1]]
+    assert header[:3] == ["诉求号", "哨单号", "内容"]
+    assert sheet.max_row - 1 == len(await township_request_numbers("baishan"))
+    for path in ("/console/departments", "/console/areas", "/console/tasks", "/console/visits"):
+        async with http.get(f"{console.url}{path}?export=xlsx") as response:
+            assert response.status == 200
+            load_workbook(io.BytesIO(await response.read()))
