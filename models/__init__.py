@@ -1,5 +1,6 @@
 """Tortoise ORM models and the queries about them; no HTTP here."""
 
+from models.aibot_link import AibotLink
 from models.areas import AREA_LEVELS, Area, Department
 from models.messaging import ApiToken, InboxMessage, KfCursor, KfCustomer, OutboxMessage
 from models.people import ROLES, CarePair, Chat, Household, Person, Role
@@ -20,6 +21,7 @@ MODEL_MODULES = [
     "models.villager_notes",
     "models.privacy_records",
     "models.shifts",
+    "models.aibot_link",
 ]
 
 __all__ = [
@@ -54,4 +56,5 @@ __all__ = [
     "Ticket",
     "TicketEvent",
     "Visit",
+    "AibotLink",
 ]
