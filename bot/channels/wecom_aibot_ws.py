@@ -297,7 +297,10 @@ class AibotSocket:
                 pass
         await self._close()
         if self.leadership.held and not self.displaced:
-            await self._write_link(state="down", down_since=self.clock.now())
+            try:
+                await self._write_link(state="down", down_since=self.clock.now())
+            except Exception as exc:  # stopping with the database away: the next leader writes its own state
+                log.warning("aibot socket: could not record the connection's end: %s", exc)
         await self.leadership.release()
 
     async def until_up(self) -> None:
@@ -313,8 +316,9 @@ class AibotSocket:
             try:
                 served = await self._connect_and_serve()
             except Displaced:
-                await self._give_up()
-                return
+                if await self._give_up():
+                    return
+                served = True  # handed over to our successor: back to asking for the lock
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # refused, unreachable, dropped: try again after a while
@@ -323,7 +327,11 @@ class AibotSocket:
             finally:
                 await self._close()
             failures = 0 if served else failures + 1
-            await self._went_down()
+            if self.leadership.held:  # (after a handover the row is our successor's to write)
+                try:
+                    await self._went_down()
+                except Exception:
+                    log.exception("aibot socket: recording the outage failed")
             await asyncio.sleep(self._delay(failures))
 
     def _delay(self, failures: int) -> float:
@@ -333,7 +341,11 @@ class AibotSocket:
         return ceiling * (0.5 + self.rng.random() / 2)
 
     async def _may_dial(self) -> bool:
-        row = await AibotLink.get_or_none(bot_id=self.settings.bot_id)
+        try:
+            row = await AibotLink.get_or_none(bot_id=self.settings.bot_id)
+        except Exception as exc:  # the database is away: nobody may dial blind
+            log.warning("aibot socket: cannot read the link state: %s", exc)
+            return False
         if row is not None and row.state == "displaced":
             return False  # another connection holds the bot: dialling back would kick it, and it us
         return await self.leadership.try_lead()
@@ -409,10 +421,11 @@ class AibotSocket:
                 await ws.close()
                 return
             req_id, _ = frames.ping()
-            try:
-                await self.request(frames.PING, req_id)
+            try:  # unanswered by the next ping's time: missed
+                async with asyncio.timeout(min(self.ack_timeout, self.settings.ping_seconds)):
+                    await self.request(frames.PING, req_id)
                 missed = 0
-            except ChannelError:
+            except (ChannelError, TimeoutError):
                 missed += 1
                 if missed >= MISSED_PINGS:
                     log.warning("aibot socket: %s pings unanswered; reconnecting", missed)
@@ -464,13 +477,15 @@ class AibotSocket:
         await AibotLink.filter(bot_id=self.settings.bot_id).update(outage_alerted=True)
         return True
 
-    async def _give_up(self) -> None:
-        """Displaced by a connection we do not know: record it, let go of the lock, tell the admins."""
+    async def _give_up(self) -> bool:
+        """Displaced by a connection we do not know: record it, let go of the lock, tell the admins (True).
+        False when we had lost the lock already: then it was our successor, and we stand by."""
         now = self.clock.now()
         await self._close()
         if not self.leadership.held:  # we had lost the lock: that was our successor, not a stranger
             log.info("aibot socket: handed over to the new leader")
-            return
+            await self.leadership.release()
+            return False
         self.displaced = True
         log.error("aibot socket: another connection took the bot over; not reconnecting (a restart brings it back)")
         await self._write_link(state="displaced", displaced_at=now, down_since=now)
@@ -480,6 +495,7 @@ class AibotSocket:
             {"bot_id": self.settings.bot_id, "at": now.isoformat(timespec="seconds")},
         )
         await self.leadership.release()
+        return True
 
     async def _note_frame(self, now: datetime) -> None:
         if self._link_written is not None and now - self._link_written < LINK_WRITE_EVERY:
