@@ -21,6 +21,7 @@ import itertools
 import json
 import secrets
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -55,6 +56,9 @@ class FakeAibotSocket:
     pings: int = 0
     answer_pings: bool = True
     queue: deque[str] = field(default_factory=deque)  # frames waiting for a subscribed connection
+    # told of each accepted frame and the group it shows in ("" for a 1:1 chat): the fake WeCom's record
+    on_received: Callable[[Received, str], None] | None = None
+    _chat_of: dict[str, str] = field(default_factory=dict)  # pushed req_id → its group chatid
     _current: web.WebSocketResponse | None = None
     _connection_no: int = 0
     _pushed: dict[str, str] = field(default_factory=dict)  # req_id → what may answer it (respond|welcome|update)
@@ -78,7 +82,8 @@ class FakeAibotSocket:
         """A message to the bot (a group @-mention when chatid); returns its msgid."""
         msgid = msgid or f"wsmsg{next(self._ids):06d}{secrets.token_hex(3)}"
         body = self._common(userid, chatid) | {"msgid": msgid, "msgtype": "text", "text": {"content": text}}
-        self._push("aibot_msg_callback", body, "respond")
+        req_id = self._push("aibot_msg_callback", body, "respond")
+        self._chat_of[req_id] = chatid
         return msgid
 
     def push_click(self, userid: str, event_key: str, task_id: str) -> str:
@@ -156,11 +161,13 @@ class FakeAibotSocket:
         req_id = req_id or f"wsreq{next(self._ids):06d}{secrets.token_hex(4)}"
         return json.dumps({"cmd": cmd, "headers": {"req_id": req_id}, "body": body}, ensure_ascii=False)
 
-    def _push(self, cmd: str, body: dict[str, Any], answerable: str) -> None:
+    def _push(self, cmd: str, body: dict[str, Any], answerable: str) -> str:
         frame = self._frame(cmd, body)
-        self._pushed[json.loads(frame)["headers"]["req_id"]] = answerable
+        req_id = str(json.loads(frame)["headers"]["req_id"])
+        self._pushed[req_id] = answerable
         self.queue.append(frame)
         asyncio.get_running_loop().create_task(self._flush())
+        return req_id
 
     async def _flush(self) -> None:
         async with self._flushing:
@@ -240,6 +247,9 @@ class FakeAibotSocket:
         errcode = self._check(cmd, req_id, body)
         entry = Received(cmd, req_id, body, number)
         (self.refused if errcode else self.received).append(entry)
+        if not errcode and self.on_received is not None:
+            group = body.get("chatid", "") if body.get("chat_type") == 2 else ""
+            self.on_received(entry, self._chat_of.get(req_id, "") or str(group))
         await self._ack(ws, req_id, errcode)
 
     def _check(self, cmd: str, req_id: str, body: dict[str, Any]) -> int:

@@ -348,6 +348,9 @@ def create_fake_wecom(corp_id: str, secrets_by_app: dict[str, str], *, clock: Cl
     ]
     app.add_routes(routes)
     state.aibot_ws = install_aibot_ws(app, state.clock)
+    state.aibot_ws.on_received = lambda frame, chatid: state.sent.append(  # the demo's feed reads one record
+        SentCall(next(state._seq), "aibot_ws", state.clock.now(), {"cmd": frame.cmd, "chatid": chatid}, frame.body, {})
+    )
     return app
 
 
