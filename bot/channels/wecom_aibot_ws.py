@@ -170,6 +170,7 @@ class AibotSocket:
         self._ws: aiohttp.ClientWebSocketResponse | None = None
         self._pending: dict[str, asyncio.Future[frames.Frame]] = {}
         self._in_order: dict[str, asyncio.Lock] = {}
+        self._queued: dict[str, int] = {}  # frames of each req_id sent or waiting their turn
         self._task: asyncio.Task[None] | None = None
         self._up = asyncio.Event()
         self._link_written: datetime | None = None
@@ -252,12 +253,14 @@ class AibotSocket:
     async def request(self, cmd: str, req_id: str, body: dict[str, Any] | None = None) -> frames.Frame:
         """Send one frame and wait for WeCom's answer to it; one req_id's frames go one after another."""
         lock = self._in_order.setdefault(req_id, asyncio.Lock())
+        self._queued[req_id] = self._queued.get(req_id, 0) + 1
         try:
             async with lock:
                 return await self._request(cmd, req_id, body)
         finally:
-            if not lock.locked() and self._in_order.get(req_id) is lock:
-                del self._in_order[req_id]
+            self._queued[req_id] -= 1
+            if not self._queued[req_id]:  # the last frame of this req_id: forget its lock
+                del self._queued[req_id], self._in_order[req_id]
 
     async def _request(self, cmd: str, req_id: str, body: dict[str, Any] | None) -> frames.Frame:
         ws = self._ws
