@@ -28,6 +28,7 @@ from bot.channels.wecom_kf import KfPuller
 from bot.clock import Clock
 from bot.keys import (
     AIBOT_CRYPTO,
+    AIBOT_SOCKET,
     APP_CRYPTO,
     CALENDAR,
     CARD_ACK,
@@ -110,6 +111,8 @@ def create_app(
     if process is None:  # only the dispatcher classifies text
         app.cleanup_ctx.append(_router)
     app.cleanup_ctx.append(_http)
+    if settings.wecom.aibot.long_connection:
+        app.cleanup_ctx.append(_aibot_socket)
     app.cleanup_ctx.append(_outbox if background else _no_outbox)
     app.cleanup_ctx.append(partial(_inbox, process=process))
     app.cleanup_ctx.append(partial(_kf, catch_up=background))
@@ -181,8 +184,12 @@ async def healthz(request: web.Request) -> web.Response:
         problems.append("wecom: nothing accepted for over 10 minutes while messages are due (60020? 企业可信IP)")
     if state.dead_letters:
         problems.append(f"outbox: {state.dead_letters} dead letters")
+    aibot = (
+        await _aibot_link_health(request.app, problems) if request.app[SETTINGS].wecom.aibot.long_connection else None
+    )
     return web.json_response(
         {
+            **({"aibot_long_connection": aibot} if aibot is not None else {}),
             "ok": not problems,
             "problems": problems,
             "database": "ok",
@@ -195,6 +202,32 @@ async def healthz(request: web.Request) -> web.Response:
             "last_wecom_success": state.last_sent.isoformat() if state.last_sent else None,
         }
     )
+
+
+async def _aibot_link_health(app: web.Application, problems: list[str]) -> dict[str, object]:
+    """The long connection as the database knows it (whichever process holds it); a problem when it is
+    displaced, or down longer than [wecom.aibot] outage_alert_seconds."""
+    from bot.channels.wecom_aibot_ws import link_status
+
+    aibot, now = app[SETTINGS].wecom.aibot, app[CLOCK].now()
+    link = await link_status(aibot.bot_id)
+    if link is None:
+        problems.append("aibot long connection: never connected yet")
+        return {"up": False}
+    down_for = (now - link.down_since).total_seconds() if link.down_since and not link.up else 0.0
+    if link.state == "displaced":
+        problems.append("aibot long connection: displaced by another connection; restart to take it back")
+    elif down_for > aibot.outage_alert_seconds:
+        problems.append(f"aibot long connection: down for {down_for:.0f} s")
+    since = link.up_since if link.up else link.down_since
+    return {
+        "up": link.up,
+        "state": link.state,
+        "since": since.isoformat() if since else None,
+        "reconnects": link.reconnects,
+        "last_frame_age_seconds": round((now - link.last_frame_at).total_seconds()) if link.last_frame_at else None,
+        "holder": link.holder,
+    }
 
 
 async def metrics_page(request: web.Request) -> web.Response:
@@ -281,11 +314,45 @@ async def _http(app: web.Application) -> AsyncIterator[None]:
         yield
 
 
+async def _aibot_socket(app: web.Application) -> AsyncIterator[None]:
+    """The AI bot's long connection ([wecom.aibot] mode = "long_connection"): before the outbox, whose worker
+    sends answers over it. Frames are stored in the inbox as they come; the inbox worker, started next, takes
+    them up. A (re)start clears a displacement: that is how an admin takes the bot back."""
+    from bot.channels.types import Address, Inbound, Outbound
+    from bot.channels.wecom_aibot_ws import AibotSocket
+    from bot.outbox import enqueue
+
+    settings, clock, texts = app[SETTINGS], app[CLOCK], Texts.load()
+
+    async def store(inbound: Inbound, key: str) -> bool:
+        if await inbox.record(inbound, key) is None:
+            return False
+        if INBOX in app:
+            app[INBOX].notify()
+        return True
+
+    async def alert(key: str, text_key: str, params: dict[str, object]) -> None:
+        text = texts.render(text_key, **params)
+        for admin in settings.alerts.admins:
+            await enqueue(Outbound(to=Address("app", admin), text=text), now=clock.now(), dedupe_key=f"{key}:{admin}")
+        if OUTBOX_WAKE in app:
+            app[OUTBOX_WAKE].set()
+
+    socket = AibotSocket(
+        settings.wecom.aibot, clock, app[HTTP], database_url=settings.database.url, store=store, alert=alert
+    )
+    app[AIBOT_SOCKET] = socket
+    await socket.clear_displacement()
+    socket.start()
+    yield
+    await socket.stop()
+
+
 async def _outbox(app: web.Application) -> AsyncIterator[None]:
     """The outbox worker sends what handlers queued; the dispatcher wakes it after each commit."""
     from bot.outbox import OutboxWorker
 
-    worker = OutboxWorker(app[WECOM_API], app[CLOCK], app[SETTINGS].alerts.admins)
+    worker = OutboxWorker(app[WECOM_API], app[CLOCK], app[SETTINGS].alerts.admins, socket=app.get(AIBOT_SOCKET))
     wake = app[OUTBOX_WAKE] = asyncio.Event()
     app[OUTBOX_WORKER] = worker
     task = asyncio.get_running_loop().create_task(worker.run_forever(wake), name="outbox-worker")

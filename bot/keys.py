@@ -19,6 +19,7 @@ from bot.channels.keys import AIBOT_CRYPTO, APP_CRYPTO, CARD_ACK, CLOCK, INBOX, 
 from config.policy import Policy
 
 if TYPE_CHECKING:
+    from bot.channels.wecom_aibot_ws import AibotSocket
     from bot.channels.wecom_api import WecomApi
     from bot.dispatch import Dispatcher
     from bot.outbox import OutboxWorker
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "AIBOT_CRYPTO",
+    "AIBOT_SOCKET",
     "APP_CRYPTO",
     "CALENDAR",
     "CARD_ACK",
@@ -57,3 +59,4 @@ SCHEDULER: web.AppKey[Scheduler] = web.AppKey("scheduler")
 SERVICES: web.AppKey[Services] = web.AppKey("services")  # what every handler and ticker shares
 POLICY = web.AppKey("policy", Policy)  # the settings' policy file, checked at start
 CALENDAR = web.AppKey("calendar", CalendarHolder)  # the work calendar, re-read when its file changes
+AIBOT_SOCKET: web.AppKey[AibotSocket] = web.AppKey("aibot_socket")  # the AI bot's long connection, when its mode

@@ -22,7 +22,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metri
 from prometheus_client.registry import Collector
 from tortoise.functions import Count
 
-from models import InboxMessage, OutboxMessage, Request, Ticket
+from models import AibotLink, InboxMessage, OutboxMessage, Request, Ticket
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 
@@ -64,6 +64,7 @@ class State:
     last_sent: datetime | None = None
     tickets_overdue: int = 0
     routed: dict[tuple[str, str], int] = field(default_factory=dict)
+    aibot_links: list[AibotLink] = field(default_factory=list)  # the AI bot's long connection, when used
 
     def age(self, moment: datetime | None) -> float:
         return max(0.0, (self.now - moment).total_seconds()) if moment else 0.0
@@ -86,6 +87,7 @@ async def read_state(now: datetime, *, routing: bool = True) -> State:
         .values_list("sent_at", flat=True)
     )
     state.tickets_overdue = await Ticket.filter(status="open", resolve_due__lt=now).count()
+    state.aibot_links = await AibotLink.all()
     if routing:
         rows = await Request.annotate(n=Count("id")).group_by("primary", "urgency").values("primary", "urgency", "n")
         state.routed = {(row["primary"], row["urgency"]): row["n"] for row in rows}
@@ -137,10 +139,39 @@ class _Snapshot(Collector):
         for (department, urgency), n in sorted(s.routed.items()):
             routed.add_metric([department, urgency], n)
         yield routed
+        yield from _aibot_links(s)
         if self.leader is not None:
             yield _gauge(
                 "gridwhistle_scheduler_leader", "1 when this process runs the scheduler's tickers", self.leader
             )
+
+
+def _aibot_links(s: State) -> Iterator[Metric]:
+    """The AI bot's long connection: up, since when, reconnects, the last frame's age (per bot)."""
+    if not s.aibot_links:
+        return
+    up = GaugeMetricFamily(
+        "gridwhistle_aibot_connection_up", "1 when the AI bot's long connection is up", labels=["bot"]
+    )
+    since = GaugeMetricFamily(
+        "gridwhistle_aibot_connection_since_timestamp_seconds",
+        "When the long connection last came up (or went down, while down); Unix time",
+        labels=["bot"],
+    )
+    reconnects = CounterMetricFamily(
+        "gridwhistle_aibot_reconnects", "Times the long connection came up again after the first", labels=["bot"]
+    )
+    age = GaugeMetricFamily(
+        "gridwhistle_aibot_last_frame_age_seconds", "Seconds since the last frame from WeCom", labels=["bot"]
+    )
+    for link in s.aibot_links:
+        is_up = link.state == "up"
+        moment = link.up_since if is_up else link.down_since
+        up.add_metric([link.bot_id], 1.0 if is_up else 0.0)
+        since.add_metric([link.bot_id], moment.timestamp() if moment else 0.0)
+        reconnects.add_metric([link.bot_id], link.reconnects)
+        age.add_metric([link.bot_id], s.age(link.last_frame_at))
+    yield from (up, since, reconnects, age)
 
 
 def _gauge(name: str, documentation: str, value: float) -> GaugeMetricFamily:

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
     InitSettingsSource,
@@ -91,8 +91,34 @@ class AibotSettings(Section):
     token: str = DEMO_TOKEN
     encoding_aes_key: str = DEMO_AES_KEY
     name: str = "网格哨"  # the bot's display name, stripped from "@网格哨 …"
+    # How WeCom reaches the bot: its callback URL (/wecom/aibot), or a WebSocket this service dials out
+    # (no public address needed). WeCom keeps a bot in one of the two at a time.
+    mode: Literal["callback", "long_connection"] = "callback"
+    bot_id: str = ""  # the long connection's credentials, on the bot's page in the admin console
+    secret: str = ""
+    ws_url: str = "wss://openws.work.weixin.qq.com"
+    ping_seconds: float = Field(30.0, gt=0, le=300)  # keep-alive; two unanswered pings and it reconnects
+    elect_seconds: float = Field(3.0, gt=0, le=60)  # how often a process without the socket tries to take it
+    outage_alert_seconds: float = Field(300.0, gt=0)  # the admins are told when it is down longer than this
 
     _aes = field_validator("encoding_aes_key")(classmethod(lambda cls, v: _check_aes_key(v)))
+
+    @field_validator("ws_url")
+    @classmethod
+    def _ws_url(cls, value: str) -> str:
+        if not value.startswith(("ws://", "wss://")):
+            raise ValueError("ws_url must be a ws:// or wss:// URL")
+        return value
+
+    @model_validator(mode="after")
+    def _credentials(self) -> AibotSettings:
+        if self.mode == "long_connection" and not (self.bot_id and self.secret):
+            raise ValueError('mode = "long_connection" needs bot_id and secret (the bot\'s page in the admin console)')
+        return self
+
+    @property
+    def long_connection(self) -> bool:
+        return self.mode == "long_connection"
 
 
 class KfSettings(Section):

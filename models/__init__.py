@@ -1,5 +1,6 @@
 """Tortoise ORM models and the queries about them; no HTTP here."""
 
+from models.aibot_link import AibotLink
 from models.areas import AREA_LEVELS, Area, Department
 from models.console_access import ConsoleSession, ConsoleToken
 from models.members import MemberAnswer, MemberGrade, PartyMember
@@ -28,6 +29,7 @@ MODEL_MODULES = [
     "models.performance",
     "models.members",
     "models.console_access",
+    "models.aibot_link",
 ]
 
 __all__ = [
@@ -71,4 +73,5 @@ __all__ = [
     "PartyMember",
     "ConsoleSession",
     "ConsoleToken",
+    "AibotLink",
 ]

@@ -7,7 +7,7 @@ import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
@@ -15,6 +15,7 @@ from tortoise.transactions import in_transaction
 from bot import membership, metrics
 from bot.channels.senders import KF_WINDOW_ERRORS, NO_IDEMPOTENCY, deliver, refused, single_use
 from bot.channels.types import Address, Outbound
+from bot.channels.wecom_aibot_ws import SocketUnavailable
 from bot.channels.wecom_api import RATE_LIMITED, TIMED_OUT, WecomApi
 from bot.clock import Clock
 from bot.outbox.budget import RateBudget
@@ -36,6 +37,21 @@ LEASE_MARGIN = timedelta(seconds=10)  # do not start a send this close to the le
 CLAIM_LOCK = 0x67726964  # pg advisory lock id serialising claims across processes ("grid")
 DEAD_ALERT_PREFIX = "dead-alert:"
 FALLBACK_PREFIX = "fallback:"
+
+
+SOCKET_WAIT = timedelta(seconds=1)  # a row for the AI bot's socket while it is down here: look again soon
+
+
+class SocketLane(Protocol):
+    """The AI bot's long connection (bot/channels/wecom_aibot_ws.py): rows it `takes` go over it, and only
+    from the process where it is `ready` (the leader); the others leave them in the outbox for that one."""
+
+    @property
+    def ready(self) -> bool: ...
+
+    def takes(self, payload: dict[str, Any]) -> bool: ...
+
+    async def deliver(self, outbound: Outbound, idempotency_key: str) -> dict[str, Any]: ...
 
 
 @dataclass
@@ -64,6 +80,7 @@ class OutboxWorker:
         texts: Texts | None = None,
         lease: timedelta = LEASE,
         heartbeat: float = HEARTBEAT,
+        socket: SocketLane | None = None,
     ) -> None:
         self.api = api
         self.clock = clock
@@ -73,6 +90,7 @@ class OutboxWorker:
         self.lease = lease
         self.heartbeat = heartbeat
         self.margin = min(LEASE_MARGIN, lease / 4)
+        self.socket = socket
 
     async def run_forever(self, wake: asyncio.Event, *, idle: float = 1.0, limit: int = 50) -> None:
         """Send until cancelled: right away when a handler sets `wake`, and at least every `idle` seconds."""
@@ -126,6 +144,8 @@ class OutboxWorker:
             budget = await RateBudget.load(due, now, conn)
             claimed = []
             for row in due:
+                if self._for_socket(row) and not (self.socket and self.socket.ready):
+                    continue  # handed over: the process holding the socket sends it
                 free_at = budget.free_at(row)
                 if free_at is not None:  # over a limit: wait, never drop
                     await OutboxMessage.filter(id=row.id).using_db(conn).update(not_before=free_at)
@@ -194,7 +214,14 @@ class OutboxWorker:
         outbound: Outbound | None = None
         try:
             outbound = Outbound.from_json(row.payload)
-            result = await deliver(self.api, outbound, idempotency_key=idempotency_key(row))
+            if self.socket is not None and self._for_socket(row):
+                result = await self.socket.deliver(outbound, idempotency_key(row))
+            else:
+                result = await deliver(self.api, outbound, idempotency_key=idempotency_key(row))
+        except SocketUnavailable:  # it never went out: not an attempt; the next connection (or leader) sends it
+            due = self.clock.now() + SOCKET_WAIT
+            await OutboxMessage.filter(id=row.id).update(not_before=due, claimed_until=None)
+            return due
         except ChannelError as exc:
             return await self._failed(row, outbound, exc)
         except (ValueError, KeyError, TypeError) as exc:  # the row itself is wrong: retrying cannot help
@@ -222,6 +249,9 @@ class OutboxWorker:
             enqueue=enqueue,
         )
         return None
+
+    def _for_socket(self, row: OutboxMessage) -> bool:
+        return self.socket is not None and self.socket.takes(row.payload)
 
     async def _failed(self, row: OutboxMessage, outbound: Outbound | None, exc: ChannelError) -> datetime | None:
         now = self.clock.now()

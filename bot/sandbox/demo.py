@@ -19,6 +19,7 @@ from aiohttp import web
 
 from bot.app import create_app
 from bot.clock import Clock
+from bot.sandbox.aibot_ws import ws_url as aibot_ws_url
 from bot.sandbox.demo_page import PREFIX, DemoState, add_demo_page, prime_kf
 from bot.sandbox.fake_wecom import RunningFakeWecom, create_fake_wecom, start_fake_wecom
 from config.errors import ConfigError
@@ -49,8 +50,15 @@ async def running_demo(
     )
     try:
         # the fake plays WeCom's API and its web sign-in (the console's 控制台 link signs in as the person played)
-        signin = {"api_base": fake.api_base, "oauth_base": fake.base_url, "sso_base": fake.base_url}
-        settings = settings.model_copy(update={"wecom": wecom.model_copy(update=signin)})
+        wecom = wecom.model_copy(
+            update={"api_base": fake.api_base, "oauth_base": fake.base_url, "sso_base": fake.base_url}
+        )
+        if wecom.aibot.long_connection:  # the bot dials the sandbox's long-connection endpoint
+            assert fake.state.aibot_ws is not None
+            fake.state.aibot_ws.allow(wecom.aibot.bot_id, wecom.aibot.secret)
+            aibot = wecom.aibot.model_copy(update={"ws_url": aibot_ws_url(fake.base_url)})
+            wecom = wecom.model_copy(update={"aibot": aibot})
+        settings = settings.model_copy(update={"wecom": wecom})
         host, port = settings.server.host, settings.server.port
         service_url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::', '') else host}:{port}"
         app = create_app(settings, clock=clock, background=background)

@@ -146,6 +146,8 @@ def _place(
             and log.response_chats.get(call.params.get("response_code", "")) == view.chatid
         ):
             items.append(_message(body, "aibot"))
+        elif call.path == "aibot_ws" and call.params.get("chatid") == view.chatid:  # over the long connection
+            items.append(_message(body, "aibot"))
     elif call.path == "kf/send_msg" and body.get("touser") == view.external_userid:
         items.append(_message(body, "kf"))
 

@@ -20,8 +20,8 @@ import aiohttp
 from aiohttp import web
 from defusedxml import ElementTree as SafeXml
 
-from bot.keys import CLOCK, INBOX, KF, OUTBOX_WAKE, OUTBOX_WORKER, SETTINGS, WECOM_API
-from bot.sandbox.callbacks import CallbackClient
+from bot.keys import AIBOT_SOCKET, CLOCK, INBOX, KF, OUTBOX_WAKE, OUTBOX_WORKER, SETTINGS, WECOM_API
+from bot.sandbox.callbacks import CallbackAnswer, CallbackClient
 from bot.sandbox.demo_feed import WHERE, Click, PageLog, Said, View, build_feed
 from bot.sandbox.fake_wecom import FakeWecom
 from models import ROLES
@@ -70,7 +70,7 @@ class DemoState:
         app = self.service
         await app[KF].until_idle()
         await app[INBOX].until_idle()
-        worker = app.get(OUTBOX_WORKER) or OutboxWorker(app[WECOM_API], app[CLOCK], ())
+        worker = app.get(OUTBOX_WORKER) or OutboxWorker(app[WECOM_API], app[CLOCK], (), socket=app.get(AIBOT_SOCKET))
         while True:
             if await worker.run_once():
                 continue
@@ -282,6 +282,12 @@ async def _say(request: web.Request) -> web.Response:
         state.log.said.append(Said(state.last_seq(), view.userid, person.name, view.where, view.chatid, text))
         if view.where == "app":
             answer = await client.app_text(view.userid, text)
+        elif view.where == "group" and state.fake.aibot_ws is not None and state.fake.aibot_ws.connected:
+            # long-connection mode: the @-mention is pushed down the bot's socket, as WeCom would
+            content = f"@{client.wecom.aibot.name} {text}"
+            msgid = state.fake.aibot_ws.push_text(view.userid, content, chatid=view.chatid)
+            await _until_stored(msgid)
+            answer = CallbackAnswer(200, b"")
         elif view.where == "group":
             url = state.fake.response_url()  # made here so the answer can be placed in its group
             state.log.response_chats[url.rsplit("=", 1)[1]] = view.chatid
@@ -293,6 +299,15 @@ async def _say(request: web.Request) -> web.Response:
             answer = await client.kf_text(view.external_userid, text)
         await state.settle()
     return web.json_response({"status": answer.status, "items": await _items(state, view)})
+
+
+async def _until_stored(msgid: str) -> None:
+    """The socket stores a pushed frame as it arrives; the page waits for it (at most 10 s)."""
+    from models import InboxMessage
+
+    async with asyncio.timeout(10):
+        while not await InboxMessage.filter(channel="aibot", message_key=msgid).exists():
+            await asyncio.sleep(0.02)
 
 
 async def _enter_kf(state: DemoState, view: View) -> None:

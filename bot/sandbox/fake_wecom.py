@@ -32,6 +32,8 @@ from aiohttp import web
 from aiohttp.typedefs import Handler
 
 from bot.clock import Clock
+from bot.sandbox.aibot_ws import FakeAibotSocket
+from bot.sandbox.aibot_ws import install as install_aibot_ws
 from bot.wakeup import wait_for_event
 
 TOKEN_LIFETIME = timedelta(seconds=7200)
@@ -148,6 +150,7 @@ class FakeWecom:
     members: list[str] | None = None  # the directory user/list_id pages through; None: the app may not read it
     media: dict[str, tuple[bytes, str]] = field(default_factory=dict)
     closing: asyncio.Event = field(default_factory=asyncio.Event)  # set at shutdown: slow answers end
+    aibot_ws: FakeAibotSocket | None = None  # the AI bot's long connection (bot/sandbox/aibot_ws.py)
     _seq: itertools.count = field(default_factory=lambda: itertools.count(1))
     _recent: dict[tuple[str, str], deque] = field(default_factory=dict)  # (kind, target) → send times
 
@@ -347,6 +350,10 @@ def create_fake_wecom(corp_id: str, secrets_by_app: dict[str, str], *, clock: Cl
     from bot.sandbox.fake_signin import add_sign_in  # the web sign-in lives beside, in its own module
 
     add_sign_in(app)
+    state.aibot_ws = install_aibot_ws(app, state.clock)
+    state.aibot_ws.on_received = lambda frame, chatid: state.sent.append(  # the demo's feed reads one record
+        SentCall(next(state._seq), "aibot_ws", state.clock.now(), {"cmd": frame.cmd, "chatid": chatid}, frame.body, {})
+    )
     return app
 
 

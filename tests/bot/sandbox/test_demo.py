@@ -15,6 +15,7 @@ import aiohttp
 import pytest
 
 from bot.channels.types import Address, Card, Outbound
+from bot.keys import AIBOT_SOCKET
 from bot.outbox import enqueue
 from bot.sandbox.demo import RunningDemo, running_demo
 from config.errors import ConfigError
@@ -241,3 +242,20 @@ async def test_a_card_update_wecom_refuses_is_not_left_waiting(page, demo, clock
     assert (await page.get("waiting"))["count"] == 0
     await page.post("send_now", {})
     assert [c["title"] for c in cards(await page.feed("liutao"))] == ["诉求 #1001 已办结"]
+
+
+async def test_a_group_message_over_the_long_connection(settings: Settings, clock) -> None:
+    aibot = settings.wecom.aibot.model_copy(update={"mode": "long_connection", "bot_id": "demo", "secret": "demo"})
+    settings = settings.model_copy(update={"wecom": settings.wecom.model_copy(update={"aibot": aibot})})
+    async with running_demo(on_port(settings, free_port()), clock=clock, background=False) as demo:
+        await demo.state.service[AIBOT_SOCKET].until_up()
+        async with aiohttp.ClientSession() as http:
+            page = Page(http, demo)
+            chat = "wrkSFfCgAAhoudaolao3"
+            await page.say("fengbaolin", "我家门口路灯坏了好几天了", where="group", chatid=chat)
+            items = await page.feed("jiangdahai", where="group", chatid=chat)
+        assert [i["kind"] for i in items] == ["said", "message"]
+        assert items[1]["via"] == "aibot" and "#1001" in items[1]["text"]
+        assert demo.fake.state.aibot_ws is not None
+        (answer,) = demo.fake.state.aibot_ws.sent("aibot_respond_msg")  # over the socket, not a response_url
+        assert not demo.fake.state.calls("aibot/response")

@@ -1,0 +1,28 @@
+"""The AI bot's long connection as every process sees it: one row per bot, written by the process holding it."""
+
+from __future__ import annotations
+
+from tortoise import fields
+from tortoise.models import Model
+
+
+class AibotLink(Model):
+    """Whether the bot's WebSocket is up, since when, how often it reconnected, and whether WeCom displaced it.
+
+    state: down | up | displaced. `displaced` keeps every process from dialling again (a connection we do not
+    know of took the bot over; dialling back would kick it, and it us, for ever) until a restart clears it.
+    """
+
+    bot_id = fields.CharField(max_length=64, primary_key=True)
+    state = fields.CharField(max_length=16, default="down")
+    holder = fields.CharField(max_length=128, default="")  # host:pid of the process holding the socket
+    up_since = fields.DatetimeField(null=True)
+    down_since = fields.DatetimeField(null=True)
+    reconnects = fields.IntField(default=0)
+    last_frame_at = fields.DatetimeField(null=True)
+    displaced_at = fields.DatetimeField(null=True)
+    outage_alerted = fields.BooleanField(default=False)  # the admins were told of the current outage
+    updated_at = fields.DatetimeField()
+
+    class Meta:
+        table = "aibot_link"
