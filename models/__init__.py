@@ -4,6 +4,7 @@ from models.areas import AREA_LEVELS, Area, Department
 from models.messaging import ApiToken, InboxMessage, KfCursor, KfCustomer, OutboxMessage
 from models.people import ROLES, CarePair, Chat, Household, Person, Role
 from models.posts import PostHolder
+from models.powers import PowerAnswer, PowerEvent, PowerFlow, PowerStep, PowerWarning
 from models.privacy_records import AccessRecord, EventRedaction
 from models.requests import Attachment, Counter, Request, RoutingCorrection
 from models.shifts import DutySlot
@@ -22,6 +23,7 @@ MODEL_MODULES = [
     "models.privacy_records",
     "models.shifts",
     "models.posts",
+    "models.powers",
 ]
 
 __all__ = [
@@ -50,6 +52,11 @@ __all__ = [
     "OutboxMessage",
     "Person",
     "PostHolder",
+    "PowerAnswer",
+    "PowerEvent",
+    "PowerFlow",
+    "PowerStep",
+    "PowerWarning",
     "PracticalTask",
     "Request",
     "Role",

@@ -26,6 +26,7 @@ class RequestState(StrEnum):
     RESOLVED = "resolved"
     CLOSED = "closed"
     REOPENED = "reopened"
+    ANSWERED = "answered"  # answered at once from the small-powers list (handlers/powers)
 
 
 R = RequestState
@@ -40,6 +41,8 @@ MOVES: Mapping[RequestState, frozenset[RequestState]] = MappingProxyType(
         R.RESOLVED: frozenset({R.CLOSED, R.REOPENED, R.KEPT_IN_GRID}),
         R.CLOSED: frozenset({R.REOPENED, R.KEPT_IN_GRID}),
         R.REOPENED: frozenset({R.RESOLVED, R.KEPT_IN_GRID}),  # done again; a village matter goes back to the grid
+        # the small-powers list answered it: 满意 closes it, 没解决 / 不满意 makes it an ordinary request
+        R.ANSWERED: frozenset({R.CLOSED, R.RECORDED}),
     }
 )
 
@@ -55,6 +58,11 @@ STILL_BEING_SAID = (R.RECORDED, R.KEPT_IN_GRID)
 HANDLED_BY_VILLAGE = (R.KEPT_IN_GRID,)
 # The household's own report is finished: its own status is told, not the merged-into request's.
 FINISHED = (R.RESOLVED, R.CLOSED)
+
+
+# The list's answer is the first move of a request it matched.
+ANSWER_MOVES: Mapping[RequestState, frozenset[RequestState]] = MappingProxyType({R.RECORDED: frozenset({R.ANSWERED})})
+MOVES = MappingProxyType({state: MOVES[state] | ANSWER_MOVES.get(state, frozenset()) for state in MOVES})
 
 
 def _stamps(target: RequestState, at: datetime) -> dict[str, Any]:

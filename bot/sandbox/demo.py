@@ -19,7 +19,8 @@ from bot.clock import Clock
 from bot.sandbox.demo_page import PREFIX, DemoState, add_demo_page, prime_kf
 from bot.sandbox.fake_wecom import RunningFakeWecom, create_fake_wecom, start_fake_wecom
 from config.errors import ConfigError
-from config.settings import Settings
+from config.paths import DEMO_POWERS_FILE
+from config.settings import PowersSettings, Settings
 
 
 @dataclass
@@ -46,6 +47,8 @@ async def running_demo(
     )
     try:
         settings = settings.model_copy(update={"wecom": wecom.model_copy(update={"api_base": fake.api_base})})
+        if settings.powers.file is None:  # the demo county answers from its example small-powers list
+            settings = settings.model_copy(update={"powers": PowersSettings(file=DEMO_POWERS_FILE)})
         host, port = settings.server.host, settings.server.port
         service_url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::', '') else host}:{port}"
         app = create_app(settings, clock=clock, background=background)

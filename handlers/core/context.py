@@ -18,6 +18,7 @@ from bot.channels.types import Card, Inbound
 from bot.clock import Clock
 from bot.reach import Reach
 from config.policy import Policy
+from config.powers_file import PowersList
 from config.subcommands import Subcommands
 from config.texts import CommandWords, Texts
 from models import Area, Chat, Person, Role
@@ -41,6 +42,7 @@ class Services:
     router: Callable[[], TextRouter]  # the current routing table's classifier (hot-reloaded)
     admins: tuple[str, ...] = ()
     subcommands: Mapping[str, Subcommands] = field(default_factory=dict)  # [subcommands.<command>] words
+    powers: PowersList | None = None  # the small-powers list of `[powers] file`; None: the feature is off
 
     @cached_property
     def reach(self) -> Reach:
