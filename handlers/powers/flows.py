@@ -190,10 +190,14 @@ async def tell_next(services: Services, flow: PowerFlow) -> None:
 
 
 async def overdue_steps(now: datetime) -> list[PowerStep]:
-    """Pending steps of running flows past their deadline that have no overdue or skipped warning yet."""
-    due = await PowerStep.filter(state=StepState.PENDING, due_at__lt=now, flow__status="running").order_by("id")
-    warned = {
-        (w.flow_id, w.position)
-        for w in await PowerWarning.filter(flow_id__in=[s.flow_id for s in due], kind__in=("overdue", "skipped"))
-    }
-    return [s for s in due if (s.flow_id, s.position) not in warned]
+    """Each running flow's step it waits on (its first pending step not already warned as skipped), when that
+    step is past its deadline and not yet warned as overdue. The steps after it are not warned: their
+    deadlines run again from when it is done."""
+    pending = await PowerStep.filter(state=StepState.PENDING, flow__status="running").order_by("flow_id", "position")
+    warned = await PowerWarning.filter(flow_id__in={s.flow_id for s in pending}, kind__in=("overdue", "skipped"))
+    told = {(w.flow_id, w.position, w.kind) for w in warned}
+    waiting: dict[int, PowerStep] = {}
+    for step in pending:
+        if step.flow_id not in waiting and (step.flow_id, step.position, "skipped") not in told:
+            waiting[step.flow_id] = step
+    return [s for s in waiting.values() if s.due_at < now and (s.flow_id, s.position, "overdue") not in told]
