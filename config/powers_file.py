@@ -108,7 +108,8 @@ def powers_problems(table: dict[str, Any], text: str, file: str, posts: VillageP
     not_for = table.get("match", {}).get("not_for", []) if isinstance(table.get("match"), dict) else []
     if not _texts(not_for):
         p.add(("match", "not_for"), '[match] not_for should list department codes, like ["discipline"]')
-    roles = table.get("warnings", {}).get("township_roles", []) if isinstance(table.get("warnings"), dict) else None
+    warnings = table.get("warnings", {})
+    roles = warnings.get("township_roles", []) if isinstance(warnings, dict) else None
     if not _texts(roles):
         p.add(("warnings", "township_roles"), "[warnings] township_roles should be a list of role codes")
     items = table.get("item")
@@ -118,6 +119,7 @@ def powers_problems(table: dict[str, Any], text: str, file: str, posts: VillageP
     held = {post.code for post in posts.held}
     owner: dict[str, str] = {}  # word → the item it belongs to
     codes: set[str] = set()
+    steps_before = 0  # config/toml_lines.py counts [[item.step]] headers through the whole file
     for index, item in enumerate(items):
         at = ("item", index)
         code = item.get("code") if isinstance(item, dict) else None
@@ -156,7 +158,8 @@ def powers_problems(table: dict[str, Any], text: str, file: str, posts: VillageP
         if steps and not (isinstance(item.get("warning"), str) and item["warning"].strip()):
             p.add(at, f"{label}: a flow item needs warning, the text of its 失责预警")
         for number, step in enumerate(steps, 1):
-            _check_step(p, (*at, "step", number - 1), f"{label} step {number}", step, held)
+            _check_step(p, ("item", "step", steps_before + number - 1), f"{label} step {number}", step, held)
+        steps_before += len(steps)
     return p.lines
 
 
