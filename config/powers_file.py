@@ -148,7 +148,10 @@ def powers_problems(table: dict[str, Any], text: str, file: str, posts: VillageP
                 p.add((*at, "words"), f"{label}: word {word!r} already belongs to {owner[word]}")
             owner.setdefault(word, str(code))
         if item.get("post") not in held:
-            p.add((*at, "post") if "post" in item else at, f"{label}: post should be a post code: {', '.join(sorted(held))}")
+            p.add(
+                (*at, "post") if "post" in item else at,
+                f"{label}: post should be a post code: {', '.join(sorted(held))}",
+            )
         if not _texts(item.get("bring", [])):
             p.add((*at, "bring"), f"{label}: bring should be a list of texts")
         steps = item.get("step", [])
@@ -174,7 +177,9 @@ def _check_step(p: _Problems, at: tuple[str | int, ...], label: str, step: Any, 
         if not isinstance(step.get(key), str) or not step[key].strip():
             p.add(at, f"{label}: {key} is missing")
     if step.get("post") not in held:
-        p.add((*at, "post") if "post" in step else at, f"{label}: post should be a post code: {', '.join(sorted(held))}")
+        p.add(
+            (*at, "post") if "post" in step else at, f"{label}: post should be a post code: {', '.join(sorted(held))}"
+        )
     days = step.get("days")
     if not isinstance(days, int) or isinstance(days, bool) or not 0 < days <= 366:
         p.add((*at, "days") if "days" in step else at, f"{label}: days should be a whole number of days from 1 to 366")

@@ -18,7 +18,9 @@ from config.village_posts import read_village_posts
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("powers", help="the small-powers list: validate a list file")
     actions = parser.add_subparsers(dest="powers_command", required=True, metavar="ACTION")
-    check = actions.add_parser("check", help="validate a list file and print its shape", description=__doc__.splitlines()[0])
+    check = actions.add_parser(
+        "check", help="validate a list file and print its shape", description=__doc__.splitlines()[0]
+    )
     check.add_argument("file", type=Path, help="the list's TOML file, e.g. config/demo/powers.toml")
     check.set_defaults(run=run_check)
 
@@ -36,7 +38,9 @@ def run_check(args: argparse.Namespace) -> int:
 def shape(powers: PowersList) -> list[str]:
     posts = read_village_posts()
     flows = powers.flows
-    lines = [f"{powers.name}: {len(powers.items)} items, {len(flows)} with flows ({sum(len(i.steps) for i in flows)} steps)"]
+    lines = [
+        f"{powers.name}: {len(powers.items)} items, {len(flows)} with flows ({sum(len(i.steps) for i in flows)} steps)"
+    ]
     if powers.example:
         lines.append("NOTE: marked as an example ([list] example = true): adapt it to the county's own list before use")
     categories: dict[str, list[str]] = {}

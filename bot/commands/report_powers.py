@@ -53,7 +53,10 @@ async def _sheets(url: str, year: int) -> list[Sheet]:
         answers = await PowerAnswer.filter(at__gte=start, at__lt=end)
         flows = await PowerFlow.filter(started_at__gte=start, started_at__lt=end)
         warnings = await PowerWarning.filter(flow_id__in=[f.id for f in flows])
-        names = {a.id: a.name for a in await Area.filter(id__in={*(a.village_id for a in answers), *(f.village_id for f in flows)})}
+        names = {
+            a.id: a.name
+            for a in await Area.filter(id__in={*(a.village_id for a in answers), *(f.village_id for f in flows)})
+        }
     village_of_flow = {f.id: f.village_id for f in flows}
     overdue_flows = {w.flow_id for w in warnings if w.kind == "overdue"}
     by_village: dict[int, list[int]] = {}

@@ -24,8 +24,8 @@ from handlers.common.privacy import mask_private
 from handlers.core.context import Services
 from handlers.powers.people import SECRETARY, names, post_name, warned_people
 from models import Area, Chat, Person, PowerEvent, PowerFlow, PowerStep, PowerWarning
-from models.power_states import StepState, complete_flow, record_step
 from models.posts import holders
+from models.power_states import StepState, complete_flow, record_step
 from models.request_queries import area_ids_under
 
 
@@ -80,7 +80,9 @@ async def record(
         raise UserError("powers.step.not_yours", post=post_name(step.post), people=people or "—")
     if not await record_step(step, now, done_by_id=person.id, result=result):
         raise UserError("powers.step.already", flow=flow.id, position=step.position, name=step.name)
-    await PowerEvent.create(flow=flow, position=step.position, kind="step_done", actor=person, at=now, data={"result": result})
+    await PowerEvent.create(
+        flow=flow, position=step.position, kind="step_done", actor=person, at=now, data={"result": result}
+    )
     steps = await steps_of(flow)
     raised: list[str] = []
     earlier = [s for s in steps if s.position < step.position and s.state == StepState.PENDING]
@@ -165,7 +167,11 @@ async def publish(services: Services, flow: PowerFlow, step: PowerStep, now: dat
         message = Outbound(to=Address("webhook", chat.webhook_key), text=mask_private(text))
         await enqueue(message, now=now, dedupe_key=f"powers:public:{flow.id}:{step.position}:{chat.id}")
     await PowerEvent.create(
-        flow=flow, position=step.position, kind="published", at=now, data={"text": text, "chats": [c.name for c in chats]}
+        flow=flow,
+        position=step.position,
+        kind="published",
+        at=now,
+        data={"text": text, "chats": [c.name for c in chats]},
     )
 
 

@@ -62,9 +62,9 @@ async def flow_lines(texts: Texts, flow: PowerFlow) -> list[str]:
 
 
 async def _actor_ids(flow: PowerFlow) -> list[int]:
-    ids = await PowerEvent.filter(flow_id=flow.id).values_list("actor_id", flat=True)
-    steps = await PowerStep.filter(flow_id=flow.id).values_list("done_by_id", flat=True)
-    return [i for i in {*ids, *steps} if isinstance(i, int)]
+    ids: list[int | None] = [e.actor_id for e in await PowerEvent.filter(flow_id=flow.id)]
+    ids += [s.done_by_id for s in await PowerStep.filter(flow_id=flow.id)]
+    return [i for i in set(ids) if i is not None]
 
 
 def _detail(texts: Texts, data: dict[str, Any]) -> str:

@@ -46,9 +46,11 @@ def test_the_demo_example_has_twenty_items_five_flows_and_the_four_deliberations
 
 
 def test_mistakes_name_the_file_and_line(tmp_path: Path) -> None:
-    bad = GOOD.replace('post = "director"', 'post = "mayor"').replace('words = ["宅基地"]', 'words = []')
+    bad = GOOD.replace('post = "director"', 'post = "mayor"').replace('words = ["宅基地"]', "words = []")
     bad += '\n[[item]]\ncode = "homestead"\nname = "重复"\nwords = ["宅基地"]\npost = "director"\nwhere = "x"\n'
-    bad += 'time_limit = "x"\nbasis = "x"\nwarning = "w"\n[[item.step]]\nname = "提议"\nwho = "支部"\npost = "secretary"\n'
+    bad += (
+        'time_limit = "x"\nbasis = "x"\nwarning = "w"\n[[item.step]]\nname = "提议"\nwho = "支部"\npost = "secretary"\n'
+    )
     bad += 'what = "提"\ndays = 0\n'
     path = tmp_path / "powers.toml"
     path.write_text(bad, encoding="utf-8")

@@ -40,7 +40,9 @@ async def test_a_flow_on_time_completes_and_its_public_steps_are_posted(county, 
         (group.webhook_key, f"powers:public:1:4:{group.id}"),
         (group.webhook_key, f"powers:public:1:6:{group.id}"),
     ]
-    assert posted[0].payload["text"].startswith("【村务公开】后道老村 大额资金使用：修缮村部 8万元\n决议公开：第4步的结果")
+    assert (
+        posted[0].payload["text"].startswith("【村务公开】后道老村 大额资金使用：修缮村部 8万元\n决议公开：第4步的结果")
+    )
     kinds = await PowerEvent.filter(flow_id=1).order_by("id").values_list("kind", flat=True)
     assert kinds[0] == "started" and kinds[-1] == "completed" and kinds.count("published") == 2
     assert text_of(await say("app", "jiangfeng", "权力 完成 1 6")) == "流程 1 已经全部完成了。"
@@ -89,7 +91,9 @@ async def test_a_skipped_step_and_one_out_of_order_each_warn_once(county, say, s
 
 
 async def test_only_the_responsible_cadre_records_and_only_a_village_cadre_starts(county, say):
-    assert text_of(await say("app", "jiangdahai", "权力 启动 大额资金 修缮村部")) == "只有本村的村干部能启动小微权力流程。"
+    assert (
+        text_of(await say("app", "jiangdahai", "权力 启动 大额资金 修缮村部")) == "只有本村的村干部能启动小微权力流程。"
+    )
     await say("app", "jiangfeng", "权力 启动 大额资金 修缮村部 8万元")
     refused = text_of(await say("app", "zhaoshuqin", "权力 完成 1 1"))
     assert refused == "这一步由村党组织书记记录（姜峰），您记录不了。"

@@ -49,7 +49,9 @@ async def test_the_yearly_report_per_village(
 ):
     await run_a_flow_and_two_questions(say, services, clock)
     book = tmp_path / "powers.xlsx"
-    code, out, err = await gridwhistle("report", "powers", "--year", "2026", "--xlsx", str(book), "--config", str(config_file))
+    code, out, err = await gridwhistle(
+        "report", "powers", "--year", "2026", "--xlsx", str(book), "--config", str(config_file)
+    )
     assert (code, err) == (0, "")
     sheet = load_workbook(book)["各村"]
     assert [[c.value for c in row] for row in sheet.iter_rows()] == [
