@@ -9,7 +9,7 @@ from handlers.core.context import Context
 from handlers.core.router import Router, SkipHandler
 from handlers.powers import flows
 from handlers.powers.answers import answer_question, satisfied, unsolved
-from handlers.powers.matching import match_question
+from handlers.powers.matching import asks, item_of, match_question
 from handlers.powers.people import post_name, village_of
 from handlers.powers.trail import flow_lines
 from handlers.requests.answers import recorded_answer
@@ -38,8 +38,8 @@ async def question(ctx: Context) -> None:
     """A question the list answers; anything else goes on to the requests feature as before."""
     powers = ctx.services.powers
     text = ctx.inbound.text.strip()
-    if powers is None or ctx.inbound.kind != "text" or not text:
-        raise SkipHandler
+    if powers is None or ctx.inbound.kind != "text" or not asks(powers, text) or item_of(powers, text) is None:
+        raise SkipHandler  # the cheap checks first: most messages are routed once, by the requests feature
     decision = ctx.services.router().classify(text)
     match = None if decision.is_followup else match_question(powers, text, decision)
     village = await village_of(ctx.area) if match else None
