@@ -1,8 +1,8 @@
 """How well a villager's question is matched to an item of the small-powers list, on a labelled set.
 
-    python bench/powers_match.py [--data bench/data/powers_questions.jsonl] [--list config/demo/powers.toml] [--errors]
+    python bench/powers_match.py [--data bench/data/powers_questions.csv] [--list config/demo/powers.toml] [--errors]
 
-Each line of the set is `{"id", "text", "item"}`: the item code the question is about, or null when the list
+The set is CSV with columns id, text, item: the item code the question is about, or empty when the list
 must not answer it (not a question, a complaint about a cadre, a matter the list does not cover). Each text
 goes through the shipped router and then the list's matching (handlers/powers/matching.py), as in chat.
 
@@ -15,7 +15,7 @@ beside the same figures for the item words alone without the routing decision an
 from __future__ import annotations
 
 import argparse
-import json
+import csv
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -57,11 +57,13 @@ def score(rows: list[dict], match: Matcher) -> tuple[dict[str, float], list[str]
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", type=Path, default=ROOT / "bench" / "data" / "powers_questions.jsonl")
+    parser.add_argument("--data", type=Path, default=ROOT / "bench" / "data" / "powers_questions.csv")
     parser.add_argument("--list", type=Path, default=DEMO_POWERS_FILE)
     parser.add_argument("--errors", action="store_true")
     args = parser.parse_args()
-    rows = [json.loads(line) for line in args.data.read_text(encoding="utf-8").splitlines() if line.strip()]
+    # CSV, not JSON Lines: every *.jsonl under bench/data is a routing set (tests/nlp, lexicon learn)
+    with args.data.open(encoding="utf-8", newline="") as fh:
+        rows = [{**row, "item": row["item"] or None} for row in csv.DictReader(fh)]
     powers: PowersList = read_powers(args.list)
     router = Router.from_file(ROUTING_TABLE, county_names(DEMO_ORG_FILE))
 
