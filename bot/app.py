@@ -48,6 +48,7 @@ from bot.keys import (
     WECOM_API,
 )
 from bot.wakeup import stop_task
+from config.index_file import read_index
 from config.policy import load_policy
 from config.powers_file import read_powers
 from config.settings import Settings
@@ -330,6 +331,7 @@ def build_services(app: web.Application) -> Services:
         admins=tuple(settings.alerts.admins),
         subcommands=Subcommands.load_all(),
         powers=app[POWERS],
+        index=read_index(settings.index.file) if settings.index.file is not None else None,
     )
 
 

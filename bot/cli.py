@@ -25,6 +25,7 @@ COMMAND_MODULES = [
     "bot.commands.retention",
     "bot.commands.powers",
     "bot.commands.power",
+    "bot.commands.index",
 ]
 
 

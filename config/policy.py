@@ -294,11 +294,19 @@ class ShiftsPolicy(Section):
     call_village_lead_after_minutes: Positive = 15
     call_township_lead_after_minutes: Positive = 30
     escalation_watch_hours: Positive = 24  # an urgent matter older than this is past calling anyone
+    # The village tier (the org file's [county] village_tier): who gets a matter first, and its same-day target.
+    village_tier_roles: Roles = ("village_secretary", "first_secretary")  # and the village's 值班 of the shift
+    village_same_day_until: Time = time(15, 0)  # a matter reaching the village later is due the next day
+    village_remind_at: Time = time(17, 0)  # on the due day, a matter still at the village reminds them
+    village_due_at: Time = time(20, 0)  # 当天: still at the village then, the township is told
+    village_digest_at: Time = time(8, 0)  # each village's daily digest to both secretaries
 
     @model_validator(mode="after")
     def _night_after_day(self) -> ShiftsPolicy:
         if self.night_start <= self.day_start:
             raise ValueError("night_start must come after day_start (夜班 runs over midnight)")
+        if not self.village_same_day_until <= self.village_remind_at < self.village_due_at:
+            raise ValueError("village_same_day_until ≤ village_remind_at < village_due_at (one same day)")
         if self.call_township_lead_after_minutes <= self.call_village_lead_after_minutes:
             raise ValueError("call_township_lead_after_minutes must come after call_village_lead_after_minutes")
         return self

@@ -113,6 +113,12 @@ class OrgSettings(Section):
     file: Path = DEMO_ORG_FILE
 
 
+class IndexSettings(Section):
+    # the year's performance index (绩效指数, config/index_file.py); none: no index, stars or scoring.
+    # `gridwhistle demo` uses the demo county's example when none is set.
+    file: Path | None = None
+
+
 class RoutingSettings(Section):
     table: Path = ROUTING_TABLE
     # Corrections a cadre accepted (`lexicon accept`), masked, as labelled JSON Lines for `lexicon learn`:
@@ -196,6 +202,7 @@ class Settings(BaseSettings):
     backup: BackupSettings = BackupSettings()
     retention: RetentionSettings = RetentionSettings()
     powers: PowersSettings = PowersSettings()
+    index: IndexSettings = IndexSettings()
 
     @classmethod
     def settings_customise_sources(
@@ -242,6 +249,9 @@ def _resolve_relative_paths(settings: Settings, base: Path) -> Settings:
     table = settings.routing.table if settings.routing.table.is_absolute() else base / settings.routing.table
     policy = {key: path if path.is_absolute() else base / path for key, path in settings.policy}
     powers = settings.powers.file
+    index_file = settings.index.file
+    if index_file is not None and not index_file.is_absolute():
+        index_file = base / index_file
     return settings.model_copy(
         update={
             "powers": settings.powers.model_copy(
@@ -250,6 +260,7 @@ def _resolve_relative_paths(settings: Settings, base: Path) -> Settings:
             "org": settings.org.model_copy(update={"file": org_file}),
             "routing": settings.routing.model_copy(update={"table": table}),
             "policy": settings.policy.model_copy(update=policy),
+            "index": settings.index.model_copy(update={"file": index_file}),
         }
     )
 

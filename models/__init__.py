@@ -3,11 +3,12 @@
 from models.areas import AREA_LEVELS, Area, Department
 from models.messaging import ApiToken, InboxMessage, KfCursor, KfCustomer, OutboxMessage
 from models.people import ROLES, CarePair, Chat, Household, Person, Role
+from models.performance import IndexConfirmation, IndexScore
 from models.posts import PostHolder
 from models.powers import PowerAnswer, PowerEvent, PowerFlow, PowerStep, PowerWarning
 from models.privacy_records import AccessRecord, EventRedaction
 from models.requests import Attachment, Counter, Request, RoutingCorrection
-from models.shifts import DutySlot
+from models.shifts import CountySetting, DutySlot
 from models.tasks import PracticalTask, Visit
 from models.tickets import AppendOnlyError, Assignment, Ticket, TicketEvent
 from models.villager_notes import KfLink, NonRequest, RequestUpdate
@@ -24,6 +25,7 @@ MODEL_MODULES = [
     "models.shifts",
     "models.posts",
     "models.powers",
+    "models.performance",
 ]
 
 __all__ = [
@@ -39,9 +41,12 @@ __all__ = [
     "CarePair",
     "Chat",
     "Counter",
+    "CountySetting",
     "Department",
     "DutySlot",
     "Household",
+    "IndexConfirmation",
+    "IndexScore",
     "InboxMessage",
     "KfCursor",
     "KfCustomer",

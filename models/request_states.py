@@ -5,6 +5,8 @@ What the code does besides: the village escalates a kept matter back to `recorde
 merged into a neighbour's earlier one takes that request's status, and later moves with it (to
 `resolved` when the matter is done, whatever it was when merged); 不满意 on a village matter gives it
 back to the grid (`kept_in_grid`), on a whistled one reopens every household's report.
+With the county's village tier on, a matter for a county department that is not urgent is first
+`at_village` (the village keeps it, 村办结, or sends it up, 上报乡镇; the township may whistle it).
 """
 
 from __future__ import annotations
@@ -27,13 +29,14 @@ class RequestState(StrEnum):
     CLOSED = "closed"
     REOPENED = "reopened"
     ANSWERED = "answered"  # answered at once from the small-powers list (handlers/powers)
+    AT_VILLAGE = "at_village"  # the village tier: with the village before any department
 
 
 R = RequestState
 MOVES: Mapping[RequestState, frozenset[RequestState]] = MappingProxyType(
     {
         # the grid keeps it; the township whistles it; resolved or reopened along with the request it was merged into
-        R.RECORDED: frozenset({R.KEPT_IN_GRID, R.WHISTLED, R.RESOLVED, R.REOPENED}),
+        R.RECORDED: frozenset({R.KEPT_IN_GRID, R.WHISTLED, R.RESOLVED, R.REOPENED, R.AT_VILLAGE}),
         # 上报乡镇; the township whistles it anyway; 村办结
         R.KEPT_IN_GRID: frozenset({R.RECORDED, R.WHISTLED, R.RESOLVED}),
         R.WHISTLED: frozenset({R.RESOLVED}),  # every department done
@@ -43,19 +46,21 @@ MOVES: Mapping[RequestState, frozenset[RequestState]] = MappingProxyType(
         R.REOPENED: frozenset({R.RESOLVED, R.KEPT_IN_GRID}),  # done again; a village matter goes back to the grid
         # the small-powers list answered it: 满意 closes it, 没解决 / 不满意 makes it an ordinary request
         R.ANSWERED: frozenset({R.CLOSED, R.RECORDED}),
+        # 上报乡镇; the township whistles it; 村办结; re-routed to the village's own matters while still being said
+        R.AT_VILLAGE: frozenset({R.RECORDED, R.WHISTLED, R.RESOLVED, R.KEPT_IN_GRID}),
     }
 )
 
 # Still being worked on: a follow-up, a photo or another household's report belongs to it.
-OPEN_STATES = (R.RECORDED, R.KEPT_IN_GRID, R.WHISTLED, R.REOPENED)
+OPEN_STATES = (R.RECORDED, R.KEPT_IN_GRID, R.WHISTLED, R.REOPENED, R.AT_VILLAGE)
 # Resolved but not yet rated: a rating word or a photo still belongs to it.
 RATEABLE_STATES = (R.RESOLVED,)
 # Not yet with the departments: the township may whistle it.
-WHISTLEABLE = (R.RECORDED, R.KEPT_IN_GRID)
+WHISTLEABLE = (R.RECORDED, R.KEPT_IN_GRID, R.AT_VILLAGE)
 # A burst may still grow the request.
-STILL_BEING_SAID = (R.RECORDED, R.KEPT_IN_GRID)
+STILL_BEING_SAID = (R.RECORDED, R.KEPT_IN_GRID, R.AT_VILLAGE)
 # What the grid member and village secretary act on (村办结, 上报乡镇).
-HANDLED_BY_VILLAGE = (R.KEPT_IN_GRID,)
+HANDLED_BY_VILLAGE = (R.KEPT_IN_GRID, R.AT_VILLAGE)
 # The household's own report is finished: its own status is told, not the merged-into request's.
 FINISHED = (R.RESOLVED, R.CLOSED)
 

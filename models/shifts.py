@@ -1,4 +1,5 @@
-"""Duty rosters (值班表): who leads (带班) and who is on duty (值班) in a township or village, by day and shift."""
+"""Duty rosters (值班表): who leads (带班) and who is on duty (值班) in a township or village, by day and shift;
+and the county's switches for how matters travel (the village tier, 村级吹哨)."""
 
 from __future__ import annotations
 
@@ -37,3 +38,21 @@ class DutySlot(Model):
     class Meta:
         table = "duty_slot"
         unique_together = (("area", "day", "shift", "post"),)
+
+
+class CountySetting(Model):
+    """A county's switches from its org file's `[county]` table; one row per county, written by every load.
+
+    `village_tier`: matters for county departments that are not urgent go to the village first (村办结 or
+    上报乡镇); off, they go straight to the township's confirmation card."""
+
+    id = fields.IntField(primary_key=True)
+    county: fields.OneToOneRelation[Area] = fields.OneToOneField(
+        "models.Area", related_name="county_setting", on_delete=fields.CASCADE
+    )
+    county_id: int
+    village_tier = fields.BooleanField(default=False)
+    updated_at = fields.DatetimeField()
+
+    class Meta:
+        table = "county_setting"

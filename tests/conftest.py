@@ -45,7 +45,7 @@ from config.subcommands import Subcommands
 from config.texts import CommandWords, Texts
 from handlers.core.context import Services
 from handlers.features import routers
-from models import InboxMessage, OutboxMessage
+from models import CountySetting, InboxMessage, OutboxMessage
 from models.db import close_db, open_db
 from models.migrate import upgrade
 from models.org import load_org
@@ -239,6 +239,7 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "clock_start(when): the `clock` fixture starts at this aware datetime instead of CLOCK_START"
     )
+    config.addinivalue_line("markers", "village_tier: the demo county keeps its village tier on (else it is off)")
 
 
 @pytest.fixture
@@ -264,9 +265,17 @@ def settings(config_file: Path) -> Settings:
 
 
 @pytest.fixture
-async def county(db: str, clock: ManualClock) -> None:
+async def county(db: str, clock: ManualClock, request: pytest.FixtureRequest) -> None:
     """The demo county (config/demo/county.toml: 龙江县, its townships, villages, people) loaded at the clock's time."""
     await load_org([DEMO_ORG_FILE], clock.now())
+    await village_tier_as_marked(request)
+
+
+async def village_tier_as_marked(request: pytest.FixtureRequest) -> None:
+    """The demo county has the village tier on (README "Duty rosters"); a test not marked `village_tier` runs with
+    it off, the township-first flow every county has until it turns the switch on."""
+    if request.node.get_closest_marker("village_tier") is None:
+        await CountySetting.all().update(village_tier=False)
 
 
 @pytest.fixture
@@ -396,13 +405,14 @@ def gridwhistle() -> GridwhistleCli:
 
 @pytest.fixture
 async def driven_service(
-    service_settings: Settings, clock: ManualClock, fake_wecom: RunningFakeWecom
+    service_settings: Settings, clock: ManualClock, fake_wecom: RunningFakeWecom, request: pytest.FixtureRequest
 ) -> AsyncIterator[DrivenService]:
     """The real service on loopback with the demo county, pointed at the fake WeCom, driven by hand
     (bot/sandbox/harness.py): the outbox is sent only on `settle()`, so tests decide when WeCom receives."""
     app = create_app(service_settings, clock=clock, migrate=False, load_org=True, background=False)
     runner = web.AppRunner(app, handle_signals=False, access_log=None)
     await runner.setup()
+    await village_tier_as_marked(request)
     await web.TCPSite(runner, "127.0.0.1", 0).start()
     try:
         async with aiohttp.ClientSession() as http:

@@ -23,6 +23,7 @@ from bot.commands import add_config_arg, lexicon
 from config.department_names import department_name_problems
 from config.errors import ConfigError
 from config.help import HELP_FILE, read_help
+from config.index_file import read_index
 from config.policy import load_policy
 from config.powers_file import read_powers
 from config.settings import Settings, load_settings
@@ -101,6 +102,10 @@ def check_all(config: str | None, today: date) -> Iterator[Checked]:
         yield _checked("org file", settings.org.file, _org)
         if settings.powers.file is not None:
             yield _checked("small-powers list", settings.powers.file, _powers)
+        if settings.index.file is not None:
+            yield _checked(
+                "performance index", settings.index.file, lambda path: Findings(note=read_index(path).shape())
+            )
     else:
         yield Checked(
             "policy, calendar, routing table, org file",

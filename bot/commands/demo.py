@@ -17,6 +17,7 @@ from bot.logs import configure_logging
 from bot.sandbox.demo import RunningDemo, running_demo
 from config.department_names import read_department_names
 from config.help import read_help
+from config.paths import DEMO_INDEX_FILE
 from config.settings import Settings
 
 
@@ -39,6 +40,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     settings = settings_from(args)
+    if settings.index.file is None:  # the demo county shows its example index
+        settings = settings.model_copy(update={"index": settings.index.model_copy(update={"file": DEMO_INDEX_FILE})})
     read_department_names()  # a mistake in the shipped data stops the start, naming file and key
     read_help()
     if args.port is not None:

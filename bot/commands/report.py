@@ -13,6 +13,7 @@ REPORT_MODULES = [
     "bot.commands.report_tickets",
     "bot.commands.report_tasks",
     "bot.commands.report_powers",
+    "bot.commands.report_index",
 ]
 
 

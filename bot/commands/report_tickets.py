@@ -17,6 +17,7 @@ from bot.commands import add_config_arg, settings_from
 from bot.commands.tables import text_table, write_xlsx
 from config.texts import Texts
 from models.db import database
+from models.resolution_shares import Resolution, where_resolved
 from models.ticket_metrics import Rates, rates
 
 
@@ -43,7 +44,7 @@ def run_tickets(args: argparse.Namespace) -> int:
     settings = settings_from(args)
     start, end = args.month
     try:
-        by_department, by_township = asyncio.run(_rates(settings.database.url, start, end))
+        by_department, by_township, shares = asyncio.run(_rates(settings.database.url, start, end))
     except OSError as exc:
         print(f"gridwhistle report tickets: cannot reach the database in [database] url: {exc}", file=sys.stderr)
         return 1
@@ -54,15 +55,24 @@ def run_tickets(args: argparse.Namespace) -> int:
     ]
     print(texts.render("whistle.report_title", month=start.strftime("%Y-%m")))
     print(text_table(headers, rows) if rows else texts.render("whistle.report_empty"))
+    share_headers = texts.render("village.report_columns").split(",")
+    share_rows = [_share_row(texts.render(f"village.report_{r.level}"), r) for r in shares]
+    if share_rows:  # where matters were resolved: the grid, the village, the departments
+        print(texts.render("village.report_title", month=start.strftime("%Y-%m")))
+        print(text_table(share_headers, share_rows))
     if args.xlsx is not None:
-        write_xlsx(args.xlsx, [(start.strftime("%Y-%m"), headers, rows)])
+        sheets = [(start.strftime("%Y-%m"), headers, rows)]
+        sheets += [(texts.render("village.report_sheet"), share_headers, share_rows)] if share_rows else []
+        write_xlsx(args.xlsx, sheets)
         print(texts.render("whistle.report_written", file=args.xlsx))
     return 0
 
 
-async def _rates(url: str, start: datetime, end: datetime) -> tuple[list[Rates], list[Rates]]:
+async def _rates(url: str, start: datetime, end: datetime) -> tuple[list[Rates], list[Rates], list[Resolution]]:
     async with database(url):
-        return await rates(start, end, Clock().now())
+        now = Clock().now()
+        by_department, by_township = await rates(start, end, now)
+        return by_department, by_township, await where_resolved(start, end, now)
 
 
 def _percent(value: float | None) -> str:
@@ -87,4 +97,17 @@ def _row(kind: str, r: Rates) -> list[str]:
         _percent(r.satisfaction_rate),
         _hours(r.avg_respond_hours),
         _hours(r.avg_done_hours),
+    ]
+
+
+def _share_row(kind: str, r: Resolution) -> list[str]:
+    return [
+        kind,
+        r.name,
+        str(r.resolved),
+        _percent(r.grid_share),
+        _percent(r.village_share),
+        _percent(r.department_share),
+        _percent(r.same_day_rate),
+        str(r.same_day_judged),
     ]

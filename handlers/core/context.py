@@ -17,6 +17,7 @@ from bot.calendar import CalendarHolder, QuietHours
 from bot.channels.types import Card, Inbound
 from bot.clock import Clock
 from bot.reach import Reach
+from config.index_file import Index
 from config.policy import Policy
 from config.powers_file import PowersList
 from config.subcommands import Subcommands
@@ -43,6 +44,7 @@ class Services:
     admins: tuple[str, ...] = ()
     subcommands: Mapping[str, Subcommands] = field(default_factory=dict)  # [subcommands.<command>] words
     powers: PowersList | None = None  # the small-powers list of `[powers] file`; None: the feature is off
+    index: Index | None = None  # the year's performance index ([index] file), None when none is set
 
     @cached_property
     def reach(self) -> Reach:

@@ -37,6 +37,9 @@ async def recorded_answer(services: Services, recorded: Recorded) -> str:
     if main.primary == VILLAGE:
         first = texts.render("requests.recorded_village", number=main.number, promise=promise(services, main))
         return first + await night_note(services, main)
+    if main.status == RequestState.AT_VILLAGE:  # the village tier: with the village, not yet a department
+        first = texts.render("village.recorded", number=main.number, promise=services.policy.requests.promise.village)
+        return first + await night_note(services, main)
     key = "requests.recorded_urgent" if main.urgency == "urgent" else "requests.recorded"
     first = texts.render(
         key, number=main.number, departments=await department_names(main), promise=promise(services, main)
@@ -45,7 +48,7 @@ async def recorded_answer(services: Services, recorded: Recorded) -> str:
 
 
 async def where_words(services: Services, request: Request) -> str:
-    if request.primary == VILLAGE or request.status == RequestState.KEPT_IN_GRID:
+    if request.primary == VILLAGE or request.status in (RequestState.KEPT_IN_GRID, RequestState.AT_VILLAGE):
         return services.texts.render("requests.where_village")
     return services.texts.render("requests.where_departments", departments=await department_names(request))
 

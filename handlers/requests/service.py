@@ -14,6 +14,7 @@ from config.policy import RequestsPolicy
 from handlers.core.context import Context, Services
 from handlers.requests.burst import route_of, votes
 from handlers.requests.village.service import send_village_card
+from handlers.village.service import send_to_village
 from handlers.whistle.service import whistle_request
 from models import Area, Attachment, Chat, NonRequest, Person, Request, TicketEvent
 from models.lifecycle import Event
@@ -170,6 +171,8 @@ async def forward(services: Services, request: Request, now: datetime) -> None:
     if request.primary == VILLAGE:
         await move_request(request, RequestState.KEPT_IN_GRID, now, event=Event("kept_in_grid", request=request))
         await send_village_card(services, request)
+        return
+    if await send_to_village(services, request):  # the county's village tier: the village first (大事不出村)
         return
     await whistle_request(services, request)
 

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from handlers.core.context import Context
 from models import Area
+from models.resolution_shares import Resolution, where_resolved
 from models.ticket_metrics import Rates, rates
 
 MONTHS = ("this_month", "last_month")  # `统计 <word>`: the names of [subcommands.whistle_stats]
@@ -54,14 +55,29 @@ async def stats_reply(ctx: Context, township_id: int, which: str) -> str:
     township = await Area.get(id=township_id)
     by_department, by_township = await rates(start, end, ctx.now, township_id)
     title = ctx.say("whistle.stats_title", township=township.name, month=start.strftime("%Y-%m"))
+    shares = [resolution_line(ctx, r) for r in await where_resolved(start, end, ctx.now, township_id)]
     if not by_township:
-        return "\n".join([title, ctx.say("whistle.stats_empty")])
+        return "\n".join([title, ctx.say("whistle.stats_empty"), *shares])
     return "\n".join(
         [
             title,
             *(rate_line(ctx, r) for r in by_township),
+            *shares,
             ctx.say("whistle.stats_by_department"),
             *(rate_line(ctx, r) for r in by_department),
             ctx.say("whistle.stats_legend"),
         ]
+    )
+
+
+def resolution_line(ctx: Context, row: Resolution) -> str:
+    """Where the matters of a township or village were resolved, and its villages' same-day rate."""
+    return ctx.say(
+        "village.stats_line",
+        name=row.name,
+        resolved=row.resolved,
+        grid=percent(ctx, row.grid_share),
+        village=percent(ctx, row.village_share),
+        departments=percent(ctx, row.department_share),
+        same_day=percent(ctx, row.same_day_rate),
     )

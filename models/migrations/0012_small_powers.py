@@ -4,7 +4,7 @@ from tortoise.fields.base import OnDelete
 from tortoise import fields
 
 class Migration(migrations.Migration):
-    dependencies = [('models', '0007_village_posts')]
+    dependencies = [('models', '0009_village_tier')]
 
     initial = False
 

@@ -110,6 +110,7 @@ class OrgSpec:
     households: list[HouseholdSpec] = field(default_factory=list)
     chats: list[ChatSpec] = field(default_factory=list)
     shifts: list[ShiftSpec] = field(default_factory=list)
+    village_tier: bool | None = None  # the [county] switch; None when no file of the load says
 
     def extend(self, other: OrgSpec) -> None:
         self.areas += other.areas
@@ -118,3 +119,5 @@ class OrgSpec:
         self.households += other.households
         self.chats += other.chats
         self.shifts += other.shifts
+        if other.village_tier is not None:
+            self.village_tier = other.village_tier

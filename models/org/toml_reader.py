@@ -77,6 +77,13 @@ class _Table:
                 return ""  # reported once here; later checks skip empty values
         return value
 
+    def flag(self, key: str) -> bool:
+        value = self.data.get(key, False)
+        if not isinstance(value, bool):
+            self.problems.add(self.where, key, f"must be true or false, not {value!r}")
+            return False
+        return value
+
     def texts(self, key: str) -> tuple[str, ...]:
         value = self.data.get(key, [])
         if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
@@ -167,8 +174,9 @@ class _Reader:
         if not isinstance(data["county"], dict):
             self.problems.add(self.where("county"), None, "must be a table: write [county]")
             return None
-        table = _Table(data["county"], self.where("county"), self.problems, ("code", "name"))
+        table = _Table(data["county"], self.where("county"), self.problems, ("code", "name", "village_tier"))
         code = table.text("code", True, values.code)
+        spec.village_tier = table.flag("village_tier")
         spec.areas.append(AreaSpec(code, table.text("name", True), "county", None, table.where))
         return code
 

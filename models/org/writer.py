@@ -21,7 +21,7 @@ from models.org.summary import LoadSummary, Tally
 from models.org.validate import post_village
 from models.people import CarePair, Chat, Household, Person, Role
 from models.posts import PostHolder
-from models.shifts import DutySlot
+from models.shifts import CountySetting, DutySlot
 
 M = TypeVar("M", bound=Model)
 
@@ -66,6 +66,7 @@ async def write_org(spec: OrgSpec, now: datetime) -> LoadSummary:
             await _reconcile_posts(spec, people, areas, summary["posts"], conn)
             await _reconcile_care_pairs(spec, households, people, now, summary["care_pairs"], conn)
             await _write_duty_slots(spec, areas, people, now, summary["duty_slots"], conn)
+            await _write_county_setting(spec, areas, now, conn)
             await _upsert(
                 Chat,
                 ("channel", "chatid"),
@@ -105,6 +106,20 @@ async def _write_departments(spec: OrgSpec, tally: Tally, conn: BaseDBAsyncClien
             tally.unchanged += 1
         found["village"] = village
     return found
+
+
+async def _write_county_setting(spec: OrgSpec, areas: dict[str, Area], now: datetime, conn: BaseDBAsyncClient) -> None:
+    """The [county] table's switches (absent: off), kept as the file says at every load of the county."""
+    county = next((areas[a.code] for a in spec.areas if a.level == "county"), None)
+    if county is None:
+        return
+    wanted = bool(spec.village_tier)
+    row = await CountySetting.get_or_none(county_id=county.id, using_db=conn)
+    if row is None:
+        await CountySetting.create(using_db=conn, county_id=county.id, village_tier=wanted, updated_at=now)
+    elif row.village_tier != wanted:
+        row.village_tier, row.updated_at = wanted, now
+        await row.save(using_db=conn, update_fields=["village_tier", "updated_at"])
 
 
 async def _write_duty_slots(

@@ -62,7 +62,7 @@ def test_a_bad_file_prints_every_error_and_exits_1(config_file: Path, tmp_path: 
     assert result.stdout == ""
     assert result.stderr.splitlines() == [
         "gridwhistle org load: org file not loaded, nothing written: 2 errors",
-        f"  {org}:4: mayor: unknown key; allowed here: code, name",
+        f"  {org}:4: mayor: unknown key; allowed here: code, name, village_tier",
         f"  {org}:9: mobile: '123' is not a mobile number: 11 digits starting with 1, e.g. 13800000001",
     ]
     assert "Traceback" not in result.stderr

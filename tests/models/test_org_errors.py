@@ -165,7 +165,7 @@ def test_every_mistake_is_listed_with_its_line(tmp_path: Path) -> None:
         return f"{org}:{line_number(org, marker)}: "
 
     expected = [
-        at("motto") + "motto: unknown key; allowed here: code, name",
+        at("motto") + "motto: unknown key; allowed here: code, name, village_tier",
         at('channel = "wechat"') + "channel: unknown channel 'wechat'; use one of aibot, appchat, kf",
         at("[extras]") + "unknown section [extras]; allowed: county, townships, villages, hamlets, grids, "
         "departments, people, households, chats, rosters",

@@ -24,13 +24,14 @@ from models.request_states import (
 
 # The lifecycle as the code lives it (see models/request_states.py); a change to the table changes this too.
 ALLOWED = {
-    "recorded": {"kept_in_grid", "whistled", "resolved", "reopened", "answered"},
+    "recorded": {"kept_in_grid", "whistled", "resolved", "reopened", "at_village", "answered"},
     "kept_in_grid": {"recorded", "whistled", "resolved"},
     "whistled": {"resolved"},
     "resolved": {"closed", "reopened", "kept_in_grid"},
     "closed": {"reopened", "kept_in_grid"},
     "reopened": {"resolved", "kept_in_grid"},
     "answered": {"closed", "recorded"},
+    "at_village": {"recorded", "whistled", "resolved", "kept_in_grid"},
 }
 EVERY_MOVE = list(product(RequestState, RequestState))
 
@@ -45,9 +46,10 @@ def test_the_table_is_the_lifecycle_written_down() -> None:
 
 def test_the_named_groups_of_states() -> None:
     assert set(WHISTLEABLE) == LIFECYCLE.sources(RequestState.WHISTLED)  # blow() claims from exactly these
-    assert set(OPEN_STATES) == {"recorded", "kept_in_grid", "whistled", "reopened"}
+    assert set(OPEN_STATES) == {"recorded", "kept_in_grid", "whistled", "reopened", "at_village"}
     assert set(RATEABLE_STATES) == {"resolved"} and set(FINISHED) == {"resolved", "closed"}
-    assert set(STILL_BEING_SAID) == {"recorded", "kept_in_grid"} and set(HANDLED_BY_VILLAGE) == {"kept_in_grid"}
+    assert set(STILL_BEING_SAID) == {"recorded", "kept_in_grid", "at_village"}
+    assert set(HANDLED_BY_VILLAGE) == {"kept_in_grid", "at_village"}
 
 
 @pytest.mark.parametrize(("source", "target"), EVERY_MOVE, ids=[f"{s}->{t}" for s, t in EVERY_MOVE])

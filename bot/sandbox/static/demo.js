@@ -15,6 +15,7 @@ const WHERE_NAMES = { app: "与「网格哨」应用单聊", group: "群聊", kf
 // The story of the README's "Demo" section: who, where, and what they type (empty: just look and click).
 const STORY = [
   { userid: "jiangdahai", where: "app", text: "三屯那个桥塌了一半，车过不去" },
+  { userid: "jiangfeng", where: "app", text: "" },
   { userid: "zhangwei", where: "app", text: "" },
   { userid: "liutao", where: "app", text: "办结 #1002 便桥已通，大车先绕行" },
   { userid: "jiangdahai", where: "app", text: "" },

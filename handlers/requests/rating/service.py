@@ -33,7 +33,10 @@ async def rate(services: Services, reporter: Request, rating: str, *, actor: Per
 
 async def reopen(services: Services, main: Request, *, actor: Person | None, reason: str) -> None:
     now = services.clock.now()
-    if main.primary == VILLAGE and not await main.tickets.all().exists():
+    kept_by_village = (
+        main.primary == VILLAGE or await TicketEvent.filter(request_id=main.id, kind="at_village").exists()
+    )
+    if kept_by_village and not await main.tickets.all().exists():  # the village closed it: back to the village
         await TicketEvent.create(
             request=main, actor=actor, kind="reopened", reason=reason, at=now, data={"urged": True}
         )

@@ -11,6 +11,8 @@ from config.errors import UserError
 from handlers.common.privacy import mask_private
 from handlers.core.card_keys import CardKey
 from handlers.core.context import Services
+from handlers.tickets.departments import NOT_COUNTY
+from handlers.whistle.service import whistle_request
 from models import Area, Household, Person, Request, TicketEvent
 from models.lifecycle import Event
 from models.request_queries import ancestor_at, ancestors, people_with_role
@@ -35,7 +37,15 @@ async def village_handlers(request: Request) -> list[Person]:
     grid = await ancestor_at(area, "grid")
     village = await ancestor_at(area, "village")
     people = await people_with_role(grid, *HANDLERS_OF_GRID) + await people_with_role(village, *HANDLERS_OF_VILLAGE)
+    people += await _given_at_village(request)
     return list({p.id: p for p in people if p.userid}.values())
+
+
+async def _given_at_village(request: Request) -> list[Person]:
+    """Whom the village tier gave the matter to (handlers/village: the 值班 of that shift among them)."""
+    stage = await TicketEvent.filter(request_id=request.id, kind="at_village").order_by("id").first()
+    userids = list(stage.data.get("userids", [])) if stage else []
+    return list(await Person.filter(userid__in=userids)) if userids else []
 
 
 async def place_words(request: Request) -> str:
@@ -118,6 +128,8 @@ async def escalate(services: Services, request: Request, actor: Person, reason: 
     committee = [p.userid for p in await people_with_role(township, "township_committee") if p.userid]
     text = texts_escalated(services, request, actor, reason, await place_words(request))
     await services.reach.people(committee, text=text, dedupe_key=f"request:{request.id}:escalated:{now.isoformat()}")
+    if request.primary not in NOT_COUNTY:  # a county department's matter: the township's confirmation card
+        await whistle_request(services, request)
 
 
 def texts_escalated(services: Services, request: Request, actor: Person, reason: str, place: str) -> str:

@@ -89,6 +89,11 @@ async def test_the_bridge_story_through_the_page(page, demo, clock):
     items = await page.say("jiangdahai", BRIDGE)
     assert items[0] == {"kind": "said", "userid": "jiangdahai", "name": "姜大海", "text": BRIDGE, "mine": True}
     assert "#1001" in texts(items)[0] and texts(await page.feed("jiangdahai")) == texts(items)
+    # the demo county has the village tier on: the village has it first, and its secretary sends it up
+    assert "先交给咱村村书记" in texts(items)[0]
+    (village,) = cards(await page.feed("jiangfeng"))
+    assert [b["text"] for b in village["buttons"]] == ["村办结", "上报乡镇"]
+    await page.click("jiangfeng", village, "上报乡镇")
     # the township blows the whistle by its card
     (confirm,) = cards(await page.feed("zhangwei"))
     assert [b["text"] for b in confirm["buttons"]] == ["确认吹哨", "改派"]
@@ -117,7 +122,7 @@ async def test_the_bridge_story_through_the_page(page, demo, clock):
     assert "谢谢" in texts(items)[-1]
     assert (await Request.get(number=1001)).status == "closed"
     # each click was a real template_card_event callback, answered with an encrypted update_button
-    assert [c.ack for c in demo.state.log.clicks] == ["已提交，正在处理"] * 3
+    assert [c.ack for c in demo.state.log.clicks] == ["已提交，正在处理"] * 4
 
 
 async def test_whistling_again_by_the_names_people_say(page, demo):

@@ -6,6 +6,7 @@ import pytest
 
 from handlers.core.card_keys import CardKey
 from handlers.features import routers
+from handlers.index.cards import FinalKey, ScoreKey
 from handlers.requests.kf.service import KfLinkKey
 from handlers.requests.rating.card import RateKey
 from handlers.requests.village.service import VillageKey
@@ -14,7 +15,7 @@ from handlers.tickets.cards import DutyKey
 from handlers.urgent.notice import UrgentKey
 from handlers.whistle.proposal import RunnerUpKey, WhistleKey
 
-KEY_CLASSES = (DutyKey, WhistleKey, RunnerUpKey, RateKey, VillageKey, KfLinkKey, UrgentKey, SwapKey)
+KEY_CLASSES = (DutyKey, WhistleKey, RunnerUpKey, RateKey, VillageKey, KfLinkKey, UrgentKey, SwapKey, ScoreKey, FinalKey)
 
 
 @pytest.mark.parametrize(
@@ -38,6 +39,9 @@ KEY_CLASSES = (DutyKey, WhistleKey, RunnerUpKey, RateKey, VillageKey, KfLinkKey,
         (UrgentKey(1001), "urgent:1001"),
         (SwapKey("ask", 5, 1, 2, 0), "shift:ask:5:1:2:0"),
         (SwapKey("agree", 5, 1, 2, 9), "shift:agree:5:1:2:9"),
+        (ScoreKey("confirm", 17), "iscore:confirm:17"),
+        (ScoreKey("cancel", 17), "iscore:cancel:17"),
+        (FinalKey(2026, 3), "ifinal:2026:3"),
     ],
 )
 def test_a_key_is_written_and_read_back(key: CardKey, text: str) -> None:
@@ -59,6 +63,9 @@ def test_a_key_is_written_and_read_back(key: CardKey, text: str) -> None:
         (DutyKey, "rate:7:satisfied"),  # another scheme
         (DutyKey, "Duty:on:12:transport"),
         (DutyKey, ""),
+        (ScoreKey, "iscore:approve:17"),
+        (ScoreKey, "iscore:confirm"),
+        (FinalKey, "ifinal:2026:x"),
         (WhistleKey, "whistle:confirm"),
         (WhistleKey, "whistle:confirm:#1042"),
         (WhistleKey, "whistle:confirm:1042:extra"),  # a field too many (the last is an int)

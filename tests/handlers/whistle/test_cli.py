@@ -99,7 +99,8 @@ async def test_report_tickets_prints_the_rates_and_writes_a_spreadsheet(gridwhis
         "report", "tickets", "--month", "2026-11", "--xlsx", str(xlsx), "--config", str(config_file)
     )
     assert code == 0, err
-    rows = {line.split()[1]: line.split() for line in out.splitlines() if line.startswith(("乡镇", "部门"))}
+    rates_table = out.split("诉求去向")[0]  # (the second table: where matters were resolved)
+    rows = {line.split()[1]: line.split() for line in rates_table.splitlines() if line.startswith(("乡镇", "部门"))}
     # transport signed after 40 min (urgent: 30) → late; water after 10 → on time; both finished in time
     # columns: tickets, 件次, 进行中, 退单, 签收及时, 办结, 按时办结, 满意, hours to 签收, to 办结
     assert rows["白山镇"][2:] == ["1", "2", "0", "0", "50.0%", "100.0%", "100.0%", "100.0%", "0.4", "3.7"]

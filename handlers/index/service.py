@@ -1,0 +1,119 @@
+"""Who may score or read which village, and the standing and stars as texts."""
+
+from __future__ import annotations
+
+from config.errors import UserError
+from config.index_file import Index, number
+from config.policy import Policy
+from config.texts import Texts
+from handlers.core.context import Context
+from models import Area
+from models.area_tree import AreaTree
+from models.index_standing import CadreResult, Standing, VillageResult
+
+COUNTY_ROLES = ("county_admin", "admin")  # see every village of the county
+
+
+def index_of(ctx: Context) -> Index:
+    """The year's index; a polite answer when the county set none ([index] file)."""
+    if ctx.services.index is None:
+        raise UserError("index.none")
+    return ctx.services.index
+
+
+def scorer_roles(policy: Policy) -> tuple[str, ...]:
+    """Who scores villages: the township roles that read the township's 实事 figures ([tasks] in the policy)."""
+    return tuple(policy.tasks.township_stats_roles)
+
+
+def townships_of(ctx: Context, tree: AreaTree, roles: tuple[str, ...]) -> set[int]:
+    found = set()
+    for role in ctx.roles_named(*roles):
+        township = tree.township_of(role.area_id)
+        if township is not None:
+            found.add(township.id)
+    return found
+
+
+def find_village(tree: AreaTree, word: str) -> Area | None:
+    word = word.strip()
+    return next((a for a in tree.areas.values() if a.level == "village" and word in (a.name, a.code)), None)
+
+
+def may_read(ctx: Context, tree: AreaTree, village: Area) -> bool:
+    """The county, the village's township, and the village's own cadres."""
+    policy = ctx.services.policy
+    if ctx.has_role(*COUNTY_ROLES):
+        return True
+    township = tree.township_of(village.id)
+    if township is not None and township.id in townships_of(ctx, tree, scorer_roles(policy)):
+        return True
+    return any(tree.within(r.area_id, village.id) for r in ctx.roles_named(*policy.tasks.cadre_roles))
+
+
+def standing_lines(texts: Texts, standing: Standing, village: VillageResult) -> list[str]:
+    index = standing.index
+    township_count = len(standing.ranked(village.township_id))
+    lines = [
+        texts.render(
+            "index.standing_header",
+            village=village.name,
+            title=index.title,
+            total=number(village.total),
+            most=number(index.points),
+            rank_township=village.rank_township,
+            townships=township_count,
+            township=village.township,
+            rank_county=village.rank_county,
+            villages=len(standing.villages),
+        )
+    ]
+    lines += [
+        texts.render(
+            "index.standing_category",
+            name=c.name,
+            points=number(village.category(c.code)),
+            most=number(c.points),
+        )
+        for c in index.categories
+    ]
+    missing = village.missing
+    if missing:
+        lines.append(
+            texts.render("index.standing_missing", count=len(missing), codes="、".join(c.code for c in missing[:8]))
+        )
+    lines.append(texts.render("index.final" if village.final else "index.not_final"))
+    return lines
+
+
+def stars_lines(texts: Texts, index: Index, cadre: CadreResult) -> list[str]:
+    lines = [
+        texts.render(
+            "index.stars_line",
+            post=cadre.post_name,
+            stars="★" * cadre.stars + "☆" * (5 - cadre.stars),
+            count=cadre.stars,
+            score=number(cadre.score),
+            post_score=number(cadre.post_score),
+            village_score=number(cadre.village_score),
+            subsidy=number(cadre.subsidy),
+        )
+    ]
+    above = [t for t in index.thresholds if t > cadre.score]
+    if above:
+        lines.append(texts.render("index.stars_next", gap=number(above[0] - cadre.score), next=cadre.stars + 1))
+        lines += [
+            texts.render(
+                "index.stars_weak",
+                code=r.criterion.code,
+                name=r.criterion.name,
+                points=number(r.points),
+                most=number(r.criterion.points),
+            )
+            for r in cadre.weak[:3]
+        ]
+        if not cadre.weak:
+            lines.append(texts.render("index.stars_village_only"))
+    else:
+        lines.append(texts.render("index.stars_top"))
+    return lines

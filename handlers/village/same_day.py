@@ -1,0 +1,101 @@
+"""当天: a matter still at the village stage reminds the village at village_remind_at of its due day, and tells the
+township committee once its due time (village_due_at) has passed — each once. The outbox dedupe keys
+(`village-tier:{request}:remind:{userid}`, `village-tier:{request}:overdue`) are the record that it went, and the
+trail's event is written in the same step only when the message was newly queued, so a ticker run twice, a restart
+or a second process never sends or records one twice. A reminder whose time passed unseen (the service was down
+until after the due time) is not sent late: the township is told instead."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from tortoise.transactions import in_transaction
+
+from handlers.common.format import stamp, summary
+from handlers.common.privacy import mask_private
+from handlers.core.context import Services
+from handlers.requests.village.service import place_words
+from handlers.village.service import AT_VILLAGE, remind_of
+from models import Area, Department, OutboxMessage, Request, Ticket, TicketEvent
+from models.lifecycle import Event
+from models.request_queries import ancestor_at, people_with_role
+from models.request_states import RequestState
+
+
+async def check_same_day(services: Services, now: datetime) -> dict[str, int]:
+    done = {"reminded": 0, "township_told": 0}
+    for request in await Request.filter(status=RequestState.AT_VILLAGE, merged_into_id=None).order_by("id"):
+        stage = await TicketEvent.filter(request_id=request.id, kind=AT_VILLAGE).order_by("id").first()
+        if stage is None or "due" not in stage.data:
+            continue
+        due = datetime.fromisoformat(stage.data["due"])
+        async with in_transaction():
+            if now >= due:
+                done["township_told"] += await tell_township(services, request, due, now)
+            elif now >= remind_of(services.policy.shifts, due):
+                done["reminded"] += await remind(services, request, list(stage.data.get("userids", [])), due, now)
+    return done
+
+
+async def remind(services: Services, request: Request, people: list[str], due: datetime, now: datetime) -> int:
+    """Those the matter was given to: both secretaries and that shift's 值班."""
+    text = services.texts.render(
+        "village.remind",
+        number=request.number,
+        place=await place_words(request),
+        text=summary(mask_private(request.text), 40),
+        due=stamp(due),
+    )
+    queued = await services.reach.people(people, text=text, dedupe_key=f"village-tier:{request.id}:remind")
+    if queued:
+        await Event("village_reminded", request=request, data={"due": due.isoformat()}).write(now)
+    return queued
+
+
+async def tell_township(services: Services, request: Request, due: datetime, now: datetime) -> int:
+    area = await Area.get_or_none(id=request.area_id) if request.area_id else None
+    township = await ancestor_at(area, "township")
+    committee = [p.userid for p in await people_with_role(township, "township_committee") if p.userid]
+    text = services.texts.render(
+        "village.township_overdue",
+        number=request.number,
+        place=await place_words(request),
+        text=summary(mask_private(request.text), 40),
+        due=stamp(due),
+    )
+    if not await services.reach.together(committee, text=text, dedupe_key=f"village-tier:{request.id}:overdue"):
+        return 0
+    await Event("village_overdue", request=request, data={"due": due.isoformat()}).write(now)
+    return 1
+
+
+TAKEN_OVER_WATCH = timedelta(days=2)  # a township whistles a matter at the village stage within this, or not at all
+
+
+async def tell_taken_over(services: Services, now: datetime) -> int:
+    """The township whistled a matter while the village had it (吹哨 at the village stage, not after 上报乡镇): those
+    it was given to hear once that it is off their hands (`village-tier:{request}:taken-over:{userid}`)."""
+    told = 0
+    for stage in await TicketEvent.filter(kind=AT_VILLAGE, at__gte=now - TAKEN_OVER_WATCH).order_by("id"):
+        people = list(stage.data.get("userids", []))
+        key = f"village-tier:{stage.request_id}:taken-over"
+        whistled = await TicketEvent.filter(request_id=stage.request_id, kind="whistled").order_by("id").first()
+        if whistled is None or not people:
+            continue
+        if await OutboxMessage.filter(dedupe_key__in=[f"{key}:{u}" for u in people]).count() == len(set(people)):
+            continue
+        if await TicketEvent.filter(request_id=stage.request_id, kind="escalated", id__lt=whistled.id).exists():
+            continue  # sent up by the village itself: it knows
+        request = await Request.get(id=stage.request_id)
+        ticket = await Ticket.get(id=whistled.ticket_id) if whistled.ticket_id else None
+        text = services.texts.render(
+            "village.taken_over",
+            number=request.number,
+            ticket=ticket.number if ticket else "",
+            departments="、".join(
+                d.name for d in await Department.filter(code__in=list(whistled.data.get("departments", [])))
+            ),
+        )
+        async with in_transaction():
+            told += await services.reach.people(people, text=text, dedupe_key=key)
+    return told

@@ -1,0 +1,119 @@
+"""A year of the demo county on the small index (conftest.SMALL_INDEX, 16 points): automatic figures from the
+requests and tickets, township scores given in chat (one corrected, one cancelled, some never given), and
+the results checked against the hand calculation written out below."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+
+from bot.clock import SHANGHAI
+from config.policy import load_policy
+from models import IndexScore, OutboxMessage
+from models.index_standing import standing
+from tests.handlers.index.conftest import village_requests
+
+pytestmark = pytest.mark.clock_start(datetime(2026, 3, 2, 10, 0, tzinfo=SHANGHAI))
+
+
+def text_of(rows: list[OutboxMessage]) -> str:
+    return "\n".join(row.payload.get("text", "") for row in rows)
+
+
+async def click(say, who: str, key: str):
+    return await say(
+        "app", who, kind="card_click", extra={"event_key": key, "task_id": "t", "response_code": f"rc-{who}-{key}"}
+    )
+
+
+async def scored(say, who: str, text: str, action: str = "confirm") -> str:
+    """Score in chat, then press the card's button; the card's and the click's texts."""
+    sent = await say("app", who, text)
+    waiting = await IndexScore.all().order_by("-id").first()
+    assert waiting is not None and waiting.confirmed_at is None
+    card = next(row.payload["card"] for row in sent if row.payload.get("card"))
+    return str(card) + "\n" + text_of(sent) + "\n" + text_of(await click(say, who, f"iscore:{action}:{waiting.id}"))
+
+
+async def test_a_year_by_hand(county, say, clock, index):
+    await village_requests(clock)
+    first = await scored(say, "zhangwei", "打分 后道老村 c1 3 记录基本完整")
+    assert "已记分：后道老村 c1 3 分" in first
+    clock.advance(days=30)
+    correction = await scored(say, "lihong", "打分 后道老村 c1 4 补齐了会议记录")
+    assert "请确认更正打分" in correction and "原 3 分（张伟" in correction
+    assert "已更正：后道老村 c1 由 3 分改为 4 分" in correction
+    await scored(say, "zhangwei", "打分 后道老村 c2 1")
+    await scored(say, "zhangwei", "打分 后道老村 c4 1.5 回访满意")
+    await scored(say, "zhangwei", "打分 红旗农场 c1 2")
+    cancelled = await scored(say, "zhangwei", "打分 红旗农场 c2 2", action="cancel")
+    assert "没有记入" in cancelled
+    # the trail keeps all six rows, the first c1 included; the cancelled one never confirmed
+    assert await IndexScore.all().count() == 6
+    assert await IndexScore.filter(confirmed_at__isnull=True).count() == 1
+
+    clock.set(datetime(2026, 12, 31, 20, 0, tzinfo=SHANGHAI))
+    result = await standing(index, load_policy(), clock.now())
+    by_code = {v.code: v for v in result.villages.values()}
+
+    # 后道老村, 13 households. Requests of the year: 2001 kept, 2002 kept (resolved in the village), 2003
+    # whistled (rated 满意), 2004 still undecided, 2005 merged into 2001 (not counted).
+    #   c1 (township, 4): 3, corrected to 4                                   → 4
+    #   c2 (township, 2): 1                                                   → 1
+    #   c3 kept share = 2 kept / 3 decided = 0.667 ≥ 0.5                      → 4
+    #   c4 satisfaction = 1/1 = 1.0 ≥ 0.9 → 2, plus the township's 1.5       → 3.5
+    #   c5 requests per 100 households = 100 × 4 / 13 = 30.77 ≤ 50           → 1
+    #   total 13.5 of 16 = 84.375 → 84.38 of 100
+    houdaolao = by_code["houdaolao"]
+    figures = result.figures[houdaolao.village_id]
+    assert figures.values["kept_in_village_share"] == pytest.approx(2 / 3)
+    assert figures.values["satisfaction_rate"] == 1.0
+    assert figures.values["requests_per_100_households"] == 30.77
+    assert {c: r.points for c, r in houdaolao.results.items()} == {"c1": 4, "c2": 1, "c3": 4, "c4": 3.5, "c5": 1}
+    assert houdaolao.total == 13.5 and houdaolao.percent(index) == 84.38
+    assert houdaolao.category("party") == 5 and houdaolao.category("governance") == 8.5
+    assert houdaolao.missing == []
+
+    # 红旗农场, 6 households, no requests: c3 and c4's figure have nothing to judge (0), c5 = 0 per 100 → 2;
+    #   c1 = 2; c2 and c4's township part never given (missing, 0). Total 4 → 25 of 100.
+    hongqi = by_code["hongqi"]
+    assert hongqi.total == 4 and [c.code for c in hongqi.missing] == ["c2", "c4"]
+    # 文化村, 前进村, 东升社区: no requests (c5 → 2), nothing scored: 2 each, a three-way tie.
+    assert [by_code[c].total for c in ("wenhua", "qianjin", "dongsheng")] == [2, 2, 2]
+    # Ranks: 后道老村 1, 红旗农场 2, the three tied share 3 (competition ranking); in 龙兴镇 both share 1.
+    assert [by_code[c].rank_county for c in ("houdaolao", "hongqi", "wenhua", "qianjin", "dongsheng")] == [
+        1,
+        2,
+        3,
+        3,
+        3,
+    ]
+    assert (by_code["wenhua"].rank_township, by_code["qianjin"].rank_township) == (1, 1)
+
+    # Stars: star score = 0.5 × post score + 0.5 × village score; thresholds 60/70/80/90.
+    #   姜峰 书记: c1 4/4 → post 100; 0.5 × 100 + 0.5 × 84.38 = 92.19 → 5 stars; 30000 × 1.2 = 36000
+    #   姜峰 村委会主任: no criterion tied → post = village 84.38; 84.38 → 4 stars; 20000 × 1.1 = 22000
+    #   赵淑琴 副书记: c2 1/2 → 50; 0.5 × 50 + 0.5 × 84.38 = 67.19 → 2 stars; 20000 × 0.8 = 16000
+    #   齐国庆 书记 (红旗): c1 2/4 → 50; village 25; 37.5 → 1 star; 30000 × 0.6 = 18000
+    #   鲁秀萍 民兵连长 (红旗): post = village 25 → 25 → 1 star; 20000 × 0.6 = 12000
+    #   李国强 书记 (文化村): c1 missing → 0; village 2/16 = 12.5; 6.25 → 1 star; 18000
+    cadres = {(c.userid, c.post): c for c in result.cadres}
+    expected = {
+        ("jiangfeng", "secretary"): (100, 84.38, 92.19, 5, 36000),
+        ("jiangfeng", "director"): (84.38, 84.38, 84.38, 4, 22000),
+        ("zhaoshuqin", "deputy_secretary"): (50, 84.38, 67.19, 2, 16000),
+        ("qiguoqing", "secretary"): (50, 25, 37.5, 1, 18000),
+        ("luxiuping", "militia_captain"): (25, 25, 25, 1, 12000),
+        ("liguoqiang", "secretary"): (0, 12.5, 6.25, 1, 18000),
+    }
+    for key, (post, village, score, stars, subsidy) in expected.items():
+        c = cadres[key]
+        assert (c.post_score, c.village_score, c.score, c.stars, c.subsidy) == (post, village, score, stars, subsidy), (
+            key
+        )
+
+    # 我的星级 tells 赵淑琴 what would raise hers: 70 − 67.19 = 2.81 more for 3 stars, and c2 is short
+    mine = text_of(await say("app", "zhaoshuqin", "我的星级"))
+    assert "副书记：★★☆☆☆（2 星），星级分 67.19" in mine and "补贴基数 16000 元" in mine
+    assert "再得 2.81 分可到 3 星" in mine and "· c2 主题党日：1/2" in mine
