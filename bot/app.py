@@ -40,6 +40,7 @@ from bot.keys import (
     OUTBOX_WAKE,
     OUTBOX_WORKER,
     POLICY,
+    POWERS,
     REFUSALS,
     ROUTER,
     SCHEDULER,
@@ -50,6 +51,7 @@ from bot.keys import (
 from bot.wakeup import stop_task
 from config.index_file import read_index
 from config.policy import load_policy
+from config.powers_file import read_powers
 from config.settings import Settings
 from config.texts import Texts
 from models.db import close_db, open_db
@@ -103,6 +105,7 @@ def create_app(
     # Read before anything starts, so a mistake in either file stops the start with its name.
     app[POLICY] = load_policy(settings.policy.file)
     app[CALENDAR] = CalendarHolder.load(settings.policy.calendar)
+    app[POWERS] = read_powers(settings.powers.file) if settings.powers.file else None
 
     app.cleanup_ctx.append(_calendar)
     app.cleanup_ctx.append(partial(_database, migrate=migrate))
@@ -397,6 +400,7 @@ def build_services(app: web.Application) -> Services:
         router=lambda: holder.router,
         admins=tuple(settings.alerts.admins),
         subcommands=Subcommands.load_all(),
+        powers=app[POWERS],
         index=read_index(settings.index.file) if settings.index.file is not None else None,
     )
 

@@ -23,6 +23,8 @@ COMMAND_MODULES = [
     "bot.commands.restore",
     "bot.commands.person",
     "bot.commands.retention",
+    "bot.commands.powers",
+    "bot.commands.power",
     "bot.commands.index",
     "bot.commands.members",
     "bot.commands.token",

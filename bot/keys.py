@@ -17,6 +17,7 @@ from aiohttp import web
 from bot.calendar import CalendarHolder
 from bot.channels.keys import AIBOT_CRYPTO, APP_CRYPTO, CARD_ACK, CLOCK, INBOX, KF, REFUSALS, SETTINGS
 from config.policy import Policy
+from config.powers_file import PowersList
 
 if TYPE_CHECKING:
     from bot.channels.wecom_aibot_ws import AibotSocket
@@ -41,6 +42,7 @@ __all__ = [
     "OUTBOX_WAKE",
     "OUTBOX_WORKER",
     "POLICY",
+    "POWERS",
     "REFUSALS",
     "ROUTER",
     "SCHEDULER",
@@ -58,5 +60,6 @@ OUTBOX_WAKE = web.AppKey("outbox_wake", asyncio.Event)  # set after a commit que
 SCHEDULER: web.AppKey[Scheduler] = web.AppKey("scheduler")
 SERVICES: web.AppKey[Services] = web.AppKey("services")  # what every handler and ticker shares
 POLICY = web.AppKey("policy", Policy)  # the settings' policy file, checked at start
+POWERS: web.AppKey[PowersList | None] = web.AppKey("powers")  # the small-powers list, None when off
 CALENDAR = web.AppKey("calendar", CalendarHolder)  # the work calendar, re-read when its file changes
 AIBOT_SOCKET: web.AppKey[AibotSocket] = web.AppKey("aibot_socket")  # the AI bot's long connection, when its mode

@@ -182,6 +182,10 @@ class MediaSettings(Section):
     dir: Path = Path("data/media")  # local copies of photos and files (WeCom's media expire after 3 days)
 
 
+class PowersSettings(Section):
+    file: Path | None = None  # the small-powers list (小微权力清单); unset, the feature is off
+
+
 class AlertSettings(Section):
     admins: list[str] = []  # WeCom userids told about dead letters and unregistered chats
 
@@ -244,6 +248,7 @@ class Settings(BaseSettings):
     logging: LoggingSettings = LoggingSettings()
     backup: BackupSettings = BackupSettings()
     retention: RetentionSettings = RetentionSettings()
+    powers: PowersSettings = PowersSettings()
     index: IndexSettings = IndexSettings()
 
     @classmethod
@@ -290,11 +295,15 @@ def _resolve_relative_paths(settings: Settings, base: Path) -> Settings:
     org_file = settings.org.file if settings.org.file.is_absolute() else base / settings.org.file
     table = settings.routing.table if settings.routing.table.is_absolute() else base / settings.routing.table
     policy = {key: path if path.is_absolute() else base / path for key, path in settings.policy}
+    powers = settings.powers.file
     index_file = settings.index.file
     if index_file is not None and not index_file.is_absolute():
         index_file = base / index_file
     return settings.model_copy(
         update={
+            "powers": settings.powers.model_copy(
+                update={"file": powers if powers is None or powers.is_absolute() else base / powers}
+            ),
             "org": settings.org.model_copy(update={"file": org_file}),
             "routing": settings.routing.model_copy(update={"table": table}),
             "policy": settings.policy.model_copy(update=policy),

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from typing import Protocol
 
 from bot.scheduler import Scheduler
-from handlers import duty, help, index, members, requests, shifts, tasks, urgent, village, visits, whistle
+from handlers import duty, help, index, members, powers, requests, shifts, tasks, urgent, village, visits, whistle
 from handlers.core.context import Services
 from handlers.core.router import Router
 
@@ -34,7 +34,21 @@ class Feature(Protocol):
 
 
 # requests before duty: a grid member's `办结 #N` for a matter the grid keeps is the village's.
-FEATURES: tuple[Feature, ...] = (help, requests, tasks, visits, whistle, duty, urgent, shifts, village, index, members)
+# powers before requests: a question the small-powers list answers is not sent on; 满意 / 没解决 after it too.
+FEATURES: tuple[Feature, ...] = (
+    help,
+    powers,
+    requests,
+    tasks,
+    visits,
+    whistle,
+    duty,
+    urgent,
+    shifts,
+    village,
+    index,
+    members,
+)
 
 
 def routers() -> list[Router]:

@@ -8,6 +8,7 @@ from models.messaging import ApiToken, InboxMessage, KfCursor, KfCustomer, Outbo
 from models.people import ROLES, CarePair, Chat, Household, Person, Role
 from models.performance import IndexConfirmation, IndexScore
 from models.posts import PostHolder
+from models.powers import PowerAnswer, PowerEvent, PowerFlow, PowerStep, PowerWarning
 from models.privacy_records import AccessRecord, EventRedaction
 from models.requests import Attachment, Counter, Request, RoutingCorrection
 from models.shifts import CountySetting, DutySlot
@@ -26,6 +27,7 @@ MODEL_MODULES = [
     "models.privacy_records",
     "models.shifts",
     "models.posts",
+    "models.powers",
     "models.performance",
     "models.members",
     "models.console_access",
@@ -61,6 +63,11 @@ __all__ = [
     "OutboxMessage",
     "Person",
     "PostHolder",
+    "PowerAnswer",
+    "PowerEvent",
+    "PowerFlow",
+    "PowerStep",
+    "PowerWarning",
     "PracticalTask",
     "Request",
     "Role",

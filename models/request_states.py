@@ -28,6 +28,7 @@ class RequestState(StrEnum):
     RESOLVED = "resolved"
     CLOSED = "closed"
     REOPENED = "reopened"
+    ANSWERED = "answered"  # answered at once from the small-powers list (handlers/powers)
     AT_VILLAGE = "at_village"  # the village tier: with the village before any department
     CLAIMED = "claimed"  # a serving Party member took it on as a 实事 (实事 认领)
 
@@ -36,7 +37,10 @@ R = RequestState
 MOVES: Mapping[RequestState, frozenset[RequestState]] = MappingProxyType(
     {
         # the grid keeps it; the township whistles it; resolved or reopened along with the request it was merged into
-        R.RECORDED: frozenset({R.KEPT_IN_GRID, R.WHISTLED, R.RESOLVED, R.REOPENED, R.AT_VILLAGE, R.CLAIMED}),
+        # the small-powers list answers it at once
+        R.RECORDED: frozenset(
+            {R.KEPT_IN_GRID, R.WHISTLED, R.RESOLVED, R.REOPENED, R.AT_VILLAGE, R.CLAIMED, R.ANSWERED}
+        ),
         # 上报乡镇; the township whistles it anyway; 村办结
         R.KEPT_IN_GRID: frozenset({R.RECORDED, R.WHISTLED, R.RESOLVED, R.CLAIMED}),
         R.WHISTLED: frozenset({R.RESOLVED}),  # every department done
@@ -46,6 +50,8 @@ MOVES: Mapping[RequestState, frozenset[RequestState]] = MappingProxyType(
         R.REOPENED: frozenset(
             {R.RESOLVED, R.KEPT_IN_GRID, R.CLAIMED}
         ),  # done again; a village matter goes back to the grid
+        # the small-powers list answered it: 满意 closes it, 没解决 / 不满意 makes it an ordinary request
+        R.ANSWERED: frozenset({R.CLOSED, R.RECORDED}),
         # 上报乡镇; the township whistles it; 村办结; re-routed to the village's own matters while still being said
         R.AT_VILLAGE: frozenset({R.RECORDED, R.WHISTLED, R.RESOLVED, R.KEPT_IN_GRID}),
         # the member's 办结 (实事 完成); the claim given up (实事 撤销) gives it back to the grid

@@ -25,6 +25,7 @@ from config.errors import ConfigError
 from config.help import HELP_FILE, read_help
 from config.index_file import read_index
 from config.policy import load_policy
+from config.powers_file import read_powers
 from config.settings import Settings, load_settings
 from config.subcommands import Subcommands
 from config.texts import CONFIG_DIR, CommandWords, Texts, read_toml, shown
@@ -99,6 +100,8 @@ def check_all(config: str | None, today: date) -> Iterator[Checked]:
         yield _checked("calendar", settings.policy.calendar, lambda path: _calendar(path, today))
         yield _checked("routing table", settings.routing.table, _routing)
         yield _checked("org file", settings.org.file, _org)
+        if settings.powers.file is not None:
+            yield _checked("small-powers list", settings.powers.file, _powers)
         if settings.index.file is not None:
             yield _checked(
                 "performance index", settings.index.file, lambda path: Findings(note=read_index(path).shape())
@@ -176,6 +179,12 @@ def _org(path: Path) -> Findings:
     except OrgFileError as exc:
         return Findings(errors=exc.problems)
     return Findings(note=f"{len(spec.areas)} areas, {len(spec.people)} people, {len(spec.households)} households")
+
+
+def _powers(path: Path) -> Findings:
+    powers = read_powers(path)
+    example = [f"{shown(path)}: an example list ([list] example = true): adapt it before use"] if powers.example else []
+    return Findings(warnings=example, note=f"{len(powers.items)} items, {len(powers.flows)} with flows")
 
 
 def _commands(path: Path) -> Findings:

@@ -12,6 +12,7 @@ import importlib
 REPORT_MODULES = [
     "bot.commands.report_tickets",
     "bot.commands.report_tasks",
+    "bot.commands.report_powers",
     "bot.commands.report_index",
     "bot.commands.report_members",
 ]

@@ -23,7 +23,8 @@ from bot.sandbox.aibot_ws import ws_url as aibot_ws_url
 from bot.sandbox.demo_page import PREFIX, DemoState, add_demo_page, prime_kf
 from bot.sandbox.fake_wecom import RunningFakeWecom, create_fake_wecom, start_fake_wecom
 from config.errors import ConfigError
-from config.settings import Settings
+from config.paths import DEMO_POWERS_FILE
+from config.settings import PowersSettings, Settings
 
 
 @dataclass
@@ -59,6 +60,8 @@ async def running_demo(
             aibot = wecom.aibot.model_copy(update={"ws_url": aibot_ws_url(fake.base_url)})
             wecom = wecom.model_copy(update={"aibot": aibot})
         settings = settings.model_copy(update={"wecom": wecom})
+        if settings.powers.file is None:  # the demo county answers from its example small-powers list
+            settings = settings.model_copy(update={"powers": PowersSettings(file=DEMO_POWERS_FILE)})
         host, port = settings.server.host, settings.server.port
         service_url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::', '') else host}:{port}"
         app = create_app(settings, clock=clock, background=background)

@@ -19,6 +19,7 @@ from bot.clock import Clock
 from bot.reach import Reach
 from config.index_file import Index
 from config.policy import Policy
+from config.powers_file import PowersList
 from config.subcommands import Subcommands
 from config.texts import CommandWords, Texts
 from models import Area, Chat, Person, Role
@@ -42,6 +43,7 @@ class Services:
     router: Callable[[], TextRouter]  # the current routing table's classifier (hot-reloaded)
     admins: tuple[str, ...] = ()
     subcommands: Mapping[str, Subcommands] = field(default_factory=dict)  # [subcommands.<command>] words
+    powers: PowersList | None = None  # the small-powers list of `[powers] file`; None: the feature is off
     index: Index | None = None  # the year's performance index ([index] file), None when none is set
 
     @cached_property

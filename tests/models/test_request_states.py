@@ -24,12 +24,13 @@ from models.request_states import (
 
 # The lifecycle as the code lives it (see models/request_states.py); a change to the table changes this too.
 ALLOWED = {
-    "recorded": {"kept_in_grid", "whistled", "resolved", "reopened", "at_village", "claimed"},
+    "recorded": {"kept_in_grid", "whistled", "resolved", "reopened", "at_village", "claimed", "answered"},
     "kept_in_grid": {"recorded", "whistled", "resolved", "claimed"},
     "whistled": {"resolved"},
     "resolved": {"closed", "reopened", "kept_in_grid"},
     "closed": {"reopened", "kept_in_grid"},
     "reopened": {"resolved", "kept_in_grid", "claimed"},
+    "answered": {"closed", "recorded"},
     "at_village": {"recorded", "whistled", "resolved", "kept_in_grid"},
     "claimed": {"resolved", "kept_in_grid"},
 }
