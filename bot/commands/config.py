@@ -27,6 +27,7 @@ from config.index_file import read_index
 from config.policy import load_policy
 from config.powers_file import read_powers
 from config.settings import Settings, load_settings
+from config.skills import SKILLS_FILE, read_skills
 from config.subcommands import Subcommands
 from config.texts import CONFIG_DIR, CommandWords, Texts, read_toml, shown
 from config.village_posts import VILLAGE_POSTS_FILE, read_village_posts, village_post_problems
@@ -119,6 +120,7 @@ def check_all(config: str | None, today: date) -> Iterator[Checked]:
     yield _checked("role names", ROLE_NAMES_FILE, _role_names)
     yield _checked("department names", DEPARTMENT_NAMES_FILE, _department_names)
     yield _checked("village posts", VILLAGE_POSTS_FILE, _village_posts)
+    yield _checked("skills", SKILLS_FILE, _skills)
     yield _checked("help", HELP_FILE, _help)
 
 
@@ -234,6 +236,11 @@ def _village_posts(path: Path) -> Findings:
     return Findings(
         note=f"{len(posts.posts) - len(posts.held)} organisations, {len(posts.held)} posts, {len(posts.star_rated)} rated in stars"
     )
+
+
+def _skills(path: Path) -> Findings:
+    table = read_skills(path)  # a ConfigError names the file and key of every mistake
+    return Findings(note=f"{len(table.skills)} skills")
 
 
 def _department_names(path: Path) -> Findings:

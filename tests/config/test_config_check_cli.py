@@ -46,7 +46,7 @@ def test_a_good_folder_passes(tmp_path: Path) -> None:
     result = check(county_folder(tmp_path))
     assert result.returncode == 0, result.stdout + result.stderr
     lines = result.stdout.splitlines()
-    assert lines[-1] == "config check: 11 files, 0 errors, 0 warnings"
+    assert lines[-1] == "config check: 12 files, 0 errors, 0 warnings"
     for name in (
         "gridwhistle.toml (settings)",
         "policy.toml (policy)",
@@ -58,6 +58,7 @@ def test_a_good_folder_passes(tmp_path: Path) -> None:
         "config/role_names.toml",
         "config/department_names.toml",
         "config/village_posts.toml (village posts: 5 organisations, 8 posts, 8 rated in stars)",
+        "config/skills.toml (skills: ",
         "config/help.toml",
     ):
         assert any(line.startswith(f"ok: {name}") for line in lines), (name, lines)
@@ -75,7 +76,7 @@ def test_a_broken_folder_names_each_problem_and_exits_2(tmp_path: Path) -> None:
     assert "error: calendar.toml: [holidays] 2026: 2027-01-01 is not in 2026" in out
     assert "error: routing.toml:2: departments.nowhere: unknown department code 'nowhere'" in out
     assert "ok: config/replies.toml" in out  # the others are still checked
-    assert out.splitlines()[-1] == "config check: 11 files, 3 errors, 0 warnings"
+    assert out.splitlines()[-1] == "config check: 12 files, 3 errors, 0 warnings"
     assert "Traceback" not in result.stderr
 
 
@@ -93,7 +94,7 @@ def test_a_calendar_without_this_or_next_year_only_warns(tmp_path: Path) -> None
     result = check(county_folder(tmp_path, years=range(2000, 2001)))
     assert result.returncode == 0, result.stdout
     assert f"warning: calendar.toml: [holidays] {this_year + 1}: no holidays" in result.stdout
-    assert result.stdout.splitlines()[-1] == "config check: 11 files, 0 errors, 2 warnings"
+    assert result.stdout.splitlines()[-1] == "config check: 12 files, 0 errors, 2 warnings"
 
 
 def test_bad_settings_are_named_and_the_files_they_name_are_not_guessed(tmp_path: Path) -> None:
