@@ -13,7 +13,7 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import datetime
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import aiohttp
 from aiohttp import web
@@ -188,9 +188,21 @@ async def healthz(request: web.Request) -> web.Response:
             "outbox_waiting": state.outbox_waiting,
             "outbox_oldest_due_age_seconds": round(state.age(state.outbox_oldest_due)),
             "dead_letters": state.dead_letters,
+            "backlog": backlog(request.app, state),
             "last_wecom_success": state.last_sent.isoformat() if state.last_sent else None,
         }
     )
+
+
+def backlog(app: web.Application, state: Any) -> dict[str, int]:
+    """What waits now, and the most this process has seen waiting (an operator's view of a flood)."""
+    worker = app.get(INBOX)
+    return {
+        "inbox_pending": state.inbox_pending,
+        "outbox_due": state.outbox_due,
+        "outbox_waiting": state.outbox_waiting,
+        "inbox_largest_seen": worker.largest_backlog if worker is not None else 0,
+    }
 
 
 async def metrics_page(request: web.Request) -> web.Response:
@@ -299,11 +311,12 @@ async def _inbox(app: web.Application, *, process: Process | None) -> AsyncItera
 
     Started last among the message parts so that a row left pending by a crash meets a complete service.
     """
+    urgent = None
     if process is None:
         dispatcher = build_dispatcher(app)
         app[DISPATCHER] = dispatcher
-        process = dispatcher.process
-    worker = inbox.InboxWorker(process, app[CLOCK])
+        process, urgent = dispatcher.process, dispatcher.urgent
+    worker = inbox.InboxWorker(process, app[CLOCK], urgent=urgent)
     app[INBOX] = worker
     worker.start()
     yield
