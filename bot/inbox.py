@@ -25,6 +25,7 @@ from bot.channels.types import Inbound
 from bot.clock import Clock
 from bot.wakeup import stop_task, wait_for_event
 from models import InboxMessage
+from models.area_cache import areas_cached
 
 log = logging.getLogger(__name__)
 
@@ -138,7 +139,8 @@ class InboxWorker:
             if not rows:
                 return handled
             self.largest_backlog = max(self.largest_backlog, len(rows))
-            results = await self._lanes(lanes(rows, self.urgent))
+            with areas_cached():  # the burst's messages share their areas' reads (models/area_cache.py)
+                results = await self._lanes(lanes(rows, self.urgent))
             handled += sum(1 for ok in results.values() if ok)
             failed.update(row_id for row_id, ok in results.items() if not ok)  # retried on a later pass
 
