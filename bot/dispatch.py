@@ -171,7 +171,9 @@ class Dispatcher:
         if text not in known:
             if len(known) > URGENCY_MEMORY:
                 known.clear()
-            known[text] = router.classify(text).urgency == "urgent"  # asked twice per message: once sorting, once answering
+            known[text] = (
+                router.classify(text).urgency == "urgent"
+            )  # asked twice per message: once sorting, once answering
         return known[text]
 
     def _command_handlers(self, ctx: Context) -> list[Registered]:

@@ -127,9 +127,7 @@ def combined_message(rows: list[OutboxMessage], texts: Texts, token: str) -> Out
         mark = texts.render("outbox.combined_urgent_mark") if row.priority >= URGENT else ""
         lines.append(texts.render("outbox.combined_line", n=index, mark=mark, title=title))
         if first is not None and len(buttons) <= ITEM_BUTTONS:
-            buttons.append(
-                Button(key=f"{KEY_PREFIX}{token}:{index}", text=f"{index}. {first['text']}"[:12], style=2)
-            )
+            buttons.append(Button(key=f"{KEY_PREFIX}{token}:{index}", text=f"{index}. {first['text']}"[:12], style=2))
     title_key = "outbox.combined_title_urgent" if urgent else "outbox.combined_title"
     title = texts.render(title_key, count=len(rows), urgent=urgent)
     if len(buttons) == 1:  # plain notices only: nothing to confirm, one text with every line in full

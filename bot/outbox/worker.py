@@ -146,8 +146,10 @@ class OutboxWorker:
                     continue
                 budget.spend(row)
             if fresh:
-                await OutboxMessage.filter(id__in=[r.id for r in fresh], status=PENDING).using_db(conn).update(
-                    claimed_until=claim.until
+                await (
+                    OutboxMessage.filter(id__in=[r.id for r in fresh], status=PENDING)
+                    .using_db(conn)
+                    .update(claimed_until=claim.until)
                 )
                 for row in fresh:
                     row.claimed_until = claim.until
@@ -199,9 +201,7 @@ class OutboxWorker:
                 out.append(await self._combined_row(plan.combined, now, claim, conn))
         return out
 
-    async def _combined_row(
-        self, rows: list[OutboxMessage], now: datetime, claim: _Claim, conn: Any
-    ) -> OutboxMessage:
+    async def _combined_row(self, rows: list[OutboxMessage], now: datetime, claim: _Claim, conn: Any) -> OutboxMessage:
         """One row sending `rows` as one message; they are marked combined into it, in the claim's transaction."""
         token = combine.new_token()
         message = combine.combined_message(rows, self.texts, token)
@@ -217,8 +217,10 @@ class OutboxWorker:
             claimed_until=claim.until,
             using_db=conn,
         )
-        await OutboxMessage.filter(id__in=[r.id for r in rows], status=PENDING).using_db(conn).update(
-            status=COMBINED, claimed_until=None, result={"combined_into": row.id}
+        await (
+            OutboxMessage.filter(id__in=[r.id for r in rows], status=PENDING)
+            .using_db(conn)
+            .update(status=COMBINED, claimed_until=None, result={"combined_into": row.id})
         )
         metrics.SENDS.labels(row.kind, "combined").inc(len(rows))
         return row
