@@ -43,7 +43,8 @@ class Allowance:
 
     per_minute: int = 4
     urgent_per_minute: int = 10
-    largest: int = 30  # items in one combined message; more wait for the next
+    largest: int = 200  # items in one combined message; more go in the next
+    listed: int = 20  # items a combined card lists line by line (全部确认 covers them all)
 
 
 @cache
@@ -54,8 +55,10 @@ def allowance(path: Path = CONFIG_FILE) -> Allowance:
     if unknown:
         raise ValueError(f"{path}: [combine] {', '.join(sorted(unknown))}: unknown key")
     found = Allowance(**data)
-    if not 1 <= found.per_minute <= found.urgent_per_minute <= 30 or found.largest < 2:
-        raise ValueError(f"{path}: [combine] needs 1 <= per_minute <= urgent_per_minute <= 30 and largest >= 2")
+    if not 1 <= found.per_minute <= found.urgent_per_minute <= 30 or found.largest < 2 or found.listed < 1:
+        raise ValueError(
+            f"{path}: [combine] needs 1 <= per_minute <= urgent_per_minute <= 30, largest >= 2 and listed >= 1"
+        )
     return found
 
 
@@ -132,6 +135,9 @@ def combined_message(rows: list[OutboxMessage], texts: Texts, token: str) -> Out
     title = texts.render(title_key, count=len(rows), urgent=urgent)
     if len(buttons) == 1:  # plain notices only: nothing to confirm, one text with every line in full
         return Outbound(to=Address("app", target), text="\n".join([title, *lines]))
+    listed = allowance().listed
+    if len(lines) > listed:  # a card shows a screenful; the title counts them all
+        lines = [*lines[:listed], texts.render("outbox.combined_more", more=len(lines) - listed)]
     card = Card(task_id=f"combined-{token}", title=title, description="\n".join(lines), buttons=tuple(buttons))
     return Outbound(to=Address("app", target), card=card)
 

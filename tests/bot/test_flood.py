@@ -234,7 +234,7 @@ async def test_urgent_notices_go_alone_first_and_past_their_allowance_are_combin
 
 
 def test_the_allowance_plan_never_exceeds_a_persons_budget() -> None:
-    rule = Allowance(per_minute=4, urgent_per_minute=10, largest=30)
+    rule = Allowance(per_minute=4, urgent_per_minute=10, largest=30, listed=20)
     now = datetime(2026, 11, 16, 9, 0)
     rows = [
         OutboxMessage(id=n, kind="app", target="x", payload={"text": "t", "notice": True}, attempts=0)
