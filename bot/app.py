@@ -291,8 +291,9 @@ async def _http(app: web.Application) -> AsyncIterator[None]:
 
 async def _outbox(app: web.Application) -> AsyncIterator[None]:
     """The outbox worker sends what handlers queued; the dispatcher wakes it after each commit."""
-    from bot.outbox import OutboxWorker
+    from bot.outbox import OutboxWorker, combine
 
+    combine.allowance()  # a mistake in config/outbox.toml stops the start, naming the key
     worker = OutboxWorker(app[WECOM_API], app[CLOCK], app[SETTINGS].alerts.admins)
     wake = app[OUTBOX_WAKE] = asyncio.Event()
     app[OUTBOX_WORKER] = worker

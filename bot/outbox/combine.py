@@ -27,6 +27,7 @@ from typing import Any
 
 from bot.channels.types import Address, Button, Card, Outbound
 from bot.outbox.queue import URGENT
+from config.errors import ConfigError
 from config.texts import Texts
 from models import OutboxMessage
 
@@ -49,14 +50,20 @@ class Allowance:
 
 @cache
 def allowance(path: Path = CONFIG_FILE) -> Allowance:
-    with path.open("rb") as handle:
-        data = tomllib.load(handle).get("combine", {})
-    unknown = set(data) - set(Allowance.__dataclass_fields__)
-    if unknown:
-        raise ValueError(f"{path}: [combine] {', '.join(sorted(unknown))}: unknown key")
+    """config/outbox.toml [combine]; a ConfigError names the file and key (read once, at start)."""
+    try:
+        with path.open("rb") as handle:
+            data = tomllib.load(handle).get("combine", {})
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"{path}: {exc}") from None
+    for key, value in data.items():
+        if key not in Allowance.__dataclass_fields__:
+            raise ConfigError(f"{path}: [combine] {key}: unknown key")
+        if type(value) is not int:
+            raise ConfigError(f"{path}: [combine] {key}: a whole number, not {value!r}")
     found = Allowance(**data)
     if not 1 <= found.per_minute <= found.urgent_per_minute <= 30 or found.largest < 2 or found.listed < 1:
-        raise ValueError(
+        raise ConfigError(
             f"{path}: [combine] needs 1 <= per_minute <= urgent_per_minute <= 30, largest >= 2 and listed >= 1"
         )
     return found

@@ -17,6 +17,7 @@ from bot.dispatch import Dispatcher
 from bot.inbox import InboxWorker, lanes, record
 from bot.outbox import COMBINED, SENT, URGENT, OutboxWorker, enqueue
 from bot.outbox.combine import KEY_PREFIX, Allowance, allowance, plan
+from config.errors import ConfigError
 from handlers.core.card_keys import CardKey
 from handlers.core.context import Context, Services
 from handlers.core.router import Router
@@ -323,3 +324,19 @@ async def test_healthz_reports_the_backlog_in_its_body(service, http, clock) -> 
         assert answer.status == 200
         body = await answer.json()
     assert body["backlog"] == {"inbox_pending": 0, "outbox_due": 3, "outbox_waiting": 1, "inbox_largest_seen": 0}
+
+
+@pytest.mark.parametrize(
+    ("text", "named"),
+    [
+        ("[combine]\nper_minute = 0\n", "per_minute <= urgent_per_minute"),
+        ("[combine]\nper_minute = 'four'\n", "[combine] per_minute: a whole number"),
+        ("[combine]\nperminute = 4\n", "[combine] perminute: unknown key"),
+    ],
+)
+def test_a_wrong_allowance_names_the_file_and_key(tmp_path, text: str, named: str) -> None:
+    path = tmp_path / "outbox.toml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError) as error:
+        allowance(path)
+    assert str(path) in str(error.value) and named in str(error.value)
