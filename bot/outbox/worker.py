@@ -198,11 +198,34 @@ class OutboxWorker:
             if plan.waiting and plan.wait_until is not None:
                 waits[plan.wait_until].extend(r.id for r in plan.waiting)
             if plan.combined:
-                out.append(await self._combined_row(plan.combined, now, claim, conn))
+                more = await self._more_to_combine(target, plan.combined, rows, rule.largest, now, conn)
+                out.append(await self._combined_row([*plan.combined, *more], now, claim, conn))
         return out
+
+    @staticmethod
+    async def _more_to_combine(
+        target: str, combined: list[OutboxMessage], seen: list[OutboxMessage], largest: int, now: datetime, conn: Any
+    ) -> list[OutboxMessage]:
+        """The person's other due notices beyond this claim's batch go in the same combined message, so a
+        flood reaches them in one message, not one per batch."""
+        room = largest - len(combined)
+        if room <= 0:
+            return []
+        rows = (
+            await OutboxMessage.filter(
+                claimed_until__isnull=True, status=PENDING, not_before__lte=now, kind="app", target=target
+            )
+            .exclude(id__in=[r.id for r in seen])
+            .order_by("-priority", "not_before", "id")
+            .limit(room)
+            .select_for_update(skip_locked=True)
+            .using_db(conn)
+        )
+        return [r for r in rows if combine.combinable(r)]
 
     async def _combined_row(self, rows: list[OutboxMessage], now: datetime, claim: _Claim, conn: Any) -> OutboxMessage:
         """One row sending `rows` as one message; they are marked combined into it, in the claim's transaction."""
+        rows = sorted(rows, key=lambda r: (-r.priority, r.not_before, r.id))
         token = combine.new_token()
         message = combine.combined_message(rows, self.texts, token)
         payload = {**message.to_json(), "combined": [combine.item_entry(r) for r in rows]}

@@ -340,3 +340,16 @@ def test_a_wrong_allowance_names_the_file_and_key(tmp_path, text: str, named: st
     with pytest.raises(ConfigError) as error:
         allowance(path)
     assert str(path) in str(error.value) and named in str(error.value)
+
+
+async def test_a_flood_for_one_person_goes_in_one_combined_message_not_one_per_batch(
+    api, fake_wecom, clock, services
+) -> None:
+    await notices(services, 120)
+    await OutboxWorker(api, clock, []).run_once(50)  # a batch smaller than the flood
+    went = what_went(fake_wecom)
+    assert len(went) == 4
+    assert went[-1]["template_card"]["main_title"]["title"] == services.texts.render(
+        "outbox.combined_title", count=117, urgent=0
+    )
+    assert await OutboxMessage.filter(status="pending").count() == 0
