@@ -26,14 +26,14 @@ from pathlib import Path
 from typing import Any
 
 from bot.channels.types import Address, Button, Card, Outbound
-from bot.outbox.queue import URGENT
+from bot.outbox.queue import ANSWER_KEYS, URGENT
 from config.errors import ConfigError
 from config.texts import Texts
 from models import OutboxMessage
 
 CONFIG_FILE = Path(__file__).resolve().parents[2] / "config" / "outbox.toml"
 KEY_PREFIX = "combined:"  # dedupe key of a combined row, and the scheme of its buttons' keys
-NOT_COMBINED = ("reply:", "reply-card:", "dead-alert:", "fallback:", KEY_PREFIX)
+NOT_COMBINED = (*ANSWER_KEYS, "dead-alert:", "fallback:", KEY_PREFIX)
 ITEM_BUTTONS = 5  # WeCom shows six buttons: 全部确认 and one for each of the first five items
 WINDOW = timedelta(minutes=1)
 
@@ -96,7 +96,8 @@ class Plan:
 def plan(rows: list[OutboxMessage], recent: list[datetime], now: datetime, rule: Allowance) -> Plan:
     """Split one person's due rows (urgent first, in claim order) by their allowance.
 
-    recent: when this person's messages of the last minute went (or were claimed to go).
+    recent: when this person's notices of the last minute went (or were claimed to go); answers to what
+    they said themselves are not counted.
     """
     used = sum(1 for at in recent if at > now - WINDOW)
     result = Plan()

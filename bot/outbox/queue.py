@@ -17,6 +17,7 @@ from models import OutboxMessage
 
 PENDING, SENT, DEAD, PARKED, REFUSED = "pending", "sent", "dead", "parked", "refused"
 COMBINED = "combined"  # sent as one item of a combined message (result["combined_into"] names its row)
+ANSWER_KEYS = ("reply:", "reply-card:")  # dedupe keys of answers to what someone just said (bot/dispatch.py)
 NORMAL, URGENT = 0, 1  # priority: urgent rows are claimed first, also within one recipient's budget
 UNANSWERED = "unanswered"  # result key: attempts that may have reached WeCom without our hearing its answer
 

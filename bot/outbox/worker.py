@@ -192,7 +192,7 @@ class OutboxWorker:
             else:
                 out.append(row)
         for target, rows in people.items():
-            recent = [at for at, n in budget.used.get(("app", target), []) for _ in range(n)]
+            recent = budget.notices_sent("app", target)  # what they said themselves is answered, never held
             plan = combine.plan(rows, recent, now, rule)
             out.extend(plan.alone)
             if plan.waiting and plan.wait_until is not None:
