@@ -1,6 +1,6 @@
 """The night of the flood (not a test): a township's villagers all write at once; how fast is each answered?
 
-    python bench/flood.py [--villagers 1000] [--grids 16] [--senders 32] [--urgent 0.2] [--answer-delay 0.0]
+    python bench/flood.py [--villagers 1000] [--grids 40] [--senders 32] [--urgent 0.2] [--answer-delay 0.0]
                           [--runs sqlite,pg1,pg2] [--steady-rate 50] [--steady-seconds 20] [--before DIR]
 
 Each villager @-mentions the bot once in their grid's group (the demo county's AI-bot groups, as many
