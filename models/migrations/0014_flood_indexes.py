@@ -26,6 +26,6 @@ class Migration(migrations.Migration):
     initial = False
 
     operations = [
-        ops.AddField(model_name="OutboxMessage", name="priority", field=fields.SmallIntField(default=0)),
+        ops.AddField(model_name="OutboxMessage", name="priority", field=fields.SmallIntField(default=0, db_default=0)),
         RunDialectSQL(sqlite=INDEXES, postgres=INDEXES, reverse_sqlite=DROP, reverse_postgres=DROP),
     ]
