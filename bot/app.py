@@ -13,7 +13,7 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import datetime
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import aiohttp
 from aiohttp import web
@@ -202,6 +202,7 @@ async def healthz(request: web.Request) -> web.Response:
             "outbox_waiting": state.outbox_waiting,
             "outbox_oldest_due_age_seconds": round(state.age(state.outbox_oldest_due)),
             "dead_letters": state.dead_letters,
+            "backlog": backlog(request.app, state),
             "last_wecom_success": state.last_sent.isoformat() if state.last_sent else None,
         }
     )
@@ -230,6 +231,17 @@ async def _aibot_link_health(app: web.Application, problems: list[str]) -> dict[
         "reconnects": link.reconnects,
         "last_frame_age_seconds": round((now - link.last_frame_at).total_seconds()) if link.last_frame_at else None,
         "holder": link.holder,
+    }
+
+
+def backlog(app: web.Application, state: Any) -> dict[str, int]:
+    """What waits now, and the most this process has seen waiting (an operator's view of a flood)."""
+    worker = app.get(INBOX)
+    return {
+        "inbox_pending": state.inbox_pending,
+        "outbox_due": state.outbox_due,
+        "outbox_waiting": state.outbox_waiting,
+        "inbox_largest_seen": worker.largest_backlog if worker is not None else 0,
     }
 
 
@@ -353,8 +365,9 @@ async def _aibot_socket(app: web.Application) -> AsyncIterator[None]:
 
 async def _outbox(app: web.Application) -> AsyncIterator[None]:
     """The outbox worker sends what handlers queued; the dispatcher wakes it after each commit."""
-    from bot.outbox import OutboxWorker
+    from bot.outbox import OutboxWorker, combine
 
+    combine.allowance()  # a mistake in config/outbox.toml stops the start, naming the key
     worker = OutboxWorker(app[WECOM_API], app[CLOCK], app[SETTINGS].alerts.admins, socket=app.get(AIBOT_SOCKET))
     wake = app[OUTBOX_WAKE] = asyncio.Event()
     app[OUTBOX_WORKER] = worker
@@ -373,11 +386,14 @@ async def _inbox(app: web.Application, *, process: Process | None) -> AsyncItera
 
     Started last among the message parts so that a row left pending by a crash meets a complete service.
     """
+    urgent = None
     if process is None:
         dispatcher = build_dispatcher(app)
         app[DISPATCHER] = dispatcher
-        process = dispatcher.process
-    worker = inbox.InboxWorker(process, app[CLOCK])
+        process, urgent = dispatcher.process, dispatcher.urgent
+    # SQLite writes one transaction at a time: lanes side by side only make the callbacks' inserts queue longer.
+    sqlite = app[SETTINGS].database.url.startswith("sqlite")
+    worker = inbox.InboxWorker(process, app[CLOCK], urgent=urgent, workers=1 if sqlite else inbox.WORKERS)
     app[INBOX] = worker
     worker.start()
     yield

@@ -6,24 +6,27 @@ notices, and the row's `done` mark commit together, so a crash replays the messa
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import uuid
 from collections.abc import Callable
+from typing import Any
 
 from tortoise.transactions import in_transaction
 
 from bot.channels.types import Address, Inbound, Outbound
-from bot.outbox import enqueue
+from bot.outbox import NORMAL, URGENT, combine, enqueue
 from config.errors import UserError
 from handlers.core.card_keys import CardKey
 from handlers.core.context import Context, Services
 from handlers.core.router import MESSAGE_KINDS, Registered, Router, run_first
-from models import Area, Chat, Household, InboxMessage, KfCustomer, Person, Role
+from models import Area, Chat, Household, InboxMessage, KfCustomer, OutboxMessage, Person, Role
 from nlp.privacy import mask_private
 
 log = logging.getLogger(__name__)
 
 # Roles whose own area is where they speak from (for a cadre the chat's area is more telling).
+URGENCY_MEMORY = 4096  # texts whose urgency is remembered (the inbox asks before the handler's turn)
 HOME_ROLES = ("villager", "grid_member", "village_cadre", "village_secretary", "first_secretary")
 
 
@@ -31,6 +34,7 @@ class Dispatcher:
     def __init__(self, services: Services, features: list[Router], on_enqueued: Callable[[], None] = lambda: None):
         self.services = services
         self.on_enqueued = on_enqueued
+        self._urgency_of: tuple[object, dict[str, bool]] = (None, {})
         self.root = Router("features")
         for feature in features:
             self.root.include_router(feature)
@@ -75,6 +79,9 @@ class Dispatcher:
         inbound, root = ctx.inbound, self.root
         if inbound.kind == "card_click":
             key = str(inbound.extra.get("event_key", ""))
+            if key.startswith(combine.KEY_PREFIX):
+                await self._combined_click(ctx, key)
+                return
             kind, handlers = root.for_card(CardKey.scheme_of(key))
             ctx.card_key = kind.parse(key) if kind is not None else None
             if ctx.card_key is None:
@@ -90,6 +97,84 @@ class Dispatcher:
                 return
             ctx.command, ctx.args = "", ""  # every handler of the command declined: it is free text
         await run_first(ctx, root.for_text())
+
+    async def _combined_click(self, ctx: Context, key: str) -> None:
+        """A button of a combined card (bot/outbox/combine.py): each chosen item's own first button, pressed
+        through its own handler as if clicked on its own card. 全部确认 presses every item's; an item's
+        button presses that one, and the items left are sent again as a fresh combined card (WeCom turns
+        every button of a clicked card into 已提交)."""
+        _, token, which = (key.split(":", 2) + ["", ""])[:3]
+        row = await OutboxMessage.get_or_none(dedupe_key=f"{combine.KEY_PREFIX}{token}")
+        if row is None or ctx.inbound.sender not in row.target.split("|"):
+            raise UserError("outbox.combined_gone")
+        items = combine.items_of(row)
+        if which == "all":
+            chosen = [item for item in items if item["key"]]
+        elif which.isascii() and which.isdigit() and 1 <= int(which) <= len(items) and items[int(which) - 1]["key"]:
+            chosen = [items[int(which) - 1]]
+        else:
+            raise UserError("common.bad_card")
+        original = ctx.inbound
+        for item in chosen:
+            extra: dict[str, Any] = {**original.extra, "event_key": item["key"], "task_id": item["task_id"]}
+            extra["response_code"] = ""  # the combined card's code is not the item's card's
+            ctx.inbound = dataclasses.replace(original, extra=extra)
+            kind, handlers = self.root.for_card(CardKey.scheme_of(item["key"]))
+            ctx.card_key = kind.parse(item["key"]) if kind is not None else None
+            try:
+                if ctx.card_key is None:
+                    raise UserError("common.bad_card")
+                async with in_transaction():  # one item failing leaves the others done
+                    await run_first(ctx, handlers)
+            except UserError as exc:
+                ctx.replies.append(ctx.say(exc.key, **exc.params))
+        ctx.inbound, ctx.card_key = original, None
+        if which == "all":
+            ctx.reply("outbox.combined_done", count=len(chosen))
+            return
+        left = [item["id"] for item in items if item is not chosen[0]]
+        await self._combine_again(row, left, f"{token}-{which}", ctx)
+
+    async def _combine_again(self, row: OutboxMessage, ids: list[int], token: str, ctx: Context) -> None:
+        rows = await OutboxMessage.filter(id__in=ids).order_by("-priority", "id")
+        if not rows:
+            return
+        if len(rows) == 1:  # one left: it goes as it was first queued
+            payload = dict(rows[0].payload)
+        else:
+            message = combine.combined_message(rows, self.services.texts, token)
+            payload = {**message.to_json(), "combined": [combine.item_entry(r) for r in rows]}
+        await OutboxMessage.get_or_create(
+            dedupe_key=f"{combine.KEY_PREFIX}{token}",
+            defaults={
+                "kind": row.kind,
+                "target": row.target,
+                "payload": payload,
+                "not_before": ctx.now,
+                "created_at": ctx.now,
+                "priority": max(r.priority for r in rows),
+            },
+        )
+
+    def urgent(self, payload: dict[str, Any]) -> bool:
+        """Whether a stored message (an inbox row's payload) reads as urgent by the routing table's words:
+        it is handled and answered before the backlog."""
+        return self._urgent(str(payload.get("kind", "")), str(payload.get("text") or ""))
+
+    def _urgent(self, kind: str, text: str) -> bool:
+        if not text or kind not in MESSAGE_KINDS:
+            return False
+        router = self.services.router()
+        if router is not self._urgency_of[0]:  # the table was reloaded
+            self._urgency_of = (router, {})
+        known = self._urgency_of[1]
+        if text not in known:
+            if len(known) > URGENCY_MEMORY:
+                known.clear()
+            known[text] = (
+                router.classify(text).urgency == "urgent"
+            )  # asked twice per message: once sorting, once answering
+        return known[text]
 
     def _command_handlers(self, ctx: Context) -> list[Registered]:
         """The handlers of the declared subcommand the arguments start with, else those of the bare command."""
@@ -150,6 +235,7 @@ class Dispatcher:
     async def _answer(self, ctx: Context, inbox_id: int) -> None:
         """One combined answer where the person spoke; cards go as app messages where the channel has them."""
         address = reply_address(ctx.inbound, ctx.chat)
+        priority = URGENT if self._urgent(ctx.inbound.kind, ctx.inbound.text) else NORMAL
         if ctx.replies and address is not None:
             text = "\n\n".join(ctx.replies)
             await enqueue(
@@ -157,12 +243,14 @@ class Dispatcher:
                 Outbound(to=address, text=mask_private(text) if ctx.inbound.is_group else text),
                 now=ctx.now,
                 dedupe_key=f"reply:{ctx.inbound.channel}:{inbox_id}",
+                priority=priority,
             )
         for index, card in enumerate(ctx.reply_cards):
             await enqueue(
                 Outbound(to=Address("app", ctx.inbound.sender), card=card),
                 now=ctx.now,
                 dedupe_key=f"reply-card:{ctx.inbound.channel}:{inbox_id}:{index}",
+                priority=priority,
             )
 
 

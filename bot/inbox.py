@@ -2,14 +2,21 @@
 
 `record()` is the channels' one write: a single INSERT keyed by (channel, message key); a retried
 callback hits the unique key and changes nothing. `InboxWorker` hands pending rows to the dispatcher
-one by one after the answer has gone out; at start it finds the rows a crash left pending.
+after the answer has gone out; at start it finds the rows a crash left pending.
+
+Several rows are handled at once (`workers`), in lanes: one lane per conversation and sender, whose rows
+go one after the other in arrival order, so what one person says in one chat is handled in the order
+they said it. Lanes holding an urgent message (`urgent(payload)`) are started first, so in a backlog an
+urgent matter overtakes the ordinary ones (the earlier messages of its own lane still go before it).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections import defaultdict
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
@@ -18,13 +25,16 @@ from bot.channels.types import Inbound
 from bot.clock import Clock
 from bot.wakeup import stop_task, wait_for_event
 from models import InboxMessage
+from models.area_cache import areas_cached
 
 log = logging.getLogger(__name__)
 
 Process = Callable[[int], Awaitable[None]]
+Urgent = Callable[[dict[str, Any]], bool]
 
 MAX_ATTEMPTS = 5  # a row the dispatcher fails on this often is parked as failed, not retried for ever
-BATCH = 100
+BATCH = 500  # rows read per pass: how far ahead an urgent message is seen in a backlog
+WORKERS = 4  # lanes handled at once (PostgreSQL's pool runs them side by side; SQLite takes them in turn)
 POLL_SECONDS = 5.0  # also pick up rows stored by another process on the same database
 
 
@@ -65,11 +75,22 @@ class InboxWorker:
     demo wait until everything stored so far has been handled, without sleeping.
     """
 
-    def __init__(self, process: Process, clock: Clock, *, poll_seconds: float = POLL_SECONDS) -> None:
+    def __init__(
+        self,
+        process: Process,
+        clock: Clock,
+        *,
+        poll_seconds: float = POLL_SECONDS,
+        workers: int = WORKERS,
+        urgent: Urgent | None = None,
+    ) -> None:
         self.process = process
         self.clock = clock
         self.poll_seconds = poll_seconds
+        self.workers = max(1, workers)
+        self.urgent = urgent or (lambda payload: False)
         self.processed = 0
+        self.largest_backlog = 0  # the most rows one pass found pending (GET /healthz shows it)
         self._wake = asyncio.Event()
         self._idle = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -113,15 +134,34 @@ class InboxWorker:
                 .exclude(id__in=failed or [0])
                 .order_by("id")
                 .limit(BATCH)
-                .values_list("id")
+                .values_list("id", "payload")
             )
             if not rows:
                 return handled
-            for (row_id,) in rows:
-                if await self._one(row_id):
-                    handled += 1
-                else:
-                    failed.add(row_id)  # retried on a later pass, not in a tight loop
+            self.largest_backlog = max(self.largest_backlog, len(rows))
+            with areas_cached():  # the burst's messages share their areas' reads (models/area_cache.py)
+                results = await self._lanes(lanes(rows, self.urgent))
+            handled += sum(1 for ok in results.values() if ok)
+            failed.update(row_id for row_id, ok in results.items() if not ok)  # retried on a later pass
+
+    async def _lanes(self, ordered: list[list[int]]) -> dict[int, bool]:
+        """Run the lanes, `workers` at a time, in the order given; each lane's rows one after the other.
+        A row that fails stops its lane for this pass: the lane's later rows wait behind it."""
+        results: dict[int, bool] = {}
+        queue = list(reversed(ordered))
+
+        async def worker() -> None:
+            while queue:
+                lane = queue.pop()
+                for row_id in lane:
+                    ok = results[row_id] = await self._one(row_id)
+                    if not ok:
+                        for later in lane[lane.index(row_id) + 1 :]:
+                            results[later] = False
+                        break
+
+        await asyncio.gather(*(worker() for _ in range(min(self.workers, len(ordered)))))
+        return results
 
     async def _one(self, row_id: int) -> bool:
         try:
@@ -143,3 +183,20 @@ class InboxWorker:
         self._failures.pop(row_id, None)
         self.processed += 1
         return True
+
+
+def lanes(rows: list[tuple[int, Any]], urgent: Urgent) -> list[list[int]]:
+    """Pending (id, payload) rows, oldest first, as lanes — one per channel, conversation and sender, in
+    arrival order — with the lanes holding an urgent message first, then by their oldest row."""
+    by_key: dict[tuple[str, str, str], list[int]] = defaultdict(list)
+    pressing: set[tuple[str, str, str]] = set()
+    for row_id, payload in rows:
+        data = payload if isinstance(payload, dict) else {}
+        key = (str(data.get("channel", "")), str(data.get("conversation", "")), str(data.get("sender", "")))
+        if not key[2]:
+            key = (key[0], key[1], f"#{row_id}")  # no sender (an event): a lane of its own
+        by_key[key].append(row_id)
+        if key not in pressing and urgent(data):
+            pressing.add(key)
+    ordered = sorted(by_key.items(), key=lambda item: (item[0] not in pressing, item[1][0]))
+    return [ids for _, ids in ordered]

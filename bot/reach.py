@@ -22,7 +22,7 @@ from bot.calendar import QuietHours
 from bot.channels.kf_window import window_open
 from bot.channels.types import Address, Card, NewGroup, Outbound
 from bot.clock import Clock
-from bot.outbox import enqueue, withdraw_waiting
+from bot.outbox import NORMAL, URGENT, enqueue, withdraw_waiting
 from models import Area, KfCustomer, OutboxMessage, Person, Request
 from models.request_queries import ancestor_at, people_with_role
 from nlp.privacy import mask_private
@@ -125,6 +125,8 @@ class Reach:
             now=now,
             not_before=self.quiet.next_allowed(now, urgent=urgent),
             dedupe_key=dedupe_key,
+            priority=URGENT if urgent else NORMAL,
+            notice=True,  # past a few a minute, combined with the person's other notices
         )
         return row is not None
 

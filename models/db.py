@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 from tortoise import Tortoise, connections
+from tortoise.backends.base.config_generator import expand_db_url
 
 from models import MODEL_MODULES
 
@@ -17,8 +19,12 @@ def tortoise_config(url: str) -> dict:
     """The ORM configuration for one database URL (`sqlite://…` or `postgres://…`)."""
     if url.startswith("postgresql://"):
         url = "postgres://" + url.removeprefix("postgresql://")
+    connection: str | dict = url
+    if url.startswith("postgres://"):
+        connection = expand_db_url(url)
+        connection["credentials"]["reset"] = keep_session
     return {
-        "connections": {"default": url},
+        "connections": {"default": connection},
         "apps": {
             "models": {
                 "models": MODEL_MODULES,
@@ -29,6 +35,15 @@ def tortoise_config(url: str) -> dict:
         "use_tz": True,
         "timezone": "Asia/Shanghai",
     }
+
+
+async def keep_session(conn: Any) -> None:
+    """A pooled connection given back: only an open transaction is undone. asyncpg's default also runs
+    `pg_advisory_unlock_all(); CLOSE ALL; UNLISTEN *; RESET ALL` on every release — a round trip per
+    statement the ORM runs outside a transaction — but no pooled connection ever holds session state here
+    (session advisory locks are taken on connections of their own: models/locks.py, bot/scheduler.py)."""
+    if conn.is_in_transaction():
+        await conn.execute("ROLLBACK")
 
 
 def ensure_sqlite_dir(url: str) -> None:

@@ -43,9 +43,12 @@ class OutboxMessage(Model):
     target = fields.CharField(max_length=255, default="")  # userid, chatid, webhook key, response_url, external_userid
     payload: fields.JSONField[dict[str, Any]] = fields.JSONField()  # the internal Outbound, serialised
     dedupe_key = fields.CharField(max_length=191, unique=True, null=True)
-    status = fields.CharField(max_length=16, default="pending", db_index=True)  # pending | sent | dead
+    status = fields.CharField(max_length=16, default="pending", db_index=True)  # pending | sent | dead | combined
     attempts = fields.IntField(default=0)
     not_before = fields.DatetimeField(db_index=True)  # quiet hours, rate limits and back-off push this forward
+    priority = fields.SmallIntField(
+        default=0, db_default=0
+    )  # 1: urgent, claimed before the rest (bot.outbox.queue.URGENT)
     claimed_until = fields.DatetimeField(null=True)  # a worker's lease on the row
     last_error = fields.TextField(default="")
     # WeCom's answer (msgid, response_code, chatid …)

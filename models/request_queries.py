@@ -8,7 +8,10 @@ from datetime import datetime, timedelta
 from tortoise.expressions import Q
 
 from models import Area, Household, NonRequest, Person, Request, Role
+from models.area_cache import area_by_id, area_ids_under
 from models.request_states import OPEN_STATES
+
+SAME_MATTER_CANDIDATES = 50  # earlier open reports compared with a new one, newest first
 
 
 def sender_filter(channel: str, sender_ref: str, person: Person | None) -> Q:
@@ -55,23 +58,13 @@ async def ancestors(area: Area | None) -> list[Area]:
     chain: list[Area] = []
     while area is not None:
         chain.append(area)
-        area = await Area.get_or_none(id=area.parent_id) if area.parent_id else None
+        area = await area_by_id(area.parent_id) if area.parent_id else None  # once per burst (models/area_cache.py)
     return chain
 
 
 async def ancestor_at(area: Area | None, *levels: str) -> Area | None:
     """The nearest area at one of `levels` (the area itself counts)."""
     return next((a for a in await ancestors(area) if a.level in levels), None)
-
-
-async def area_ids_under(area: Area) -> list[int]:
-    """The area and every area below it."""
-    ids = [area.id]
-    frontier = [area.id]
-    while frontier:
-        frontier = [a.id for a in await Area.filter(parent_id__in=frontier).only("id")]
-        ids.extend(frontier)
-    return ids
 
 
 async def same_matter_candidates(request: Request, place: Area, since: datetime) -> list[Request]:
@@ -87,7 +80,9 @@ async def same_matter_candidates(request: Request, place: Area, since: datetime)
         query = query.exclude(sender_id=request.sender_id)
     else:
         query = query.exclude(channel=request.channel, sender_ref=request.sender_ref)
-    return await query.order_by("id")
+    # Bounded: the index request_same_matter (place, department, day) finds them without reading the day's
+    # other requests, and a flood of one matter has one open unmerged request per place and department.
+    return await query.order_by("id").limit(SAME_MATTER_CANDIDATES)
 
 
 async def reporters_of(request: Request) -> list[Request]:

@@ -27,11 +27,14 @@ All time comes from the injectable clock.
 
 from bot.outbox.budget import LIMITS, Limit
 from bot.outbox.queue import (
+    COMBINED,
     DEAD,
+    NORMAL,
     PARKED,
     PENDING,
     REFUSED,
     SENT,
+    URGENT,
     enqueue,
     held_back,
     requeue_dead,
@@ -43,14 +46,17 @@ from bot.outbox.queue import (
 from bot.outbox.worker import LEASE, MAX_ATTEMPTS, OutboxWorker, idempotency_key
 
 __all__ = [
+    "COMBINED",
     "DEAD",
     "LEASE",
     "LIMITS",
     "MAX_ATTEMPTS",
+    "NORMAL",
     "PARKED",
     "PENDING",
     "REFUSED",
     "SENT",
+    "URGENT",
     "Limit",
     "OutboxWorker",
     "enqueue",

@@ -10,7 +10,7 @@ from typing import Any
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.expressions import Q
 
-from bot.outbox.queue import PENDING, SENT
+from bot.outbox.queue import ANSWER_KEYS, PENDING, SENT
 from models import OutboxMessage
 
 
@@ -31,13 +31,28 @@ LIMITS: dict[str, tuple[Limit, ...]] = {
 class RateBudget:
     """What each rate-limited recipient has used in its windows: sends recorded, plus rows in flight."""
 
-    def __init__(self, now: datetime, used: dict[tuple[str, str], list[tuple[datetime, int]]]) -> None:
+    def __init__(
+        self,
+        now: datetime,
+        used: dict[tuple[str, str], list[tuple[datetime, int]]],
+        answers: dict[tuple[str, str], list[datetime]] | None = None,
+    ) -> None:
         self.now = now
         self.used = used
+        self.answers = answers or {}  # when the sends of `used` that answered what the person said went
+
+    def notices_sent(self, kind: str, target: str) -> list[datetime]:
+        """When this recipient's sends other than answers to what they said went (bot/outbox/combine.py)."""
+        times = [at for at, n in self.used.get((kind, target), []) for _ in range(n)]
+        for at in self.answers.get((kind, target), []):
+            if at in times:
+                times.remove(at)
+        return times
 
     @classmethod
     async def load(cls, rows: list[OutboxMessage], now: datetime, conn: BaseDBAsyncClient) -> RateBudget:
         used: dict[tuple[str, str], list[tuple[datetime, int]]] = defaultdict(list)
+        answers: dict[tuple[str, str], list[datetime]] = defaultdict(list)
         for kind, limits in LIMITS.items():
             targets = {row.target for row in rows if row.kind == kind}
             if not targets:
@@ -50,14 +65,16 @@ class RateBudget:
                     target__in=targets,
                 )
                 .using_db(conn)
-                .values("target", "status", "sent_at", "result")
+                .values("target", "status", "sent_at", "result", "dedupe_key")
             )
             for item in recent:
                 if item["status"] == SENT:
                     used[(kind, item["target"])].append((item["sent_at"], pieces(item["result"])))
+                    if (item["dedupe_key"] or "").startswith(ANSWER_KEYS):
+                        answers[(kind, item["target"])].append(item["sent_at"])
                 else:
                     used[(kind, item["target"])].append((now, 1))  # in flight elsewhere: counts from now
-        return cls(now, used)
+        return cls(now, used, dict(answers))
 
     def free_at(self, row: OutboxMessage) -> datetime | None:
         """None if one more message to this recipient fits every window now, else when it will."""

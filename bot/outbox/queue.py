@@ -16,6 +16,9 @@ from bot.channels.types import Address, Outbound
 from models import OutboxMessage
 
 PENDING, SENT, DEAD, PARKED, REFUSED = "pending", "sent", "dead", "parked", "refused"
+COMBINED = "combined"  # sent as one item of a combined message (result["combined_into"] names its row)
+ANSWER_KEYS = ("reply:", "reply-card:")  # dedupe keys of answers to what someone just said (bot/dispatch.py)
+NORMAL, URGENT = 0, 1  # priority: urgent rows are claimed first, also within one recipient's budget
 UNANSWERED = "unanswered"  # result key: attempts that may have reached WeCom without our hearing its answer
 
 
@@ -27,6 +30,8 @@ async def enqueue(
     dedupe_key: str | None = None,
     fallback: Outbound | None = None,
     fallback_key: str | None = None,
+    priority: int = NORMAL,
+    notice: bool = False,
 ) -> OutboxMessage | None:
     """Queue one message; with a dedupe_key already queued it does nothing and returns None.
 
@@ -35,10 +40,13 @@ async def enqueue(
     transaction (PostgreSQL aborts a whole transaction on an error otherwise).
     fallback: for a card update, the message (a fresh card) queued instead if WeCom refuses the update,
     with `fallback_key` as its dedupe key (default `fallback:<row id>`).
+    priority: URGENT for an urgent matter's answer and notices (sent before the rest).
+    notice: a notice to a member that may be combined with others due for them (bot/outbox/combine.py).
+    A used dedupe key is caught by the unique index (no read before the insert: one statement fewer per send).
     """
-    if dedupe_key is not None and await OutboxMessage.filter(dedupe_key=dedupe_key).exists():
-        return None
     payload = message.to_json()
+    if notice:
+        payload["notice"] = True
     if fallback is not None:
         if message.card_update is None:
             raise ValueError("only a card update can have a fallback")
@@ -54,6 +62,7 @@ async def enqueue(
                 dedupe_key=dedupe_key,
                 not_before=not_before or now,
                 created_at=now,
+                priority=priority,
             )
     except IntegrityError:
         if dedupe_key is None:

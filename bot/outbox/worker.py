@@ -18,8 +18,9 @@ from bot.channels.types import Address, Outbound
 from bot.channels.wecom_aibot_ws import SocketUnavailable
 from bot.channels.wecom_api import RATE_LIMITED, TIMED_OUT, WecomApi
 from bot.clock import Clock
+from bot.outbox import combine
 from bot.outbox.budget import RateBudget
-from bot.outbox.queue import DEAD, PARKED, PENDING, REFUSED, SENT, UNANSWERED, enqueue, unanswered
+from bot.outbox.queue import COMBINED, DEAD, PARKED, PENDING, REFUSED, SENT, UNANSWERED, enqueue, unanswered
 from bot.wakeup import wait_for_event
 from config.errors import ChannelError
 from config.texts import Texts
@@ -127,6 +128,8 @@ class OutboxWorker:
     # -- claiming ----------------------------------------------------------------------------------
 
     async def _claim(self, limit: int) -> tuple[list[OutboxMessage], _Claim]:
+        """Claim up to `limit` due rows, urgent first; one person's notices past their allowance are combined
+        (bot/outbox/combine.py), rows over a WeCom limit wait. A few statements per claim, not one per row."""
         now = self.clock.now()
         claim = _Claim(until=now + self.lease)
         async with in_transaction() as conn:
@@ -136,40 +139,134 @@ class OutboxWorker:
                 await OutboxMessage.filter(
                     Q(claimed_until__isnull=True) | Q(claimed_until__lte=now), status=PENDING, not_before__lte=now
                 )
-                .order_by("not_before", "id")
+                .order_by("-priority", "not_before", "id")
                 .limit(limit)
                 .select_for_update(skip_locked=True)
                 .using_db(conn)
             )
             budget = await RateBudget.load(due, now, conn)
-            claimed = []
-            for row in due:
-                if self._for_socket(row) and not (self.socket and self.socket.ready):
-                    continue  # handed over: the process holding the socket sends it
+            # handed over: what must go over the AI bot's socket is sent by the process holding it
+            due = [row for row in due if not self._for_socket(row) or (self.socket is not None and self.socket.ready)]
+            waits: dict[datetime, list[int]] = defaultdict(list)
+            candidates = await self._combine(due, budget, now, claim, waits, conn)
+            claimed: list[OutboxMessage] = []
+            fresh: list[OutboxMessage] = []
+            for row in candidates:
                 free_at = budget.free_at(row)
                 if free_at is not None:  # over a limit: wait, never drop
-                    await OutboxMessage.filter(id=row.id).using_db(conn).update(not_before=free_at)
+                    waits[free_at].append(row.id)
                     continue
-                change: dict[str, Any] = {"claimed_until": claim.until}
-                if row.claimed_until is not None:
-                    # A lease ran out without being released: its worker died, perhaps mid-send.
-                    row.result = {**(row.result or {}), UNANSWERED: unanswered(row.result) + 1}
-                    change["result"] = row.result
-                    change["last_error"] = row.last_error = "its worker stopped before hearing WeCom's answer"
-                    log.warning("outbox row %s: its worker's lease ran out; sending it again", row.id)
-                taken = (
-                    await OutboxMessage.filter(
-                        Q(claimed_until__isnull=True) | Q(claimed_until__lte=now), id=row.id, status=PENDING
-                    )
-                    .using_db(conn)
-                    .update(**change)
-                )
-                if taken:
-                    budget.spend(row)
-                    row.claimed_until = claim.until
+                if row.claimed_until is not None and row.claimed_until >= claim.until:
+                    claimed.append(row)  # a combined row, claimed as it was made
+                elif row.claimed_until is None:
+                    fresh.append(row)
+                elif await self._take_expired(row, now, claim, conn):
                     claimed.append(row)
-                    claim.held.add(row.id)
+                else:
+                    continue
+                budget.spend(row)
+            if fresh:
+                await (
+                    OutboxMessage.filter(id__in=[r.id for r in fresh], status=PENDING)
+                    .using_db(conn)
+                    .update(claimed_until=claim.until)
+                )
+                for row in fresh:
+                    row.claimed_until = claim.until
+                claimed.extend(fresh)
+            for free_at, ids in waits.items():
+                await OutboxMessage.filter(id__in=ids).using_db(conn).update(not_before=free_at)
+            claimed.sort(key=lambda r: (-r.priority, r.not_before, r.id))
+            claim.held.update(r.id for r in claimed)
         return claimed, claim
+
+    async def _take_expired(self, row: OutboxMessage, now: datetime, claim: _Claim, conn: Any) -> bool:
+        """A lease ran out without being released: its worker died, perhaps mid-send."""
+        row.result = {**(row.result or {}), UNANSWERED: unanswered(row.result) + 1}
+        row.last_error = "its worker stopped before hearing WeCom's answer"
+        log.warning("outbox row %s: its worker's lease ran out; sending it again", row.id)
+        taken = (
+            await OutboxMessage.filter(Q(claimed_until__lte=now), id=row.id, status=PENDING)
+            .using_db(conn)
+            .update(claimed_until=claim.until, result=row.result, last_error=row.last_error)
+        )
+        row.claimed_until = claim.until
+        return bool(taken)
+
+    async def _combine(
+        self,
+        due: list[OutboxMessage],
+        budget: RateBudget,
+        now: datetime,
+        claim: _Claim,
+        waits: dict[datetime, list[int]],
+        conn: Any,
+    ) -> list[OutboxMessage]:
+        """Each person's due app rows by their allowance: the rows to claim (a combined row among them)."""
+        rule = combine.allowance()
+        people: dict[str, list[OutboxMessage]] = defaultdict(list)
+        out: list[OutboxMessage] = []
+        for row in due:
+            if row.kind == "app":
+                people[row.target].append(row)
+            else:
+                out.append(row)
+        for target, rows in people.items():
+            recent = budget.notices_sent("app", target)  # what they said themselves is answered, never held
+            plan = combine.plan(rows, recent, now, rule)
+            out.extend(plan.alone)
+            if plan.waiting and plan.wait_until is not None:
+                waits[plan.wait_until].extend(r.id for r in plan.waiting)
+            if plan.combined:
+                more = await self._more_to_combine(target, plan.combined, rows, rule.largest, now, conn)
+                out.append(await self._combined_row([*plan.combined, *more], now, claim, conn))
+        return out
+
+    @staticmethod
+    async def _more_to_combine(
+        target: str, combined: list[OutboxMessage], seen: list[OutboxMessage], largest: int, now: datetime, conn: Any
+    ) -> list[OutboxMessage]:
+        """The person's other due notices beyond this claim's batch go in the same combined message, so a
+        flood reaches them in one message, not one per batch."""
+        room = largest - len(combined)
+        if room <= 0:
+            return []
+        rows = (
+            await OutboxMessage.filter(
+                claimed_until__isnull=True, status=PENDING, not_before__lte=now, kind="app", target=target
+            )
+            .exclude(id__in=[r.id for r in seen])
+            .order_by("-priority", "not_before", "id")
+            .limit(room)
+            .select_for_update(skip_locked=True)
+            .using_db(conn)
+        )
+        return [r for r in rows if combine.combinable(r)]
+
+    async def _combined_row(self, rows: list[OutboxMessage], now: datetime, claim: _Claim, conn: Any) -> OutboxMessage:
+        """One row sending `rows` as one message; they are marked combined into it, in the claim's transaction."""
+        rows = sorted(rows, key=lambda r: (-r.priority, r.not_before, r.id))
+        token = combine.new_token()
+        message = combine.combined_message(rows, self.texts, token)
+        payload = {**message.to_json(), "combined": [combine.item_entry(r) for r in rows]}
+        row = await OutboxMessage.create(
+            kind=message.to.channel,
+            target=message.to.target,
+            payload=payload,
+            dedupe_key=f"{combine.KEY_PREFIX}{token}",
+            not_before=now,
+            created_at=now,
+            priority=max(r.priority for r in rows),
+            claimed_until=claim.until,
+            using_db=conn,
+        )
+        await (
+            OutboxMessage.filter(id__in=[r.id for r in rows], status=PENDING)
+            .using_db(conn)
+            .update(status=COMBINED, claimed_until=None, result={"combined_into": row.id})
+        )
+        metrics.SENDS.labels(row.kind, "combined").inc(len(rows))
+        return row
 
     async def _renew(self, claim: _Claim) -> None:
         """The heartbeat: while this run sends, move its lease on so no other worker takes its rows."""

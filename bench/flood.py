@@ -1,0 +1,628 @@
+"""The night of the flood (not a test): a township's villagers all write at once; how fast is each answered?
+
+    python bench/flood.py [--villagers 1000] [--grids 40] [--senders 32] [--urgent 0.2] [--answer-delay 0.0]
+                          [--runs sqlite,pg1,pg2] [--steady-rate 50] [--steady-seconds 20] [--before DIR]
+
+Each villager @-mentions the bot once in their grid's group (the demo county's AI-bot groups, as many
+as --grids and the county has), with a request from bench/data/devset.jsonl (a share --urgent of them
+urgent). The real service (`gridwhistle serve`, child processes) answers through the project's fake
+WeCom (bot/sandbox) over HTTP on loopback, which answers every send after --answer-delay seconds.
+Runs: `sqlite` (one process), `pg1` and `pg2` (one and two processes on one PostgreSQL behind a
+round robin; PostgreSQL is a throwaway cluster this bench makes, with pg_stat_statements on).
+Beside them, a bare aiohttp handler (a child process answering 200 to every post) is measured in the
+same run with the same client and bodies: the ratios are what compare across machines.
+
+Printed per run: intake/s (callbacks answered 200), intake p50/p99; villagers answered/s end to end
+(first post → last answer); p50/p99 from a villager's message to their answer and to the first cadre's
+notice naming their request (requests merged into another are answered as merged and not counted
+there); messages each cadre received; whether every villager got exactly one answer; statements per
+message (PostgreSQL); peak RSS of each service; the largest inbox/outbox backlog seen; and after
+the flood, p99 message → answer at a steady --steady-rate messages a second.
+--before DIR: also run `pg1` with the code checked out in DIR (e.g. `git archive main | tar -x -C DIR`),
+for the statements per message before and after.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import itertools
+import json
+import os
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import tomllib
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+import aiohttp  # noqa: E402
+import asyncpg  # noqa: E402
+from aiohttp import web  # noqa: E402
+from fault_campaign.common import free_port, say  # noqa: E402
+from fault_campaign.postgres import ThrowawayPostgres  # noqa: E402
+from fault_campaign.service import RoundRobin, Service  # noqa: E402
+from fault_campaign.wecom import Wecom  # noqa: E402
+
+from bot.channels.crypto import WecomCrypto  # noqa: E402
+from bot.sandbox.fake_wecom import FakeWecom  # noqa: E402
+from config.settings import DEMO_ORG_FILE, WecomSettings, load_settings  # noqa: E402
+
+DEVSET = ROOT / "bench" / "data" / "devset.jsonl"
+BARE = """
+import sys
+from aiohttp import web
+async def ok(request):
+    await request.read()
+    return web.Response()
+app = web.Application()
+app.router.add_route("*", "/{tail:.*}", ok)
+web.run_app(app, host="127.0.0.1", port=int(sys.argv[1]), print=None, access_log=None)
+"""
+
+
+# -- the load ----------------------------------------------------------------------------------------
+
+
+@dataclass
+class Post:
+    userid: str
+    code: str  # the response_url's code: the villager's answer goes there
+    chat: str
+    urgent: bool
+    body: str
+    query: dict[str, str]
+    sent_at: float = 0.0
+    acked_at: float = 0.0
+
+
+def texts() -> tuple[list[str], list[str]]:
+    rows = [json.loads(line) for line in DEVSET.read_text(encoding="utf-8").splitlines() if line.strip()]
+    normal = [r["text"] for r in rows if r["is_request"] and r["urgency"] == "normal"]
+    urgent = [r["text"] for r in rows if r["is_request"] and r["urgency"] == "urgent"]
+    return normal, urgent
+
+
+def grid_chats(limit: int) -> list[str]:
+    org = tomllib.loads(Path(DEMO_ORG_FILE).read_text(encoding="utf-8"))
+    chats = [c["chatid"] for c in org.get("chats", []) if c.get("channel") == "aibot"]
+    return chats[:limit]
+
+
+class Load:
+    """Signed AI-bot callbacks, one per villager, made before the clock starts."""
+
+    def __init__(self, wecom: WecomSettings, fake: FakeWecom, args: argparse.Namespace, tag: str) -> None:
+        self.crypto = WecomCrypto(wecom.aibot.token, wecom.aibot.encoding_aes_key, "")
+        self.bot_name = wecom.aibot.name
+        normal, urgent = texts()
+        chats = grid_chats(args.grids)
+        rng = random.Random(7)
+        ids = itertools.count(int(time.time() * 1000))
+        self.posts: list[Post] = []
+        for i in range(args.villagers):
+            is_urgent = rng.random() < args.urgent
+            text = rng.choice(urgent if is_urgent else normal)
+            url = fake.response_url()
+            code = url.rsplit("=", 1)[1]
+            userid = f"fl{tag}{i:05d}"
+            plain = json.dumps(
+                {
+                    "msgid": f"flood{next(ids)}",
+                    "aibotid": "aibsandbox",
+                    "chattype": "group",
+                    "chatid": chats[i % len(chats)],
+                    "from": {"userid": userid},
+                    "response_url": url,
+                    "msgtype": "text",
+                    "text": {"content": f"@{self.bot_name} {text}"},
+                },
+                ensure_ascii=False,
+            )
+            sealed = self.crypto.seal(plain, timestamp=int(time.time()))
+            query = {"msg_signature": sealed.signature, "timestamp": sealed.timestamp, "nonce": sealed.nonce}
+            body = json.dumps({"encrypt": sealed.encrypt})
+            self.posts.append(Post(userid, code, chats[i % len(chats)], is_urgent, body, query))
+        self.grids = len(chats)
+
+
+async def post_all(http: aiohttp.ClientSession, url: str, posts: list[Post], senders: int, rate: float = 0.0) -> float:
+    """Post every callback with `senders` at once (or at `rate` a second); re-post until 200. Seconds taken."""
+    queue = list(reversed(posts))
+    started = time.perf_counter()
+
+    async def one(post: Post) -> None:
+        post.sent_at = time.time()
+        while True:
+            try:
+                async with http.post(
+                    url + "/wecom/aibot", params=post.query, data=post.body, timeout=aiohttp.ClientTimeout(total=10)
+                ) as answer:
+                    await answer.read()
+                    if answer.status == 200:
+                        post.acked_at = time.time()
+                        return
+            except (aiohttp.ClientError, TimeoutError):
+                pass
+            await asyncio.sleep(0.5)
+
+    async def sender() -> None:
+        while queue:
+            await one(queue.pop())
+
+    if rate:
+        tasks = []
+        for post in posts:
+            tasks.append(asyncio.ensure_future(one(post)))
+            await asyncio.sleep(1 / rate)
+        await asyncio.gather(*tasks)
+    else:
+        await asyncio.gather(*(sender() for _ in range(senders)))
+    return time.perf_counter() - started
+
+
+# -- the parts ---------------------------------------------------------------------------------------
+
+
+class SlowWecom(Wecom):
+    """The sandbox's fake WeCom, answering each send after `delay` seconds."""
+
+    delay = 0.0
+
+    def _app(self, state: FakeWecom | None) -> web.Application:
+        app = super()._app(state)
+
+        @web.middleware
+        async def slow(request: web.Request, handler):  # type: ignore[no-untyped-def]
+            if self.delay and request.method == "POST":
+                await asyncio.sleep(self.delay)
+            return await handler(request)
+
+        app.middlewares.insert(0, slow)
+        return app
+
+
+class StatementsPostgres(ThrowawayPostgres):
+    """The throwaway cluster, counting statements (pg_stat_statements)."""
+
+    def _pg_ctl(self, action: str, *extra: str) -> None:
+        options = (
+            f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c max_connections=200 -c fsync=off"
+            " -c shared_preload_libraries=pg_stat_statements -c pg_stat_statements.track=all"
+        )
+        self._run(
+            str(self.bin / "pg_ctl"), action, "-D", str(self.dir / "data"), "-w", "-l", str(self.dir / "log"),
+            "-o", options, *extra,
+        )  # fmt: skip
+
+
+class CodeService(Service):
+    """`gridwhistle serve` run from the code in `code` (the checkout measured)."""
+
+    def __init__(self, *args: object, code: Path, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.code = code
+
+    def spawn(self) -> None:
+        log = open(self.workdir / f"{self.name}.log", "ab")  # noqa: SIM115 - the child holds it
+        env = dict(self.env, PYTHONPATH=str(self.code))
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "bot.cli", "serve"], cwd=self.code, env=env, stdout=log, stderr=subprocess.STDOUT
+        )
+        log.close()
+
+    def peak_rss_mb(self) -> float:
+        try:
+            for line in Path(f"/proc/{self.proc.pid}/status").read_text().splitlines():  # type: ignore[union-attr]
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+        except OSError:
+            pass
+        return 0.0
+
+
+class Queues:
+    """The inbox/outbox backlog, read from the database."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.largest = (0, 0)
+
+    async def read(self) -> tuple[int, int]:
+        inbox_sql = "SELECT count(*) FROM inbox_message WHERE status = 'pending'"
+        outbox_sql = "SELECT count(*) FROM outbox_message WHERE status = 'pending'"
+        if self.url.startswith("sqlite"):
+            import sqlite3
+
+            with sqlite3.connect(self.url.removeprefix("sqlite://"), timeout=5) as conn:
+                found = (conn.execute(inbox_sql).fetchone()[0], conn.execute(outbox_sql).fetchone()[0])
+        else:
+            conn = await asyncpg.connect(self.url)
+            try:
+                found = (await conn.fetchval(inbox_sql), await conn.fetchval(outbox_sql))
+            finally:
+                await conn.close()
+        self.largest = (max(self.largest[0], found[0]), max(self.largest[1], found[1]))
+        return found
+
+    async def watch(self) -> None:
+        while True:
+            try:
+                await self.read()
+            except Exception:  # a locked SQLite file for a moment: the next look sees it
+                pass
+            await asyncio.sleep(0.5)
+
+
+async def requests_of(url: str) -> list[tuple[str, int, bool]]:
+    """(sender_ref, number, merged) of every request, for the notices naming them."""
+    sql = "SELECT sender_ref, number, merged_into_id IS NOT NULL FROM request"
+    if url.startswith("sqlite"):
+        import sqlite3
+
+        with sqlite3.connect(url.removeprefix("sqlite://")) as db:
+            return [(r[0], int(r[1]), bool(r[2])) for r in db.execute(sql)]
+    conn = await asyncpg.connect(url)
+    try:
+        return [(r[0], int(r[1]), bool(r[2])) for r in await conn.fetch(sql)]
+    finally:
+        await conn.close()
+
+
+# -- one run -----------------------------------------------------------------------------------------
+
+
+@dataclass
+class Figures:
+    name: str
+    villagers: int = 0
+    intake_per_s: float = 0.0
+    intake_p50_ms: float = 0.0
+    intake_p99_ms: float = 0.0
+    answered_per_s: float = 0.0
+    answer_p50_s: float = 0.0
+    answer_p99_s: float = 0.0
+    urgent_answer_p50_s: float = 0.0
+    notice_p50_s: float = 0.0
+    notice_p99_s: float = 0.0
+    answered_once: int = 0
+    answered_twice: int = 0
+    unanswered: int = 0
+    per_cadre: list[tuple[str, int]] = field(default_factory=list)
+    statements_per_message: float = 0.0
+    peak_rss_mb: list[float] = field(default_factory=list)
+    largest_backlog: tuple[int, int] = (0, 0)
+    steady_p99_s: float = 0.0
+    steady_rate: float = 0.0
+
+
+def pct(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+async def settle(fake: FakeWecom, posts: list[Post], queues: Queues, timeout: float) -> None:
+    """Until every villager has an answer and both queues are empty (or `timeout` s)."""
+    codes = {p.code for p in posts}
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        answered = {c.params.get("response_code") for c in fake.sent if c.path == "aibot/response" and c.ok}
+        if codes <= answered:
+            try:
+                inbox, outbox = await queues.read()
+            except Exception:
+                inbox, outbox = 1, 1
+            if inbox == 0 and outbox == 0:
+                return
+        await asyncio.sleep(0.3)
+    say(f"  not settled in {timeout:.0f} s")
+
+
+async def statements(url: str, reset: bool = False) -> int:
+    if not url.startswith("postgres"):
+        return 0
+    conn = await asyncpg.connect(url)
+    try:
+        if reset:
+            await conn.execute("SELECT pg_stat_statements_reset()")
+            return 0
+        dbname = url.rsplit("/", 1)[1]
+        return int(
+            await conn.fetchval(
+                "SELECT coalesce(sum(calls), 0) FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid"
+                " WHERE d.datname = $1 AND query NOT ILIKE '%pg_stat_statements%'"
+                " AND query NOT ILIKE 'SELECT count(*) FROM %_message WHERE status%'",
+                dbname,
+            )
+        )
+    finally:
+        await conn.close()
+
+
+async def top_statements(url: str, n: int = 30) -> None:
+    conn = await asyncpg.connect(url)
+    try:
+        for row in await conn.fetch(
+            "SELECT calls, left(regexp_replace(query, '\\s+', ' ', 'g'), 150) q FROM pg_stat_statements s"
+            " JOIN pg_database d ON d.oid = s.dbid WHERE d.datname = $1 ORDER BY calls DESC LIMIT $2",
+            url.rsplit("/", 1)[1],
+            n,
+        ):
+            say(f"    {row['calls']:>7} {row['q']}")
+    finally:
+        await conn.close()
+
+
+async def run(
+    name: str,
+    args: argparse.Namespace,
+    database_url: str,
+    processes: int,
+    code: Path,
+    wecom: SlowWecom,
+    http: aiohttp.ClientSession,
+    workdir: Path,
+) -> Figures:
+    say(f"{name}: {processes} process(es), {database_url.split('@')[-1]}, code {code}")
+    fake = await wecom.restart_fresh()
+    services = [
+        CodeService(f"{name}-serve{n + 1}", database_url, wecom.api_base, workdir, code=code) for n in range(processes)
+    ]
+    proxy: RoundRobin | None = None
+    figures = Figures(name, villagers=args.villagers)
+    watcher: asyncio.Task[None] | None = None
+    try:
+        for service in services:
+            await service.start(http)
+        target = services[0].url
+        if processes > 1:
+            proxy = RoundRobin([s.url for s in services], http)
+            await proxy.start()
+            target = proxy.url
+        queues = Queues(database_url)
+        warm = Load(wecom.settings, fake, argparse.Namespace(**{**vars(args), "villagers": 3}), f"w{name[:3]}")
+        await post_all(http, target, warm.posts, 3)
+        await settle(fake, warm.posts, queues, 60)
+        load = Load(wecom.settings, fake, args, name[:4])
+        posts = load.posts
+        await statements(database_url, reset=True)
+        watcher = asyncio.create_task(queues.watch())
+        first = time.time()
+        took = await post_all(http, target, posts, args.senders)
+        say(f"  {name}: {len(posts)} posted in {took:.1f} s; waiting for every answer")
+        await settle(fake, posts, queues, args.settle)
+        watcher.cancel()
+        figures.largest_backlog = queues.largest
+        figures.statements_per_message = (await statements(database_url)) / len(posts)
+        if args.statements and database_url.startswith("postgres"):
+            await top_statements(database_url)
+        figures.intake_per_s = len(posts) / took
+        intake = [(p.acked_at - p.sent_at) * 1000 for p in posts]
+        figures.intake_p50_ms, figures.intake_p99_ms = pct(intake, 0.5), pct(intake, 0.99)
+        by_code = {p.code: p for p in posts}
+        answers: dict[str, list[float]] = {p.code: [] for p in posts}
+        for call in fake.sent:
+            code = call.params.get("response_code")
+            if call.path == "aibot/response" and call.ok and code in answers:
+                answers[code].append(call.at.timestamp())
+        delays = [min(at) - by_code[c].sent_at for c, at in answers.items() if at]
+        urgent_delays = [min(at) - by_code[c].sent_at for c, at in answers.items() if at and by_code[c].urgent]
+        figures.answered_once = sum(1 for at in answers.values() if len(at) == 1)
+        figures.answered_twice = sum(1 for at in answers.values() if len(at) > 1)
+        figures.unanswered = sum(1 for at in answers.values() if not at)
+        last = max((max(at) for at in answers.values() if at), default=first)
+        figures.answered_per_s = (len(posts) - figures.unanswered) / max(last - first, 1e-9)
+        figures.answer_p50_s, figures.answer_p99_s = pct(delays, 0.5), pct(delays, 0.99)
+        figures.urgent_answer_p50_s = pct(urgent_delays, 0.5)
+        figures.notice_p50_s, figures.notice_p99_s = await notice_delays(database_url, fake, posts)
+        villagers = {p.userid for p in posts}
+        cadres: Counter[str] = Counter()
+        for call in fake.sent:
+            if call.path == "message/send" and call.ok and isinstance(call.body, dict):
+                for user in str(call.body.get("touser", "")).split("|"):
+                    if user and user not in villagers:
+                        cadres[user] += 1
+        figures.per_cadre = cadres.most_common(5)
+        if args.steady_seconds > 0:
+            steady = Load(
+                wecom.settings,
+                fake,
+                argparse.Namespace(**{**vars(args), "villagers": int(args.steady_rate * args.steady_seconds)}),
+                f"s{name[:3]}",
+            )
+            await post_all(http, target, steady.posts, args.senders, rate=args.steady_rate)
+            await settle(fake, steady.posts, queues, args.settle)
+            answered = {
+                c.params.get("response_code"): c.at.timestamp()
+                for c in fake.sent
+                if c.path == "aibot/response" and c.ok
+            }
+            waits = [answered[p.code] - p.sent_at for p in steady.posts if p.code in answered]
+            figures.steady_p99_s, figures.steady_rate = pct(waits, 0.99), args.steady_rate
+        figures.peak_rss_mb = [s.peak_rss_mb() for s in services]
+        return figures
+    finally:
+        if watcher is not None:
+            watcher.cancel()
+        if proxy is not None:
+            await proxy.stop()
+        for service in services:
+            service.stop()
+
+
+async def notice_delays(url: str, fake: FakeWecom, posts: list[Post]) -> tuple[float, float]:
+    """From a villager's message to the first app message to a cadre naming their request's number."""
+    rows = await requests_of(url)
+    sent_at = {p.userid: p.sent_at for p in posts}
+    wanted = {number: sent_at[ref] for ref, number, merged in rows if ref in sent_at and not merged}
+    first: dict[int, float] = {}
+    villagers = set(sent_at)
+    for call in fake.sent:
+        if call.path != "message/send" or not call.ok or not isinstance(call.body, dict):
+            continue
+        if set(str(call.body.get("touser", "")).split("|")) <= villagers:
+            continue
+        text = json.dumps(call.body, ensure_ascii=False)
+        for number in _numbers(text):
+            if number in wanted and number not in first:
+                first[number] = call.at.timestamp()
+    delays = [first[n] - wanted[n] for n in first]
+    return pct(delays, 0.5), pct(delays, 0.99)
+
+
+def _numbers(text: str) -> set[int]:
+    found, i = set(), text.find("#")
+    while i >= 0:
+        j = i + 1
+        while j < len(text) and text[j].isdigit():
+            j += 1
+        if j > i + 1:
+            found.add(int(text[i + 1 : j]))
+        i = text.find("#", j)
+    return found
+
+
+async def bare(http: aiohttp.ClientSession, posts: list[Post], senders: int) -> Figures:
+    """The same posts to an aiohttp handler that only answers 200, in a child process like the service."""
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-c", BARE, str(port)])
+    try:
+        url = f"http://127.0.0.1:{port}"
+        for _ in range(100):
+            try:
+                async with http.get(url + "/") as answer:
+                    if answer.status == 200:
+                        break
+            except aiohttp.ClientError:
+                await asyncio.sleep(0.1)
+        took = await post_all(http, url, posts, senders)
+        intake = [(p.acked_at - p.sent_at) * 1000 for p in posts]
+        return Figures("bare aiohttp", len(posts), len(posts) / took, pct(intake, 0.5), pct(intake, 0.99))
+    finally:
+        proc.terminate()
+        proc.wait()
+
+
+def report(rows: list[Figures], base: Figures, args: argparse.Namespace, grids: int) -> str:
+    lines = [
+        f"{args.villagers} villagers in {grids} grid groups, {args.senders} senders, {args.urgent:.0%} urgent, "
+        f"WeCom answers after {args.answer_delay:.2f} s; {os.cpu_count()} CPUs, Python {sys.version.split()[0]}",
+        f"bare aiohttp handler: {base.intake_per_s:,.0f} posts/s, p50 {base.intake_p50_ms:.1f} ms, p99 {base.intake_p99_ms:.1f} ms",
+        "",
+        "| | " + " | ".join(r.name for r in rows) + " |",
+        "|---|" + "---|" * len(rows),
+    ]
+
+    def line(label: str, values: list[str]) -> None:
+        lines.append(f"| {label} | " + " | ".join(values) + " |")
+
+    line("intake/s (÷ bare)", [f"{r.intake_per_s:,.0f} ({r.intake_per_s / base.intake_per_s:.3f})" for r in rows])
+    line("intake p50 / p99 ms", [f"{r.intake_p50_ms:.0f} / {r.intake_p99_ms:.0f}" for r in rows])
+    line(
+        "**villagers answered/s end to end (÷ bare)**",
+        [f"**{r.answered_per_s:,.1f} ({r.answered_per_s / base.intake_per_s:.4f})**" for r in rows],
+    )
+    line("message → answer p50 / p99 s", [f"{r.answer_p50_s:.1f} / {r.answer_p99_s:.1f}" for r in rows])
+    line("urgent message → answer p50 s", [f"{r.urgent_answer_p50_s:.1f}" for r in rows])
+    line("message → first cadre notice p50 / p99 s", [f"{r.notice_p50_s:.1f} / {r.notice_p99_s:.1f}" for r in rows])
+    line("answered once / twice / none", [f"{r.answered_once} / {r.answered_twice} / {r.unanswered}" for r in rows])
+    line("messages to the busiest cadres", [", ".join(f"{u} {n}" for u, n in r.per_cadre[:3]) for r in rows])
+    line(
+        "statements per message", [f"{r.statements_per_message:.1f}" if r.statements_per_message else "–" for r in rows]
+    )
+    line("peak RSS MB per process", [" + ".join(f"{m:.0f}" for m in r.peak_rss_mb) for r in rows])
+    line("largest backlog inbox / outbox", [f"{r.largest_backlog[0]} / {r.largest_backlog[1]}" for r in rows])
+    line(
+        "steady: message → answer p99 s",
+        [f"{r.steady_p99_s:.2f} at {r.steady_rate:.0f}/s" if r.steady_rate else "–" for r in rows],
+    )
+    return "\n".join(lines)
+
+
+async def main_async(args: argparse.Namespace) -> int:
+    settings = load_settings()
+    wecom = SlowWecom(settings.wecom)
+    wecom.delay = args.answer_delay
+    wecom.fresh()
+    await wecom.up()
+    runs = [r.strip() for r in args.runs.split(",") if r.strip()]
+    pg: StatementsPostgres | None = None
+    if any(r.startswith("pg") for r in runs) or args.before:
+        pg = StatementsPostgres()
+        pg.start()
+        say(f"throwaway PostgreSQL in {pg.dir} on port {pg.port}")
+    workdir = Path(tempfile.mkdtemp(prefix="gw-flood-"))
+    rows: list[Figures] = []
+    try:
+        connector = aiohttp.TCPConnector(limit=0)
+        async with aiohttp.ClientSession(connector=connector) as http:
+            probe = Load(settings.wecom, wecom.state, args, "bare")  # type: ignore[arg-type]
+            base = await bare(http, probe.posts, args.senders)
+            say(f"bare aiohttp: {base.intake_per_s:,.0f}/s")
+            plan: list[tuple[str, str, int, Path]] = []
+            for name in runs:
+                if name == "sqlite":
+                    plan.append((name, f"sqlite://{workdir}/flood.db", 1, ROOT))
+                elif name in ("pg1", "pg2"):
+                    plan.append((name, "pg", int(name[2]), ROOT))
+                else:
+                    raise SystemExit(f"unknown run {name!r}: sqlite, pg1, pg2")
+            if args.before:
+                plan.insert(0, ("pg1-before", "pg", 1, Path(args.before).resolve()))
+            for index, (name, url, processes, code) in enumerate(plan):
+                if url == "pg":
+                    assert pg is not None
+                    url = await pg.new_database(f"flood_{index}_{os.getpid()}")
+                    conn = await asyncpg.connect(url)
+                    await conn.execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
+                    await conn.close()
+                figures = await run(name, args, url, processes, code, wecom, http, workdir)
+                rows.append(figures)
+                say(f"  {name}: {figures.answered_per_s:.1f} answered/s, {figures.answered_once} answered once")
+            # the bare handler again, at the end, so both ends of the run are seen
+            base2 = await bare(http, Load(settings.wecom, wecom.state, args, "bar2").posts, args.senders)  # type: ignore[arg-type]
+            say(f"bare aiohttp again: {base2.intake_per_s:,.0f}/s")
+            base.intake_per_s = statistics.mean([base.intake_per_s, base2.intake_per_s])
+    finally:
+        await wecom.down()
+        if pg is not None:
+            pg.stop()
+        if not args.keep:
+            shutil.rmtree(workdir, ignore_errors=True)
+        else:
+            say(f"logs kept in {workdir}")
+    print()
+    print(report(rows, base, args, len(grid_chats(args.grids))))
+    return 0 if all(r.unanswered == 0 and r.answered_twice == 0 for r in rows) else 1
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--villagers", type=int, default=1000)
+    parser.add_argument("--grids", type=int, default=40, help="grid groups used (the demo county has 16)")
+    parser.add_argument("--senders", type=int, default=32, help="callbacks posted at once")
+    parser.add_argument("--urgent", type=float, default=0.2, help="share of urgent messages (0–1)")
+    parser.add_argument("--answer-delay", type=float, default=0.0, help="seconds WeCom takes to answer a send")
+    parser.add_argument("--runs", default="sqlite,pg1,pg2")
+    parser.add_argument("--steady-rate", type=float, default=50.0)
+    parser.add_argument("--steady-seconds", type=float, default=20.0, help="0: no steady phase")
+    parser.add_argument("--settle", type=float, default=600.0, help="seconds to wait for every answer")
+    parser.add_argument("--before", default="", help="a checkout of the earlier code, measured as pg1-before")
+    parser.add_argument("--keep", action="store_true", help="keep the services' logs")
+    parser.add_argument("--statements", action="store_true", help="print the most frequent statements (PostgreSQL)")
+    return asyncio.run(main_async(parser.parse_args()))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
