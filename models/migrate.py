@@ -75,15 +75,16 @@ async def planned(url: str) -> list[tuple[str, list[str]]]:
             applied = set(await executor.recorder.applied_migrations())
         except OperationalError:  # no migrations table yet: nothing applied
             applied = set()
-        steps = executor._migration_plan(None, applied, executor.loader.graph)
-        return [
-            (
-                f"{step.migration.app_label}.{step.migration.name}",
-                await executor.collect_sql(step.migration.app_label, step.migration.name),
-            )
-            for step in steps
-            if not step.backward
-        ]
+        steps = [s for s in executor._migration_plan(None, applied, executor.loader.graph) if not s.backward]
+        # One pass from the applied state: each step's SQL from the state its predecessors left (asking
+        # tortoise per migration would replay every earlier one again, quadratic in their number).
+        state = await executor._project_state(applied)
+        plan = []
+        for step in steps:
+            editor = executor._schema_editor(atomic=False, collect_sql=True)
+            await step.migration.apply(state, schema_editor=editor, collect_sql=True)
+            plan.append((f"{step.migration.app_label}.{step.migration.name}", editor.collected_sql))
+        return plan
 
 
 def sqlite_exists(url: str) -> bool:

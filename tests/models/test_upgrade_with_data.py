@@ -16,7 +16,7 @@ import models.migrations
 from bot.clock import SHANGHAI
 from models import Area, Department, InboxMessage, OutboxMessage, Person, Request, Ticket, TicketEvent
 from models.db import database
-from models.migrate import planned, upgrade
+from models.migrate import pending, planned, upgrade
 
 MIGRATIONS = sorted(path.stem for path in Path(models.migrations.__file__).parent.glob("[0-9][0-9][0-9][0-9]_*.py"))
 AT = datetime(2026, 1, 5, 9, 0, tzinfo=SHANGHAI)
@@ -100,8 +100,10 @@ async def test_every_migration_runs_over_a_filled_first_schema(empty_database_ur
     assert MIGRATIONS[0] == "0001_initial"
     assert await upgrade(empty_database_url, to=MIGRATIONS[0]) == ["models.0001_initial"]
     await fill(empty_database_url)
+    # the dry run plans every later migration at once (its SQL is built from each one's state: once is enough)
+    assert [n for n, _ in await planned(empty_database_url)] == [f"models.{name}" for name in MIGRATIONS[1:]]
     for name in MIGRATIONS[1:]:
-        assert [n for n, _ in await planned(empty_database_url)][0] == f"models.{name}"
+        assert (await pending(empty_database_url))[0] == f"models.{name}"
         assert await upgrade(empty_database_url, to=name) == [f"models.{name}"]
     assert await upgrade(empty_database_url) == []
     assert await planned(empty_database_url) == []
