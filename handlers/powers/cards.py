@@ -102,7 +102,10 @@ async def mark_card_done(
         return False
     done_at = step.done_at or services.clock.now()
     replace_name = services.texts.render(
-        "powers.card.done", name=person.name, at=when(done_at), result=result or services.texts.render("powers.card.no_result")
+        "powers.card.done",
+        name=person.name,
+        at=when(done_at),
+        result=result or services.texts.render("powers.card.no_result"),
     )
     userids = [u for u in sent.target.split("|") if u]
     return await update_card(services, userids, task_id=task_id, click_code=click_code, replace_name=replace_name)

@@ -8,8 +8,8 @@ from config.powers_file import PowersList
 from handlers.core.context import Context
 from handlers.core.router import Router, SkipHandler
 from handlers.powers import flows
-from handlers.powers.cards import StepKey, chosen_result, results_of
 from handlers.powers.answers import answer_question, satisfied, unsolved
+from handlers.powers.cards import StepKey, chosen_result, results_of
 from handlers.powers.matching import asks, item_of, match_question
 from handlers.powers.people import names, post_name, village_of
 from handlers.powers.trail import flow_lines
@@ -196,7 +196,9 @@ async def done_by_card(ctx: Context) -> None:
     click = str(ctx.inbound.extra.get("response_code", ""))
     raised = await flows.record(ctx.services, powers, flow, step, ctx.person, result, click_code=click)
     warned = "".join(ctx.say(f"powers.step.warned.{kind}") for kind in raised)
-    ctx.reply("powers.step.done_card", flow=flow.id, position=step.position, step=step.name, result=result, warned=warned)
+    ctx.reply(
+        "powers.step.done_card", flow=flow.id, position=step.position, step=step.name, result=result, warned=warned
+    )
 
 
 @router.command("powers", sub="show")

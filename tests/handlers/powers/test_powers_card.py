@@ -22,9 +22,7 @@ def updates(service) -> list[dict]:
 async def submit(service, userid: str, card: dict, option: str | None, *, repeats: int = 1) -> None:
     """完成 on the card with the option numbered `option` picked (None: nothing picked)."""
     picked = {"result": [option]} if option else {}
-    await service.wecom.app_card_submit(
-        userid, card["submit_button"]["key"], card["task_id"], picked, repeats=repeats
-    )
+    await service.wecom.app_card_submit(userid, card["submit_button"]["key"], card["task_id"], picked, repeats=repeats)
     await service.settle()
 
 
