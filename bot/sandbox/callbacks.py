@@ -123,7 +123,14 @@ class CallbackClient:
         )
 
     async def app_card_submit(
-        self, user: str, event_key: str, task_id: str, selected: dict[str, list[str]], *, repeats: int = 1
+        self,
+        user: str,
+        event_key: str,
+        task_id: str,
+        selected: dict[str, list[str]],
+        *,
+        repeats: int = 1,
+        response_code: str = "",
     ) -> CallbackAnswer:
         """A submit on a multiple_interaction card, with the options chosen in each drop-down list."""
         items = "".join(
@@ -142,7 +149,7 @@ class CallbackClient:
                 "EventKey": event_key,
                 "TaskId": task_id,
                 "CardType": "multiple_interaction",
-                "ResponseCode": self.fake.new_response_code(),
+                "ResponseCode": response_code or self.fake.new_response_code(),
                 "AgentID": self.wecom.app.agent_id,
             }
         )

@@ -190,9 +190,10 @@ async def done_by_card(ctx: Context) -> None:
         raise UserError("powers.step.already", flow=flow.id, position=step.position, name=step.name)
     if flow.status != FlowState.RUNNING:
         raise UserError("powers.flow.finished", flow=flow.id)
-    result = chosen_result(results_of(ctx.services, powers, flow, step), ctx.inbound.extra.get("selected_items") or [])
-    if result is None:
-        raise UserError("powers.card.pick", flow=flow.id, position=step.position)
+    results = results_of(ctx.services, powers, flow, step)
+    result = chosen_result(results, ctx.inbound.extra.get("selected_items") or [])
+    if result is None:  # the tap has greyed the card for the tapper: the command is the way on
+        raise UserError("powers.card.pick", flow=flow.id, position=step.position, example=results[0])
     click = str(ctx.inbound.extra.get("response_code", ""))
     raised = await flows.record(ctx.services, powers, flow, step, ctx.person, result, click_code=click)
     warned = "".join(ctx.say(f"powers.step.warned.{kind}") for kind in raised)

@@ -57,7 +57,7 @@ async def test_a_due_step_brings_its_card_and_a_tap_records_it_once(driven_servi
     await submit(service, "zhaoshuqin", second, "1")  # 副书记 does not record the 两委会 step
     assert service.texts_to("zhaoshuqin")[-1] == "这一步由村党组织书记记录（姜峰），您记录不了。"
     await submit(service, "jiangfeng", second, None)  # 完成 with no result picked
-    assert service.texts_to("jiangfeng")[-1].startswith("请先在卡片上选好结果再点“完成”。")
+    assert service.texts_to("jiangfeng")[-1].startswith("卡片上没有选结果，这一步还没记录。")
     assert await PowerStep.get(flow_id=1, position=2).values_list("state", flat=True) == "pending"
 
     await service.later(minutes=1)
