@@ -20,7 +20,9 @@ from config.village_posts import VillagePosts, read_village_posts
 _CODE = re.compile(r"[a-z][a-z0-9_]{0,31}")
 _TOP = ("list", "match", "warnings", "item")
 _ITEM = ("code", "name", "category", "words", "post", "bring", "where", "time_limit", "basis", "warning", "step")
-_STEP = ("name", "who", "post", "what", "days", "public")
+_STEP = ("name", "who", "post", "what", "days", "public", "results")
+RESULTS_MAX = 10  # WeCom's drop-down list holds at most 10 options …
+RESULT_CHARS = 16  # … of a short text each
 _REQUIRED_TEXTS = ("name", "where", "time_limit", "basis")
 
 
@@ -32,6 +34,7 @@ class Step:
     what: str
     days: int  # deadline: days after the step before it (or the start)
     public: bool  # posted to the village's groups when done
+    results: tuple[str, ...] = ()  # what the step's card offers as its result (通过/未通过); none: the default
 
 
 @dataclass(frozen=True)
@@ -185,6 +188,20 @@ def _check_step(p: _Problems, at: tuple[str | int, ...], label: str, step: Any, 
         p.add((*at, "days") if "days" in step else at, f"{label}: days should be a whole number of days from 1 to 366")
     if not isinstance(step.get("public", False), bool):
         p.add((*at, "public"), f"{label}: public should be true or false")
+    if "results" in step:
+        _check_results(p, (*at, "results"), label, step["results"])
+
+
+def _check_results(p: _Problems, at: tuple[str | int, ...], label: str, results: Any) -> None:
+    """The step card's drop-down list: 1 to 10 different short texts."""
+    if not _texts(results) or not results or len(results) > RESULTS_MAX:
+        p.add(at, f'{label}: results should list 1 to {RESULTS_MAX} texts, like ["通过", "未通过"]')
+        return
+    for result in results:
+        if len(result.strip()) > RESULT_CHARS:
+            p.add(at, f"{label}: result {result!r} is longer than {RESULT_CHARS} characters")
+    if len({r.strip() for r in results}) != len(results):
+        p.add(at, f"{label}: results should not repeat a text")
 
 
 def read_powers(path: Path, posts: VillagePosts | None = None) -> PowersList:
@@ -224,7 +241,15 @@ def _item(entry: dict[str, Any]) -> Item:
         basis=entry["basis"],
         warning=entry.get("warning", ""),
         steps=tuple(
-            Step(s["name"], s["who"], s["post"], s["what"], s["days"], s.get("public", False))
+            Step(
+                s["name"],
+                s["who"],
+                s["post"],
+                s["what"],
+                s["days"],
+                s.get("public", False),
+                tuple(r.strip() for r in s.get("results", ())),
+            )
             for s in entry.get("step", ())
         ),
     )

@@ -27,6 +27,8 @@ WEBHOOK_MARKDOWN_LIMIT = 4096
 AIBOT_LIMIT = 20480
 CARD_BUTTONS = 6
 CARD_FIELDS = 6
+CARD_SELECTS = 3  # multiple_interaction: at most 3 drop-down lists …
+CARD_OPTIONS = 10  # … of at most 10 options each
 DUPLICATE_CHECK_SECONDS = 1800
 KF_MSGID = re.compile(r"^[0-9a-zA-Z_-]{1,32}$")
 KF_QUOTA_USED, KF_WINDOW_PASSED = 95001, 95002
@@ -122,7 +124,10 @@ async def _update_card(api: WecomApi, outbound: Outbound, key: str) -> Result:
 
 
 def template_card(card: Card, *, replace_text: str = "") -> dict[str, Any]:
-    """A Card as WeCom's button_interaction template card (protocol notes §4.2)."""
+    """A Card as WeCom's button_interaction template card (protocol notes §4.2), or with selects as its
+    multiple_interaction card."""
+    if card.selects:
+        return _multiple_card(card, replace_text=replace_text)
     body: dict[str, Any] = {
         "card_type": "button_interaction",
         "main_title": {"title": card.title, **({"desc": card.description} if card.description else {})},
@@ -131,6 +136,32 @@ def template_card(card: Card, *, replace_text: str = "") -> dict[str, Any]:
     }
     if card.fields:
         body["horizontal_content_list"] = [{"keyname": k, "value": v} for k, v in card.fields[:CARD_FIELDS]]
+    if replace_text:
+        body["replace_text"] = replace_text
+    return body
+
+
+def _multiple_card(card: Card, *, replace_text: str) -> dict[str, Any]:
+    """multiple_interaction (§4.3): drop-down lists and one submit button; it has no field list, so the
+    fields are lines of the description."""
+    lines = [card.description] if card.description else []
+    lines += [f"{k}：{v}" for k, v in card.fields]
+    submit = card.buttons[0]
+    body: dict[str, Any] = {
+        "card_type": "multiple_interaction",
+        "main_title": {"title": card.title, **({"desc": "\n".join(lines)} if lines else {})},
+        "task_id": card.task_id,
+        "select_list": [
+            {
+                "question_key": select.question_key,
+                "title": select.title,
+                **({"selected_id": select.selected_id} if select.selected_id else {}),
+                "option_list": [{"id": i, "text": t} for i, t in select.options[:CARD_OPTIONS]],
+            }
+            for select in card.selects[:CARD_SELECTS]
+        ],
+        "submit_button": {"text": submit.text, "key": submit.key},
+    }
     if replace_text:
         body["replace_text"] = replace_text
     return body

@@ -73,14 +73,26 @@ class Button:
 
 
 @dataclass(frozen=True)
+class Select:
+    """A drop-down list on a card: the choice comes back with the click as `question_key` → option ids."""
+
+    question_key: str
+    title: str
+    options: tuple[tuple[str, str], ...]  # (id, text)
+    selected_id: str = ""
+
+
+@dataclass(frozen=True)
 class Card:
-    """A button card (template_card button_interaction) in channel-neutral form."""
+    """A button card (template_card button_interaction) in channel-neutral form; with `selects` it is a
+    multiple_interaction card whose first button submits the choices."""
 
     task_id: str
     title: str
     description: str = ""
     fields: tuple[tuple[str, str], ...] = ()  # (label, value) lines
     buttons: tuple[Button, ...] = ()
+    selects: tuple[Select, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -129,6 +141,15 @@ class Outbound:
                 description=card.get("description", ""),
                 fields=tuple(tuple(f) for f in card.get("fields", ())),
                 buttons=tuple(Button(**b) for b in card.get("buttons", ())),
+                selects=tuple(
+                    Select(
+                        question_key=s["question_key"],
+                        title=s["title"],
+                        options=tuple(tuple(o) for o in s["options"]),
+                        selected_id=s.get("selected_id", ""),
+                    )
+                    for s in card.get("selects", ())
+                ),
             )
         group = data.get("create_group")
         if group is not None:

@@ -52,10 +52,11 @@ def shape(powers: PowersList) -> list[str]:
         )
         for number, step in enumerate(item.steps, 1):
             public = ", public" if step.public else ""
+            results = f", results: {'/'.join(step.results)}" if step.results else ""
             step_post = posts.find(step.post)
             categories[item.category or "-"].append(
                 f"      {number}. {step.name} — {step.who}, recorded by {step_post.name if step_post else step.post}, "
-                f"{step.days} days{public}"
+                f"{step.days} days{public}{results}"
             )
     for category, rows in categories.items():
         lines.append(f"{category}:")

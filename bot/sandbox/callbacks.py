@@ -122,6 +122,40 @@ class CallbackClient:
             ResponseCode=self.fake.new_response_code(),
         )
 
+    async def app_card_submit(
+        self,
+        user: str,
+        event_key: str,
+        task_id: str,
+        selected: dict[str, list[str]],
+        *,
+        repeats: int = 1,
+        response_code: str = "",
+    ) -> CallbackAnswer:
+        """A submit on a multiple_interaction card, with the options chosen in each drop-down list."""
+        items = "".join(
+            f"<SelectedItem><QuestionKey>{_cdata(question)}</QuestionKey><OptionIds>"
+            + "".join(f"<OptionId>{_cdata(option)}</OptionId>" for option in options)
+            + "</OptionIds></SelectedItem>"
+            for question, options in selected.items()
+        )
+        flat = _xml(
+            {
+                "ToUserName": self.wecom.corp_id,
+                "FromUserName": user,
+                "CreateTime": self._now(),
+                "MsgType": "event",
+                "Event": "template_card_event",
+                "EventKey": event_key,
+                "TaskId": task_id,
+                "CardType": "multiple_interaction",
+                "ResponseCode": response_code or self.fake.new_response_code(),
+                "AgentID": self.wecom.app.agent_id,
+            }
+        )
+        xml = flat.removesuffix("</xml>") + f"<SelectedItems>{items}</SelectedItems></xml>"
+        return await self.post_app_xml(xml, repeats=repeats)
+
     async def post_app_xml(self, plain_xml: str, *, repeats: int = 1) -> CallbackAnswer:
         sealed = self.app_crypto.seal(plain_xml, timestamp=self._now())
         body = _xml(

@@ -185,14 +185,25 @@ def _fill(card: dict[str, Any], template: dict[str, Any]) -> None:
         buttons=[
             {"text": str(b.get("text", "")), "key": str(b.get("key", "")), "style": b.get("style", 1)}
             for b in template.get("button_list", [])
+            or ([template["submit_button"]] if isinstance(template.get("submit_button"), dict) else [])
         ],
-        done=str(template.get("replace_text", "")) if not template.get("button_list") else "",
+        selects=[  # a multiple_interaction card's drop-down lists
+            {
+                "key": str(select.get("question_key", "")),
+                "title": str(select.get("title", "")),
+                "options": [[str(o.get("id", "")), str(o.get("text", ""))] for o in select.get("option_list", [])],
+            }
+            for select in template.get("select_list", [])
+        ],
+        done=str(template.get("replace_text", ""))
+        if not (template.get("button_list") or template.get("submit_button"))
+        else "",
     )
 
 
 def _update(card: dict[str, Any], body: dict[str, Any]) -> None:
     """message/update_template_card: either the buttons become one grey label, or a whole new card."""
     if "button" in body:
-        card.update(buttons=[], done=str((body.get("button") or {}).get("replace_name", "")))
+        card.update(buttons=[], selects=[], done=str((body.get("button") or {}).get("replace_name", "")))
     elif isinstance(body.get("template_card"), dict):
         _fill(card, body["template_card"])

@@ -333,9 +333,19 @@ async def _click(request: web.Request) -> web.Response:
         code = state.fake.new_response_code()
         state.log.click_codes[code] = task_id
         before = state.last_seq()  # the service may answer the click before the callback returns
-        answer = await state.callbacks.app_event(
-            view.userid, "template_card_event", key, TaskId=task_id, CardType="button_interaction", ResponseCode=code
-        )
+        selected = data.get("selected")
+        if isinstance(selected, dict):  # 完成 on a card with drop-down lists: what was picked comes along
+            picked = {str(q): [str(o) for o in options] for q, options in selected.items() if isinstance(options, list)}
+            answer = await state.callbacks.app_card_submit(view.userid, key, task_id, picked, response_code=code)
+        else:
+            answer = await state.callbacks.app_event(
+                view.userid,
+                "template_card_event",
+                key,
+                TaskId=task_id,
+                CardType="button_interaction",
+                ResponseCode=code,
+            )
         state.log.clicks.append(Click(before, view.userid, task_id, _ack(answer.reply)))
         await state.settle()
     return web.json_response({"status": answer.status, "items": await _items(state, view)})

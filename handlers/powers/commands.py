@@ -9,14 +9,16 @@ from handlers.core.context import Context
 from handlers.core.router import Router, SkipHandler
 from handlers.powers import flows
 from handlers.powers.answers import answer_question, satisfied, unsolved
+from handlers.powers.cards import StepKey, chosen_result, results_of
 from handlers.powers.matching import asks, item_of, match_question
-from handlers.powers.people import post_name, village_of
+from handlers.powers.people import names, post_name, village_of
 from handlers.powers.trail import flow_lines
 from handlers.requests.answers import recorded_answer
 from handlers.requests.kf.service import ask_who_once
 from handlers.requests.service import Recorded, sender_of
 from models import Area, PostHolder, PowerFlow, PowerStep, Request
-from models.power_states import FlowState
+from models.posts import holders
+from models.power_states import FlowState, StepState
 from models.request_queries import latest_of_sender
 from models.request_states import RATEABLE_STATES, STILL_BEING_SAID, RequestState
 
@@ -170,6 +172,34 @@ async def done(ctx: Context) -> None:
     raised = await flows.record(ctx.services, powers, flow, step, ctx.speaker, result)
     warned = "".join(ctx.say(f"powers.step.warned.{kind}") for kind in raised)
     ctx.reply("powers.step.done", flow=flow.id, position=step.position, step=step.name, warned=warned)
+
+
+@router.card(StepKey)
+async def done_by_card(ctx: Context) -> None:
+    """完成 on a step card with a result picked: recorded exactly as `权力 完成` records it."""
+    powers = powers_of(ctx)
+    key = ctx.clicked(StepKey)
+    flow = await PowerFlow.get_or_none(id=key.flow_id)
+    step = await PowerStep.get_or_none(flow_id=key.flow_id, position=key.position)
+    if flow is None or step is None:
+        raise UserError("powers.card.gone")
+    if ctx.person is None:
+        people = names(await holders(flow.village_id, step.post))
+        raise UserError("powers.step.not_yours", post=post_name(step.post), people=people or "—")
+    if step.state == StepState.DONE:
+        raise UserError("powers.step.already", flow=flow.id, position=step.position, name=step.name)
+    if flow.status != FlowState.RUNNING:
+        raise UserError("powers.flow.finished", flow=flow.id)
+    results = results_of(ctx.services, powers, flow, step)
+    result = chosen_result(results, ctx.inbound.extra.get("selected_items") or [])
+    if result is None:  # the tap has greyed the card for the tapper: the command is the way on
+        raise UserError("powers.card.pick", flow=flow.id, position=step.position, example=results[0])
+    click = str(ctx.inbound.extra.get("response_code", ""))
+    raised = await flows.record(ctx.services, powers, flow, step, ctx.person, result, click_code=click)
+    warned = "".join(ctx.say(f"powers.step.warned.{kind}") for kind in raised)
+    ctx.reply(
+        "powers.step.done_card", flow=flow.id, position=step.position, step=step.name, result=result, warned=warned
+    )
 
 
 @router.command("powers", sub="show")

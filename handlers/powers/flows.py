@@ -19,18 +19,15 @@ from bot.channels.types import Address, Outbound
 from bot.outbox import enqueue
 from config.errors import UserError
 from config.powers_file import Item, PowersList
-from config.timezone import SHANGHAI
 from handlers.common.privacy import mask_private
 from handlers.core.context import Services
+from handlers.powers.cards import mark_card_done, send_step_card
+from handlers.powers.format import when
 from handlers.powers.people import SECRETARY, names, post_name, warned_people
 from models import Area, Chat, Person, PowerEvent, PowerFlow, PowerStep, PowerWarning
 from models.posts import holders
 from models.power_states import StepState, complete_flow, record_step
 from models.request_queries import area_ids_under
-
-
-def when(at: datetime) -> str:
-    return at.astimezone(SHANGHAI).strftime("%m-%d %H:%M")
 
 
 async def start_flow(
@@ -71,9 +68,17 @@ async def may_record(person: Person, flow: PowerFlow, step: PowerStep) -> bool:
 
 
 async def record(
-    services: Services, powers: PowersList, flow: PowerFlow, step: PowerStep, person: Person, result: str
+    services: Services,
+    powers: PowersList,
+    flow: PowerFlow,
+    step: PowerStep,
+    person: Person,
+    result: str,
+    *,
+    click_code: str = "",
 ) -> list[str]:
-    """Record a step as done; returns the warnings it raised (kinds). UserError when it may not be recorded."""
+    """Record a step as done, by command or by its card (`click_code`: the tap's response_code); returns the
+    warnings it raised (kinds). UserError when it may not be recorded."""
     now = services.clock.now()
     if not await may_record(person, flow, step):
         people = names(await holders(flow.village_id, step.post))
@@ -83,6 +88,7 @@ async def record(
     await PowerEvent.create(
         flow=flow, position=step.position, kind="step_done", actor=person, at=now, data={"result": result}
     )
+    await mark_card_done(services, flow, step, person, result, click_code)
     steps = await steps_of(flow)
     raised: list[str] = []
     earlier = [s for s in steps if s.position < step.position and s.state == StepState.PENDING]
@@ -176,23 +182,12 @@ async def publish(services: Services, flow: PowerFlow, step: PowerStep, now: dat
 
 
 async def tell_next(services: Services, flow: PowerFlow) -> None:
-    """The first pending step's responsible people hear it is theirs, with its deadline (once per step)."""
+    """The first pending step's responsible people get its card (handlers/powers/cards.py), once per step."""
     step = await PowerStep.filter(flow_id=flow.id, state=StepState.PENDING).order_by("position").first()
     if step is None:
         return
     people = await holders(flow.village_id, step.post) or await holders(flow.village_id, SECRETARY)
-    text = services.texts.render(
-        "powers.step.yours",
-        flow=flow.id,
-        item=flow.item_name,
-        subject=flow.subject,
-        position=step.position,
-        step=step.name,
-        what=step.what,
-        due=when(step.due_at),
-    )
-    userids = [p.userid for p in people if p.userid]
-    await services.reach.people(userids, text=text, dedupe_key=f"powers:next:{flow.id}:{step.position}")
+    await send_step_card(services, flow, step, people)
 
 
 async def overdue_steps(now: datetime) -> list[PowerStep]:

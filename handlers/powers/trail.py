@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from config.texts import Texts
-from handlers.powers.flows import when
+from handlers.powers.format import when
 from handlers.powers.people import post_name
 from models import Area, Person, PowerEvent, PowerFlow, PowerStep
 

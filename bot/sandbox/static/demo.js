@@ -140,22 +140,35 @@ function cardRow(card) {
     <div class="t">${escapeHtml(card.title)}</div>
     ${card.desc ? `<div class="d">${escapeHtml(card.desc)}</div>` : ""}
     ${fields ? `<table>${fields}</table>` : ""}
-    ${card.buttons.length ? '<div class="btns"></div>' : `<div class="done">${escapeHtml(card.done || "已处理")}</div>`}
+    ${card.buttons.length ? '<div class="sels"></div><div class="btns"></div>' : `<div class="done">${escapeHtml(card.done || "已处理")}</div>`}
   </div></div>`;
+  const selects = row.querySelector(".sels");
+  for (const sel of card.selects || []) {
+    const box = document.createElement("select");
+    box.dataset.key = sel.key;
+    box.innerHTML = `<option value="">${escapeHtml(sel.title)}：请选择</option>` +
+      sel.options.map(([id, text]) => `<option value="${escapeHtml(id)}">${escapeHtml(text)}</option>`).join("");
+    if (selects) selects.appendChild(box);
+  }
   const buttons = row.querySelector(".btns");
   for (const b of card.buttons) {
     const button = document.createElement("button");
     button.textContent = b.text;
-    button.onclick = () => click(card, b, button);
+    button.onclick = () => click(card, b, button, selects);
     if (buttons) buttons.appendChild(button);
   }
   return row;
 }
 
-async function click(card, b, button) {
+async function click(card, b, button, selects) {
   button.disabled = true;
   button.textContent = "提交中…";
-  await send(() => api("click", { ...view(), task_id: card.task_id, key: b.key, text: b.text }));
+  const call = { ...view(), task_id: card.task_id, key: b.key, text: b.text };
+  if ((card.selects || []).length && selects) {  // a card with drop-down lists: what was picked goes along
+    call.selected = {};
+    for (const box of selects.querySelectorAll("select")) call.selected[box.dataset.key] = box.value ? [box.value] : [];
+  }
+  await send(() => api("click", call));
 }
 
 async function send(call) {

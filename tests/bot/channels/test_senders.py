@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 
 from bot.channels.senders import KfWindowClosed, deliver
-from bot.channels.types import Address, Button, Card, NewGroup, Outbound
+from bot.channels.types import Address, Button, Card, NewGroup, Outbound, Select
 from config.errors import ChannelError
 from models import KfCustomer
 
@@ -50,6 +50,32 @@ async def test_card_is_a_button_interaction_and_returns_its_response_code(api, f
     ]
     assert card["horizontal_content_list"][0] == {"keyname": "部门", "value": "交通运输局"}
     assert result["response_code"]
+
+
+async def test_a_card_with_a_select_is_a_multiple_interaction_and_survives_the_outbox_json(api, fake_wecom):
+    card = Card(
+        task_id="gw-power-1-2",
+        title="流程 1 第2步：两委会商议",
+        description="后道老村",
+        fields=(("时限", "11-28 09:00"),),
+        buttons=(Button("power:1:2", "完成"),),
+        selects=(Select("result", "结果", (("1", "通过"), ("2", "未通过"))),),
+    )
+    outbound = Outbound(Address("app", "jiangfeng"), card=card)
+    assert Outbound.from_json(outbound.to_json()) == outbound
+    result = await deliver(api, outbound, idempotency_key="k")
+    (body,) = fake_wecom.state.bodies("message/send")
+    sent = body["template_card"]
+    assert sent["card_type"] == "multiple_interaction" and result["response_code"]
+    assert sent["main_title"] == {"title": "流程 1 第2步：两委会商议", "desc": "后道老村\n时限：11-28 09:00"}
+    assert sent["select_list"] == [
+        {
+            "question_key": "result",
+            "title": "结果",
+            "option_list": [{"id": "1", "text": "通过"}, {"id": "2", "text": "未通过"}],
+        }
+    ]
+    assert sent["submit_button"] == {"text": "完成", "key": "power:1:2"} and "button_list" not in sent
 
 
 async def test_card_update_replaces_the_buttons(api, fake_wecom):

@@ -126,6 +126,23 @@ async def test_the_bridge_story_through_the_page(page, demo, clock):
     assert [c.ack for c in demo.state.log.clicks] == ["已提交，正在处理"] * 4
 
 
+async def test_a_step_card_with_its_result_list_through_the_page(page, demo, clock):
+    """The demo runs the example small-powers list: a step card shows its result list, and 完成 sends the pick."""
+    await page.say("jiangfeng", "权力 启动 四议两公开 建文化广场")
+    await page.say("jiangfeng", "权力 完成 1 1 提议建广场")
+    card = cards(await page.feed("jiangfeng"))[-1]
+    assert card["title"] == "流程 1 第2步：两委会商议" and [b["text"] for b in card["buttons"]] == ["完成"]
+    assert card["selects"] == [{"key": "result", "title": "结果", "options": [["1", "通过"], ["2", "未通过"]]}]
+    body = {"userid": "jiangfeng", "where": "app", "task_id": card["task_id"], "key": card["buttons"][0]["key"]}
+    items = (await page.post("click", {**body, "selected": {"result": []}}))["items"]
+    assert texts(items)[-1] == "卡片上没有选结果，这一步还没记录。请发：权力 完成 1 2 结果，例如：权力 完成 1 2 通过"
+    clock.advance(minutes=1)  # the same button in the same second would be WeCom's retry of the first tap
+    items = (await page.post("click", {**body, "selected": {"result": ["1"]}}))["items"]
+    assert texts(items)[-1] == "已记录：流程 1 第2步「两委会商议」完成，结果：通过。"
+    done = next(c for c in cards(items) if c["task_id"] == card["task_id"])
+    assert done["buttons"] == [] and done["done"].startswith("已完成：姜峰 ") and done["done"].endswith("结果：通过")
+
+
 async def test_whistling_again_by_the_names_people_say(page, demo):
     # the story's last steps: another matter, whistled to departments named as people say them
     await page.say("jiangdahai", DITCH)

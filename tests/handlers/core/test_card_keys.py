@@ -8,6 +8,7 @@ from handlers.core.card_keys import CardKey
 from handlers.features import routers
 from handlers.index.cards import FinalKey, ScoreKey
 from handlers.members.cards import ConfirmKey, OfferKey
+from handlers.powers.cards import StepKey
 from handlers.requests.kf.service import KfLinkKey
 from handlers.requests.rating.card import RateKey
 from handlers.requests.village.service import VillageKey
@@ -29,6 +30,7 @@ KEY_CLASSES = (
     FinalKey,
     ConfirmKey,
     OfferKey,
+    StepKey,
 )
 
 
@@ -59,6 +61,7 @@ KEY_CLASSES = (
         (ConfirmKey("yes", 3, 12), "member:yes:3:12"),
         (ConfirmKey("no", 3, 12), "member:no:3:12"),
         (OfferKey(1042), "offer:1042"),
+        (StepKey(3, 2), "power:3:2"),
     ],
 )
 def test_a_key_is_written_and_read_back(key: CardKey, text: str) -> None:
@@ -112,6 +115,8 @@ def test_a_key_is_written_and_read_back(key: CardKey, text: str) -> None:
         (ConfirmKey, "member:yes:3"),  # the grid missing: a stale card could not be told
         (OfferKey, "offer:"),
         (OfferKey, "offer:#1042"),
+        (StepKey, "power:3"),  # the step missing
+        (StepKey, "power:3:two"),
     ],
 )
 def test_a_malformed_key_parses_to_none(kind: type[CardKey], text: str) -> None:

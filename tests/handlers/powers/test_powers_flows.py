@@ -12,8 +12,10 @@ BAISHAN = ["lihong", "wanggang", "zhangwei"]  # 白山镇's township committee
 
 
 def text_of(rows: list[OutboxMessage]) -> str:
-    """The answer to the speaker: the rows without a key (notices to others carry `powers:` keys)."""
-    return "\n".join(r.payload.get("text", "") for r in rows if not (r.dedupe_key or "").startswith("powers:"))
+    """The answer to the speaker: the rows without a key (notices to others carry `powers:` keys, step cards `card:`)."""
+    return "\n".join(
+        r.payload.get("text", "") for r in rows if not (r.dedupe_key or "").startswith(("powers:", "card:"))
+    )
 
 
 async def warned(prefix: str = "powers:warn:") -> list[tuple[str, str]]:
