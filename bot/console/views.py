@@ -25,19 +25,17 @@ from models.console_queries import (
     PAGE_SIZE,
     Filters,
     area_figures,
-    department_names,
     filtered_requests,
-    grouped_rates,
-    overall_rates,
     overview_counts,
     period_bounds,
     request_by_number,
     request_detail,
     request_rows,
     request_visible,
-    scoped_episodes,
+    scoped_rates,
     trend,
     worst,
+    worst_with_keys,
 )
 from models.console_scope import Scope
 from models.tasks_report import cadre_rows
@@ -134,9 +132,17 @@ async def overview(request: web.Request, scope: Scope, tree: AreaTree) -> web.St
     days = period_of(request)
     start, end = period_bounds(now, days)
     counts = await overview_counts(scope, tree, now, period_bounds(now, 1)[0])
-    data = await scoped_episodes(scope, tree, start, end)
-    overall = overall_rates(data, now)
-    points = trend(data, now, start, end, buckets=min(days, 12) if days > 7 else 7)
+    data = await scoped_rates(
+        scope,
+        tree,
+        start,
+        end,
+        now,
+        groupings=("all", "department", "village", "slice"),
+        buckets=min(days, 12) if days > 7 else 7,
+    )
+    overall = data.overall
+    points = trend(data, start, end)
     chart = line_chart(
         [p.label for p in points],
         {
@@ -146,11 +152,8 @@ async def overview(request: web.Request, scope: Scope, tree: AreaTree) -> web.St
             "满意率": [p.rates.satisfaction_rate for p in points],
         },
     )
-    names = await department_names()
-    departments = worst(list(grouped_rates(data, now, lambda e: e.department_id, names).values()))
-    villages_table = grouped_rates(
-        data, now, lambda e: data.villages.get(e.request_id), {a.id: a.name for a in tree.areas.values()}
-    )
+    departments = worst_with_keys(data.departments)
+    villages = worst_with_keys(data.villages)
     return render(
         request,
         "overview.html",
@@ -159,7 +162,7 @@ async def overview(request: web.Request, scope: Scope, tree: AreaTree) -> web.St
         overall=overall,
         chart=chart,
         worst_departments=departments,
-        worst_villages=worst(list(villages_table.values())),
+        worst_villages=villages,
         periods=PERIODS,
         days=days,
     )
@@ -320,14 +323,10 @@ async def media(request: web.Request, scope: Scope, tree: AreaTree) -> web.Strea
 async def departments(request: web.Request, scope: Scope, tree: AreaTree) -> web.StreamResponse:
     now = request.app[CLOCK].now()
     start, end = period_bounds(now, period_of(request))
-    data = await scoped_episodes(scope, tree, start, end)
-    names = await department_names()
-    rows = grouped_rates(
-        data,
-        now,
-        lambda e: e.department_id if scope.sees_department(e.department_id) or not scope.departments else None,
-        names,
-    )
+    data = await scoped_rates(scope, tree, start, end, now, groupings=("department",))
+    rows = {
+        key: value for key, value in data.departments.items() if scope.sees_department(key) or not scope.departments
+    }
     table = Table(
         "部门",
         f"部门 · {PERIODS[period_of(request)]}",
@@ -350,8 +349,8 @@ async def areas(request: web.Request, scope: Scope, tree: AreaTree) -> web.Strea
     now = request.app[CLOCK].now()
     days = period_of(request)
     start, end = period_bounds(now, days)
-    data = await scoped_episodes(scope, tree, start, end)
     level = "township" if request.query.get("level") == "township" else "village"
+    data = await scoped_rates(scope, tree, start, end, now, groupings=(level,))
     figures = await area_figures(scope, tree, data, now, start, end, level)
     table = Table(
         "乡镇" if level == "township" else "村",
