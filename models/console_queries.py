@@ -22,11 +22,11 @@ from models.people import Household
 from models.rate_counts import CountedRates, Visible, counted_rates
 from models.request_states import OPEN_STATES
 from models.requests import Attachment, Request
+from models.resolution_shares import Resolution, where_resolved
 from models.ticket_metrics import Rates, ratings_of
 from models.tickets import Assignment, Ticket, TicketEvent
 
 PAGE_SIZE = 50
-VILLAGE_DEPARTMENT = "village"  # the village's own cadres: a ticket only to them stays in the village
 
 
 CHUNK = 5000  # ids per IN (…): well within SQLite's limit on parameters
@@ -333,8 +333,7 @@ class AreaFigures:
     township: str
     households: int = 0
     requests: int = 0
-    no_ticket: int = 0  # handled without a whistle: kept in the grid
-    village_only: int = 0  # no ticket, or tickets only to the village's own cadres: kept in the village
+    resolution: Resolution | None = None
     rates: Rates | None = None
 
     @property
@@ -343,18 +342,22 @@ class AreaFigures:
 
     @property
     def grid_share(self) -> float | None:
-        return self.no_ticket / self.requests if self.requests else None
+        """不出网格: resolved by the grid, of the matters resolved."""
+        return self.resolution.grid_share if self.resolution else None
 
     @property
     def village_share(self) -> float | None:
-        return self.village_only / self.requests if self.requests else None
+        """不出村: resolved by the grid or the village (no county department), of the matters resolved."""
+        if self.resolution is None or not self.resolution.resolved:
+            return None
+        return (self.resolution.grid + self.resolution.village) / self.resolution.resolved
 
 
 async def area_figures(
     scope: Scope, tree: AreaTree, data: ScopedRates, now: datetime, start: datetime, end: datetime, level: str
 ) -> list[AreaFigures]:
     """Per village (or township) in scope: households, requests of the period, requests per 100 households,
-    the shares kept in the grid and in the village, and the rates of the parts notified in the period (by the
+    the shares of the matters resolved in the period that the grid resolved and that never left the village, and the rates of the parts notified in the period (by the
     village of the part's request, or the ticket's township: `data` asked for "village" or "township")."""
     roots = None if scope.county else descendants(tree, scope.area_roots())
     groups = {
@@ -371,25 +374,19 @@ async def area_figures(
         group = group_of(grid_id)
         if group is not None:
             groups[group].households += count
-    requests = await Request.filter(created_at__gte=start, created_at__lt=end).values_list("id", "area_id")
-    whistled: set[int] = set()
-    beyond_village: set[int] = set()
-    if requests:
-        village_department = await Department.get_or_none(code=VILLAGE_DEPARTMENT)
-        for request_id, department_id in await Assignment.filter(
-            ticket__request__created_at__gte=start, ticket__request__created_at__lt=end
-        ).values_list("ticket__request_id", "department_id"):
-            whistled.add(request_id)
-            if village_department is None or department_id != village_department.id:
-                beyond_village.add(request_id)
-    for request_id, area_id in requests:
+    for area_id, count in (
+        await Request.filter(created_at__gte=start, created_at__lt=end)
+        .group_by("area_id")
+        .annotate(n=Count("id"))
+        .values_list("area_id", "n")
+    ):
         group = group_of(area_id)
-        if group is None:
-            continue
-        figures = groups[group]
-        figures.requests += 1
-        figures.no_ticket += request_id not in whistled
-        figures.village_only += request_id not in beyond_village
+        if group is not None:
+            groups[group].requests += count
+    # 不出网格 and 不出村: where the matters resolved in the period were resolved (models/resolution_shares.py)
+    for resolution in await where_resolved(start, end, now):
+        if resolution.level == level and resolution.area_id in groups:
+            groups[resolution.area_id].resolution = resolution
     for key, value in (data.villages if level == "village" else data.townships).items():
         if key in groups:
             value.name = groups[key].area.name

@@ -171,3 +171,34 @@ async def test_index_page_is_scoped_and_agrees_with_the_standing(console: Consol
     assert [r[1] for r in secretary] == ["后道老村"]
     exported = await index_rows(await signed_in("zhangwei"), console, export=True)
     assert [(r[1], r[4]) for r in exported] == [(r[1], r[4]) for r in township]
+
+
+async def test_area_shares_are_where_matters_were_resolved(console: Console, signed_in: SignIn) -> None:
+    from models.console_queries import period_bounds
+    from models.resolution_shares import where_resolved
+
+    now = console.clock.now()
+    # two matters of 后道老村 the grid resolved without a whistle: the grid's share is no longer 0
+    village = await Area.get(code="houdaolao")
+    grid = await Area.filter(level="grid", code__startswith="houdaolao").first()
+    assert grid is not None
+    for number in (9001, 9002):
+        await Request.create(
+            number=number, text="路灯", channel="relay", area_id=grid.id, status="resolved", primary="village",
+            urgency="normal", created_at=now, updated_at=now, resolved_at=now,
+        )  # fmt: skip
+    start, end = period_bounds(now, 30)
+    expected = {r.area_id: r for r in await where_resolved(start, end, now) if r.level == "village"}
+    async with (await signed_in("sunli")).get(console.url + "/console/areas?export=xlsx") as response:
+        book = load_workbook(io.BytesIO(await response.read()))
+    names = {a.name: a.id for a in await Area.filter(level="village")}
+    rows = list(book.active.iter_rows(values_only=True))
+    column = rows[0].index("不出网格")
+    for row in rows[1:]:
+        resolution = expected.get(names[row[1]])
+        grid_share = resolution.grid_share if resolution else None
+        village_share = (resolution.grid + resolution.village) / resolution.resolved if resolution else None
+        assert row[column] == (None if grid_share is None else round(grid_share, 4)), row
+        assert row[column + 1] == (None if village_share is None else round(village_share, 4)), row
+    mine = next(r for r in rows[1:] if names[r[1]] == village.id)
+    assert mine[column] and mine[column] > 0
