@@ -24,6 +24,7 @@ from datetime import datetime
 from typing import Any
 
 from tortoise import connections
+from tortoise.transactions import in_transaction
 
 from models.ticket_metrics import GOOD_RATINGS, PART_EVENTS, Rates
 
@@ -269,7 +270,15 @@ async def counted_rates(
     text = _query(sql, start, end, now, visible, township_id, slices or [start], wanted)
     if not sql.postgres and sqlite3.sqlite_version_info < (3, 35, 0):
         text = text.replace(" MATERIALIZED", "")  # the hint came with SQLite 3.35; without it the same answer
-    _, rows = await connection.execute_query(text)
+    if sql.postgres:
+        async with in_transaction() as transaction:
+            # the planner cannot estimate rows coming out of the window and CTEs; left to itself it may re-run
+            # the ratings for every part (a nested loop: a minute for a township's year). Hash joins and an
+            # in-memory sort, for this query only.
+            await transaction.execute_script("SET LOCAL enable_nestloop = off; SET LOCAL work_mem = '32MB'")
+            _, rows = await transaction.execute_query(text)
+    else:
+        _, rows = await connection.execute_query(text)
     found: dict[str, dict[int, CountedRates]] = {g: {} for g in wanted}
     for row in rows:
         found[row[0]][int(row[1]) if row[1] is not None else -1] = _rates(row)
