@@ -2,7 +2,7 @@
 
 Lists are filtered and paged in SQL; the area tree is held in memory (a county has a few thousand areas)
 so "in this township" becomes a list of area ids. The rates come from models/ticket_metrics.py, the one
-definition of 响应率, 解决率, 按时办结率 and 满意率.
+definition of 响应率, 解决率, 按时办结率 and 满意率, counted in the database by models/rate_counts.py.
 """
 
 from __future__ import annotations
@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
 
 from tortoise.expressions import Q, Subquery
 from tortoise.functions import Count
@@ -20,13 +19,14 @@ from models.area_tree import AreaTree
 from models.areas import Area, Department
 from models.console_scope import Scope
 from models.people import Household
+from models.rate_counts import CountedRates, Visible, counted_rates
 from models.request_states import OPEN_STATES
 from models.requests import Attachment, Request
-from models.ticket_metrics import Episode, Rates, episodes_between, ratings_of
+from models.resolution_shares import Resolution, where_resolved
+from models.ticket_metrics import Rates, ratings_of
 from models.tickets import Assignment, Ticket, TicketEvent
 
 PAGE_SIZE = 50
-VILLAGE_DEPARTMENT = "village"  # the village's own cadres: a ticket only to them stays in the village
 
 
 CHUNK = 5000  # ids per IN (…): well within SQLite's limit on parameters
@@ -219,59 +219,72 @@ async def overview_counts(scope: Scope, tree: AreaTree, now: datetime, day_start
 
 
 @dataclass
-class ScopedEpisodes:
-    episodes: list[Episode]
-    ratings: dict[int, str]
-    villages: dict[int, int]  # request id → its village's area id
+class ScopedRates:
+    """The rates of the 件次 notified in a period that the person may see, per grouping asked for."""
+
+    overall: Rates
+    departments: dict[int, Rates]
+    townships: dict[int, Rates]
+    villages: dict[int, Rates]  # by the village of each part's request
+    slices: list[Rates]  # equal slices of the period, by when each part was notified
 
 
-async def scoped_episodes(scope: Scope, tree: AreaTree, start: datetime, end: datetime) -> ScopedEpisodes:
-    """The 件次 notified in [start, end) that the person may see, with the requests' ratings and villages."""
+async def scoped_rates(
+    scope: Scope,
+    tree: AreaTree,
+    start: datetime,
+    end: datetime,
+    now: datetime,
+    *,
+    groupings: tuple[str, ...] = ("all", "department"),
+    buckets: int = 0,
+) -> ScopedRates:
+    """Counted in the database (models/rate_counts.py), the definition of models/ticket_metrics.py; a request's
+    rating once per group. `groupings` of "all", "department", "township", "village", "slice" (with `buckets`)."""
     township = (
         next(iter(scope.townships))
         if not scope.county and len(scope.townships) == 1 and not scope.villages and not scope.departments
         else None
     )
-    episodes = await episodes_between(start, end, township)
-    request_ids = {e.request_id for e in episodes}
-    villages: dict[int, int] = {}
-    for chunk in chunks(sorted(request_ids)):
-        for request_id, area_id in await Request.filter(id__in=chunk).values_list("id", "area_id"):
-            village = tree.village_of(area_id)
-            if village is not None:
-                villages[request_id] = village.id
-
-    def visible(e: Episode) -> bool:
-        return (
-            scope.county
-            or e.township_id in scope.townships
-            or e.department_id in scope.departments
-            or villages.get(e.request_id) in scope.villages
-        )
-
-    kept = [e for e in episodes if visible(e) and e.ended != "withdrawn"]
-    return ScopedEpisodes(kept, await ratings_of({e.request_id for e in kept}), villages)
-
-
-def grouped_rates(data: ScopedEpisodes, now: datetime, key: Any, names: dict[Any, str]) -> dict[Any, Rates]:
-    """Rates per group (`key(episode)`), a request's rating counted once per group, as ticket_metrics.rates does."""
-    table: dict[Any, Rates] = {}
-    rated: set[tuple[Any, int]] = set()
-    for episode in data.episodes:
-        group = key(episode)
-        if group is None:
-            continue
-        rates = table.setdefault(group, Rates(names.get(group, "?")))
-        rates.add(episode, now)
-        rating = data.ratings.get(episode.request_id)
-        if rating is not None and (group, episode.request_id) not in rated:
-            rated.add((group, episode.request_id))
-            rates.add_rating(rating)
-    return table
-
-
-def overall_rates(data: ScopedEpisodes, now: datetime) -> Rates:
-    return grouped_rates(data, now, lambda e: "all", {"all": "全部"}).get("all") or Rates("全部")
+    visible = (
+        None
+        if scope.county
+        else Visible(scope.townships, scope.departments, frozenset(descendants(tree, set(scope.villages))))
+    )
+    width = (end - start) / buckets if buckets else end - start
+    asked = {"village": "area"}
+    counted = await counted_rates(
+        start,
+        end,
+        now,
+        groupings=[asked.get(g, g) for g in groupings],
+        visible=visible,
+        township_id=township,
+        slices=[start + width * index for index in range(buckets)] if buckets else None,
+    )
+    names = {a.id: a.name for a in tree.areas.values()}
+    department_names_ = await department_names() if "department" in groupings else {}
+    villages: dict[int, Rates] = {}
+    for area_id, rates in counted.get("area", {}).items():
+        village = tree.village_of(area_id)
+        if village is not None:
+            kept = villages.setdefault(village.id, CountedRates(village.name))
+            assert isinstance(kept, CountedRates)
+            kept.merge(rates)
+    for key, rates in counted.get("department", {}).items():
+        rates.name = department_names_.get(key, "?")
+    for key, rates in counted.get("township", {}).items():
+        rates.name = names.get(key, "?")
+    overall = counted.get("all", {}).get(0) or CountedRates("全部")
+    overall.name = "全部"
+    slices = counted.get("slice", {})
+    return ScopedRates(
+        overall,
+        dict(counted.get("department", {})),
+        dict(counted.get("township", {})),
+        villages,
+        [slices.get(index) or CountedRates("") for index in range(buckets)],
+    )
 
 
 @dataclass(frozen=True)
@@ -280,14 +293,13 @@ class TrendPoint:
     rates: Rates
 
 
-def trend(data: ScopedEpisodes, now: datetime, start: datetime, end: datetime, buckets: int) -> list[TrendPoint]:
-    """The overall rates in `buckets` equal slices of [start, end), by when each part was notified."""
-    width = (end - start) / buckets
-    table = grouped_rates(data, now, lambda e: min(int((e.notified_at - start) / width), buckets - 1), {})
+def trend(data: ScopedRates, start: datetime, end: datetime) -> list[TrendPoint]:
+    """The overall rates in the equal slices of [start, end) asked for, labelled by each slice's first day."""
+    width = (end - start) / len(data.slices) if data.slices else end - start
     points = []
-    for index in range(buckets):
+    for index, rates in enumerate(data.slices):
         slice_start = start + width * index
-        points.append(TrendPoint(f"{slice_start.month}/{slice_start.day}", table.get(index) or Rates("")))
+        points.append(TrendPoint(f"{slice_start.month}/{slice_start.day}", rates))
     return points
 
 
@@ -300,6 +312,12 @@ def worst(rows: list[Rates], count: int = 5) -> list[Rates]:
         return (0, r.resolution_rate if r.resolution_rate is not None else 1.0, r.response_rate or 0.0)
 
     return sorted(rows, key=key)[:count]
+
+
+def worst_with_keys(table: dict[int, Rates], count: int = 5) -> list[tuple[int, Rates]]:
+    """`worst` of a table, each row with its key (a department's or a village's id: its rows link to the list)."""
+    keys = {id(rates): key for key, rates in table.items()}
+    return [(keys[id(rates)], rates) for rates in worst(list(table.values()), count)]
 
 
 async def department_names() -> dict[int, str]:
@@ -315,8 +333,7 @@ class AreaFigures:
     township: str
     households: int = 0
     requests: int = 0
-    no_ticket: int = 0  # handled without a whistle: kept in the grid
-    village_only: int = 0  # no ticket, or tickets only to the village's own cadres: kept in the village
+    resolution: Resolution | None = None
     rates: Rates | None = None
 
     @property
@@ -325,18 +342,23 @@ class AreaFigures:
 
     @property
     def grid_share(self) -> float | None:
-        return self.no_ticket / self.requests if self.requests else None
+        """不出网格: resolved by the grid, of the matters resolved."""
+        return self.resolution.grid_share if self.resolution else None
 
     @property
     def village_share(self) -> float | None:
-        return self.village_only / self.requests if self.requests else None
+        """不出村: resolved by the grid or the village (no county department), of the matters resolved."""
+        if self.resolution is None or not self.resolution.resolved:
+            return None
+        return (self.resolution.grid + self.resolution.village) / self.resolution.resolved
 
 
 async def area_figures(
-    scope: Scope, tree: AreaTree, data: ScopedEpisodes, now: datetime, start: datetime, end: datetime, level: str
+    scope: Scope, tree: AreaTree, data: ScopedRates, now: datetime, start: datetime, end: datetime, level: str
 ) -> list[AreaFigures]:
     """Per village (or township) in scope: households, requests of the period, requests per 100 households,
-    the shares kept in the grid and in the village, and the rates of the parts notified in the period."""
+    the shares of the matters resolved in the period that the grid resolved and that never left the village, and the rates of the parts notified in the period (by the
+    village of the part's request, or the ticket's township: `data` asked for "village" or "township")."""
     roots = None if scope.county else descendants(tree, scope.area_roots())
     groups = {
         a.id: AreaFigures(a, (tree.township_of(a.id) or a).name)
@@ -352,39 +374,23 @@ async def area_figures(
         group = group_of(grid_id)
         if group is not None:
             groups[group].households += count
-    requests = await Request.filter(created_at__gte=start, created_at__lt=end).values_list("id", "area_id")
-    whistled: set[int] = set()
-    beyond_village: set[int] = set()
-    ids = [r for r, _ in requests]
-    if ids:
-        village_department = await Department.get_or_none(code=VILLAGE_DEPARTMENT)
-        for request_id, department_id in await Assignment.filter(
-            ticket__request__created_at__gte=start, ticket__request__created_at__lt=end
-        ).values_list("ticket__request_id", "department_id"):
-            whistled.add(request_id)
-            if village_department is None or department_id != village_department.id:
-                beyond_village.add(request_id)
-    for request_id, area_id in requests:
+    for area_id, count in (
+        await Request.filter(created_at__gte=start, created_at__lt=end)
+        .group_by("area_id")
+        .annotate(n=Count("id"))
+        .values_list("area_id", "n")
+    ):
         group = group_of(area_id)
-        if group is None:
-            continue
-        figures = groups[group]
-        figures.requests += 1
-        figures.no_ticket += request_id not in whistled
-        figures.village_only += request_id not in beyond_village
-    request_area = dict(requests)
-    rates = grouped_rates(
-        data,
-        now,
-        lambda e: (
-            group_of(request_area.get(e.request_id))
-            if level == "village"
-            else (e.township_id if e.township_id in groups else None)
-        ),
-        {k: v.area.name for k, v in groups.items()},
-    )
-    for key, value in rates.items():
-        groups[key].rates = value
+        if group is not None:
+            groups[group].requests += count
+    # 不出网格 and 不出村: where the matters resolved in the period were resolved (models/resolution_shares.py)
+    for resolution in await where_resolved(start, end, now):
+        if resolution.level == level and resolution.area_id in groups:
+            groups[resolution.area_id].resolution = resolution
+    for key, value in (data.villages if level == "village" else data.townships).items():
+        if key in groups:
+            value.name = groups[key].area.name
+            groups[key].rates = value
     return sorted(groups.values(), key=lambda f: (f.township, f.area.code))
 
 

@@ -21,9 +21,10 @@ from config.timezone import SHANGHAI
 from models.area_tree import AreaTree
 from models.care_report import village_compliance
 from models.people import Household
+from models.rate_counts import CountedRates, counted_rates
 from models.requests import Request
 from models.tasks_report import village_rows
-from models.ticket_metrics import Rates, episodes_between, ratings_of
+from models.ticket_metrics import Rates
 from models.tickets import Ticket
 
 
@@ -58,20 +59,15 @@ async def village_figures(policy: Policy, year: int, now: datetime, tree: AreaTr
 async def _ticket_rates(
     found: dict[int, VillageFigures], start: datetime, end: datetime, now: datetime, tree: AreaTree
 ) -> None:
-    episodes = [e for e in await episodes_between(start, end) if e.ended != "withdrawn"]
-    areas = dict(await Request.filter(id__in={e.request_id for e in episodes}).values_list("id", "area_id"))
+    # counted by the database (models/rate_counts.py): by each part's request's area, summed into its village
+    counted = await counted_rates(start, end, now, groupings=("area",))
     rates: dict[int, Rates] = {}
-    for episode in episodes:
-        village = tree.village_of(areas.get(episode.request_id))
+    for area_id, area_rates in counted["area"].items():
+        village = tree.village_of(area_id)
         if village is not None:
-            rates.setdefault(village.id, Rates(village.name)).add(episode, now)
-    ratings = await ratings_of({e.request_id for e in episodes})
-    rated: set[int] = set()
-    for request_id, rating in ratings.items():
-        village = tree.village_of(areas.get(request_id))
-        if village is not None and village.id in rates and request_id not in rated:
-            rated.add(request_id)
-            rates[village.id].add_rating(rating)
+            kept = rates.setdefault(village.id, CountedRates(village.name))
+            assert isinstance(kept, CountedRates)
+            kept.merge(area_rates)
     for village_id, figures in found.items():
         r = rates.get(village_id, Rates(""))
         figures.values.update(

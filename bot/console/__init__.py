@@ -34,6 +34,7 @@ def add_console(app: web.Application) -> None:
     router.add_get("/console/areas", views.areas)
     router.add_get("/console/tasks", views.tasks)
     router.add_get("/console/visits", views.visits)
+    router.add_get("/console/index", views.index)
     router.add_static("/console/static/", HERE / "static", append_version=False)
     add_api_routes(app)
 

@@ -17,17 +17,14 @@ from models.area_tree import AreaTree
 from models.care_report import village_compliance
 from models.console_queries import (
     PAGE_SIZE,
-    department_names,
     filtered_requests,
-    grouped_rates,
-    overall_rates,
     overview_counts,
     period_bounds,
     request_by_number,
     request_detail,
     request_rows,
     request_visible,
-    scoped_episodes,
+    scoped_rates,
 )
 from models.console_scope import Scope
 from models.tasks_report import cadre_rows
@@ -166,14 +163,13 @@ async def one_ticket(request: web.Request, scope: Scope, tree: AreaTree) -> Any:
 async def metrics_(request: web.Request, scope: Scope, tree: AreaTree) -> dict[str, Any]:
     now = request.app[CLOCK].now()
     start, end = period_bounds(now, period_of(request))
-    data = await scoped_episodes(scope, tree, start, end)
+    data = await scoped_rates(scope, tree, start, end, now, groupings=("all", "department"))
     counts = await overview_counts(scope, tree, now, period_bounds(now, 1)[0])
-    names = await department_names()
     return {
         "period": {"start": start.isoformat(), "end": end.isoformat()},
         "counts": counts.__dict__,
-        "overall": _rates(overall_rates(data, now)),
-        "departments": [_rates(r) for r in grouped_rates(data, now, lambda e: e.department_id, names).values()],
+        "overall": _rates(data.overall),
+        "departments": [_rates(r) for r in sorted(data.departments.values(), key=lambda r: r.name)],
     }
 
 

@@ -16,7 +16,8 @@ from bot.commands.ticket import DETAILS, Words
 from bot.console.auth import refusal, sign_in_redirect, viewer
 from bot.console.chart import line_chart
 from bot.console.tables import XLSX_TYPE, Cell, Table, percent, xlsx_bytes
-from bot.keys import CLOCK, POLICY, SETTINGS
+from bot.keys import CLOCK, POLICY, SERVICES, SETTINGS
+from config.index_file import Index, read_index
 from config.texts import Texts
 from models import AccessRecord, Area, Department
 from models.area_tree import AreaTree
@@ -25,21 +26,20 @@ from models.console_queries import (
     PAGE_SIZE,
     Filters,
     area_figures,
-    department_names,
     filtered_requests,
-    grouped_rates,
-    overall_rates,
     overview_counts,
     period_bounds,
     request_by_number,
     request_detail,
     request_rows,
     request_visible,
-    scoped_episodes,
+    scoped_rates,
     trend,
     worst,
+    worst_with_keys,
 )
 from models.console_scope import Scope
+from models.index_standing import CadreResult, standing
 from models.tasks_report import cadre_rows
 from models.ticket_metrics import Rates
 from nlp.privacy import mask_private
@@ -62,6 +62,7 @@ def nav_for(scope: Scope) -> list[tuple[str, str]]:
     items = [("/console/", "总览"), ("/console/tickets", "诉求与哨单"), ("/console/departments", "部门")]
     if scope.sees_areas:
         items += [("/console/areas", "乡镇/村"), ("/console/tasks", "实事"), ("/console/visits", "走访")]
+        items += [("/console/index", "指数")]
     return items
 
 
@@ -134,9 +135,17 @@ async def overview(request: web.Request, scope: Scope, tree: AreaTree) -> web.St
     days = period_of(request)
     start, end = period_bounds(now, days)
     counts = await overview_counts(scope, tree, now, period_bounds(now, 1)[0])
-    data = await scoped_episodes(scope, tree, start, end)
-    overall = overall_rates(data, now)
-    points = trend(data, now, start, end, buckets=min(days, 12) if days > 7 else 7)
+    data = await scoped_rates(
+        scope,
+        tree,
+        start,
+        end,
+        now,
+        groupings=("all", "department", "village", "slice"),
+        buckets=min(days, 12) if days > 7 else 7,
+    )
+    overall = data.overall
+    points = trend(data, start, end)
     chart = line_chart(
         [p.label for p in points],
         {
@@ -146,11 +155,8 @@ async def overview(request: web.Request, scope: Scope, tree: AreaTree) -> web.St
             "满意率": [p.rates.satisfaction_rate for p in points],
         },
     )
-    names = await department_names()
-    departments = worst(list(grouped_rates(data, now, lambda e: e.department_id, names).values()))
-    villages_table = grouped_rates(
-        data, now, lambda e: data.villages.get(e.request_id), {a.id: a.name for a in tree.areas.values()}
-    )
+    departments = worst_with_keys(data.departments)
+    villages = worst_with_keys(data.villages)
     return render(
         request,
         "overview.html",
@@ -159,7 +165,7 @@ async def overview(request: web.Request, scope: Scope, tree: AreaTree) -> web.St
         overall=overall,
         chart=chart,
         worst_departments=departments,
-        worst_villages=worst(list(villages_table.values())),
+        worst_villages=villages,
         periods=PERIODS,
         days=days,
     )
@@ -320,14 +326,10 @@ async def media(request: web.Request, scope: Scope, tree: AreaTree) -> web.Strea
 async def departments(request: web.Request, scope: Scope, tree: AreaTree) -> web.StreamResponse:
     now = request.app[CLOCK].now()
     start, end = period_bounds(now, period_of(request))
-    data = await scoped_episodes(scope, tree, start, end)
-    names = await department_names()
-    rows = grouped_rates(
-        data,
-        now,
-        lambda e: e.department_id if scope.sees_department(e.department_id) or not scope.departments else None,
-        names,
-    )
+    data = await scoped_rates(scope, tree, start, end, now, groupings=("department",))
+    rows = {
+        key: value for key, value in data.departments.items() if scope.sees_department(key) or not scope.departments
+    }
     table = Table(
         "部门",
         f"部门 · {PERIODS[period_of(request)]}",
@@ -350,8 +352,8 @@ async def areas(request: web.Request, scope: Scope, tree: AreaTree) -> web.Strea
     now = request.app[CLOCK].now()
     days = period_of(request)
     start, end = period_bounds(now, days)
-    data = await scoped_episodes(scope, tree, start, end)
     level = "township" if request.query.get("level") == "township" else "village"
+    data = await scoped_rates(scope, tree, start, end, now, groupings=(level,))
     figures = await area_figures(scope, tree, data, now, start, end, level)
     table = Table(
         "乡镇" if level == "township" else "村",
@@ -418,4 +420,57 @@ async def visits(request: web.Request, scope: Scope, tree: AreaTree) -> web.Stre
     for row in await village_compliance(request.app[POLICY].visits, year, now.date(), tree):
         if scope.county or row.village in visible:
             table.add(row.township, row.village, row.households, row.due, row.visited, percent(row.rate))
+    return table_response(request, scope, table)
+
+
+# -- 指数 ---------------------------------------------------------------------------------------
+
+
+def index_of(app: web.Application) -> Index | None:
+    """The year's performance index the service runs with ([index] file), as the chat commands have it."""
+    services = app.get(SERVICES)
+    if services is not None:
+        return services.index
+    file = app[SETTINGS].index.file
+    return read_index(file) if file is not None else None
+
+
+def stars_cell(cadres: list[CadreResult]) -> Cell:
+    """Each star-rated cadre of a village: 「姜峰 村党组织书记 4星」 in the XLSX, with ★ on the page."""
+    return Cell(
+        "；".join(f"{c.name} {c.post_name} {c.stars}星" for c in cadres) or None,
+        "；".join(f"{c.name}（{c.post_name}）{'★' * c.stars}{'☆' * (5 - c.stars)}" for c in cadres),
+    )
+
+
+@page(areas=True)
+async def index(request: web.Request, scope: Scope, tree: AreaTree) -> web.StreamResponse:
+    performance = index_of(request.app)
+    if performance is None:
+        return refusal(request, 404, "没有绩效指数", "尚未设置本年度的绩效指数文件，暂无指数和星级。")
+    now = request.app[CLOCK].now()
+    result = await standing(performance, request.app[POLICY], now, tree)
+    cadres: dict[int, list[CadreResult]] = {}
+    for cadre in result.cadres:
+        cadres.setdefault(cadre.village_id, []).append(cadre)
+    table = Table(
+        "指数",
+        f"{performance.title} · {performance.year}年",
+        ["乡镇", "村", "总分", "得分率", "县排名", "乡镇排名", "未打分", "结果", "干部星级"],
+    )
+    for village in result.ranked():
+        if not scope.sees_area(tree, village.village_id):
+            continue
+        missing = len(village.missing)
+        table.add(
+            village.township,
+            Cell(village.name, link=f"/console/tickets?village={village.village_id}&days=365"),
+            village.total,
+            Cell(village.percent(performance) / 100, f"{village.percent(performance):.1f}%"),
+            village.rank_county,
+            village.rank_township,
+            Cell(missing, warn=missing > 0),
+            "已确认" if village.final else "未确认",
+            stars_cell(cadres.get(village.village_id, [])),
+        )
     return table_response(request, scope, table)

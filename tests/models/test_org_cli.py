@@ -30,7 +30,7 @@ def test_load_applies_migrations_then_is_idempotent(empty_database_url: str, tmp
     first = gridwhistle("org", "load", "--config", "gw.toml", cwd=tmp_path)  # default: the demo county
     assert first.returncode == 0, first.stderr
     assert first.stdout.startswith("applied models.0001_initial\n")
-    assert f"loaded {DEMO_ORG_FILE}\n375 created, 0 updated\n" in first.stdout
+    assert f"loaded {DEMO_ORG_FILE}\n377 created, 0 updated\n" in first.stdout
     assert "  posts        11 created, 0 updated, 0 unchanged" in first.stdout.splitlines()
 
     second = gridwhistle("org", "load", str(DEMO_ORG_FILE), "--config", "gw.toml", cwd=tmp_path)
@@ -113,7 +113,7 @@ async def test_processes_loading_at_once_take_turns(
         await holder.close()
     assert [run.returncode for run in runs] == [0, 0, 0], [err.decode() for _, err in outputs]
     firsts = sorted(out.decode().splitlines()[1] for out, _ in outputs)
-    assert firsts == ["0 created, 0 updated", "0 created, 0 updated", "375 created, 0 updated"]
+    assert firsts == ["0 created, 0 updated", "0 created, 0 updated", "377 created, 0 updated"]
 
 
 WAITING_FOR_ADVISORY_LOCK = """

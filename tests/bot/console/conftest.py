@@ -16,6 +16,7 @@ from bot import inbox
 from bot.app import create_app
 from bot.clock import ManualClock
 from bot.sandbox.fake_wecom import RunningFakeWecom
+from config.paths import DEMO_INDEX_FILE
 from config.settings import Settings
 from tests.bot.console.seed import seed_month
 
@@ -39,8 +40,9 @@ async def console(settings: Settings, fake_wecom: RunningFakeWecom, clock: Manua
     )
     port = unused_port()
     server = settings.server.model_copy(update={"port": port, "public_url": f"http://127.0.0.1:{port}"})
+    index = settings.index.model_copy(update={"file": DEMO_INDEX_FILE})  # the 指数 page has the demo's index
     app = create_app(
-        settings.model_copy(update={"wecom": wecom, "server": server}),
+        settings.model_copy(update={"wecom": wecom, "server": server, "index": index}),
         clock=clock,
         process=inbox.mark_done(clock),
         migrate=False,

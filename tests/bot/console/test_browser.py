@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from models import Request
+from models import Area, Request
 from tests.bot.console.conftest import Console
 from tests.bot.console.test_scopes import township_request_numbers
 
@@ -120,5 +120,27 @@ async def test_liaison_in_the_browser(console: Console, browser, shots: Path, wi
         response = await page.goto(console.url + "/console/areas")
         assert response is not None and response.status == 403
         assert "无权访问" in await page.content()
+    finally:
+        await context.close()
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+async def test_county_leader_reads_the_index(console: Console, browser, shots: Path, width: int) -> None:
+    context, page = await open_as(browser, console, "sunliqun", width)
+    try:
+        assert page.url.endswith("/console/")
+        await page.click("nav.tabs a:has-text('指数')")
+        await page.wait_for_selector("table.data")
+        assert page.url.endswith("/console/index")
+        rows = await page.locator("table.data tbody tr").all_inner_texts()
+        villages = await Area.filter(level="village").count()
+        assert len(rows) == villages and any("★" in r for r in rows)
+        await page.screenshot(path=str(shots / f"sunliqun_index_{width}.png"), full_page=True)
+        overflow = await page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 1, overflow
+        # a village's name opens its requests
+        await page.click("table.data tbody tr >> nth=0 >> a")
+        await page.wait_for_selector("[data-total]")
+        assert "village=" in page.url
     finally:
         await context.close()

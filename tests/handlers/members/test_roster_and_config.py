@@ -34,10 +34,11 @@ async def test_a_bad_members_row_is_named_and_nothing_is_written(db: str, clock:
     )
     people = demo.parent / "people.csv"
     people.write_text(people.read_text(encoding="utf-8") + "孙八,sunba,,在职党员,houdaolao-2,\n", encoding="utf-8")
+    row = len(people.read_text(encoding="utf-8").splitlines())  # the line just added
     with pytest.raises(OrgFileError) as caught:
         await load_org([demo], clock.now())
     assert caught.value.problems == [
-        f"{people} row 40 column 角色: role: serving Party members are listed in [rosters] members",
+        f"{people} row {row} column 角色: role: serving Party members are listed in [rosters] members",
         f"{roster} row 7 column 网格: grid: 'houdaolao' is a village, not a grid",
         f"{roster} row 8 column 单位: unit: 'houdaolao' is neither a department's nor a township's code",
         f"{roster} row 8 column 单位书记: unit_secretary: 'nobody' is not a person (userid) in this load",

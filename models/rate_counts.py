@@ -1,0 +1,285 @@
+"""The four rates of models/ticket_metrics.py counted by the database: the same definition, one query.
+
+ticket_metrics walks every event of the period's tickets in Python (a county's year is ~130k rows, seconds).
+Here the database does the walk: a window numbers each department's `notified` events on a ticket so every
+part (件次) is one group; its first 签收 and first 办结, its deadlines (from the `notified` event's data) and
+whether it ended handed back (退单) or taken away (改派, left out) come from that group; each part is judged
+against `now` as ticket_metrics' Rates.add does; the latest rating of each request is joined once. Then one
+GROUP BY per grouping asked for (all, department, township, the request's area, a time slice), with the ticket
+and rated-request counts DISTINCT within each group, so a request's rating counts once per group as before.
+
+Why not keep per-day figures of finished days: a part is judged as of now — one notified last month is signed,
+finished or rated today, or passes its deadline today — so a finished day's figures are not final; the
+database counts them again on every call instead (tests/models/test_rate_counts.py compares both ways).
+
+On SQLite the deadlines are compared through julianday(), to the millisecond; on PostgreSQL exactly.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from tortoise import connections
+from tortoise.transactions import in_transaction
+
+from models.ticket_metrics import GOOD_RATINGS, PART_EVENTS, Rates
+
+GROUPINGS = ("all", "department", "township", "area", "slice")
+
+
+@dataclass
+class CountedRates(Rates):
+    """Rates whose ticket count and hour sums came counted, not as sets and lists."""
+
+    counted_tickets: int = 0
+    respond_hours_sum: float = 0.0
+    respond_hours_count: int = 0
+    done_hours_sum: float = 0.0
+    done_hours_count: int = 0
+
+    @property
+    def ticket_count(self) -> int:
+        return self.counted_tickets
+
+    @property
+    def avg_respond_hours(self) -> float | None:
+        return self.respond_hours_sum / self.respond_hours_count if self.respond_hours_count else None
+
+    @property
+    def avg_done_hours(self) -> float | None:
+        return self.done_hours_sum / self.done_hours_count if self.done_hours_count else None
+
+    def merge(self, other: CountedRates) -> None:
+        """Add a group that shares no ticket and no request with this one (areas of one village)."""
+        for name in (
+            "episodes",
+            "returned",
+            "respond_judged",
+            "responded_on_time",
+            "resolve_judged",
+            "done",
+            "done_on_time",
+            "ongoing",
+            "rated",
+            "satisfied",
+            "counted_tickets",
+            "respond_hours_sum",
+            "respond_hours_count",
+            "done_hours_sum",
+            "done_hours_count",
+        ):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+
+@dataclass(frozen=True)
+class Visible:
+    """The parts a person may see: the ticket's township, the part's department or the request's area is theirs."""
+
+    townships: frozenset[int] = frozenset()
+    departments: frozenset[int] = frozenset()
+    areas: frozenset[int] = frozenset()
+
+
+class _Sql:
+    """The few places SQLite and PostgreSQL differ."""
+
+    def __init__(self, dialect: str) -> None:
+        self.postgres = dialect == "postgres"
+
+    def param(self, value: datetime) -> str:
+        """A moment as a literal: made here from a datetime, never from anyone's input."""
+        text = f"'{value.isoformat(' ')}'"  # as the ORM writes and compares them on SQLite
+        return f"CAST({text} AS timestamptz)" if self.postgres else text
+
+    def ids(self, values: Iterable[int]) -> str:
+        return ", ".join(str(int(v)) for v in sorted(values)) or "NULL"
+
+    def moment(self, expression: str) -> str:
+        """A moment comparable with the deadlines."""
+        return expression if self.postgres else f"julianday({expression})"
+
+    def json_text(self, column: str, key: str) -> str:
+        return f"({column} ->> '{key}')" if self.postgres else f"json_extract({column}, '$.{key}')"
+
+    def due(self, key: str) -> str:
+        text = self.json_text("data", key)
+        return f"CAST({text} AS timestamptz)" if self.postgres else f"julianday({text})"
+
+    def hours(self, later: str, earlier: str) -> str:
+        if self.postgres:
+            return f"CAST(EXTRACT(EPOCH FROM ({later} - {earlier})) AS float8) / 3600.0"
+        return f"(julianday({later}) - julianday({earlier})) * 24.0"
+
+
+def _flag(condition: str) -> str:
+    return f"CASE WHEN {condition} THEN 1 ELSE 0 END"
+
+
+def _query(
+    sql: _Sql,
+    start: datetime,
+    end: datetime,
+    now: datetime,
+    visible: Visible | None,
+    township_id: int | None,
+    slices: list[datetime],
+    groupings: Iterable[str],
+) -> str:
+    start_p, end_p = sql.param(start), sql.param(end)
+    now_m = sql.moment(sql.param(now))
+    in_township = f"AND t.township_id = {int(township_id)}" if township_id else ""
+    kinds = ", ".join(f"'{k}'" for k in PART_EVENTS)
+    # a slice is the number of slice starts at or before the part's notification, as int((at - start) / width)
+    slice_of = " + ".join(_flag(f"p.notified_at >= {sql.param(s)}") for s in slices[1:]) or "0"
+    seen = ""
+    if visible is not None:
+        seen = (
+            f"AND (t.township_id IN ({sql.ids(visible.townships)}) OR p.department_id IN ({sql.ids(visible.departments)})"
+            f" OR t.area_id IN ({sql.ids(visible.areas)}))"
+        )
+    live = "p.returned_seq = 0"
+    notified, on_duty, done = (sql.moment(f"p.{c}") for c in ("notified_at", "on_duty_at", "done_at"))
+    rating = (
+        f"COALESCE(NULLIF({sql.json_text('e.data', 'satisfaction')}, ''), "
+        f"NULLIF({sql.json_text('e.data', 'rating')}, ''), NULLIF(e.reason, ''))"
+    )
+    materialized = "MATERIALIZED"  # read by several GROUP BYs: made once
+    good = ", ".join(f"'{r}'" for r in GOOD_RATINGS)
+    columns = f"""COUNT(*), COUNT(DISTINCT ticket_id), SUM(returned), SUM(respond_judged), SUM(responded_on_time),
+        SUM(resolve_judged), SUM(done), SUM(done_on_time), SUM(ongoing),
+        SUM(respond_hours), COUNT(respond_hours), SUM(done_hours), COUNT(done_hours),
+        COUNT(DISTINCT CASE WHEN rating IS NOT NULL THEN request_id END),
+        COUNT(DISTINCT CASE WHEN rating IN ({good}) THEN request_id END)"""
+    keys = {
+        "all": "0",
+        "department": "department_id",
+        "township": "township_id",
+        "area": "area_id",
+        "slice": "slice",
+    }
+    selects = [
+        f"SELECT '{g}' AS grouping, {keys[g]} AS k, {columns} FROM judged GROUP BY {keys[g]}"
+        if g != "all"
+        else f"SELECT 'all' AS grouping, 0 AS k, {columns} FROM judged"
+        for g in groupings
+    ]
+    return f"""
+WITH chosen AS {materialized} (
+    SELECT t.id AS ticket_id, t.request_id, t.township_id, r.area_id, r.satisfaction
+    FROM ticket t JOIN request r ON r.id = t.request_id
+    WHERE t.id IN (
+        SELECT ticket_id FROM ticket_event
+        WHERE kind = 'notified' AND at >= {start_p} AND at < {end_p} AND ticket_id IS NOT NULL
+    ) {in_township}
+), ev AS (
+    SELECT e.ticket_id, e.department_id, e.kind, e.at,
+        CASE WHEN e.kind = 'notified' THEN {sql.due("respond_due")} END AS respond_due,
+        CASE WHEN e.kind = 'notified' THEN {sql.due("resolve_due")} END AS resolve_due,
+        SUM({_flag("e.kind = 'notified'")}) OVER w AS part_no,
+        ROW_NUMBER() OVER w AS seq
+    FROM ticket_event e
+    WHERE e.ticket_id IN (SELECT ticket_id FROM chosen) AND e.department_id IS NOT NULL AND e.kind IN ({kinds})
+    WINDOW w AS (PARTITION BY e.ticket_id, e.department_id ORDER BY e.at, e.id ROWS UNBOUNDED PRECEDING)
+), parts AS (
+    SELECT ticket_id, department_id,
+        MIN(CASE WHEN kind = 'notified' THEN at END) AS notified_at,
+        MIN(respond_due) AS respond_due,
+        MIN(resolve_due) AS resolve_due,
+        MIN(CASE WHEN kind = 'on_duty' THEN at END) AS on_duty_at,
+        MIN(CASE WHEN kind = 'done' THEN at END) AS done_at,
+        COALESCE(MAX(CASE WHEN kind = 'returned' THEN seq END), 0) AS returned_seq,
+        COALESCE(MAX(CASE WHEN kind = 'withdrawn' THEN seq END), 0) AS withdrawn_seq
+    FROM ev WHERE part_no > 0
+    GROUP BY ticket_id, department_id, part_no
+), rated AS (
+    SELECT request_id, rating FROM (
+        SELECT e.request_id, {rating} AS rating,
+            ROW_NUMBER() OVER (PARTITION BY e.request_id ORDER BY e.at DESC, e.id DESC) AS latest
+        FROM ticket_event e
+        WHERE e.kind = 'rated' AND e.request_id IS NOT NULL AND {rating} IS NOT NULL
+    ) AS x WHERE latest = 1
+), judged AS {materialized} (
+    SELECT p.ticket_id, t.request_id, p.department_id, t.township_id, t.area_id,
+        COALESCE(ra.rating, t.satisfaction) AS rating,
+        {slice_of} AS slice,
+        {_flag("p.returned_seq > 0")} AS returned,
+        {_flag(f"{live} AND (p.on_duty_at IS NOT NULL OR {now_m} > p.respond_due)")} AS respond_judged,
+        {_flag(f"{live} AND p.on_duty_at IS NOT NULL AND {on_duty} <= p.respond_due")} AS responded_on_time,
+        {_flag(f"{live} AND (p.done_at IS NOT NULL OR {now_m} > p.resolve_due)")} AS resolve_judged,
+        {_flag(f"{live} AND p.done_at IS NOT NULL")} AS done,
+        {_flag(f"{live} AND p.done_at IS NOT NULL AND {done} <= p.resolve_due")} AS done_on_time,
+        {_flag(f"{live} AND p.done_at IS NULL AND NOT ({now_m} > p.resolve_due)")} AS ongoing,
+        CASE WHEN {live} AND p.on_duty_at IS NOT NULL THEN {sql.hours("p.on_duty_at", "p.notified_at")} END
+            AS respond_hours,
+        CASE WHEN {live} AND p.done_at IS NOT NULL THEN {sql.hours("p.done_at", "p.notified_at")} END AS done_hours
+    FROM parts p JOIN chosen t ON t.ticket_id = p.ticket_id LEFT JOIN rated ra ON ra.request_id = t.request_id
+    WHERE p.notified_at >= {start_p} AND p.notified_at < {end_p} AND p.withdrawn_seq <= p.returned_seq {seen}
+)
+{" UNION ALL ".join(selects)}
+"""
+
+
+def _rates(row: Any) -> CountedRates:
+    values = [row[i] for i in range(2, 17)]
+    (episodes, tickets, returned, respond_judged, on_time_sign, resolve_judged, done, done_on_time, ongoing) = (
+        int(v or 0) for v in values[:9]
+    )
+    return CountedRates(
+        "",
+        episodes=episodes,
+        returned=returned,
+        respond_judged=respond_judged,
+        responded_on_time=on_time_sign,
+        resolve_judged=resolve_judged,
+        done=done,
+        done_on_time=done_on_time,
+        ongoing=ongoing,
+        rated=int(values[13] or 0),
+        satisfied=int(values[14] or 0),
+        counted_tickets=tickets,
+        respond_hours_sum=float(values[9] or 0),
+        respond_hours_count=int(values[10] or 0),
+        done_hours_sum=float(values[11] or 0),
+        done_hours_count=int(values[12] or 0),
+    )
+
+
+async def counted_rates(
+    start: datetime,
+    end: datetime,
+    now: datetime,
+    *,
+    groupings: Iterable[str] = GROUPINGS,
+    visible: Visible | None = None,
+    township_id: int | None = None,
+    slices: list[datetime] | None = None,
+) -> dict[str, dict[int, CountedRates]]:
+    """The parts notified in [start, end) that `visible` lets through (None: all), judged as of `now`, counted per
+    grouping: "all" (key 0), "department", "township" (the ticket's), "area" (the request's area: sum them into a
+    village with merge), "slice" (the index of the last of `slices` at or before the notification; slices[0] is
+    `start`). `township_id` only narrows which tickets are read (a township's own pages). Unnamed groups."""
+    wanted = [g for g in GROUPINGS if g in set(groupings) and (g != "slice" or slices)]
+    if not wanted:
+        return {}
+    connection = connections.get("default")
+    sql = _Sql(connection.capabilities.dialect)
+    text = _query(sql, start, end, now, visible, township_id, slices or [start], wanted)
+    if not sql.postgres and sqlite3.sqlite_version_info < (3, 35, 0):
+        text = text.replace(" MATERIALIZED", "")  # the hint came with SQLite 3.35; without it the same answer
+    if sql.postgres:
+        async with in_transaction() as transaction:
+            # the planner cannot estimate rows coming out of the window and CTEs; left to itself it may re-run
+            # the ratings for every part (a nested loop: a minute for a township's year). Hash joins and an
+            # in-memory sort, for this query only.
+            await transaction.execute_script("SET LOCAL enable_nestloop = off; SET LOCAL work_mem = '32MB'")
+            _, rows = await transaction.execute_query(text)
+    else:
+        _, rows = await connection.execute_query(text)
+    found: dict[str, dict[int, CountedRates]] = {g: {} for g in wanted}
+    for row in rows:
+        found[row[0]][int(row[1]) if row[1] is not None else -1] = _rates(row)
+    return found
