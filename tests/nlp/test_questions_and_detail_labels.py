@@ -70,3 +70,15 @@ def test_labels_are_read_from_the_masks_part() -> None:
     assert table.labels == ("电话", "住址")
     with pytest.raises(ConfigError, match=r"masks\.labels"):
         parse_table(MINIMAL + '[masks]\nwords = ["高血压"]\nlabels = ["电 话"]\n')
+
+
+def test_a_text_message_received_is_no_acknowledgement(table_alone: Router) -> None:
+    decision = table_alone.classify("收到条短信说我社保卡要停用了 让我点链接交钱 是骗人的不 你们管不管")
+    assert decision.is_request
+
+
+def test_people_cut_off_by_a_flood_are_emergency_s_whatever_the_learned_department_says(router: Router) -> None:
+    decision = router.classify("河水漫上来了 前街老刘家让水围上了 老两口都上房顶了 快派船 电话13845127703")
+    assert (decision.primary, decision.urgency) == ("emergency", "urgent")
+    assert "people cut off by a flood" in decision.explanation
+    assert not router.classify("九八年发大水那会 俺爹背着俺奶上的房顶 在房顶上蹲了两宿").is_request
