@@ -37,6 +37,7 @@ _LEARNED_KEYS = {
 # the WeCom mention @所有人, is a word like any other).
 _SET_REFERENCE = re.compile(r"@([a-z_]+)")
 _MASK_KEYS = {"words"}
+_MASKS_PART_KEYS = {"words", "labels"}  # [masks] also lists the labels of personal details
 _SCORING_KEYS = {
     "request_threshold",
     "evidence_cap",
@@ -144,6 +145,8 @@ class RoutingTable:
     # not 怕 ("afraid"), 血压 is not 血, 发烧 is not 烧. Shorter listed words inside them do not count.
     masks: tuple[str, ...] = ()
     learned: Learned = Learned()
+    # Words that only introduce a personal detail (身份证号, 电话, 住址): blanked with the detail (rule 26).
+    labels: tuple[str, ...] = ()
 
     def words(self) -> set[str]:
         """Every word the table mentions (for the tokenizer's user dictionary)."""
@@ -207,6 +210,7 @@ class _Reader:
             synonyms,
             self.masks(data.get("masks")),
             self.learned(data.get("learned", {})),
+            self.labels(data.get("masks")),
         )
 
     def learned(self, data: Any) -> Learned:
@@ -252,10 +256,16 @@ class _Reader:
     def masks(self, data: Any) -> tuple[str, ...]:
         if data is None:
             return ()
-        self.unknown_keys(data, _MASK_KEYS, ("masks",))
+        self.unknown_keys(data, _MASKS_PART_KEYS, ("masks",))
         if "words" not in data:
             raise self.fail(("masks",), "missing key `words`")
         return self.words(data["words"], ("masks", "words"))
+
+    def labels(self, data: Any) -> tuple[str, ...]:
+        """[masks] labels = [...]: the words that introduce a personal detail (optional)."""
+        if data is None or "labels" not in data:
+            return ()
+        return self.words(data["labels"], ("masks", "labels"))
 
     def synonyms(self, data: Any, scored: set[str]) -> tuple[tuple[str, str], ...]:
         if not isinstance(data, dict):

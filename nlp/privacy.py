@@ -28,6 +28,8 @@ _PLUS = "+＋"
 # A detail masked already (by us or by hand): its digit groups are not joined with their neighbours
 # again, so masking twice gives what masking once gave.
 _MASKED = re.compile(r"(?<![0-9０-９])[0-9０-９]{2,4}-?\*{4,}[0-9０-９]{3}[0-9０-９Xx]")
+_COLON = re.compile("[:：]")
+_LABEL_REACH = 12  # the longest label with its 号码 and separators
 _MAX_GROUPS = 6
 _MAX_DIGITS = 19
 _MIN_DIGITS = 10  # the shortest detail: a landline with a three-digit area code
@@ -66,11 +68,46 @@ def mask_private(text: str) -> str:
     return _mask_houses(_replace(text, lambda d: d.masked))
 
 
-def hide_private(text: str) -> str:
-    """The text as the router reads it: numbers blanked to a space, door numbers dropped (住王家屯号)."""
+@dataclass(frozen=True)
+class DetailLabels:
+    """Words that only introduce a personal detail (身份证号, 电话, 住址), as the router blanks them."""
+
+    before: re.Pattern[str]  # a label ending right before a detail: 身份证号：|230…, 手机号码是|138…
+    field: re.Pattern[str]  # a label written as a form field, ending right before its colon: 住址|：
+
+
+def detail_labels(words: tuple[str, ...]) -> DetailLabels | None:
+    """The patterns for a routing table's [masks] labels (None when it lists none)."""
+    if not words:
+        return None
+    # Longest first, so 身份证号码 is blanked whole rather than leaving 号码 behind.
+    label = "(?:" + "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True)) + ")(?:号码|号|码)?"
+    return DetailLabels(re.compile(label + r"[ \u3000:：是为]{0,3}$"), re.compile(label + r"[ \u3000]?$"))
+
+
+def hide_private(text: str, labels: DetailLabels | None = None) -> str:
+    """The text as the router reads it: numbers blanked to a space, door numbers dropped (住王家屯号); with
+    `labels`, a label introducing a detail (身份证号 before the number, 住址： before the address) blanked too."""
+    if labels is not None and (":" in text or "：" in text):
+        text = _blank_fields(text, labels.field)
     if not _ANY_DETAIL.search(text):
         return text
-    return _mask_houses(_replace(text, lambda d: " "), "")
+    if labels is None:
+        return _mask_houses(_replace(text, lambda d: " "), "")
+    return _mask_houses(_replace(text, lambda d: " ", labels.before), "")
+
+
+def _blank_fields(text: str, field: re.Pattern[str]) -> str:
+    """住址：… → " …": a label is looked for only in the few characters before each colon (a bounded search)."""
+    parts: list[str] = []
+    at = 0
+    for colon in _COLON.finditer(text):
+        before = text[at : colon.start()]
+        found = field.search(before, max(0, len(before) - _LABEL_REACH))
+        parts += [before[: found.start()] + " " if found else before + colon.group(0)]
+        at = colon.end()
+    parts.append(text[at:])
+    return "".join(parts)
 
 
 def mask_phone(number: str) -> str:
@@ -133,11 +170,18 @@ def _read_chain(text: str, chain: list[tuple[int, int]]) -> Iterator[Detail]:
             first += 1
 
 
-def _replace(text: str, render: Callable[[Detail], str]) -> str:
+def _replace(text: str, render: Callable[[Detail], str], label: re.Pattern[str] | None = None) -> str:
     parts: list[str] = []
     at = 0
     for detail in find_details(text):
-        parts += [text[at : detail.start], render(detail)]
+        before = text[at : detail.start]
+        if label is not None:
+            # Only the few characters before the detail can hold its label: a bounded search.
+            tail = max(0, len(before) - _LABEL_REACH)
+            found = label.search(before, tail)
+            if found:
+                before = before[: found.start()]
+        parts += [before, render(detail)]
         at = detail.end
     parts.append(text[at:])
     return "".join(parts)

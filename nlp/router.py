@@ -25,7 +25,7 @@ from nlp.learned import (
 )
 from nlp.lexicon import RoutingTable, Rule, load_table, normalise_word
 from nlp.matcher import MASK, PRESENT_ONLY, Entry, Found, Matcher
-from nlp.privacy import hide_private
+from nlp.privacy import detail_labels, hide_private
 from nlp.table_files import table_folder
 from nlp.tokenizer import build_tokenizer
 
@@ -122,6 +122,7 @@ class Router:
         self._vetoing = frozenset(g.name for g in table.cues if g.vetoes)
         self._anywhere_urgency = tuple((g.weight, g.words) for g in table.urgency if g.anywhere)
         self._hints = tuple((d.code, g.weight, g.words) for d in table.departments for g in d.groups if g.anywhere)
+        self._labels = detail_labels(table.labels)
 
     def _first_whole(self, visible: str, normalised: str, word: str) -> int:
         """Where `word` is first written as a whole jieba token, or -1."""
@@ -149,8 +150,9 @@ class Router:
     def classify(self, text: str, explain: bool = True) -> Decision:
         """Route one message. With explain=False the Decision's explanation is left empty, and the learned
         signals' strongest pieces are not looked for (`classify` on the command line prints no explanation)."""
-        # Phone, ID, card and house numbers never change where a request goes: the router reads them blanked.
-        normalised = normalise_word(hide_private(text or ""))
+        # Phone, ID, card and house numbers never change where a request goes: the router reads them blanked,
+        # and the labels introducing them (身份证号, 电话, 住址：) with them, so those words do not vote either.
+        normalised = normalise_word(hide_private(text or "", self._labels))
         found = self._matcher.find(normalised)
         tally = self._count_words(found, normalised)
         visible = found.unmasked(normalised)  # for the single characters counted wherever written
