@@ -28,6 +28,7 @@ import aiohttp
 import asyncpg
 import pytest
 from aiohttp import web
+from tortoise.backends.base.executor import EXECUTOR_CACHE
 
 from bot.app import create_app
 from bot.calendar import CalendarHolder
@@ -223,6 +224,13 @@ def empty_database_url(tmp_path: Path, request: pytest.FixtureRequest) -> Iterat
         yield url
     finally:
         server.drop_later(name)
+
+
+@pytest.fixture(autouse=True)
+def fresh_insert_statements() -> None:
+    """tortoise caches each table's INSERT by connection name and table, not by database kind: a test that
+    runs the demo on its own SQLite file inside a PostgreSQL run would leave SQLite's statements behind."""
+    EXECUTOR_CACHE.clear()
 
 
 @pytest.fixture
