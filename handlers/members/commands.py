@@ -9,7 +9,7 @@ from handlers.common.cadres import cadre_work, village_of_speaker
 from handlers.core.context import Context
 from handlers.core.filters import AppPrivate, Roles
 from handlers.core.router import Router
-from handlers.members import claims, grades, registration
+from handlers.members import claims, grade_sheets, grades, registration
 from handlers.members.answers import answer
 from handlers.members.cards import ConfirmKey, OfferIntoKey, OfferKey, confirm_card, confirm_task
 from handlers.members.service import work_line
@@ -147,3 +147,9 @@ async def grade(ctx: Context) -> None:
     if ctx.person is None:
         raise UserError("members.grade_not_yours", name=ctx.args)
     await grades.grade_in_chat(ctx)
+
+
+@router.kind("file")
+async def file_sent(ctx: Context) -> None:
+    """A grades sheet from a unit's or a village's secretary (双考评 by upload); any other file goes on."""
+    await grade_sheets.sheet_received(ctx)
