@@ -7,7 +7,7 @@ import pytest
 from handlers.core.card_keys import CardKey
 from handlers.features import routers
 from handlers.index.cards import FinalKey, ScoreKey
-from handlers.members.cards import ConfirmKey, OfferKey
+from handlers.members.cards import ConfirmKey, OfferIntoKey, OfferKey
 from handlers.requests.kf.service import KfLinkKey
 from handlers.requests.rating.card import RateKey
 from handlers.requests.village.service import VillageKey
@@ -29,6 +29,7 @@ KEY_CLASSES = (
     FinalKey,
     ConfirmKey,
     OfferKey,
+    OfferIntoKey,
 )
 
 
@@ -59,6 +60,7 @@ KEY_CLASSES = (
         (ConfirmKey("yes", 3, 12), "member:yes:3:12"),
         (ConfirmKey("no", 3, 12), "member:no:3:12"),
         (OfferKey(1042), "offer:1042"),
+        (OfferIntoKey(1042, 7), "offerinto:1042:7"),
     ],
 )
 def test_a_key_is_written_and_read_back(key: CardKey, text: str) -> None:
@@ -112,6 +114,8 @@ def test_a_key_is_written_and_read_back(key: CardKey, text: str) -> None:
         (ConfirmKey, "member:yes:3"),  # the grid missing: a stale card could not be told
         (OfferKey, "offer:"),
         (OfferKey, "offer:#1042"),
+        (OfferIntoKey, "offerinto:1042"),  # the 实事 missing
+        (OfferIntoKey, "offerinto:1042:two"),
     ],
 )
 def test_a_malformed_key_parses_to_none(kind: type[CardKey], text: str) -> None:
