@@ -23,6 +23,7 @@ from bot.calendar import RELOAD_SECONDS, CalendarHolder
 from bot.channels import wecom_aibot, wecom_app
 from bot.channels.crypto import WecomCrypto
 from bot.channels.limits import MAX_BODY, RefusalLog, body_deadline
+from bot.channels.media import inbound_file
 from bot.channels.wecom_api import WecomApi
 from bot.channels.wecom_kf import KfPuller
 from bot.clock import Clock
@@ -418,6 +419,7 @@ def build_services(app: web.Application) -> Services:
         subcommands=Subcommands.load_all(),
         powers=app[POWERS],
         index=read_index(settings.index.file) if settings.index.file is not None else None,
+        files=partial(inbound_file, app[WECOM_API]) if WECOM_API in app else None,  # a sheet sent in chat
     )
 
 

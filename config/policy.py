@@ -327,6 +327,7 @@ class MembersPolicy(Section):
     tick_hours: CronHours = "9,13,17"  # the monthly reports' ticker; a missed run is made up at the next
     report_day: Annotated[int, Field(strict=True, ge=1, le=28)] = 1  # last month's summary, on this day
     offer_watch_hours: Positive = 24  # requests this recent are offered to members with a fitting skill
+    offer_into_max: Annotated[int, Field(strict=True, ge=0, le=5)] = 3  # an offer's buttons "part of 实事 N"
     # Year-end grades (双考评): each side's words and their points; the combined points are weighted.
     grades: dict[StrictStr, Annotated[float, Field(ge=0)]] = {"优秀": 95, "称职": 80, "基本称职": 65, "不称职": 40}
     unit_weight: Annotated[float, Field(ge=0, le=1)] = 0.5

@@ -9,6 +9,7 @@ import json
 
 import aiohttp
 
+from bot.channels.types import Inbound
 from bot.channels.wecom_api import WecomApi
 from config.errors import ChannelError
 
@@ -43,3 +44,13 @@ async def download_media(api: WecomApi, media_id: str) -> tuple[bytes, str]:
     if len(body) > MAX_MEDIA_BYTES:
         raise ChannelError(TRANSPORT_ERROR, "media larger than 20 MB", "media/get")
     return body, EXTENSIONS.get(content_type, ".bin")
+
+
+async def inbound_file(api: WecomApi, inbound: Inbound) -> bytes:
+    """The content of a file sent to the app (its MediaId, kept in the message's extra); handlers get this
+    through Services.files and never see the media id's API."""
+    media_id = str(inbound.extra.get("media_id") or "")
+    if inbound.channel != "app" or not media_id:
+        raise ChannelError(TRANSPORT_ERROR, f"no media id on a {inbound.channel} {inbound.kind} message", "media/get")
+    content, _ = await download_media(api, media_id)
+    return content

@@ -13,7 +13,7 @@ from bot.clock import SHANGHAI
 from bot.commands import add_config_arg, settings_from
 from config.policy import load_policy
 from models.db import database
-from models.members_grades import read_grades, write_grades
+from models.members_grades import SheetRow, read_grades, write_grades
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -34,7 +34,7 @@ def run_grades(args: argparse.Namespace) -> int:
     rows, mistakes = read_grades(args.file, list(policy.members.grades))
     written = 0
     if not mistakes:
-        written, mistakes = asyncio.run(_write(settings.database.url, rows, args.year))
+        written, mistakes = asyncio.run(_write(settings.database.url, rows, args.year, args.file))
     if mistakes:
         print(f"gridwhistle members grades: nothing written: {len(mistakes)} errors", file=sys.stderr)
         for line in mistakes:
@@ -44,6 +44,6 @@ def run_grades(args: argparse.Namespace) -> int:
     return 0
 
 
-async def _write(url: str, rows: list[tuple[str, str, str, str]], year: int) -> tuple[int, list[str]]:
+async def _write(url: str, rows: list[SheetRow], year: int, path: Path) -> tuple[int, list[str]]:
     async with database(url):
-        return await write_grades(rows, year, datetime.now(SHANGHAI))
+        return await write_grades(rows, year, datetime.now(SHANGHAI), path)

@@ -7,7 +7,7 @@ dispatcher's transaction, so its writes and its messages commit together.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
@@ -45,6 +45,9 @@ class Services:
     subcommands: Mapping[str, Subcommands] = field(default_factory=dict)  # [subcommands.<command>] words
     powers: PowersList | None = None  # the small-powers list of `[powers] file`; None: the feature is off
     index: Index | None = None  # the year's performance index ([index] file), None when none is set
+    # A file message's content, fetched from the channel that brought it (bot/channels/media.py); raises
+    # config.errors.ChannelError when it cannot. None where no channel API is up (then files are not read).
+    files: Callable[[Inbound], Awaitable[bytes]] | None = None
 
     @cached_property
     def reach(self) -> Reach:

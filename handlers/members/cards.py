@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import ClassVar, Literal
 
@@ -10,7 +11,7 @@ from handlers.common.format import summary
 from handlers.common.privacy import mask_private
 from handlers.core.card_keys import CardKey
 from handlers.core.context import Services
-from models import Area, Person, Request
+from models import Area, Person, PracticalTask, Request
 from models.members import PartyMember
 
 
@@ -30,6 +31,15 @@ class OfferKey(CardKey):
 
     scheme: ClassVar[str] = "offer"
     request_id: int
+
+
+@dataclass(frozen=True)
+class OfferIntoKey(CardKey):
+    """`offerinto:<request id>:<task id>`: the member claims the request as part of their open 实事 (task id)."""
+
+    scheme: ClassVar[str] = "offerinto"
+    request_id: int
+    task_id: int
 
 
 def confirm_task(member: PartyMember, grid: Area) -> str:
@@ -57,12 +67,24 @@ def offer_task(request: Request, person: Person) -> str:
     return f"gw-offer-{request.id}-{person.id}"
 
 
-def offer_card(services: Services, request: Request, person: Person, skills: list[str], place: str) -> Card:
+def offer_card(
+    services: Services,
+    request: Request,
+    person: Person,
+    skills: list[str],
+    place: str,
+    open_tasks: Sequence[PracticalTask] = (),
+) -> Card:
+    """A new 实事 with the first button; part of one of the member's open 实事 with the others (the newest few)."""
     say = services.texts.render
+    into = [
+        Button(str(OfferIntoKey(request.id, task.id)), say("members.offer_into", seq=task.seq), style=2)
+        for task in open_tasks[: services.policy.members.offer_into_max]
+    ]
     return Card(
         task_id=offer_task(request, person),
         title=say("members.offer_title", number=request.number, skills="、".join(skills)),
         description=mask_private(summary(request.text, 60)),  # the member is not the villager: details masked
         fields=((say("members.offer_place"), place),),
-        buttons=(Button(str(OfferKey(request.id)), say("members.offer_button")),),
+        buttons=(Button(str(OfferKey(request.id)), say("members.offer_button")), *into),
     )

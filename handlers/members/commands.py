@@ -9,12 +9,12 @@ from handlers.common.cadres import cadre_work, village_of_speaker
 from handlers.core.context import Context
 from handlers.core.filters import AppPrivate, Roles
 from handlers.core.router import Router
-from handlers.members import claims, grades, registration
+from handlers.members import claims, grade_sheets, grades, registration
 from handlers.members.answers import answer
-from handlers.members.cards import ConfirmKey, OfferKey, confirm_card, confirm_task
+from handlers.members.cards import ConfirmKey, OfferIntoKey, OfferKey, confirm_card, confirm_task
 from handlers.members.service import work_line
 from handlers.tickets.cards import update_card
-from models import Area, Person, Request
+from models import Area, Person, PracticalTask, Request
 from models.area_tree import AreaTree
 from models.members import MEMBER_ROLE, PartyMember
 from models.members_queries import work_of
@@ -83,8 +83,10 @@ async def confirm_clicked(ctx: Context) -> None:
 
 
 @router.card(OfferKey, *cadre_work("members.app_only", "tasks.not_cadre"))
+@router.card(OfferIntoKey, *cadre_work("members.app_only", "tasks.not_cadre"))
 async def offer_clicked(ctx: Context) -> None:
-    key = ctx.clicked(OfferKey)
+    key = ctx.card_key
+    assert isinstance(key, OfferKey | OfferIntoKey), "registered for these two button types only"
     request = await Request.get_or_none(id=key.request_id)
     if request is None:
         raise UserError("members.registration_gone")
@@ -92,8 +94,17 @@ async def offer_clicked(ctx: Context) -> None:
     village = village_of_speaker(ctx, tree)
     if request.area_id is not None and (village is None or not tree.within(request.area_id, village.id)):
         raise UserError("tasks.claim_outside", number=request.number)
-    task = await claims.claim(ctx.services, ctx.speaker, request)
-    ctx.reply("tasks.claimed", seq=task.seq, number=request.number, title=task.title)
+    into = None
+    if isinstance(key, OfferIntoKey):  # the offer's other buttons: part of one of the member's open 实事
+        into = await PracticalTask.get_or_none(id=key.task_id, cadre_id=ctx.speaker.id)
+        if into is None:
+            raise UserError("members.registration_gone")
+    task, claimed = await claims.claim(ctx.services, ctx.speaker, request, into=into)
+    if into is None:
+        ctx.reply("tasks.claimed", seq=task.seq, number=claimed.number, title=task.title)
+    else:
+        held = await claims.held_by(task)
+        ctx.reply("tasks.claimed_into", number=claimed.number, seq=task.seq, title=task.title, count=len(held))
     await update_card(
         ctx.services,
         [ctx.inbound.sender],
@@ -136,3 +147,9 @@ async def grade(ctx: Context) -> None:
     if ctx.person is None:
         raise UserError("members.grade_not_yours", name=ctx.args)
     await grades.grade_in_chat(ctx)
+
+
+@router.kind("file")
+async def file_sent(ctx: Context) -> None:
+    """A grades sheet from a unit's or a village's secretary (双考评 by upload); any other file goes on."""
+    await grade_sheets.sheet_received(ctx)

@@ -17,11 +17,12 @@ from config.skills import SkillTable, read_skills
 from handlers.core.context import Services
 from handlers.members.cards import offer_card
 from handlers.members.service import previous_month, work_line
-from models import OutboxMessage, Request, Role
+from models import OutboxMessage, PracticalTask, Request, Role
 from models.area_tree import AreaTree
 from models.members import PartyMember
 from models.members_queries import confirmed_members, work_of
 from models.request_states import CLAIMABLE
+from models.tasks_queries import OPEN_STATES
 
 OFFER_TICK_SECONDS = 60
 
@@ -63,12 +64,17 @@ async def offer_tick(services: Services, skills: SkillTable | None = None, now: 
             if fitting and member.person.userid:
                 offers.append((f"members:offer:{request.id}:{member.person.userid}", request, member, fitting))
     unsent = await _unsent([key for key, *_ in offers])
+    open_tasks: dict[int, list[PracticalTask]] = defaultdict(list)  # a claim may join one of these instead
+    for task in await PracticalTask.filter(
+        cadre_id__in=[m.person_id for _, _, m, _ in offers], year=now.year, status__in=OPEN_STATES
+    ).order_by("-seq"):
+        open_tasks[task.cadre_id].append(task)
     queued = 0
     for key, request, member, fitting in offers:
         if key in unsent:
             village, grid = tree.village_of(request.area_id), tree.get(request.area_id)
             place = f"{village.name if village else ''}{grid.name if grid else ''}"
-            card = offer_card(services, request, member.person, fitting, place)
+            card = offer_card(services, request, member.person, fitting, place, open_tasks[member.person_id])
             queued += await services.reach.person(member.person.userid or "", card=card, dedupe_key=key)
     return queued
 

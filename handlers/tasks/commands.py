@@ -116,8 +116,18 @@ async def finish(ctx: Context) -> None:
     )
 
 
+_ONE_CLAIM = re.compile(r"^[#＃](\d{1,9})号?(?:\s+(.*))?$", re.S)
+
+
 @router.command("tasks", *CADRE_WORK, sub="cancel")
 async def cancel(ctx: Context) -> None:
+    """`实事 撤销 2 原因` cancels the task (its claimed requests go back); `实事 撤销 2 #1042 [原因]` gives back
+    that one request and keeps the task."""
+    seq, rest = _number_and_text(ctx.args, "tasks.usage_cancel", text_required=True)
+    one = _ONE_CLAIM.match(rest)
+    if one is not None:
+        await _give_back_one(ctx, seq, int(one.group(1)), ctx.inbound.typed((one.group(2) or "").strip()))
+        return
     seq, reason = _number_and_typed(ctx, "tasks.usage_cancel")
     task = await tasks.find(ctx.speaker, ctx.now.year, seq)
     await tasks.cancel(task, reason, ctx.now)
@@ -138,8 +148,44 @@ async def claim(ctx: Context) -> None:
     village = village_of_speaker(ctx, tree)
     if request.area_id is not None and (village is None or not tree.within(request.area_id, village.id)):
         raise UserError("tasks.claim_outside", number=number)
-    task = await claims.claim(ctx.services, ctx.speaker, request)  # a real claim: the request becomes `claimed`
+    task, _ = await claims.claim(ctx.services, ctx.speaker, request)  # a real claim: the request becomes `claimed`
     ctx.reply("tasks.claimed", seq=task.seq, number=number, title=task.title)
+
+
+@router.command("tasks", *CADRE_WORK, sub="claim_into")
+async def claim_into(ctx: Context) -> None:
+    """`实事 并入 2 #1042`: the request is claimed as part of the speaker's open 实事 2 (which then holds several)."""
+    seq, rest = _number_and_text(ctx.args, "tasks.usage_claim_into", text_required=True)
+    match = re.fullmatch(r"[#＃]?(\d{1,9})号?", rest)
+    if match is None:
+        raise UserError("tasks.usage_claim_into")
+    number = int(match.group(1))
+    task = await tasks.find(ctx.speaker, ctx.now.year, seq)
+    request = await _claimable_here(ctx, number)
+    _, claimed = await claims.claim(ctx.services, ctx.speaker, request, into=task)
+    held = await claims.held_by(task)
+    ctx.reply("tasks.claimed_into", number=claimed.number, seq=task.seq, title=task.title, count=len(held))
+
+
+async def _claimable_here(ctx: Context, number: int) -> Request:
+    request = await Request.get_or_none(number=number)
+    if request is None:
+        raise UserError("tasks.request_not_found", number=number)
+    tree = await AreaTree.load()
+    village = village_of_speaker(ctx, tree)
+    if request.area_id is not None and (village is None or not tree.within(request.area_id, village.id)):
+        raise UserError("tasks.claim_outside", number=number)
+    return request
+
+
+async def _give_back_one(ctx: Context, seq: int, number: int, reason: str) -> None:
+    task = await tasks.find(ctx.speaker, ctx.now.year, seq)
+    tasks.require_open(task)
+    request = next((r for r in await claims.held_by(task) if r.number == number), None)
+    if request is None:
+        raise UserError("tasks.not_held", number=number, seq=seq)
+    await claims.give_back(ctx.services, task, request, ctx.speaker, reason)
+    ctx.reply("tasks.given_back", number=number, seq=seq, title=task.title)
 
 
 async def attach_photo_if_expected(ctx: Context) -> bool:

@@ -7,7 +7,7 @@ import pytest
 from handlers.core.card_keys import CardKey
 from handlers.features import routers
 from handlers.index.cards import FinalKey, ScoreKey
-from handlers.members.cards import ConfirmKey, OfferKey
+from handlers.members.cards import ConfirmKey, OfferIntoKey, OfferKey
 from handlers.powers.cards import StepKey
 from handlers.requests.kf.service import KfLinkKey
 from handlers.requests.rating.card import RateKey
@@ -31,6 +31,7 @@ KEY_CLASSES = (
     ConfirmKey,
     OfferKey,
     StepKey,
+    OfferIntoKey,
 )
 
 
@@ -62,6 +63,7 @@ KEY_CLASSES = (
         (ConfirmKey("no", 3, 12), "member:no:3:12"),
         (OfferKey(1042), "offer:1042"),
         (StepKey(3, 2), "power:3:2"),
+        (OfferIntoKey(1042, 7), "offerinto:1042:7"),
     ],
 )
 def test_a_key_is_written_and_read_back(key: CardKey, text: str) -> None:
@@ -117,6 +119,8 @@ def test_a_key_is_written_and_read_back(key: CardKey, text: str) -> None:
         (OfferKey, "offer:#1042"),
         (StepKey, "power:3"),  # the step missing
         (StepKey, "power:3:two"),
+        (OfferIntoKey, "offerinto:1042"),  # the 实事 missing
+        (OfferIntoKey, "offerinto:1042:two"),
     ],
 )
 def test_a_malformed_key_parses_to_none(kind: type[CardKey], text: str) -> None:
