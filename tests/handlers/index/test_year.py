@@ -11,7 +11,9 @@ import pytest
 from bot.clock import SHANGHAI
 from config.policy import load_policy
 from models import IndexScore, OutboxMessage
+from models.index_figures import year_span
 from models.index_standing import standing
+from models.resolution_shares import where_resolved
 from tests.handlers.index.conftest import village_requests
 
 pytestmark = pytest.mark.clock_start(datetime(2026, 3, 2, 10, 0, tzinfo=SHANGHAI))
@@ -57,17 +59,23 @@ async def test_a_year_by_hand(county, say, clock, index):
     result = await standing(index, load_policy(), clock.now())
     by_code = {v.code: v for v in result.villages.values()}
 
-    # 后道老村, 13 households. Requests of the year: 2001 kept, 2002 kept (resolved in the village), 2003
-    # whistled (rated 满意), 2004 still undecided, 2005 merged into 2001 (not counted).
+    # 后道老村, 13 households. Requests of the year: 2001 resolved in the grid, 2002 resolved by the village,
+    # 2003 whistled (rated 满意), 2004 still undecided, 2005 merged into 2001 (not counted).
     #   c1 (township, 4): 3, corrected to 4                                   → 4
     #   c2 (township, 2): 1                                                   → 1
-    #   c3 kept share = 2 kept / 3 decided = 0.667 ≥ 0.5                      → 4
+    #   c3 kept share = (1 grid + 1 village) / 3 resolved = 0.667 ≥ 0.5       → 4
     #   c4 satisfaction = 1/1 = 1.0 ≥ 0.9 → 2, plus the township's 1.5       → 3.5
     #   c5 requests per 100 households = 100 × 4 / 13 = 30.77 ≤ 50           → 1
     #   total 13.5 of 16 = 84.375 → 84.38 of 100
     houdaolao = by_code["houdaolao"]
     figures = result.figures[houdaolao.village_id]
     assert figures.values["kept_in_village_share"] == pytest.approx(2 / 3)
+    assert figures.basis["kept_in_village_share"] == "2/3"
+    # the same share as where 统计 reads it (models/resolution_shares.py)
+    shared = {r.area_id: r for r in await where_resolved(*year_span(2026, clock.now()), clock.now())}
+    row = shared[houdaolao.village_id]
+    assert (row.grid, row.village, row.departments) == (1, 1, 1)
+    assert figures.values["kept_in_village_share"] == row.grid_share + row.village_share  # type: ignore[operator]
     assert figures.values["satisfaction_rate"] == 1.0
     assert figures.values["requests_per_100_households"] == 30.77
     assert {c: r.points for c, r in houdaolao.results.items()} == {"c1": 4, "c2": 1, "c3": 4, "c4": 3.5, "c5": 1}
