@@ -115,7 +115,7 @@ def read_sheet(path: Path, index: Index, texts: Texts) -> list[SheetScore]:
 def run_import(args: argparse.Namespace) -> int:
     settings = settings_from(args)
     index = index_for(settings.index.file)
-    roles = tuple(load_policy(settings.policy.file).tasks.township_stats_roles)  # who scores villages
+    roles = tuple(load_policy(settings.policy.file).index.scorer_roles)  # who scores villages
     texts = Texts.load()
     scores = read_sheet(args.file, index, texts)
     try:

@@ -130,7 +130,7 @@ async def show(ctx: Context) -> None:
     result = await standing(index, ctx.services.policy, ctx.now, tree)
     if village is None:
         townships = service.townships_of(ctx, tree, service.scorer_roles(ctx.services.policy))
-        own = [r for r in ctx.roles_named(*ctx.services.policy.tasks.cadre_roles) if tree.village_of(r.area_id)]
+        own = [r for r in ctx.roles_named(*ctx.services.policy.index.reader_roles) if tree.village_of(r.area_id)]
         if own:
             village = tree.village_of(own[0].area_id)
         elif townships:

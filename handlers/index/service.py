@@ -11,9 +11,6 @@ from models import Area
 from models.area_tree import AreaTree
 from models.index_standing import CadreResult, Standing, VillageResult
 
-COUNTY_ROLES = ("county_admin", "admin")  # see every village of the county
-
-
 def index_of(ctx: Context) -> Index:
     """The year's index; a polite answer when the county set none ([index] file)."""
     if ctx.services.index is None:
@@ -22,8 +19,8 @@ def index_of(ctx: Context) -> Index:
 
 
 def scorer_roles(policy: Policy) -> tuple[str, ...]:
-    """Who scores villages: the township roles that read the township's 实事 figures ([tasks] in the policy)."""
-    return tuple(policy.tasks.township_stats_roles)
+    """Who scores villages and their cadres, for their own township ([index] scorer_roles in the policy)."""
+    return tuple(policy.index.scorer_roles)
 
 
 def townships_of(ctx: Context, tree: AreaTree, roles: tuple[str, ...]) -> set[int]:
@@ -43,12 +40,12 @@ def find_village(tree: AreaTree, word: str) -> Area | None:
 def may_read(ctx: Context, tree: AreaTree, village: Area) -> bool:
     """The county, the village's township, and the village's own cadres."""
     policy = ctx.services.policy
-    if ctx.has_role(*COUNTY_ROLES):
+    if ctx.has_role(*policy.index.county_roles):
         return True
     township = tree.township_of(village.id)
     if township is not None and township.id in townships_of(ctx, tree, scorer_roles(policy)):
         return True
-    return any(tree.within(r.area_id, village.id) for r in ctx.roles_named(*policy.tasks.cadre_roles))
+    return any(tree.within(r.area_id, village.id) for r in ctx.roles_named(*policy.index.reader_roles))
 
 
 def standing_lines(texts: Texts, standing: Standing, village: VillageResult) -> list[str]:
