@@ -394,7 +394,9 @@ class Policy(Section):
         inherited = {
             key: tasks[source]
             for key, source in INDEX_FROM_TASKS.items()
-            if key not in index and isinstance(tasks.get(source), list) and all(isinstance(r, str) for r in tasks[source])
+            if key not in index
+            and isinstance(tasks.get(source), list)
+            and all(isinstance(r, str) for r in tasks[source])
         }
         return {**value, "index": {**inherited, **index}}
 

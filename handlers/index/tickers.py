@@ -22,6 +22,7 @@ from models.area_tree import AreaTree
 from models.index_standing import standing
 from models.performance import confirmed_townships
 
+
 def register(scheduler: Scheduler, services: Services) -> None:
     if services.index is not None:
         scheduler.cron("index.tell", partial(tick, services), minute=7)
@@ -69,7 +70,9 @@ async def _unsent(keys: list[str]) -> set[str]:
 async def _monthly(services: Services, index: Index, now: datetime) -> int:
     tree = await AreaTree.load()
     wanted: dict[str, tuple[str, int]] = {}  # key → (userid, village id)
-    for role in await Role.filter(role__in=services.policy.index.standing_roles).prefetch_related("person").order_by("id"):
+    for role in (
+        await Role.filter(role__in=services.policy.index.standing_roles).prefetch_related("person").order_by("id")
+    ):
         village = tree.village_of(role.area_id)
         if village is not None and role.person.userid:
             key = f"index:{index.year}:{now.month:02d}:standing:{village.code}:{role.person.userid}"

@@ -20,6 +20,7 @@ title = "测试县2026年绩效指数"
 [stars]
 post_share = 0.5
 thresholds = [60, 70, 80, 90]
+person_points = 4
 
 [subsidy]
 base = { secretary = 30000 }
