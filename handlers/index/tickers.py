@@ -1,5 +1,5 @@
-"""The index's tickers: each month's standing to every village secretary, and at the year's end the
-township's villages' results to its committee members to confirm before they are final.
+"""The index's tickers: each month's standing to every village secretary ([index] standing_roles), and at the
+year's end the township's villages' results to its committee members to confirm before they are final.
 
 The outbox row IS the record that a message went: its dedupe key (index:{year}:{month}:standing:{village}:
 {userid}, index:{year}:final:{township}:{userid}) is unique, so a restart, a second run or a second process
