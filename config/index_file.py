@@ -35,6 +35,7 @@ FIGURES = (
 _CODE = re.compile(r"[a-z0-9][a-z0-9_]{0,31}")
 _TOP_KEYS = ("year", "title", "stars", "subsidy", "tell", "category")
 _CRITERION_KEYS = ("code", "name", "points", "scored_by", "figure", "rule", "post")
+_STARS_KEYS = ("post_share", "thresholds", "person_points")
 _MONTH_DAY = re.compile(r"(\d\d)-(\d\d)")
 
 
@@ -126,6 +127,7 @@ class Index:
     default_base: float
     factors: tuple[float, ...]  # one per star, 1 to 5
     tell: Tell
+    person_points: float = 0.0  # the most the township gives a person towards their post score; 0: no such scores
 
     @property
     def criteria(self) -> tuple[Criterion, ...]:
@@ -301,9 +303,9 @@ def index_problems(table: dict[str, Any], text: str, file: str) -> tuple[Index |
     if problems.found or stars is None or subsidy is None or tell is None or not isinstance(year, int):
         return None, problems.found
     title = str(table.get("title", f"{year}年村级绩效指数"))
-    share, thresholds = stars
+    share, thresholds, person_points = stars
     base, default, factors = subsidy
-    return Index(year, title, tuple(categories), share, thresholds, base, default, factors, tell), []
+    return Index(year, title, tuple(categories), share, thresholds, base, default, factors, tell, person_points), []
 
 
 def _check_declared(raw: dict[str, Any], total: float, at: tuple[str | int, ...], problems: _Problems) -> None:
@@ -313,13 +315,24 @@ def _check_declared(raw: dict[str, Any], total: float, at: tuple[str | int, ...]
         problems.add((*at, "points"), f"points = {declared} but its criteria add up to {number(total)}")
 
 
-def _stars(raw: Any, problems: _Problems) -> tuple[float, tuple[float, ...]] | None:
+def _stars(raw: Any, problems: _Problems) -> tuple[float, tuple[float, ...], float] | None:
     if not isinstance(raw, dict):
         problems.add(("stars",), "[stars] should be a table")
         return None
     share = raw.get("post_share", 0.5)
     thresholds = raw.get("thresholds", [60, 70, 80, 90])
+    person = raw.get("person_points", 0)
     ok = True
+    for key in raw:
+        if key not in _STARS_KEYS:
+            problems.add(("stars", key), f"unknown key {key!r}; keys are {', '.join(_STARS_KEYS)}")
+            ok = False
+    if not _is_number(person) or person < 0:
+        problems.add(
+            ("stars", "person_points"),
+            "person_points should be a number from 0 (the most the township gives a person; 0: none)",
+        )
+        ok = False
     if not _is_number(share) or not 0 <= share <= 1:
         problems.add(
             ("stars", "post_share"), "post_share should be a number from 0 to 1 (0.5: half post, half village)"
@@ -334,7 +347,7 @@ def _stars(raw: Any, problems: _Problems) -> tuple[float, tuple[float, ...]] | N
     ):
         problems.add(("stars", "thresholds"), "thresholds should be four rising scores, like [60, 70, 80, 90]")
         ok = False
-    return (float(share), tuple(float(t) for t in thresholds)) if ok else None
+    return (float(share), tuple(float(t) for t in thresholds), float(person)) if ok else None
 
 
 def _subsidy(raw: Any, problems: _Problems) -> tuple[dict[str, float], float, tuple[float, ...]] | None:

@@ -355,6 +355,19 @@ class MembersPolicy(Section):
         return points, next(band.grade for band in self.bands if points >= band.at_least)
 
 
+class IndexPolicy(Section):
+    """Who scores and reads the performance index (README "Performance index and stars"). A list left out takes
+    the [tasks] list the index read before it had its own section (Policy._index_roles_from_tasks)."""
+
+    scorer_roles: Roles = ("township_committee",)  # 打分 and the year-end confirmation, for their township
+    reader_roles: Roles = ("grid_member", "village_secretary", "first_secretary", "village_cadre", "party_member")
+    county_roles: Roles = ("county_admin", "admin")  # 指数 of any village of the county
+    standing_roles: Roles = ("village_secretary",)  # the village's monthly standing
+
+
+INDEX_FROM_TASKS = {"scorer_roles": "township_stats_roles", "reader_roles": "cadre_roles"}
+
+
 class Policy(Section):
     quiet_hours: QuietHoursPolicy
     shifts: ShiftsPolicy
@@ -363,14 +376,30 @@ class Policy(Section):
     whistle: WhistlePolicy
     requests: RequestsPolicy
     members: MembersPolicy
+    index: IndexPolicy
 
     @model_validator(mode="before")
     @classmethod
     def _absent_sections_take_their_defaults(cls, value: Any) -> Any:
         # An absent section is an empty one, so its keys without a default are named, not the section.
         if isinstance(value, dict):
-            return {**{name: {} for name in cls.model_fields}, **value}
+            return cls._index_roles_from_tasks({**{name: {} for name in cls.model_fields}, **value})
         return value
+
+    @staticmethod
+    def _index_roles_from_tasks(value: dict[str, Any]) -> dict[str, Any]:
+        # A county whose policy predates [index] keeps who scored and read the index: its [tasks] lists.
+        index, tasks = value["index"], value["tasks"]
+        if not isinstance(index, dict) or not isinstance(tasks, dict):
+            return value
+        inherited = {
+            key: tasks[source]
+            for key, source in INDEX_FROM_TASKS.items()
+            if key not in index
+            and isinstance(tasks.get(source), list)
+            and all(isinstance(r, str) for r in tasks[source])
+        }
+        return {**value, "index": {**inherited, **index}}
 
     def roles(self) -> dict[str, Roles]:
         """Every role list by its place (`[tasks] cadre_roles`), for checking the codes against the roster's."""

@@ -4,8 +4,9 @@ up to a moment (the names are config/index_file.FIGURES). Each is None while it 
 - the ticket rates (响应率, 解决率, 按时办结率, 满意率): models/ticket_metrics.py's one definition, its Rates
   filled with the parts of the tickets of the village's requests (the request's area decides the village)
 - requests_per_100_households: the village's requests (not merged into another) per 100 of its households
-- kept_in_village_share: of the village's requests the village or township has decided on, the share that
-  never became a ticket (小事不出网格、大事不出村)
+- kept_in_village_share: of the village's matters resolved in the year, the share resolved in the grid or by
+  the village (小事不出网格、大事不出村): models/resolution_shares.py's one definition (网格办结 + 村办结 of
+  all resolved), counted by when each was resolved, so the index and 统计 never disagree
 - tasks_registered_share / tasks_done_share: the village's cadres' 实事 registered / done against cadres ×
   the yearly minimum (models/tasks_report.py)
 - care_visit_rate: the village's 包保 visit compliance (models/care_report.py)
@@ -23,9 +24,9 @@ from models.care_report import village_compliance
 from models.people import Household
 from models.rate_counts import CountedRates, counted_rates
 from models.requests import Request
+from models.resolution_shares import where_resolved
 from models.tasks_report import village_rows
 from models.ticket_metrics import Rates
-from models.tickets import Ticket
 
 
 @dataclass
@@ -51,6 +52,7 @@ async def village_figures(policy: Policy, year: int, now: datetime, tree: AreaTr
     found = {v.id: VillageFigures() for v in villages}
     await _ticket_rates(found, start, end, now, tree)
     await _requests(found, start, end, tree)
+    await _kept(found, start, end, now)
     await _tasks(found, policy, year, tree)
     await _visits(found, policy, year, end.date(), tree)
     return found
@@ -91,28 +93,26 @@ async def _requests(found: dict[int, VillageFigures], start: datetime, end: date
         if village is not None:
             households[village.id] = households.get(village.id, 0) + 1
     rows = await Request.filter(created_at__gte=start, created_at__lt=end, merged_into_id__isnull=True).values_list(
-        "id", "area_id", "status"
+        "area_id", flat=True
     )
-    ticketed = set(await Ticket.filter(request_id__in=[r[0] for r in rows]).values_list("request_id", flat=True))
-    counts: dict[int, list[int]] = {}  # village → [requests, decided, kept]
-    for request_id, area_id, status in rows:
-        village = tree.village_of(area_id)
-        if village is None:
-            continue
-        entry = counts.setdefault(village.id, [0, 0, 0])
-        entry[0] += 1
-        if request_id in ticketed:
-            entry[1] += 1
-        elif status != "recorded":
-            entry[1] += 1
-            entry[2] += 1
+    counts: dict[int, int] = {}
+    for area_id in rows:
+        village = tree.village_of(int(area_id))  # type: ignore[call-overload]  # flat: one int per row
+        if village is not None:
+            counts[village.id] = counts.get(village.id, 0) + 1
     for village_id, figures in found.items():
-        requests, decided, kept = counts.get(village_id, [0, 0, 0])
-        homes = households.get(village_id, 0)
+        requests, homes = counts.get(village_id, 0), households.get(village_id, 0)
         figures.values["requests_per_100_households"] = round(100 * requests / homes, 2) if homes else None
         figures.basis["requests_per_100_households"] = f"{requests}/{homes}"
-        figures.values["kept_in_village_share"] = _share(kept, decided)
-        figures.basis["kept_in_village_share"] = f"{kept}/{decided}"
+
+
+async def _kept(found: dict[int, VillageFigures], start: datetime, end: datetime, now: datetime) -> None:
+    rows = {r.area_id: r for r in await where_resolved(start, end, now) if r.level == "village"}
+    for village_id, figures in found.items():
+        row = rows.get(village_id)
+        kept, resolved = (row.grid + row.village, row.resolved) if row else (0, 0)
+        figures.values["kept_in_village_share"] = _share(kept, resolved)
+        figures.basis["kept_in_village_share"] = f"{kept}/{resolved}"
 
 
 async def _tasks(found: dict[int, VillageFigures], policy: Policy, year: int, tree: AreaTree) -> None:

@@ -4,8 +4,10 @@ township and the county; each star-rated cadre's post score, star score, stars a
 How a criterion is scored (config/index_file.py): the township's newest confirmed score, the figure through
 its rule, or both added. A score the township has not given yet counts 0 and is listed as missing; a figure
 with nothing to judge yet (暂无) counts 0 as well.
-A cadre's post score is what the village earned on the criteria tied to their post, as a share of those
-criteria's points, on a scale of 100; a post no criterion is tied to takes the village score. The star score
+A cadre's post score is what the village earned on the criteria tied to their post plus the township's score
+of the person (when the index gives `[stars] person_points`), as a share of those criteria's points plus
+person_points, on a scale of 100; a person's score not given yet counts 0. A post with neither takes the
+village score. A person holding two star-rated posts brings the one score of them to both. The star score
 is post_share × post score + (1 − post_share) × village score (the village's total on a scale of 100).
 Villages with equal totals share a rank (1, 2, 2, 4).
 """
@@ -20,7 +22,7 @@ from config.policy import Policy
 from config.village_posts import read_village_posts
 from models.area_tree import AreaTree
 from models.index_figures import VillageFigures, village_figures
-from models.performance import IndexScore, confirmed_townships, current_scores
+from models.performance import IndexScore, confirmed_townships, current_person_scores, current_scores
 from models.posts import PostHolder
 
 
@@ -79,6 +81,8 @@ class CadreResult:
     stars: int
     subsidy: float
     weak: tuple[CriterionResult, ...]  # the post's criteria short of full points, most missed first
+    person: IndexScore | None = None  # the township's current score of the person
+    person_points: float = 0.0  # its points (0 while not given); of index.person_points
 
 
 @dataclass
@@ -116,18 +120,23 @@ def _rank(rows: list[VillageResult]) -> list[int]:
     return [ranks[r.village_id] for r in rows]
 
 
-def post_score(index: Index, results: dict[str, CriterionResult], post: str, village_score: float) -> float:
+def post_score(
+    index: Index, results: dict[str, CriterionResult], post: str, village_score: float, person_points: float = 0.0
+) -> float:
     tied = [r for r in results.values() if r.criterion.post == post]
-    possible = sum(r.criterion.points for r in tied)
+    possible = sum(r.criterion.points for r in tied) + index.person_points
     if not possible:
         return village_score
-    return round(100 * sum(r.points for r in tied) / possible, 2)
+    return round(100 * (sum(r.points for r in tied) + person_points) / possible, 2)
 
 
-def rate_cadre(index: Index, village: VillageResult, holder: PostHolder) -> CadreResult:
+def rate_cadre(
+    index: Index, village: VillageResult, holder: PostHolder, person: IndexScore | None = None
+) -> CadreResult:
     posts = read_village_posts()
     village_score = village.percent(index)
-    own = post_score(index, village.results, holder.post, village_score)
+    given = person.points if person is not None and index.person_points else 0.0
+    own = post_score(index, village.results, holder.post, village_score, given)
     score = round(index.post_share * own + (1 - index.post_share) * village_score, 2)
     stars = index.stars(score)
     weak = sorted(
@@ -148,6 +157,8 @@ def rate_cadre(index: Index, village: VillageResult, holder: PostHolder) -> Cadr
         stars,
         index.subsidy(holder.post, stars),
         tuple(weak),
+        person if index.person_points else None,
+        given,
     )
 
 
@@ -180,5 +191,10 @@ async def standing(index: Index, policy: Policy, now: datetime, tree: AreaTree |
             row.rank_township = rank
     star_rated = {p.code for p in read_village_posts().star_rated}
     holders = await PostHolder.filter(post__in=star_rated).prefetch_related("person").order_by("village_id", "id")
-    cadres = [rate_cadre(index, villages[h.village_id], h) for h in holders if h.village_id in villages]
+    people = await current_person_scores(index.year)
+    cadres = [
+        rate_cadre(index, villages[h.village_id], h, people.get((h.village_id, h.person_id)))
+        for h in holders
+        if h.village_id in villages
+    ]
     return Standing(index, villages, cadres, figures)

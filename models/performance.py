@@ -4,6 +4,10 @@ Append-only: a score is never changed or deleted. A correction is a new row nami
 the trail keeps every author, time and note; the current score of a criterion is its newest confirmed row.
 A score typed in chat waits for its card's 确认 (`confirmed_at` is set once, by IndexScore.confirm); one
 imported from a sheet is confirmed as it is written.
+
+A score may be the township's score of a person (a cadre holding a star-rated post) rather than of a village
+on a criterion: its `person` is set and its criterion is PERSON; it enters that person's post score (the
+index file's `[stars] person_points`). Each (village, criterion, person) has its own trail.
 """
 
 from __future__ import annotations
@@ -17,6 +21,9 @@ from tortoise.models import Model
 if TYPE_CHECKING:
     from models.areas import Area
     from models.people import Person
+
+
+PERSON = "@person"  # the criterion of a person's score: no code of an index file starts with @
 
 
 class IndexScore(Model):
@@ -41,6 +48,11 @@ class IndexScore(Model):
         "models.IndexScore", related_name="corrected_by", null=True, on_delete=fields.RESTRICT
     )
     corrects_id: int | None
+    person: fields.ForeignKeyNullableRelation[Person] = fields.ForeignKeyField(
+        "models.Person", related_name="index_person_scores", null=True, on_delete=fields.RESTRICT
+    )
+    person_id: int | None
+    person_name = fields.CharField(max_length=64, default="")  # as the trail showed it when scored
 
     class Meta:
         table = "index_score"
@@ -48,7 +60,7 @@ class IndexScore(Model):
     async def confirm(self, now: datetime) -> bool:
         """Confirm a waiting score once, naming the score it corrects as of now; False when it was confirmed
         already (a second click). Only a waiting row changes, and only here: confirmed rows are the trail."""
-        current = await current_score(self.year, self.village_id, self.criterion)
+        current = await current_score(self.year, self.village_id, self.criterion, self.person_id)
         corrects = current.id if current is not None else None
         changed = await IndexScore.filter(id=self.id, confirmed_at__isnull=True).update(
             confirmed_at=now, corrects_id=corrects
@@ -79,9 +91,11 @@ class IndexConfirmation(Model):
         unique_together = (("year", "township"),)
 
 
-async def current_score(year: int, village_id: int, criterion: str) -> IndexScore | None:
+async def current_score(year: int, village_id: int, criterion: str, person_id: int | None = None) -> IndexScore | None:
     return (
-        await IndexScore.filter(year=year, village_id=village_id, criterion=criterion, confirmed_at__isnull=False)
+        await IndexScore.filter(
+            year=year, village_id=village_id, criterion=criterion, person_id=person_id, confirmed_at__isnull=False
+        )
         .order_by("-confirmed_at", "-id")
         .first()
     )
@@ -99,9 +113,13 @@ async def add_score(
     now: datetime,
     source: str,
     confirmed: bool,
+    person: Person | None = None,
 ) -> IndexScore:
-    """A new row of the trail: waiting for its card's 确认 (chat), or confirmed at once (a sheet)."""
+    """A new row of the trail: waiting for its card's 确认 (chat), or confirmed at once (a sheet). With
+    `person`, the township's score of that person (criterion PERSON)."""
     score = await IndexScore.create(
+        person=person,
+        person_name=person.name if person is not None else "",
         year=year,
         village_id=village_id,
         criterion=criterion,
@@ -118,13 +136,23 @@ async def add_score(
 
 
 async def current_scores(year: int, village_ids: list[int] | None = None) -> dict[tuple[int, str], IndexScore]:
-    """{(village id, criterion): its newest confirmed score} of `year`."""
-    query = IndexScore.filter(year=year, confirmed_at__isnull=False)
+    """{(village id, criterion): its newest confirmed score} of `year`; the villages', not the persons'."""
+    query = IndexScore.filter(year=year, confirmed_at__isnull=False, person_id__isnull=True)
     if village_ids is not None:
         query = query.filter(village_id__in=village_ids)
     found: dict[tuple[int, str], IndexScore] = {}
     for row in await query.order_by("confirmed_at", "id"):
         found[(row.village_id, row.criterion)] = row
+    return found
+
+
+async def current_person_scores(year: int) -> dict[tuple[int, int], IndexScore]:
+    """{(village id, person id): the township's newest confirmed score of the person} of `year`."""
+    found: dict[tuple[int, int], IndexScore] = {}
+    for row in await IndexScore.filter(year=year, confirmed_at__isnull=False, person_id__isnull=False).order_by(
+        "confirmed_at", "id"
+    ):
+        found[(row.village_id, row.person_id)] = row  # type: ignore[index]  # not null: filtered
     return found
 
 

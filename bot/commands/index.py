@@ -5,7 +5,8 @@
 - `index scores import FILE --by USERID [--correct] [--config FILE]`: read the township's scores from the
   evidence sheet (明细) of `report index --xlsx`, filled in. A row scoring a criterion not scored yet is
   added; one that changes a score already given is a correction, written only with --correct (without it
-  the corrections are listed and nothing is written). All or nothing, in one transaction.
+  the corrections are listed and nothing is written). All or nothing, in one transaction. A 本人评分 row scores
+  the cadre its 干部账号 column names (the township's score of the person, up to the index's person_points).
 """
 
 from __future__ import annotations
@@ -27,10 +28,12 @@ from config.errors import ConfigError
 from config.index_file import Index, number, read_index
 from config.policy import load_policy
 from config.texts import Texts
+from config.village_posts import read_village_posts
 from models import IndexConfirmation, Person, Role
 from models.area_tree import AreaTree
 from models.db import database
-from models.performance import add_score, current_scores
+from models.performance import PERSON, add_score, current_person_scores, current_scores
+from models.posts import PostHolder
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -63,9 +66,10 @@ def run_check(args: argparse.Namespace) -> int:
 class SheetScore:
     row: int
     village_code: str
-    criterion: str
+    criterion: str  # PERSON for a person's score
     points: float
     note: str
+    person: str = ""  # the cadre's userid, for a person's score
 
 
 def read_sheet(path: Path, index: Index, texts: Texts) -> list[SheetScore]:
@@ -82,19 +86,30 @@ def read_sheet(path: Path, index: Index, texts: Texts) -> list[SheetScore]:
     column = {}
     for key in EVIDENCE_COLUMNS:
         name = texts.render(f"index.report.{key}")
+        if name not in headers and key == "person":
+            continue  # a sheet from before person scores: its village rows still count
         if name not in headers:
             raise ConfigError(f"{path}: sheet {title}: no column {name!r}")
         column[key] = headers.index(name)
-    township_part = texts.render("index.report.part_township")
+    township_part, person_part = texts.render("index.report.part_township"), texts.render("index.report.part_person")
     found, problems = [], []
     for number_, row in enumerate(rows, 2):
         cells = list(row) + [None] * len(headers)
-        if cells[column["part"]] != township_part or cells[column["points"]] in (None, ""):
+        if cells[column["part"]] not in (township_part, person_part) or cells[column["points"]] in (None, ""):
             continue
         code, village = str(cells[column["criterion"]] or ""), str(cells[column["village_code"]] or "")
-        criterion = index.find(code)
         raw = cells[column["points"]]
         at = f"{path}: {title} row {number_}"
+        if cells[column["part"]] == person_part:
+            person = str(cells[column["person"]] or "").strip() if "person" in column else ""
+            problem, points = _person_points(raw, person, index)
+            if problem:
+                problems.append(f"{at}: {problem}")
+            else:
+                note = str(cells[column["note"]] or "").strip()
+                found.append(SheetScore(number_, village, PERSON, points, note, person))
+            continue
+        criterion = index.find(code)
         if criterion is None or criterion.scored_by == "figure":
             problems.append(f"{at}: {code!r} is not a criterion the township scores")
             continue
@@ -112,10 +127,25 @@ def read_sheet(path: Path, index: Index, texts: Texts) -> list[SheetScore]:
     return found
 
 
+def _person_points(raw: object, person: str, index: Index) -> tuple[str, float]:
+    """(the problem, or "", and the points) of a 本人评分 row."""
+    if not index.person_points:
+        return "this year's index gives no person scores ([stars] person_points)", 0.0
+    if not person:
+        return "a 本人评分 row needs the cadre's userid in its 干部账号 column", 0.0
+    try:
+        points = float(str(raw))
+    except ValueError:
+        return f"points {raw!r} is not a number", 0.0
+    if not 0 <= points <= index.person_points:
+        return f"a person takes 0 to {number(index.person_points)} points, not {raw}", 0.0
+    return "", points
+
+
 def run_import(args: argparse.Namespace) -> int:
     settings = settings_from(args)
     index = index_for(settings.index.file)
-    roles = tuple(load_policy(settings.policy.file).tasks.township_stats_roles)  # who scores villages
+    roles = tuple(load_policy(settings.policy.file).index.scorer_roles)  # who scores villages
     texts = Texts.load()
     scores = read_sheet(args.file, index, texts)
     try:
@@ -143,10 +173,13 @@ async def _import(
         mine = {t.id for r in roles if (t := tree.township_of(r.area_id)) is not None}
         final = set(await IndexConfirmation.filter(year=index.year).values_list("township_id", flat=True))
         current = await current_scores(index.year)
+        people = await current_person_scores(index.year)
+        cadres = await _cadres([s.person for s in scores if s.person])
         problems, new, corrections = [], [], []
         for s in scores:
             village = by_code.get(s.village_code)
             township = tree.township_of(village.id) if village else None
+            cadre = cadres.get((village.id, s.person)) if village and s.person else None
             if village is None or township is None:
                 problems.append(f"row {s.row}: no village {s.village_code!r} in the org file")
             elif township.id not in mine:
@@ -155,19 +188,24 @@ async def _import(
                 )
             elif township.id in final:
                 problems.append(f"row {s.row}: {township.name}'s results of {index.year} are confirmed and final")
+            elif s.person and cadre is None:
+                problems.append(f"row {s.row}: {s.person!r} holds no star-rated post in {village.name}")
             else:
-                before = current.get((village.id, s.criterion))
+                before = people.get((village.id, cadre.id)) if cadre else current.get((village.id, s.criterion))
                 if before is None:
-                    new.append((village, s))
+                    new.append((village, s, cadre))
                 elif abs(before.points - s.points) > 1e-9:
-                    corrections.append((village, s, before.points))
+                    corrections.append((village, s, cadre, before.points))
         if problems:
             return problems, 2
-        listed = [f"row {s.row}: {v.name} {s.criterion} {number(b)} → {number(s.points)}" for v, s, b in corrections]
+        listed = [
+            f"row {s.row}: {v.name} {p.name if p else s.criterion} {number(b)} → {number(s.points)}"
+            for v, s, p, b in corrections
+        ]
         if corrections and not correct:
             return [f"{len(corrections)} rows change a score given before; add --correct to write them:", *listed], 2
         async with in_transaction():
-            for village, s in [*new, *((v, s) for v, s, _ in corrections)]:
+            for village, s, cadre in [*new, *((v, s, p) for v, s, p, _ in corrections)]:
                 await add_score(
                     index.year,
                     village.id,
@@ -179,6 +217,14 @@ async def _import(
                     now=now,
                     source="sheet",
                     confirmed=True,
+                    person=cadre,
                 )
         unchanged = len(scores) - len(new) - len(corrections)
         return [f"imported: {len(new)} new, {len(corrections)} corrected, {unchanged} unchanged", *listed], 0
+
+
+async def _cadres(userids: list[str]) -> dict[tuple[int, str], Person]:
+    """{(village id, userid): the person} of everyone named who holds a star-rated post there."""
+    rated = [p.code for p in read_village_posts().star_rated]
+    rows = await PostHolder.filter(person__userid__in=userids, post__in=rated).prefetch_related("person")
+    return {(r.village_id, r.person.userid or ""): r.person for r in rows}

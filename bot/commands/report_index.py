@@ -40,6 +40,7 @@ EVIDENCE_COLUMNS = (
     "author",
     "at",
     "corrects",
+    "person",
 )
 
 
@@ -114,6 +115,7 @@ async def _sheets(
                     for r in v.results.values()
                     if r.township and r.township.corrects_id
                 ]
+                + [c.person.corrects_id for c in result.cadres if c.person and c.person.corrects_id]
             )
         }
         return report_sheets(texts, result, township_id, corrected)
@@ -166,6 +168,7 @@ def report_sheets(
             number(c.score),
             str(c.stars),
             number(c.subsidy),
+            *([number(c.person_points) if c.person else ""] if index.person_points else []),
         ]
         for c in result.cadres
         if c.village_id in shown
@@ -183,6 +186,7 @@ def report_sheets(
             "score",
             "stars",
             "subsidy",
+            *(("part_person",) if index.person_points else ()),
         )
     ]
     evidence = [row for v in villages for row in evidence_rows(texts, result, v, corrected or {})]
@@ -223,6 +227,7 @@ def evidence_rows(
                     "",
                     "",
                     "",
+                    "",
                 ]
             )
         if c.scored_by in ("township", "both"):
@@ -241,6 +246,47 @@ def evidence_rows(
                     s.author_name if s is not None else "",
                     (s.confirmed_at or s.created_at).astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M") if s else "",
                     number(before.points) if before is not None else "",
+                    "",
                 ]
             )
+    if result.index.person_points:
+        rows += person_rows(texts, result, village, corrected)
+    return rows
+
+
+def person_rows(
+    texts: Texts, result: Standing, village: VillageResult, corrected: dict[int, IndexScore]
+) -> list[list[str]]:
+    """A row per star-rated cadre of the village for the township's score of the person; left without points
+    while not given (fill it in and import the sheet)."""
+    rows, seen = [], set()
+    for c in result.cadres:
+        if c.village_id != village.village_id or c.person_id in seen:
+            continue
+        seen.add(c.person_id)
+        s = c.person
+        before = corrected.get(s.corrects_id) if s is not None and s.corrects_id else None
+        posts = "、".join(
+            o.post_name for o in result.cadres if o.village_id == c.village_id and o.person_id == c.person_id
+        )
+        rows.append(
+            [
+                village.township,
+                village.name,
+                village.code,
+                "",
+                f"{c.name}（{posts}）",
+                texts.render("index.report.part_person"),
+                "",
+                "",
+                "",
+                number(s.points) if s is not None else "",
+                number(result.index.person_points),
+                s.note if s is not None else "",
+                s.author_name if s is not None else "",
+                (s.confirmed_at or s.created_at).astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M") if s else "",
+                number(before.points) if before is not None else "",
+                c.userid,
+            ]
+        )
     return rows

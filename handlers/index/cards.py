@@ -35,18 +35,29 @@ def score_task_id(score: IndexScore) -> str:
     return f"gw-iscore-{score.id}"
 
 
-def score_card(
-    texts: Texts, score: IndexScore, village: Area, criterion: Criterion, current: IndexScore | None
-) -> Card:
+@dataclass(frozen=True)
+class Scored:
+    """What a score is given on: a criterion of the village, or a person (`posts` their star-rated posts)."""
+
+    criterion: Criterion | None = None
+    person_name: str = ""
+    posts: str = ""
+    person_most: float = 0.0
+
+
+def score_card(texts: Texts, score: IndexScore, village: Area, what: Scored, current: IndexScore | None) -> Card:
     """What the scorer confirms; a correction shows the score it replaces, so nothing changes unseen."""
-    fields = [
-        (texts.render("index.field_village"), village.name),
-        (texts.render("index.field_criterion"), f"{criterion.code} {criterion.name}"),
-        (
-            texts.render("index.field_points"),
-            texts.render("index.points_of", points=number(score.points), most=number(criterion.township_points)),
-        ),
-    ]
+    points = number(score.points)
+    if what.criterion is not None:
+        target = (texts.render("index.field_criterion"), f"{what.criterion.code} {what.criterion.name}")
+        shown = texts.render("index.points_of", points=points, most=number(what.criterion.township_points))
+    else:
+        target = (
+            texts.render("index.field_person"),
+            texts.render("index.person_of", name=what.person_name, posts=what.posts),
+        )
+        shown = texts.render("index.person_points_of", points=points, most=number(what.person_most))
+    fields = [(texts.render("index.field_village"), village.name), target, (texts.render("index.field_points"), shown)]
     if current is not None:
         fields.append(
             (

@@ -1,4 +1,4 @@
-"""打分 (the township scores a village on a criterion, confirmed on a card), 指数 (a village's standing),
+"""打分 (the township scores a village on a criterion, or one of its star-rated cadres, confirmed on a card), 指数 (a village's standing),
 我的星级 (a cadre's stars and what would raise them), and the year-end confirmation button."""
 
 from __future__ import annotations
@@ -9,12 +9,12 @@ from handlers.core.context import Context
 from handlers.core.filters import AppPrivate, Roles
 from handlers.core.router import Router
 from handlers.index import service
-from handlers.index.cards import FinalKey, ScoreKey, score_card, score_task_id
+from handlers.index.cards import FinalKey, Scored, ScoreKey, score_card, score_task_id
 from handlers.tickets.cards import update_card
 from models import IndexConfirmation, IndexScore
 from models.area_tree import AreaTree
 from models.index_standing import standing
-from models.performance import add_score, current_score
+from models.performance import PERSON, add_score, current_score
 
 router = Router("index")
 APP_ONLY = AppPrivate("index.app_only")
@@ -47,21 +47,28 @@ async def score(ctx: Context) -> None:
     ):
         raise UserError("index.not_your_village", village=village.name)
     criterion = index.find(parts[1])
-    if criterion is None:
-        raise UserError("index.no_criterion", word=parts[1])
-    if criterion.scored_by == "figure":
+    cadre = None if criterion is not None else await service.find_cadre(village, parts[1])
+    if criterion is None and cadre is None:
+        raise UserError("index.no_criterion", word=parts[1], village=village.name)
+    if criterion is not None and criterion.scored_by == "figure":
         raise UserError("index.by_figure", code=criterion.code, name=criterion.name)
+    if cadre is not None and not index.person_points:
+        raise UserError("index.no_person_scores")
     points = _points(parts[2])
-    if points > criterion.township_points:
-        raise UserError("index.too_many", code=criterion.code, most=number(criterion.township_points))
+    most = criterion.township_points if criterion is not None else index.person_points
+    label = criterion.code if criterion is not None else ctx.say("index.person_label", name=parts[1])
+    if points > most:
+        raise UserError("index.too_many", code=label, most=number(most))
     if await IndexConfirmation.exists(year=index.year, township_id=township.id):
         raise UserError("index.is_final", year=index.year, township=township.name)
     note = ctx.inbound.typed(parts[3]).strip() if len(parts) > 3 else ""
-    current = await current_score(index.year, village.id, criterion.code)
+    code = criterion.code if criterion is not None else PERSON
+    person = cadre.person if cadre is not None else None
+    current = await current_score(index.year, village.id, code, person.id if person else None)
     waiting = await add_score(
         index.year,
         village.id,
-        criterion.code,
+        code,
         points,
         note=note,
         author=ctx.speaker,
@@ -69,9 +76,19 @@ async def score(ctx: Context) -> None:
         now=ctx.now,
         source="chat",
         confirmed=False,
+        person=person,
     )
-    ctx.reply_cards.append(score_card(ctx.services.texts, waiting, village, criterion, current))
-    ctx.reply("index.score_waiting", village=village.name, code=criterion.code, points=number(points))
+    what = (
+        Scored(criterion)
+        if criterion is not None
+        else Scored(None, cadre.person.name, cadre.posts, index.person_points)  # type: ignore[union-attr]
+    )
+    ctx.reply_cards.append(score_card(ctx.services.texts, waiting, village, what, current))
+    ctx.reply("index.score_waiting", village=village.name, code=label, points=number(points))
+
+
+def _label(ctx: Context, score: IndexScore) -> str:
+    return ctx.say("index.person_label", name=score.person_name) if score.person_id else score.criterion
 
 
 @router.card(ScoreKey, APP_ONLY, SCORERS)
@@ -91,7 +108,7 @@ async def score_click(ctx: Context) -> None:
             click_code=click_code,
             replace_name=ctx.say("index.cancelled_button"),
         )
-        ctx.reply("index.cancelled", village=waiting.village.name, code=waiting.criterion)
+        ctx.reply("index.cancelled", village=waiting.village.name, code=_label(ctx, waiting))
         return
     tree = await AreaTree.load()
     township = tree.township_of(waiting.village_id)
@@ -108,12 +125,14 @@ async def score_click(ctx: Context) -> None:
     )
     replaced = await IndexScore.get_or_none(id=waiting.corrects_id) if waiting.corrects_id else None
     if replaced is None:
-        ctx.reply("index.scored", village=waiting.village.name, code=waiting.criterion, points=number(waiting.points))
+        ctx.reply(
+            "index.scored", village=waiting.village.name, code=_label(ctx, waiting), points=number(waiting.points)
+        )
     else:
         ctx.reply(
             "index.corrected",
             village=waiting.village.name,
-            code=waiting.criterion,
+            code=_label(ctx, waiting),
             before=number(replaced.points),
             points=number(waiting.points),
         )
@@ -130,7 +149,7 @@ async def show(ctx: Context) -> None:
     result = await standing(index, ctx.services.policy, ctx.now, tree)
     if village is None:
         townships = service.townships_of(ctx, tree, service.scorer_roles(ctx.services.policy))
-        own = [r for r in ctx.roles_named(*ctx.services.policy.tasks.cadre_roles) if tree.village_of(r.area_id)]
+        own = [r for r in ctx.roles_named(*ctx.services.policy.index.reader_roles) if tree.village_of(r.area_id)]
         if own:
             village = tree.village_of(own[0].area_id)
         elif townships:

@@ -1,5 +1,5 @@
-"""The index's tickers: each month's standing to every village secretary, and at the year's end the
-township's villages' results to its committee members to confirm before they are final.
+"""The index's tickers: each month's standing to every village secretary ([index] standing_roles), and at the
+year's end the township's villages' results to its committee members to confirm before they are final.
 
 The outbox row IS the record that a message went: its dedupe key (index:{year}:{month}:standing:{village}:
 {userid}, index:{year}:final:{township}:{userid}) is unique, so a restart, a second run or a second process
@@ -21,8 +21,6 @@ from models import OutboxMessage, Role
 from models.area_tree import AreaTree
 from models.index_standing import standing
 from models.performance import confirmed_townships
-
-SECRETARY_ROLES = ("village_secretary",)  # who gets the village's monthly standing
 
 
 def register(scheduler: Scheduler, services: Services) -> None:
@@ -72,7 +70,9 @@ async def _unsent(keys: list[str]) -> set[str]:
 async def _monthly(services: Services, index: Index, now: datetime) -> int:
     tree = await AreaTree.load()
     wanted: dict[str, tuple[str, int]] = {}  # key → (userid, village id)
-    for role in await Role.filter(role__in=SECRETARY_ROLES).prefetch_related("person").order_by("id"):
+    for role in (
+        await Role.filter(role__in=services.policy.index.standing_roles).prefetch_related("person").order_by("id")
+    ):
         village = tree.village_of(role.area_id)
         if village is not None and role.person.userid:
             key = f"index:{index.year}:{now.month:02d}:standing:{village.code}:{role.person.userid}"

@@ -71,3 +71,23 @@ def test_every_mistake_at_once_with_its_line(tmp_path: Path) -> None:
         f"{path}:5: points = 9 but its criteria add up to 4",
         f'{path}:27: confirm_date should be "MM-DD", like "12-31"',
     ]
+
+
+def test_person_points_enter_the_index_or_are_named_with_their_line(tmp_path: Path) -> None:
+    assert read_index(DEMO_INDEX_FILE).person_points == 10
+    good = ONE.replace('code = "p1"\nname = "会议"', 'code = "p2"\nname = "会议"').replace("points = 9\n", "")
+    good = good.replace("rule = [{ at_least = 0.9, points = 3 }]", "rule = [{ at_least = 0.9, points = 2 }]")
+    good = good.replace('confirm_date = "02-30"', 'confirm_date = "12-30"')
+    path = tmp_path / "index.toml"
+    path.write_text(good, encoding="utf-8")
+    assert read_index(path).person_points == 0  # none written: no scores of persons
+    path.write_text(good + "[stars]\nperson_points = 5\n", encoding="utf-8")
+    assert read_index(path).person_points == 5
+    path.write_text(good + '[stars]\nperson_points = "ten"\nperson_share = 0.2\n', encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        read_index(path)
+    lines = good.count("\n")
+    assert str(caught.value).splitlines() == [
+        f"{path}:{lines + 3}: unknown key 'person_share'; keys are post_share, thresholds, person_points",
+        f"{path}:{lines + 2}: person_points should be a number from 0 (the most the township gives a person; 0: none)",
+    ]

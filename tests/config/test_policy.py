@@ -93,6 +93,12 @@ def test_a_deadline_counts_working_days_on_the_calendar_it_is_given() -> None:
             "[requests] duplicate_text_overlap: should be less than or equal to 1, not 1.3",
         ),
         ('village = "当天"\n', "", "[requests.promise] village: missing"),
+        (
+            'scorer_roles = ["township_committee"]',
+            'scorer_roles = "township_committee"',
+            "[index] scorer_roles: should be a list",
+        ),
+        ('county_roles = ["county_admin", "admin"]', 'county_role = ["admin"]', "[index] county_role: unknown key"),
     ],
     ids=[
         "unknown-section",
@@ -108,6 +114,8 @@ def test_a_deadline_counts_working_days_on_the_calendar_it_is_given() -> None:
         "quota-order",
         "out-of-range",
         "missing-words",
+        "index-roles-not-a-list",
+        "index-unknown-key",
     ],
 )
 def test_each_mistake_is_named_with_its_file_section_and_key(tmp_path: Path, old: str, new: str, named: str) -> None:
@@ -191,3 +199,15 @@ def test_a_bad_policy_stops_the_start_with_its_name(tmp_path: Path) -> None:
     assert "policy.toml: [whistle] joint_chat_min_departments: should be greater than or equal to 1" in result.stderr
     assert "Traceback" not in result.stderr
     assert not (tmp_path / "gw.sqlite3").exists()  # nothing was started
+
+
+def test_index_roles_left_out_take_the_tasks_lists_the_index_read_before(tmp_path: Path) -> None:
+    own = SHIPPED.replace('township_stats_roles = ["township_committee"]', 'township_stats_roles = ["township_head"]')
+    start = own.index("[index]")
+    end = own.index("\n[", start + 1) if "\n[" in own[start + 1 :] else len(own)
+    policy = load_policy(write(tmp_path, own[:start] + own[end:]))
+    assert policy.index.scorer_roles == ("township_head",)
+    assert policy.index.reader_roles == policy.tasks.cadre_roles
+    assert policy.index.county_roles == ("county_admin", "admin")
+    written = load_policy(write(tmp_path, own.replace('scorer_roles = ["township_committee"]', 'scorer_roles = ["x"]')))
+    assert written.index.scorer_roles == ("x",) and written.tasks.township_stats_roles == ("township_head",)

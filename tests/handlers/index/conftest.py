@@ -20,6 +20,7 @@ title = "测试县2026年绩效指数"
 [stars]
 post_share = 0.5
 thresholds = [60, 70, 80, 90]
+person_points = 4
 
 [subsidy]
 base = { secretary = 30000 }
@@ -106,8 +107,8 @@ def services(services: Services, index: Index) -> Services:
 
 
 async def village_requests(clock: ManualClock) -> None:
-    """后道老村's year: two requests kept in the village, one whistled and rated 满意, one still undecided,
-    and one merged into another (counted nowhere)."""
+    """后道老村's year: one request resolved in the grid, one by the village (given to it by the village tier),
+    one whistled and rated 满意, one still undecided, and one merged into another (counted nowhere)."""
     grid = await Area.get(code="houdaolao-1")
     household = await Household.filter(grid_id=grid.id).first()
     now = clock.now()
@@ -126,9 +127,10 @@ async def village_requests(clock: ManualClock) -> None:
             **extra,
         )
 
-    kept = await request(2001, "kept_in_grid")
-    await request(2002, "resolved")
-    whistled = await request(2003, "closed", satisfaction="satisfied")
+    kept = await request(2001, "kept_in_grid", resolved_at=now)
+    in_village = await request(2002, "resolved", resolved_at=now)
+    await TicketEvent.create(request=in_village, kind="at_village", data={"due": now.isoformat()}, at=now)
+    whistled = await request(2003, "closed", satisfaction="satisfied", resolved_at=now)
     await request(2004, "recorded")
     await request(2005, "kept_in_grid", merged_into=kept)
     township = await Area.get(code="baishan")

@@ -50,7 +50,8 @@ async def test_who_reads_a_village_standing(county, say, clock):
     assert "后道老村 · 测试县2026年绩效指数" in village and "得分 6/16" in village  # c1 4 + c5 2 (no requests yet)
     assert "白山镇第 1/2 名，全县第 1/5 名" in village
     assert "· 党的建设：4/6" in village and "乡镇还有 2 条未打分：c2、c4" in village
-    assert "· 姜峰（村党组织书记）：2 星，星级分 68.75" in village and "· 姜峰（村委会主任）：1 星" in village
+    # 姜峰 书记: c1 4/4, his own score not given (0/4) → 50; 0.5 × 50 + 0.5 × 37.5 = 43.75
+    assert "· 姜峰（村党组织书记）：1 星，星级分 43.75" in village and "· 姜峰（村委会主任）：1 星" in village
     assert "· 赵淑琴（村党组织副书记）：1 星，星级分 18.75" in village  # c2 not scored: 0.5 × 0 + 0.5 × 37.5
     assert village == text_of(await say("app", "zhangwei", "指数 后道老村"))  # its township sees the same
     assert "1. 后道老村：6/16\n2. 红旗农场：2/16" in text_of(await say("app", "zhangwei", "指数"))

@@ -58,22 +58,31 @@ async def test_report_then_the_filled_in_sheet_imported(gridwhistle, county, say
     # c1 3 + c3 4 + c4's figure 2 + c5 1 = 10 (the hand calculation of test_year, before the township's other scores)
     assert villages["后道老村"] == ("白山镇", "后道老村", "houdaolao", 3, 7, 10, 1, 1, 2, "否")
     cadres = {(row[2], row[4]): row for row in book["星级"].iter_rows(min_row=2, values_only=True)}
-    # 姜峰 书记: c1 3/4 → 75; village 10/16 = 62.5; 68.75 → 2 stars; 30000 × 0.8
-    assert cadres[("姜峰", "村党组织书记")][5:] == (75, 62.5, 68.75, 2, 24000)
+    # 姜峰 书记: c1 3/4 and no score of his own yet (0/4) → 3/8 = 37.5; village 10/16 = 62.5; 50 → 1 star;
+    # 30000 × 0.6; 本人评分 empty
+    assert cadres[("姜峰", "村党组织书记")][5:] == (37.5, 62.5, 50, 1, 18000, None)
     evidence = book["明细"]
     rows = list(evidence.iter_rows(min_row=2, values_only=True))
     kept = next(r for r in rows if r[2] == "houdaolao" and r[3] == "c3")
     assert kept[5:11] == ("自动数据", "kept_in_village_share", 0.667, "2/3", 4, 4)
     c1 = next(r for r in rows if r[2] == "houdaolao" and r[3] == "c1")
     assert c1[5] == "乡镇打分" and c1[9] == 3 and c1[11] == "记录基本完整" and c1[12] == "张伟"
+    # a row per star-rated cadre for the township's score of the person, one for 姜峰's two posts
+    people = [r for r in rows if r[2] == "houdaolao" and r[5] == "本人评分"]
+    assert sorted((r[4], r[10], r[15]) for r in people) == [
+        ("姜峰（村党组织书记、村委会主任）", 4, "jiangfeng"),
+        ("赵淑琴（村党组织副书记）", 4, "zhaoshuqin"),
+    ]
 
-    # the township fills in the sheet: 红旗农场 c1 2 (new), 后道老村 c1 3 → 4 (a correction)
+    # the township fills in the sheet: 红旗农场 c1 2 (new), 后道老村 c1 3 → 4 (a correction), 赵淑琴 3 (new)
     for row in evidence.iter_rows(min_row=2):
         code_cell, village_cell, points = row[3], row[2], row[9]
         if (village_cell.value, code_cell.value) == ("hongqi", "c1"):
             points.value = 2
         if (village_cell.value, code_cell.value) == ("houdaolao", "c1"):
             points.value = 4
+        if row[15].value == "zhaoshuqin":
+            points.value = 3
     book.save(xlsx)
     code, out, err = await gridwhistle(
         "index", "scores", "import", str(xlsx), "--by", "lihong", "--config", str(index_config)
@@ -88,15 +97,17 @@ async def test_report_then_the_filled_in_sheet_imported(gridwhistle, county, say
         "index", "scores", "import", str(xlsx), "--by", "lihong", "--correct", "--config", str(index_config)
     )
     assert code == 0, err
-    assert "imported: 1 new, 1 corrected, 0 unchanged" in out
+    assert "imported: 2 new, 1 corrected, 0 unchanged" in out
     trail = await IndexScore.filter(village__code="houdaolao", criterion="c1").order_by("id")
     assert [(s.points, s.source, s.author_name) for s in trail] == [(3, "chat", "张伟"), (4, "sheet", "李红")]
     assert trail[1].corrects_id == trail[0].id
+    (person,) = await IndexScore.filter(person__userid="zhaoshuqin")
+    assert (person.points, person.criterion, person.person_name, person.source) == (3, "@person", "赵淑琴", "sheet")
     # imported again: nothing changes
     code, out, err = await gridwhistle(
         "index", "scores", "import", str(xlsx), "--by", "lihong", "--config", str(index_config)
     )
-    assert code == 0 and "imported: 0 new, 0 corrected, 2 unchanged" in out
+    assert code == 0 and "imported: 0 new, 0 corrected, 3 unchanged" in out
 
 
 async def test_report_index_without_an_index_or_for_another_year(gridwhistle, db, config_file, index_config):
