@@ -7,10 +7,9 @@ from __future__ import annotations
 from handlers.core.context import Context, Services
 from handlers.powers.matching import Match
 from handlers.powers.people import SECRETARY, names, post_name
-from handlers.requests.service import Sender, forward
-from models import Area, Person, PowerAnswer, Request, TicketEvent
+from handlers.requests.service import Sender, forward, new_request
+from models import Area, Person, PowerAnswer, Request
 from models.lifecycle import Event
-from models.numbers import next_number
 from models.posts import holders
 from models.request_states import RequestState, move_request
 from nlp.router import Decision
@@ -23,32 +22,7 @@ async def answer_question(
 ) -> Request:
     """Record the question as a request answered from the list, and reply with the village's own answer."""
     now = ctx.now
-    request = await Request.create(
-        number=await next_number(),
-        text=text,
-        channel=sender.channel,
-        sender=sender.person,
-        sender_ref=sender.ref,
-        household_id=sender.household_id,
-        area=sender.area,
-        chat=sender.chat,
-        reply_context=sender.reply_context,
-        status=RequestState.RECORDED,
-        primary=decision.primary,
-        also=list(decision.also),
-        urgency=decision.urgency,
-        keywords=list(decision.keywords),
-        explanation=decision.explanation,
-        created_at=now,
-        updated_at=now,
-    )
-    await TicketEvent.create(
-        request=request,
-        actor=sender.person,
-        kind="recorded",
-        at=now,
-        data={"channel": sender.channel, "primary": decision.primary, "keywords": list(decision.keywords)},
-    )
+    request = await new_request(sender, text, decision, now=now)
     item = match.item
     answered = Event(ANSWERED_EVENT, request=request, data={"item": item.code, "words": list(match.words)})
     await move_request(request, RequestState.ANSWERED, now, event=answered)

@@ -62,18 +62,10 @@ class Recorded:
     households: int = 1  # how many households reported it
 
 
-async def record_request(
-    services: Services,
-    sender: Sender,
-    text: str,
-    decision: Decision,
-    *,
-    now: datetime,
-    relayed_by: Person | None = None,
-    absorbed: Sequence[NonRequest] = (),
-    check_same_matter: bool = True,
-) -> Recorded:
-    """A new request from `sender`, its audit event, then the same-matter check and forwarding."""
+async def new_request(
+    sender: Sender, text: str, decision: Decision, *, now: datetime, relayed_by: Person | None = None
+) -> Request:
+    """The request row and its `recorded` event: what every way a matter is recorded begins with."""
     request = await Request.create(
         number=await next_number(),
         text=text,
@@ -106,6 +98,22 @@ async def record_request(
             "scores": votes(decision),  # this piece's say if the burst grows (handlers/requests/burst.py)
         },
     )
+    return request
+
+
+async def record_request(
+    services: Services,
+    sender: Sender,
+    text: str,
+    decision: Decision,
+    *,
+    now: datetime,
+    relayed_by: Person | None = None,
+    absorbed: Sequence[NonRequest] = (),
+    check_same_matter: bool = True,
+) -> Recorded:
+    """A new request from `sender`, its audit event, then the same-matter check and forwarding."""
+    request = await new_request(sender, text, decision, now=now, relayed_by=relayed_by)
     for row in absorbed:  # photos sent before the words belong to the request before any card shows it
         row.absorbed_into = request
         await row.save(update_fields=["absorbed_into_id"])
