@@ -514,6 +514,26 @@ async def bare(http: aiohttp.ClientSession, posts: list[Post], senders: int) -> 
         proc.wait()
 
 
+def routing_cost(args: argparse.Namespace) -> float:
+    """Microseconds the service's router takes per flood message: the same texts, the shipped table and the
+    demo county's names, classified in this process (best of three passes)."""
+    from config.paths import ROUTING_TABLE
+    from nlp.names import county_names
+    from nlp.router import Router
+
+    router = Router.from_file(ROUTING_TABLE, county_names(DEMO_ORG_FILE))
+    normal, urgent = texts()
+    rng = random.Random(7)
+    messages = [rng.choice(urgent if rng.random() < args.urgent else normal) for _ in range(args.villagers)]
+    best = float("inf")
+    for _ in range(3):
+        started = time.perf_counter()
+        for text in messages:
+            router.classify(text)
+        best = min(best, time.perf_counter() - started)
+    return best / len(messages) * 1e6
+
+
 def report(rows: list[Figures], base: Figures, args: argparse.Namespace, grids: int) -> str:
     lines = [
         f"{args.villagers} villagers in {grids} grid groups, {args.senders} senders, {args.urgent:.0%} urgent, "
@@ -546,6 +566,11 @@ def report(rows: list[Figures], base: Figures, args: argparse.Namespace, grids: 
     line(
         "steady: message → answer p99 s",
         [f"{r.steady_p99_s:.2f} at {r.steady_rate:.0f}/s" if r.steady_rate else "–" for r in rows],
+    )
+    routing_us = routing_cost(args)
+    line(
+        "routing per message µs (share of the service's time per answer)",
+        [f"{routing_us:.0f} ({routing_us / 1e6 * r.answered_per_s:.2%})" if r.answered_per_s else "–" for r in rows],
     )
     return "\n".join(lines)
 
