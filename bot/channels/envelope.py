@@ -39,7 +39,25 @@ def json_object(raw: bytes | str, *, max_depth: int = MAX_DEPTH) -> dict[str, An
         raise BadPayload("JSON but not an object")
     if _json_depth(data, max_depth) > max_depth:
         raise BadPayload("JSON nested too deep")
+    if _holds_nul(data):  # no WeCom message has one, and PostgreSQL cannot store it in text or JSON
+        raise BadPayload("JSON with a NUL character")
     return data
+
+
+def _holds_nul(data: Any) -> bool:
+    """Whether any key or string in it holds U+0000 (an iterative walk, like _json_depth)."""
+    stack = [data]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, str):
+            if "\x00" in value:
+                return True
+        elif isinstance(value, dict):
+            stack.extend(value.keys())
+            stack.extend(value.values())
+        elif isinstance(value, list):
+            stack.extend(value)
+    return False
 
 
 def _json_depth(data: Any, limit: int) -> int:

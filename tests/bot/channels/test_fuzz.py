@@ -221,6 +221,18 @@ async def test_random_bodies_with_forged_signatures_are_refused(service, peer) -
     assert await InboxMessage.all().count() == 0
 
 
+async def test_a_nul_character_anywhere_is_refused_not_a_500(service, peer) -> None:
+    # PostgreSQL keeps no U+0000 in text or JSON: found by the property test below, kept here as a case
+    message = {"msgid": "nul1", "msgtype": "enter_chat", "eventtype": {"\x10\x00": [{"nav": None}]}}
+    query, body = peer.aibot_envelope(message)
+    assert (await peer.post("/wecom/aibot", query, body)).status == 400
+    text = {"msgid": "nul2", "msgtype": "text", "chattype": "single", "from": {"userid": "jiangdahai"}}
+    query, body = peer.aibot_envelope({**text, "text": {"content": "路灯\x00不亮"}})
+    assert (await peer.post("/wecom/aibot", query, body)).status == 400
+    await service.settled()
+    assert await InboxMessage.all().count() == 0
+
+
 async def test_random_signed_messages_are_stored_whole_or_refused(service, peer) -> None:
     stored = set()
     for message in examples(AIBOT_MESSAGE, FEW):
