@@ -221,7 +221,10 @@ async def _aibot_link_health(app: web.Application, problems: list[str]) -> dict[
         return {"up": False}
     down_for = (now - link.down_since).total_seconds() if link.down_since and not link.up else 0.0
     if link.state == "displaced":
-        problems.append("aibot long connection: displaced by another connection; restart to take it back")
+        problems.append(
+            "aibot long connection: displaced by another connection; `gridwhistle aibot resume` (or a restart)"
+            " takes it back"
+        )
     elif down_for > aibot.outage_alert_seconds:
         problems.append(f"aibot long connection: down for {down_for:.0f} s")
     since = link.up_since if link.up else link.down_since
@@ -341,10 +344,11 @@ async def _aibot_socket(app: web.Application) -> AsyncIterator[None]:
     settings, clock, texts = app[SETTINGS], app[CLOCK], Texts.load()
 
     async def store(inbound: Inbound, key: str) -> bool:
-        if await inbox.record(inbound, key) is None:
+        row_id = await inbox.record(inbound, key)
+        if row_id is None:
             return False
         if INBOX in app:
-            app[INBOX].notify()
+            app[INBOX].stored(row_id, inbound)
         return True
 
     async def alert(key: str, text_key: str, params: dict[str, object]) -> None:

@@ -28,6 +28,7 @@ COMMAND_MODULES = [
     "bot.commands.index",
     "bot.commands.members",
     "bot.commands.token",
+    "bot.commands.aibot",
 ]
 
 

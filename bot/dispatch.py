@@ -15,7 +15,7 @@ from typing import Any
 from tortoise.transactions import in_transaction
 
 from bot.channels.types import Address, Inbound, Outbound
-from bot.outbox import NORMAL, URGENT, combine, enqueue
+from bot.outbox import NORMAL, PROMPT, URGENT, combine, enqueue
 from config.errors import UserError
 from handlers.core.card_keys import CardKey
 from handlers.core.context import Context, Services
@@ -235,7 +235,9 @@ class Dispatcher:
     async def _answer(self, ctx: Context, inbox_id: int) -> None:
         """One combined answer where the person spoke; cards go as app messages where the channel has them."""
         address = reply_address(ctx.inbound, ctx.chat)
-        priority = URGENT if self._urgent(ctx.inbound.kind, ctx.inbound.text) else NORMAL
+        priority = (
+            PROMPT if ctx.inbound.timely else URGENT if self._urgent(ctx.inbound.kind, ctx.inbound.text) else NORMAL
+        )
         if ctx.replies and address is not None:
             text = "\n\n".join(ctx.replies)
             await enqueue(

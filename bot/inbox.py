@@ -8,6 +8,10 @@ Several rows are handled at once (`workers`), in lanes: one lane per conversatio
 go one after the other in arrival order, so what one person says in one chat is handled in the order
 they said it. Lanes holding an urgent message (`urgent(payload)`) are started first, so in a backlog an
 urgent matter overtakes the ordinary ones (the earlier messages of its own lane still go before it).
+
+A message WeCom wants answered within seconds (`Inbound.timely`: an AI-bot card click or chat entry) is not
+queued behind a backlog at all: `stored()` hands it to a task of its own at once. The dispatcher takes each
+row once, whoever asks first, so the pass that later reads it pending finds it done.
 """
 
 from __future__ import annotations
@@ -95,13 +99,31 @@ class InboxWorker:
         self._idle = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._failures: dict[int, int] = {}
+        self._rushing: set[asyncio.Task[None]] = set()  # timely rows being handled outside the passes
 
     def notify(self) -> None:
         self._idle.clear()
         self._wake.set()
 
+    def stored(self, row_id: int, inbound: Inbound) -> None:
+        """A channel stored this row: a timely one is handled at once, beside the passes; the rest wake them."""
+        if not (inbound.timely and self._task is not None):
+            self.notify()
+            return
+        rushing = asyncio.get_running_loop().create_task(self._rush(row_id), name=f"inbox-rush-{row_id}")
+        self._rushing.add(rushing)
+        rushing.add_done_callback(self._rushing.discard)
+
+    async def _rush(self, row_id: int) -> None:
+        if not await self._one(row_id):
+            self.notify()  # left pending: the passes retry it
+
     async def until_idle(self) -> None:
-        await self._idle.wait()
+        while True:
+            await self._idle.wait()
+            if not self._rushing:
+                return
+            await asyncio.wait(set(self._rushing))
 
     def start(self) -> None:
         self.notify()  # the first pass picks up what a crash left pending
@@ -110,6 +132,8 @@ class InboxWorker:
     async def stop(self) -> None:
         task, self._task = self._task, None
         await stop_task(task)
+        for rushing in list(self._rushing):  # an unfinished one stays pending: the next start handles it
+            await stop_task(rushing)
 
     async def _run(self) -> None:
         while True:

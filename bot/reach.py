@@ -22,7 +22,7 @@ from bot.calendar import QuietHours
 from bot.channels.kf_window import window_open
 from bot.channels.types import Address, Card, NewGroup, Outbound
 from bot.clock import Clock
-from bot.outbox import NORMAL, URGENT, enqueue, withdraw_waiting
+from bot.outbox import NORMAL, PROMPT, URGENT, enqueue, withdraw_waiting
 from models import Area, KfCustomer, OutboxMessage, Person, Request
 from models.request_queries import ancestor_at, people_with_role
 from nlp.privacy import mask_private
@@ -115,6 +115,7 @@ class Reach:
             dedupe_key=dedupe_key,
             fallback=Outbound(to=to, card=fresh_card) if fresh_card is not None else None,
             fallback_key=fresh_card_key,
+            priority=PROMPT,  # the clicker is looking at the card: it changes before any backlog is sent
         )
         return row is not None
 

@@ -25,6 +25,8 @@ TEXT_KEYS = (
     "villager_tip",
     "common",
     "unknown",
+    "welcome",
+    "welcome_cadre",
 )
 REQUIRED = ("usage", "example", "summary")
 OPTIONAL = ("detail", "where", "roles", "also")

@@ -1,5 +1,6 @@
 """帮助 (菜单, help, ?, 怎么用): the commands this person may use, each with its syntax and one example;
-`帮助 吹哨` explains one command. The texts and who may use what are data (config/help.toml)."""
+`帮助 吹哨` explains one command; and the greeting of someone who opens the chat with the bot. The texts and
+who may use what are data (config/help.toml)."""
 
 from __future__ import annotations
 
@@ -81,3 +82,16 @@ def explain(ctx: Context, texts: HelpTexts, command: str) -> None:
             texts.texts["who"].format(who=who) if may_use(ctx, entry) else texts.texts["not_yours"].format(who=who)
         )
     ctx.reply_text("\n".join(lines))
+
+
+@router.kind("enter")
+async def welcome(ctx: Context) -> None:
+    """Someone opened the 1:1 chat with the bot: a villager hears that plain words are enough, someone with
+    commands where their cards arrive and how to see the commands."""
+    if ctx.inbound.is_group or not ctx.inbound.timely:
+        return  # only where the channel asks for a welcome (the AI bot's 1:1 chat); kf answers the first words
+    texts = read_help()
+    name = ctx.person.name if ctx.person is not None else ""
+    hello = f"{name}，您好" if name else "您好"
+    cadre = any(e.roles and may_use(ctx, e) for e in texts.entries)
+    ctx.reply_text(texts.texts["welcome_cadre" if cadre else "welcome"].format(hello=hello))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from tortoise import fields
 from tortoise.models import Model
 
@@ -10,7 +12,8 @@ class AibotLink(Model):
     """Whether the bot's WebSocket is up, since when, how often it reconnected, and whether WeCom displaced it.
 
     state: down | up | displaced. `displaced` keeps every process from dialling again (a connection we do not
-    know of took the bot over; dialling back would kick it, and it us, for ever) until a restart clears it.
+    know of took the bot over; dialling back would kick it, and it us, for ever) until `resume()` clears it
+    (`gridwhistle aibot resume`, or a restart of the service).
     """
 
     bot_id = fields.CharField(max_length=64, primary_key=True)
@@ -26,3 +29,9 @@ class AibotLink(Model):
 
     class Meta:
         table = "aibot_link"
+
+
+async def resume(bot_id: str, now: datetime) -> bool:
+    """Let the processes dial again after a displacement (True when the bot was displaced): each serving process
+    asks for the socket's lock every `elect_seconds`, and the one that gets it reconnects."""
+    return bool(await AibotLink.filter(bot_id=bot_id, state="displaced").update(state="down", updated_at=now))

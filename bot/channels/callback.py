@@ -122,5 +122,5 @@ async def store(request: web.Request, inbound: Inbound, key: str) -> bool:
     if row_id is None:
         log.info("%s message %s already stored: a retry, answered and ignored", inbound.channel, key)
         return False
-    request.app[INBOX].notify()
+    request.app[INBOX].stored(row_id, inbound)
     return True

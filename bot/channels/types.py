@@ -15,6 +15,7 @@ from bot.channels.text import typed as typed_tail
 
 CHANNELS = ("app", "aibot", "kf")
 INBOUND_KINDS = ("text", "voice", "image", "file", "event", "card_click", "enter")
+TIMELY_KINDS = ("card_click", "enter")  # on the AI bot, answered within WeCom's 5 s
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,12 @@ class Inbound:
     @property
     def is_group(self) -> bool:
         return bool(self.conversation)
+
+    @property
+    def timely(self) -> bool:
+        """WeCom takes the answer only for a few seconds: the AI bot's welcome on entering a chat, and the update
+        of an AI-bot card just clicked (5 s). Such messages are handled, and their answers sent, before a backlog."""
+        return self.channel == "aibot" and self.kind in TIMELY_KINDS
 
     @cached_property
     def folded(self) -> str:

@@ -15,7 +15,8 @@ after another.
 
 When WeCom says another connection took the bot over (`disconnected_event`) while we still hold the
 lock, that connection is not ours: the leader records the bot as displaced (so no process dials back),
-gives up the lock, stops, and the admins are told. A restart brings it back. The state every process
+gives up the lock, stands by, and the admins are told. `gridwhistle aibot resume` (or a restart) brings it
+back: the processes ask for the lock again and one dials. The state every process
 reads for /healthz and /metrics is the bot's `AibotLink` row.
 """
 
@@ -43,6 +44,7 @@ from bot.clock import Clock
 from config.errors import ChannelError
 from config.settings import AibotSettings
 from models import AibotLink
+from models.aibot_link import resume
 from models.locks import is_postgres, lock_key
 
 log = logging.getLogger(__name__)
@@ -310,7 +312,7 @@ class AibotSocket:
         await self._up.wait()
 
     async def run(self) -> None:
-        """Elect, connect, serve, reconnect — until displaced or cancelled."""
+        """Elect, connect, serve, reconnect — until cancelled; while displaced, nobody dials."""
         failures = 0
         while True:
             if not await self._may_dial():
@@ -319,9 +321,10 @@ class AibotSocket:
             try:
                 served = await self._connect_and_serve()
             except Displaced:
-                if await self._give_up():
-                    return
-                served = True  # handed over to our successor: back to asking for the lock
+                # Displaced by a stranger: no process dials until `gridwhistle aibot resume` (or a restart)
+                # clears it, and this loop stands by like the others. Or it was our successor: the same.
+                await self._give_up()
+                served = True
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # refused, unreachable, dropped: try again after a while
@@ -453,6 +456,7 @@ class AibotSocket:
         await self._write_link(
             state="up", up_since=now, down_since=None, last_frame_at=now, reconnects=reconnects, outage_alerted=False
         )
+        self.displaced = False
         self._up.set()
         log.info("aibot socket: subscribed as %s", self.settings.bot_id)
 
@@ -490,7 +494,10 @@ class AibotSocket:
             await self.leadership.release()
             return False
         self.displaced = True
-        log.error("aibot socket: another connection took the bot over; not reconnecting (a restart brings it back)")
+        log.error(
+            "aibot socket: another connection took the bot over; not reconnecting until `gridwhistle aibot resume`"
+            " or a restart"
+        )
         await self._write_link(state="displaced", displaced_at=now, down_since=now)
         await self.alert(
             f"aibot-displaced:{self.settings.bot_id}:{int(now.timestamp())}",
@@ -513,10 +520,8 @@ class AibotSocket:
             await AibotLink.create(bot_id=self.settings.bot_id, **change)
 
     async def clear_displacement(self) -> None:
-        """A restart (or an admin) brings a displaced bot back: every process may dial again."""
-        await AibotLink.filter(bot_id=self.settings.bot_id, state="displaced").update(
-            state="down", updated_at=self.clock.now()
-        )
+        """A restart brings a displaced bot back: every process may dial again (models/aibot_link.py)."""
+        await resume(self.settings.bot_id, self.clock.now())
 
 
 def _message_body(outbound: Outbound) -> dict[str, Any]:

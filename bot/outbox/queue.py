@@ -19,6 +19,7 @@ PENDING, SENT, DEAD, PARKED, REFUSED = "pending", "sent", "dead", "parked", "ref
 COMBINED = "combined"  # sent as one item of a combined message (result["combined_into"] names its row)
 ANSWER_KEYS = ("reply:", "reply-card:")  # dedupe keys of answers to what someone just said (bot/dispatch.py)
 NORMAL, URGENT = 0, 1  # priority: urgent rows are claimed first, also within one recipient's budget
+PROMPT = 2  # a card update or an AI-bot welcome, which WeCom takes only for seconds: a lane of its own
 UNANSWERED = "unanswered"  # result key: attempts that may have reached WeCom without our hearing its answer
 
 
@@ -40,7 +41,8 @@ async def enqueue(
     transaction (PostgreSQL aborts a whole transaction on an error otherwise).
     fallback: for a card update, the message (a fresh card) queued instead if WeCom refuses the update,
     with `fallback_key` as its dedupe key (default `fallback:<row id>`).
-    priority: URGENT for an urgent matter's answer and notices (sent before the rest).
+    priority: URGENT for an urgent matter's answer and notices (sent before the rest); PROMPT for what WeCom
+        takes only for seconds (sent by the worker's prompt lane, ahead of any backlog).
     notice: a notice to a member that may be combined with others due for them (bot/outbox/combine.py).
     A used dedupe key is caught by the unique index (no read before the insert: one statement fewer per send).
     """

@@ -20,7 +20,19 @@ from bot.channels.wecom_api import RATE_LIMITED, TIMED_OUT, WecomApi
 from bot.clock import Clock
 from bot.outbox import combine
 from bot.outbox.budget import RateBudget
-from bot.outbox.queue import COMBINED, DEAD, PARKED, PENDING, REFUSED, SENT, UNANSWERED, enqueue, unanswered
+from bot.outbox.queue import (
+    COMBINED,
+    DEAD,
+    NORMAL,
+    PARKED,
+    PENDING,
+    PROMPT,
+    REFUSED,
+    SENT,
+    UNANSWERED,
+    enqueue,
+    unanswered,
+)
 from bot.wakeup import wait_for_event
 from config.errors import ChannelError
 from config.texts import Texts
@@ -94,21 +106,44 @@ class OutboxWorker:
         self.socket = socket
 
     async def run_forever(self, wake: asyncio.Event, *, idle: float = 1.0, limit: int = 50) -> None:
-        """Send until cancelled: right away when a handler sets `wake`, and at least every `idle` seconds."""
+        """Send until cancelled: right away when a handler sets `wake`, and at least every `idle` seconds.
+
+        Two lanes: the prompt lane sees each wake first and sends what WeCom takes only for seconds (card updates,
+        AI-bot welcomes: PROMPT), then passes the wake on to the main lane, which may be busy with a backlog."""
+        backlog = asyncio.Event()
+        main = asyncio.get_running_loop().create_task(self._lane(backlog, idle, limit, NORMAL), name="outbox-main")
+        try:
+            while True:
+                await wait_for_event(wake, idle)
+                wake.clear()
+                backlog.set()
+                await self._drain(limit, PROMPT)
+        finally:
+            main.cancel()
+            await asyncio.wait([main])
+
+    async def _lane(self, wake: asyncio.Event, idle: float, limit: int, least: int) -> None:
         while True:
-            try:
-                busy = await self.run_once(limit) >= limit
-            except Exception:  # the database or the network is down: log, wait, try again
-                log.exception("outbox worker: run failed")
-                busy = False
-            if busy:
-                continue
+            await self._drain(limit, least)
             await wait_for_event(wake, idle)
             wake.clear()
 
-    async def run_once(self, limit: int = 50) -> int:
-        """Claim up to `limit` due rows and try each once; returns how many were claimed."""
-        rows, claim = await self._claim(limit)
+    async def _drain(self, limit: int, least: int) -> None:
+        """Claim and send batches of rows of at least priority `least` until fewer than a batch are due."""
+        while True:
+            try:
+                busy = await self.run_once(limit, least=least) >= limit
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # the database or the network is down: log, wait, try again
+                log.exception("outbox worker: run failed")
+                busy = False
+            if not busy:
+                return
+
+    async def run_once(self, limit: int = 50, *, least: int = NORMAL) -> int:
+        """Claim up to `limit` due rows (of priority `least` or more) and try each once; how many were claimed."""
+        rows, claim = await self._claim(limit, least)
         if not rows:
             return 0
         by_target: dict[tuple[str, str], list[OutboxMessage]] = defaultdict(list)
@@ -127,7 +162,7 @@ class OutboxWorker:
 
     # -- claiming ----------------------------------------------------------------------------------
 
-    async def _claim(self, limit: int) -> tuple[list[OutboxMessage], _Claim]:
+    async def _claim(self, limit: int, least: int = NORMAL) -> tuple[list[OutboxMessage], _Claim]:
         """Claim up to `limit` due rows, urgent first; one person's notices past their allowance are combined
         (bot/outbox/combine.py), rows over a WeCom limit wait. A few statements per claim, not one per row."""
         now = self.clock.now()
@@ -137,7 +172,10 @@ class OutboxWorker:
                 await conn.execute_query("SELECT pg_advisory_xact_lock($1)", [CLAIM_LOCK])
             due = (
                 await OutboxMessage.filter(
-                    Q(claimed_until__isnull=True) | Q(claimed_until__lte=now), status=PENDING, not_before__lte=now
+                    Q(claimed_until__isnull=True) | Q(claimed_until__lte=now),
+                    status=PENDING,
+                    not_before__lte=now,
+                    **({"priority__gte": least} if least > NORMAL else {}),
                 )
                 .order_by("-priority", "not_before", "id")
                 .limit(limit)

@@ -8,6 +8,7 @@ import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -268,9 +269,11 @@ async def test_a_second_process_takes_over_without_displacing_a_live_leader(
     fake.allow(BOT_ID, SECRET)
     bot_settings = socket_settings(settings, fake_wecom, elect_seconds=0.05)
     first = await start_process(bot_settings, clock, fake_wecom)
+    await first.socket.until_up()
+    # (started once the first is up: two services in one test process share tortoise's connections, and the
+    # second's start renews them — the first, caught writing its state, would reconnect and count twice)
     second = await start_process(bot_settings, clock, fake_wecom)
     try:
-        await first.socket.until_up()
         with pytest.raises(TimeoutError):  # the second keeps trying the lock, and never dials the live leader off
             await fake.wait_for(lambda: fake.subscriptions > 1, timeout=0.5)
         assert first.socket.ready and not second.socket.ready
@@ -306,9 +309,11 @@ async def test_a_leader_whose_database_session_dies_hands_over_and_is_not_taken_
     fake.allow(BOT_ID, SECRET)
     bot_settings = socket_settings(settings, fake_wecom, elect_seconds=0.05)
     first = await start_process(bot_settings, clock, fake_wecom)
+    await first.socket.until_up()
+    # (started once the first is up: two services in one test process share tortoise's connections, and the
+    # second's start renews them — the first, caught writing its state, would reconnect and count twice)
     second = await start_process(bot_settings, clock, fake_wecom)
     try:
-        await first.socket.until_up()
         lock_session = first.socket.leadership._conn
         assert lock_session is not None
         lock_session.terminate()  # PostgreSQL ends the leader's session (its lock with it); its socket lives on
@@ -329,3 +334,45 @@ async def test_a_leader_whose_database_session_dies_hands_over_and_is_not_taken_
     finally:
         await second.stop()
         await first.stop()
+
+
+async def test_entering_the_chat_is_welcomed_over_the_socket_by_name(process: SocketService) -> None:
+    fake = process.fake
+    fake.push_enter("jiangdahai")
+    await stored(1)
+    await process.settle()
+    (welcome,) = fake.sent("aibot_respond_welcome_msg")
+    text = welcome.body["markdown"]["content"] if "markdown" in welcome.body else welcome.body["text"]["content"]
+    assert text.startswith("姜大海，您好") and "直接在这儿说" in text
+    assert not fake.refused
+
+
+async def test_a_displaced_bot_is_taken_back_by_a_command_without_a_restart(
+    settings: Settings, clock: ManualClock, fake_wecom: RunningFakeWecom, gridwhistle: Any, tmp_path: Path
+) -> None:
+    assert fake_wecom.state.aibot_ws is not None
+    fake = fake_wecom.state.aibot_ws
+    fake.allow(BOT_ID, SECRET)
+    service = await start_process(socket_settings(settings, fake_wecom, elect_seconds=0.05), clock, fake_wecom)
+    config = tmp_path / "admin.toml"
+    config.write_text(
+        f'[database]\nurl = "{settings.database.url}"\n\n[wecom.aibot]\nbot_id = "{BOT_ID}"\n', encoding="utf-8"
+    )
+    try:
+        await service.socket.until_up()
+        await fake.displace()
+        await fake.wait_for(lambda: service.socket.displaced)
+        fake.push_text("jiangdahai", "帮助")  # WeCom holds it for whoever subscribes next
+        code, out, _ = await gridwhistle("aibot", "status", "--config", str(config))
+        assert code == 0 and "displaced" in out and "gridwhistle aibot resume" in out
+        code, out, _ = await gridwhistle("aibot", "resume", "--config", str(config))
+        assert code == 0 and "may dial again" in out
+        await fake.wait_for(lambda: fake.subscriptions == 2)  # the same process, no restart
+        await service.socket.until_up()
+        await stored(1)
+        code, out, _ = await gridwhistle("aibot", "resume", "--config", str(config))
+        assert code == 0 and "not displaced" in out
+        code, out, _ = await gridwhistle("aibot", "status", "--config", str(config))
+        assert f"aibot {BOT_ID}: up" in out and "reconnects 1" in out
+    finally:
+        await service.stop()
