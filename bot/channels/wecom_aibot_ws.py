@@ -27,6 +27,7 @@ import logging
 import os
 import random
 import socket
+from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -51,6 +52,8 @@ log = logging.getLogger(__name__)
 
 ACK_TIMEOUT = 5.0  # seconds WeCom's peers wait for the answer to a frame
 SUBSCRIBE_TIMEOUT = 10.0
+STORE_RETRY = 1.0  # seconds before storing a frame again when the database refused it
+STOP_STORING = 5.0  # seconds a stopping service waits for the frames it read to be stored
 BACKOFF_FIRST, BACKOFF_CAP = 1.0, 30.0
 MISSED_PINGS = 2
 LINK_WRITE_EVERY = timedelta(seconds=5)  # the last frame's time reaches the database at most this often
@@ -176,6 +179,11 @@ class AibotSocket:
         self._task: asyncio.Task[None] | None = None
         self._up = asyncio.Event()
         self._link_written: datetime | None = None
+        # Pushed frames read off the socket and not yet stored, timely ones (welcomes, clicks) first: the reader
+        # never waits for the database, so acknowledgements and a welcome are not stuck behind a burst of pushes.
+        self._arrivals: deque[tuple[Inbound, str]] = deque()
+        self._arrived = asyncio.Event()
+        self._storing: asyncio.Task[None] | None = None
 
     # -- what the outbox worker asks ----------------------------------------------------------------
 
@@ -290,7 +298,9 @@ class AibotSocket:
     # -- running --------------------------------------------------------------------------------------
 
     def start(self) -> None:
-        self._task = asyncio.get_running_loop().create_task(self.run(), name="aibot-socket")
+        loop = asyncio.get_running_loop()
+        self._storing = loop.create_task(self._store_arrivals(), name="aibot-socket-store")
+        self._task = loop.create_task(self.run(), name="aibot-socket")
 
     async def stop(self) -> None:
         task, self._task = self._task, None
@@ -301,6 +311,7 @@ class AibotSocket:
             except asyncio.CancelledError:
                 pass
         await self._close()
+        await self._finish_storing()
         if self.leadership.held and not self.displaced:
             try:
                 await self._write_link(state="down", down_since=self.clock.now())
@@ -413,10 +424,51 @@ class AibotSocket:
         if parsed is None:
             log.info("aibot socket: ignoring %s", frames.event_type(frame) or frame.body.get("msgtype"))
             return
-        inbound, key = parsed
-        # Stored before anything else: WeCom documents no redelivery of a frame we did not store.
-        if not await self.store(inbound, key):
-            log.info("aibot message %s already stored: pushed again, ignored", key)
+        # Stored next, before anything else is done with it (WeCom documents no redelivery of a frame we did
+        # not store); a welcome or a click goes ahead of the pushes still waiting.
+        if parsed[0].timely:
+            self._arrivals.appendleft(parsed)
+        else:
+            self._arrivals.append(parsed)
+        self._arrived.set()
+
+    async def _store_arrivals(self) -> None:
+        """Store the frames read off the socket one by one, across reconnects; a failed store is tried again."""
+        while True:
+            while not self._arrivals:
+                self._arrived.clear()
+                await self._arrived.wait()
+            inbound, key = self._arrivals[0]
+            try:
+                if not await self.store(inbound, key):
+                    log.info("aibot message %s already stored: pushed again, ignored", key)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # the database is away for a moment: keep it, try again
+                log.warning("aibot socket: storing message %s failed (%s); trying again", key, exc)
+                await asyncio.sleep(STORE_RETRY)
+                continue
+            if self._arrivals and self._arrivals[0][1] == key:
+                self._arrivals.popleft()
+            else:  # a timely frame went in front meanwhile
+                self._arrivals.remove((inbound, key))
+
+    async def until_stored(self) -> None:
+        """Until every frame read so far is stored (tests, benchmarks)."""
+        while self._arrivals:
+            await asyncio.sleep(0.01)
+
+    async def _finish_storing(self) -> None:
+        """At a stop: what was read off the socket is stored first (for a few seconds at most), then the task ends."""
+        try:
+            async with asyncio.timeout(STOP_STORING):
+                await self.until_stored()
+        except TimeoutError:
+            log.error("aibot socket: stopping with %s frames not stored", len(self._arrivals))
+        storing, self._storing = self._storing, None
+        if storing is not None:
+            storing.cancel()
+            await asyncio.wait([storing])
 
     async def _ping(self, ws: aiohttp.ClientWebSocketResponse) -> None:
         missed = 0
