@@ -376,3 +376,19 @@ async def test_a_displaced_bot_is_taken_back_by_a_command_without_a_restart(
         assert f"aibot {BOT_ID}: up" in out and "reconnects 1" in out
     finally:
         await service.stop()
+
+
+async def test_a_welcome_pushed_behind_a_burst_is_stored_and_handled_first(process: SocketService) -> None:
+    fake = process.fake
+    for n in range(120):
+        fake.push_text("jiangdahai", f"帮助 {n}")
+    entered = fake.push_enter("wangjun")
+    async with asyncio.timeout(20):
+        while not await InboxMessage.filter(message_key=entered, status="done").exists():
+            await asyncio.sleep(0.01)
+    # read off the socket behind 120 pushes, it was stored and handled while most of them still waited
+    assert await InboxMessage.filter(channel="aibot", status="done").count() < 60
+    await process.settle()
+    (sent,) = fake.sent("aibot_respond_welcome_msg")
+    assert "王军" in str(sent.body)
+    assert len(fake.sent("aibot_respond_msg")) == 120
