@@ -107,6 +107,10 @@ class _Sql:
         return expression if self.postgres else f"julianday({expression})"
 
 
+# the planner cannot estimate rows out of the CTE: hash joins and in-memory sorts, for the rates query only
+PG_SETTINGS = "SET LOCAL enable_nestloop = off; SET LOCAL work_mem = '32MB'"
+
+
 def _flag(condition: str) -> str:
     return f"CASE WHEN {condition} THEN 1 ELSE 0 END"
 
@@ -228,7 +232,7 @@ async def counted_rates(
             # the planner cannot estimate rows coming out of the window and CTEs; left to itself it may re-run
             # the ratings for every part (a nested loop: a minute for a township's year). Hash joins and an
             # in-memory sort, for this query only.
-            await transaction.execute_script("SET LOCAL enable_nestloop = off; SET LOCAL work_mem = '32MB'")
+            await transaction.execute_script(PG_SETTINGS)
             _, rows = await transaction.execute_query(text)
     else:
         _, rows = await connection.execute_query(text)
