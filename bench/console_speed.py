@@ -7,7 +7,9 @@ Starts the real service on loopback (no org load, no workers), signs people in b
 each page over HTTP as the county admin (everything), a township committee member and a liaison: the
 median of `--repeat` runs after one warm-up, in ms, and as a ratio to `/healthz` measured in the same run.
 With `--explain N` on PostgreSQL it prints EXPLAIN ANALYZE of the three costliest queries of the N
-slowest county pages (the queries are caught from tortoise's debug log while the page is served once more).
+slowest county pages (the queries are caught from tortoise's debug log while the page is served once more,
+its rates counted live: the rates query is explained under the settings it runs with).
+`--reuse SECONDS` overrides `[server] console_rates_reuse_seconds` (0: every figure set counted live).
 """
 
 from __future__ import annotations
@@ -35,6 +37,8 @@ from bot.clock import ManualClock  # noqa: E402
 from config.settings import Settings  # noqa: E402
 from models import Person, Request, Ticket  # noqa: E402
 from models.console_access import start_session  # noqa: E402
+from models.rate_counts import PG_SETTINGS  # noqa: E402
+from models.rate_snapshots import RateSnapshot  # noqa: E402
 
 VIEWERS = {"county": "bench_county", "township": "bench_t01", "liaison": "bench_l_transport"}
 AREA_PAGES = ("/console/areas", "/console/areas?level=township", "/console/tasks", "/console/visits")
@@ -66,7 +70,7 @@ class Caught(logging.Handler):
     def emit(self, record: logging.LogRecord) -> None:
         if len(record.args or ()) == 2 and isinstance(record.args, tuple):
             query, values = record.args
-            if str(query).lstrip().upper().startswith("SELECT"):
+            if str(query).lstrip().upper().startswith(("SELECT", "WITH")):  # WITH: the rates query
                 self.queries.append((str(query), list(values or [])))
 
 
@@ -85,8 +89,9 @@ async def timed(http: aiohttp.ClientSession, url: str, repeat: int, secret: str 
 
 
 async def explain(app_url: str, http: aiohttp.ClientSession, path: str, secret: str) -> None:
-    from tortoise import connections
+    from tortoise.transactions import in_transaction
 
+    await RateSnapshot.all().delete()  # counted live once more, so the rates query is among those caught
     caught = Caught()
     db_log = logging.getLogger("tortoise.db_client")
     db_log.addHandler(caught)
@@ -97,23 +102,30 @@ async def explain(app_url: str, http: aiohttp.ClientSession, path: str, secret: 
     finally:
         db_log.removeHandler(caught)
         db_log.setLevel(logging.WARNING)
-    connection = connections.get("default")
     plans = []
     for query, values in caught.queries:
-        rows = await connection.execute_query_dict("EXPLAIN (ANALYZE, BUFFERS) " + query, values)
+        async with in_transaction() as transaction:
+            if query.lstrip().upper().startswith("WITH"):
+                await transaction.execute_script(PG_SETTINGS)  # as models/rate_counts.py runs it
+            rows = await transaction.execute_query_dict("EXPLAIN (ANALYZE, BUFFERS) " + query, values)
         plan = [row["QUERY PLAN"] for row in rows]
         took = float(plan[-1].split(":")[1].split()[0]) if plan and "Execution Time" in plan[-1] else 0.0
         plans.append((took, query, plan))
     print(f"\n#### {path}: {len(plans)} queries, the three costliest\n")
     for took, query, plan in sorted(plans, key=lambda p: -p[0])[:3]:
         print(f"```\n-- {took:.1f} ms: {query[:300]}{'…' if len(query) > 300 else ''}")
-        print("\n".join(plan[:25]))
+        print("\n".join(plan[:45]))  # the rates query's aggregates come after its joins
         print("```")
 
 
-async def main(url: str, repeat: int, explain_pages: int) -> None:
+async def main(url: str, repeat: int, explain_pages: int, reuse: float | None) -> None:
     clock = ManualClock(NOW)
-    settings = Settings().model_copy(update={"database": Settings().database.model_copy(update={"url": url})})
+    server = Settings().server
+    if reuse is not None:
+        server = server.model_copy(update={"console_rates_reuse_seconds": reuse})
+    settings = Settings().model_copy(
+        update={"database": Settings().database.model_copy(update={"url": url}), "server": server}
+    )
     app = create_app(
         settings, clock=clock, process=inbox.mark_done(clock), migrate=False, load_org=False, background=False
     )
@@ -123,7 +135,8 @@ async def main(url: str, repeat: int, explain_pages: int) -> None:
     base = f"http://127.0.0.1:{runner.addresses[0][1]}"
     try:
         print(
-            f"database: {url.split('://')[0]}; requests {await Request.all().count()}, tickets {await Ticket.all().count()}"
+            f"database: {url.split('://')[0]}; requests {await Request.all().count()}, tickets {await Ticket.all().count()};"
+            f" figure sets reused for {settings.server.console_rates_reuse_seconds:g} s"
         )
         # an open ticket every viewer may open: in the first township, for the transport liaison
         shared = Ticket.filter(township__code="t01", assignments__department__code="transport")
@@ -159,5 +172,6 @@ if __name__ == "__main__":
     parser.add_argument("--db", required=True)
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--explain", type=int, default=0, metavar="N")
+    parser.add_argument("--reuse", type=float, default=None, metavar="SECONDS")
     args = parser.parse_args()
-    asyncio.run(main(args.db, args.repeat, args.explain))
+    asyncio.run(main(args.db, args.repeat, args.explain, args.reuse))

@@ -67,6 +67,7 @@ log = logging.getLogger(__name__)
 Process = Callable[[int], Awaitable[None]]
 CARD_ACK_TEXT = "channel.card_clicked"
 MEDIA_COPY_SECONDS = 60  # replies.toml key: what a clicked card's buttons turn into
+RATES_SECONDS = 60  # the console's rates: events read into the parts, large figure sets recounted
 
 
 def create_app(
@@ -463,6 +464,7 @@ async def _scheduler(app: web.Application) -> AsyncIterator[None]:
         register(scheduler, services)
     scheduler.every("media.copy", MEDIA_COPY_SECONDS, partial(_copy_media, app))
     scheduler.cron("retention.sweep", partial(_retention_sweep, app), hour=3, minute=15)
+    scheduler.every("console.rates", RATES_SECONDS, partial(_console_rates, app))
     app[SCHEDULER] = scheduler
     async with scheduler.running():
         yield
@@ -473,6 +475,13 @@ async def _copy_media(app: web.Application, now: datetime) -> None:
     from bot.media_copies import copy_pending
 
     await copy_pending(app[WECOM_API], app[SETTINGS].media.dir)
+
+
+async def _console_rates(app: web.Application, now: datetime) -> None:
+    """The console's rates: the minute's events read into the parts, the large figure sets in use recounted."""
+    from models.rate_snapshots import Reuse, tick
+
+    await tick(now, Reuse(app[SETTINGS].server.console_rates_reuse_seconds))
 
 
 async def _retention_sweep(app: web.Application, now: datetime) -> None:

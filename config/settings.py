@@ -50,6 +50,9 @@ class ServerSettings(Section):
     public_url: str = ""
     # Hours a console sign-in lasts before WeCom is asked again.
     console_session_hours: float = Field(8.0, gt=0, le=24 * 30)
+    # Seconds a console figure set of a large period (the county's year) is shown again, with the time it was
+    # counted (统计截至), before it is counted anew; a ticker recounts those in use every minute. 0: always live.
+    console_rates_reuse_seconds: float = Field(60.0, ge=0, le=3600)
 
     @field_validator("public_url")
     @classmethod

@@ -32,6 +32,8 @@ MODEL_MODULES = [
     "models.members",
     "models.console_access",
     "models.aibot_link",
+    "models.rate_parts",
+    "models.rate_snapshots",
 ]
 
 __all__ = [

@@ -19,7 +19,8 @@ from models.area_tree import AreaTree
 from models.areas import Area, Department
 from models.console_scope import Scope
 from models.people import Household
-from models.rate_counts import CountedRates, Visible, counted_rates
+from models.rate_counts import CountedRates, Visible
+from models.rate_snapshots import Question, Reuse, reused_rates
 from models.request_states import OPEN_STATES
 from models.requests import Attachment, Request
 from models.resolution_shares import Resolution, where_resolved
@@ -227,6 +228,7 @@ class ScopedRates:
     townships: dict[int, Rates]
     villages: dict[int, Rates]  # by the village of each part's request
     slices: list[Rates]  # equal slices of the period, by when each part was notified
+    as_of: datetime | None = None  # when a large figure set shown again was counted (None: just now)
 
 
 async def scoped_rates(
@@ -238,9 +240,11 @@ async def scoped_rates(
     *,
     groupings: tuple[str, ...] = ("all", "department"),
     buckets: int = 0,
+    reuse: Reuse | None = None,
 ) -> ScopedRates:
     """Counted in the database (models/rate_counts.py), the definition of models/ticket_metrics.py; a request's
-    rating once per group. `groupings` of "all", "department", "township", "village", "slice" (with `buckets`)."""
+    rating once per group. `groupings` of "all", "department", "township", "village", "slice" (with `buckets`);
+    `reuse`: a large figure set counted a moment ago may be shown again (models/rate_snapshots.py)."""
     township = (
         next(iter(scope.townships))
         if not scope.county and len(scope.townships) == 1 and not scope.villages and not scope.departments
@@ -253,15 +257,15 @@ async def scoped_rates(
     )
     width = (end - start) / buckets if buckets else end - start
     asked = {"village": "area"}
-    counted = await counted_rates(
+    question = Question(
         start,
         end,
-        now,
-        groupings=[asked.get(g, g) for g in groupings],
-        visible=visible,
-        township_id=township,
-        slices=[start + width * index for index in range(buckets)] if buckets else None,
+        tuple(asked.get(g, g) for g in groupings),
+        visible,
+        township,
+        tuple(start + width * index for index in range(buckets)) if buckets else (),
     )
+    counted, as_of = await reused_rates(question, now, reuse)
     names = {a.id: a.name for a in tree.areas.values()}
     department_names_ = await department_names() if "department" in groupings else {}
     villages: dict[int, Rates] = {}
@@ -284,6 +288,7 @@ async def scoped_rates(
         dict(counted.get("township", {})),
         villages,
         [slices.get(index) or CountedRates("") for index in range(buckets)],
+        as_of,
     )
 
 

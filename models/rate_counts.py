@@ -1,18 +1,20 @@
 """The four rates of models/ticket_metrics.py counted by the database: the same definition, one query.
 
 ticket_metrics walks every event of the period's tickets in Python (a county's year is ~130k rows, seconds).
-Here the database does the walk: a window numbers each department's `notified` events on a ticket so every
-part (件次) is one group; its first 签收 and first 办结, its deadlines (from the `notified` event's data) and
-whether it ended handed back (退单) or taken away (改派, left out) come from that group; each part is judged
-against `now` as ticket_metrics' Rates.add does; the latest rating of each request is joined once. Then one
-GROUP BY per grouping asked for (all, department, township, the request's area, a time slice), with the ticket
-and rated-request counts DISTINCT within each group, so a request's rating counts once per group as before.
+Here each 件次 (part) is a row of rate_part, kept from the event trail by models/rate_refresh.py (topped up
+before every count): when it was notified, its deadlines, its first 签收 and 办结, how it ended (退单 counted,
+改派 left out), and whether it was signed and finished in time. A part is judged against `now` here, as
+ticket_metrics' Rates.add does, because that is what changes as time passes: an unsigned part notified last
+month is judged once its deadline passes today. The latest rating of each request (rate_rating, else the
+request's own field) is joined once. Then one GROUP BY per grouping asked for (all, department, township, the
+request's area, a time slice), with the ticket and rated-request counts DISTINCT within each group, so a
+request's rating counts once per group as before (tests/models/test_rate_counts.py compares both ways).
 
-Why not keep per-day figures of finished days: a part is judged as of now — one notified last month is signed,
-finished or rated today, or passes its deadline today — so a finished day's figures are not final; the
-database counts them again on every call instead (tests/models/test_rate_counts.py compares both ways).
+Why parts and not per-day sums: a finished day's figures are not final (a part is signed, finished or rated
+later, or passes its deadline later), while a part's facts are only ever completed by later events, which
+the refresh reads. The year's parts are ~35k rows: one range scan and a hash join or two.
 
-On SQLite the deadlines are compared through julianday(), to the millisecond; on PostgreSQL exactly.
+On SQLite the deadlines are compared with `now` through julianday(), to the millisecond; on PostgreSQL exactly.
 """
 
 from __future__ import annotations
@@ -26,9 +28,27 @@ from typing import Any
 from tortoise import connections
 from tortoise.transactions import in_transaction
 
-from models.ticket_metrics import GOOD_RATINGS, PART_EVENTS, Rates
+from models.rate_refresh import refresh
+from models.ticket_metrics import GOOD_RATINGS, Rates
 
 GROUPINGS = ("all", "department", "township", "area", "slice")
+COUNTED = (
+    "episodes",
+    "returned",
+    "respond_judged",
+    "responded_on_time",
+    "resolve_judged",
+    "done",
+    "done_on_time",
+    "ongoing",
+    "rated",
+    "satisfied",
+    "counted_tickets",
+    "respond_hours_sum",
+    "respond_hours_count",
+    "done_hours_sum",
+    "done_hours_count",
+)  # what a CountedRates holds: every one a sum over parts or requests
 
 
 @dataclass
@@ -55,23 +75,7 @@ class CountedRates(Rates):
 
     def merge(self, other: CountedRates) -> None:
         """Add a group that shares no ticket and no request with this one (areas of one village)."""
-        for name in (
-            "episodes",
-            "returned",
-            "respond_judged",
-            "responded_on_time",
-            "resolve_judged",
-            "done",
-            "done_on_time",
-            "ongoing",
-            "rated",
-            "satisfied",
-            "counted_tickets",
-            "respond_hours_sum",
-            "respond_hours_count",
-            "done_hours_sum",
-            "done_hours_count",
-        ):
+        for name in COUNTED:
             setattr(self, name, getattr(self, name) + getattr(other, name))
 
 
@@ -102,17 +106,9 @@ class _Sql:
         """A moment comparable with the deadlines."""
         return expression if self.postgres else f"julianday({expression})"
 
-    def json_text(self, column: str, key: str) -> str:
-        return f"({column} ->> '{key}')" if self.postgres else f"json_extract({column}, '$.{key}')"
 
-    def due(self, key: str) -> str:
-        text = self.json_text("data", key)
-        return f"CAST({text} AS timestamptz)" if self.postgres else f"julianday({text})"
-
-    def hours(self, later: str, earlier: str) -> str:
-        if self.postgres:
-            return f"CAST(EXTRACT(EPOCH FROM ({later} - {earlier})) AS float8) / 3600.0"
-        return f"(julianday({later}) - julianday({earlier})) * 24.0"
+# the planner cannot estimate rows out of the CTE: hash joins and in-memory sorts, for the rates query only
+PG_SETTINGS = "SET LOCAL enable_nestloop = off; SET LOCAL work_mem = '32MB'"
 
 
 def _flag(condition: str) -> str:
@@ -132,21 +128,15 @@ def _query(
     start_p, end_p = sql.param(start), sql.param(end)
     now_m = sql.moment(sql.param(now))
     in_township = f"AND t.township_id = {int(township_id)}" if township_id else ""
-    kinds = ", ".join(f"'{k}'" for k in PART_EVENTS)
     # a slice is the number of slice starts at or before the part's notification, as int((at - start) / width)
     slice_of = " + ".join(_flag(f"p.notified_at >= {sql.param(s)}") for s in slices[1:]) or "0"
     seen = ""
     if visible is not None:
         seen = (
             f"AND (t.township_id IN ({sql.ids(visible.townships)}) OR p.department_id IN ({sql.ids(visible.departments)})"
-            f" OR t.area_id IN ({sql.ids(visible.areas)}))"
+            f" OR r.area_id IN ({sql.ids(visible.areas)}))"
         )
-    live = "p.returned_seq = 0"
-    notified, on_duty, done = (sql.moment(f"p.{c}") for c in ("notified_at", "on_duty_at", "done_at"))
-    rating = (
-        f"COALESCE(NULLIF({sql.json_text('e.data', 'satisfaction')}, ''), "
-        f"NULLIF({sql.json_text('e.data', 'rating')}, ''), NULLIF(e.reason, ''))"
-    )
+    live = "p.ended = ''"
     materialized = "MATERIALIZED"  # read by several GROUP BYs: made once
     good = ", ".join(f"'{r}'" for r in GOOD_RATINGS)
     columns = f"""COUNT(*), COUNT(DISTINCT ticket_id), SUM(returned), SUM(respond_judged), SUM(responded_on_time),
@@ -168,56 +158,22 @@ def _query(
         for g in groupings
     ]
     return f"""
-WITH chosen AS {materialized} (
-    SELECT t.id AS ticket_id, t.request_id, t.township_id, r.area_id, r.satisfaction
-    FROM ticket t JOIN request r ON r.id = t.request_id
-    WHERE t.id IN (
-        SELECT ticket_id FROM ticket_event
-        WHERE kind = 'notified' AND at >= {start_p} AND at < {end_p} AND ticket_id IS NOT NULL
-    ) {in_township}
-), ev AS (
-    SELECT e.ticket_id, e.department_id, e.kind, e.at,
-        CASE WHEN e.kind = 'notified' THEN {sql.due("respond_due")} END AS respond_due,
-        CASE WHEN e.kind = 'notified' THEN {sql.due("resolve_due")} END AS resolve_due,
-        SUM({_flag("e.kind = 'notified'")}) OVER w AS part_no,
-        ROW_NUMBER() OVER w AS seq
-    FROM ticket_event e
-    WHERE e.ticket_id IN (SELECT ticket_id FROM chosen) AND e.department_id IS NOT NULL AND e.kind IN ({kinds})
-    WINDOW w AS (PARTITION BY e.ticket_id, e.department_id ORDER BY e.at, e.id ROWS UNBOUNDED PRECEDING)
-), parts AS (
-    SELECT ticket_id, department_id,
-        MIN(CASE WHEN kind = 'notified' THEN at END) AS notified_at,
-        MIN(respond_due) AS respond_due,
-        MIN(resolve_due) AS resolve_due,
-        MIN(CASE WHEN kind = 'on_duty' THEN at END) AS on_duty_at,
-        MIN(CASE WHEN kind = 'done' THEN at END) AS done_at,
-        COALESCE(MAX(CASE WHEN kind = 'returned' THEN seq END), 0) AS returned_seq,
-        COALESCE(MAX(CASE WHEN kind = 'withdrawn' THEN seq END), 0) AS withdrawn_seq
-    FROM ev WHERE part_no > 0
-    GROUP BY ticket_id, department_id, part_no
-), rated AS (
-    SELECT request_id, rating FROM (
-        SELECT e.request_id, {rating} AS rating,
-            ROW_NUMBER() OVER (PARTITION BY e.request_id ORDER BY e.at DESC, e.id DESC) AS latest
-        FROM ticket_event e
-        WHERE e.kind = 'rated' AND e.request_id IS NOT NULL AND {rating} IS NOT NULL
-    ) AS x WHERE latest = 1
-), judged AS {materialized} (
-    SELECT p.ticket_id, t.request_id, p.department_id, t.township_id, t.area_id,
-        COALESCE(ra.rating, t.satisfaction) AS rating,
+WITH judged AS {materialized} (
+    SELECT p.ticket_id, t.request_id, p.department_id, t.township_id, r.area_id,
+        COALESCE(ra.rating, r.satisfaction) AS rating,
         {slice_of} AS slice,
-        {_flag("p.returned_seq > 0")} AS returned,
-        {_flag(f"{live} AND (p.on_duty_at IS NOT NULL OR {now_m} > p.respond_due)")} AS respond_judged,
-        {_flag(f"{live} AND p.on_duty_at IS NOT NULL AND {on_duty} <= p.respond_due")} AS responded_on_time,
-        {_flag(f"{live} AND (p.done_at IS NOT NULL OR {now_m} > p.resolve_due)")} AS resolve_judged,
+        {_flag("p.ended = 'returned'")} AS returned,
+        {_flag(f"{live} AND (p.on_duty_at IS NOT NULL OR {now_m} > {sql.moment('p.respond_due')})")} AS respond_judged,
+        {_flag(f"{live} AND p.responded_on_time = 1")} AS responded_on_time,
+        {_flag(f"{live} AND (p.done_at IS NOT NULL OR {now_m} > {sql.moment('p.resolve_due')})")} AS resolve_judged,
         {_flag(f"{live} AND p.done_at IS NOT NULL")} AS done,
-        {_flag(f"{live} AND p.done_at IS NOT NULL AND {done} <= p.resolve_due")} AS done_on_time,
-        {_flag(f"{live} AND p.done_at IS NULL AND NOT ({now_m} > p.resolve_due)")} AS ongoing,
-        CASE WHEN {live} AND p.on_duty_at IS NOT NULL THEN {sql.hours("p.on_duty_at", "p.notified_at")} END
-            AS respond_hours,
-        CASE WHEN {live} AND p.done_at IS NOT NULL THEN {sql.hours("p.done_at", "p.notified_at")} END AS done_hours
-    FROM parts p JOIN chosen t ON t.ticket_id = p.ticket_id LEFT JOIN rated ra ON ra.request_id = t.request_id
-    WHERE p.notified_at >= {start_p} AND p.notified_at < {end_p} AND p.withdrawn_seq <= p.returned_seq {seen}
+        {_flag(f"{live} AND p.done_on_time = 1")} AS done_on_time,
+        {_flag(f"{live} AND p.done_at IS NULL AND NOT ({now_m} > {sql.moment('p.resolve_due')})")} AS ongoing,
+        CASE WHEN {live} THEN p.respond_hours END AS respond_hours,
+        CASE WHEN {live} THEN p.done_hours END AS done_hours
+    FROM rate_part p JOIN ticket t ON t.id = p.ticket_id JOIN request r ON r.id = t.request_id
+        LEFT JOIN rate_rating ra ON ra.request_id = t.request_id
+    WHERE p.notified_at >= {start_p} AND p.notified_at < {end_p} AND p.ended <> 'withdrawn' {in_township} {seen}
 )
 {" UNION ALL ".join(selects)}
 """
@@ -265,6 +221,7 @@ async def counted_rates(
     wanted = [g for g in GROUPINGS if g in set(groupings) and (g != "slice" or slices)]
     if not wanted:
         return {}
+    await refresh(now)  # the events since the last refresh (the ticker's, or another page's): usually a handful
     connection = connections.get("default")
     sql = _Sql(connection.capabilities.dialect)
     text = _query(sql, start, end, now, visible, township_id, slices or [start], wanted)
@@ -275,7 +232,7 @@ async def counted_rates(
             # the planner cannot estimate rows coming out of the window and CTEs; left to itself it may re-run
             # the ratings for every part (a nested loop: a minute for a township's year). Hash joins and an
             # in-memory sort, for this query only.
-            await transaction.execute_script("SET LOCAL enable_nestloop = off; SET LOCAL work_mem = '32MB'")
+            await transaction.execute_script(PG_SETTINGS)
             _, rows = await transaction.execute_query(text)
     else:
         _, rows = await connection.execute_query(text)

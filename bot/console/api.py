@@ -11,7 +11,7 @@ from typing import Any
 from aiohttp import web
 
 from bot.console.auth import viewer
-from bot.console.views import filters_of, period_of
+from bot.console.views import filters_of, period_of, reuse_of
 from bot.keys import CLOCK, POLICY
 from models.area_tree import AreaTree
 from models.care_report import village_compliance
@@ -163,10 +163,11 @@ async def one_ticket(request: web.Request, scope: Scope, tree: AreaTree) -> Any:
 async def metrics_(request: web.Request, scope: Scope, tree: AreaTree) -> dict[str, Any]:
     now = request.app[CLOCK].now()
     start, end = period_bounds(now, period_of(request))
-    data = await scoped_rates(scope, tree, start, end, now, groupings=("all", "department"))
+    data = await scoped_rates(scope, tree, start, end, now, groupings=("all", "department"), reuse=reuse_of(request))
     counts = await overview_counts(scope, tree, now, period_bounds(now, 1)[0])
     return {
         "period": {"start": start.isoformat(), "end": end.isoformat()},
+        "as_of": (data.as_of or now).isoformat(),
         "counts": counts.__dict__,
         "overall": _rates(data.overall),
         "departments": [_rates(r) for r in sorted(data.departments.values(), key=lambda r: r.name)],

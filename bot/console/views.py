@@ -25,6 +25,7 @@ from models.care_report import village_compliance
 from models.console_queries import (
     PAGE_SIZE,
     Filters,
+    ScopedRates,
     area_figures,
     filtered_requests,
     overview_counts,
@@ -40,6 +41,7 @@ from models.console_queries import (
 )
 from models.console_scope import Scope
 from models.index_standing import CadreResult, standing
+from models.rate_snapshots import Reuse
 from models.tasks_report import cadre_rows
 from models.ticket_metrics import Rates
 from nlp.privacy import mask_private
@@ -87,6 +89,15 @@ def render(request: web.Request, template: str, scope: Scope, **context: Any) ->
     return aiohttp_jinja2.render_template(
         template, request, {"scope": scope, "nav": nav_for(scope), "path": request.path, **context}
     )
+
+
+def reuse_of(request: web.Request) -> Reuse:
+    return Reuse(request.app[SETTINGS].server.console_rates_reuse_seconds)
+
+
+def as_of_text(data: ScopedRates, now: datetime) -> str:
+    """统计截至 HH:MM for figures shown again (models/rate_snapshots.py); empty for figures counted just now."""
+    return data.as_of.astimezone(now.tzinfo).strftime("%H:%M") if data.as_of else ""
 
 
 def period_of(request: web.Request) -> int:
@@ -143,6 +154,7 @@ async def overview(request: web.Request, scope: Scope, tree: AreaTree) -> web.St
         now,
         groupings=("all", "department", "village", "slice"),
         buckets=min(days, 12) if days > 7 else 7,
+        reuse=reuse_of(request),
     )
     overall = data.overall
     points = trend(data, start, end)
@@ -168,6 +180,7 @@ async def overview(request: web.Request, scope: Scope, tree: AreaTree) -> web.St
         worst_villages=villages,
         periods=PERIODS,
         days=days,
+        as_of=as_of_text(data, now),
     )
 
 
@@ -326,7 +339,7 @@ async def media(request: web.Request, scope: Scope, tree: AreaTree) -> web.Strea
 async def departments(request: web.Request, scope: Scope, tree: AreaTree) -> web.StreamResponse:
     now = request.app[CLOCK].now()
     start, end = period_bounds(now, period_of(request))
-    data = await scoped_rates(scope, tree, start, end, now, groupings=("department",))
+    data = await scoped_rates(scope, tree, start, end, now, groupings=("department",), reuse=reuse_of(request))
     rows = {
         key: value for key, value in data.departments.items() if scope.sees_department(key) or not scope.departments
     }
@@ -344,7 +357,7 @@ async def departments(request: web.Request, scope: Scope, tree: AreaTree) -> web
             Cell(round(rates.avg_respond_hours, 1) if rates.avg_respond_hours is not None else None),
             Cell(round(rates.avg_done_hours, 1) if rates.avg_done_hours is not None else None),
         )
-    return table_response(request, scope, table)
+    return table_response(request, scope, table, as_of=as_of_text(data, now))
 
 
 @page(areas=True)
@@ -353,7 +366,7 @@ async def areas(request: web.Request, scope: Scope, tree: AreaTree) -> web.Strea
     days = period_of(request)
     start, end = period_bounds(now, days)
     level = "township" if request.query.get("level") == "township" else "village"
-    data = await scoped_rates(scope, tree, start, end, now, groupings=(level,))
+    data = await scoped_rates(scope, tree, start, end, now, groupings=(level,), reuse=reuse_of(request))
     figures = await area_figures(scope, tree, data, now, start, end, level)
     table = Table(
         "乡镇" if level == "township" else "村",
@@ -381,7 +394,14 @@ async def areas(request: web.Request, scope: Scope, tree: AreaTree) -> web.Strea
             percent(f.village_share),
             *rate_cells(f.rates),
         )
-    return table_response(request, scope, table, levels={"village": "按村", "township": "按乡镇"}, level=level)
+    return table_response(
+        request,
+        scope,
+        table,
+        levels={"village": "按村", "township": "按乡镇"},
+        level=level,
+        as_of=as_of_text(data, now),
+    )
 
 
 # -- 实事, 走访 ---------------------------------------------------------------------------------

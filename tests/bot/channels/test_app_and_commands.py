@@ -22,7 +22,7 @@ async def test_full_app_starts_with_org_router_dispatcher_and_scheduler(service,
     await service.start(process=None, load_org=True, background=True)
     app = service.app
     assert app[ROUTER].router is not None and DISPATCHER in app
-    assert {"whistle", "tasks.reminders"} <= set(app[SCHEDULER].job_names)
+    assert {"whistle", "tasks.reminders", "console.rates"} <= set(app[SCHEDULER].job_names)
     async with peer.http.get(service.base_url + "/healthz") as response:
         assert response.status == 200 and (await response.json())["ok"] is True
 
