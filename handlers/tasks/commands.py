@@ -18,6 +18,7 @@ from handlers.tasks.stats import show_stats
 from handlers.tasks.targets import split_target
 from models import Request
 from models.area_tree import AreaTree
+from models.tasks_queries import OPEN_STATES
 
 router = Router("tasks")
 
@@ -83,9 +84,11 @@ async def show_list(ctx: Context) -> None:
     mine = await tasks.PracticalTask.filter(cadre=ctx.speaker, year=year).order_by("seq")
     tally = (await tasks.tallies(year, [ctx.speaker.id])).get(ctx.speaker.id, tasks.Tally())
     lines = [ctx.say("tasks.list_header", year=year, quota=_quota(ctx), registered=tally.registered, done=tally.done)]
-    lines += [
-        ctx.say("tasks.list_item", seq=t.seq, title=t.title, status=ctx.say(f"tasks.status_{t.status}")) for t in mine
-    ]
+    for t in mine:
+        lines.append(ctx.say("tasks.list_item", seq=t.seq, title=t.title, status=ctx.say(f"tasks.status_{t.status}")))
+        held = await claims.held_by(t) if t.status in OPEN_STATES else []
+        if held:  # the villagers' requests this 实事 answers (认领, 并入)
+            lines.append(ctx.say("tasks.list_requests", numbers="、".join(f"#{r.number}" for r in held)))
     if not mine:
         lines.append(ctx.say("tasks.list_empty"))
     ctx.reply_text("\n".join(lines))

@@ -58,6 +58,12 @@ async def test_one_task_gathers_claims_gives_one_back_and_resolves_the_rest(driv
     assert replies[-2] == "没有找到您今年的第 7 件实事。发「实事 列表」查看编号。"
     assert replies[-1].startswith("请这样写：实事 并入 实事编号 #诉求编号")
     assert await PracticalTask.filter(cadre__userid="zhoudianming").count() == 1  # one 实事 holds all three
+    await wecom.app_text("zhoudianming", "实事 列表")
+    await service.settle()
+    listing = service.texts_to("zhoudianming")[-1].splitlines()
+    assert listing[1].startswith("1. 家里电表老跳闸") and listing[2].strip() == (
+        f"含诉求 #{first.number}、#{second.number}、#{third.number}"
+    )
 
     await wecom.app_text("zhoudianming", f"实事 撤销 1 #{third.number} 路灯归乡里统一修")
     await wecom.app_text("zhoudianming", f"实事 撤销 1 #{third.number}")  # not his any more
