@@ -60,9 +60,9 @@ async def _unused_code(codes: list[str]) -> str | None:
     return None
 
 
-async def sent_card_code(task_id: str, now: datetime) -> str:
-    """The response_code WeCom gave for the card with this task id, while it is still valid."""
-    row = await OutboxMessage.get_or_none(dedupe_key=f"card:{task_id}")
+async def sent_card_code(task_id: str, now: datetime, *, sent_key: str = "") -> str:
+    """The response_code WeCom gave for the card with this task id (or queued with `sent_key`), while still valid."""
+    row = await OutboxMessage.get_or_none(dedupe_key=sent_key or f"card:{task_id}")
     if row is None or row.status != "sent" or not row.result or row.sent_at is None:
         return ""
     if now - row.sent_at > RESPONSE_CODE_LIFETIME:
@@ -78,10 +78,12 @@ async def update_card(
     click_code: str = "",
     replace_name: str = "",
     card: Card | None = None,
+    sent_key: str = "",
 ) -> bool:
-    """Update a sent card for `userids`; False when no response_code is left to do it with."""
+    """Update a sent card for `userids`; False when no response_code is left to do it with.
+    sent_key: the dedupe key the card was queued with, when not `card:<task id>` (a card sent to each on their own)."""
     now = services.clock.now()
-    code = await _unused_code([click_code, await sent_card_code(task_id, now)])
+    code = await _unused_code([click_code, await sent_card_code(task_id, now, sent_key=sent_key)])
     if code is None or not userids:
         return False
     # Should WeCom refuse the update (the code spent or unknown), the outbox sends the card afresh instead; a fresh

@@ -14,7 +14,7 @@ from tortoise.transactions import in_transaction
 from handlers.common.format import stamp, summary
 from handlers.common.privacy import mask_private
 from handlers.core.context import Services
-from handlers.requests.village.service import place_words
+from handlers.requests.village.service import place_words, settle_village_cards
 from handlers.village.service import AT_VILLAGE, remind_of
 from models import Area, Department, OutboxMessage, Request, Ticket, TicketEvent
 from models.lifecycle import Event
@@ -98,4 +98,5 @@ async def tell_taken_over(services: Services, now: datetime) -> int:
         )
         async with in_transaction():
             told += await services.reach.people(people, text=text, dedupe_key=key)
+            await settle_village_cards(services, request, services.texts.render("village.card_taken_over"))
     return told

@@ -8,14 +8,14 @@ from handlers.common.numbers import leading_number
 from handlers.core.context import Context
 from handlers.core.router import Router, SkipHandler
 from handlers.requests.hearback import request_resolved
-from handlers.requests.village.service import VillageKey, escalate, village_request_for
+from handlers.requests.village.service import VillageKey, escalate, settle_village_cards, village_request_for
 from models import Request
 from models.request_states import HANDLED_BY_VILLAGE
 
 router = Router("requests-village")
 
 
-async def act(ctx: Context, action: str, request: Request, note: str) -> None:
+async def act(ctx: Context, action: str, request: Request, note: str, click_code: str = "") -> None:
     if request.status not in HANDLED_BY_VILLAGE:
         raise UserError(
             "requests.village.not_open", number=request.number, status=ctx.say(f"requests.status_name.{request.status}")
@@ -33,12 +33,17 @@ async def act(ctx: Context, action: str, request: Request, note: str) -> None:
     else:
         await escalate(ctx.services, request, ctx.person, note)
         ctx.reply("requests.village.escalated", number=request.number)
+    await request.refresh_from_db()
+    if request.status not in HANDLED_BY_VILLAGE:  # (not when another cadre acted a moment before)
+        label = ctx.say(f"requests.village.card_{'closed' if action == 'close' else 'escalated'}", name=ctx.person.name)
+        await settle_village_cards(ctx.services, request, label, click=(ctx.inbound.sender, click_code))
 
 
 @router.card(VillageKey)
 async def village_button(ctx: Context) -> None:
     key = ctx.clicked(VillageKey)
-    await act(ctx, key.action, await village_request_for(ctx.person, request_id=key.request_id), "")
+    request = await village_request_for(ctx.person, request_id=key.request_id)
+    await act(ctx, key.action, request, "", click_code=str(ctx.inbound.extra.get("response_code", "")))
 
 
 async def by_words(ctx: Context, action: str) -> None:

@@ -11,9 +11,10 @@ from config.errors import UserError
 from handlers.common.privacy import mask_private
 from handlers.core.card_keys import CardKey
 from handlers.core.context import Services
+from handlers.tickets.cards import update_card
 from handlers.tickets.departments import NOT_COUNTY
 from handlers.whistle.service import whistle_request
-from models import Area, Household, Person, Request, TicketEvent
+from models import Area, Household, OutboxMessage, Person, Request, TicketEvent
 from models.lifecycle import Event
 from models.request_queries import ancestor_at, ancestors, people_with_role
 from models.request_states import HANDLED_BY_VILLAGE, RequestState, move_request
@@ -115,6 +116,33 @@ async def village_request_for(
     if person is None or person.id not in {p.id for p in handlers}:
         raise UserError("requests.village.not_yours", number=request.number)
     return request
+
+
+async def settle_village_cards(
+    services: Services, request: Request, label: str, *, click: tuple[str, str] = ("", "")
+) -> int:
+    """The buttons of every village card of the matter (the grid's 办结 / 上报乡镇 card, its latest round, and the
+    village tier's 村办结 / 上报乡镇 card) give way to `label` — for each person, whose card and code are their own.
+    click: (userid, response_code) of the button that was pressed, which updates the presser's card. How many
+    cards were updated (a card whose code is spent or too old stays as it was: the text they get says it)."""
+    rounds = await TicketEvent.filter(request_id=request.id, kind="reopened").count()
+    tier = await TicketEvent.filter(request_id=request.id, kind="at_village").order_by("id").first()
+    sent = [(f"village-{request.id}-{rounds}", f"request:{request.id}:village-card:{rounds}")]
+    if tier is not None:
+        sent.append((f"village-tier-{request.id}", f"village-tier:{request.id}:card"))
+    clicker, click_code = click
+    updated = 0
+    for task_id, key in sent:
+        for userid in await OutboxMessage.filter(dedupe_key__startswith=f"{key}:").values_list("target", flat=True):
+            updated += await update_card(
+                services,
+                [str(userid)],
+                task_id=task_id,
+                click_code=click_code if userid == clicker else "",
+                replace_name=label,
+                sent_key=f"{key}:{userid}",
+            )
+    return updated
 
 
 async def escalate(services: Services, request: Request, actor: Person, reason: str) -> None:

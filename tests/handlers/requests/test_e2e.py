@@ -167,8 +167,12 @@ async def test_a_village_matter_closed_and_rated_with_retries_mid_story(story):
     assert request.status == "closed" and request.satisfaction == "satisfied"
     assert await TicketEvent.filter(request_id=request.id, kind="rated").count() == 1
     assert len([t for t in story.texts_to("jiangdahai") if "谢谢" in t]) == 1
-    (update,) = story.fake.bodies("message/update_template_card")  # the card shows the rating, once
-    assert update["userids"] == ["jiangdahai"] and update["button"]["replace_name"] == "已评价：满意"
+    updates = story.fake.bodies("message/update_template_card")
+    (update,) = [u for u in updates if u["userids"] == ["jiangdahai"]]  # the card shows the rating, once
+    assert update["button"]["replace_name"] == "已评价：满意"
+    # the village's cards say who closed it, once each however often the button was pressed
+    closed = sorted(u["userids"][0] for u in updates if u["button"]["replace_name"] == "已办结（王军）")
+    assert "wangjun" in closed and "jiangfeng" in closed and len(closed) == len(set(closed))
 
 
 async def test_an_unhappy_rating_reopens_the_ticket_to_the_same_department_marked_urged(story):

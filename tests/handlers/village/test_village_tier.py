@@ -53,6 +53,12 @@ def at(day: int, hour: int, minute: int = 0) -> datetime:
     return datetime(2026, 11, day, hour, minute, tzinfo=SHANGHAI)
 
 
+def replaced(service: Any, userid: str) -> list[str]:
+    """What the buttons of `userid`'s cards were changed into."""
+    updates = service.fake.bodies("message/update_template_card")
+    return [b["button"]["replace_name"] for b in updates if b["userids"] == [userid] and "button" in b]
+
+
 async def kinds(request: Request) -> list[str]:
     return [e.kind for e in await TicketEvent.filter(request_id=request.id).order_by("id")]
 
@@ -84,6 +90,9 @@ async def test_a_matter_kept_in_the_village_within_the_day(driven_service):
     assert request.status == "resolved"
     assert service.texts_to("liuyang")[-1] == f"#{request.number} 已办结，已请村民评价。"
     assert "已办结：村里已经办好了。" in service.texts_to("jiangdahai")[-1]
+    # every village card's buttons now say who kept it (each person's card has a code of its own)
+    for userid in VILLAGE:
+        assert replaced(service, userid) == ["已办结（刘洋）"]
     # the same-day check has nothing to say about it
     assert await tick(service, at(16, 17)) == {"reminded": 0, "township_told": 0, "taken_over": 0, "digest": 0}
     assert await tick(service, at(16, 20)) == {"reminded": 0, "township_told": 0, "taken_over": 0, "digest": 0}
@@ -172,6 +181,7 @@ async def test_the_township_whistles_a_matter_at_the_village_stage(driven_servic
         assert told == [
             f"#{request.number} 乡镇已吹哨接手（哨单 #{ticket.number}，交通运输局），村里不用再办结或上报了。"
         ]
+        assert replaced(service, userid) == ["乡镇已接手"]
     assert (await tick(service, at(16, 20)))["township_told"] == 0
 
 
