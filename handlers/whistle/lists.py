@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from handlers.common.format import summary
+from handlers.common.format import stamp, summary
 from handlers.core.context import Services
 from handlers.tickets.deadlines import overdue
 from models import Area, Request, Ticket, TicketEvent
@@ -61,6 +61,7 @@ async def township_lines(services: Services, township_id: int, which: str, now: 
     lines: list[str] = []
     if which == "":
         lines += await pending_lines(services, township_id)
+        lines += await village_lines(services, township_id)
     for ticket in await query.order_by("-id"):
         line, marks = await ticket_line(services, ticket, now)
         if which in ("", "this_week") or which in marks:
@@ -92,4 +93,26 @@ async def pending_lines(services: Services, township_id: int) -> list[str]:
                     summary=summary(request.text),
                 )
             )
+    return lines
+
+
+async def village_lines(services: Services, township_id: int) -> list[str]:
+    """Matters the village tier has now (村里先办), with their same-day deadline: the township may still whistle them."""
+    lines = []
+    for request in await Request.filter(status=RequestState.AT_VILLAGE).order_by("-id"):
+        area = await Area.get_or_none(id=request.area_id) if request.area_id else None
+        township = await ancestor_at(area, "township")
+        if township is None or township.id != township_id:
+            continue
+        stage = await TicketEvent.filter(request_id=request.id, kind="at_village").order_by("id").first()
+        due = datetime.fromisoformat(stage.data["due"]) if stage is not None and stage.data.get("due") else None
+        lines.append(
+            services.texts.render(
+                "whistle.list_at_village",
+                number=request.number,
+                place=await place_of(area),
+                summary=summary(request.text),
+                due=stamp(due) if due is not None else "—",
+            )
+        )
     return lines

@@ -162,6 +162,10 @@ async def test_sent_up_to_the_township_confirmation_card(driven_service):
 async def test_the_township_whistles_a_matter_at_the_village_stage(driven_service):
     service = driven_service
     request = await report(service)
+    await service.wecom.app_text("zhangwei", "哨单")  # the township sees what the village has, and may take it
+    await service.settle()
+    assert f"村里先办 诉求 #{request.number} 后道老村三屯" in service.texts_to("zhangwei")[-1]
+    assert "当天时限 11-16 20:00" in service.texts_to("zhangwei")[-1]
     await service.wecom.app_text("zhangwei", f"吹哨 #{request.number}")
     await service.settle()
     await request.refresh_from_db()
