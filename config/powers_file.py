@@ -20,7 +20,7 @@ from config.village_posts import VillagePosts, read_village_posts
 _CODE = re.compile(r"[a-z][a-z0-9_]{0,31}")
 _TOP = ("list", "match", "warnings", "item")
 _ITEM = ("code", "name", "category", "words", "post", "bring", "where", "time_limit", "basis", "warning", "step")
-_STEP = ("name", "who", "post", "what", "days", "public", "results")
+_STEP = ("name", "who", "post", "what", "days", "working_days", "public", "results")
 RESULTS_MAX = 10  # WeCom's drop-down list holds at most 10 options …
 RESULT_CHARS = 16  # … of a short text each
 _REQUIRED_TEXTS = ("name", "where", "time_limit", "basis")
@@ -35,6 +35,7 @@ class Step:
     days: int  # deadline: days after the step before it (or the start)
     public: bool  # posted to the village's groups when done
     results: tuple[str, ...] = ()  # what the step's card offers as its result (通过/未通过); none: the default
+    working_days: bool = False  # `days` are working days of config/calendar.toml (工作日), not calendar days
 
 
 @dataclass(frozen=True)
@@ -188,6 +189,8 @@ def _check_step(p: _Problems, at: tuple[str | int, ...], label: str, step: Any, 
         p.add((*at, "days") if "days" in step else at, f"{label}: days should be a whole number of days from 1 to 366")
     if not isinstance(step.get("public", False), bool):
         p.add((*at, "public"), f"{label}: public should be true or false")
+    if not isinstance(step.get("working_days", False), bool):
+        p.add((*at, "working_days"), f"{label}: working_days should be true or false")
     if "results" in step:
         _check_results(p, (*at, "results"), label, step["results"])
 
@@ -249,6 +252,7 @@ def _item(entry: dict[str, Any]) -> Item:
                 s["days"],
                 s.get("public", False),
                 tuple(r.strip() for r in s.get("results", ())),
+                s.get("working_days", False),
             )
             for s in entry.get("step", ())
         ),

@@ -2,7 +2,8 @@
 deadlines come from the list, and a step overdue, skipped or done out of order raises the item's 失责预警.
 
 Deadlines chain: a step is due its `days` after the step before it was recorded (or, not yet recorded, after
-that step's own deadline); the first step, after the start. A warning is a PowerWarning row, unique per
+that step's own deadline); the first step, after the start. A step marked `working_days` in the list counts
+working days of the county's calendar (weekends, holidays and make-up days of config/calendar.toml). A warning is a PowerWarning row, unique per
 (flow, step, kind), and its messages carry outbox keys `powers:warn:{flow}:{step}:{kind}:{userid}`, so a
 warning is raised once whoever runs twice. A public step, once recorded, is posted to the village's groups
 (their webhooks, keys `powers:public:{flow}:{step}:{chat}`) and kept on the flow's trail.
@@ -38,7 +39,7 @@ async def start_flow(
     )
     due = now
     for position, step in enumerate(item.steps, 1):
-        due = due + timedelta(days=step.days)
+        due = due_after(services, due, step.days, step.working_days)
         await PowerStep.create(
             flow=flow,
             position=position,
@@ -100,7 +101,7 @@ async def record(
         raised.append("out_of_order")
     if now > step.due_at and await raise_warning(services, powers, flow, step, "overdue", now):
         raised.append("overdue")
-    await rechain(steps)
+    await rechain(services, powers.get(flow.item), steps)
     if step.public:
         await publish(services, flow, step, now)
     if all(s.state == StepState.DONE for s in steps):
@@ -111,12 +112,20 @@ async def record(
     return raised
 
 
-async def rechain(steps: list[PowerStep]) -> None:
-    """Pending steps are due their days after the step before them was recorded (or was due)."""
+def due_after(services: Services, start: datetime, days: int, working_days: bool) -> datetime:
+    if working_days:
+        return services.calendar.calendar.add_working_days(start, days)
+    return start + timedelta(days=days)
+
+
+async def rechain(services: Services, item: Item | None, steps: list[PowerStep]) -> None:
+    """Pending steps are due their days after the step before them was recorded (or was due); whether those are
+    working days is the list's word for the step (calendar days if the item has left the list since)."""
+    working = {n: s.working_days for n, s in enumerate(item.steps, 1)} if item is not None else {}
     anchor: datetime | None = None
     for step in steps:
         if step.state == StepState.PENDING and anchor is not None:
-            due = anchor + timedelta(days=step.days)
+            due = due_after(services, anchor, step.days, working.get(step.position, False))
             if due != step.due_at:
                 step.due_at = due
                 await step.save(update_fields=["due_at"])
