@@ -15,7 +15,7 @@ from typing import Any
 from tortoise import fields
 from tortoise.models import Model
 
-from models.ticket_metrics import PART_EVENTS
+from models.ticket_metrics import PartEvent, walk_parts
 
 
 class RatePart(Model):
@@ -105,31 +105,15 @@ def _due(data: Any, key: str) -> datetime | None:
     return datetime.fromisoformat(value) if isinstance(value, str) and value else None
 
 
-def parts_of(events: list[tuple[int, int | None, str, datetime, Any]]) -> list[PartFacts]:
+def parts_of(events: list[PartEvent]) -> list[PartFacts]:
     """Every part in (ticket_id, department_id, kind, at, data) events, ordered by (at, id): the walk of
     models/ticket_metrics.episodes_between, over whole tickets and without a period."""
-    found: list[PartFacts] = []
-    open_: dict[tuple[int, int], PartFacts] = {}
-    for ticket_id, department_id, kind, at, data in events:
-        if department_id is None or kind not in PART_EVENTS:
-            continue
-        key = (ticket_id, department_id)
-        if kind == "notified":
-            number = open_[key].part_no + 1 if key in open_ else 1
-            part = PartFacts(ticket_id, department_id, number, at, _due(data, "respond_due"), _due(data, "resolve_due"))
-            open_[key] = part
-            found.append(part)
-            continue
-        ongoing = open_.get(key)
-        if ongoing is None:
-            continue  # before the department's first `notified`: no part yet
-        if kind == "on_duty" and ongoing.on_duty_at is None:
-            ongoing.on_duty_at = at
-        elif kind == "done" and ongoing.done_at is None:
-            ongoing.done_at = at
-        elif kind in ("returned", "withdrawn"):
-            ongoing.ended = kind
-    return found
+
+    def part(ticket_id: int, department_id: int, at: datetime, data: Any, before: PartFacts | None) -> PartFacts:
+        number = before.part_no + 1 if before is not None else 1
+        return PartFacts(ticket_id, department_id, number, at, _due(data, "respond_due"), _due(data, "resolve_due"))
+
+    return walk_parts(events, part)
 
 
 def rating_in(data: Any, reason: str) -> str | None:

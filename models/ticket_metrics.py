@@ -18,8 +18,10 @@ A rate with nothing to judge yet is None (shown as 暂无), not 0%.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any, Protocol, TypeVar
 
 from tortoise.expressions import Subquery
 
@@ -138,36 +140,50 @@ async def episodes_between(start: datetime, end: datetime, township_id: int | No
             "id", "request_id", "township_id"
         )
     }
-    found: list[Episode] = []
-    open_: dict[tuple[int, int], Episode] = {}
     events = (
         # every event of those tickets, the kinds picked below: so SQLite walks the ticket index, not all parts' events
         await TicketEvent.filter(ticket_id__in=in_period)
         .order_by("at", "id")
         .values_list("ticket_id", "department_id", "kind", "at", "data")
     )
+
+    def episode(ticket_id: int, department_id: int, at: datetime, data: Any, before: Episode | None) -> Episode:
+        request_id, township = tickets[ticket_id]
+        respond_due, resolve_due = (
+            datetime.fromisoformat(data["respond_due"]),
+            datetime.fromisoformat(data["resolve_due"]),
+        )
+        return Episode(ticket_id, request_id, township, department_id, at, respond_due, resolve_due)
+
+    return [e for e in walk_parts(events, episode) if start <= e.notified_at < end]
+
+
+class Part(Protocol):
+    on_duty_at: datetime | None
+    done_at: datetime | None
+    ended: str
+
+
+P = TypeVar("P", bound=Part)
+PartEvent = tuple[int | None, int | None, str, datetime, Any]  # ticket_id, department_id, kind, at, data
+
+
+def walk_parts(events: Iterable[PartEvent], begin: Callable[[int, int, datetime, Any, P | None], P]) -> list[P]:
+    """Every part (件次) in events ordered by (at, id): `begin` makes one from its `notified` event (given the
+    department's part before it on the same ticket, if any); its 签收, 办结 and end come from the events after."""
+    found: list[P] = []
+    open_: dict[tuple[int, int], P] = {}
     for ticket_id, department_id, kind, at, data in events:
         if ticket_id is None or department_id is None or kind not in PART_EVENTS:
             continue  # a part's events always name both; only a request's own events leave them empty
         key = (ticket_id, department_id)
         if kind == "notified":
-            request_id, township = tickets[ticket_id]
-            episode = Episode(
-                ticket_id,
-                request_id,
-                township,
-                department_id,
-                at,
-                datetime.fromisoformat(data["respond_due"]),
-                datetime.fromisoformat(data["resolve_due"]),
-            )
-            open_[key] = episode
-            if start <= at < end:
-                found.append(episode)
+            part = open_[key] = begin(ticket_id, department_id, at, data, open_.get(key))
+            found.append(part)
             continue
         ongoing = open_.get(key)
         if ongoing is None:
-            continue
+            continue  # before the department's first `notified`: no part yet
         if kind == "on_duty" and ongoing.on_duty_at is None:
             ongoing.on_duty_at = at
         elif kind == "done" and ongoing.done_at is None:
