@@ -73,46 +73,32 @@ async def township_lines(services: Services, township_id: int, which: str, now: 
 
 async def pending_lines(services: Services, township_id: int) -> list[str]:
     """Requests waiting for a committee member to confirm the whistle."""
-    lines = []
     proposed = (
         await TicketEvent.filter(kind="proposed", request__status=RequestState.RECORDED)
         .order_by("-id")
         .prefetch_related("request")
     )
-    for event in proposed:
-        request = event.request
-        assert request is not None, "the query joined each event to its request"
-        area = await Area.get_or_none(id=request.area_id) if request.area_id else None
-        township = await ancestor_at(area, "township")
-        if township is not None and township.id == township_id:
-            lines.append(
-                services.texts.render(
-                    "whistle.list_pending",
-                    number=request.number,
-                    place=await place_of(area),
-                    summary=summary(request.text),
-                )
-            )
-    return lines
+    lines = [await _request_line(services, "whistle.list_pending", event.request, township_id) for event in proposed]
+    return [line for line in lines if line]
 
 
 async def village_lines(services: Services, township_id: int) -> list[str]:
     """Matters the village tier has now (村里先办), with their same-day deadline: the township may still whistle them."""
     lines = []
     for request in await Request.filter(status=RequestState.AT_VILLAGE).order_by("-id"):
-        area = await Area.get_or_none(id=request.area_id) if request.area_id else None
-        township = await ancestor_at(area, "township")
-        if township is None or township.id != township_id:
-            continue
         stage = await TicketEvent.filter(request_id=request.id, kind="at_village").order_by("id").first()
         due = datetime.fromisoformat(stage.data["due"]) if stage is not None and stage.data.get("due") else None
-        lines.append(
-            services.texts.render(
-                "whistle.list_at_village",
-                number=request.number,
-                place=await place_of(area),
-                summary=summary(request.text),
-                due=stamp(due) if due is not None else "—",
-            )
-        )
-    return lines
+        due_words = stamp(due) if due is not None else "—"
+        lines.append(await _request_line(services, "whistle.list_at_village", request, township_id, due=due_words))
+    return [line for line in lines if line]
+
+
+async def _request_line(services: Services, key: str, request: Request | None, township_id: int, **more: str) -> str:
+    """A request of this township as a line of text `key`; "" for another township's."""
+    assert request is not None, "the query joined each event to its request"
+    area = await Area.get_or_none(id=request.area_id) if request.area_id else None
+    township = await ancestor_at(area, "township")
+    if township is None or township.id != township_id:
+        return ""
+    place = await place_of(area)
+    return services.texts.render(key, number=request.number, place=place, summary=summary(request.text), **more)
