@@ -17,7 +17,8 @@ from tortoise.transactions import in_transaction
 from handlers.core.context import Services
 from handlers.shifts.roster import on_shift, shift_at
 from handlers.urgent.notice import alerted_cadres, send_notice
-from models import Area, Request, TicketEvent
+from models import Request, TicketEvent
+from models.area_cache import area_of
 from models.request_queries import ancestor_at
 from models.request_states import OPEN_STATES
 from models.ticket_queries import place_of
@@ -64,7 +65,7 @@ async def escalate(services: Services, now: datetime) -> int:
 
 
 async def _call(services: Services, request: Request, level: str, minutes: int, now: datetime) -> bool:
-    area = await Area.get_or_none(id=request.area_id) if request.area_id else None
+    area = await area_of(request.area_id)
     place = await ancestor_at(area, level)
     lead = (await on_shift(place, shift_at(services.policy.shifts, now))).get("lead")
     if place is None or lead is None or not lead.userid:

@@ -16,7 +16,8 @@ from handlers.common.privacy import mask_private
 from handlers.core.context import Services
 from handlers.requests.village.service import place_words
 from handlers.village.service import AT_VILLAGE, remind_of
-from models import Area, Department, OutboxMessage, Request, Ticket, TicketEvent
+from models import Department, OutboxMessage, Request, Ticket, TicketEvent
+from models.area_cache import area_of
 from models.lifecycle import Event
 from models.request_queries import ancestor_at, people_with_role
 from models.request_states import RequestState
@@ -53,7 +54,7 @@ async def remind(services: Services, request: Request, people: list[str], due: d
 
 
 async def tell_township(services: Services, request: Request, due: datetime, now: datetime) -> int:
-    area = await Area.get_or_none(id=request.area_id) if request.area_id else None
+    area = await area_of(request.area_id)
     township = await ancestor_at(area, "township")
     committee = [p.userid for p in await people_with_role(township, "township_committee") if p.userid]
     text = services.texts.render(
