@@ -94,7 +94,7 @@ async def people_with_role(area: Area | None, *roles: str) -> list[Person]:
     """Who holds one of `roles` exactly in `area`."""
     if area is None:
         return []
-    found = await Role.filter(area_id=area.id, role__in=roles).prefetch_related("person")
+    found = await Role.filter(area_id=area.id, role__in=roles).select_related("person")
     return list({role.person.id: role.person for role in found}.values())
 
 
