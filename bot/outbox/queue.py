@@ -7,9 +7,8 @@ from collections import defaultdict
 from datetime import datetime
 from typing import Any
 
-from tortoise.exceptions import IntegrityError
+from tortoise.connection import connections
 from tortoise.expressions import Q
-from tortoise.transactions import in_transaction
 
 from bot.channels.senders import NO_IDEMPOTENCY
 from bot.channels.types import Address, Outbound
@@ -36,8 +35,8 @@ async def enqueue(
     """Queue one message; with a dedupe_key already queued it does nothing and returns None.
 
     Call it inside `in_transaction()` together with the data change, so both commit or neither does.
-    The insert runs in a savepoint: a duplicate key rolls back only the savepoint, not the caller's
-    transaction (PostgreSQL aborts a whole transaction on an error otherwise).
+    A duplicate key is skipped by the insert itself (`ON CONFLICT DO NOTHING`), so the caller's transaction
+    stays usable (PostgreSQL aborts a whole transaction on an error otherwise).
     fallback: for a card update, the message (a fresh card) queued instead if WeCom refuses the update,
     with `fallback_key` as its dedupe key (default `fallback:<row id>`).
     priority: URGENT for an urgent matter's answer and notices (sent before the rest).
@@ -53,21 +52,43 @@ async def enqueue(
         payload["fallback"] = fallback.to_json()
         if fallback_key is not None:
             payload["fallback_key"] = fallback_key
-    try:
-        async with in_transaction():  # a savepoint when the caller has a transaction open
-            return await OutboxMessage.create(
-                kind=message.to.channel,
-                target=message.to.target,
-                payload=payload,
-                dedupe_key=dedupe_key,
-                not_before=not_before or now,
-                created_at=now,
-                priority=priority,
-            )
-    except IntegrityError:
-        if dedupe_key is None:
-            raise
-        return None  # a concurrent writer queued the same key first
+    row = OutboxMessage(
+        kind=message.to.channel,
+        target=message.to.target,
+        payload=payload,
+        dedupe_key=dedupe_key,
+        not_before=not_before or now,
+        created_at=now,
+        priority=priority,
+    )
+    return row if await _insert_unless_queued(row) else None
+
+
+async def _insert_unless_queued(row: OutboxMessage) -> bool:
+    """One `INSERT … ON CONFLICT DO NOTHING RETURNING id`: False when the dedupe key is queued already.
+
+    No savepoint around it (two statements more per message queued): a used key is not an error, so the
+    caller's PostgreSQL transaction stays usable. Any other failure raises as the ORM's insert would.
+    """
+    conn = connections.get("default")  # the caller's transaction, when one is open
+    dialect = conn.capabilities.dialect
+    if dialect not in _INSERT:
+        fields = [f for f in OutboxMessage._meta.fields_db_projection if f != "id"]
+        columns = ", ".join(f'"{OutboxMessage._meta.fields_db_projection[f]}"' for f in fields)
+        marks = ", ".join(f"${n}" if dialect == "postgres" else "?" for n in range(1, len(fields) + 1))
+        sql = f'INSERT INTO "outbox_message" ({columns}) VALUES ({marks}) ON CONFLICT DO NOTHING RETURNING "id"'
+        _INSERT[dialect] = (sql, fields)
+    sql, fields = _INSERT[dialect]
+    meta = OutboxMessage._meta.fields_map
+    found = await conn.execute_query_dict(sql, [meta[f].to_db_value(getattr(row, f), row) for f in fields])
+    if not found:
+        return False
+    row.id = found[0]["id"]
+    row._saved_in_db = True  # as Model.create leaves it: a later save() updates this row
+    return True
+
+
+_INSERT: dict[str, tuple[str, list[str]]] = {}  # per dialect: the statement and its fields, in order
 
 
 async def withdraw_waiting(to: Address, *, key_prefix: str, now: datetime) -> OutboxMessage | None:
