@@ -7,12 +7,12 @@ from collections import defaultdict
 from datetime import datetime
 from typing import Any
 
-from tortoise.connection import connections
 from tortoise.expressions import Q
 
 from bot.channels.senders import NO_IDEMPOTENCY
 from bot.channels.types import Address, Outbound
 from models import OutboxMessage
+from models.inserts import insert_unless_there
 
 PENDING, SENT, DEAD, PARKED, REFUSED = "pending", "sent", "dead", "parked", "refused"
 COMBINED = "combined"  # sent as one item of a combined message (result["combined_into"] names its row)
@@ -61,34 +61,7 @@ async def enqueue(
         created_at=now,
         priority=priority,
     )
-    return row if await _insert_unless_queued(row) else None
-
-
-async def _insert_unless_queued(row: OutboxMessage) -> bool:
-    """One `INSERT … ON CONFLICT DO NOTHING RETURNING id`: False when the dedupe key is queued already.
-
-    No savepoint around it (two statements more per message queued): a used key is not an error, so the
-    caller's PostgreSQL transaction stays usable. Any other failure raises as the ORM's insert would.
-    """
-    conn = connections.get("default")  # the caller's transaction, when one is open
-    dialect = conn.capabilities.dialect
-    if dialect not in _INSERT:
-        fields = [f for f in OutboxMessage._meta.fields_db_projection if f != "id"]
-        columns = ", ".join(f'"{OutboxMessage._meta.fields_db_projection[f]}"' for f in fields)
-        marks = ", ".join(f"${n}" if dialect == "postgres" else "?" for n in range(1, len(fields) + 1))
-        sql = f'INSERT INTO "outbox_message" ({columns}) VALUES ({marks}) ON CONFLICT DO NOTHING RETURNING "id"'
-        _INSERT[dialect] = (sql, fields)
-    sql, fields = _INSERT[dialect]
-    meta = OutboxMessage._meta.fields_map
-    found = await conn.execute_query_dict(sql, [meta[f].to_db_value(getattr(row, f), row) for f in fields])
-    if not found:
-        return False
-    row.id = found[0]["id"]
-    row._saved_in_db = True  # as Model.create leaves it: a later save() updates this row
-    return True
-
-
-_INSERT: dict[str, tuple[str, list[str]]] = {}  # per dialect: the statement and its fields, in order
+    return row if await insert_unless_there(row) else None  # a used key: no error, nothing written
 
 
 async def withdraw_waiting(to: Address, *, key_prefix: str, now: datetime) -> OutboxMessage | None:
