@@ -1,22 +1,27 @@
 """Areas and departments read once per burst of messages instead of once per question.
 
 A message's handlers ask for the same few areas many times (its grid's hamlet, village and township, for
-merging, routing and telling people), for the departments a request goes to and whether its county has
-the village tier. Inside `areas_cached()` — the inbox worker opens one for each pass over its backlog —
-each of these is read from the database once; outside it, every read goes to the database as before.
-They change only when the org file is loaded, never mid-pass.
+merging, routing and telling people), for the departments a request goes to, whether its county has the
+village tier, who holds a role there and which area a group chat belongs to (`per_pass`). Inside `areas_cached()` — the inbox worker opens one
+for each pass over its backlog — each of these is read from the database once; outside it, every read
+goes to the database as before. They change only when the org file is loaded, never mid-pass (a person's
+own row, e.g. having left WeCom, is seen as the pass first read it: at most one pass, a few seconds, late).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Awaitable, Callable, Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from typing import TypeVar
 
 from tortoise.exceptions import DoesNotExist
 
 from models.areas import Area, Department
+from models.people import Chat
 from models.shifts import CountySetting
+
+T = TypeVar("T")
 
 _CACHE: ContextVar[dict[tuple[str, object], object] | None] = ContextVar("area_cache", default=None)
 
@@ -86,11 +91,29 @@ async def departments_by_code(codes: Iterable[str]) -> dict[str, Department]:
 
 async def village_tier(county_id: int) -> bool:
     """The org file's [county] village_tier of this county."""
+    return await per_pass(
+        ("village_tier", county_id), lambda: CountySetting.filter(county_id=county_id, village_tier=True).exists()
+    )
+
+
+async def per_pass(key: tuple[str, object], load: Callable[[], Awaitable[T]]) -> T:
+    """`load()`'s answer, asked once per pass under `key`: only for what the org file alone changes (the
+    answer is shared by the pass's messages, so a caller must not change it in place)."""
     cache = _CACHE.get()
-    key = ("village_tier", county_id)
-    if cache is not None and key in cache:
-        return bool(cache[key])
-    on = await CountySetting.filter(county_id=county_id, village_tier=True).exists()
-    if cache is not None:
-        cache[key] = on
-    return on
+    if cache is None:
+        return await load()
+    if key not in cache:
+        cache[key] = await load()
+    return cache[key]  # type: ignore[return-value]
+
+
+async def chat_of(channel: str, chatid: str) -> Chat | None:
+    """A registered group chat with its area (`chat.area`), or None."""
+
+    async def load() -> Chat | None:
+        chat = await Chat.get_or_none(channel=channel, chatid=chatid)
+        if chat is not None:
+            chat.area = await area_of(chat.area_id)
+        return chat
+
+    return await per_pass(("chat", (channel, chatid)), load)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from models import Area, Assignment, Department, Person, Request, Role, Ticket
-from models.area_cache import area_of, area_required
+from models.area_cache import area_of, area_required, per_pass
 
 
 async def ancestor_at(area: Area | None, level: str) -> Area | None:
@@ -27,7 +27,8 @@ async def people_with_role(
         query = query.filter(area_id=area.id)
     if department is not None:
         query = query.filter(department_id=department.id)
-    roles = await query.order_by("person_id").select_related("person")
+    key = ("role_holders", (role, area.id if area else None, department.id if department else None))
+    roles = await per_pass(key, lambda: query.order_by("person_id").select_related("person"))  # org data
     return list({role.person.id: role.person for role in roles}.values())
 
 

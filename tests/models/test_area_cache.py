@@ -1,20 +1,24 @@
-"""The per-pass cache of org data (models/area_cache.py): inside one inbox pass an area, a department or a
-county's village-tier switch is read once; the next pass, and every read outside a pass, sees a change."""
+"""The per-pass cache of org data (models/area_cache.py): inside one inbox pass an area, a department, a
+county's village-tier switch, who holds a role or a group chat's area is read once; the next pass, and
+every read outside a pass, sees a change."""
 
 from __future__ import annotations
 
 import pytest
 from tortoise.exceptions import DoesNotExist
 
-from models import Area, CountySetting, Department
+from models import Area, Chat, CountySetting, Department, Person, Role
 from models.area_cache import (
     area_by_id,
     area_of,
     area_required,
     areas_cached,
+    chat_of,
     departments_by_code,
     village_tier,
 )
+from models.request_queries import people_with_role as holders_in
+from models.ticket_queries import committee_of, liaisons_of
 
 
 async def org(clock) -> tuple[Area, Area]:
@@ -69,3 +73,43 @@ async def test_the_village_tier_switch_turned_off_is_seen_by_the_next_pass(db, c
     with areas_cached():
         assert not await village_tier(county.id)
     assert not await village_tier(county.id)
+
+
+async def test_a_role_given_to_someone_else_is_seen_by_the_next_pass(db, clock) -> None:
+    _, township = await org(clock)
+    water = await Department.get(code="water")
+    old = await Person.create(userid="zhangwei", name="张伟")
+    new = await Person.create(userid="lihong", name="李红")
+    await Role.create(person=old, role="township_committee", area=township, scope=township.code)
+    await Role.create(person=old, role="liaison", department=water, scope=water.code)
+    with areas_cached():
+        assert [p.userid for p in await committee_of(township)] == ["zhangwei"]
+        assert [p.userid for p in await holders_in(township, "township_committee")] == ["zhangwei"]
+        assert [p.userid for p in await liaisons_of(water)] == ["zhangwei"]
+        await Role.filter(person_id=old.id).update(person_id=new.id)  # as the next org-file load would
+        assert [p.userid for p in await committee_of(township)] == ["zhangwei"]  # read once per pass
+        mine = await holders_in(township, "township_committee")
+        mine.append(new)  # a caller's list is its own: the next caller still gets the pass's answer
+        assert [p.userid for p in await holders_in(township, "township_committee")] == ["zhangwei"]
+    with areas_cached():
+        assert [p.userid for p in await committee_of(township)] == ["lihong"]
+        assert [p.userid for p in await holders_in(township, "township_committee")] == ["lihong"]
+        assert [p.userid for p in await liaisons_of(water)] == ["lihong"]
+    await Role.filter(person_id=new.id).update(person_id=old.id)
+    assert [p.userid for p in await committee_of(township)] == ["zhangwei"]  # outside a pass: read each time
+
+
+async def test_a_group_chat_registered_or_moved_is_seen_by_the_next_pass(db, clock) -> None:
+    _, township = await org(clock)
+    with areas_cached():
+        assert await chat_of("aibot", "wrgrid1") is None
+        await Chat.create(channel="aibot", chatid="wrgrid1", area=township)  # the org file gained the chat
+        assert await chat_of("aibot", "wrgrid1") is None  # read once per pass
+    with areas_cached():
+        chat = await chat_of("aibot", "wrgrid1")
+        assert chat is not None and chat.area.name == "白山镇"
+        await Chat.filter(chatid="wrgrid1").update(area_id=None)
+    with areas_cached():
+        chat = await chat_of("aibot", "wrgrid1")
+        assert chat is not None and chat.area is None
+    assert await chat_of("appchat", "wrgrid1") is None
