@@ -21,7 +21,7 @@ from handlers.core.card_keys import CardKey
 from handlers.core.context import Context, Services
 from handlers.core.router import MESSAGE_KINDS, Registered, Router, run_first
 from models import Area, Chat, Household, InboxMessage, KfCustomer, OutboxMessage, Person, Role
-from models.area_cache import area_of
+from models.area_cache import chat_of
 from nlp.privacy import mask_private
 
 log = logging.getLogger(__name__)
@@ -204,9 +204,7 @@ class Dispatcher:
             ctx.roles = await Role.filter(person=ctx.person).prefetch_related("area", "department")
         if inbound.conversation:
             chat_channel = "aibot" if inbound.channel == "aibot" else inbound.channel
-            ctx.chat = await Chat.get_or_none(channel=chat_channel, chatid=inbound.conversation)
-            if ctx.chat is not None:
-                ctx.chat.area = await area_of(ctx.chat.area_id)  # once per burst (models/area_cache.py)
+            ctx.chat = await chat_of(chat_channel, inbound.conversation)
         home = await self._home_area(ctx)
         ctx.area = home or (ctx.chat.area if ctx.chat else None) or ctx.area
 
