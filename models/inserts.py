@@ -3,7 +3,8 @@
 `INSERT … ON CONFLICT DO NOTHING RETURNING id` instead of the ORM's insert inside a savepoint: a key already
 used is not an error, so a caller's PostgreSQL transaction stays usable without a savepoint around it (two
 statements fewer), and outside a transaction no BEGIN/COMMIT is needed (two more). Any other failure — a
-NOT NULL or foreign key — raises as the ORM's insert would.
+NOT NULL or foreign key — raises as the ORM's insert would. Fields are converted and validated as the ORM
+does (`to_db_value`); the ORM's save signals are not sent (none are registered in this project).
 """
 
 from __future__ import annotations

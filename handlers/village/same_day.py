@@ -25,8 +25,15 @@ from models.request_states import RequestState
 
 async def check_same_day(services: Services, now: datetime) -> dict[str, int]:
     done = {"reminded": 0, "township_told": 0}
-    for request in await Request.filter(status=RequestState.AT_VILLAGE, merged_into_id=None).order_by("id"):
-        stage = await TicketEvent.filter(request_id=request.id, kind=AT_VILLAGE).order_by("id").first()
+    waiting = await Request.filter(status=RequestState.AT_VILLAGE, merged_into_id=None).order_by("id")
+    stages: dict[int, TicketEvent] = {}  # each request's first at_village event, read in one query for all
+    for event in await TicketEvent.filter(
+        kind=AT_VILLAGE, request__status=RequestState.AT_VILLAGE, request__merged_into_id=None
+    ).order_by("-id"):
+        if event.request_id is not None:
+            stages[event.request_id] = event  # newest first, so the earliest is kept
+    for request in waiting:
+        stage = stages.get(request.id)
         if stage is None or "due" not in stage.data:
             continue
         due = datetime.fromisoformat(stage.data["due"])
