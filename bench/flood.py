@@ -2,6 +2,7 @@
 
     python bench/flood.py [--villagers 1000] [--grids 40] [--senders 32] [--urgent 0.2] [--answer-delay 0.0]
                           [--runs sqlite,pg1,pg2] [--steady-rate 50] [--steady-seconds 20] [--before DIR]
+                          [--before-runs pg1]
 
 Each villager @-mentions the bot once in their grid's group (the demo county's AI-bot groups, as many
 as --grids and the county has), with a request from bench/data/devset.jsonl (a share --urgent of them
@@ -18,8 +19,9 @@ notice naming their request (requests merged into another are answered as merged
 there); messages each cadre received; whether every villager got exactly one answer; statements per
 message (PostgreSQL); peak RSS of each service; the largest inbox/outbox backlog seen; and after
 the flood, p99 message → answer at a steady --steady-rate messages a second.
---before DIR: also run `pg1` with the code checked out in DIR (e.g. `git archive main | tar -x -C DIR`),
-for the statements per message before and after.
+--before DIR: also run `pg1` (or the runs named by --before-runs, e.g. `sqlite,pg1`) with the code checked
+out in DIR (e.g. `git archive main | tar -x -C DIR`), first, as `pg1-before` etc.: before and after in one
+process, against the same bare handler.
 """
 
 from __future__ import annotations
@@ -604,7 +606,10 @@ async def main_async(args: argparse.Namespace) -> int:
                 else:
                     raise SystemExit(f"unknown run {name!r}: sqlite, pg1, pg2")
             if args.before:
-                plan.insert(0, ("pg1-before", "pg", 1, Path(args.before).resolve()))
+                earlier = Path(args.before).resolve()
+                before = [(f"{name}-before", url.replace(".db", "-before.db"), n, earlier) for name, url, n, _ in plan]
+                wanted = {r.strip() for r in args.before_runs.split(",") if r.strip()}
+                plan[:0] = [p for p in before if p[0].removesuffix("-before") in wanted]
             for index, (name, url, processes, code) in enumerate(plan):
                 if url == "pg":
                     assert pg is not None
@@ -644,6 +649,7 @@ def main() -> int:
     parser.add_argument("--steady-seconds", type=float, default=20.0, help="0: no steady phase")
     parser.add_argument("--settle", type=float, default=600.0, help="seconds to wait for every answer")
     parser.add_argument("--before", default="", help="a checkout of the earlier code, measured as pg1-before")
+    parser.add_argument("--before-runs", default="pg1", help="which of --runs to measure with --before's code too")
     parser.add_argument("--keep", action="store_true", help="keep the services' logs")
     parser.add_argument("--statements", action="store_true", help="print the most frequent statements (PostgreSQL)")
     return asyncio.run(main_async(parser.parse_args()))

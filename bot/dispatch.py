@@ -21,6 +21,7 @@ from handlers.core.card_keys import CardKey
 from handlers.core.context import Context, Services
 from handlers.core.router import MESSAGE_KINDS, Registered, Router, run_first
 from models import Area, Chat, Household, InboxMessage, KfCustomer, OutboxMessage, Person, Role
+from models.area_cache import chat_of
 from nlp.privacy import mask_private
 
 log = logging.getLogger(__name__)
@@ -203,9 +204,7 @@ class Dispatcher:
             ctx.roles = await Role.filter(person=ctx.person).prefetch_related("area", "department")
         if inbound.conversation:
             chat_channel = "aibot" if inbound.channel == "aibot" else inbound.channel
-            ctx.chat = await Chat.get_or_none(channel=chat_channel, chatid=inbound.conversation).prefetch_related(
-                "area"
-            )
+            ctx.chat = await chat_of(chat_channel, inbound.conversation)
         home = await self._home_area(ctx)
         ctx.area = home or (ctx.chat.area if ctx.chat else None) or ctx.area
 

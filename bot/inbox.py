@@ -22,14 +22,12 @@ from collections import defaultdict
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from tortoise.exceptions import IntegrityError
-from tortoise.transactions import in_transaction
-
 from bot.channels.types import Inbound
 from bot.clock import Clock
 from bot.wakeup import stop_task, wait_for_event
 from models import InboxMessage
 from models.area_cache import areas_cached
+from models.inserts import insert_unless_there
 
 log = logging.getLogger(__name__)
 
@@ -45,22 +43,18 @@ POLL_SECONDS = 5.0  # also pick up rows stored by another process on the same da
 async def record(inbound: Inbound, key: str, *, status: str = "pending", error: str = "") -> int | None:
     """Store one inbound message; its row id, or None when this (channel, key) is already stored.
 
-    Its own (nested) transaction: inside a caller's transaction a duplicate rolls back to a savepoint
-    instead of poisoning the caller's PostgreSQL transaction.
+    One statement (models/inserts.py): a duplicate writes nothing and raises nothing, so inside a caller's
+    transaction it leaves that PostgreSQL transaction usable, and outside one no BEGIN/COMMIT is needed.
     """
-    try:
-        async with in_transaction():
-            row = await InboxMessage.create(
-                channel=inbound.channel,
-                message_key=key[:160],
-                payload=inbound.to_json(),
-                status=status,
-                error=error,
-                received_at=inbound.received_at,
-            )
-    except IntegrityError:
-        return None
-    return row.id
+    row = InboxMessage(
+        channel=inbound.channel,
+        message_key=key[:160],
+        payload=inbound.to_json(),
+        status=status,
+        error=error,
+        received_at=inbound.received_at,
+    )
+    return row.id if await insert_unless_there(row) else None
 
 
 def mark_done(clock: Clock) -> Process:

@@ -13,6 +13,10 @@ from tortoise.backends.base.config_generator import expand_db_url
 from models import MODEL_MODULES
 
 MIGRATIONS_MODULE = "models.migrations"
+# PostgreSQL connections per process. The inbox's lanes (bot/inbox.py WORKERS) each hold one for a whole
+# message; the callbacks' inserts, the outbox's claims and sent marks and the tickers need their own
+# meanwhile, or they queue behind the lanes (the ORM's default is 5).
+POOL_SIZE = 12
 
 
 def tortoise_config(url: str) -> dict:
@@ -23,6 +27,7 @@ def tortoise_config(url: str) -> dict:
     if url.startswith("postgres://"):
         connection = expand_db_url(url)
         connection["credentials"]["reset"] = keep_session
+        connection["credentials"].setdefault("maxsize", POOL_SIZE)  # `?maxsize=N` in the URL overrides it
     return {
         "connections": {"default": connection},
         "apps": {

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from tortoise.expressions import Q
 
 from models import Area, Household, NonRequest, Person, Request, Role
-from models.area_cache import area_by_id, area_ids_under
+from models.area_cache import area_by_id, area_ids_under, per_pass
 from models.request_states import OPEN_STATES
 
 SAME_MATTER_CANDIDATES = 50  # earlier open reports compared with a new one, newest first
@@ -94,7 +94,9 @@ async def people_with_role(area: Area | None, *roles: str) -> list[Person]:
     """Who holds one of `roles` exactly in `area`."""
     if area is None:
         return []
-    found = await Role.filter(area_id=area.id, role__in=roles).prefetch_related("person")
+    found = await per_pass(  # roles change only when the org file loads (models/area_cache.py)
+        ("holders", (area.id, roles)), lambda: Role.filter(area_id=area.id, role__in=roles).select_related("person")
+    )
     return list({role.person.id: role.person for role in found}.values())
 
 

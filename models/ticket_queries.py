@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from models import Area, Assignment, Department, Person, Request, Role, Ticket
+from models.area_cache import area_of, area_required, per_pass
 
 
 async def ancestor_at(area: Area | None, level: str) -> Area | None:
@@ -13,7 +14,7 @@ async def ancestor_at(area: Area | None, level: str) -> Area | None:
             return area
         if area.parent_id is None:
             return None
-        area = await Area.get(id=area.parent_id)
+        area = await area_required(area.parent_id)
         seen += 1
     return None
 
@@ -26,7 +27,8 @@ async def people_with_role(
         query = query.filter(area_id=area.id)
     if department is not None:
         query = query.filter(department_id=department.id)
-    roles = await query.order_by("person_id").prefetch_related("person")
+    key = ("role_holders", (role, area.id if area else None, department.id if department else None))
+    roles = await per_pass(key, lambda: query.order_by("person_id").select_related("person"))  # org data
     return list({role.person.id: role.person for role in roles}.values())
 
 
@@ -75,5 +77,5 @@ async def place_of(area: Area | None) -> str:
     names: list[str] = []
     while area is not None and area.level in ("village", "hamlet", "grid"):
         names.append(area.name)
-        area = await Area.get_or_none(id=area.parent_id) if area.parent_id else None
+        area = await area_of(area.parent_id)
     return "".join(reversed(names))

@@ -7,13 +7,12 @@ from collections import defaultdict
 from datetime import datetime
 from typing import Any
 
-from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Q
-from tortoise.transactions import in_transaction
 
 from bot.channels.senders import NO_IDEMPOTENCY
 from bot.channels.types import Address, Outbound
 from models import OutboxMessage
+from models.inserts import insert_unless_there
 
 PENDING, SENT, DEAD, PARKED, REFUSED = "pending", "sent", "dead", "parked", "refused"
 COMBINED = "combined"  # sent as one item of a combined message (result["combined_into"] names its row)
@@ -37,8 +36,8 @@ async def enqueue(
     """Queue one message; with a dedupe_key already queued it does nothing and returns None.
 
     Call it inside `in_transaction()` together with the data change, so both commit or neither does.
-    The insert runs in a savepoint: a duplicate key rolls back only the savepoint, not the caller's
-    transaction (PostgreSQL aborts a whole transaction on an error otherwise).
+    A duplicate key is skipped by the insert itself (`ON CONFLICT DO NOTHING`), so the caller's transaction
+    stays usable (PostgreSQL aborts a whole transaction on an error otherwise).
     fallback: for a card update, the message (a fresh card) queued instead if WeCom refuses the update,
     with `fallback_key` as its dedupe key (default `fallback:<row id>`).
     priority: URGENT for an urgent matter's answer and notices (sent before the rest); PROMPT for what WeCom
@@ -55,21 +54,16 @@ async def enqueue(
         payload["fallback"] = fallback.to_json()
         if fallback_key is not None:
             payload["fallback_key"] = fallback_key
-    try:
-        async with in_transaction():  # a savepoint when the caller has a transaction open
-            return await OutboxMessage.create(
-                kind=message.to.channel,
-                target=message.to.target,
-                payload=payload,
-                dedupe_key=dedupe_key,
-                not_before=not_before or now,
-                created_at=now,
-                priority=priority,
-            )
-    except IntegrityError:
-        if dedupe_key is None:
-            raise
-        return None  # a concurrent writer queued the same key first
+    row = OutboxMessage(
+        kind=message.to.channel,
+        target=message.to.target,
+        payload=payload,
+        dedupe_key=dedupe_key,
+        not_before=not_before or now,
+        created_at=now,
+        priority=priority,
+    )
+    return row if await insert_unless_there(row) else None  # a used key: no error, nothing written
 
 
 async def withdraw_waiting(to: Address, *, key_prefix: str, now: datetime) -> OutboxMessage | None:

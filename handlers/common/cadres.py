@@ -28,4 +28,4 @@ def village_of_speaker(ctx: Context, tree: AreaTree, role_names: tuple[str, ...]
 
 
 async def people_with_role(role: str, area: Area) -> list[Person]:
-    return [r.person for r in await Role.filter(role=role, area_id=area.id).prefetch_related("person").order_by("id")]
+    return [r.person for r in await Role.filter(role=role, area_id=area.id).select_related("person").order_by("id")]

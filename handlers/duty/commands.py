@@ -15,7 +15,8 @@ from handlers.duty import service as duty
 from handlers.tickets.cards import TYPED, Click, DutyKey, refresh_department_card
 from handlers.tickets.deadlines import deadlines_for
 from handlers.tickets.lookup import find_ticket, own_part
-from models import Area, Assignment, Request, Ticket
+from models import Assignment, Request, Ticket
+from models.area_cache import area_of
 from models.assignment_states import ACTIVE_STATES
 from models.ticket_queries import assignments_of, department_list, place_of
 
@@ -37,7 +38,7 @@ async def _state_reply(ctx: Context, ticket: Ticket, part: Assignment, click: Cl
     )
     if click.code:
         request = await Request.get(id=ticket.request_id)
-        place = await place_of(await Area.get_or_none(id=request.area_id) if request.area_id else None)
+        place = await place_of(await area_of(request.area_id))
         await refresh_department_card(ctx.services, ticket, part, request, place, click=click, resend=False)
 
 

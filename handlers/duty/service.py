@@ -10,7 +10,8 @@ from handlers.core.context import Services
 from handlers.requests.hearback import request_resolved, tell_requester
 from handlers.tickets.cards import TYPED, Click, refresh_department_card
 from handlers.tickets.notices import post_to_joint_chat, tell_township
-from models import Area, Assignment, Person, Request, Ticket, TicketEvent
+from models import Assignment, Person, Request, Ticket, TicketEvent
+from models.area_cache import area_of
 from models.assignment_states import ACTIVE_STATES, AssignmentState, move_assignment
 from models.lifecycle import Event
 from models.ticket_queries import assignments_of, place_of
@@ -19,7 +20,7 @@ from models.ticket_states import TicketState, move_ticket
 
 async def _context(ticket: Ticket) -> tuple[Request, str]:
     request = await Request.get(id=ticket.request_id)
-    return request, await place_of(await Area.get_or_none(id=request.area_id) if request.area_id else None)
+    return request, await place_of(await area_of(request.area_id))
 
 
 async def _closed_part(

@@ -14,7 +14,8 @@ from handlers.members.answers import answer
 from handlers.members.cards import ConfirmKey, OfferIntoKey, OfferKey, confirm_card, confirm_task
 from handlers.members.service import work_line
 from handlers.tickets.cards import update_card
-from models import Area, Person, PracticalTask, Request
+from models import Person, PracticalTask, Request
+from models.area_cache import area_of
 from models.area_tree import AreaTree
 from models.members import MEMBER_ROLE, PartyMember
 from models.members_queries import work_of
@@ -55,7 +56,7 @@ async def register(ctx: Context) -> None:
 async def confirm_clicked(ctx: Context) -> None:
     key = ctx.clicked(ConfirmKey)
     member = await PartyMember.get_or_none(id=key.member_id).prefetch_related("person")
-    grid = await Area.get_or_none(id=key.grid_id)
+    grid = await area_of(key.grid_id)
     if member is None or grid is None:
         raise UserError("members.registration_gone")
     tree = await AreaTree.load()

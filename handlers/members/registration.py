@@ -15,6 +15,7 @@ from typing import Any
 from config.errors import UserError
 from handlers.core.context import Context, Services
 from models import Area, Department, Person, Role
+from models.area_cache import area_required
 from models.area_tree import AreaTree
 from models.members import PartyMember
 from models.org.members import place_in_grid
@@ -143,5 +144,5 @@ async def decide(member: PartyMember, grid_id: int, by: Person, yes: bool, now: 
         status="confirmed" if yes else "declined", confirmed_at=now, confirmed_by_id=by.id
     )
     if changed and yes:
-        await place_in_grid(member.person_id, await Area.get(id=grid_id))
+        await place_in_grid(member.person_id, await area_required(grid_id))
     return bool(changed)

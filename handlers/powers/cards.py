@@ -19,7 +19,8 @@ from handlers.core.context import Services
 from handlers.powers.format import when
 from handlers.powers.people import names, post_name
 from handlers.tickets.cards import update_card
-from models import Area, OutboxMessage, Person, PowerFlow, PowerStep
+from models import OutboxMessage, Person, PowerFlow, PowerStep
+from models.area_cache import area_required
 
 RESULT_QUESTION = "result"
 
@@ -86,7 +87,7 @@ def step_card(services: Services, flow: PowerFlow, step: PowerStep, people: list
 
 async def send_step_card(services: Services, flow: PowerFlow, step: PowerStep, people: list[Person]) -> bool:
     """The card to every responsible person at once; False when it went before (a repeat, a second process)."""
-    village = await Area.get(id=flow.village_id)
+    village = await area_required(flow.village_id)
     card = step_card(services, flow, step, people, village.name)
     userids = [p.userid for p in people if p.userid]
     return await services.reach.together(userids, card=card, dedupe_key=f"card:{card.task_id}")

@@ -26,6 +26,7 @@ from handlers.powers.cards import mark_card_done, send_step_card
 from handlers.powers.format import when
 from handlers.powers.people import SECRETARY, names, post_name, warned_people
 from models import Area, Chat, Person, PowerEvent, PowerFlow, PowerStep, PowerWarning
+from models.area_cache import area_required
 from models.posts import holders
 from models.power_states import StepState, complete_flow, record_step
 from models.request_queries import area_ids_under
@@ -142,7 +143,7 @@ async def raise_warning(
     except IntegrityError:
         return False
     item = powers.get(flow.item)
-    village = await Area.get(id=flow.village_id)
+    village = await area_required(flow.village_id)
     people = await warned_people(village, step.post, powers.township_roles)
     text = services.texts.render(
         "powers.warning.text",
@@ -167,7 +168,7 @@ async def raise_warning(
 
 async def publish(services: Services, flow: PowerFlow, step: PowerStep, now: datetime) -> None:
     """A public step to every group of the village that has a webhook, and onto the trail."""
-    village = await Area.get(id=flow.village_id)
+    village = await area_required(flow.village_id)
     text = services.texts.render(
         "powers.public.text",
         village=village.name,

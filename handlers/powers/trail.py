@@ -8,11 +8,12 @@ from typing import Any
 from config.texts import Texts
 from handlers.powers.format import when
 from handlers.powers.people import post_name
-from models import Area, Person, PowerEvent, PowerFlow, PowerStep
+from models import Person, PowerEvent, PowerFlow, PowerStep
+from models.area_cache import area_required
 
 
 async def flow_lines(texts: Texts, flow: PowerFlow) -> list[str]:
-    village = await Area.get(id=flow.village_id)
+    village = await area_required(flow.village_id)
     starter = await Person.get_or_none(id=flow.started_by_id) if flow.started_by_id else None
     lines = [
         texts.render(

@@ -6,14 +6,15 @@ from handlers.common.format import summary
 from handlers.core.context import Services
 from handlers.requests.service import VILLAGE, Recorded, handled_as
 from handlers.shifts.night import night_note
-from models import Assignment, Department, Request, Ticket
+from models import Assignment, Request, Ticket
+from models.area_cache import departments_by_code
 from models.assignment_states import AssignmentState as A
 from models.request_states import FINISHED, RequestState
 
 
 async def department_names(request: Request) -> str:
     codes = [request.primary, *[c for c in request.also if c != request.primary]]
-    names = {d.code: d.name for d in await Department.filter(code__in=codes)}
+    names = {c: d.name for c, d in (await departments_by_code(codes)).items()}
     return "、".join(names[c] for c in codes if c in names) or "相关部门"
 
 

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from handlers.common.privacy import mask_private
 from handlers.core.context import Services
 from models import Area, NonRequest, Person, Role
+from models.area_cache import area_of
 
 DIGEST_ROLE = "grid_member"
 
@@ -63,7 +64,7 @@ async def send_non_request_digests(services: Services, now: datetime) -> int:
 
 async def digest_text(services: Services, grid: Area, rows: list[NonRequest], limit: int) -> str:
     texts = services.texts
-    parent = await Area.get_or_none(id=grid.parent_id) if grid.parent_id else None
+    parent = await area_of(grid.parent_id)
     lines = [
         texts.render("requests.digest.header", grid=f"{parent.name if parent else ''}{grid.name}", count=len(rows))
     ]

@@ -17,6 +17,7 @@ from handlers.requests.village.service import send_village_card
 from handlers.village.service import send_to_village
 from handlers.whistle.service import whistle_request
 from models import Area, Attachment, Chat, NonRequest, Person, Request, TicketEvent
+from models.area_cache import area_of
 from models.lifecycle import Event
 from models.numbers import next_number
 from models.request_queries import ancestor_at, reporters_of, same_matter_candidates
@@ -188,7 +189,7 @@ async def forward(services: Services, request: Request, now: datetime) -> None:
 async def same_matter(services: Services, request: Request, now: datetime) -> Request | None:
     """An earlier open report of the same matter in the same hamlet (or village) within the policy's days."""
     rules = services.policy.requests
-    area = await Area.get_or_none(id=request.area_id) if request.area_id else None
+    area = await area_of(request.area_id)
     place = await ancestor_at(area, "hamlet", "village")
     if place is None or not request.keywords:
         return None

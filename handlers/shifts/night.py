@@ -6,7 +6,8 @@ from __future__ import annotations
 from config.timezone import SHANGHAI
 from handlers.core.context import Services
 from handlers.shifts.roster import on_shift, shift_at
-from models import Area, Request
+from models import Request
+from models.area_cache import area_of
 from models.request_queries import ancestor_at
 
 
@@ -17,7 +18,7 @@ async def night_note(services: Services, request: Request) -> str:
     if request.urgency == "urgent" or not quiet.is_quiet(now):
         return ""
     texts = services.texts
-    area = await Area.get_or_none(id=request.area_id) if request.area_id else None
+    area = await area_of(request.area_id)
     shift = shift_at(services.policy.shifts, now)
     who = []
     for level in ("village", "township"):

@@ -48,7 +48,7 @@ Holders = dict[tuple[int, date, str, str], Person]  # (area id, day, shift, post
 
 async def holders(area_ids: list[int], first: date, last: date) -> Holders:
     """Every post held in these areas from `first` to `last` (both included)."""
-    slots = await DutySlot.filter(area_id__in=area_ids, day__gte=first, day__lte=last).prefetch_related("person")
+    slots = await DutySlot.filter(area_id__in=area_ids, day__gte=first, day__lte=last).select_related("person")
     return {(s.area_id, s.day, s.shift, s.post): s.person for s in slots}
 
 

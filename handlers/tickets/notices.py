@@ -13,6 +13,7 @@ from handlers.core.context import Services
 from handlers.tickets.cards import send_department_card
 from handlers.tickets.deadlines import deadlines_for
 from models import Area, Assignment, Person, Request, Ticket
+from models.area_cache import area_of, area_required
 from models.assignment_states import ACTIVE_STATES, AssignmentState, move_assignment
 from models.lifecycle import Event
 from models.ticket_queries import (
@@ -92,7 +93,7 @@ async def notify_again(
 async def tell_township(
     services: Services, ticket: Ticket, key: str, *, urgent: bool = False, dedupe_key: str | None = None, **params
 ) -> bool:
-    township = await Area.get(id=ticket.township_id)
+    township = await area_required(ticket.township_id)
     members = [p.userid for p in await committee_of(township) if p.userid]
     return await services.reach.together(
         members, text=services.texts.render(key, **params), urgent=urgent, dedupe_key=dedupe_key
@@ -106,7 +107,7 @@ async def open_joint_chat(
     lead = actor or next(iter(await committee_of(township)), None)
     parts = await assignments_of(ticket, *ACTIVE_STATES)
     members = [lead] if lead else []
-    members += await village_secretaries(await Area.get_or_none(id=request.area_id))
+    members += await village_secretaries(await area_of(request.area_id))
     for part in parts:
         members += await liaisons_of(part.department)
     userids = list(dict.fromkeys(p.userid for p in members if p.userid))

@@ -5,9 +5,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from tortoise.expressions import Q
+
 from handlers.common.privacy import mask_private
-from models import Area, Attachment, Household, Person, Request
-from models.request_queries import ancestor_at, reporters_of
+from models import Attachment, Household, Person, Request
+from models.area_cache import area_of
+from models.request_queries import ancestor_at
 
 
 @dataclass(frozen=True)
@@ -37,13 +40,13 @@ async def reporter_of(request: Request) -> Reporter:
     if household is not None and not phone:  # a relayed request: the household's own phone, if any member has one
         member = await Person.filter(household_id=household.id).exclude(mobile="").order_by("id").first()
         phone = member.mobile if member else ""
-    hamlet = await ancestor_at(await Area.get_or_none(id=household.grid_id), "hamlet") if household else None
+    hamlet = await ancestor_at(await area_of(household.grid_id), "hamlet") if household else None
     household_words = f"{household.head}户" + (f"（{hamlet.name}）" if hamlet else "") if household else ""
-    ids = [r.id for r in await reporters_of(request)]
     return Reporter(
         name=person.name if person else (household.head if household else ""),
         household=household_words,
         phone=phone,
         address=household.address if household else "",
-        photos=await Attachment.filter(request_id__in=ids).count(),
+        # one count for the request and every report merged into it (a join, not a read of the reports first)
+        photos=await Attachment.filter(Q(request_id=request.id) | Q(request__merged_into_id=request.id)).count(),
     )

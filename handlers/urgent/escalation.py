@@ -17,7 +17,8 @@ from tortoise.transactions import in_transaction
 from handlers.core.context import Services
 from handlers.shifts.roster import on_shift, shift_at
 from handlers.urgent.notice import alerted_cadres, send_notice
-from models import Area, Request, TicketEvent
+from models import Request, TicketEvent
+from models.area_cache import area_of
 from models.request_queries import ancestor_at
 from models.request_states import OPEN_STATES
 from models.ticket_queries import place_of
@@ -41,10 +42,17 @@ ACTS = (
 LEVELS = ("village", "township")
 
 
-async def acknowledged(request: Request) -> bool:
-    return await TicketEvent.filter(
-        Q(request_id=request.id) | Q(ticket__request_id=request.id), kind__in=ACTS, actor_id__isnull=False
-    ).exists()
+async def acknowledged(requests: list[Request]) -> set[int]:
+    """The ids of those requests someone acted on: one query for all of them, not one per request (a flood
+    leaves hundreds of urgent matters open, and the ticker looks at each every minute)."""
+    ids = [r.id for r in requests]
+    if not ids:
+        return set()
+    rows = await TicketEvent.filter(
+        Q(request_id__in=ids) | Q(ticket__request_id__in=ids), kind__in=ACTS, actor_id__isnull=False
+    ).values_list("request_id", "ticket__request_id")
+    wanted = set(ids)
+    return {i for pair in rows for i in pair if i in wanted}
 
 
 async def escalate(services: Services, now: datetime) -> int:
@@ -53,8 +61,10 @@ async def escalate(services: Services, now: datetime) -> int:
     after = {"village": policy.call_village_lead_after_minutes, "township": policy.call_township_lead_after_minutes}
     since = now - timedelta(hours=policy.escalation_watch_hours)
     called = 0
-    for request in await Request.filter(urgency="urgent", created_at__gte=since, status__in=OPEN_STATES):
-        if await acknowledged(request):
+    watched = await Request.filter(urgency="urgent", created_at__gte=since, status__in=OPEN_STATES)
+    acted_on = await acknowledged(watched)
+    for request in watched:
+        if request.id in acted_on:
             continue
         for level in LEVELS:
             if now < request.created_at + timedelta(minutes=after[level]):
@@ -64,7 +74,7 @@ async def escalate(services: Services, now: datetime) -> int:
 
 
 async def _call(services: Services, request: Request, level: str, minutes: int, now: datetime) -> bool:
-    area = await Area.get_or_none(id=request.area_id) if request.area_id else None
+    area = await area_of(request.area_id)
     place = await ancestor_at(area, level)
     lead = (await on_shift(place, shift_at(services.policy.shifts, now))).get("lead")
     if place is None or lead is None or not lead.userid:

@@ -17,7 +17,8 @@ from handlers.core.card_keys import CardKey
 from handlers.core.context import Services
 from handlers.shifts.roster import on_shift, shift_at
 from handlers.tickets.reporter import reporter_of
-from models import Area, Department, Person, Request, TicketEvent
+from models import Person, Request, TicketEvent
+from models.area_cache import area_of, departments_by_code
 from models.request_queries import ancestor_at, people_with_role
 from models.ticket_queries import place_of
 
@@ -34,7 +35,7 @@ class UrgentKey(CardKey):
 
 async def nearest_cadres(request: Request) -> list[Person]:
     """The grid members of the matter's grid, then the village secretary and first secretary of its village."""
-    area = await Area.get_or_none(id=request.area_id) if request.area_id else None
+    area = await area_of(request.area_id)
     people: list[Person] = []
     for level, roles in NEAREST_ROLES.items():
         people += await people_with_role(await ancestor_at(area, level), *roles)
@@ -43,7 +44,7 @@ async def nearest_cadres(request: Request) -> list[Person]:
 
 async def on_duty_cadres(services: Services, request: Request) -> list[Person]:
     """The 值班 of the matter's village and township for the shift it came in."""
-    area = await Area.get_or_none(id=request.area_id) if request.area_id else None
+    area = await area_of(request.area_id)
     shift = shift_at(services.policy.shifts, request.created_at)
     people: list[Person] = []
     for level in ("village", "township"):
@@ -67,10 +68,10 @@ def task_id(request: Request, userid: str) -> str:
 
 async def urgent_card(services: Services, request: Request, *, task: str) -> Card:
     texts = services.texts
-    place = await place_of(await Area.get_or_none(id=request.area_id) if request.area_id else None)
+    place = await place_of(await area_of(request.area_id))
     who = await reporter_of(request)  # in full: the card goes to each cadre's own chat
     codes = [c for c in dict.fromkeys([request.primary, *request.also]) if c]
-    names = {d.code: d.name for d in await Department.filter(code__in=codes)}
+    names = {c: d.name for c, d in (await departments_by_code(codes)).items()}
     departments = "、".join(names[c] for c in codes if c in names)
     return Card(
         task_id=task,

@@ -10,12 +10,13 @@ from handlers.common.format import stamp
 from handlers.common.privacy import mask_private
 from handlers.core.context import Services
 from handlers.requests.village.service import VillageKey, place_words, who_words
-from models import Department, Request
+from models import Request
+from models.area_cache import departments_by_code
 
 
 async def departments_words(request: Request) -> str:
     codes = [c for c in dict.fromkeys([request.primary, *request.also]) if c]
-    names = {d.code: d.name for d in await Department.filter(code__in=codes)}
+    names = {c: d.name for c, d in (await departments_by_code(codes)).items()}
     return "、".join(names[c] for c in codes if c in names)
 
 

@@ -16,7 +16,8 @@ from handlers.common.privacy import mask_private
 from handlers.core.context import Services
 from handlers.requests.village.service import place_words, settle_village_cards
 from handlers.village.service import AT_VILLAGE, remind_of
-from models import Area, Department, OutboxMessage, Request, Ticket, TicketEvent
+from models import Department, OutboxMessage, Request, Ticket, TicketEvent
+from models.area_cache import area_of
 from models.lifecycle import Event
 from models.request_queries import ancestor_at, people_with_role
 from models.request_states import RequestState
@@ -24,8 +25,15 @@ from models.request_states import RequestState
 
 async def check_same_day(services: Services, now: datetime) -> dict[str, int]:
     done = {"reminded": 0, "township_told": 0}
-    for request in await Request.filter(status=RequestState.AT_VILLAGE, merged_into_id=None).order_by("id"):
-        stage = await TicketEvent.filter(request_id=request.id, kind=AT_VILLAGE).order_by("id").first()
+    waiting = await Request.filter(status=RequestState.AT_VILLAGE, merged_into_id=None).order_by("id")
+    stages: dict[int, TicketEvent] = {}  # each request's first at_village event, read in one query for all
+    for event in await TicketEvent.filter(
+        kind=AT_VILLAGE, request__status=RequestState.AT_VILLAGE, request__merged_into_id=None
+    ).order_by("-id"):
+        if event.request_id is not None:
+            stages[event.request_id] = event  # newest first, so the earliest is kept
+    for request in waiting:
+        stage = stages.get(request.id)
         if stage is None or "due" not in stage.data:
             continue
         due = datetime.fromisoformat(stage.data["due"])
@@ -53,7 +61,7 @@ async def remind(services: Services, request: Request, people: list[str], due: d
 
 
 async def tell_township(services: Services, request: Request, due: datetime, now: datetime) -> int:
-    area = await Area.get_or_none(id=request.area_id) if request.area_id else None
+    area = await area_of(request.area_id)
     township = await ancestor_at(area, "township")
     committee = [p.userid for p in await people_with_role(township, "township_committee") if p.userid]
     text = services.texts.render(

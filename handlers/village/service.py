@@ -16,7 +16,8 @@ from handlers.core.context import Services
 from handlers.shifts.roster import on_shift, shift_at
 from handlers.tickets.departments import NOT_COUNTY
 from handlers.village.card import send_tier_card
-from models import Area, CountySetting, Person, Request, TicketEvent
+from models import Area, Person, Request, TicketEvent
+from models.area_cache import area_of, village_tier
 from models.lifecycle import Event
 from models.request_queries import ancestor_at, people_with_role
 from models.request_states import RequestState, move_request
@@ -27,7 +28,7 @@ AT_VILLAGE = "at_village"  # the trail's event when a matter reaches the village
 async def tier_on(area: Area | None) -> bool:
     """The org file's [county] village_tier for the county of `area`."""
     county = await ancestor_at(area, "county")
-    return county is not None and await CountySetting.filter(county_id=county.id, village_tier=True).exists()
+    return county is not None and await village_tier(county.id)  # once per burst (models/area_cache.py)
 
 
 def due_of(policy: ShiftsPolicy, at: datetime) -> datetime:
@@ -55,7 +56,7 @@ async def send_to_village(services: Services, request: Request) -> bool:
         return True  # a burst re-routed it to another department: the village has it still
     if request.urgency == "urgent" or request.primary in NOT_COUNTY:
         return False  # danger goes everywhere at once; the village's own matters stay in the grid
-    area = await Area.get_or_none(id=request.area_id) if request.area_id else None
+    area = await area_of(request.area_id)
     village = await ancestor_at(area, "village")
     if village is None or not await tier_on(area):
         return False

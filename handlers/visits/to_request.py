@@ -14,7 +14,8 @@ from handlers.requests.answers import where_words
 from handlers.requests.relay.service import Relay, villager_sender
 from handlers.requests.service import VILLAGE, record_request
 from handlers.visits.service import CADRE_VISITS
-from models import Area, Person, Visit
+from models import Person, Visit
+from models.area_cache import area_required
 from models.area_tree import AreaTree
 
 router = Router("visits-to-request")
@@ -36,7 +37,7 @@ async def to_request(ctx: Context) -> None:
         raise UserError("visits.already_request", id=entry.id, number=entry.request.number)
     household = entry.household
     villager = await Person.filter(household_id=household.id, name=household.head).first()
-    grid = await Area.get(id=household.grid_id)
+    grid = await area_required(household.grid_id)
     decision = ctx.services.router().classify(entry.note)
     if not decision.is_request:  # the cadre says it is one: the village's own cadres take it first
         decision = replace(decision, is_request=True, primary=VILLAGE, also=())

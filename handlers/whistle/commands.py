@@ -19,6 +19,7 @@ from handlers.whistle.service import blow, routed_departments
 from handlers.whistle.stats import MONTHS, stats_reply
 from handlers.whistle.urge import urge
 from models import Area, Department, Request, Ticket, TicketEvent
+from models.area_cache import area_of, area_required, departments_by_code
 from models.assignment_states import ACTIVE_STATES
 from models.request_states import WHISTLEABLE
 from models.ticket_queries import ancestor_at, assignments_of, department_list
@@ -28,14 +29,14 @@ router = Router("whistle")
 
 
 async def township_of_request(request: Request) -> Area | None:
-    return await ancestor_at(await Area.get_or_none(id=request.area_id) if request.area_id else None, "township")
+    return await ancestor_at(await area_of(request.area_id), "township")
 
 
 async def proposed_departments(request: Request) -> list[Department]:
     """What the confirmation card showed, else the router's decision."""
     event = await TicketEvent.filter(request_id=request.id, kind="proposed").order_by("-id").first()
     codes = list(event.data.get("departments", [])) if event else []
-    by_code = {d.code: d for d in await Department.filter(code__in=codes)}
+    by_code = await departments_by_code(codes)
     return [by_code[c] for c in codes if c in by_code] or await routed_departments(request)
 
 
@@ -139,7 +140,7 @@ async def list_command(ctx: Context) -> None:
     """`哨单 [未签收|超时|本周]`: the township's open tickets, or those of one kind."""
     which = ctx.sub
     for township_id in committee_townships(ctx):
-        township = await Area.get(id=township_id)
+        township = await area_required(township_id)
         lines = await township_lines(ctx.services, township_id, which, ctx.now)
         title = ctx.say(f"whistle.list_title_{which or 'open'}", township=township.name, count=len(lines))
         ctx.reply_text("\n".join([title, *lines]) if lines else ctx.say("whistle.list_empty", township=township.name))

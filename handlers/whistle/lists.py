@@ -7,7 +7,8 @@ from datetime import datetime, timedelta
 from handlers.common.format import stamp, summary
 from handlers.core.context import Services
 from handlers.tickets.deadlines import overdue
-from models import Area, Request, Ticket, TicketEvent
+from models import Request, Ticket, TicketEvent
+from models.area_cache import area_of
 from models.assignment_states import AssignmentState
 from models.request_states import RequestState
 from models.ticket_queries import ancestor_at, assignments_of, place_of
@@ -44,7 +45,7 @@ async def ticket_line(services: Services, ticket: Ticket, now: datetime) -> tupl
             marks.add("overdue")
         state = texts.render(f"duty.state_{part.state}") + (texts.render("whistle.late_mark") if late else "")
         states.append(f"{part.department.name}{state}")
-    place = await place_of(await Area.get_or_none(id=request.area_id) if request.area_id else None)
+    place = await place_of(await area_of(request.area_id))
     line = texts.render(
         "whistle.list_line", number=ticket.number, place=place, summary=summary(request.text), states="；".join(states)
     )
@@ -96,7 +97,7 @@ async def village_lines(services: Services, township_id: int) -> list[str]:
 async def _request_line(services: Services, key: str, request: Request | None, township_id: int, **more: str) -> str:
     """A request of this township as a line of text `key`; "" for another township's."""
     assert request is not None, "the query joined each event to its request"
-    area = await Area.get_or_none(id=request.area_id) if request.area_id else None
+    area = await area_of(request.area_id)
     township = await ancestor_at(area, "township")
     if township is None or township.id != township_id:
         return ""

@@ -16,6 +16,7 @@ from handlers.tickets.lookup import COMMITTEE, committee_townships
 from handlers.whistle.replies import ask_about_unknown, reply_whistled
 from handlers.whistle.service import blow
 from models import Area, Department, Request
+from models.area_cache import departments_by_code
 from models.area_tree import AreaTree
 from models.numbers import next_number
 from models.request_states import RequestState
@@ -65,7 +66,7 @@ async def new_matter(ctx: Context) -> None:
     decision = ctx.services.router().classify(text)
     if not departments:
         codes = [c for c in (decision.primary, *decision.also) if c not in NOT_COUNTY]
-        by_code = {d.code: d for d in await Department.filter(code__in=codes)}
+        by_code = await departments_by_code(codes)
         departments = [by_code[c] for c in codes if c in by_code]
     if not departments:
         raise UserError("whistle.no_department")

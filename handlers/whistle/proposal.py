@@ -17,6 +17,7 @@ from handlers.tickets.audit import record
 from handlers.tickets.cards import update_card
 from handlers.tickets.departments import NOT_COUNTY
 from models import Area, Department, Request, TicketEvent
+from models.area_cache import area_of, departments_by_code
 from models.ticket_queries import (
     ancestor_at,
     committee_of,
@@ -52,7 +53,7 @@ async def runners_up(services: Services, request: Request, departments: list[Dep
     codes = [
         c for c in services.router().classify(request.text).runners_up if c not in proposed and c not in NOT_COUNTY
     ]
-    by_code = {d.code: d for d in await Department.filter(code__in=codes)}
+    by_code = await departments_by_code(codes)
     return [by_code[c] for c in codes if c in by_code]
 
 
@@ -64,7 +65,7 @@ async def propose(services: Services, request: Request, departments: list[Depart
     if earlier and earlier[-1].data.get("departments") == [d.code for d in departments]:
         return False
     now = services.clock.now()
-    area = await Area.get_or_none(id=request.area_id) if request.area_id else None
+    area = await area_of(request.area_id)
     township = await ancestor_at(area, "township")
     if township is None:
         log.warning("request #%s has no township: cannot propose a whistle", request.number)

@@ -8,7 +8,8 @@ from handlers.tickets.audit import record
 from handlers.tickets.cards import refresh_department_card
 from handlers.tickets.notices import notify_again, notify_department, open_joint_chat
 from handlers.whistle.service import blow
-from models import Area, Assignment, Department, Person, Request, RoutingCorrection, Ticket
+from models import Assignment, Department, Person, Request, RoutingCorrection, Ticket
+from models.area_cache import area_of, area_required
 from models.assignment_states import COUNTED_STATES, LEFT_STATES, AssignmentState, move_assignment
 from models.lifecycle import Event
 from models.ticket_queries import (
@@ -28,7 +29,7 @@ async def reassign(
     parts = await assignments_of(ticket)
     replaced = [a for a in parts if a.state == AssignmentState.RETURNED] or [a for a in parts if a.is_primary]
     primary_moves = any(a.is_primary for a in replaced)
-    place = await place_of(await Area.get_or_none(id=request.area_id))
+    place = await place_of(await area_of(request.area_id))
     for old in replaced:
         if old.department in departments:
             continue
@@ -90,7 +91,7 @@ async def add_departments(
     Returns the departments that were added; the joint chat opens once three or more take part."""
     now = services.clock.now()
     request = await Request.get(id=ticket.request_id)
-    area = await Area.get_or_none(id=request.area_id) if request.area_id else None
+    area = await area_of(request.area_id)
     place = await place_of(area)
     present = {a.department_id: a for a in await assignments_of(ticket)}
     added = []
@@ -112,7 +113,7 @@ async def add_departments(
             if part.department_id not in {d.id for d in added} and part.card_task_id:
                 await refresh_department_card(services, ticket, part, request, place, resend=False)
         if not ticket.appchat_id and len(active) >= services.policy.whistle.joint_chat_min_departments:
-            township = await Area.get(id=ticket.township_id)
+            township = await area_required(ticket.township_id)
             await open_joint_chat(services, ticket, request, township, actor, place)
     return added
 

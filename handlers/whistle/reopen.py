@@ -5,7 +5,8 @@ from __future__ import annotations
 from handlers.core.context import Services
 from handlers.tickets.deadlines import deadlines_for
 from handlers.tickets.notices import notify_again, tell_township
-from models import Area, Person, Request, Ticket
+from models import Person, Request, Ticket
+from models.area_cache import area_of
 from models.assignment_states import COUNTED_STATES
 from models.lifecycle import Event
 from models.request_states import FINISHED, RequestState, move_request
@@ -34,7 +35,7 @@ async def reopen_ticket(
         ticket, TicketState.OPEN, now, event=reopened, respond_due=due.respond_due, resolve_due=due.resolve_due
     )
     await move_request(request, RequestState.REOPENED, now, only_from=FINISHED)
-    place = await place_of(await Area.get_or_none(id=request.area_id))
+    place = await place_of(await area_of(request.area_id))
     parts = await assignments_of(ticket, *COUNTED_STATES)
     for part in parts:
         await notify_again(

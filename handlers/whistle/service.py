@@ -17,7 +17,8 @@ from handlers.tickets.departments import NOT_COUNTY
 from handlers.tickets.notices import notify_department, open_joint_chat, tell_township
 from handlers.urgent.notice import alert_nearest
 from handlers.whistle.proposal import close_proposal, propose
-from models import Area, Assignment, Department, Person, Request, Ticket
+from models import Assignment, Department, Person, Request, Ticket
+from models.area_cache import area_of, departments_by_code
 from models.numbers import next_number
 from models.request_states import RequestState, move_request
 from models.ticket_queries import (
@@ -29,7 +30,7 @@ from models.ticket_queries import (
 async def routed_departments(request: Request) -> list[Department]:
     """The request's primary first, then its assisting departments (the router's decision)."""
     codes = [c for c in dict.fromkeys([request.primary, *request.also]) if c and c not in NOT_COUNTY]
-    by_code = {d.code: d for d in await Department.filter(code__in=codes)}
+    by_code = await departments_by_code(codes)
     return [by_code[c] for c in codes if c in by_code]
 
 
@@ -69,7 +70,7 @@ async def blow(
     now = services.clock.now()
     if not await move_request(request, RequestState.WHISTLED, now):  # claimed only while still whistleable
         return None
-    area = await Area.get_or_none(id=request.area_id) if request.area_id else None
+    area = await area_of(request.area_id)
     township = await ancestor_at(area, "township")
     if township is None and actor is not None:
         role = next(iter(await actor.roles.filter(role="township_committee").prefetch_related("area")), None)

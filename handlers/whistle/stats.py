@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from handlers.core.context import Context
-from models import Area
+from models.area_cache import area_required
 from models.resolution_shares import Resolution, where_resolved
 from models.ticket_metrics import Rates, rates
 
@@ -52,7 +52,7 @@ def rate_line(ctx: Context, row: Rates) -> str:
 
 async def stats_reply(ctx: Context, township_id: int, which: str) -> str:
     start, end = month_bounds(ctx.now, which)
-    township = await Area.get(id=township_id)
+    township = await area_required(township_id)
     by_department, by_township = await rates(start, end, ctx.now, township_id)
     title = ctx.say("whistle.stats_title", township=township.name, month=start.strftime("%Y-%m"))
     shares = [resolution_line(ctx, r) for r in await where_resolved(start, end, ctx.now, township_id)]

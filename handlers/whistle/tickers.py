@@ -28,7 +28,8 @@ from handlers.tickets.departments import NOT_COUNTY
 from handlers.tickets.notices import tell_township
 from handlers.whistle.lists import pending_lines, ticket_line
 from handlers.whistle.service import blow, whistle_request
-from models import Area, Assignment, Department, OutboxMessage, Request, Role, Ticket, TicketEvent
+from models import Area, Assignment, OutboxMessage, Request, Role, Ticket, TicketEvent
+from models.area_cache import area_required, departments_by_code
 from models.assignment_states import ACTIVE_STATES, AssignmentState
 from models.request_states import RequestState
 from models.ticket_queries import liaisons_of
@@ -72,7 +73,7 @@ async def confirmation_timeouts(services: Services, now: datetime) -> int:
         async with in_transaction():
             request = await Request.get(id=event.request_id)
             codes = list(event.data.get("departments", []))
-            by_code = {d.code: d for d in await Department.filter(code__in=codes)}
+            by_code = await departments_by_code(codes)
             departments = [by_code[c] for c in codes if c in by_code]
             if departments and await blow(services, request, departments, actor=None, trigger="timeout"):
                 whistled += 1
@@ -191,7 +192,7 @@ async def digests(services: Services, now: datetime) -> int:
     known = set(await OutboxMessage.filter(dedupe_key__in=list(keys.values())).values_list("dedupe_key", flat=True))
     queued = 0
     for township_id in sorted({t for (t, u), key in keys.items() if key not in known}):
-        township = await Area.get(id=township_id)
+        township = await area_required(township_id)
         text = await digest_text(services, township, now)
         for userid in members[township_id]:
             if keys[(township_id, userid)] in known:

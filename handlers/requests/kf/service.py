@@ -12,7 +12,8 @@ from config.errors import UserError
 from handlers.common.privacy import mask_private
 from handlers.core.card_keys import CardKey
 from handlers.core.context import Context
-from models import Area, Household, KfCustomer, KfLink, Person, Request
+from models import Household, KfCustomer, KfLink, Person, Request
+from models.area_cache import area_required
 from models.area_tree import AreaTree
 from models.request_queries import ancestor_at, area_ids_under, households_named, people_with_role
 
@@ -78,7 +79,7 @@ async def claim(ctx: Context) -> None:
             Button(key=str(KfLinkKey("no", link.external_userid)), text=texts.render("requests.kf.button_no"), style=2),
         ),
     )
-    grid = await Area.get(id=household.grid_id)
+    grid = await area_required(household.grid_id)
     members = [p.userid for p in await people_with_role(grid, "grid_member") if p.userid]
     await ctx.services.reach.people(
         members, card=card, dedupe_key=f"kflink:{link.external_userid}:{household.id}:{int(ctx.now.timestamp())}"
@@ -93,7 +94,7 @@ async def confirm(ctx: Context, external_userid: str, yes: bool) -> None:
         ctx.reply("requests.kf.cadre_done")
         return
     household = await Household.get(id=link.household_id)
-    grid = await Area.get(id=household.grid_id)
+    grid = await area_required(household.grid_id)
     if ctx.person is None or ctx.person.id not in {p.id for p in await people_with_role(grid, "grid_member")}:
         raise UserError("requests.village.not_yours", number="")
     link.updated_at = ctx.now

@@ -12,7 +12,7 @@ from handlers.requests.answers import recorded_answer, where_words
 from handlers.requests.hearback import tell_reporter
 from handlers.requests.relay.service import parse_relay, relay_roles, villager_sender
 from handlers.requests.service import VILLAGE, record_request
-from models import Area
+from models.area_cache import area_required
 from models.area_tree import AreaTree
 
 router = Router("requests-relay")
@@ -23,7 +23,7 @@ NOT_ALLOWED = ("common.not_allowed", (("role", "requests.relay.role_name"),))
 @router.command("request_relay", Private(*NOT_ALLOWED), Roles(relay_roles, *NOT_ALLOWED))
 async def relay(ctx: Context) -> None:
     found = await parse_relay(ctx, list(relay_roles(ctx.services.policy)))
-    grid = await Area.get(id=found.household.grid_id)
+    grid = await area_required(found.household.grid_id)
     decision = ctx.services.router().classify(found.text)
     if not decision.is_request:
         decision = replace(decision, is_request=True, primary=VILLAGE, also=())

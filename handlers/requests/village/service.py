@@ -14,7 +14,8 @@ from handlers.core.context import Services
 from handlers.tickets.cards import update_card
 from handlers.tickets.departments import NOT_COUNTY
 from handlers.whistle.service import whistle_request
-from models import Area, Household, OutboxMessage, Person, Request, TicketEvent
+from models import Household, OutboxMessage, Person, Request, TicketEvent
+from models.area_cache import area_of
 from models.lifecycle import Event
 from models.request_queries import ancestor_at, ancestors, people_with_role
 from models.request_states import HANDLED_BY_VILLAGE, RequestState, move_request
@@ -34,7 +35,7 @@ class VillageKey(CardKey):
 
 async def village_handlers(request: Request) -> list[Person]:
     """The grid member(s) of the request's grid and the two secretaries of its village."""
-    area = await Area.get_or_none(id=request.area_id) if request.area_id else None
+    area = await area_of(request.area_id)
     grid = await ancestor_at(area, "grid")
     village = await ancestor_at(area, "village")
     people = await people_with_role(grid, *HANDLERS_OF_GRID) + await people_with_role(village, *HANDLERS_OF_VILLAGE)
@@ -51,7 +52,7 @@ async def _given_at_village(request: Request) -> list[Person]:
 
 async def place_words(request: Request) -> str:
     """屯 and 村 a cadre recognises, e.g. 后道老村三屯3网格."""
-    area = await Area.get_or_none(id=request.area_id) if request.area_id else None
+    area = await area_of(request.area_id)
     chain = [a for a in reversed(await ancestors(area)) if a.level in ("village", "hamlet", "grid")]
     return "".join(a.name for a in chain)
 
@@ -151,7 +152,7 @@ async def escalate(services: Services, request: Request, actor: Person, reason: 
     escalated = Event("escalated", request=request, actor=actor, reason=reason)
     if not await move_request(request, RequestState.RECORDED, now, only_from=HANDLED_BY_VILLAGE, event=escalated):
         return  # another cadre escalated or closed it a moment ago
-    area = await Area.get_or_none(id=request.area_id) if request.area_id else None
+    area = await area_of(request.area_id)
     township = await ancestor_at(area, "township")
     committee = [p.userid for p in await people_with_role(township, "township_committee") if p.userid]
     text = texts_escalated(services, request, actor, reason, await place_words(request))
