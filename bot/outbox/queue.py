@@ -3,6 +3,8 @@ few questions asked of the queued rows (what waits, what went out unanswered).""
 
 from __future__ import annotations
 
+import math
+import time
 from collections import defaultdict
 from datetime import datetime
 from typing import Any
@@ -63,7 +65,20 @@ async def enqueue(
         created_at=now,
         priority=priority,
     )
-    return row if await insert_unless_there(row) else None  # a used key: no error, nothing written
+    if not await insert_unless_there(row):
+        return None  # a used key: no error, nothing written
+    if priority >= PROMPT:
+        _last_prompt[0] = time.monotonic()
+    return row
+
+
+_last_prompt = [-math.inf]  # when this process last queued a PROMPT row (monotonic seconds)
+
+
+def prompt_queued_within(seconds: float) -> bool:
+    """Whether this process queued a PROMPT row in the last `seconds`: the outbox worker's prompt lane claims on
+    a wake only then (its commit may come a moment later), and otherwise on its idle tick (other processes')."""
+    return time.monotonic() - _last_prompt[0] < seconds
 
 
 async def withdraw_waiting(to: Address, *, key_prefix: str, now: datetime) -> OutboxMessage | None:

@@ -31,6 +31,7 @@ from bot.outbox.queue import (
     SENT,
     UNANSWERED,
     enqueue,
+    prompt_queued_within,
     unanswered,
 )
 from bot.wakeup import wait_for_event
@@ -52,6 +53,7 @@ DEAD_ALERT_PREFIX = "dead-alert:"
 FALLBACK_PREFIX = "fallback:"
 
 
+PROMPT_WINDOW = 10.0  # seconds after a PROMPT row was queued here during which every wake looks for one
 SOCKET_WAIT = timedelta(seconds=1)  # a row for the AI bot's socket while it is down here: look again soon
 
 
@@ -114,10 +116,13 @@ class OutboxWorker:
         main = asyncio.get_running_loop().create_task(self._lane(backlog, idle, limit, NORMAL), name="outbox-main")
         try:
             while True:
-                await wait_for_event(wake, idle)
+                woken = await wait_for_event(wake, idle)
                 wake.clear()
                 backlog.set()
-                await self._drain(limit, PROMPT)
+                # In a flood nearly every wake is for ordinary rows: claim only when this process queued a
+                # PROMPT row lately (its transaction commits, then wakes us), or on the idle tick (other processes').
+                if not woken or prompt_queued_within(PROMPT_WINDOW):
+                    await self._drain(limit, PROMPT)
         finally:
             main.cancel()
             await asyncio.wait([main])
