@@ -131,18 +131,20 @@ async def settle_village_cards(
     sent = [(f"village-{request.id}-{rounds}", f"request:{request.id}:village-card:{rounds}")]
     if tier is not None:
         sent.append((f"village-tier-{request.id}", f"village-tier:{request.id}:card"))
+    # Each person's card was queued as `<key>:<userid>` (reach.people): look up exactly those keys (an index read).
+    people = [p.userid for p in await village_handlers(request) if p.userid]
+    keys = {f"{key}:{userid}": task_id for task_id, key in sent for userid in people}
     clicker, click_code = click
     updated = 0
-    for task_id, key in sent:
-        for userid in await OutboxMessage.filter(dedupe_key__startswith=f"{key}:").values_list("target", flat=True):
-            updated += await update_card(
-                services,
-                [str(userid)],
-                task_id=task_id,
-                click_code=click_code if userid == clicker else "",
-                replace_name=label,
-                sent_key=f"{key}:{userid}",
-            )
+    for sent_key, userid in await OutboxMessage.filter(dedupe_key__in=list(keys)).values_list("dedupe_key", "target"):
+        updated += await update_card(
+            services,
+            [str(userid)],
+            task_id=keys[str(sent_key)],
+            click_code=click_code if userid == clicker else "",
+            replace_name=label,
+            sent_key=str(sent_key),
+        )
     return updated
 
 
