@@ -6,6 +6,8 @@ village tier, who holds a role there and which area a group chat belongs to (`pe
 for each pass over its backlog — each of these is read from the database once; outside it, every read
 goes to the database as before. They change only when the org file is loaded, never mid-pass (a person's
 own row, e.g. having left WeCom, is seen as the pass first read it: at most one pass, a few seconds, late).
+Who is on duty (handlers/shifts/roster.py) is read once per pass too; a message that sets a post says so
+(`changed`), and the rest of its pass reads the roster from the database.
 """
 
 from __future__ import annotations
@@ -97,14 +99,23 @@ async def village_tier(county_id: int) -> bool:
 
 
 async def per_pass(key: tuple[str, object], load: Callable[[], Awaitable[T]]) -> T:
-    """`load()`'s answer, asked once per pass under `key`: only for what the org file alone changes (the
-    answer is shared by the pass's messages, so a caller must not change it in place)."""
+    """`load()`'s answer, asked once per pass under `key`: for what the org file changes, or what a message
+    changes only after saying so with `changed(key[0])` (the answer is shared by the pass's messages, so a
+    caller must not change it in place)."""
     cache = _CACHE.get()
-    if cache is None:
+    if cache is None or ("changed", key[0]) in cache:
         return await load()
     if key not in cache:
         cache[key] = await load()
     return cache[key]  # type: ignore[return-value]
+
+
+def changed(kind: str) -> None:
+    """This pass wrote what `kind`'s reads read: its later reads in the pass go to the database (they would
+    see the write, and nothing read before it is kept, whether the write commits or rolls back)."""
+    cache = _CACHE.get()
+    if cache is not None:
+        cache[("changed", kind)] = True
 
 
 async def chat_of(channel: str, chatid: str) -> Chat | None:

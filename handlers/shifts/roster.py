@@ -14,6 +14,7 @@ from tortoise.exceptions import IntegrityError
 from config.policy import ShiftsPolicy
 from config.timezone import SHANGHAI
 from models import Area, DutySlot, Person
+from models.area_cache import changed, per_pass
 from models.area_tree import AreaTree
 from models.shifts import POSTS, SHIFTS
 
@@ -43,6 +44,7 @@ def shift_at(policy: ShiftsPolicy, when: datetime) -> Shift:
     return Shift(local.date() - timedelta(days=1), "night")
 
 
+ON_SHIFT = "on_shift"  # the per-pass reads of who holds a post (models/area_cache.py)
 Holders = dict[tuple[int, date, str, str], Person]  # (area id, day, shift, post) → who holds it
 
 
@@ -53,15 +55,23 @@ async def holders(area_ids: list[int], first: date, last: date) -> Holders:
 
 
 async def on_shift(area: Area | None, shift: Shift) -> dict[str, Person]:
-    """post → who holds it in `area` for `shift` (a post nobody holds is absent)."""
+    """post → who holds it in `area` for `shift` (a post nobody holds is absent).
+
+    Read once per inbox pass: a flood's every message asks who is on duty near it. A post set in this
+    pass (`set_post`) is read afresh from then on; one set by another process is seen from the next pass."""
     if area is None:
         return {}
-    held = await holders([area.id], shift.day, shift.day)
-    return {post: person for (_, _, s, post), person in held.items() if s == shift.shift}
+
+    async def load() -> dict[str, Person]:
+        held = await holders([area.id], shift.day, shift.day)
+        return {post: person for (_, _, s, post), person in held.items() if s == shift.shift}
+
+    return await per_pass((ON_SHIFT, (area.id, shift)), load)
 
 
 async def set_post(area: Area, shift: Shift, post: str, person: Person, now: datetime) -> bool:
     """Put `person` in the post; False when they already held it. Two secretaries at once: the last one wins."""
+    changed(ON_SHIFT)
     slots = DutySlot.filter(area_id=area.id, day=shift.day, shift=shift.shift, post=post)
     slot = await slots.first()
     if slot is None:

@@ -1,5 +1,5 @@
 """The per-pass cache of org data (models/area_cache.py): inside one inbox pass an area, a department, a
-county's village-tier switch, who holds a role or a group chat's area is read once; the next pass, and
+county's village-tier switch, who holds a role or a duty post, or a group chat's area is read once; the next pass, and
 every read outside a pass, sees a change."""
 
 from __future__ import annotations
@@ -7,7 +7,9 @@ from __future__ import annotations
 import pytest
 from tortoise.exceptions import DoesNotExist
 
-from models import Area, Chat, CountySetting, Department, Person, Role
+from config.policy import ShiftsPolicy
+from handlers.shifts.roster import on_shift, set_post, shift_at
+from models import Area, Chat, CountySetting, Department, DutySlot, Person, Role
 from models.area_cache import (
     area_by_id,
     area_of,
@@ -113,3 +115,22 @@ async def test_a_group_chat_registered_or_moved_is_seen_by_the_next_pass(db, clo
         chat = await chat_of("aibot", "wrgrid1")
         assert chat is not None and chat.area is None
     assert await chat_of("appchat", "wrgrid1") is None
+
+
+async def test_who_is_on_duty_is_read_once_per_pass_and_afresh_after_this_pass_sets_a_post(db, clock) -> None:
+    _, township = await org(clock)
+    old = await Person.create(userid="zhangwei", name="张伟")
+    new = await Person.create(userid="lihong", name="李红")
+    shift = shift_at(ShiftsPolicy(), clock.now())
+    await set_post(township, shift, "duty", old, clock.now())
+    with areas_cached():
+        assert (await on_shift(township, shift))["duty"].userid == "zhangwei"
+        await DutySlot.filter(area_id=township.id).update(person_id=new.id)  # another process swapped
+        assert (await on_shift(township, shift))["duty"].userid == "zhangwei"  # read once per pass
+    with areas_cached():
+        assert (await on_shift(township, shift))["duty"].userid == "lihong"
+        assert await set_post(township, shift, "duty", old, clock.now())  # a swap handled in this pass
+        assert (await on_shift(township, shift))["duty"].userid == "zhangwei"
+        await DutySlot.filter(area_id=township.id).update(person_id=new.id)
+        assert (await on_shift(township, shift))["duty"].userid == "lihong"  # read afresh for the rest of the pass
+    assert await on_shift(None, shift) == {}
