@@ -53,6 +53,9 @@ DEAD_ALERT_PREFIX = "dead-alert:"
 FALLBACK_PREFIX = "fallback:"
 
 
+# While rows keep coming (a flood: every handled message commits and wakes the main lane), it waits this long
+# after sending before it claims again, so one claim takes a burst's rows instead of one or two at a time.
+GATHER_SECONDS = 0.05
 PROMPT_WINDOW = 10.0  # seconds after a PROMPT row was queued here during which every wake looks for one
 SOCKET_WAIT = timedelta(seconds=1)  # a row for the AI bot's socket while it is down here: look again soon
 
@@ -129,22 +132,26 @@ class OutboxWorker:
 
     async def _lane(self, wake: asyncio.Event, idle: float, limit: int, least: int) -> None:
         while True:
-            await self._drain(limit, least)
+            if await self._drain(limit, least):
+                await asyncio.sleep(GATHER_SECONDS)  # busy: let the next rows gather (a quiet wake is not delayed)
             await wait_for_event(wake, idle)
             wake.clear()
 
-    async def _drain(self, limit: int, least: int) -> None:
-        """Claim and send batches of rows of at least priority `least` until fewer than a batch are due."""
+    async def _drain(self, limit: int, least: int) -> int:
+        """Claim and send batches of rows of at least priority `least` until fewer than a batch are due; how
+        many rows were claimed."""
+        claimed = 0
         while True:
             try:
-                busy = await self.run_once(limit, least=least) >= limit
+                found = await self.run_once(limit, least=least)
             except asyncio.CancelledError:
                 raise
             except Exception:  # the database or the network is down: log, wait, try again
                 log.exception("outbox worker: run failed")
-                busy = False
-            if not busy:
-                return
+                found = 0
+            claimed += found
+            if found < limit:
+                return claimed
 
     async def run_once(self, limit: int = 50, *, least: int = NORMAL) -> int:
         """Claim up to `limit` due rows (of priority `least` or more) and try each once; how many were claimed."""
