@@ -243,13 +243,10 @@ class Queues:
         # Rows held for later (quiet hours: a night-time flood's village cards wait for the morning) are not
         # backlog: only what is due within the hour counts.
         inbox_sql = "SELECT count(*) FROM inbox_message WHERE status = 'pending'"
-        outbox_sql = (
-            "SELECT count(*) FROM outbox_message WHERE status = 'pending' AND "
-            + (
-                "datetime(not_before) < datetime('now', '+1 hour')"
-                if self.url.startswith("sqlite")
-                else "not_before < now() + interval '1 hour'"
-            )
+        outbox_sql = "SELECT count(*) FROM outbox_message WHERE status = 'pending' AND " + (
+            "datetime(not_before) < datetime('now', '+1 hour')"
+            if self.url.startswith("sqlite")
+            else "not_before < now() + interval '1 hour'"
         )
         if self.url.startswith("sqlite"):
             import sqlite3
