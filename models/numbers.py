@@ -1,8 +1,10 @@
 """The county-wide number of requests and tickets, shown and typed as `#1042`.
 
-One statement both creates the counter row (first call) and advances it, returning the new value.
-It takes the row's lock until the caller's transaction ends, so concurrent callers on PostgreSQL
-queue behind each other, and a rolled-back caller leaves no gap. SQLite serialises writers anyway.
+PostgreSQL: `nextval` of the sequence `number_seq` (migration 0017). Taking a number locks nothing, so
+messages handled side by side (the inbox's lanes, several processes) do not wait for each other; a number
+taken by a message that then fails and is rolled back is not given again (a gap, as rare as a failed message).
+SQLite: one statement both creates the counter row (first call) and advances it, inside the caller's
+transaction; SQLite runs one writer at a time anyway, so a rolled-back caller leaves no gap there.
 """
 
 from __future__ import annotations
@@ -12,16 +14,20 @@ from tortoise.connection import connections
 FIRST_NUMBER = 1001  # so the first request reads #1001, never #1
 COUNTER_NAME = "number"
 
-_NEXT = (
-    f"INSERT INTO counter (name, value) VALUES ('{COUNTER_NAME}', {FIRST_NUMBER}) "
-    "ON CONFLICT (name) DO UPDATE SET value = counter.value + 1 RETURNING value"
-)
+_NEXT = {
+    "postgres": "SELECT nextval('number_seq') AS value",
+    "sqlite": (
+        f"INSERT INTO counter (name, value) VALUES ('{COUNTER_NAME}', {FIRST_NUMBER}) "
+        "ON CONFLICT (name) DO UPDATE SET value = counter.value + 1 RETURNING value"
+    ),
+}
 
 
 async def next_number() -> int:
     """The next number; call it inside the transaction that stores the request or ticket."""
     # connections.get returns the transaction's client inside `in_transaction()`.
-    rows = await connections.get("default").execute_query_dict(_NEXT)
+    client = connections.get("default")
+    rows = await client.execute_query_dict(_NEXT[client.capabilities.dialect])
     return int(rows[0]["value"])
 
 
