@@ -64,7 +64,7 @@ if TYPE_CHECKING:  # at run time imported where they are built, only when this a
 
 log = logging.getLogger(__name__)
 
-Process = Callable[[int], Awaitable[None]]
+Process = Callable[[int], Awaitable[bool | None]]
 CARD_ACK_TEXT = "channel.card_clicked"
 MEDIA_COPY_SECONDS = 60  # replies.toml key: what a clicked card's buttons turn into
 RATES_SECONDS = 60  # the console's rates: events read into the parts, large figure sets recounted

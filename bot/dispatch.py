@@ -40,12 +40,15 @@ class Dispatcher:
         for feature in features:
             self.root.include_router(feature)
 
-    async def process(self, inbox_id: int) -> None:
-        """Handle one stored message exactly once (a row already done is skipped)."""
+    async def process(self, inbox_id: int) -> bool:
+        """Handle one stored message exactly once (a row already done is skipped). False when someone else is
+        handling it at this moment (PostgreSQL: another process or task holds its row): the caller leaves it,
+        and the later messages of its lane, to them instead of waiting."""
         async with in_transaction():
-            row = await InboxMessage.filter(id=inbox_id, status="pending").select_for_update().first()
+            pending = InboxMessage.filter(id=inbox_id, status="pending")
+            row = await pending.select_for_update(skip_locked=True).first()
             if row is None:
-                return
+                return not await pending.exists()
             inbound = Inbound.from_json(row.payload)
             ctx = Context(inbound=inbound, services=self.services, now=self.services.clock.now())
             try:
@@ -66,6 +69,7 @@ class Dispatcher:
             row.processed_at = ctx.now
             await row.save(update_fields=["status", "attempts", "processed_at", "error"])
         self.on_enqueued()
+        return True
 
     async def _handle(self, ctx: Context) -> None:
         await self._identify(ctx)

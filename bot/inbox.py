@@ -8,6 +8,8 @@ Several rows are handled at once (`workers`), in lanes: one lane per conversatio
 go one after the other in arrival order, so what one person says in one chat is handled in the order
 they said it. Lanes holding an urgent message (`urgent(payload)`) are started first, so in a backlog an
 urgent matter overtakes the ordinary ones (the earlier messages of its own lane still go before it).
+With several processes on one PostgreSQL database each lane is handled by whichever process takes its
+row first: a process that finds a row held by another leaves the rest of that lane to it for this pass.
 
 A message WeCom wants answered within seconds (`Inbound.timely`: an AI-bot card click or chat entry) is not
 queued behind a backlog at all: `stored()` hands it to a task of its own at once. The dispatcher takes each
@@ -31,13 +33,16 @@ from models.inserts import insert_unless_there
 
 log = logging.getLogger(__name__)
 
-Process = Callable[[int], Awaitable[None]]
+# Handles one row; False: someone else holds it right now (left to them), anything else: it is done.
+Process = Callable[[int], Awaitable[bool | None]]
 Urgent = Callable[[dict[str, Any]], bool]
 
 MAX_ATTEMPTS = 5  # a row the dispatcher fails on this often is parked as failed, not retried for ever
 BATCH = 500  # rows read per pass: how far ahead an urgent message is seen in a backlog
 WORKERS = 4  # lanes handled at once (PostgreSQL's pool runs them side by side; SQLite takes them in turn)
 POLL_SECONDS = 5.0  # also pick up rows stored by another process on the same database
+BUSY_SECONDS = 0.5  # a pass that left rows to another process looks again this soon (if it died, they are ours)
+DONE, FAILED, BUSY = "done", "failed", "busy"  # what became of a row in a pass
 
 
 async def record(inbound: Inbound, key: str, *, status: str = "pending", error: str = "") -> int | None:
@@ -94,6 +99,7 @@ class InboxWorker:
         self._task: asyncio.Task[None] | None = None
         self._failures: dict[int, int] = {}
         self._rushing: set[asyncio.Task[None]] = set()  # timely rows being handled outside the passes
+        self._left = False  # the last pass left rows to another process
 
     def notify(self) -> None:
         self._idle.clear()
@@ -109,7 +115,7 @@ class InboxWorker:
         rushing.add_done_callback(self._rushing.discard)
 
     async def _rush(self, row_id: int) -> None:
-        if not await self._one(row_id):
+        if await self._one(row_id) != DONE:
             self.notify()  # left pending: the passes retry it
 
     async def until_idle(self) -> None:
@@ -138,14 +144,15 @@ class InboxWorker:
                 raise
             except Exception:  # the database went away for a moment: try again on the next wake-up
                 log.exception("inbox worker: reading pending rows failed")
-            if not self._wake.is_set():
+            if not (self._wake.is_set() or self._left):  # rows left to another process: not idle until they are done
                 self._idle.set()
-            await wait_for_event(self._wake, self.poll_seconds)
+            await wait_for_event(self._wake, BUSY_SECONDS if self._left else self.poll_seconds)
 
     async def drain(self) -> int:
         """Process every row pending now, each at most once per pass; returns how many succeeded."""
         handled = 0
         failed: set[int] = set()
+        self._left = False
         while True:
             rows = await (
                 InboxMessage.filter(status="pending")
@@ -159,31 +166,35 @@ class InboxWorker:
             self.largest_backlog = max(self.largest_backlog, len(rows))
             with areas_cached():  # the burst's messages share their areas' reads (models/area_cache.py)
                 results = await self._lanes(lanes(rows, self.urgent))
-            handled += sum(1 for ok in results.values() if ok)
-            failed.update(row_id for row_id, ok in results.items() if not ok)  # retried on a later pass
+            handled += sum(1 for outcome in results.values() if outcome == DONE)
+            # Retried on a later pass: a failed row and its lane; a row another process holds and its lane.
+            failed.update(row_id for row_id, outcome in results.items() if outcome != DONE)
+            self._left = self._left or BUSY in results.values()
 
-    async def _lanes(self, ordered: list[list[int]]) -> dict[int, bool]:
+    async def _lanes(self, ordered: list[list[int]]) -> dict[int, str]:
         """Run the lanes, `workers` at a time, in the order given; each lane's rows one after the other.
-        A row that fails stops its lane for this pass: the lane's later rows wait behind it."""
-        results: dict[int, bool] = {}
+        A row that fails, or that another process holds, stops its lane for this pass: the lane's later rows
+        wait behind it."""
+        results: dict[int, str] = {}
         queue = list(reversed(ordered))
 
         async def worker() -> None:
             while queue:
                 lane = queue.pop()
                 for row_id in lane:
-                    ok = results[row_id] = await self._one(row_id)
-                    if not ok:
+                    outcome = results[row_id] = await self._one(row_id)
+                    if outcome != DONE:
                         for later in lane[lane.index(row_id) + 1 :]:
-                            results[later] = False
+                            results[later] = outcome
                         break
 
         await asyncio.gather(*(worker() for _ in range(min(self.workers, len(ordered)))))
         return results
 
-    async def _one(self, row_id: int) -> bool:
+    async def _one(self, row_id: int) -> str:
         try:
-            await self.process(row_id)
+            if await self.process(row_id) is False:
+                return BUSY
         except asyncio.CancelledError:
             raise
         except Exception as exc:
@@ -197,10 +208,10 @@ class InboxWorker:
                     processed_at=self.clock.now(),
                 )
                 self._failures.pop(row_id, None)
-            return False
+            return FAILED
         self._failures.pop(row_id, None)
         self.processed += 1
-        return True
+        return DONE
 
 
 def lanes(rows: list[tuple[int, Any]], urgent: Urgent) -> list[list[int]]:

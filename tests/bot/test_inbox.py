@@ -3,9 +3,11 @@ the next start in arrival order, each row once, and a row that cannot be handled
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 
 import pytest
+from tortoise.transactions import in_transaction
 
 from bot.channels.types import Inbound
 from bot.clock import ManualClock
@@ -113,3 +115,31 @@ async def test_a_row_that_cannot_be_handled_is_retried_then_parked_and_the_other
         broken.attempts == MAX_ATTEMPTS and broken.error.startswith("KeyError") and broken.processed_at == clock.now()
     )
     assert await worker.drain() == 0
+
+
+async def test_a_lane_another_process_is_handling_is_left_to_it_and_the_other_lanes_go_on(
+    probe_dispatcher: Dispatcher, clock: ManualClock, seen: list[str], db: str
+) -> None:
+    if db.startswith("sqlite://"):
+        pytest.skip("one process per SQLite database: nobody else holds a row")
+    first = await record(message(clock, "m1"), "m1")
+    await record(message(clock, "m2"), "m2")  # the same villager: after m1, by whoever handles m1
+    await record(message(clock, "m3", sender="wangxiuying"), "m3")  # another villager's lane
+    worker = InboxWorker(probe_dispatcher.process, clock)
+    holding, release = asyncio.Event(), asyncio.Event()
+
+    async def other_process() -> None:  # has taken m1 and is still handling it
+        async with in_transaction():
+            await InboxMessage.filter(id=first).select_for_update().first()
+            holding.set()
+            await release.wait()
+
+    held = asyncio.create_task(other_process())
+    await holding.wait()
+    assert await asyncio.wait_for(worker.drain(), timeout=30) == 1  # it did not wait for the other process
+    release.set()
+    await held
+    assert seen == ["m3"]
+    assert await InboxMessage.filter(status="pending").count() == 2  # m1 and m2: left, in order, to their holder
+    assert await worker.drain() == 2  # the holder let go without handling them: they are this worker's now
+    assert seen == ["m3", "m1", "m2"]
