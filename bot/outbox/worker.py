@@ -20,6 +20,7 @@ from bot.channels.wecom_api import RATE_LIMITED, TIMED_OUT, WecomApi
 from bot.clock import Clock
 from bot.outbox import combine
 from bot.outbox.budget import RateBudget
+from bot.outbox.marks import SentMarks
 from bot.outbox.queue import (
     COMBINED,
     DEAD,
@@ -109,6 +110,7 @@ class OutboxWorker:
         self.heartbeat = heartbeat
         self.margin = min(LEASE_MARGIN, lease / 4)
         self.socket = socket
+        self.marks = SentMarks()  # sends finishing together are recorded in one commit
 
     async def run_forever(self, wake: asyncio.Event, *, idle: float = 1.0, limit: int = 50) -> None:
         """Send until cancelled: right away when a handler sets `wake`, and at least every `idle` seconds.
@@ -379,13 +381,13 @@ class OutboxWorker:
             log.exception("outbox row %s: unexpected error", row.id)
             return await self._failed(row, outbound, ChannelError(-3, f"{type(exc).__name__}: {exc}", row.kind))
         earlier = unanswered(row.result)
-        await OutboxMessage.filter(id=row.id, status=PENDING).update(
+        await self.marks.mark(
+            row,
             status=SENT,
             sent_at=self.clock.now(),
             result={**result, UNANSWERED: earlier} if earlier else result,
-            claimed_until=None,
-            attempts=row.attempts + 1,
             last_error=row.last_error if earlier else "",  # kept: `unanswered_sends` finds the row by it
+            only_if=PENDING,
         )
         metrics.SENDS.labels(row.kind, "sent").inc()
         await membership.note_left(

@@ -13,6 +13,7 @@ from tortoise.transactions import in_transaction
 from bot.channels.types import Address, Outbound
 from bot.channels.wecom_api import WecomApi
 from bot.outbox import OutboxWorker, enqueue, idempotency_key, requeue_dead, unpark_kf
+from bot.outbox.marks import SentMarks
 from models import KfCustomer, OutboxMessage
 
 NO_WAIT = (0.0, 0.0, 0.0)
@@ -45,6 +46,36 @@ async def test_a_row_is_sent_once_and_its_answer_recorded(api, fake_wecom, clock
     assert row.status == "sent" and row.sent_at == clock.now() and row.attempts == 1
     assert row.result["msgids"] == [fake_wecom.state.calls("message/send")[0].answer["msgid"]]
     assert texts_sent(fake_wecom) == ["已受理 #1042"]
+
+
+async def test_rows_sent_side_by_side_are_each_recorded(api, fake_wecom, clock):
+    rows = [(await queue(clock, Address("app", userid), f"已受理 #{1042 + n}"))[0] for n, userid in enumerate("abc")]
+    worker = OutboxWorker(api, clock, ["admin"])
+    assert await worker.run_once() == 3  # three recipients: sent side by side, their marks written in batches
+    for row in await OutboxMessage.filter(id__in=[r.id for r in rows]):
+        assert (row.status, row.sent_at, row.attempts, row.claimed_until) == ("sent", clock.now(), 1, None)
+        assert row.result["msgids"] and row.last_error == ""
+    assert 1 <= worker.marks.batches <= 3
+
+
+async def test_marks_arriving_together_are_one_commit_and_land_only_on_pending_rows(db, clock):
+    rows = await queue(clock, Address("app", "zhangwei"), "一", "二", "三")
+    await OutboxMessage.filter(id=rows[2].id).update(status="dead", result={"by": "another"})  # settled meanwhile
+    marks = SentMarks()
+    sent = {"msgids": ["m"]}
+    await asyncio.gather(
+        *(
+            marks.mark(r, status="sent", sent_at=clock.now(), result=sent, last_error="", only_if="pending")
+            for r in rows
+        )
+    )
+    assert marks.batches == 1
+    found = {r.id: r for r in await OutboxMessage.all()}
+    assert [(found[r.id].status, found[r.id].result) for r in rows] == [
+        ("sent", sent),
+        ("sent", sent),
+        ("dead", {"by": "another"}),  # a mark lands only on a row still pending
+    ]
 
 
 async def test_rows_not_yet_due_wait(api, fake_wecom, clock):

@@ -1,0 +1,72 @@
+"""Sent marks written together: the sends a worker has in flight at once (one per recipient) mostly finish in
+the same moment, and each waits for its row's `sent` mark before it goes on. Marks that arrive while one batch
+is being written go in the next batch: one statement per row, sent as one batch with one commit (one fsync on
+SQLite) instead of a transaction each. A sender resumes only after its mark is committed, so what was sent is
+recorded as soon as before; a failed batch fails each of its senders, as a failed single update did."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime
+from typing import Any
+
+from tortoise.connection import connections
+
+from models import OutboxMessage
+
+COLUMNS = ("status", "sent_at", "result", "attempts", "last_error")  # set; then claimed_until cleared
+
+
+class SentMarks:
+    def __init__(self) -> None:
+        self._waiting: list[tuple[list[Any], asyncio.Future[None]]] = []
+        self._writer: asyncio.Task[None] | None = None
+        self.batches = 0  # commits made (rows marked ÷ batches: how much the batching saved)
+
+    async def mark(
+        self,
+        row: OutboxMessage,
+        *,
+        status: str,
+        sent_at: datetime,
+        result: dict[str, Any],
+        last_error: str,
+        only_if: str,
+    ) -> None:
+        """Set the row's outcome (and clear its lease) where it is still `only_if`; returns once committed."""
+        fields = OutboxMessage._meta.fields_map
+        values = {"status": status, "sent_at": sent_at, "result": result, "attempts": row.attempts + 1}
+        values["last_error"] = last_error
+        params = [fields[name].to_db_value(values[name], row) for name in COLUMNS] + [row.id, only_if]
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiting.append((params, done))
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.get_running_loop().create_task(self._write(), name="outbox-marks")
+        await done
+
+    async def _write(self) -> None:
+        await asyncio.sleep(0)  # the sends finishing in this turn of the loop join the batch
+        while self._waiting:
+            batch, self._waiting = self._waiting, []
+            try:
+                client = connections.get("default")
+                await client.execute_many(_statement(client.capabilities.dialect), [params for params, _ in batch])
+            except Exception as exc:
+                for _, done in batch:
+                    if not done.done():
+                        done.set_exception(exc)
+            else:
+                self.batches += 1
+                for _, done in batch:
+                    if not done.done():
+                        done.set_result(None)
+
+
+def _statement(dialect: str) -> str:
+    mark = (lambda n: f"${n}") if dialect == "postgres" else (lambda n: "?")
+    sets = ", ".join(f'"{name}" = {mark(n)}' for n, name in enumerate(COLUMNS, start=1))
+    n = len(COLUMNS)
+    return (
+        f'UPDATE "outbox_message" SET {sets}, "claimed_until" = NULL '
+        f'WHERE "id" = {mark(n + 1)} AND "status" = {mark(n + 2)}'
+    )
