@@ -17,7 +17,8 @@ Printed per run: intake/s (callbacks answered 200), intake p50/p99; villagers an
 (first post → last answer); p50/p99 from a villager's message to their answer and to the first cadre's
 notice naming their request (requests merged into another are answered as merged and not counted
 there); messages each cadre received; whether every villager got exactly one answer; statements per
-message (PostgreSQL); peak RSS of each service; the largest inbox/outbox backlog seen; and after
+message (PostgreSQL); CPU milliseconds per villager of the services and of PostgreSQL, first post → last
+answer (steadier than a rate on a shared machine); peak RSS of each service; the largest inbox/outbox backlog seen; and after
 the flood, p99 message → answer at a steady --steady-rate messages a second.
 --before DIR: also run `pg1` (or the runs named by --before-runs, e.g. `sqlite,pg1`) with the code checked
 out in DIR (e.g. `git archive main | tar -x -C DIR`), first, as `pg1-before` etc.: before and after in one
@@ -40,6 +41,7 @@ import tempfile
 import time
 import tomllib
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -271,6 +273,59 @@ class Queues:
             await asyncio.sleep(0.5)
 
 
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pid: int, *, children: bool = False) -> float:
+    """User + system CPU seconds of one process (with `children`, also of its children that have exited)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    ticks = int(fields[11]) + int(fields[12]) + ((int(fields[13]) + int(fields[14])) if children else 0)
+    return ticks / TICKS
+
+
+def cluster_cpu_seconds(pg: ThrowawayPostgres | None) -> float:
+    """CPU seconds the throwaway PostgreSQL has used: its postmaster, its live backends and those gone."""
+    if pg is None:
+        return 0.0
+    try:
+        postmaster = int((pg.dir / "data" / "postmaster.pid").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 0.0
+    total = cpu_seconds(postmaster, children=True)
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == postmaster:
+                total += cpu_seconds(int(stat.parent.name))
+        except (OSError, ValueError, IndexError):
+            continue
+    return total
+
+
+class CpuClock:
+    """CPU used by the services (and PostgreSQL) from the first post until every villager has an answer: a
+    figure that, unlike a rate, barely moves when something else shares the machine."""
+
+    def __init__(self, services: Sequence[Service], pg: ThrowawayPostgres | None) -> None:
+        self.pids = [s.proc.pid for s in services if s.proc is not None]
+        self.pg = pg
+        self.start = self.read()
+        self.at_last_answer: tuple[float, float] | None = None
+
+    def read(self) -> tuple[float, float]:
+        return sum(cpu_seconds(pid) for pid in self.pids), cluster_cpu_seconds(self.pg)
+
+    def all_answered(self) -> None:
+        if self.at_last_answer is None:
+            self.at_last_answer = self.read()
+
+    def per_villager_ms(self, villagers: int) -> tuple[float, float]:
+        end = self.at_last_answer or self.read()
+        return (end[0] - self.start[0]) * 1000 / villagers, (end[1] - self.start[1]) * 1000 / villagers
+
+
 async def requests_of(url: str) -> list[tuple[str, int, bool]]:
     """(sender_ref, number, merged) of every request, for the notices naming them."""
     sql = "SELECT sender_ref, number, merged_into_id IS NOT NULL FROM request"
@@ -311,6 +366,7 @@ class Figures:
     largest_backlog: tuple[int, int] = (0, 0)
     steady_p99_s: float = 0.0
     steady_rate: float = 0.0
+    cpu_ms: tuple[float, float] = (0.0, 0.0)  # per answered villager: the services, PostgreSQL
 
 
 def pct(values: list[float], q: float) -> float:
@@ -320,13 +376,17 @@ def pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
-async def settle(fake: FakeWecom, posts: list[Post], queues: Queues, timeout: float) -> None:
+async def settle(
+    fake: FakeWecom, posts: list[Post], queues: Queues, timeout: float, cpu: CpuClock | None = None
+) -> None:
     """Until every villager has an answer and both queues are empty (or `timeout` s)."""
     codes = {p.code for p in posts}
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         answered = {c.params.get("response_code") for c in fake.sent if c.path == "aibot/response" and c.ok}
         if codes <= answered:
+            if cpu is not None:
+                cpu.all_answered()
             try:
                 inbox, outbox = await queues.read()
             except Exception:
@@ -381,6 +441,7 @@ async def run(
     wecom: SlowWecom,
     http: aiohttp.ClientSession,
     workdir: Path,
+    pg: ThrowawayPostgres | None = None,
 ) -> Figures:
     say(f"{name}: {processes} process(es), {database_url.split('@')[-1]}, code {code}")
     fake = await wecom.restart_fresh()
@@ -406,10 +467,12 @@ async def run(
         posts = load.posts
         await statements(database_url, reset=True)
         watcher = asyncio.create_task(queues.watch())
+        cpu = CpuClock(services, pg if database_url.startswith("postgres") else None)
         first = time.time()
         took = await post_all(http, target, posts, args.senders)
         say(f"  {name}: {len(posts)} posted in {took:.1f} s; waiting for every answer")
-        await settle(fake, posts, queues, args.settle)
+        await settle(fake, posts, queues, args.settle, cpu)
+        figures.cpu_ms = cpu.per_villager_ms(len(posts))
         watcher.cancel()
         figures.largest_backlog = queues.largest
         figures.statements_per_message = (await statements(database_url)) / len(posts)
@@ -565,6 +628,10 @@ def report(rows: list[Figures], base: Figures, args: argparse.Namespace, grids: 
     line("urgent message → answer p50 s", [f"{r.urgent_answer_p50_s:.1f}" for r in rows])
     line("message → first cadre notice p50 / p99 s", [f"{r.notice_p50_s:.1f} / {r.notice_p99_s:.1f}" for r in rows])
     line("answered once / twice / none", [f"{r.answered_once} / {r.answered_twice} / {r.unanswered}" for r in rows])
+    line(
+        "CPU ms per villager, first post → last answer: service / PostgreSQL",
+        [f"{r.cpu_ms[0]:.1f} / {r.cpu_ms[1]:.1f}" if r.cpu_ms[1] else f"{r.cpu_ms[0]:.1f}" for r in rows],
+    )
     line("messages to the busiest cadres", [", ".join(f"{u} {n}" for u, n in r.per_cadre[:3]) for r in rows])
     line(
         "statements per message", [f"{r.statements_per_message:.1f}" if r.statements_per_message else "–" for r in rows]
@@ -623,7 +690,7 @@ async def main_async(args: argparse.Namespace) -> int:
                     conn = await asyncpg.connect(url)
                     await conn.execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
                     await conn.close()
-                figures = await run(name, args, url, processes, code, wecom, http, workdir)
+                figures = await run(name, args, url, processes, code, wecom, http, workdir, pg)
                 rows.append(figures)
                 say(f"  {name}: {figures.answered_per_s:.1f} answered/s, {figures.answered_once} answered once")
             # the bare handler again, at the end, so both ends of the run are seen
