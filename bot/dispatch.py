@@ -31,6 +31,15 @@ URGENCY_MEMORY = 4096  # texts whose urgency is remembered (the inbox asks befor
 HOME_ROLES = ("villager", "grid_member", "village_cadre", "village_secretary", "first_secretary")
 
 
+class HandlerFailed(Exception):
+    """A handler raised (the cause): its transaction is undone, and the failure answered in a new one. What
+    fails outside the handler — queuing the answer, the commit — is not caught: the inbox tries the row again."""
+
+    def __init__(self, ctx: Context) -> None:
+        super().__init__("the handler failed")
+        self.ctx = ctx
+
+
 class Dispatcher:
     def __init__(self, services: Services, features: list[Router], on_enqueued: Callable[[], None] = lambda: None):
         self.services = services
@@ -43,33 +52,64 @@ class Dispatcher:
     async def process(self, inbox_id: int) -> bool:
         """Handle one stored message exactly once (a row already done is skipped). False when someone else is
         handling it at this moment (PostgreSQL: another process or task holds its row): the caller leaves it,
-        and the later messages of its lane, to them instead of waiting."""
-        async with in_transaction():
-            pending = InboxMessage.filter(id=inbox_id, status="pending")
-            row = await pending.select_for_update(skip_locked=True).first()
-            if row is None:
-                return not await pending.exists()
-            inbound = Inbound.from_json(row.payload)
-            ctx = Context(inbound=inbound, services=self.services, now=self.services.clock.now())
-            try:
-                async with in_transaction():  # a savepoint: a failing handler leaves nothing half-written
+        and the later messages of its lane, to them instead of waiting.
+
+        A handler that fails takes its whole transaction with it, so nothing is half-written; the row is then
+        taken again in a transaction of its own that only answers the failure and marks the row. (No savepoint
+        around every handler: two statements fewer for every message that does not fail.)"""
+        try:
+            async with in_transaction():
+                row = await self._take(inbox_id)
+                if row is None:
+                    return not await InboxMessage.filter(id=inbox_id, status="pending").exists()
+                ctx = self._context(row)
+                try:
                     await self._handle(ctx)
-            except UserError as exc:
-                ctx.replies = [ctx.say(exc.key, **exc.params)]
-                ctx.reply_cards = []
-            except Exception:
-                trace_id = uuid.uuid4().hex[:8]
-                log.exception("handling inbox row %s failed (trace %s)", inbox_id, trace_id)
-                ctx.replies = [ctx.say("common.error", trace_id=trace_id)] if not inbound.is_group else []
-                ctx.reply_cards = []
-                row.error = f"trace {trace_id}"
-            await self._answer(ctx, inbox_id)
-            row.status = "done"
-            row.attempts += 1
-            row.processed_at = ctx.now
-            await row.save(update_fields=["status", "attempts", "processed_at", "error"])
+                except Exception as exc:
+                    raise HandlerFailed(ctx) from exc
+                await self._finish(ctx, row, inbox_id)
+        except HandlerFailed as failed:
+            assert isinstance(failed.__cause__, Exception)
+            return await self._failed(inbox_id, failed.ctx, failed.__cause__)
         self.on_enqueued()
         return True
+
+    async def _failed(self, inbox_id: int, ctx: Context, exc: Exception) -> bool:
+        """The failure's answer: a UserError's polite words, else the apology with a trace id (a group is not
+        told about the bot's bugs), in a transaction of its own."""
+        error = ""
+        if isinstance(exc, UserError):
+            replies = [ctx.say(exc.key, **exc.params)]
+        else:
+            trace_id = uuid.uuid4().hex[:8]
+            log.error("handling inbox row %s failed (trace %s)", inbox_id, trace_id, exc_info=exc)
+            replies = [ctx.say("common.error", trace_id=trace_id)] if not ctx.inbound.is_group else []
+            error = f"trace {trace_id}"
+        async with in_transaction():
+            row = await self._take(inbox_id)
+            if row is None:
+                return not await InboxMessage.filter(id=inbox_id, status="pending").exists()
+            ctx.replies, ctx.reply_cards = replies, []
+            row.error = error
+            await self._finish(ctx, row, inbox_id)
+        self.on_enqueued()
+        return True
+
+    @staticmethod
+    async def _take(inbox_id: int) -> InboxMessage | None:
+        """The pending row, locked for this transaction; None when it is done or another holds it."""
+        return await InboxMessage.filter(id=inbox_id, status="pending").select_for_update(skip_locked=True).first()
+
+    def _context(self, row: InboxMessage) -> Context:
+        return Context(inbound=Inbound.from_json(row.payload), services=self.services, now=self.services.clock.now())
+
+    async def _finish(self, ctx: Context, row: InboxMessage, inbox_id: int) -> None:
+        """The answer queued and the row marked done, in the message's transaction."""
+        await self._answer(ctx, inbox_id)
+        row.status = "done"
+        row.attempts += 1
+        row.processed_at = ctx.now
+        await row.save(update_fields=["status", "attempts", "processed_at", "error"])
 
     async def _handle(self, ctx: Context) -> None:
         await self._identify(ctx)
