@@ -22,7 +22,7 @@ from bot.calendar import QuietHours
 from bot.channels.kf_window import window_open
 from bot.channels.types import Address, Card, NewGroup, Outbound
 from bot.clock import Clock
-from bot.outbox import NORMAL, PROMPT, URGENT, enqueue, withdraw_waiting
+from bot.outbox import NORMAL, PROMPT, URGENT, enqueue, enqueue_each, withdraw_waiting
 from models import Area, KfCustomer, OutboxMessage, Person, Request
 from models.request_queries import ancestor_at, people_with_role
 from nlp.privacy import mask_private
@@ -70,11 +70,17 @@ class Reach:
         dedupe_key: str | None = None,
     ) -> int:
         """The same message to each member on its own (dedupe keys get the userid appended); how many were queued."""
-        queued = 0
-        for userid in dict.fromkeys(userids):
-            key = f"{dedupe_key}:{userid}" if dedupe_key else None
-            queued += await self._app(userid, text=text, card=card, urgent=urgent, dedupe_key=key)
-        return queued
+        now = self.clock.now()
+        return await enqueue_each(
+            [
+                (Outbound(to=_members(userid), text=text, card=card), f"{dedupe_key}:{userid}" if dedupe_key else None)
+                for userid in dict.fromkeys(userids)
+            ],
+            now=now,
+            not_before=self.quiet.next_allowed(now, urgent=urgent),
+            priority=URGENT if urgent else NORMAL,
+            notice=True,  # as `person`: past a few a minute, combined with the person's other notices
+        )
 
     async def together(
         self,

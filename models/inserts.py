@@ -1,4 +1,4 @@
-"""Inserting a row that may already be there, in one statement.
+"""Inserting a row (or several of one model) that may already be there, in one statement.
 
 `INSERT … ON CONFLICT DO NOTHING RETURNING id` instead of the ORM's insert inside a savepoint: a key already
 used is not an error, so a caller's PostgreSQL transaction stays usable without a savepoint around it (two
@@ -9,32 +9,53 @@ does (`to_db_value`); the ORM's save signals are not sent (none are registered i
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from tortoise.connection import connections
 from tortoise.models import Model
 
-_STATEMENTS: dict[tuple[str, str], tuple[str, list[str]]] = {}  # (dialect, table) → statement, fields in order
+_COLUMNS: dict[tuple[str, str], tuple[str, list[str]]] = {}  # (dialect, table) → column list, fields in order
+ROWS_PER_STATEMENT = 50  # SQLite takes at most 32,766 parameters in one statement; a row has about a dozen
 
 
 async def insert_unless_there(row: Model) -> bool:
     """Insert an unsaved row with a generated `id`; False (and nothing written) when a unique key is taken."""
-    meta = row._meta
+    return await insert_each_unless_there([row]) == 1
+
+
+async def insert_each_unless_there(rows: Sequence[Model]) -> int:
+    """Insert unsaved rows of one model in one statement (per 50 rows); each row whose unique key is taken is
+    skipped. Returns how many were written. Only a row inserted alone gets its `id` (neither database promises
+    to return several rows' ids in the order of their VALUES)."""
+    if not rows:
+        return 0
+    meta = rows[0]._meta
     conn = connections.get(meta.default_connection or "default")  # the caller's transaction, when one is open
     dialect = conn.capabilities.dialect
     key = (dialect, meta.db_table)
-    if key not in _STATEMENTS:
+    if key not in _COLUMNS:
         fields = [f for f in meta.fields_db_projection if f != meta.pk_attr]
-        columns = ", ".join(f'"{meta.fields_db_projection[f]}"' for f in fields)
-        marks = ", ".join(f"${n}" if dialect == "postgres" else "?" for n in range(1, len(fields) + 1))
-        _STATEMENTS[key] = (
-            f'INSERT INTO "{meta.db_table}" ({columns}) VALUES ({marks}) '
+        _COLUMNS[key] = (", ".join(f'"{meta.fields_db_projection[f]}"' for f in fields), fields)
+    columns, fields = _COLUMNS[key]
+    written = 0
+    for start in range(0, len(rows), ROWS_PER_STATEMENT):
+        chunk = rows[start : start + ROWS_PER_STATEMENT]
+        values: list = []
+        for row in chunk:
+            values.extend(meta.fields_map[f].to_db_value(getattr(row, f), row) for f in fields)
+        found = await conn.execute_query_dict(
+            f'INSERT INTO "{meta.db_table}" ({columns}) VALUES {_marks(dialect, len(chunk), len(fields))} '
             f'ON CONFLICT DO NOTHING RETURNING "{meta.db_pk_column}"',
-            fields,
+            values,
         )
-    sql, fields = _STATEMENTS[key]
-    values = [meta.fields_map[f].to_db_value(getattr(row, f), row) for f in fields]
-    found = await conn.execute_query_dict(sql, values)
-    if not found:
-        return False
-    setattr(row, meta.pk_attr, found[0][meta.db_pk_column])
-    row._saved_in_db = True  # as Model.create leaves it: a later save() updates this row
-    return True
+        written += len(found)
+        if len(chunk) == 1 and found:
+            setattr(chunk[0], meta.pk_attr, found[0][meta.db_pk_column])
+            chunk[0]._saved_in_db = True  # as Model.create leaves it: a later save() updates this row
+    return written
+
+
+def _marks(dialect: str, rows: int, fields: int) -> str:
+    if dialect != "postgres":
+        return ", ".join(["(" + ", ".join(["?"] * fields) + ")"] * rows)
+    return ", ".join("(" + ", ".join(f"${n * fields + i}" for i in range(1, fields + 1)) + ")" for n in range(rows))

@@ -1,6 +1,7 @@
 """The transactional outbox: handlers queue messages with their data change; a worker sends them to WeCom.
 
-Writing: `enqueue()` inside the handler's transaction, so the message exists exactly when the change does.
+Writing: `enqueue()` inside the handler's transaction, so the message exists exactly when the change does
+(`enqueue_each()`: the same news to several members in one statement).
 
 Sending: `OutboxWorker.run_once()` claims due rows (PostgreSQL: `FOR UPDATE SKIP LOCKED` under a short
 advisory lock that also makes the rate counts exact across processes; SQLite: a conditional lease update),
@@ -37,6 +38,7 @@ from bot.outbox.queue import (
     SENT,
     URGENT,
     enqueue,
+    enqueue_each,
     held_back,
     requeue_dead,
     unanswered,
@@ -62,6 +64,7 @@ __all__ = [
     "Limit",
     "OutboxWorker",
     "enqueue",
+    "enqueue_each",
     "held_back",
     "idempotency_key",
     "requeue_dead",

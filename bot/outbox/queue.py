@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 import time
 from collections import defaultdict
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -14,7 +15,7 @@ from tortoise.expressions import Q
 from bot.channels.senders import NO_IDEMPOTENCY
 from bot.channels.types import Address, Outbound
 from models import OutboxMessage
-from models.inserts import insert_unless_there
+from models.inserts import insert_each_unless_there, insert_unless_there
 
 PENDING, SENT, DEAD, PARKED, REFUSED = "pending", "sent", "dead", "parked", "refused"
 COMBINED = "combined"  # sent as one item of a combined message (result["combined_into"] names its row)
@@ -47,16 +48,50 @@ async def enqueue(
     notice: a notice to a member that may be combined with others due for them (bot/outbox/combine.py).
     A used dedupe key is caught by the unique index (no read before the insert: one statement fewer per send).
     """
+    if fallback is not None and message.card_update is None:
+        raise ValueError("only a card update can have a fallback")
+    row = _row(message, now, not_before, dedupe_key, priority, notice, fallback, fallback_key)
+    if not await insert_unless_there(row):
+        return None  # a used key: no error, nothing written
+    if priority >= PROMPT:
+        _last_prompt[0] = time.monotonic()
+    return row
+
+
+async def enqueue_each(
+    messages: Sequence[tuple[Outbound, str | None]],
+    *,
+    now: datetime,
+    not_before: datetime | None = None,
+    priority: int = NORMAL,
+    notice: bool = False,
+) -> int:
+    """Queue several messages (each with its dedupe key) in one statement, as `enqueue` would one by one;
+    how many were queued (a used key is skipped). For the same news to several members."""
+    if priority >= PROMPT:
+        raise ValueError("a PROMPT row goes alone (enqueue): the prompt lane is told of it")
+    rows = [_row(message, now, not_before, key, priority, notice, None, None) for message, key in messages]
+    return await insert_each_unless_there(rows)
+
+
+def _row(
+    message: Outbound,
+    now: datetime,
+    not_before: datetime | None,
+    dedupe_key: str | None,
+    priority: int,
+    notice: bool,
+    fallback: Outbound | None,
+    fallback_key: str | None,
+) -> OutboxMessage:
     payload = message.to_json()
     if notice:
         payload["notice"] = True
     if fallback is not None:
-        if message.card_update is None:
-            raise ValueError("only a card update can have a fallback")
         payload["fallback"] = fallback.to_json()
         if fallback_key is not None:
             payload["fallback_key"] = fallback_key
-    row = OutboxMessage(
+    return OutboxMessage(
         kind=message.to.channel,
         target=message.to.target,
         payload=payload,
@@ -65,11 +100,6 @@ async def enqueue(
         created_at=now,
         priority=priority,
     )
-    if not await insert_unless_there(row):
-        return None  # a used key: no error, nothing written
-    if priority >= PROMPT:
-        _last_prompt[0] = time.monotonic()
-    return row
 
 
 _last_prompt = [-math.inf]  # when this process last queued a PROMPT row (monotonic seconds)

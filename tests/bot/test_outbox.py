@@ -12,7 +12,7 @@ from tortoise.transactions import in_transaction
 
 from bot.channels.types import Address, Outbound
 from bot.channels.wecom_api import WecomApi
-from bot.outbox import OutboxWorker, enqueue, idempotency_key, requeue_dead, unpark_kf
+from bot.outbox import URGENT, OutboxWorker, enqueue, enqueue_each, idempotency_key, requeue_dead, unpark_kf
 from bot.outbox.marks import SentMarks
 from models import KfCustomer, OutboxMessage
 
@@ -236,6 +236,29 @@ async def test_enqueue_twice_with_one_key_keeps_the_transaction_alive(db, clock)
         other = await enqueue(Outbound(Address("app", "a"), text="y"), now=clock.now(), dedupe_key="remind:2")
     assert first is not None and again is None and other is not None
     assert await OutboxMessage.all().count() == 2
+
+
+async def test_the_same_news_to_many_members_is_queued_at_once_and_a_used_key_skipped(db, clock):
+    """`enqueue_each` (Reach.people): one statement per 50 rows; a member who already has the key is skipped, the
+    others are queued as `enqueue` would queue them, and the transaction goes on."""
+    members = [f"m{n:03d}" for n in range(120)]
+    async with in_transaction():
+        await enqueue(Outbound(Address("app", "m007"), text="早到的"), now=clock.now(), dedupe_key="news:m007")
+        queued = await enqueue_each(
+            [(Outbound(Address("app", m), text="通知"), f"news:{m}") for m in members],
+            now=clock.now(),
+            priority=URGENT,
+            notice=True,
+        )
+        assert queued == 119
+        again = await enqueue_each([(Outbound(Address("app", "m001"), text="通知"), "news:m001")], now=clock.now())
+        assert again == 0
+        await enqueue(Outbound(Address("app", "after"), text="之后"), now=clock.now(), dedupe_key="after")
+    rows = {row.target: row for row in await OutboxMessage.all()}
+    assert len(rows) == 121 and rows["m007"].payload["text"] == "早到的"
+    assert {rows[m].payload["text"] for m in members if m != "m007"} == {"通知"}
+    assert all(rows[m].priority == URGENT and rows[m].payload["notice"] for m in members if m != "m007")
+    assert rows["after"].status == "pending"
 
 
 async def test_racing_enqueues_of_one_key_both_commit_their_other_work(db, clock, test_db_backend):
