@@ -9,7 +9,7 @@ when; the 带班 leaders called later (handlers/urgent/escalation.py) are `urgen
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import ClassVar
 
 from bot.channels.types import Button, Card
@@ -89,21 +89,26 @@ async def urgent_card(services: Services, request: Request, *, task: str) -> Car
 
 async def alert_nearest(services: Services, request: Request) -> int:
     """Queue the notice to each nearest and on-duty cadre at once (quiet hours hold none of them); how many
-    were newly queued."""
+    were newly queued. The card is made once and only its task id differs from cadre to cadre."""
+    people = [*await nearest_cadres(request), *await on_duty_cadres(services, request)]
+    card: Card | None = None
     queued = 0
-    for person in [*await nearest_cadres(request), *await on_duty_cadres(services, request)]:
-        queued += await send_notice(services, request, person)
+    for person in people:
+        if person.userid and card is None:
+            card = await urgent_card(services, request, task="")
+        queued += await send_notice(services, request, person, card=card)
     return queued
 
 
-async def send_notice(services: Services, request: Request, person: Person) -> bool:
-    """One cadre's own card; its dedupe key makes it once per cadre and matter."""
+async def send_notice(services: Services, request: Request, person: Person, *, card: Card | None = None) -> bool:
+    """One cadre's own card (`card`, when it is already made for this request, gets their task id); its dedupe
+    key makes it once per cadre and matter."""
     if not person.userid:
         return False
     task = task_id(request, person.userid)
     return await services.reach.person(
         person.userid,
-        card=await urgent_card(services, request, task=task),
+        card=replace(card, task_id=task) if card is not None else await urgent_card(services, request, task=task),
         urgent=True,
         dedupe_key=f"card:{task}",
     )

@@ -45,6 +45,7 @@ async def test_at_night_the_nearest_cadres_get_the_urgent_matter_at_once(driven_
         assert shown["反映人"] == "姜大海" and shown["电话"] == "13800000062"
         assert shown["已报"] == "乡镇党委、应急管理局"
         assert [b["text"] for b in card["button_list"]] == ["收到"]
+        assert card["task_id"] == f"gw-urgent-{request.number}-{userid}"  # one card made, each cadre's own task
     assert cards(service, "lidawei") == []  # another grid's member is not the nearest
     assert any("已自动吹哨" in t for t in replies(service, "zhangwei"))  # beside the township …
     (department,) = cards(service, "duxiaodong")  # … and the department
