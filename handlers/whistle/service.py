@@ -48,11 +48,12 @@ async def whistle_request(
     departments = departments or await routed_departments(request)
     if not departments:
         return None
-    if request.urgency == "urgent":  # danger: the nearest cadres hear of it now, even while the township confirms
-        await alert_nearest(services, request)
     if actor is None and request.urgency not in services.policy.whistle.at_once:
+        if request.urgency == "urgent":  # danger: the nearest cadres hear of it now, while the township confirms
+            await alert_nearest(services, request)
         await propose(services, request, departments)
         return None
+    # At once: `blow` tells the nearest cadres of an urgent matter (once, however it is whistled).
     return await blow(services, request, departments, actor=actor, note=note, trigger="command" if actor else "at_once")
 
 
