@@ -108,9 +108,9 @@ async def propose(services: Services, request: Request, departments: list[Depart
 async def close_proposal(services: Services, request: Request, township: Area, text: str, click_code: str = "") -> None:
     """Grey out the confirmation card for every committee member of `township` once the request went out
     (no proposal was made without a township, so there is nothing to grey out then)."""
-    members = [p.userid for p in await committee_of(township) if p.userid]
     rounds = await TicketEvent.filter(request_id=request.id, kind="proposed").count()
-    if rounds:
+    if rounds:  # an urgent matter whistled at once had no card: nobody to look up
+        members = [p.userid for p in await committee_of(township) if p.userid]
         await update_card(
             services, members, task_id=confirm_task_id(request, rounds), click_code=click_code, replace_name=text
         )
