@@ -18,7 +18,7 @@ Printed per run: intake/s (callbacks answered 200), intake p50/p99; villagers an
 notice naming their request (requests merged into another are answered as merged and not counted
 there); messages each cadre received; whether every villager got exactly one answer; statements per
 message (PostgreSQL); CPU milliseconds per villager of the services and of PostgreSQL, first post → last
-answer (steadier than a rate on a shared machine); peak RSS of each service; the largest inbox/outbox backlog seen; and after
+answer; peak RSS of each service; the largest inbox/outbox backlog seen; and after
 the flood, p99 message → answer at a steady --steady-rate messages a second.
 --before DIR: also run `pg1` (or the runs named by --before-runs, e.g. `sqlite,pg1`) with the code checked
 out in DIR (e.g. `git archive main | tar -x -C DIR`), first, as `pg1-before` etc.: before and after in one
@@ -305,8 +305,8 @@ def cluster_cpu_seconds(pg: ThrowawayPostgres | None) -> float:
 
 
 class CpuClock:
-    """CPU used by the services (and PostgreSQL) from the first post until every villager has an answer: a
-    figure that, unlike a rate, barely moves when something else shares the machine."""
+    """CPU used by the services (and PostgreSQL) from the first post until every villager has an answer: where
+    the time goes, beside the rate (on a shared machine both move by about a tenth from run to run)."""
 
     def __init__(self, services: Sequence[Service], pg: ThrowawayPostgres | None) -> None:
         self.pids = [s.proc.pid for s in services if s.proc is not None]
