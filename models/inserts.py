@@ -10,6 +10,7 @@ does (`to_db_value`); the ORM's save signals are not sent (none are registered i
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import cache
 
 from tortoise.connection import connections
 from tortoise.models import Model
@@ -55,6 +56,7 @@ async def insert_each_unless_there(rows: Sequence[Model]) -> int:
     return written
 
 
+@cache  # a handful of (dialect, rows, fields) shapes: the text is built once each
 def _marks(dialect: str, rows: int, fields: int) -> str:
     if dialect != "postgres":
         return ", ".join(["(" + ", ".join(["?"] * fields) + ")"] * rows)
