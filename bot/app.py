@@ -392,14 +392,16 @@ async def _inbox(app: web.Application, *, process: Process | None) -> AsyncItera
 
     Started last among the message parts so that a row left pending by a crash meets a complete service.
     """
-    urgent = None
+    urgent = process_lanes = None
     if process is None:
         dispatcher = build_dispatcher(app)
         app[DISPATCHER] = dispatcher
-        process, urgent = dispatcher.process, dispatcher.urgent
+        process, urgent, process_lanes = dispatcher.process, dispatcher.urgent, dispatcher.process_lanes
     # SQLite writes one transaction at a time: lanes side by side only make the callbacks' inserts queue longer.
     sqlite = app[SETTINGS].database.url.startswith("sqlite")
-    worker = inbox.InboxWorker(process, app[CLOCK], urgent=urgent, workers=1 if sqlite else inbox.WORKERS)
+    worker = inbox.InboxWorker(
+        process, app[CLOCK], urgent=urgent, workers=1 if sqlite else inbox.WORKERS, process_lanes=process_lanes
+    )
     app[INBOX] = worker
     worker.start()
     yield

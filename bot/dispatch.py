@@ -2,6 +2,8 @@
 
 Each inbox row is processed in one transaction: the handler's writes, the outbox rows of its answer and
 notices, and the row's `done` mark commit together, so a crash replays the message and nothing doubles.
+In a backlog several rows share one transaction (`process_lanes`: one commit for up to eight messages); if any
+of them fails, all of that transaction is undone and each row is handled again alone (`process`).
 """
 
 from __future__ import annotations
@@ -9,13 +11,16 @@ from __future__ import annotations
 import dataclasses
 import logging
 import uuid
+from collections import defaultdict
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
+from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
 from bot.channels.types import Address, Inbound, Outbound
-from bot.outbox import NORMAL, PROMPT, URGENT, combine, enqueue
+from bot.outbox import NORMAL, PROMPT, URGENT, combine, enqueue, enqueue_each
 from config.errors import UserError
 from handlers.core.card_keys import CardKey
 from handlers.core.context import Context, Services
@@ -28,6 +33,7 @@ log = logging.getLogger(__name__)
 
 # Roles whose own area is where they speak from (for a cadre the chat's area is more telling).
 URGENCY_MEMORY = 4096  # texts whose urgency is remembered (the inbox asks before the handler's turn)
+Answer = tuple[Outbound, str, int]  # a message's answer: what, its dedupe key, its priority
 HOME_ROLES = ("villager", "grid_member", "village_cadre", "village_secretary", "first_secretary")
 
 
@@ -74,6 +80,49 @@ class Dispatcher:
         self.on_enqueued()
         return True
 
+    async def process_lanes(self, lanes: list[list[int]]) -> dict[int, bool]:
+        """Several stored messages, lane by lane (each lane's rows in order), in one transaction: one BEGIN and
+        COMMIT, one read taking the rows, one statement queuing the answers and one marking the rows done, where
+        `process` spends each of them per message. Per row: True when it is done (now, or already before);
+        False when another process holds it — and then the later rows of its lane, left to that process.
+
+        Any failure (a handler's, the commit's) undoes the whole batch and raises: the caller then handles each
+        message alone with `process`, which answers a failing one and goes on with the rest."""
+        ids = [row_id for lane in lanes for row_id in lane]
+        outcomes: dict[int, bool] = {}
+        answers: list[Answer] = []
+        async with in_transaction():
+            taken = {
+                row.id: row
+                for row in await InboxMessage.filter(id__in=ids, status="pending").select_for_update(skip_locked=True)
+            }
+            missing = [row_id for row_id in ids if row_id not in taken]
+            held = set(
+                await InboxMessage.filter(id__in=missing, status="pending").values_list("id", flat=True)
+                if missing
+                else []
+            )
+            for lane in lanes:
+                for index, row_id in enumerate(lane):
+                    if row_id in held:  # another process is handling it: the rest of the lane waits for it
+                        outcomes.update(dict.fromkeys(lane[index:], False))
+                        break
+                    row = taken.get(row_id)
+                    if row is not None:
+                        ctx = self._context(row)
+                        await self._handle(ctx)
+                        answers.extend(self._answers(ctx, row_id))
+                    outcomes[row_id] = True
+            now = self.services.clock.now()
+            await queue_answers(answers, now)
+            handled = [row_id for row_id in taken if outcomes.get(row_id)]
+            if handled:
+                await InboxMessage.filter(id__in=handled).update(
+                    status="done", attempts=F("attempts") + 1, processed_at=now
+                )
+        self.on_enqueued()
+        return outcomes
+
     async def _failed(self, inbox_id: int, ctx: Context, exc: Exception) -> bool:
         """The failure's answer: a UserError's polite words, else the apology with a trace id (a group is not
         told about the bot's bugs), in a transaction of its own."""
@@ -105,7 +154,7 @@ class Dispatcher:
 
     async def _finish(self, ctx: Context, row: InboxMessage, inbox_id: int) -> None:
         """The answer queued and the row marked done, in the message's transaction."""
-        await self._answer(ctx, inbox_id)
+        await queue_answers(self._answers(ctx, inbox_id), ctx.now)
         row.status = "done"
         row.attempts += 1
         row.processed_at = ctx.now
@@ -275,28 +324,35 @@ class Dispatcher:
             dedupe_key=f"unregistered-chat:{inbound.channel}:{inbound.conversation}",
         )
 
-    async def _answer(self, ctx: Context, inbox_id: int) -> None:
+    def _answers(self, ctx: Context, inbox_id: int) -> list[Answer]:
         """One combined answer where the person spoke; cards go as app messages where the channel has them."""
         address = reply_address(ctx.inbound, ctx.chat)
         priority = (
             PROMPT if ctx.inbound.timely else URGENT if self._urgent(ctx.inbound.kind, ctx.inbound.text) else NORMAL
         )
+        answers: list[Answer] = []
         if ctx.replies and address is not None:
             text = "\n\n".join(ctx.replies)
-            await enqueue(
-                # Every answer in a group goes through the one masking function, whatever handler wrote it.
-                Outbound(to=address, text=mask_private(text) if ctx.inbound.is_group else text),
-                now=ctx.now,
-                dedupe_key=f"reply:{ctx.inbound.channel}:{inbox_id}",
-                priority=priority,
-            )
+            # Every answer in a group goes through the one masking function, whatever handler wrote it.
+            answer = Outbound(to=address, text=mask_private(text) if ctx.inbound.is_group else text)
+            answers.append((answer, f"reply:{ctx.inbound.channel}:{inbox_id}", priority))
         for index, card in enumerate(ctx.reply_cards):
-            await enqueue(
-                Outbound(to=Address("app", ctx.inbound.sender), card=card),
-                now=ctx.now,
-                dedupe_key=f"reply-card:{ctx.inbound.channel}:{inbox_id}:{index}",
-                priority=priority,
-            )
+            card_answer = Outbound(to=Address("app", ctx.inbound.sender), card=card)
+            answers.append((card_answer, f"reply-card:{ctx.inbound.channel}:{inbox_id}:{index}", priority))
+        return answers
+
+
+async def queue_answers(answers: list[Answer], now: datetime) -> None:
+    """The answers into the outbox: a PROMPT one alone (the prompt lane is told of it), the rest one statement
+    per priority."""
+    by_priority: dict[int, list[tuple[Outbound, str | None]]] = defaultdict(list)
+    for message, key, priority in answers:
+        if priority >= PROMPT:
+            await enqueue(message, now=now, dedupe_key=key, priority=priority)
+        else:
+            by_priority[priority].append((message, key))
+    for priority in sorted(by_priority, reverse=True):
+        await enqueue_each(by_priority[priority], now=now, priority=priority)
 
 
 def reply_address(inbound: Inbound, chat: Chat | None) -> Address | None:

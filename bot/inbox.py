@@ -10,6 +10,9 @@ they said it. Lanes holding an urgent message (`urgent(payload)`) are started fi
 urgent matter overtakes the ordinary ones (the earlier messages of its own lane still go before it).
 With several processes on one PostgreSQL database each lane is handled by whichever process takes its
 row first: a process that finds a row held by another leaves the rest of that lane to it for this pass.
+In a backlog a worker takes the next lanes whole, up to ROWS_PER_TRANSACTION rows, and has them handled in
+one transaction (`process_lanes`): a commit, the reads and the writes of the inbox rows once for all of them.
+When that fails, nothing of it was written and each of its rows is handled alone, as without a backlog.
 
 A message WeCom wants answered within seconds (`Inbound.timely`: an AI-bot card click or chat entry) is not
 queued behind a backlog at all: `stored()` hands it to a task of its own at once. The dispatcher takes each
@@ -35,11 +38,15 @@ log = logging.getLogger(__name__)
 
 # Handles one row; False: someone else holds it right now (left to them), anything else: it is done.
 Process = Callable[[int], Awaitable[bool | None]]
+# Handles several lanes' rows in one transaction: per row True (done) or False (held by another); raises (and
+# has written nothing) when any of them fails, and then each row is handled alone through `Process`.
+ProcessLanes = Callable[[list[list[int]]], Awaitable[dict[int, bool]]]
 Urgent = Callable[[dict[str, Any]], bool]
 
 MAX_ATTEMPTS = 5  # a row the dispatcher fails on this often is parked as failed, not retried for ever
 BATCH = 500  # rows read per pass: how far ahead an urgent message is seen in a backlog
 WORKERS = 4  # lanes handled at once (PostgreSQL's pool runs them side by side; SQLite takes them in turn)
+ROWS_PER_TRANSACTION = 8  # a backlog's rows handled together (ProcessLanes): one commit for several messages
 POLL_SECONDS = 5.0  # also pick up rows stored by another process on the same database
 BUSY_SECONDS = 0.5  # a pass that left rows to another process looks again this soon (if it died, they are ours)
 DONE, FAILED, BUSY = "done", "failed", "busy"  # what became of a row in a pass
@@ -86,8 +93,12 @@ class InboxWorker:
         poll_seconds: float = POLL_SECONDS,
         workers: int = WORKERS,
         urgent: Urgent | None = None,
+        process_lanes: ProcessLanes | None = None,
+        rows_per_transaction: int = ROWS_PER_TRANSACTION,
     ) -> None:
         self.process = process
+        self.process_lanes = process_lanes
+        self.rows_per_transaction = max(1, rows_per_transaction)
         self.clock = clock
         self.poll_seconds = poll_seconds
         self.workers = max(1, workers)
@@ -180,15 +191,41 @@ class InboxWorker:
 
         async def worker() -> None:
             while queue:
-                lane = queue.pop()
-                for row_id in lane:
-                    outcome = results[row_id] = await self._one(row_id)
-                    if outcome != DONE:
-                        for later in lane[lane.index(row_id) + 1 :]:
-                            results[later] = outcome
-                        break
+                group = [queue.pop()]  # the next lanes, as many as fit in one transaction
+                while (
+                    self.process_lanes and queue and sum(map(len, group)) + len(queue[-1]) <= self.rows_per_transaction
+                ):
+                    group.append(queue.pop())
+                if sum(map(len, group)) > 1 and (together := await self._together(group)) is not None:
+                    results.update(together)
+                    continue
+                for lane in group:  # one by one: a failing row is answered alone and stops only its own lane
+                    for row_id in lane:
+                        outcome = results[row_id] = await self._one(row_id)
+                        if outcome != DONE:
+                            for later in lane[lane.index(row_id) + 1 :]:
+                                results[later] = outcome
+                            break
 
         await asyncio.gather(*(worker() for _ in range(min(self.workers, len(ordered)))))
+        return results
+
+    async def _together(self, group: list[list[int]]) -> dict[int, str] | None:
+        """The lanes' rows in one transaction; None when it was undone (then they are handled one by one)."""
+        if self.process_lanes is None:
+            return None
+        try:
+            outcomes = await self.process_lanes(group)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # not an attempt of any row: each is now tried alone, and counted there
+            log.info("inbox rows %s: handled one by one after %s: %s", group, type(exc).__name__, exc)
+            return None
+        results = {row_id: DONE if done else BUSY for row_id, done in outcomes.items()}
+        for row_id, outcome in results.items():
+            if outcome == DONE:
+                self._failures.pop(row_id, None)
+                self.processed += 1
         return results
 
     async def _one(self, row_id: int) -> str:

@@ -1,22 +1,28 @@
 """The inbox worker (bot/inbox.py) with the real dispatcher: rows a stopped process left pending are handled at
-the next start in arrival order, each row once, and a row that cannot be handled is parked, not retried for ever."""
+the next start in arrival order, each row once, and a row that cannot be handled is parked, not retried for ever —
+whether each row has a transaction of its own or several lanes' rows share one (as the service runs them)."""
 
 from __future__ import annotations
 
 import asyncio
 import dataclasses
+from collections.abc import Callable
 
 import pytest
+from tortoise.connection import connections
 from tortoise.transactions import in_transaction
 
-from bot.channels.types import Inbound
+from bot.channels.types import Address, Inbound, Outbound
 from bot.clock import ManualClock
 from bot.dispatch import Dispatcher
 from bot.inbox import MAX_ATTEMPTS, InboxWorker, record
+from bot.outbox import enqueue
 from handlers.core.context import Context, Services
 from handlers.core.router import Router
 from handlers.features import routers
 from models import InboxMessage, OutboxMessage
+
+MakeWorker = Callable[[ManualClock], InboxWorker]
 
 
 @pytest.fixture
@@ -35,6 +41,18 @@ def probe_dispatcher(county: None, services: Services, seen: list[str]) -> Dispa
         ctx.reply_text(f"收到 {ctx.inbound.message_id}")
 
     return Dispatcher(services, [probe, *routers()])
+
+
+@pytest.fixture(params=["alone", "together"])
+def make_worker(request: pytest.FixtureRequest, probe_dispatcher: Dispatcher) -> MakeWorker:
+    """An inbox worker on the probe dispatcher: each row in a transaction of its own, or several lanes' rows in
+    one (`Dispatcher.process_lanes`, as the service runs it)."""
+    together = probe_dispatcher.process_lanes if request.param == "together" else None
+    return lambda clock: InboxWorker(probe_dispatcher.process, clock, process_lanes=together)
+
+
+async def answers(target: str = "jiangdahai") -> list[str]:
+    return [row.payload["text"] for row in await OutboxMessage.filter(target=target).order_by("id")]
 
 
 def message(clock: ManualClock, message_id: str, sender: str = "jiangdahai") -> Inbound:
@@ -59,11 +77,11 @@ async def test_a_message_is_stored_once_per_channel_and_key(db: str, clock: Manu
 
 
 async def test_rows_left_pending_are_handled_at_the_next_start_in_arrival_order(
-    probe_dispatcher: Dispatcher, clock: ManualClock, seen: list[str]
+    make_worker: MakeWorker, clock: ManualClock, seen: list[str]
 ) -> None:
     for message_id in ("m1", "m2", "m3"):  # stored by a process that stopped before handling them
         await record(message(clock, message_id), message_id)
-    worker = InboxWorker(probe_dispatcher.process, clock)
+    worker = make_worker(clock)
     worker.start()
     try:
         await worker.until_idle()
@@ -79,12 +97,12 @@ async def test_rows_left_pending_are_handled_at_the_next_start_in_arrival_order(
 
 
 async def test_two_workers_on_one_database_handle_each_row_once(
-    probe_dispatcher: Dispatcher, clock: ManualClock, seen: list[str]
+    make_worker: MakeWorker, clock: ManualClock, seen: list[str]
 ) -> None:
     ids = [f"m{n}" for n in range(6)]
-    for message_id in ids:
-        await record(message(clock, message_id), message_id)
-    workers = [InboxWorker(probe_dispatcher.process, clock) for _ in range(2)]  # two processes
+    for n, message_id in enumerate(ids):
+        await record(message(clock, message_id, sender=f"villager{n % 3}"), message_id)
+    workers = [make_worker(clock) for _ in range(2)]  # two processes
     for worker in workers:
         worker.start()
     try:
@@ -98,19 +116,19 @@ async def test_two_workers_on_one_database_handle_each_row_once(
 
 
 async def test_a_row_that_cannot_be_handled_is_retried_then_parked_and_the_others_go_on(
-    probe_dispatcher: Dispatcher, clock: ManualClock, seen: list[str]
+    make_worker: MakeWorker, clock: ManualClock
 ) -> None:
     await record(message(clock, "m1"), "m1")
     broken = await InboxMessage.create(
         channel="app", message_key="broken", payload={"kind": "text"}, received_at=clock.now()
     )  # no longer readable as an Inbound
     await record(message(clock, "m2"), "m2")
-    worker = InboxWorker(probe_dispatcher.process, clock)
+    worker = make_worker(clock)
     for attempt in range(1, MAX_ATTEMPTS + 1):
         assert await worker.drain() == (2 if attempt == 1 else 0)  # each pass tries the broken row once
         broken = await InboxMessage.get(id=broken.id)
         assert broken.status == ("failed" if attempt == MAX_ATTEMPTS else "pending")
-    assert seen == ["m1", "m2"]
+    assert await answers() == ["收到 m1", "收到 m2"]  # a batch the broken row undid left nothing twice
     assert (
         broken.attempts == MAX_ATTEMPTS and broken.error.startswith("KeyError") and broken.processed_at == clock.now()
     )
@@ -118,14 +136,14 @@ async def test_a_row_that_cannot_be_handled_is_retried_then_parked_and_the_other
 
 
 async def test_a_lane_another_process_is_handling_is_left_to_it_and_the_other_lanes_go_on(
-    probe_dispatcher: Dispatcher, clock: ManualClock, seen: list[str], db: str
+    make_worker: MakeWorker, clock: ManualClock, seen: list[str], db: str
 ) -> None:
     if db.startswith("sqlite://"):
         pytest.skip("one process per SQLite database: nobody else holds a row")
     first = await record(message(clock, "m1"), "m1")
     await record(message(clock, "m2"), "m2")  # the same villager: after m1, by whoever handles m1
     await record(message(clock, "m3", sender="wangxiuying"), "m3")  # another villager's lane
-    worker = InboxWorker(probe_dispatcher.process, clock)
+    worker = make_worker(clock)
     holding, release = asyncio.Event(), asyncio.Event()
 
     async def other_process() -> None:  # has taken m1 and is still handling it
@@ -143,3 +161,52 @@ async def test_a_lane_another_process_is_handling_is_left_to_it_and_the_other_la
     assert await InboxMessage.filter(status="pending").count() == 2  # m1 and m2: left, in order, to their holder
     assert await worker.drain() == 2  # the holder let go without handling them: they are this worker's now
     assert seen == ["m3", "m1", "m2"]
+
+
+async def test_a_backlog_shares_transactions_and_keeps_each_senders_order(
+    county: None, services: Services, clock: ManualClock
+) -> None:
+    clients: list[object] = []  # the transaction each message was handled in
+    probe = Router("probe")
+
+    @probe.text()
+    async def note(ctx: Context) -> None:
+        clients.append(connections.get("default"))
+        ctx.reply_text(f"收到 {ctx.inbound.message_id}")
+
+    dispatcher = Dispatcher(services, [probe, *routers()])
+    for n in range(12):
+        await record(message(clock, f"m{n}", sender=f"villager{n % 3}"), f"m{n}")
+    worker = InboxWorker(dispatcher.process, clock, workers=1, process_lanes=dispatcher.process_lanes)
+    assert await worker.drain() == 12
+    assert len({id(client) for client in clients}) == 2  # 12 rows, 8 to a transaction, whole lanes: 8 + 4
+    for n in range(3):
+        assert await answers(f"villager{n}") == [f"收到 m{i}" for i in range(n, 12, 3)]
+    assert {row.status for row in await InboxMessage.all()} == {"done"}
+    assert {row.attempts for row in await InboxMessage.all()} == {1}
+
+
+async def test_a_failing_message_undoes_its_batch_which_is_then_handled_one_by_one(
+    county: None, services: Services, clock: ManualClock
+) -> None:
+    probe = Router("probe")
+
+    @probe.text()
+    async def note(ctx: Context) -> None:
+        await enqueue(Outbound(Address("app", "zhangwei"), text=f"通知 {ctx.inbound.message_id}"), now=ctx.now)
+        if ctx.inbound.message_id == "m2":
+            raise RuntimeError("a bug in a handler")
+        ctx.reply_text(f"收到 {ctx.inbound.message_id}")
+
+    dispatcher = Dispatcher(services, [probe, *routers()])
+    for n, sender in enumerate(["wangxiuying", "jiangdahai", "lihong"], start=1):
+        await record(message(clock, f"m{n}", sender=sender), f"m{n}")
+    worker = InboxWorker(dispatcher.process, clock, workers=1, process_lanes=dispatcher.process_lanes)
+    assert await worker.drain() == 3
+    assert await answers("wangxiuying") == ["收到 m1"] and await answers("lihong") == ["收到 m3"]
+    error = await InboxMessage.get(message_key="m2")
+    trace_id = error.error.removeprefix("trace ")
+    assert await answers() == [services.texts.render("common.error", trace_id=trace_id)]
+    assert await answers("zhangwei") == ["通知 m1", "通知 m3"]  # m2's undone; m1's and m3's once, not redone twice
+    rows = await InboxMessage.all().order_by("id")
+    assert [row.status for row in rows] == ["done"] * 3 and [row.attempts for row in rows] == [1, 1, 1]
