@@ -19,7 +19,6 @@ from typing import Any
 
 from aiohttp import web
 
-from bot import inbox
 from bot.channels.crypto import BadSignature, CryptoError, WecomCrypto
 from bot.channels.envelope import BadPayload
 from bot.channels.keys import CLOCK, INBOX, REFUSALS, SETTINGS
@@ -118,7 +117,7 @@ async def verify_url(request: web.Request, crypto: WecomCrypto, channel: str) ->
 
 async def store(request: web.Request, inbound: Inbound, key: str) -> bool:
     """Commit the inbox row and wake the worker; False when it was already stored (a retry)."""
-    row_id = await inbox.record(inbound, key)
+    row_id = await request.app[INBOX].intake.record(inbound, key)  # with the callbacks of this moment
     if row_id is None:
         log.info("%s message %s already stored: a retry, answered and ignored", inbound.channel, key)
         return False

@@ -15,7 +15,7 @@ from tortoise.transactions import in_transaction
 from bot.channels.types import Address, Inbound, Outbound
 from bot.clock import ManualClock
 from bot.dispatch import Dispatcher
-from bot.inbox import MAX_ATTEMPTS, InboxWorker, record
+from bot.inbox import MAX_ATTEMPTS, InboxWorker, Intake, record
 from bot.outbox import enqueue
 from handlers.core.context import Context, Services
 from handlers.core.router import Router
@@ -210,3 +210,17 @@ async def test_a_failing_message_undoes_its_batch_which_is_then_handled_one_by_o
     assert await answers("zhangwei") == ["通知 m1", "通知 m3"]  # m2's undone; m1's and m3's once, not redone twice
     rows = await InboxMessage.all().order_by("id")
     assert [row.status for row in rows] == ["done"] * 3 and [row.attempts for row in rows] == [1, 1, 1]
+
+
+async def test_callbacks_arriving_together_are_stored_by_one_statement_each_once(db: str, clock: ManualClock) -> None:
+    intake = Intake()
+    ids = await asyncio.gather(
+        *(intake.record(message(clock, f"m{n}", sender=f"villager{n}"), f"m{n}") for n in range(5)),
+        intake.record(message(clock, "m2", sender="villager2"), "m2"),  # WeCom's retry, in the same moment
+    )
+    assert intake.statements == 1
+    assert ids[5] is None and len(set(ids[:5])) == 5
+    stored = {row.id: row.message_key for row in await InboxMessage.all()}
+    assert [stored[row_id] for row_id in ids[:5]] == [f"m{n}" for n in range(5)]  # each caller its own row
+    assert await intake.record(message(clock, "m4", sender="villager4"), "m4") is None  # a later retry
+    assert intake.statements == 2 and await InboxMessage.all().count() == 5
