@@ -1,8 +1,9 @@
 """Sent marks written together: the sends a worker has in flight at once (one per recipient) mostly finish in
 the same moment, and each waits for its row's `sent` mark before it goes on. Marks that arrive while one batch
 is being written go in the next batch: one statement per row, sent as one batch with one commit (one fsync on
-SQLite) instead of a transaction each. A sender resumes only after its mark is committed, so what was sent is
-recorded as soon as before; a failed batch fails each of its senders, as a failed single update did."""
+SQLite) instead of a transaction each; a mark alone is one statement, with no BEGIN and COMMIT around it. A
+sender resumes only after its mark is committed, so what was sent is recorded as soon as before; a failed
+batch fails each of its senders, as a failed single update did."""
 
 from __future__ import annotations
 
@@ -49,8 +50,7 @@ class SentMarks:
         while self._waiting:
             batch, self._waiting = self._waiting, []
             try:
-                client = connections.get("default")
-                await client.execute_many(_statement(client.capabilities.dialect), [params for params, _ in batch])
+                await _write_all([params for params, _ in batch])
             except Exception as exc:
                 for _, done in batch:
                     if not done.done():
@@ -60,6 +60,21 @@ class SentMarks:
                 for _, done in batch:
                     if not done.done():
                         done.set_result(None)
+
+
+async def _write_all(rows: list[list[Any]]) -> None:
+    """All or none, in the fewest round trips: one row by itself (no BEGIN/COMMIT around it); several on
+    PostgreSQL by asyncpg's executemany, atomic without a transaction (the ORM's would add BEGIN and COMMIT);
+    SQLite, in-process, in one transaction."""
+    client = connections.get("default")
+    dialect = client.capabilities.dialect
+    if len(rows) == 1:
+        await client.execute_query(_statement(dialect), rows[0])
+    elif dialect == "postgres":
+        async with client.acquire_connection() as connection:
+            await connection.executemany(_statement(dialect), rows)
+    else:
+        await client.execute_many(_statement(dialect), rows)
 
 
 def _statement(dialect: str) -> str:
