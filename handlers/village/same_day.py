@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from tortoise.expressions import Subquery
 from tortoise.transactions import in_transaction
 
 from handlers.common.format import stamp, summary
@@ -22,6 +23,8 @@ from models.lifecycle import Event
 from models.request_queries import ancestor_at, people_with_role
 from models.request_states import RequestState
 
+REMINDED, OVERDUE = "village_reminded", "village_overdue"  # the trail's record of each step
+
 
 async def check_same_day(services: Services, now: datetime) -> dict[str, int]:
     done = {"reminded": 0, "township_told": 0}
@@ -32,15 +35,23 @@ async def check_same_day(services: Services, now: datetime) -> dict[str, int]:
     ).order_by("-id"):
         if event.request_id is not None:
             stages[event.request_id] = event  # newest first, so the earliest is kept
+    # Steps already taken (their event is written with the message it queued): not tried again every minute.
+    taken = set(
+        await TicketEvent.filter(
+            kind__in=(REMINDED, OVERDUE), request__status=RequestState.AT_VILLAGE, request__merged_into_id=None
+        ).values_list("request_id", "kind")
+    )
     for request in waiting:
         stage = stages.get(request.id)
         if stage is None or "due" not in stage.data:
             continue
         due = datetime.fromisoformat(stage.data["due"])
-        async with in_transaction():
-            if now >= due:
-                done["township_told"] += await tell_township(services, request, due, now)
-            elif now >= remind_of(services.policy.shifts, due):
+        if now >= due:
+            if (request.id, OVERDUE) not in taken:
+                async with in_transaction():
+                    done["township_told"] += await tell_township(services, request, due, now)
+        elif now >= remind_of(services.policy.shifts, due) and (request.id, REMINDED) not in taken:
+            async with in_transaction():
                 done["reminded"] += await remind(services, request, list(stage.data.get("userids", [])), due, now)
     return done
 
@@ -56,7 +67,7 @@ async def remind(services: Services, request: Request, people: list[str], due: d
     )
     queued = await services.reach.people(people, text=text, dedupe_key=f"village-tier:{request.id}:remind")
     if queued:
-        await Event("village_reminded", request=request, data={"due": due.isoformat()}).write(now)
+        await Event(REMINDED, request=request, data={"due": due.isoformat()}).write(now)
     return queued
 
 
@@ -73,7 +84,7 @@ async def tell_township(services: Services, request: Request, due: datetime, now
     )
     if not await services.reach.together(committee, text=text, dedupe_key=f"village-tier:{request.id}:overdue"):
         return 0
-    await Event("village_overdue", request=request, data={"due": due.isoformat()}).write(now)
+    await Event(OVERDUE, request=request, data={"due": due.isoformat()}).write(now)
     return 1
 
 
@@ -84,13 +95,29 @@ async def tell_taken_over(services: Services, now: datetime) -> int:
     """The township whistled a matter while the village had it (吹哨 at the village stage, not after 上报乡镇): those
     it was given to hear once that it is off their hands (`village-tier:{request}:taken-over:{userid}`)."""
     told = 0
-    for stage in await TicketEvent.filter(kind=AT_VILLAGE, at__gte=now - TAKEN_OVER_WATCH).order_by("id"):
+    # A few reads for every stage of the window, not a few per stage: the window holds two days' matters.
+    stages = await TicketEvent.filter(kind=AT_VILLAGE, at__gte=now - TAKEN_OVER_WATCH).order_by("id")
+    at_village = TicketEvent.filter(kind=AT_VILLAGE, at__gte=now - TAKEN_OVER_WATCH).values("request_id")
+    whistles: dict[int, TicketEvent] = {}
+    for event in await TicketEvent.filter(kind="whistled", request_id__in=Subquery(at_village)).order_by("-id"):
+        if event.request_id is not None:
+            whistles[event.request_id] = event  # newest first, so each request's first whistle is kept
+    keys = [
+        f"village-tier:{stage.request_id}:taken-over:{userid}"
+        for stage in stages
+        if stage.request_id in whistles
+        for userid in stage.data.get("userids", [])
+    ]
+    queued = (
+        set(await OutboxMessage.filter(dedupe_key__in=keys).values_list("dedupe_key", flat=True)) if keys else set()
+    )
+    for stage in stages:
         people = list(stage.data.get("userids", []))
         key = f"village-tier:{stage.request_id}:taken-over"
-        whistled = await TicketEvent.filter(request_id=stage.request_id, kind="whistled").order_by("id").first()
+        whistled = whistles.get(stage.request_id) if stage.request_id is not None else None
         if whistled is None or not people:
             continue
-        if await OutboxMessage.filter(dedupe_key__in=[f"{key}:{u}" for u in people]).count() == len(set(people)):
+        if all(f"{key}:{userid}" in queued for userid in people):
             continue
         if await TicketEvent.filter(request_id=stage.request_id, kind="escalated", id__lt=whistled.id).exists():
             continue  # sent up by the village itself: it knows
