@@ -29,6 +29,7 @@ from typing import Any
 
 from bot.channels.types import Inbound
 from bot.clock import Clock
+from bot.gathered import Gathered
 from bot.wakeup import stop_task, wait_for_event
 from models import InboxMessage
 from models.area_cache import areas_cached
@@ -74,40 +75,25 @@ def _row(inbound: Inbound, key: str, status: str, error: str) -> InboxMessage:
 
 
 class Intake:
-    """The channels' inbox rows, written together: the callbacks that arrive in one turn of the event loop are
-    stored by one statement (a commit, and on SQLite an fsync, for all of them instead of one each). Each caller
-    resumes only once its row is committed, so every 200 still follows its own row's commit; a failed
-    statement fails each of its callers, as a failed insert of their own would (WeCom then sends again).
-    Outside a transaction only: a caller inside one uses `record`."""
+    """The channels' inbox rows, written together (bot/gathered.py): the callbacks that arrive in one turn of
+    the event loop are stored by one statement — a commit, and on SQLite an fsync, for all of them instead of
+    one each — and each 200 still follows its own row's commit. Outside a transaction only: a caller inside
+    one uses `record`."""
 
     def __init__(self) -> None:
-        self._waiting: list[tuple[InboxMessage, asyncio.Future[int | None]]] = []
-        self._writer: asyncio.Task[None] | None = None
-        self.statements = 0  # statements written (rows stored ÷ statements: how much the gathering saved)
+        self._stored: Gathered[InboxMessage, int | None] = Gathered(_store_all, "inbox-intake")
+
+    @property
+    def statements(self) -> int:
+        return self._stored.calls
 
     async def record(self, inbound: Inbound, key: str) -> int | None:
         """As `record`: the row id, or None when this (channel, key) is already stored."""
-        done: asyncio.Future[int | None] = asyncio.get_running_loop().create_future()
-        self._waiting.append((_row(inbound, key, "pending", ""), done))
-        if self._writer is None or self._writer.done():
-            self._writer = asyncio.get_running_loop().create_task(self._write(), name="inbox-intake")
-        return await done
+        return await self._stored(_row(inbound, key, "pending", ""))
 
-    async def _write(self) -> None:
-        await asyncio.sleep(0)  # the callbacks reaching this point in this turn of the loop join the statement
-        while self._waiting:
-            batch, self._waiting = self._waiting, []
-            try:
-                ids = await insert_each_keyed([row for row, _ in batch], ("channel", "message_key"))
-            except Exception as exc:
-                for _, done in batch:
-                    if not done.done():
-                        done.set_exception(exc)
-            else:
-                self.statements += 1
-                for (_, done), row_id in zip(batch, ids, strict=True):
-                    if not done.done():
-                        done.set_result(row_id)
+
+async def _store_all(rows: list[InboxMessage]) -> list[int | None]:
+    return await insert_each_keyed(rows, ("channel", "message_key"))
 
 
 def mark_done(clock: Clock) -> Process:

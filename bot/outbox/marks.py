@@ -7,12 +7,12 @@ batch fails each of its senders, as a failed single update did."""
 
 from __future__ import annotations
 
-import asyncio
 from datetime import datetime
 from typing import Any
 
 from tortoise.connection import connections
 
+from bot.gathered import Gathered
 from models import OutboxMessage
 
 COLUMNS = ("status", "sent_at", "result", "attempts", "last_error")  # set; then claimed_until cleared
@@ -20,9 +20,12 @@ COLUMNS = ("status", "sent_at", "result", "attempts", "last_error")  # set; then
 
 class SentMarks:
     def __init__(self) -> None:
-        self._waiting: list[tuple[list[Any], asyncio.Future[None]]] = []
-        self._writer: asyncio.Task[None] | None = None
-        self.batches = 0  # commits made (rows marked ÷ batches: how much the batching saved)
+        self._marked: Gathered[list[Any], None] = Gathered(_write_all, "outbox-marks")  # bot/gathered.py
+
+    @property
+    def batches(self) -> int:
+        """Commits made (rows marked ÷ batches: how much the batching saved)."""
+        return self._marked.calls
 
     async def mark(
         self,
@@ -38,31 +41,10 @@ class SentMarks:
         fields = OutboxMessage._meta.fields_map
         values = {"status": status, "sent_at": sent_at, "result": result, "attempts": row.attempts + 1}
         values["last_error"] = last_error
-        params = [fields[name].to_db_value(values[name], row) for name in COLUMNS] + [row.id, only_if]
-        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._waiting.append((params, done))
-        if self._writer is None or self._writer.done():
-            self._writer = asyncio.get_running_loop().create_task(self._write(), name="outbox-marks")
-        await done
-
-    async def _write(self) -> None:
-        await asyncio.sleep(0)  # the sends finishing in this turn of the loop join the batch
-        while self._waiting:
-            batch, self._waiting = self._waiting, []
-            try:
-                await _write_all([params for params, _ in batch])
-            except Exception as exc:
-                for _, done in batch:
-                    if not done.done():
-                        done.set_exception(exc)
-            else:
-                self.batches += 1
-                for _, done in batch:
-                    if not done.done():
-                        done.set_result(None)
+        await self._marked([fields[name].to_db_value(values[name], row) for name in COLUMNS] + [row.id, only_if])
 
 
-async def _write_all(rows: list[list[Any]]) -> None:
+async def _write_all(rows: list[list[Any]]) -> list[None]:
     """All or none, in the fewest round trips: one row by itself (no BEGIN/COMMIT around it); several on
     PostgreSQL by asyncpg's executemany, atomic without a transaction (the ORM's would add BEGIN and COMMIT);
     SQLite, in-process, in one transaction."""
@@ -75,6 +57,7 @@ async def _write_all(rows: list[list[Any]]) -> None:
             await connection.executemany(_statement(dialect), rows)
     else:
         await client.execute_many(_statement(dialect), rows)
+    return [None] * len(rows)
 
 
 def _statement(dialect: str) -> str:
