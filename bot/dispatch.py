@@ -31,10 +31,10 @@ from nlp.privacy import mask_private
 
 log = logging.getLogger(__name__)
 
-# Roles whose own area is where they speak from (for a cadre the chat's area is more telling).
 URGENCY_MEMORY = 4096  # texts whose urgency is remembered (the inbox asks before the handler's turn)
-Answer = tuple[Outbound, str, int]  # a message's answer: what, its dedupe key, its priority
+# Roles whose own area is where they speak from (for a cadre the chat's area is more telling).
 HOME_ROLES = ("villager", "grid_member", "village_cadre", "village_secretary", "first_secretary")
+Answer = tuple[Outbound, str, int]  # a message's answer: what, its dedupe key, its priority
 
 
 class HandlerFailed(Exception):
