@@ -96,10 +96,11 @@ async def tell_taken_over(services: Services, now: datetime) -> int:
     it was given to hear once that it is off their hands (`village-tier:{request}:taken-over:{userid}`)."""
     told = 0
     # A few reads for every stage of the window, not a few per stage: the window holds two days' matters.
-    stages = await TicketEvent.filter(kind=AT_VILLAGE, at__gte=now - TAKEN_OVER_WATCH).order_by("id")
-    at_village = TicketEvent.filter(kind=AT_VILLAGE, at__gte=now - TAKEN_OVER_WATCH).values("request_id")
+    window = TicketEvent.filter(kind=AT_VILLAGE, at__gte=now - TAKEN_OVER_WATCH)
+    stages = await window.order_by("id")
     whistles: dict[int, TicketEvent] = {}
-    for event in await TicketEvent.filter(kind="whistled", request_id__in=Subquery(at_village)).order_by("-id"):
+    at_village = Subquery(window.values("request_id"))
+    for event in await TicketEvent.filter(kind="whistled", request_id__in=at_village).order_by("-id"):
         if event.request_id is not None:
             whistles[event.request_id] = event  # newest first, so each request's first whistle is kept
     keys = [
