@@ -7,7 +7,9 @@ after the answer has gone out; at start it finds the rows a crash left pending.
 Several rows are handled at once (`workers`), in lanes: one lane per conversation and sender, whose rows
 go one after the other in arrival order, so what one person says in one chat is handled in the order
 they said it. Lanes holding an urgent message (`urgent(payload)`) are started first, so in a backlog an
-urgent matter overtakes the ordinary ones (the earlier messages of its own lane still go before it).
+urgent matter overtakes the ordinary ones (the earlier messages of its own lane still go before it). One
+stored while a pass is under way joins that pass at once (`Pass.overtake`): its lane goes next, so it waits
+for the lanes already started, not for the rest of the pass.
 With several processes on one PostgreSQL database each lane is handled by whichever process takes its
 row first: a process that finds a row held by another leaves the rest of that lane to it for this pass.
 In a backlog a worker takes the next lanes whole, up to ROWS_PER_TRANSACTION rows, and has them handled in
@@ -139,14 +141,21 @@ class InboxWorker:
         self._rushing: set[asyncio.Task[None]] = set()  # timely rows being handled outside the passes
         self.intake = Intake()  # how the callbacks store their rows (then `stored` wakes this worker)
         self._left = False  # the last pass left rows to another process
+        self._pass: Pass | None = None  # the lanes of the pass under way, for an urgent newcomer to join
+        self.overtakings = 0  # urgent rows that joined a pass under way
 
     def notify(self) -> None:
         self._idle.clear()
         self._wake.set()
 
     def stored(self, row_id: int, inbound: Inbound) -> None:
-        """A channel stored this row: a timely one is handled at once, beside the passes; the rest wake them."""
+        """A channel stored this row: a timely one is handled at once, beside the passes; the rest wake them,
+        and an urgent one joins the pass under way, next."""
         if not (inbound.timely and self._task is not None):
+            running = self._pass
+            if running is not None and self.urgent({"kind": inbound.kind, "text": inbound.text}):  # as its row reads
+                key = lane_key(inbound.channel, inbound.conversation, inbound.sender, row_id)
+                self.overtakings += running.overtake(key, row_id)
             self.notify()
             return
         rushing = asyncio.get_running_loop().create_task(self._rush(row_id), name=f"inbox-rush-{row_id}")
@@ -204,26 +213,22 @@ class InboxWorker:
                 return handled
             self.largest_backlog = max(self.largest_backlog, len(rows))
             with areas_cached():  # the burst's messages share their areas' reads (models/area_cache.py)
-                results = await self._lanes(lanes(rows, self.urgent))
+                results = await self._lanes(keyed_lanes(rows, self.urgent))
             handled += sum(1 for outcome in results.values() if outcome == DONE)
             # Retried on a later pass: a failed row and its lane; a row another process holds and its lane.
             failed.update(row_id for row_id, outcome in results.items() if outcome != DONE)
             self._left = self._left or BUSY in results.values()
 
-    async def _lanes(self, ordered: list[list[int]]) -> dict[int, str]:
+    async def _lanes(self, ordered: list[tuple[LaneKey, list[int]]]) -> dict[int, str]:
         """Run the lanes, `workers` at a time, in the order given; each lane's rows one after the other.
         A row that fails, or that another process holds, stops its lane for this pass: the lane's later rows
         wait behind it."""
         results: dict[int, str] = {}
-        queue = list(reversed(ordered))
+        self._pass = running = Pass(ordered)
+        most = self.rows_per_transaction if self.process_lanes else 1
 
         async def worker() -> None:
-            while queue:
-                group = [queue.pop()]  # the next lanes, as many as fit in one transaction
-                while (
-                    self.process_lanes and queue and sum(map(len, group)) + len(queue[-1]) <= self.rows_per_transaction
-                ):
-                    group.append(queue.pop())
+            while group := running.take(most):  # the next lanes, as many as fit in one transaction
                 if sum(map(len, group)) > 1 and (together := await self._together(group)) is not None:
                     results.update(together)
                     continue
@@ -235,7 +240,10 @@ class InboxWorker:
                                 results[later] = outcome
                             break
 
-        await asyncio.gather(*(worker() for _ in range(min(self.workers, len(ordered)))))
+        try:
+            await asyncio.gather(*(worker() for _ in range(min(self.workers, len(ordered)))))
+        finally:
+            self._pass = None
         return results
 
     async def _together(self, group: list[list[int]]) -> dict[int, str] | None:
@@ -279,18 +287,67 @@ class InboxWorker:
         return DONE
 
 
+LaneKey = tuple[str, str, str]
+
+
+def lane_key(channel: str, conversation: str, sender: str, row_id: int) -> LaneKey:
+    """Whose lane a row is in: one per channel, conversation and sender; a row with no sender (an event) is a
+    lane of its own."""
+    return (channel, conversation, sender or f"#{row_id}")
+
+
 def lanes(rows: list[tuple[int, Any]], urgent: Urgent) -> list[list[int]]:
     """Pending (id, payload) rows, oldest first, as lanes — one per channel, conversation and sender, in
     arrival order — with the lanes holding an urgent message first, then by their oldest row."""
-    by_key: dict[tuple[str, str, str], list[int]] = defaultdict(list)
-    pressing: set[tuple[str, str, str]] = set()
+    return [ids for _, ids in keyed_lanes(rows, urgent)]
+
+
+def keyed_lanes(rows: list[tuple[int, Any]], urgent: Urgent) -> list[tuple[LaneKey, list[int]]]:
+    """`lanes`, each with its key."""
+    by_key: dict[LaneKey, list[int]] = defaultdict(list)
+    pressing: set[LaneKey] = set()
     for row_id, payload in rows:
         data = payload if isinstance(payload, dict) else {}
-        key = (str(data.get("channel", "")), str(data.get("conversation", "")), str(data.get("sender", "")))
-        if not key[2]:
-            key = (key[0], key[1], f"#{row_id}")  # no sender (an event): a lane of its own
+        key = lane_key(
+            str(data.get("channel", "")), str(data.get("conversation", "")), str(data.get("sender", "")), row_id
+        )
         by_key[key].append(row_id)
         if key not in pressing and urgent(data):
             pressing.add(key)
-    ordered = sorted(by_key.items(), key=lambda item: (item[0] not in pressing, item[1][0]))
-    return [ids for _, ids in ordered]
+    return sorted(by_key.items(), key=lambda item: (item[0] not in pressing, item[1][0]))
+
+
+class Pass:
+    """The lanes of one pass, taken next first; an urgent row stored meanwhile joins it (`overtake`)."""
+
+    def __init__(self, ordered: list[tuple[LaneKey, list[int]]]) -> None:
+        self._queue = list(reversed(ordered))  # the next lane last: popped
+        self._waiting = dict(ordered)  # lanes not yet taken, by key
+        self._taken: set[LaneKey] = set()
+        self._rows = {row_id for _, ids in ordered for row_id in ids}
+
+    def take(self, most: int) -> list[list[int]]:
+        """The next lane, and the lanes after it while their rows fit in `most`; [] when none is left."""
+        group: list[list[int]] = []
+        while self._queue and (not group or sum(map(len, group)) + len(self._queue[-1][1]) <= most):
+            key, ids = self._queue.pop()
+            del self._waiting[key]
+            self._taken.add(key)
+            group.append(ids)
+        return group
+
+    def overtake(self, key: LaneKey, row_id: int) -> bool:
+        """An urgent row goes next: at the end of its lane if that lane is still waiting (its earlier rows go
+        first), else in a lane of its own. Not when its lane was already taken (the next pass has it, after
+        them) or it is in this pass already."""
+        if row_id in self._rows or key in self._taken:
+            return False
+        ids = self._waiting.get(key)
+        if ids is None:
+            ids = self._waiting[key] = []
+        else:
+            self._queue.remove((key, ids))
+        ids.append(row_id)
+        self._queue.append((key, ids))
+        self._rows.add(row_id)
+        return True

@@ -14,7 +14,7 @@ import pytest
 
 from bot.channels.types import Address, Button, Card, Inbound, Outbound
 from bot.dispatch import Dispatcher
-from bot.inbox import InboxWorker, lanes, record
+from bot.inbox import InboxWorker, Pass, lanes, record
 from bot.outbox import COMBINED, SENT, URGENT, OutboxWorker, enqueue
 from bot.outbox.combine import KEY_PREFIX, Allowance, allowance, plan
 from config.errors import ConfigError
@@ -107,6 +107,35 @@ async def test_an_urgent_message_overtakes_the_backlog(db, clock, services: Serv
     assert handled[:2] == ["late", "late"] and len(handled) == 32
 
 
+@pytest.mark.parametrize("workers", [1, 2])
+async def test_an_urgent_message_stored_during_a_pass_goes_before_the_rest_of_that_pass(
+    db, clock, services: Services, workers: int
+) -> None:
+    dispatcher = Dispatcher(services, routers())
+    senders = {
+        await record(inbound(clock, f"v{n}", "村口路灯坏了三天了，晚上看不见路", n), f"m{n}"): f"v{n}"
+        for n in range(12)
+    }
+    handled: list[str] = []
+    started_before_it: list[int] = []
+
+    async def process(row_id: int) -> None:
+        handled.append(senders[row_id])
+        await InboxMessage.filter(id=row_id).update(status="done")
+        if senders[row_id] == "v0":  # while the pass is under way, a flood report arrives
+            late = inbound(clock, "late", "河水漫进屯里了，房子进水了，快来人", 99)
+            late_id = await record(late, "m99")
+            senders[late_id] = "late"
+            started_before_it.append(len(handled))
+            worker.stored(late_id, late)
+
+    worker = InboxWorker(process, clock, workers=workers, urgent=dispatcher.urgent)
+    assert await worker.drain() == 13
+    # It waits for the lanes already started, not for the rest of the pass.
+    assert handled.index("late") == started_before_it[0] <= workers + 1
+    assert sorted(handled) == sorted(senders.values()) and worker.overtakings == 1
+
+
 def test_a_lane_with_an_urgent_message_goes_first_with_its_earlier_messages() -> None:
     rows = [
         (1, {"channel": "app", "sender": "a", "text": "x"}),
@@ -116,6 +145,16 @@ def test_a_lane_with_an_urgent_message_goes_first_with_its_earlier_messages() ->
         (5, {"channel": "app", "conversation": "g1", "sender": "a", "text": "x"}),
     ]
     assert lanes(rows, lambda p: "着火" in p["text"]) == [[2, 3], [1, 4], [5]]
+
+
+def test_an_urgent_row_joins_its_waiting_lane_or_goes_next_alone_but_never_ahead_of_its_own_lane() -> None:
+    running = Pass([(("app", "", "a"), [1, 4]), (("app", "", "b"), [2]), (("app", "", "c"), [3])])
+    assert running.take(1) == [[1, 4]]  # a's lane is under way
+    assert running.overtake(("app", "", "c"), 7)  # c's lane waits: it goes next, its earlier row first
+    assert running.overtake(("app", "", "d"), 8)  # a newcomer: a lane of its own, next of all
+    assert not running.overtake(("app", "", "a"), 9)  # behind a's rows under way: the next pass has it
+    assert not running.overtake(("app", "", "b"), 2)  # read by this pass already
+    assert [running.take(1) for _ in range(4)] == [[[8]], [[3, 7]], [[2]], []]
 
 
 # -- the outbox: urgent first ------------------------------------------------------------------------
