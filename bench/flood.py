@@ -2,7 +2,7 @@
 
     python bench/flood.py [--villagers 1000] [--grids 40] [--senders 32] [--urgent 0.2] [--answer-delay 0.0]
                           [--runs sqlite,pg1,pg2] [--steady-rate 50] [--steady-seconds 20] [--before DIR]
-                          [--before-runs pg1]
+                          [--before-runs pg1] [--statements] [--profile DIR] [--keep]
 
 Each villager @-mentions the bot once in their grid's group (the demo county's AI-bot groups, as many
 as --grids and the county has), with a request from bench/data/devset.jsonl (a share --urgent of them
@@ -212,15 +212,27 @@ class StatementsPostgres(ThrowawayPostgres):
 class CodeService(Service):
     """`gridwhistle serve` run from the code in `code` (the checkout measured)."""
 
-    def __init__(self, *args: object, code: Path, **kwargs: object) -> None:
+    def __init__(self, *args: object, code: Path, profile: str = "", **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self.code = code
+        self.profile = Path(profile).resolve() if profile else None  # the service runs in `code`
+
+    def profiler(self) -> list[str]:
+        """cProfile's arguments when --profile names a folder: the service's profile is written when it stops."""
+        if self.profile is None:
+            return []
+        self.profile.mkdir(parents=True, exist_ok=True)
+        return ["-m", "cProfile", "-o", str(self.profile / f"{self.name}.prof")]
 
     def spawn(self) -> None:
         log = open(self.workdir / f"{self.name}.log", "ab")  # noqa: SIM115 - the child holds it
         env = dict(self.env, PYTHONPATH=str(self.code))
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "bot.cli", "serve"], cwd=self.code, env=env, stdout=log, stderr=subprocess.STDOUT
+            [sys.executable, *self.profiler(), "-m", "bot.cli", "serve"],
+            cwd=self.code,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
         )
         log.close()
 
@@ -446,7 +458,8 @@ async def run(
     say(f"{name}: {processes} process(es), {database_url.split('@')[-1]}, code {code}")
     fake = await wecom.restart_fresh()
     services = [
-        CodeService(f"{name}-serve{n + 1}", database_url, wecom.api_base, workdir, code=code) for n in range(processes)
+        CodeService(f"{name}-serve{n + 1}", database_url, wecom.api_base, workdir, code=code, profile=args.profile)
+        for n in range(processes)
     ]
     proxy: RoundRobin | None = None
     figures = Figures(name, villagers=args.villagers)
@@ -725,6 +738,11 @@ def main() -> int:
     parser.add_argument("--before-runs", default="pg1", help="which of --runs to measure with --before's code too")
     parser.add_argument("--keep", action="store_true", help="keep the services' logs")
     parser.add_argument("--statements", action="store_true", help="print the most frequent statements (PostgreSQL)")
+    parser.add_argument(
+        "--profile",
+        default="",
+        help="a folder for each service's cProfile (RUN-serveN.prof; the CPU figures then include the profiler's)",
+    )
     return asyncio.run(main_async(parser.parse_args()))
 
 
