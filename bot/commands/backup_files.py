@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO
-from urllib.parse import unquote, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 from cryptography.fernet import Fernet, InvalidToken
 
@@ -65,10 +65,13 @@ class PgTarget:
 
     @classmethod
     def from_url(cls, url: str) -> PgTarget:
+        """postgres://USER:PASSWORD@HOST:PORT/DB, or with the host (a socket's folder) and port in the query
+        string as libpq takes them: postgres://USER@/DB?host=/var/run/postgresql."""
         parts = urlsplit(url)
+        query = {key: values[-1] for key, values in parse_qs(parts.query).items()}
         return cls(
-            host=parts.hostname or "127.0.0.1",
-            port=parts.port or 5432,
+            host=parts.hostname or query.get("host", "127.0.0.1"),
+            port=parts.port or int(query.get("port", 5432)),
             user=unquote(parts.username or "postgres"),
             password=unquote(parts.password or ""),
             dbname=unquote(parts.path.lstrip("/")),

@@ -10,11 +10,12 @@ import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import asyncpg
 import pytest
 
-from bot.commands.backup_files import archives, new_key
+from bot.commands.backup_files import PgTarget, archives, new_key
 from models import Attachment, InboxMessage, OutboxMessage, Request, Ticket, TicketEvent
 
 VILLAGERS = ["wangshufen", "sunfuhai", "jiangdahai", "fengbaolin", "donglijun", "xuchunhua", "panguodong"]
@@ -191,3 +192,36 @@ def test_a_bad_backup_key_is_a_settings_error(tmp_path: Path, key: str) -> None:
     path.write_text(f'[backup]\nkey = "{key}"\n', encoding="utf-8")
     with pytest.raises(ConfigError, match=r"\[backup\] key: not a backup key"):
         load_settings(path)
+
+
+@pytest.mark.parametrize(
+    ("url", "host", "port", "dbname"),
+    [
+        ("postgres://gw:s%40cret@db.example:6543/county", "db.example", 6543, "county"),
+        ("postgres://gw@/county?host=/var/run/postgresql", "/var/run/postgresql", 5432, "county"),
+        ("postgres://gw@/county?host=/tmp/pg&port=6000", "/tmp/pg", 6000, "county"),
+    ],
+)
+def test_pg_dump_is_pointed_at_the_urls_host_or_socket(url: str, host: str, port: int, dbname: str) -> None:
+    target = PgTarget.from_url(url)
+    assert (target.host, target.port, target.dbname, target.user) == (host, port, dbname, "gw")
+    assert target.args()[:4] == ["--host", host, "--port", str(port)]
+
+
+async def test_a_backup_through_the_servers_socket(database_url, test_db_backend, tmp_path, gridwhistle) -> None:
+    if test_db_backend != "postgres":
+        pytest.skip("a PostgreSQL server's socket (GRIDWHISTLE_TEST_DB=postgres)")
+    conn = await asyncpg.connect(database_url)
+    try:
+        folder = (await conn.fetchval("SHOW unix_socket_directories")).split(",")[0].strip()
+        port = await conn.fetchval("SHOW port")
+    finally:
+        await conn.close()
+    if not folder:
+        pytest.skip("the server listens on no socket")
+    parts = urlsplit(database_url)
+    through_socket = f"postgres://{parts.username}@{parts.path}?host={folder}&port={port}"
+    config = settings_file(tmp_path / "gw.toml", through_socket, tmp_path / "media")
+    code, out, err = await gridwhistle("backup", "--to", str(tmp_path / "b"), "--config", str(config))
+    assert code == 0, err
+    assert Path(out.strip()).stat().st_size > 0
