@@ -2,7 +2,7 @@
 
     python bench/flood.py [--villagers 1000] [--grids 40] [--senders 32] [--urgent 0.2] [--answer-delay 0.0]
                           [--runs sqlite,pg1,pg2] [--steady-rate 50] [--steady-seconds 20] [--before DIR]
-                          [--before-runs pg1] [--statements] [--profile DIR] [--keep]
+                          [--before-runs pg1] [--pg-socket] [--statements] [--profile DIR] [--keep]
 
 Each villager @-mentions the bot once in their grid's group (the demo county's AI-bot groups, as many
 as --grids and the county has), with a request from bench/data/devset.jsonl (a share --urgent of them
@@ -44,6 +44,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -417,7 +418,7 @@ async def statements(url: str, reset: bool = False) -> int:
         if reset:
             await conn.execute("SELECT pg_stat_statements_reset()")
             return 0
-        dbname = url.rsplit("/", 1)[1]
+        dbname = urlsplit(url).path.lstrip("/")  # also when the URL names a socket: …/DB?host=/dir
         return int(
             await conn.fetchval(
                 "SELECT coalesce(sum(calls), 0) FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid"
@@ -703,6 +704,8 @@ async def main_async(args: argparse.Namespace) -> int:
                     conn = await asyncpg.connect(url)
                     await conn.execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
                     await conn.close()
+                    if args.pg_socket:
+                        url = pg.through_socket(url)
                 figures = await run(name, args, url, processes, code, wecom, http, workdir, pg)
                 rows.append(figures)
                 say(f"  {name}: {figures.answered_per_s:.1f} answered/s, {figures.answered_once} answered once")
@@ -738,6 +741,11 @@ def main() -> int:
     parser.add_argument("--before-runs", default="pg1", help="which of --runs to measure with --before's code too")
     parser.add_argument("--keep", action="store_true", help="keep the services' logs")
     parser.add_argument("--statements", action="store_true", help="print the most frequent statements (PostgreSQL)")
+    parser.add_argument(
+        "--pg-socket",
+        action="store_true",
+        help="the services reach PostgreSQL through its Unix socket (as deploy/ sets it up), not TCP on loopback",
+    )
     parser.add_argument(
         "--profile",
         default="",

@@ -7,6 +7,7 @@ import shutil
 import subprocess
 import tempfile
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import asyncpg
 
@@ -61,3 +62,8 @@ class ThrowawayPostgres:
         finally:
             await conn.close()
         return f"{self.url}/{name}"
+
+    def through_socket(self, url: str) -> str:
+        """The same database reached through the cluster's Unix socket instead of TCP on loopback."""
+        name = urlsplit(url).path.lstrip("/")
+        return f"postgres://postgres@/{name}?host={self.dir}&port={self.port}"
