@@ -213,7 +213,7 @@ class InboxWorker:
                 return handled
             self.largest_backlog = max(self.largest_backlog, len(rows))
             with areas_cached():  # the burst's messages share their areas' reads (models/area_cache.py)
-                results = await self._lanes(keyed_lanes(rows, self.urgent))
+                results = await self._lanes(lanes(rows, self.urgent))
             handled += sum(1 for outcome in results.values() if outcome == DONE)
             # Retried on a later pass: a failed row and its lane; a row another process holds and its lane.
             failed.update(row_id for row_id, outcome in results.items() if outcome != DONE)
@@ -296,14 +296,9 @@ def lane_key(channel: str, conversation: str, sender: str, row_id: int) -> LaneK
     return (channel, conversation, sender or f"#{row_id}")
 
 
-def lanes(rows: list[tuple[int, Any]], urgent: Urgent) -> list[list[int]]:
-    """Pending (id, payload) rows, oldest first, as lanes — one per channel, conversation and sender, in
-    arrival order — with the lanes holding an urgent message first, then by their oldest row."""
-    return [ids for _, ids in keyed_lanes(rows, urgent)]
-
-
-def keyed_lanes(rows: list[tuple[int, Any]], urgent: Urgent) -> list[tuple[LaneKey, list[int]]]:
-    """`lanes`, each with its key."""
+def lanes(rows: list[tuple[int, Any]], urgent: Urgent) -> list[tuple[LaneKey, list[int]]]:
+    """Pending (id, payload) rows, oldest first, as lanes with their keys — one per channel, conversation and
+    sender, in arrival order — with the lanes holding an urgent message first, then by their oldest row."""
     by_key: dict[LaneKey, list[int]] = defaultdict(list)
     pressing: set[LaneKey] = set()
     for row_id, payload in rows:

@@ -144,7 +144,7 @@ def test_a_lane_with_an_urgent_message_goes_first_with_its_earlier_messages() ->
         (4, {"channel": "app", "sender": "a", "text": "x"}),
         (5, {"channel": "app", "conversation": "g1", "sender": "a", "text": "x"}),
     ]
-    assert lanes(rows, lambda p: "着火" in p["text"]) == [[2, 3], [1, 4], [5]]
+    assert [ids for _, ids in lanes(rows, lambda p: "着火" in p["text"])] == [[2, 3], [1, 4], [5]]
 
 
 def test_an_urgent_row_joins_its_waiting_lane_or_goes_next_alone_but_never_ahead_of_its_own_lane() -> None:
