@@ -256,12 +256,14 @@ class Queues:
 
     async def read(self) -> tuple[int, int]:
         # Rows held for later (quiet hours: a night-time flood's village cards wait for the morning) are not
-        # backlog: only what is due within the hour counts.
+        # backlog: only what is due within five minutes counts — a cadre's combined notices wait a minute or
+        # two for his allowance, quiet hours up to ten hours (within the hour, a run in the last hour before
+        # 07:30 in the county waited out its whole settle time for the morning's cards).
         inbox_sql = "SELECT count(*) FROM inbox_message WHERE status = 'pending'"
         outbox_sql = "SELECT count(*) FROM outbox_message WHERE status = 'pending' AND " + (
-            "datetime(not_before) < datetime('now', '+1 hour')"
+            "datetime(not_before) < datetime('now', '+5 minutes')"
             if self.url.startswith("sqlite")
-            else "not_before < now() + interval '1 hour'"
+            else "not_before < now() + interval '5 minutes'"
         )
         if self.url.startswith("sqlite"):
             import sqlite3
