@@ -152,15 +152,19 @@ class InboxWorker:
         """A channel stored this row: a timely one is handled at once, beside the passes; the rest wake them,
         and an urgent one joins the pass under way, next."""
         if not (inbound.timely and self._task is not None):
-            running = self._pass
-            if running is not None and self.urgent({"kind": inbound.kind, "text": inbound.text}):  # as its row reads
-                key = lane_key(inbound.channel, inbound.conversation, inbound.sender, row_id)
-                self.overtakings += running.overtake(key, row_id)
+            if self._pass is not None:  # whether it is urgent is read once the callback has its answer
+                asyncio.get_running_loop().call_soon(self._join, row_id, inbound)
             self.notify()
             return
         rushing = asyncio.get_running_loop().create_task(self._rush(row_id), name=f"inbox-rush-{row_id}")
         self._rushing.add(rushing)
         rushing.add_done_callback(self._rushing.discard)
+
+    def _join(self, row_id: int, inbound: Inbound) -> None:
+        running = self._pass
+        if running is not None and self.urgent({"kind": inbound.kind, "text": inbound.text}):  # as its row reads
+            key = lane_key(inbound.channel, inbound.conversation, inbound.sender, row_id)
+            self.overtakings += running.overtake(key, row_id)
 
     async def _rush(self, row_id: int) -> None:
         if await self._one(row_id) != DONE:

@@ -128,6 +128,7 @@ async def test_an_urgent_message_stored_during_a_pass_goes_before_the_rest_of_th
             senders[late_id] = "late"
             started_before_it.append(len(handled))
             worker.stored(late_id, late)
+            await asyncio.sleep(0)  # the callback is answered; then the worker looks at what it stored
 
     worker = InboxWorker(process, clock, workers=workers, urgent=dispatcher.urgent)
     assert await worker.drain() == 13
