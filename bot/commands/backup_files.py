@@ -69,9 +69,12 @@ class PgTarget:
         string as libpq takes them: postgres://USER@/DB?host=/var/run/postgresql."""
         parts = urlsplit(url)
         query = {key: values[-1] for key, values in parse_qs(parts.query).items()}
+        port = query.get("port", "5432")
+        if not port.isdigit():
+            raise BackupError(f"[database] url: port={port!r} is not a port number")
         return cls(
             host=parts.hostname or query.get("host", "127.0.0.1"),
-            port=parts.port or int(query.get("port", 5432)),
+            port=parts.port or int(port),
             user=unquote(parts.username or "postgres"),
             password=unquote(parts.password or ""),
             dbname=unquote(parts.path.lstrip("/")),

@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 import asyncpg
 import pytest
 
-from bot.commands.backup_files import PgTarget, archives, new_key
+from bot.commands.backup_files import BackupError, PgTarget, archives, new_key
 from models import Attachment, InboxMessage, OutboxMessage, Request, Ticket, TicketEvent
 
 VILLAGERS = ["wangshufen", "sunfuhai", "jiangdahai", "fengbaolin", "donglijun", "xuchunhua", "panguodong"]
@@ -206,6 +206,11 @@ def test_pg_dump_is_pointed_at_the_urls_host_or_socket(url: str, host: str, port
     target = PgTarget.from_url(url)
     assert (target.host, target.port, target.dbname, target.user) == (host, port, dbname, "gw")
     assert target.args()[:4] == ["--host", host, "--port", str(port)]
+
+
+def test_a_url_with_a_port_that_is_no_number_is_named_in_the_error() -> None:
+    with pytest.raises(BackupError, match=r"\[database\] url: port='fifty' is not a port number"):
+        PgTarget.from_url("postgres://gw@/county?host=/tmp/pg&port=fifty")
 
 
 async def test_a_backup_through_the_servers_socket(database_url, test_db_backend, tmp_path, gridwhistle) -> None:
