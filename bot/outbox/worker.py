@@ -127,39 +127,45 @@ class OutboxWorker:
                 # In a flood nearly every wake is for ordinary rows: claim only when this process queued a
                 # PROMPT row lately (its transaction commits, then wakes us), or on the idle tick (other processes').
                 if not woken or prompt_queued_within(PROMPT_WINDOW):
-                    await self._drain(limit, PROMPT)
+                    await self.drain(limit, PROMPT)
         finally:
             main.cancel()
             await asyncio.wait([main])
 
     async def _lane(self, wake: asyncio.Event, idle: float, limit: int, least: int) -> None:
         while True:
-            if await self._drain(limit, least):
+            if await self.drain(limit, least):
                 await asyncio.sleep(GATHER_SECONDS)  # busy: let the next rows gather (a quiet wake is not delayed)
             await wait_for_event(wake, idle)
             wake.clear()
 
-    async def _drain(self, limit: int, least: int) -> int:
-        """Claim and send batches of rows of at least priority `least` until fewer than a batch are due; how
-        many rows were claimed."""
+    async def drain(self, limit: int, least: int) -> int:
+        """Claim and send batches of rows of at least priority `least` until no more are due; how many rows were
+        claimed. A batch whose rows all wait for their recipient's allowance is no reason to stop: the rows
+        behind it (another person's answer) are due now."""
         claimed = 0
         while True:
             try:
-                found = await self.run_once(limit, least=least)
+                found, more = await self._run(limit, least)
             except asyncio.CancelledError:
                 raise
             except Exception:  # the database or the network is down: log, wait, try again
                 log.exception("outbox worker: run failed")
-                found = 0
+                found, more = 0, False
             claimed += found
-            if found < limit:
+            if not more:
                 return claimed
 
     async def run_once(self, limit: int = 50, *, least: int = NORMAL) -> int:
         """Claim up to `limit` due rows (of priority `least` or more) and try each once; how many were claimed."""
-        rows, claim = await self._claim(limit, least)
+        return (await self._run(limit, least))[0]
+
+    async def _run(self, limit: int, least: int) -> tuple[int, bool]:
+        """run_once, and whether more rows may be due: the claim read a full batch and moved some of it on (sent,
+        or set to wait for a recipient's allowance), so reading again at once finds others."""
+        rows, claim, more = await self._claim(limit, least)
         if not rows:
-            return 0
+            return 0, more
         by_target: dict[tuple[str, str], list[OutboxMessage]] = defaultdict(list)
         for row in rows:
             by_target[(row.kind, row.target)].append(row)
@@ -172,13 +178,14 @@ class OutboxWorker:
             # Wait for it to end without swallowing a cancellation of this task (suppressing CancelledError
             # around `await renewing` would, and a stopping worker would then carry on).
             await asyncio.wait([renewing])
-        return len(rows)
+        return len(rows), more
 
     # -- claiming ----------------------------------------------------------------------------------
 
-    async def _claim(self, limit: int, least: int = NORMAL) -> tuple[list[OutboxMessage], _Claim]:
+    async def _claim(self, limit: int, least: int = NORMAL) -> tuple[list[OutboxMessage], _Claim, bool]:
         """Claim up to `limit` due rows, urgent first; one person's notices past their allowance are combined
-        (bot/outbox/combine.py), rows over a WeCom limit wait. A few statements per claim, not one per row."""
+        (bot/outbox/combine.py), rows over a WeCom limit wait. A few statements per claim, not one per row.
+        Also whether the batch was full and moved on, so that more may be due behind it."""
         now = self.clock.now()
         claim = _Claim(until=now + self.lease)
         async with in_transaction() as conn:
@@ -196,6 +203,7 @@ class OutboxWorker:
                 .select_for_update(skip_locked=True)
                 .using_db(conn)
             )
+            full = len(due) >= limit
             budget = await RateBudget.load(due, now, conn)
             # handed over: what must go over the AI bot's socket is sent by the process holding it
             due = [row for row in due if not self._for_socket(row) or (self.socket is not None and self.socket.ready)]
@@ -230,7 +238,7 @@ class OutboxWorker:
                 await OutboxMessage.filter(id__in=ids).using_db(conn).update(not_before=free_at)
             claimed.sort(key=lambda r: (-r.priority, r.not_before, r.id))
             claim.held.update(r.id for r in claimed)
-        return claimed, claim
+        return claimed, claim, full and bool(claimed or waits)
 
     async def _take_expired(self, row: OutboxMessage, now: datetime, claim: _Claim, conn: Any) -> bool:
         """A lease ran out without being released: its worker died, perhaps mid-send."""

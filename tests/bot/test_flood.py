@@ -15,7 +15,7 @@ import pytest
 from bot.channels.types import Address, Button, Card, Inbound, Outbound
 from bot.dispatch import Dispatcher
 from bot.inbox import InboxWorker, Pass, lanes, record
-from bot.outbox import COMBINED, SENT, URGENT, OutboxWorker, enqueue
+from bot.outbox import COMBINED, NORMAL, SENT, URGENT, OutboxWorker, enqueue
 from bot.outbox.combine import KEY_PREFIX, Allowance, allowance, plan
 from config.errors import ConfigError
 from handlers.core.card_keys import CardKey
@@ -186,6 +186,26 @@ async def test_urgent_goes_first_within_a_full_budget(api, fake_wecom, clock) ->
     await OutboxWorker(api, clock, []).run_once(100)
     hook = [b["text"]["content"] for b in fake_wecom.state.bodies("webhook/send")]
     assert len(hook) == 20 and hook[0] == "紧急"
+
+
+async def test_a_batch_that_all_waits_for_one_persons_allowance_does_not_hold_up_the_rows_behind_it(
+    api, fake_wecom, clock
+) -> None:
+    """The township secretary's minute is spent: the next twenty rows wait for it, and the villagers' answers
+    queued behind them are sent in the same drain, not on the worker's next idle tick."""
+    worker = OutboxWorker(api, clock, [])
+    for n in range(30):
+        await enqueue(Outbound(Address("app", CADRE), text=f"通知{n}"), now=clock.now())
+    await worker.run_once(100)  # his thirty a minute
+    for n in range(20):
+        await enqueue(Outbound(Address("app", CADRE), text=f"又一件{n}"), now=clock.now())
+    for n in range(5):
+        await enqueue(Outbound(Address("app", f"villager{n}"), text=f"答复{n}"), now=clock.now())
+    assert await worker.drain(10, NORMAL) == 5
+    answered = {b["touser"] for b in fake_wecom.state.bodies("message/send")} - {CADRE}
+    assert answered == {f"villager{n}" for n in range(5)}
+    waiting = await OutboxMessage.filter(status="pending", target=CADRE)
+    assert len(waiting) == 20 and all(r.not_before == clock.now() + timedelta(minutes=1) for r in waiting)
 
 
 # -- the outbox: combining ---------------------------------------------------------------------------
