@@ -58,18 +58,18 @@ def main() -> None:
     args = parser.parse_args()
     router = Router.from_file(ROUTING_TABLE, county_names(DEMO_ORG_FILE))
     pieces = [PIECES[i % len(PIECES)] for i in range(max(SIZES))]
-    parts = [votes(router.classify(p)) for p in pieces]  # what the earlier pieces' events keep
-    baseline = best(lambda: router.classify(PIECES[0]), args.repeat)
+    parts = [votes(router.decide(p)) for p in pieces]  # what the earlier pieces' events keep
+    baseline = best(lambda: router.decide(PIECES[0]), args.repeat)
     print(f"baseline (one short message): {baseline * 1000:.3f} ms")
     print(
         f"{'N':>4} {'chars':>6} {'whole ms':>9} {'piece ms':>9} {'whole÷base':>11} {'piece÷base':>11} {'whole÷piece':>12}"
     )
     for n in SIZES:
         text = " ".join(pieces[:n])
-        whole = best(lambda text=text: router.classify(text), args.repeat)
+        whole = best(lambda text=text: router.decide(text), args.repeat)
 
         def piece(n: int = n) -> None:
-            decision = router.classify(pieces[n - 1])
+            decision = router.decide(pieces[n - 1])
             route_of("housing", [*parts[: n - 1], votes(decision)])
 
         alone = best(piece, args.repeat)

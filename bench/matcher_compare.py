@@ -66,7 +66,7 @@ def throughput(router: Router, texts: list[str], rounds: int = 10) -> float:
     start = time.process_time()
     for _ in range(rounds):
         for text in texts:
-            router.classify(text)
+            router.decide(text)
     return len(texts) * rounds / (time.process_time() - start)
 
 

@@ -68,7 +68,7 @@ def main() -> int:
     router = Router.from_file(ROUTING_TABLE, county_names(DEMO_ORG_FILE))
 
     def full(text: str) -> str | None:
-        found = match_question(powers, text, router.classify(text))
+        found = match_question(powers, text, router.decide(text))
         return found.item.code if found else None
 
     def words_alone(text: str) -> str | None:
