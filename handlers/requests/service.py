@@ -123,7 +123,7 @@ async def record_request(
     earlier = await same_matter(services, request, now) if check_same_matter else None
     if earlier is not None:
         return await merge_into(request, earlier, now)
-    await forward(services, request, now)
+    await forward(services, request, now, fresh=True)
     return Recorded(request, request)
 
 
@@ -174,14 +174,16 @@ async def add_words(request: Request, text: str, now: datetime) -> None:
     )
 
 
-async def forward(services: Services, request: Request, now: datetime) -> None:
+async def forward(services: Services, request: Request, now: datetime, *, fresh: bool = False) -> None:
     """`village` matters stay in the grid (a card to its grid member and village secretary); the rest go to the
-    whistle feature (urgent ones are whistled at once, others wait for the township's confirmation)."""
+    whistle feature (urgent ones are whistled at once, others wait for the township's confirmation).
+    fresh: recorded in this very message, so it has no history to look up (never at the village before)."""
     if request.primary == VILLAGE:
         await move_request(request, RequestState.KEPT_IN_GRID, now, event=Event("kept_in_grid", request=request))
         await send_village_card(services, request)
         return
-    if await send_to_village(services, request):  # the county's village tier: the village first (大事不出村)
+    # the county's village tier: the village first (大事不出村)
+    if await send_to_village(services, request, fresh=fresh):
         return
     await whistle_request(services, request)
 

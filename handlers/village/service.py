@@ -50,8 +50,9 @@ async def village_people(services: Services, village: Area, at: datetime) -> lis
     return list({p.id: p for p in people if p.userid}.values())
 
 
-async def send_to_village(services: Services, request: Request) -> bool:
-    """True when the village tier takes the matter (now, or already has it)."""
+async def send_to_village(services: Services, request: Request, *, fresh: bool = False) -> bool:
+    """True when the village tier takes the matter (now, or already has it). fresh: recorded in this message,
+    so it cannot have been at the village and sent up before (one read fewer for each new request)."""
     if request.status == RequestState.AT_VILLAGE:
         return True  # a burst re-routed it to another department: the village has it still
     if request.urgency == "urgent" or request.primary in NOT_COUNTY:
@@ -60,7 +61,7 @@ async def send_to_village(services: Services, request: Request) -> bool:
     village = await ancestor_at(area, "village")
     if village is None or not await tier_on(area):
         return False
-    if await TicketEvent.filter(request_id=request.id, kind=AT_VILLAGE).exists():
+    if not fresh and await TicketEvent.filter(request_id=request.id, kind=AT_VILLAGE).exists():
         return False  # it was at the village and was sent up: the township has it now
     now = services.clock.now()
     due = due_of(services.policy.shifts, now)
