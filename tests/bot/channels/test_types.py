@@ -32,12 +32,9 @@ def test_an_outbound_with_every_part_is_stored_as_asdict_would_and_read_back() -
 
 
 def test_an_inbound_is_stored_as_asdict_would_with_its_time_as_text_and_read_back() -> None:
+    said = {"channel": "aibot", "message_id": "m1", "sender": "villager1", "conversation": "grid1", "kind": "text"}
     inbound = Inbound(
-        channel="aibot",
-        message_id="m1",
-        sender="villager1",
-        conversation="grid1",
-        kind="text",
+        **said,
         text="桥塌了",
         received_at=datetime(2026, 12, 7, 8, 0, tzinfo=UTC),
         reply={"response_url": "http://example.invalid/r"},
