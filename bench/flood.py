@@ -530,6 +530,7 @@ async def run(
                 argparse.Namespace(**{**vars(args), "villagers": int(args.steady_rate * args.steady_seconds)}),
                 f"s{name[:3]}",
             )
+            say(f"  {name}: steady, {args.steady_rate:.0f} a second for {args.steady_seconds:.0f} s")
             await post_all(http, target, steady.posts, args.senders, rate=args.steady_rate)
             await settle(fake, steady.posts, queues, args.settle)
             answered = {
