@@ -31,7 +31,6 @@ from nlp.privacy import mask_private
 
 log = logging.getLogger(__name__)
 
-URGENCY_MEMORY = 4096  # texts whose urgency is remembered (the inbox asks before the handler's turn)
 # Roles whose own area is where they speak from (for a cadre the chat's area is more telling).
 HOME_ROLES = ("villager", "grid_member", "village_cadre", "village_secretary", "first_secretary")
 Answer = tuple[Outbound, str, int]  # a message's answer: what, its dedupe key, its priority
@@ -50,7 +49,6 @@ class Dispatcher:
     def __init__(self, services: Services, features: list[Router], on_enqueued: Callable[[], None] = lambda: None):
         self.services = services
         self.on_enqueued = on_enqueued
-        self._urgency_of: tuple[object, dict[str, bool]] = (None, {})
         self.root = Router("features")
         for feature in features:
             self.root.include_router(feature)
@@ -256,19 +254,10 @@ class Dispatcher:
         return self._urgent(str(payload.get("kind", "")), str(payload.get("text") or ""))
 
     def _urgent(self, kind: str, text: str) -> bool:
+        """Asked twice per message (sorting, answering): the router remembers its decisions (nlp/router.py)."""
         if not text or kind not in MESSAGE_KINDS:
             return False
-        router = self.services.router()
-        if router is not self._urgency_of[0]:  # the table was reloaded
-            self._urgency_of = (router, {})
-        known = self._urgency_of[1]
-        if text not in known:
-            if len(known) > URGENCY_MEMORY:
-                known.clear()
-            known[text] = (
-                router.classify(text).urgency == "urgent"
-            )  # asked twice per message: once sorting, once answering
-        return known[text]
+        return self.services.router().classify(text).urgency == "urgent"
 
     def _command_handlers(self, ctx: Context) -> list[Registered]:
         """The handlers of the declared subcommand the arguments start with, else those of the bare command."""
