@@ -14,6 +14,8 @@ With several processes on one PostgreSQL database each lane is handled by whiche
 row first: a process that finds a row held by another leaves the rest of that lane to it for this pass.
 In a backlog a worker takes the next lanes whole, up to ROWS_PER_TRANSACTION rows, and has them handled in
 one transaction (`process_lanes`): a commit, the reads and the writes of the inbox rows once for all of them.
+The shorter the backlog, the fewer rows share a transaction (`rows_together`): a lane to itself when it is
+short, so that in steady traffic no message's answer waits for the other messages of its transaction.
 When that fails, nothing of it was written and each of its rows is handled alone, as without a backlog.
 
 A message WeCom wants answered within seconds (`Inbound.timely`: an AI-bot card click or chat entry) is not
@@ -50,6 +52,7 @@ MAX_ATTEMPTS = 5  # a row the dispatcher fails on this often is parked as failed
 BATCH = 500  # rows read per pass: how far ahead an urgent message is seen in a backlog
 WORKERS = 4  # lanes handled at once (PostgreSQL's pool runs them side by side; SQLite takes them in turn)
 ROWS_PER_TRANSACTION = 8  # a backlog's rows handled together (ProcessLanes): one commit for several messages
+TRANSACTIONS_PER_PASS = 8  # a pass over fewer than this many times ROWS_PER_TRANSACTION rows shares commits less
 POLL_SECONDS = 5.0  # also pick up rows stored by another process on the same database
 BUSY_SECONDS = 0.5  # a pass that left rows to another process looks again this soon (if it died, they are ours)
 DONE, FAILED, BUSY = "done", "failed", "busy"  # what became of a row in a pass
@@ -229,7 +232,9 @@ class InboxWorker:
         wait behind it."""
         results: dict[int, str] = {}
         self._pass = running = Pass(ordered)
-        most = self.rows_per_transaction if self.process_lanes else 1
+        most = (
+            rows_together(sum(len(ids) for _, ids in ordered), self.rows_per_transaction) if self.process_lanes else 1
+        )
 
         async def worker() -> None:
             while group := running.take(most):  # the next lanes, as many as fit in one transaction
@@ -289,6 +294,14 @@ class InboxWorker:
         self._failures.pop(row_id, None)
         self.processed += 1
         return DONE
+
+
+def rows_together(backlog: int, most: int) -> int:
+    """How many rows a transaction takes in a pass over `backlog` rows: `most` in a flood, fewer as the backlog
+    shortens, one at a time when it is short. A transaction's rows are answered when the last of them is done,
+    and on SQLite every other write (a callback's row, the outbox's claims) waits for its commit: a short
+    backlog gains little from sharing a commit and its messages would wait for each other."""
+    return max(1, min(most, backlog // TRANSACTIONS_PER_PASS))
 
 
 LaneKey = tuple[str, str, str]

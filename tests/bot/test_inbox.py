@@ -15,7 +15,7 @@ from tortoise.transactions import in_transaction
 from bot.channels.types import Address, Inbound, Outbound
 from bot.clock import ManualClock
 from bot.dispatch import Dispatcher
-from bot.inbox import MAX_ATTEMPTS, InboxWorker, Intake, record
+from bot.inbox import MAX_ATTEMPTS, InboxWorker, Intake, record, rows_together
 from bot.outbox import enqueue
 from handlers.core.context import Context, Services
 from handlers.core.router import Router
@@ -163,9 +163,8 @@ async def test_a_lane_another_process_is_handling_is_left_to_it_and_the_other_la
     assert seen == ["m3", "m1", "m2"]
 
 
-async def test_a_backlog_shares_transactions_and_keeps_each_senders_order(
-    county: None, services: Services, clock: ManualClock
-) -> None:
+async def handled_in_transactions(services: Services, clock: ManualClock, senders: int, each: int) -> int:
+    """A backlog of `each` messages from each of `senders` villagers, drained: in how many transactions."""
     clients: list[object] = []  # the transaction each message was handled in
     probe = Router("probe")
 
@@ -175,15 +174,35 @@ async def test_a_backlog_shares_transactions_and_keeps_each_senders_order(
         ctx.reply_text(f"收到 {ctx.inbound.message_id}")
 
     dispatcher = Dispatcher(services, [probe, *routers()])
-    for n in range(12):
-        await record(message(clock, f"m{n}", sender=f"villager{n % 3}"), f"m{n}")
+    total = senders * each
+    for n in range(total):
+        await record(message(clock, f"m{n}", sender=f"villager{n % senders}"), f"m{n}")
     worker = InboxWorker(dispatcher.process, clock, workers=1, process_lanes=dispatcher.process_lanes)
-    assert await worker.drain() == 12
-    assert len({id(client) for client in clients}) == 2  # 12 rows, 8 to a transaction, whole lanes: 8 + 4
-    for n in range(3):
-        assert await answers(f"villager{n}") == [f"收到 m{i}" for i in range(n, 12, 3)]
+    assert await worker.drain() == total
+    for n in range(senders):
+        assert await answers(f"villager{n}") == [f"收到 m{i}" for i in range(n, total, senders)]
     assert {row.status for row in await InboxMessage.all()} == {"done"}
     assert {row.attempts for row in await InboxMessage.all()} == {1}
+    return len({id(client) for client in clients})
+
+
+async def test_a_backlog_shares_transactions_and_keeps_each_senders_order(
+    county: None, services: Services, clock: ManualClock
+) -> None:
+    # 72 rows: 8 to a transaction, whole lanes of 4: two lanes a transaction
+    assert await handled_in_transactions(services, clock, senders=18, each=4) == 9
+
+
+@pytest.mark.parametrize(("senders", "each"), [(12, 1), (3, 4)])
+async def test_a_short_backlog_is_handled_a_sender_to_a_transaction(
+    county: None, services: Services, clock: ManualClock, senders: int, each: int
+) -> None:
+    # 12 rows: none waits for another sender's commit (nor, on SQLite, do the callbacks' inserts)
+    assert await handled_in_transactions(services, clock, senders, each) == senders
+
+
+def test_the_longer_the_backlog_the_more_rows_share_a_transaction() -> None:
+    assert [rows_together(backlog, 8) for backlog in (1, 15, 16, 24, 63, 64, 500)] == [1, 1, 2, 3, 7, 8, 8]
 
 
 async def test_a_failing_message_undoes_its_batch_which_is_then_handled_one_by_one(
