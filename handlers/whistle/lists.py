@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from datetime import datetime, timedelta
 
 from handlers.common.format import stamp, summary
 from handlers.core.context import Services
 from handlers.tickets.deadlines import overdue
-from models import Request, Ticket, TicketEvent
+from models import Assignment, Request, Ticket, TicketEvent
 from models.area_cache import area_of
 from models.assignment_states import AssignmentState
 from models.request_states import RequestState
-from models.ticket_queries import ancestor_at, assignments_of, place_of
+from models.ticket_queries import ancestor_at, place_of
 from models.ticket_states import TicketState
 
 MAX_LINES = 20
@@ -22,15 +23,28 @@ def week_start(now: datetime) -> datetime:
     return (now - timedelta(days=now.weekday())).replace(hour=0, minute=0, second=0, microsecond=0)
 
 
-async def ticket_line(services: Services, ticket: Ticket, now: datetime) -> tuple[str, set[str]]:
-    """One ticket as a line, and its marks: unsigned (a department has not 签收), overdue."""
+async def ticket_lines(services: Services, tickets: list[Ticket], now: datetime) -> list[tuple[str, set[str]]]:
+    """Each ticket as a line, with its marks: unsigned (a department has not 签收), overdue. Their requests and
+    departments' parts are read in one query each, whatever the number of tickets."""
+    requests = {r.id: r for r in await Request.filter(id__in={t.request_id for t in tickets})}
+    parts: dict[int, list[Assignment]] = defaultdict(list)
+    for part in (
+        await Assignment.filter(ticket_id__in=[t.id for t in tickets])
+        .exclude(state=AssignmentState.WITHDRAWN)
+        .order_by("-is_primary", "id")
+        .prefetch_related("department")
+    ):
+        parts[part.ticket_id].append(part)
+    return [await _ticket_line(services, t, requests[t.request_id], parts[t.id], now) for t in tickets]
+
+
+async def _ticket_line(
+    services: Services, ticket: Ticket, request: Request, parts: list[Assignment], now: datetime
+) -> tuple[str, set[str]]:
     texts = services.texts
-    request = await Request.get(id=ticket.request_id)
     marks: set[str] = set()
     states = []
-    for part in await assignments_of(ticket):
-        if part.state == AssignmentState.WITHDRAWN:
-            continue
+    for part in parts:
         late = overdue(
             services.policy.whistle.deadlines,
             ticket.urgency,
@@ -63,8 +77,7 @@ async def township_lines(services: Services, township_id: int, which: str, now: 
     if which == "":
         lines += await pending_lines(services, township_id)
         lines += await village_lines(services, township_id)
-    for ticket in await query.order_by("-id"):
-        line, marks = await ticket_line(services, ticket, now)
+    for line, marks in await ticket_lines(services, await query.order_by("-id"), now):
         if which in ("", "this_week") or which in marks:
             lines.append(line)
     if len(lines) > MAX_LINES:

@@ -26,10 +26,10 @@ from handlers.tickets.audit import record
 from handlers.tickets.deadlines import deadlines_for
 from handlers.tickets.departments import NOT_COUNTY
 from handlers.tickets.notices import tell_township
-from handlers.whistle.lists import pending_lines, ticket_line
+from handlers.whistle.lists import pending_lines, ticket_lines
 from handlers.whistle.service import blow, whistle_request
 from models import Area, Assignment, OutboxMessage, Request, Role, Ticket, TicketEvent
-from models.area_cache import area_required, departments_by_code
+from models.area_cache import area_required, areas_cached, departments_by_code
 from models.assignment_states import ACTIVE_STATES, AssignmentState
 from models.request_states import RequestState
 from models.ticket_queries import liaisons_of
@@ -192,8 +192,9 @@ async def digests(services: Services, now: datetime) -> int:
     known = set(await OutboxMessage.filter(dedupe_key__in=list(keys.values())).values_list("dedupe_key", flat=True))
     queued = 0
     for township_id in sorted({t for (t, u), key in keys.items() if key not in known}):
-        township = await area_required(township_id)
-        text = await digest_text(services, township, now)
+        with areas_cached():  # every open ticket's place: each area read once, not once per line
+            township = await area_required(township_id)
+            text = await digest_text(services, township, now)
         for userid in members[township_id]:
             if keys[(township_id, userid)] in known:
                 continue
@@ -209,8 +210,9 @@ async def digest_text(services: Services, township: Area, now: datetime) -> str:
     new = await mine.filter(created_at__gte=yesterday, created_at__lt=today).count()
     resolved = await Ticket.filter(township_id=township.id, resolved_at__gte=yesterday, resolved_at__lt=today).count()
     overdue_lines = []
-    for ticket in await Ticket.filter(township_id=township.id, status=TicketState.OPEN).order_by("id"):
-        line, marks = await ticket_line(services, ticket, now)
+    for line, marks in await ticket_lines(
+        services, await Ticket.filter(township_id=township.id, status=TicketState.OPEN).order_by("id"), now
+    ):
         if "overdue" in marks:
             overdue_lines.append(line)
     pending = len(await pending_lines(services, township.id))
