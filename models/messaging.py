@@ -55,6 +55,9 @@ class OutboxMessage(Model):
     result: fields.JSONField[dict[str, Any] | None] = fields.JSONField(null=True)
     created_at = fields.DatetimeField()
     sent_at = fields.DatetimeField(null=True)
+    # messages WeCom counted for a sent row (a long text goes in several): a recipient's hourly allowance is
+    # their sum, added up by the database (bot/outbox/budget.py)
+    pieces = fields.SmallIntField(default=1, db_default=1)
 
     class Meta:
         table = "outbox_message"

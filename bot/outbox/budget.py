@@ -9,6 +9,7 @@ from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.expressions import Q
+from tortoise.functions import Max, Sum
 
 from bot.outbox.queue import ANSWER_KEYS, PENDING, SENT
 from models import OutboxMessage
@@ -28,8 +29,17 @@ LIMITS: dict[str, tuple[Limit, ...]] = {
 }
 
 
+SHORTEST = {kind: min(limit.window for limit in limits) for kind, limits in LIMITS.items()}
+
+
 class RateBudget:
-    """What each rate-limited recipient has used in its windows: sends recorded, plus rows in flight."""
+    """What each rate-limited recipient has used in its windows: sends recorded, plus rows in flight.
+
+    Sends within a kind's shortest window (a minute) are read one by one: the minute's allowance and the
+    combining of notices (bot/outbox/combine.py) need their times. The rest of the longest window (the hour)
+    is added up by the database, one sum per recipient, counted as if all of it went at the latest of those
+    sends (it leaves the window then, never earlier than it really does); only for a recipient whose hour
+    this claim could fill are those sends read one by one, to know when the oldest leave the window."""
 
     def __init__(
         self,
@@ -42,8 +52,10 @@ class RateBudget:
         self.answers = answers or {}  # when the sends of `used` that answered what the person said went
 
     def notices_sent(self, kind: str, target: str) -> list[datetime]:
-        """When this recipient's sends other than answers to what they said went (bot/outbox/combine.py)."""
-        times = [at for at, n in self.used.get((kind, target), []) for _ in range(n)]
+        """When this recipient's sends of the last minute other than answers to what they said went
+        (bot/outbox/combine.py)."""
+        since = self.now - SHORTEST[kind]
+        times = [at for at, n in self.used.get((kind, target), []) if at > since for _ in range(n)]
         for at in self.answers.get((kind, target), []):
             if at in times:
                 times.remove(at)
@@ -57,23 +69,44 @@ class RateBudget:
             targets = {row.target for row in rows if row.kind == kind}
             if not targets:
                 continue
-            since = now - max(limit.window for limit in limits)
-            recent = (
+            recent = now - SHORTEST[kind]
+            for item in (
                 await OutboxMessage.filter(
-                    Q(status=SENT, sent_at__gt=since) | Q(status=PENDING, claimed_until__gt=now),
+                    Q(status=SENT, sent_at__gt=recent) | Q(status=PENDING, claimed_until__gt=now),
                     kind=kind,
                     target__in=targets,
                 )
                 .using_db(conn)
-                .values("target", "status", "sent_at", "result", "dedupe_key")
-            )
-            for item in recent:
+                .values("target", "status", "sent_at", "pieces", "dedupe_key")
+            ):
                 if item["status"] == SENT:
-                    used[(kind, item["target"])].append((item["sent_at"], pieces(item["result"])))
+                    used[(kind, item["target"])].append((item["sent_at"], item["pieces"]))
                     if (item["dedupe_key"] or "").startswith(ANSWER_KEYS):
                         answers[(kind, item["target"])].append(item["sent_at"])
                 else:
                     used[(kind, item["target"])].append((now, 1))  # in flight elsewhere: counts from now
+            longest = max(limits, key=lambda limit: limit.window)
+            if longest.window == SHORTEST[kind]:
+                continue
+            older = OutboxMessage.filter(
+                status=SENT, kind=kind, sent_at__gt=now - longest.window, sent_at__lte=recent
+            ).using_db(conn)
+            near: list[str] = []  # whose hour is nearly full: when it frees up depends on each send's time
+            for item in (
+                await older.filter(target__in=targets)
+                .annotate(total=Sum("pieces"), latest=Max("sent_at"))
+                .group_by("target")
+                .values("target", "total", "latest")
+            ):
+                key, total = (kind, item["target"]), int(item["total"])
+                due_here = sum(1 for row in rows if (row.kind, row.target) == key)
+                if total + sum(n for _, n in used[key]) + due_here > longest.count:
+                    near.append(item["target"])
+                else:
+                    used[key].append((as_time(item["latest"]), total))
+            if near:
+                for item in await older.filter(target__in=near).values("target", "sent_at", "pieces"):
+                    used[(kind, item["target"])].append((item["sent_at"], item["pieces"]))
         return cls(now, used, dict(answers))
 
     def free_at(self, row: OutboxMessage) -> datetime | None:
@@ -104,3 +137,8 @@ def pieces(result: Any) -> int:
     if isinstance(result, dict) and isinstance(result.get("msgids"), list) and result["msgids"]:
         return len(result["msgids"])
     return 1
+
+
+def as_time(value: datetime | str) -> datetime:
+    """An aggregate's time as the database gives it: SQLite's is its stored text."""
+    return value if isinstance(value, datetime) else datetime.fromisoformat(value)

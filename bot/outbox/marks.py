@@ -13,9 +13,10 @@ from typing import Any
 from tortoise.connection import connections
 
 from bot.gathered import Gathered
+from bot.outbox.budget import pieces
 from models import OutboxMessage
 
-COLUMNS = ("status", "sent_at", "result", "attempts", "last_error")  # set; then claimed_until cleared
+COLUMNS = ("status", "sent_at", "result", "attempts", "last_error", "pieces")  # set; then claimed_until cleared
 
 
 class SentMarks:
@@ -40,7 +41,7 @@ class SentMarks:
         """Set the row's outcome (and clear its lease) where it is still `only_if`; returns once committed."""
         fields = OutboxMessage._meta.fields_map
         values = {"status": status, "sent_at": sent_at, "result": result, "attempts": row.attempts + 1}
-        values["last_error"] = last_error
+        values["last_error"], values["pieces"] = last_error, pieces(result)
         await self._marked([fields[name].to_db_value(values[name], row) for name in COLUMNS] + [row.id, only_if])
 
 

@@ -174,6 +174,28 @@ async def test_member_hourly_limit_waits(api, fake_wecom, clock):
     assert len(fake_wecom.state.calls("message/send")) == 1000
     assert await OutboxMessage.filter(status="pending").count() == 20
     assert not any(c.dropped for c in fake_wecom.state.sent)
+    # the hour's earlier sends are added up by the database; the first minute's 30 leave the hour at minute 60,
+    # and the 20 go then, not later
+    clock.advance(minutes=60 - 34 - 1)
+    assert await worker.run_once(100) == 0
+    clock.advance(minutes=1)
+    assert await worker.run_once(100) == 20
+    assert len(fake_wecom.state.calls("message/send")) == 1020
+    assert not any(c.dropped for c in fake_wecom.state.sent)
+
+
+async def test_a_long_text_counts_as_each_of_its_pieces(api, fake_wecom, clock):
+    worker = OutboxWorker(api, clock, [])
+    (long,) = await queue(clock, Address("app", "busy"), "桥" * 2000)  # 6,000 bytes: three pieces of 2,048 at most
+    await worker.run_once(100)
+    assert (await OutboxMessage.get(id=long.id)).pieces == 3
+    await queue(clock, Address("app", "busy"), *[f"第{n}条" for n in range(30)])
+    await worker.run_once(100)
+    assert len(fake_wecom.state.calls("message/send")) == 3 + 27  # the minute allows 30 messages in all
+    clock.advance(minutes=1)
+    await worker.run_once(100)
+    assert len(fake_wecom.state.calls("message/send")) == 33
+    assert not any(c.dropped for c in fake_wecom.state.sent)
 
 
 async def test_webhook_limit_waits_instead_of_dropping(api, fake_wecom, clock):

@@ -35,6 +35,8 @@ ROWS: list[tuple[str, dict[str, Any]]] = [
     ("inbox_message", {"id": 1, "channel": "app", "message_key": "m1", "payload": '{"text": "桥塌了"}', "status": "done"}),
     ("outbox_message", {"id": 1, "kind": "app", "target": "jiangdahai", "payload": "{}", "status": "sent",
                         "not_before": AT, "dedupe_key": None}),
+    ("outbox_message", {"id": 2, "kind": "app", "target": "jiangdahai", "payload": "{}", "status": "sent",
+                        "not_before": AT, "dedupe_key": None, "result": '{"msgids": ["a", "b", "c"]}'}),
 ]  # fmt: skip
 
 
@@ -117,6 +119,8 @@ async def test_every_migration_runs_over_a_filled_first_schema(empty_database_ur
         assert [e.kind for e in await TicketEvent.filter(ticket_id=ticket.id)] == ["whistled"]
         assert (await InboxMessage.get(message_key="m1")).payload == {"text": "桥塌了"}
         assert (await OutboxMessage.get(id=1)).target == "jiangdahai"
+        # a long text sent in three pieces counts three against its recipient's allowance (migration 0018)
+        assert [(r.id, r.pieces) for r in await OutboxMessage.all().order_by("id")] == [(1, 1), (2, 3)]
         if not empty_database_url.startswith("sqlite://"):  # the number sequence starts after every stored number
             assert await next_number() == 1003
         # The upgraded database takes new rows beside the old ones.
