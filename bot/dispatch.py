@@ -21,9 +21,9 @@ from tortoise.transactions import in_transaction
 
 from bot.channels.types import Address, Inbound, Outbound
 from bot.outbox import NORMAL, PROMPT, URGENT, combine, enqueue, enqueue_each
-from config.errors import UserError
+from config.errors import ChannelError, UserError
 from handlers.core.card_keys import CardKey
-from handlers.core.context import Context, Services
+from handlers.core.context import Context, FetchFirst, Services
 from handlers.core.router import MESSAGE_KINDS, Registered, Router, run_first
 from models import Area, Chat, Household, InboxMessage, KfCustomer, OutboxMessage, Person, Role
 from models.area_cache import chat_of
@@ -53,30 +53,47 @@ class Dispatcher:
         for feature in features:
             self.root.include_router(feature)
 
-    async def process(self, inbox_id: int) -> bool:
+    async def process(self, inbox_id: int, fetched: bytes | ChannelError | None = None) -> bool:
         """Handle one stored message exactly once (a row already done is skipped). False when someone else is
         handling it at this moment (PostgreSQL: another process or task holds its row): the caller leaves it,
         and the later messages of its lane, to them instead of waiting.
 
         A handler that fails takes its whole transaction with it, so nothing is half-written; the row is then
         taken again in a transaction of its own that only answers the failure and marks the row. (No savepoint
-        around every handler: two statements fewer for every message that does not fail.)"""
+        around every handler: two statements fewer for every message that does not fail.)
+
+        A handler that needs the message's file first (FetchFirst) has its transaction undone too; the file is
+        fetched outside any transaction and the message handled again with it (`fetched`)."""
         try:
             async with in_transaction():
                 row = await self._take(inbox_id)
                 if row is None:
                     return not await InboxMessage.filter(id=inbox_id, status="pending").exists()
                 ctx = self._context(row)
+                ctx.fetched = fetched
                 try:
                     await self._handle(ctx)
+                except FetchFirst:
+                    raise
                 except Exception as exc:
                     raise HandlerFailed(ctx) from exc
                 await self._finish(ctx, row, inbox_id)
         except HandlerFailed as failed:
             assert isinstance(failed.__cause__, Exception)
             return await self._failed(inbox_id, failed.ctx, failed.__cause__)
+        except FetchFirst:
+            return await self.process(inbox_id, await self._fetch(ctx.inbound))
         self.on_enqueued()
         return True
+
+    async def _fetch(self, inbound: Inbound) -> bytes | ChannelError:
+        """The message's file from its channel, in no transaction; a refusal is kept for the handler to answer."""
+        if self.services.files is None:
+            return ChannelError(-1, "no channel API is up to fetch files", inbound.channel)
+        try:
+            return await self.services.files(inbound)
+        except ChannelError as exc:
+            return exc
 
     async def process_lanes(self, lanes: list[list[int]]) -> dict[int, bool]:
         """Several stored messages, lane by lane (each lane's rows in order), in one transaction: one BEGIN and
@@ -85,7 +102,8 @@ class Dispatcher:
         False when another process holds it — and then the later rows of its lane, left to that process.
 
         Any failure (a handler's, the commit's) undoes the whole batch and raises: the caller then handles each
-        message alone with `process`, which answers a failing one and goes on with the rest."""
+        message alone with `process`, which answers a failing one and goes on with the rest (and fetches the file
+        a handler asked for with FetchFirst)."""
         ids = [row_id for lane in lanes for row_id in lane]
         outcomes: dict[int, bool] = {}
         answers: list[Answer] = []

@@ -17,6 +17,7 @@ from bot.calendar import CalendarHolder, QuietHours
 from bot.channels.types import Card, Inbound
 from bot.clock import Clock
 from bot.reach import Reach
+from config.errors import ChannelError
 from config.index_file import Index
 from config.policy import Policy
 from config.powers_file import PowersList
@@ -47,12 +48,20 @@ class Services:
     index: Index | None = None  # the year's performance index ([index] file), None when none is set
     # A file message's content, fetched from the channel that brought it (bot/channels/media.py); raises
     # config.errors.ChannelError when it cannot. None where no channel API is up (then files are not read).
+    # The dispatcher calls it outside the message's transaction; handlers read the file with ctx.inbound_file().
     files: Callable[[Inbound], Awaitable[bytes]] | None = None
 
     @cached_property
     def reach(self) -> Reach:
         """How people are told things (bot/reach.py): handlers say whom, never which channel."""
         return Reach(self.clock, QuietHours.from_policy(self.policy.quiet_hours))
+
+
+class FetchFirst(Exception):
+    """A handler needs the message's file (`Context.inbound_file`) before it can go on: the dispatcher undoes
+    the message's transaction, fetches the file outside any transaction, and handles the message again with it.
+    A slow WeCom then holds no row locked while it answers, and on SQLite, which writes one transaction at a
+    time, no other message's callback waits for it."""
 
 
 @dataclass
@@ -70,6 +79,7 @@ class Context:
     card_key: CardKey | None = None  # the parsed key of a clicked card button
     replies: list[str] = field(default_factory=list)
     reply_cards: list[Card] = field(default_factory=list)  # shown where the channel has cards (app)
+    fetched: bytes | ChannelError | None = None  # the message's file, once fetched (FetchFirst)
 
     @property
     def text(self) -> str:
@@ -97,6 +107,15 @@ class Context:
     def is_app_private(self) -> bool:
         """1:1 with the self-built app: the one place private lists and cadre work are shown."""
         return not self.inbound.is_group and self.inbound.channel == "app"
+
+    def inbound_file(self) -> bytes:
+        """The message's file, fetched from the channel that brought it before the message's transaction began
+        (FetchFirst); raises config.errors.ChannelError when the channel could not give it."""
+        if self.fetched is None:
+            raise FetchFirst
+        if isinstance(self.fetched, ChannelError):
+            raise self.fetched
+        return self.fetched
 
     def say(self, key: str, **params: Any) -> str:
         return self.services.texts.render(key, **params)

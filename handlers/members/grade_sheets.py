@@ -40,7 +40,7 @@ async def sheet_received(ctx: Context) -> None:
     if ctx.services.files is None:
         raise UserError("members.sheet_fetch_failed")
     try:
-        content = await ctx.services.files(ctx.inbound)
+        content = ctx.inbound_file()  # fetched before the message's transaction (FetchFirst)
     except ChannelError:
         raise UserError("members.sheet_fetch_failed") from None
     year_in_name = _YEAR.search(name)

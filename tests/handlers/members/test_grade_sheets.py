@@ -4,6 +4,7 @@ and the reply lists the recorded grades or the wrong rows."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime
 from io import BytesIO
 
@@ -104,3 +105,21 @@ async def test_bad_files_get_clear_answers_and_other_files_go_on(driven_service)
     assert len(service.fake.calls("media/get")) == calls
     assert service.texts_to("jiangdahai") == ["照片（文件）收到了。请再用文字说一下是啥事，好给您登记。"]  # intake's
     assert await grades() == []
+
+
+async def test_while_wecom_is_slow_to_give_the_sheet_other_messages_are_still_taken_in(driven_service):
+    """The sheet is fetched before the message's transaction, not inside it: on SQLite, which writes one
+    transaction at a time, a download inside it held every other callback's row until WeCom answered."""
+    service = driven_service
+    service.fake.add_media("media-slow", sheet(["zhoudianming", "优秀", ""]), XLSX)
+    service.fake.slow("media/get", 2.0, times=1)
+    await service.wecom.app_message("gaojianguo", "file", {"MediaId": "media-slow", "Title": "考评表.xlsx"})
+    while not service.fake.arrived["media/get"]:  # the inbox has asked WeCom for the file
+        await asyncio.sleep(0.01)
+    await service.wecom.app_message("jiangdahai", "text", {"Content": "三屯那个桥塌了一半"})  # stored: answered 200
+    assert service.fake.calls("media/get") == []  # ... while WeCom was still to give the file
+    await service.settle()
+    assert service.texts_to("gaojianguo")[-1] == "已记下2026年的考评 1 条：\n周电明 单位考评：优秀"
+    assert len(service.fake.calls("media/get")) == 1  # fetched once, though the message was handled twice
+    assert await grades() == [("zhoudianming", 2026, "unit", "优秀", "gaojianguo")]
+    assert "#" in service.texts_to("jiangdahai")[-1]  # the villager's request was recorded and answered
