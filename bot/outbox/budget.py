@@ -70,9 +70,14 @@ class RateBudget:
             if not targets:
                 continue
             recent = now - SHORTEST[kind]
+            longest = max(limits, key=lambda limit: limit.window)
             for item in (
                 await OutboxMessage.filter(
-                    Q(status=SENT, sent_at__gt=recent) | Q(status=PENDING, claimed_until__gt=now),
+                    # Bounded on both sides, and the rows in flight as unsent: SQLite, which keeps no statistics,
+                    # then reads only the minute's part of the budget index, not every send of the hour (a
+                    # later send by another process's clock is still counted).
+                    Q(status=SENT, sent_at__gt=recent, sent_at__lte=now + longest.window)
+                    | Q(status=PENDING, sent_at__isnull=True, claimed_until__gt=now),
                     kind=kind,
                     target__in=targets,
                 )
@@ -85,7 +90,6 @@ class RateBudget:
                         answers[(kind, item["target"])].append(item["sent_at"])
                 else:
                     used[(kind, item["target"])].append((now, 1))  # in flight elsewhere: counts from now
-            longest = max(limits, key=lambda limit: limit.window)
             if longest.window == SHORTEST[kind]:
                 continue
             older = OutboxMessage.filter(
