@@ -33,7 +33,9 @@ class Reporter:
 
 
 async def reporter_of(request: Request) -> Reporter:
-    person = await Person.get_or_none(id=request.sender_id) if request.sender_id else None
+    # the sender as the request holds them: one recorded in this very message has them already, without a read
+    sender = request.sender if request.sender_id else None
+    person = await sender if sender is not None else None
     household_id = request.household_id or (person.household_id if person else None)
     household = await Household.get_or_none(id=household_id) if household_id else None
     phone = person.mobile if person and person.mobile else ""
