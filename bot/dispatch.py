@@ -20,7 +20,7 @@ from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
 from bot.channels.types import Address, Inbound, Outbound
-from bot.outbox import NORMAL, PROMPT, URGENT, combine, enqueue, enqueue_each
+from bot.outbox import NORMAL, PROMPT, URGENT, combine, enqueue_each
 from config.errors import ChannelError, UserError
 from handlers.core.card_keys import CardKey
 from handlers.core.context import Context, FetchFirst, Services
@@ -350,14 +350,10 @@ class Dispatcher:
 
 
 async def queue_answers(answers: list[Answer], now: datetime) -> None:
-    """The answers into the outbox: a PROMPT one alone (the prompt lane is told of it), the rest one statement
-    per priority."""
+    """The answers into the outbox, one statement per priority (a batch's answers to the AI bot all PROMPT)."""
     by_priority: dict[int, list[tuple[Outbound, str | None]]] = defaultdict(list)
     for message, key, priority in answers:
-        if priority >= PROMPT:
-            await enqueue(message, now=now, dedupe_key=key, priority=priority)
-        else:
-            by_priority[priority].append((message, key))
+        by_priority[priority].append((message, key))
     for priority in sorted(by_priority, reverse=True):
         await enqueue_each(by_priority[priority], now=now, priority=priority)
 

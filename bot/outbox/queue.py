@@ -67,11 +67,13 @@ async def enqueue_each(
     notice: bool = False,
 ) -> int:
     """Queue several messages (each with its dedupe key) in one statement, as `enqueue` would one by one;
-    how many were queued (a used key is skipped). For the same news to several members."""
-    if priority >= PROMPT:
-        raise ValueError("a PROMPT row goes alone (enqueue): the prompt lane is told of it")
+    how many were queued (a used key is skipped). For the same news to several members, and the answers to a
+    batch of messages."""
     rows = [_row(message, now, not_before, key, priority, notice, None, None) for message, key in messages]
-    return await insert_each_unless_there(rows)
+    written = await insert_each_unless_there(rows)
+    if written and priority >= PROMPT:
+        _last_prompt[0] = time.monotonic()
+    return written
 
 
 def _row(

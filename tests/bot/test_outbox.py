@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import math
 from collections import Counter
 from datetime import timedelta
 
@@ -13,7 +14,9 @@ from tortoise.transactions import in_transaction
 from bot.channels.types import Address, Outbound
 from bot.channels.wecom_api import WecomApi
 from bot.outbox import URGENT, OutboxWorker, enqueue, enqueue_each, idempotency_key, requeue_dead, unpark_kf
+from bot.outbox import queue as outbox_queue
 from bot.outbox.marks import SentMarks
+from bot.outbox.queue import PROMPT, prompt_queued_within
 from models import KfCustomer, OutboxMessage
 
 NO_WAIT = (0.0, 0.0, 0.0)
@@ -281,6 +284,18 @@ async def test_the_same_news_to_many_members_is_queued_at_once_and_a_used_key_sk
     assert {rows[m].payload["text"] for m in members if m != "m007"} == {"通知"}
     assert all(rows[m].priority == URGENT and rows[m].payload["notice"] for m in members if m != "m007")
     assert rows["after"].status == "pending"
+
+
+async def test_prompt_rows_queued_together_wake_the_prompt_lane(db, clock, monkeypatch):
+    """A batch's answers to the AI bot go in one statement; the prompt lane still hears that one is waiting."""
+    monkeypatch.setattr(outbox_queue, "_last_prompt", [-math.inf])
+    assert not prompt_queued_within(60)
+    answers = [
+        (Outbound(Address("aibot", f"https://aibot.example/r/{n}"), text="收到"), f"reply:aibot:{n}") for n in range(3)
+    ]
+    assert await enqueue_each(answers, now=clock.now(), priority=PROMPT) == 3
+    assert prompt_queued_within(60)
+    assert {row.priority for row in await OutboxMessage.all()} == {PROMPT}
 
 
 async def test_racing_enqueues_of_one_key_both_commit_their_other_work(db, clock, test_db_backend):
