@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from tortoise.expressions import Q
+from tortoise.expressions import Case, F, Q, When
 from tortoise.transactions import in_transaction
 
 from bot import membership, metrics
@@ -234,8 +234,7 @@ class OutboxWorker:
                 for row in fresh:
                     row.claimed_until = claim.until
                 claimed.extend(fresh)
-            for free_at, ids in waits.items():
-                await OutboxMessage.filter(id__in=ids).using_db(conn).update(not_before=free_at)
+            await _hold(waits, conn)
             claimed.sort(key=lambda r: (-r.priority, r.not_before, r.id))
             claim.held.update(r.id for r in claimed)
         return claimed, claim, full and bool(claimed or waits)
@@ -521,3 +520,20 @@ def idempotency_key(row: OutboxMessage) -> str:
     The creation time keeps it unique even if the database is ever started afresh and ids repeat.
     """
     return f"gw{row.id}-{int(row.created_at.timestamp())}"
+
+
+async def _hold(waits: dict[datetime, list[int]], conn: Any) -> None:
+    """Rows over a limit wait until their recipient's budget frees (`waits`: that time → the rows), all in one
+    statement, however many times there are. (ELSE keeps the column's type for PostgreSQL's CASE.)"""
+    if waits:
+        await (
+            OutboxMessage.filter(id__in=[row_id for ids in waits.values() for row_id in ids])
+            .using_db(conn)
+            .update(
+                not_before=Case(
+                    # a time is wrapped as a constant like a string is; the hint names only str
+                    *(When(id__in=ids, then=at) for at, ids in waits.items()),  # type: ignore[arg-type]
+                    default=F("not_before"),
+                )
+            )
+        )

@@ -168,6 +168,33 @@ async def test_member_limit_waits_instead_of_dropping(api, fake_wecom, clock):
     assert not any(c.dropped for c in fake_wecom.state.sent)
 
 
+async def test_members_over_their_limits_each_wait_for_their_own_minute(api, fake_wecom, clock):
+    """One claim holds back rows of several members, each until their own budget frees (one statement)."""
+    worker = OutboxWorker(api, clock, [])
+    await queue(clock, Address("app", "zhangwei"), *[f"张{n}" for n in range(30)])
+    await worker.run_once(100)
+    clock.advance(seconds=20)
+    await queue(clock, Address("app", "lihong"), *[f"李{n}" for n in range(30)])
+    await worker.run_once(100)
+    clock.advance(seconds=10)
+    start = clock.now()
+    await queue(clock, Address("app", "zhangwei"), "张又1", "张又2")
+    await queue(clock, Address("app", "lihong"), "李又")
+    await queue(clock, Address("app", "wangfang"), "王1")
+    assert await worker.run_once(100) == 1  # only wangfang's, within her minute
+    waiting = {r.payload["text"]: r.not_before for r in await OutboxMessage.filter(status="pending")}
+    assert waiting == {
+        "张又1": start + timedelta(seconds=30),
+        "张又2": start + timedelta(seconds=30),
+        "李又": start + timedelta(seconds=50),
+    }
+    clock.advance(seconds=30)
+    assert await worker.run_once(100) == 2
+    clock.advance(seconds=20)
+    assert await worker.run_once(100) == 1
+    assert not any(c.dropped for c in fake_wecom.state.sent)
+
+
 async def test_member_hourly_limit_waits(api, fake_wecom, clock):
     worker = OutboxWorker(api, clock, [])
     for minute in range(34):  # 30 a minute for 33 minutes is 990; the hour allows 1000
