@@ -18,7 +18,7 @@ from handlers.common.format import stamp
 from handlers.core.card_keys import CardKey
 from handlers.core.context import Services
 from handlers.tickets.deadlines import deadlines_for
-from handlers.tickets.reporter import reporter_of
+from handlers.tickets.reporter import Reporter, reporter_of
 from models import Assignment, OutboxMessage, Request, Ticket, TicketEvent
 from models.assignment_states import COUNTED_STATES, AssignmentState
 from models.ticket_queries import assignments_of, liaisons_of
@@ -104,17 +104,33 @@ async def update_card(
 # -- the department's card ---------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Alike:
+    """What every department's card of one ticket shows alike: the parts (主办 first, each with its department)
+    and who reported it. A whistle that sends several cards at once reads them once for all."""
+
+    parts: list[Assignment]
+    reporter: Reporter
+
+
 async def department_card(
-    services: Services, ticket: Ticket, assignment: Assignment, request: Request, place: str, *, task_id: str
+    services: Services,
+    ticket: Ticket,
+    assignment: Assignment,
+    request: Request,
+    place: str,
+    *,
+    task_id: str,
+    alike: Alike | None = None,
 ) -> Card:
     """The card a department's liaisons act on: what and where, who reported it and how to call them back (in
     full: the card goes to each liaison's own chat), its deadlines, the 主办/协办 split, and its buttons."""
     texts = services.texts
-    parts = await assignments_of(ticket, *COUNTED_STATES)
+    parts = alike.parts if alike is not None else await assignments_of(ticket, *COUNTED_STATES)
     primary = next((a.department.name for a in parts if a.is_primary), "")
     assisting = "、".join(a.department.name for a in parts if not a.is_primary) or texts.render("whistle.none")
     due = deadlines_for(services, ticket.urgency, assignment.notified_at)
-    who = await reporter_of(request)
+    who = alike.reporter if alike is not None else await reporter_of(request)
     none = texts.render("whistle.none")
     fields: list[tuple[str, str]] = [
         (texts.render("whistle.field_reporter"), "，".join(w for w in (who.name, who.household) if w) or none),
@@ -184,19 +200,33 @@ def next_task_id(ticket: Ticket, assignment: Assignment) -> str:
     """A new task id for this department's card: unique per app, as WeCom requires."""
     previous = assignment.card_task_id.rsplit("-", 1)[-1] if assignment.card_task_id else "0"
     round_ = int(previous) + 1 if previous.isdigit() else 1
-    return f"gw-{ticket.number}-{assignment.department.code}-{round_}"
+    return first_task_id(ticket, assignment.department.code, round_)
+
+
+def first_task_id(ticket: Ticket, department_code: str, round_: int = 1) -> str:
+    """The task id of a department's first card on a ticket (a part is created holding it)."""
+    return f"gw-{ticket.number}-{department_code}-{round_}"
 
 
 async def send_department_card(
-    services: Services, ticket: Ticket, assignment: Assignment, request: Request, place: str
+    services: Services,
+    ticket: Ticket,
+    assignment: Assignment,
+    request: Request,
+    place: str,
+    *,
+    first: bool = False,
+    alike: Alike | None = None,
 ) -> None:
-    """A fresh card to all of the department's liaisons (new task id), remembered on the assignment."""
-    task_id = next_task_id(ticket, assignment)
-    card = await department_card(services, ticket, assignment, request, place, task_id=task_id)
+    """A fresh card to all of the department's liaisons (new task id), remembered on the assignment; `first`:
+    the part was just created holding its first card's task id (`first_task_id`), so nothing more to write."""
+    task_id = assignment.card_task_id if first and assignment.card_task_id else next_task_id(ticket, assignment)
+    card = await department_card(services, ticket, assignment, request, place, task_id=task_id, alike=alike)
     liaisons = [p.userid for p in await liaisons_of(assignment.department) if p.userid]
     await services.reach.together(liaisons, card=card, urgent=ticket.urgency == "urgent", dedupe_key=f"card:{task_id}")
-    assignment.card_task_id = task_id
-    await assignment.save(update_fields=["card_task_id"])
+    if assignment.card_task_id != task_id:
+        assignment.card_task_id = task_id
+        await assignment.save(update_fields=["card_task_id"])
 
 
 async def refresh_department_card(

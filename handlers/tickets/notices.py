@@ -10,7 +10,7 @@ from typing import Any
 from handlers.common.format import stamp
 from handlers.common.privacy import mask_private
 from handlers.core.context import Services
-from handlers.tickets.cards import send_department_card
+from handlers.tickets.cards import Alike, send_department_card
 from handlers.tickets.deadlines import deadlines_for
 from models import Area, Assignment, Person, Request, Ticket
 from models.area_cache import area_of, area_required
@@ -59,11 +59,13 @@ async def notify_department(
     place: str,
     *,
     actor: Person | None = None,
+    alike: Alike | None = None,
 ) -> None:
-    """A department new on the ticket: its clock starts (an event with its deadlines), a card to its liaisons."""
+    """A department new on the ticket: its clock starts (an event with its deadlines), a card to its liaisons
+    (`alike`: what all the ticket's new cards show, read once by the whistle that sends them)."""
     at = assignment.notified_at
     await notified_event(services, ticket, assignment, at, primary=assignment.is_primary, actor=actor).write(at)
-    await send_department_card(services, ticket, assignment, request, place)
+    await send_department_card(services, ticket, assignment, request, place, first=True, alike=alike)
 
 
 async def notify_again(

@@ -16,7 +16,7 @@ from bot.channels.types import Button, Card
 from handlers.core.card_keys import CardKey
 from handlers.core.context import Services
 from handlers.shifts.roster import on_shift, shift_at
-from handlers.tickets.reporter import reporter_of
+from handlers.tickets.reporter import Reporter, reporter_of
 from models import Person, Request, TicketEvent
 from models.area_cache import area_of, departments_by_code
 from models.request_queries import ancestor_at, people_with_role
@@ -66,10 +66,10 @@ def task_id(request: Request, userid: str) -> str:
     return f"gw-urgent-{request.number}-{userid}"
 
 
-async def urgent_card(services: Services, request: Request, *, task: str) -> Card:
+async def urgent_card(services: Services, request: Request, *, task: str, reporter: Reporter | None = None) -> Card:
     texts = services.texts
     place = await place_of(await area_of(request.area_id))
-    who = await reporter_of(request)  # in full: the card goes to each cadre's own chat
+    who = reporter or await reporter_of(request)  # in full: the card goes to each cadre's own chat
     codes = [c for c in dict.fromkeys([request.primary, *request.also]) if c]
     names = {c: d.name for c, d in (await departments_by_code(codes)).items()}
     departments = "、".join(names[c] for c in codes if c in names)
@@ -87,15 +87,16 @@ async def urgent_card(services: Services, request: Request, *, task: str) -> Car
     )
 
 
-async def alert_nearest(services: Services, request: Request) -> int:
+async def alert_nearest(services: Services, request: Request, *, reporter: Reporter | None = None) -> int:
     """Queue the notice to each nearest and on-duty cadre at once (quiet hours hold none of them); how many
-    were newly queued. The card is made once and only its task id differs from cadre to cadre."""
+    were newly queued. The card is made once and only its task id differs from cadre to cadre (`reporter`:
+    who reported it, when the caller has read that already)."""
     people = [*await nearest_cadres(request), *await on_duty_cadres(services, request)]
     card: Card | None = None
     queued = 0
     for person in people:
         if person.userid and card is None:
-            card = await urgent_card(services, request, task="")
+            card = await urgent_card(services, request, task="", reporter=reporter)
         queued += await send_notice(services, request, person, card=card)
     return queued
 

@@ -12,9 +12,11 @@ from __future__ import annotations
 from config.errors import UserError
 from handlers.core.context import Services
 from handlers.tickets.audit import record
+from handlers.tickets.cards import Alike, first_task_id
 from handlers.tickets.deadlines import deadlines_for
 from handlers.tickets.departments import NOT_COUNTY
 from handlers.tickets.notices import notify_department, open_joint_chat, tell_township
+from handlers.tickets.reporter import reporter_of
 from handlers.urgent.notice import alert_nearest
 from handlers.whistle.proposal import close_proposal, propose
 from models import Assignment, Department, Person, Request, Ticket
@@ -101,17 +103,23 @@ async def blow(
         request_number=request.number,
     )
     place = await place_of(area)
+    reporter = await reporter_of(request)  # once, for the urgent card and every department's
     if request.urgency == "urgent":  # also when the township whistles it itself (each cadre is told once)
-        await alert_nearest(services, request)
+        await alert_nearest(services, request, reporter=reporter)
     assignments = []
     for index, department in enumerate(departments):  # all parts first, so every first card shows 主办 and 协办
         assignment = await Assignment.create(
-            ticket_id=ticket.id, department_id=department.id, is_primary=index == 0, notified_at=now
+            ticket_id=ticket.id,
+            department_id=department.id,
+            is_primary=index == 0,
+            notified_at=now,
+            card_task_id=first_task_id(ticket, department.code),
         )
         assignment.department = department
         assignments.append(assignment)
+    alike = Alike(assignments, reporter)
     for assignment in assignments:
-        await notify_department(services, ticket, assignment, request, place, actor=actor)
+        await notify_department(services, ticket, assignment, request, place, actor=actor, alike=alike)
     await close_proposal(
         services,
         request,

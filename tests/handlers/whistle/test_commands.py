@@ -171,7 +171,10 @@ async def test_text_commands_use_the_sent_cards_response_code_once_then_send_a_f
     assert card_updates(sent) == []  # the code is spent: a fresh card tells the liaisons it is done
     (fresh,) = [r for r in new_cards(sent) if r.target == "liutao|mabin"]
     assert [b["text"] for b in fresh.payload["card"]["buttons"]] == ["已办结（刘涛）"]
-    assert (await Assignment.get(ticket=ticket)).state == "done"
+    part = await Assignment.get(ticket=ticket)
+    assert part.state == "done"
+    # the part was created holding its first card's task id; the fresh card is the second
+    assert part.card_task_id == f"gw-{ticket.number}-transport-2" and fresh.dedupe_key == f"card:{part.card_task_id}"
 
 
 async def test_a_non_urgent_request_waits_for_confirmation_then_goes_after_the_time_out(county, say, services, clock):
