@@ -185,7 +185,7 @@ async def forward(services: Services, request: Request, now: datetime, *, fresh:
     # the county's village tier: the village first (大事不出村)
     if await send_to_village(services, request, fresh=fresh):
         return
-    await whistle_request(services, request)
+    await whistle_request(services, request, fresh=fresh)
 
 
 async def same_matter(services: Services, request: Request, now: datetime) -> Request | None:

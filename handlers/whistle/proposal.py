@@ -57,11 +57,11 @@ async def runners_up(services: Services, request: Request, departments: list[Dep
     return [by_code[c] for c in codes if c in by_code]
 
 
-async def propose(services: Services, request: Request, departments: list[Department]) -> bool:
+async def propose(services: Services, request: Request, departments: list[Department], *, fresh: bool = False) -> bool:
     """A confirmation card (确认吹哨 / 改派, and one button per runner-up) to the township committee; False
     when these departments were already proposed. A request re-routed while waiting gets a new card (and
-    its time-out starts again)."""
-    earlier = await TicketEvent.filter(request_id=request.id, kind="proposed").order_by("id")
+    its time-out starts again). fresh: recorded in this very message, so proposed for the first time."""
+    earlier = [] if fresh else await TicketEvent.filter(request_id=request.id, kind="proposed").order_by("id")
     if earlier and earlier[-1].data.get("departments") == [d.code for d in departments]:
         return False
     now = services.clock.now()

@@ -43,20 +43,23 @@ async def whistle_request(
     actor: Person | None = None,
     departments: list[Department] | None = None,
     note: str = "",
+    fresh: bool = False,
 ) -> Ticket | None:
     """Send a request to its departments. A township committee member's command (actor) goes at once;
     a routed request (no actor) goes at once when its urgency is in [whistle] at_once, else waits for
-    a confirmation card (None is returned then, and the confirmation ticker sends it after the time-out)."""
+    a confirmation card (None is returned then, and the confirmation ticker sends it after the time-out).
+    fresh: recorded in this very message, so never proposed before (no earlier card to look up)."""
     departments = departments or await routed_departments(request)
     if not departments:
         return None
     if actor is None and request.urgency not in services.policy.whistle.at_once:
         if request.urgency == "urgent":  # danger: the nearest cadres hear of it now, while the township confirms
             await alert_nearest(services, request)
-        await propose(services, request, departments)
+        await propose(services, request, departments, fresh=fresh)
         return None
     # At once: `blow` tells the nearest cadres of an urgent matter (once, however it is whistled).
-    return await blow(services, request, departments, actor=actor, note=note, trigger="command" if actor else "at_once")
+    trigger = "command" if actor else "at_once"
+    return await blow(services, request, departments, actor=actor, note=note, trigger=trigger, fresh=fresh)
 
 
 async def blow(
@@ -68,8 +71,10 @@ async def blow(
     note: str = "",
     trigger: str = "command",
     click_code: str = "",
+    fresh: bool = False,
 ) -> Ticket | None:
-    """Create the ticket now; None when another path whistled the request first."""
+    """Create the ticket now; None when another path whistled the request first. fresh: recorded in this very
+    message, so there is no confirmation card to grey out."""
     now = services.clock.now()
     if not await move_request(request, RequestState.WHISTLED, now):  # claimed only while still whistleable
         return None
@@ -120,15 +125,16 @@ async def blow(
     alike = Alike(assignments, reporter)
     for assignment in assignments:
         await notify_department(services, ticket, assignment, request, place, actor=actor, alike=alike)
-    await close_proposal(
-        services,
-        request,
-        township,
-        services.texts.render(
-            "whistle.confirmed_by", name=actor.name if actor else services.texts.render("whistle.system")
-        ),
-        click_code,
-    )
+    if not fresh:
+        await close_proposal(
+            services,
+            request,
+            township,
+            services.texts.render(
+                "whistle.confirmed_by", name=actor.name if actor else services.texts.render("whistle.system")
+            ),
+            click_code,
+        )
     if len(departments) >= services.policy.whistle.joint_chat_min_departments:
         await open_joint_chat(services, ticket, request, township, actor, place)
     if actor is None:
