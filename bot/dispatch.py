@@ -27,6 +27,7 @@ from handlers.core.context import Context, FetchFirst, Services
 from handlers.core.router import MESSAGE_KINDS, Registered, Router, run_first
 from models import Area, Chat, Household, InboxMessage, KfCustomer, OutboxMessage, Person, Role
 from models.area_cache import chat_of
+from models.shapes import Shape
 from nlp.privacy import mask_private
 
 log = logging.getLogger(__name__)
@@ -299,7 +300,7 @@ class Dispatcher:
             if customer is not None:
                 ctx.area = customer.grid
         elif inbound.sender:
-            ctx.person = await Person.get_or_none(userid=inbound.sender)
+            ctx.person = await _PERSON_BY_USERID.first(inbound.sender)
         if ctx.person is not None:
             ctx.roles = await Role.filter(person=ctx.person).prefetch_related("area", "department")
         if inbound.conversation:
@@ -347,6 +348,10 @@ class Dispatcher:
             card_answer = Outbound(to=Address("app", ctx.inbound.sender), card=card)
             answers.append((card_answer, f"reply-card:{ctx.inbound.channel}:{inbox_id}:{index}", priority))
         return answers
+
+
+# Every message asks who sent it: the query's text is built once (models/shapes.py).
+_PERSON_BY_USERID = Shape(lambda userid: Person.filter(userid=userid).limit(1))
 
 
 async def queue_answers(answers: list[Answer], now: datetime) -> None:

@@ -22,6 +22,7 @@ from tortoise.models import Model
 from models.areas import Department
 from models.people import Person
 from models.requests import Request
+from models.shapes import Shape
 from models.tickets import Ticket, TicketEvent
 
 S = TypeVar("S", bound=StrEnum)
@@ -84,6 +85,18 @@ class Lifecycle(Generic[S]):
         )
         self.stamps = stamps
         self._targets = MappingProxyType({str(s): frozenset(str(t) for t in targets) for s, targets in moves.items()})
+        self._updates: dict[tuple[tuple[str, ...], tuple[str, ...]], Shape[Any]] = {}
+
+    def _update(self, sources: tuple[str, ...], names: tuple[str, ...]) -> Shape[Any]:
+        """The conditional UPDATE of a move from `sources` writing the fields `names` (models/shapes.py: every
+        message makes a move or two, so its text is built once)."""
+        key = (sources, names)
+        if key not in self._updates:
+            model, state_in = self.model, {f"{self.field}__in": sources}
+            self._updates[key] = Shape(
+                lambda pk, *values: model.filter(pk=pk, **state_in).update(**dict(zip(names, values, strict=True)))
+            )
+        return self._updates[key]
 
     def allows(self, source: str, target: str) -> bool:
         """Whether the table has the move; a state read from the database is a plain string, and that will do."""
@@ -112,8 +125,8 @@ class Lifecycle(Generic[S]):
         if not sources:
             return None
         values = {self.field: target.value, **self.stamps(target, at), **changes}
-        moved = await self.model.filter(pk=row.pk, **{f"{self.field}__in": sorted(s.value for s in sources)}).update(
-            **values
+        moved = await self._update(tuple(sorted(s.value for s in sources)), tuple(values)).count(
+            row.pk, *values.values()
         )
         if not moved:
             return None

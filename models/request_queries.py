@@ -4,12 +4,15 @@ neighbours, where an area sits in the tree, the households a cadre may speak for
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from functools import partial
+from typing import Any
 
 from tortoise.expressions import Q
 
 from models import Area, Household, NonRequest, Person, Request, Role
 from models.area_cache import area_by_id, area_ids_under, per_pass
 from models.request_states import OPEN_STATES
+from models.shapes import Shape
 
 SAME_MATTER_CANDIDATES = 50  # earlier open reports compared with a new one, newest first
 
@@ -24,10 +27,24 @@ def sender_filter(channel: str, sender_ref: str, person: Person | None) -> Q:
 async def latest_of_sender(
     channel: str, sender_ref: str, person: Person | None, states: tuple[str, ...], since: datetime | None = None
 ) -> Request | None:
-    query = Request.filter(sender_filter(channel, sender_ref, person), status__in=states)
-    if since is not None:
-        query = query.filter(updated_at__gte=since)
-    return await query.order_by("-updated_at", "-id").first()
+    key = (tuple(states), person is not None, since is not None)
+    shape = _LATEST.get(key) or _LATEST.setdefault(key, Shape(partial(_latest_of_sender, *key)))
+    values = (channel, sender_ref, *((person.id,) if person is not None else ()), *((since,) if since else ()))
+    return await shape.first(*values)  # every message asks it: its text is built once (models/shapes.py)
+
+
+def _latest_of_sender(states: tuple[str, ...], by_person: bool, bounded: bool, channel: str, ref: str, *rest: Any):
+    if by_person:
+        who = Q(sender_id=rest[0]) | Q(channel=channel, sender_ref=ref, sender_id=None)
+    else:
+        who = Q(channel=channel, sender_ref=ref)
+    query = Request.filter(who, status__in=states)
+    if bounded:
+        query = query.filter(updated_at__gte=rest[-1])
+    return query.order_by("-updated_at", "-id").limit(1)
+
+
+_LATEST: dict[tuple[tuple[str, ...], bool, bool], Shape[Request]] = {}
 
 
 async def open_requests_of_sender(channel: str, sender_ref: str, person: Person | None) -> list[Request]:
@@ -40,9 +57,7 @@ async def own_requests(channel: str, sender_ref: str, person: Person | None, lim
 
 async def recent_non_requests(channel: str, sender_ref: str, now: datetime, gap: timedelta) -> list[NonRequest]:
     """The sender's latest run of not-yet-absorbed non-requests, each within `gap` of the next (oldest first)."""
-    rows = await NonRequest.filter(
-        channel=channel, sender_ref=sender_ref, absorbed_into_id=None, created_at__gte=now - gap * 10
-    ).order_by("-created_at", "-id")
+    rows = await _RECENT_NON_REQUESTS.rows(channel, sender_ref, now - gap * 10)
     run: list[NonRequest] = []
     later = now
     for row in rows:
@@ -51,6 +66,13 @@ async def recent_non_requests(channel: str, sender_ref: str, now: datetime, gap:
         run.append(row)
         later = row.created_at
     return list(reversed(run))
+
+
+_RECENT_NON_REQUESTS = Shape(
+    lambda channel, ref, since: NonRequest.filter(
+        channel=channel, sender_ref=ref, absorbed_into_id=None, created_at__gte=since
+    ).order_by("-created_at", "-id")
+)
 
 
 async def ancestors(area: Area | None) -> list[Area]:
