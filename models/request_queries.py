@@ -8,6 +8,7 @@ from functools import partial
 from typing import Any
 
 from tortoise.expressions import Q
+from tortoise.queryset import QuerySet
 
 from models import Area, Household, NonRequest, Person, Request, Role
 from models.area_cache import area_by_id, area_ids_under, per_pass
@@ -91,20 +92,39 @@ async def ancestor_at(area: Area | None, *levels: str) -> Area | None:
 
 async def same_matter_candidates(request: Request, place: Area, since: datetime) -> list[Request]:
     """Open requests to the same department in the same hamlet (or village) since `since`, by someone else."""
-    query = Request.filter(
-        primary=request.primary,
-        status__in=OPEN_STATES,
-        merged_into_id=None,
-        created_at__gte=since,
-        area_id__in=await area_ids_under(place),
-    ).exclude(id=request.id)
-    if request.sender_id is not None:
-        query = query.exclude(sender_id=request.sender_id)
-    else:
-        query = query.exclude(channel=request.channel, sender_ref=request.sender_ref)
     # Bounded: the index request_same_matter (place, department, day) finds them without reading the day's
     # other requests, and a flood of one matter has one open unmerged request per place and department.
-    return await query.order_by("id").limit(SAME_MATTER_CANDIDATES)
+    # Every new request asks it: its text is built once (models/shapes.py).
+    places = tuple(await area_ids_under(place))
+    if request.sender_id is not None:
+        return await _SAME_MATTER_BY_PERSON.rows(request.primary, since, places, request.id, request.sender_id)
+    return await _SAME_MATTER_BY_REF.rows(
+        request.primary, since, places, request.id, request.channel, request.sender_ref
+    )
+
+
+def _same_matter(primary: str, since: datetime, places: tuple[int, ...], request_id: int) -> QuerySet[Request]:
+    return Request.filter(
+        primary=primary, status__in=OPEN_STATES, merged_into_id=None, created_at__gte=since, area_id__in=places
+    ).exclude(id=request_id)
+
+
+_SAME_MATTER_BY_PERSON = Shape(
+    lambda primary, since, places, request_id, sender_id: (
+        _same_matter(primary, since, places, request_id)
+        .exclude(sender_id=sender_id)
+        .order_by("id")
+        .limit(SAME_MATTER_CANDIDATES)
+    )
+)
+_SAME_MATTER_BY_REF = Shape(
+    lambda primary, since, places, request_id, channel, ref: (
+        _same_matter(primary, since, places, request_id)
+        .exclude(channel=channel, sender_ref=ref)
+        .order_by("id")
+        .limit(SAME_MATTER_CANDIDATES)
+    )
+)
 
 
 async def reporters_of(request: Request) -> list[Request]:

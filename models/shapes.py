@@ -7,7 +7,8 @@ is a function of its values that returns the ORM query (a select, or an update);
 database builds it twice with stand-in values, finds where each value goes among the statement's
 parameters, and keeps the text. It is kept only when both builds agree on everything but the stand-ins, so a
 query whose text depends on a value (None becomes IS NULL, a list's length its placeholders) is never kept:
-it goes the ORM's own way on every call, as it does for any value other than str, int or datetime.
+it goes the ORM's own way on every call, as it does for any value other than str, int, datetime or a tuple of
+ints (`id__in`: one text for each length).
 """
 
 from __future__ import annotations
@@ -32,11 +33,11 @@ KEPT_TYPES = (str, int, datetime)  # values that are always one placeholder, wha
 class _Text:
     sql: str
     params: tuple[Any, ...]  # the constants, and a stand-in where a value goes
-    slots: tuple[tuple[int, ...], ...]  # per value, the positions of its parameter(s)
+    slots: tuple[tuple[int, ...], ...]  # per value (each of a tuple's its own), the positions of its parameter(s)
 
     def filled(self, values: tuple[Any, ...]) -> list[Any]:
         params = list(self.params)
-        for value, slots in zip(values, self.slots, strict=True):
+        for value, slots in zip(_atoms(values), self.slots, strict=True):
             for slot in slots:
                 params[slot] = value
         return params
@@ -47,7 +48,7 @@ class Shape(Generic[M]):
 
     def __init__(self, build: Callable[..., QuerySet[M] | UpdateQuery]) -> None:
         self.build = build
-        self._texts: dict[tuple[str, tuple[type | None, ...]], _Text | None] = {}
+        self._texts: dict[tuple[str, tuple[Kind, ...]], _Text | None] = {}
 
     async def rows(self, *values: Any) -> list[M]:
         """The rows of a select (as the ORM's `await query` gives them)."""
@@ -67,7 +68,7 @@ class Shape(Generic[M]):
         kinds = tuple(_kind(value) for value in values)
         key = (conn.capabilities.dialect, kinds)
         if key not in self._texts:
-            self._texts[key] = self._write(kinds, values) if None not in kinds else None
+            self._texts[key] = self._write(kinds, values) if None not in kinds and len(_atoms(values)) < 1000 else None
         text = self._texts[key]
         if text is None:
             return await self.build(*values)
@@ -76,19 +77,17 @@ class Shape(Generic[M]):
             return (await conn.execute_query(text.sql, params))[0]
         return await conn.executor_class(model=self._model, db=conn).execute_select(text.sql, params)
 
-    def _write(self, kinds: tuple[type | None, ...], values: tuple[Any, ...]) -> _Text | None:
+    def _write(self, kinds: tuple[Kind, ...], values: tuple[Any, ...]) -> _Text | None:
         """The kept text, or None when two builds with different stand-ins differ beyond the stand-ins, or the
         text filled with this first call's `values` is not what the ORM itself writes for them."""
         try:
-            first, second = (
-                self._built([_stand_in(kind, n, round_) for n, kind in enumerate(kinds)]) for round_ in (0, 1)
-            )
+            first, second = (self._built(_stand_ins(kinds, round_)) for round_ in (0, 1))
         except Exception:  # a stand-in the query's fields refuse: this query goes the ORM's way
             log.warning("query shape %s: not kept (its fields refuse stand-in values)", self.build, exc_info=True)
             return None
         (sql, params, ins), (sql2, params2, ins2) = first, second
-        slots = tuple(tuple(i for i, p in enumerate(params) if _same(p, value)) for value in ins)
-        slots2 = tuple(tuple(i for i, p in enumerate(params2) if _same(p, value)) for value in ins2)
+        slots = tuple(tuple(i for i, p in enumerate(params) if _same(p, atom)) for atom in _atoms(tuple(ins)))
+        slots2 = tuple(tuple(i for i, p in enumerate(params2) if _same(p, atom)) for atom in _atoms(tuple(ins2)))
         taken = {i for positions in slots for i in positions}
         constants_agree = all(params[i] == params2[i] for i in range(len(params)) if i not in taken)
         if sql != sql2 or slots != slots2 or len(params) != len(params2) or not all(slots) or not constants_agree:
@@ -116,8 +115,14 @@ class Shape(Generic[M]):
     _model: type[M]  # the query's model, known once a build ran
 
 
-def _kind(value: Any) -> type | None:
-    """The stand-in's type for `value`, or None when its text may differ (None, a bool, a list …)."""
+Kind = type | tuple[int, ...] | None  # a value's type; for a tuple of ids its length; None: not kept
+
+
+def _kind(value: Any) -> Kind:
+    """What a stand-in for `value` must be: its type, or for a non-empty tuple of ints (`id__in`) its length,
+    as the text has a placeholder for each; None when the text may differ otherwise (None, a bool, a list …)."""
+    if isinstance(value, tuple):
+        return (len(value),) if value and all(_kind(v) is int for v in value) else None
     if isinstance(value, bool):
         return None
     for kind in KEPT_TYPES:
@@ -126,14 +131,32 @@ def _kind(value: Any) -> type | None:
     return None
 
 
+def _atoms(values: tuple[Any, ...]) -> list[Any]:
+    """The values one by one, a tuple's each on its own, as they go into the parameters."""
+    return [atom for value in values for atom in (value if isinstance(value, tuple) else (value,))]
+
+
+def _stand_ins(kinds: tuple[Kind, ...], round_: int) -> list[Any]:
+    """Values of `kinds` that no real call and no constant of a query would use; each `round_` others."""
+    out: list[Any] = []
+    n = 0
+    for kind in kinds:
+        if isinstance(kind, tuple):
+            out.append(tuple(_stand_in(int, n + i, round_) for i in range(kind[0])))
+            n += kind[0]
+        else:
+            out.append(_stand_in(kind, n, round_))
+            n += 1
+    return out
+
+
 def _stand_in(kind: type | None, n: int, round_: int) -> Any:
-    """A value of `kind` no real call and no constant of a query would use; each `round_` another."""
     if kind is str:
         return f"\x1fshape-{round_}-{n}\x1f"
     if kind is int:
-        return 29_000 + 100 * round_ + n  # small enough for any integer column's validators
+        return 27_000 + 1_000 * round_ + n  # small enough for any integer column's validators
     if kind is datetime:
-        return datetime(1901, 1, 1 + round_, 0, 0, n, tzinfo=UTC)
+        return datetime(1901, 1 + round_, 1, 0, 0, 0, n, tzinfo=UTC)
     raise TypeError(kind)
 
 

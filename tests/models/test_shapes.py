@@ -81,3 +81,13 @@ async def test_an_update_writes_and_counts_as_the_orms_does(db: str, clock: Manu
     again = await Request.get(id=request.id)
     assert again.status == "kept_in_grid" and again.updated_at == later
     assert await Request.filter(updated_at__gte=later - timedelta(seconds=1)).count() == 1
+
+
+async def test_a_tuple_of_ids_keeps_one_text_for_each_length(db: str, clock: ManualClock) -> None:
+    rows = [await said(clock, "wang", f"第{n}句", 5) for n in range(4)]
+    by_ids = Shape(lambda ref, ids: NonRequest.filter(sender_ref=ref, id__in=ids).order_by("id"))
+    for picked in ((0,), (1, 3), (0, 2, 3), (2,)):
+        ids = tuple(rows[n].id for n in picked)
+        assert texts(await by_ids.rows("wang", ids)) == [f"第{n}句" for n in picked]
+    assert sorted(kinds[1] for _, kinds in by_ids._texts) == [(1,), (2,), (3,)]
+    assert all(text is not None for text in by_ids._texts.values())
