@@ -200,11 +200,11 @@ def next_task_id(ticket: Ticket, assignment: Assignment) -> str:
     """A new task id for this department's card: unique per app, as WeCom requires."""
     previous = assignment.card_task_id.rsplit("-", 1)[-1] if assignment.card_task_id else "0"
     round_ = int(previous) + 1 if previous.isdigit() else 1
-    return first_task_id(ticket, assignment.department.code, round_)
+    return department_task_id(ticket, assignment.department.code, round_)
 
 
-def first_task_id(ticket: Ticket, department_code: str, round_: int = 1) -> str:
-    """The task id of a department's first card on a ticket (a part is created holding it)."""
+def department_task_id(ticket: Ticket, department_code: str, round_: int = 1) -> str:
+    """The task id of a department's card on a ticket, by round (a part is created holding its first)."""
     return f"gw-{ticket.number}-{department_code}-{round_}"
 
 
@@ -219,7 +219,7 @@ async def send_department_card(
     alike: Alike | None = None,
 ) -> None:
     """A fresh card to all of the department's liaisons (new task id), remembered on the assignment; `first`:
-    the part was just created holding its first card's task id (`first_task_id`), so nothing more to write."""
+    the part was just created holding its first card's task id (`department_task_id`), so nothing more to write."""
     task_id = assignment.card_task_id if first and assignment.card_task_id else next_task_id(ticket, assignment)
     card = await department_card(services, ticket, assignment, request, place, task_id=task_id, alike=alike)
     liaisons = [p.userid for p in await liaisons_of(assignment.department) if p.userid]

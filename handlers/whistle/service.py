@@ -12,7 +12,7 @@ from __future__ import annotations
 from config.errors import UserError
 from handlers.core.context import Services
 from handlers.tickets.audit import record
-from handlers.tickets.cards import Alike, first_task_id
+from handlers.tickets.cards import Alike, department_task_id
 from handlers.tickets.deadlines import deadlines_for
 from handlers.tickets.departments import NOT_COUNTY
 from handlers.tickets.notices import notify_department, open_joint_chat, tell_township
@@ -118,7 +118,7 @@ async def blow(
             department_id=department.id,
             is_primary=index == 0,
             notified_at=now,
-            card_task_id=first_task_id(ticket, department.code),
+            card_task_id=department_task_id(ticket, department.code),
         )
         assignment.department = department
         assignments.append(assignment)
