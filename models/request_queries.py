@@ -20,8 +20,12 @@ SAME_MATTER_CANDIDATES = 50  # earlier open reports compared with a new one, new
 
 def sender_filter(channel: str, sender_ref: str, person: Person | None) -> Q:
     """A sender's own requests: by person when known, else by the channel's id of them."""
-    if person is not None:
-        return Q(sender_id=person.id) | Q(channel=channel, sender_ref=sender_ref, sender_id=None)
+    return _sender_q(channel, sender_ref, person.id if person is not None else None)
+
+
+def _sender_q(channel: str, sender_ref: str, person_id: int | None) -> Q:
+    if person_id is not None:
+        return Q(sender_id=person_id) | Q(channel=channel, sender_ref=sender_ref, sender_id=None)
     return Q(channel=channel, sender_ref=sender_ref)
 
 
@@ -35,11 +39,7 @@ async def latest_of_sender(
 
 
 def _latest_of_sender(states: tuple[str, ...], by_person: bool, bounded: bool, channel: str, ref: str, *rest: Any):
-    if by_person:
-        who = Q(sender_id=rest[0]) | Q(channel=channel, sender_ref=ref, sender_id=None)
-    else:
-        who = Q(channel=channel, sender_ref=ref)
-    query = Request.filter(who, status__in=states)
+    query = Request.filter(_sender_q(channel, ref, rest[0] if by_person else None), status__in=states)
     if bounded:
         query = query.filter(updated_at__gte=rest[-1])
     return query.order_by("-updated_at", "-id").limit(1)
