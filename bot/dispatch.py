@@ -109,10 +109,7 @@ class Dispatcher:
         outcomes: dict[int, bool] = {}
         answers: list[Answer] = []
         async with in_transaction():
-            taken = {
-                row.id: row
-                for row in await InboxMessage.filter(id__in=ids, status="pending").select_for_update(skip_locked=True)
-            }
+            taken = {row.id: row for row in await _TAKE_PENDING.rows(tuple(ids))}
             missing = [row_id for row_id in ids if row_id not in taken]
             held = set(
                 await InboxMessage.filter(id__in=missing, status="pending").values_list("id", flat=True)
@@ -134,9 +131,7 @@ class Dispatcher:
             await queue_answers(answers, now)
             handled = [row_id for row_id in taken if outcomes.get(row_id)]
             if handled:
-                await InboxMessage.filter(id__in=handled).update(
-                    status="done", attempts=F("attempts") + 1, processed_at=now
-                )
+                await _MARK_DONE.count(tuple(handled), now)
         self.on_enqueued()
         return outcomes
 
@@ -350,8 +345,13 @@ class Dispatcher:
         return answers
 
 
-# Every message asks who sent it: the query's text is built once (models/shapes.py).
+# Every message asks who sent it, and every transaction of a backlog takes its rows and marks them done: the
+# queries' text is built once (models/shapes.py; one text per number of rows).
 _PERSON_BY_USERID = Shape(lambda userid: Person.filter(userid=userid).limit(1))
+_TAKE_PENDING = Shape(lambda ids: InboxMessage.filter(id__in=ids, status="pending").select_for_update(skip_locked=True))
+_MARK_DONE: Shape[InboxMessage] = Shape(
+    lambda ids, now: InboxMessage.filter(id__in=ids).update(status="done", attempts=F("attempts") + 1, processed_at=now)
+)
 
 
 async def queue_answers(answers: list[Answer], now: datetime) -> None:

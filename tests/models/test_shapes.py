@@ -6,10 +6,11 @@ from __future__ import annotations
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
+from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
 from bot.clock import ManualClock
-from models import NonRequest, Request
+from models import InboxMessage, NonRequest, Request
 from models.shapes import Shape
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -91,3 +92,26 @@ async def test_a_tuple_of_ids_keeps_one_text_for_each_length(db: str, clock: Man
         assert texts(await by_ids.rows("wang", ids)) == [f"第{n}句" for n in picked]
     assert sorted(kinds[1] for _, kinds in by_ids._texts) == [(1,), (2,), (3,)]
     assert all(text is not None for text in by_ids._texts.values())
+
+
+async def test_a_locked_take_and_a_counted_update_keep_their_text(db: str, clock: ManualClock) -> None:
+    # the inbox's rows of a transaction: taken locked (skipping rows another process holds), then marked done
+    rows = [
+        await InboxMessage.create(channel="aibot", message_key=f"m{n}", payload={}, received_at=clock.now())
+        for n in range(3)
+    ]
+    take = Shape(lambda ids: InboxMessage.filter(id__in=ids, status="pending").select_for_update(skip_locked=True))
+    done = Shape(
+        lambda ids, at: InboxMessage.filter(id__in=ids).update(
+            status="done", attempts=F("attempts") + 1, processed_at=at
+        )
+    )
+    ids = tuple(row.id for row in rows)
+    async with in_transaction():
+        assert sorted(row.id for row in await take.rows(ids)) == list(ids)
+        assert await done.count(ids[:2], clock.now()) == 2
+    async with in_transaction():
+        assert [row.id for row in await take.rows(ids)] == [ids[2]]  # the two done are no longer pending
+        assert await done.count(ids[:2], clock.now()) == 2  # attempts count on: the F() is the database's sum
+    assert [row.attempts for row in await InboxMessage.filter(id__in=ids).order_by("id")] == [2, 2, 0]
+    assert all(text is not None for text in [*take._texts.values(), *done._texts.values()])
