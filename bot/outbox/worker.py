@@ -9,7 +9,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from tortoise.expressions import Case, F, Q, When
+from tortoise.expressions import Q
+from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
 from bot import membership, metrics
@@ -20,6 +21,7 @@ from bot.channels.wecom_api import RATE_LIMITED, TIMED_OUT, WecomApi
 from bot.clock import Clock
 from bot.outbox import combine
 from bot.outbox.budget import RateBudget
+from bot.outbox.holds import hold
 from bot.outbox.marks import SentMarks
 from bot.outbox.queue import (
     COMBINED,
@@ -39,6 +41,7 @@ from bot.wakeup import wait_for_event
 from config.errors import ChannelError
 from config.texts import Texts
 from models import OutboxMessage
+from models.shapes import Shape
 
 log = logging.getLogger(__name__)
 
@@ -191,18 +194,7 @@ class OutboxWorker:
         async with in_transaction() as conn:
             if conn.capabilities.dialect == "postgres":
                 await conn.execute_query("SELECT pg_advisory_xact_lock($1)", [CLAIM_LOCK])
-            due = (
-                await OutboxMessage.filter(
-                    Q(claimed_until__isnull=True) | Q(claimed_until__lte=now),
-                    status=PENDING,
-                    not_before__lte=now,
-                    **({"priority__gte": least} if least > NORMAL else {}),
-                )
-                .order_by("-priority", "not_before", "id")
-                .limit(limit)
-                .select_for_update(skip_locked=True)
-                .using_db(conn)
-            )
+            due = await (_DUE_FROM.rows(now, limit, least) if least > NORMAL else _DUE.rows(now, limit))
             full = len(due) >= limit
             budget = await RateBudget.load(due, now, conn)
             # handed over: what must go over the AI bot's socket is sent by the process holding it
@@ -226,15 +218,11 @@ class OutboxWorker:
                     continue
                 budget.spend(row)
             if fresh:
-                await (
-                    OutboxMessage.filter(id__in=[r.id for r in fresh], status=PENDING)
-                    .using_db(conn)
-                    .update(claimed_until=claim.until)
-                )
+                await _CLAIM.count(tuple(r.id for r in fresh), claim.until)
                 for row in fresh:
                     row.claimed_until = claim.until
                 claimed.extend(fresh)
-            await _hold(waits, conn)
+            await hold(waits, conn)
             claimed.sort(key=lambda r: (-r.priority, r.not_before, r.id))
             claim.held.update(r.id for r in claimed)
         return claimed, claim, full and bool(claimed or waits)
@@ -522,18 +510,27 @@ def idempotency_key(row: OutboxMessage) -> str:
     return f"gw{row.id}-{int(row.created_at.timestamp())}"
 
 
-async def _hold(waits: dict[datetime, list[int]], conn: Any) -> None:
-    """Rows over a limit wait until their recipient's budget frees (`waits`: that time → the rows), all in one
-    statement, however many times there are. (ELSE keeps the column's type for PostgreSQL's CASE.)"""
-    if waits:
-        await (
-            OutboxMessage.filter(id__in=[row_id for ids in waits.values() for row_id in ids])
-            .using_db(conn)
-            .update(
-                not_before=Case(
-                    # a time is wrapped as a constant like a string is; the hint names only str
-                    *(When(id__in=ids, then=at) for at, ids in waits.items()),  # type: ignore[arg-type]
-                    default=F("not_before"),
-                )
+def _due(*, from_least: bool) -> Shape[OutboxMessage]:
+    """Due rows, urgent first, that no live claim holds (those of priority `least` and up, `from_least`)."""
+
+    def build(now: datetime, limit: int, least: int = NORMAL) -> QuerySet[OutboxMessage]:
+        return (
+            OutboxMessage.filter(
+                Q(claimed_until__isnull=True) | Q(claimed_until__lte=now),
+                status=PENDING,
+                not_before__lte=now,
+                **({"priority__gte": least} if from_least else {}),
             )
+            .order_by("-priority", "not_before", "id")
+            .limit(limit)
+            .select_for_update(skip_locked=True)
         )
+
+    return Shape(build)
+
+
+# Every claim reads the due rows and takes the fresh ones: the queries' text is built once (models/shapes.py).
+_DUE, _DUE_FROM = _due(from_least=False), _due(from_least=True)
+_CLAIM: Shape[OutboxMessage] = Shape(
+    lambda ids, until: OutboxMessage.filter(id__in=ids, status=PENDING).update(claimed_until=until)
+)
