@@ -9,7 +9,8 @@ go one after the other in arrival order, so what one person says in one chat is 
 they said it. Lanes holding an urgent message (`urgent(payload)`) are started first, so in a backlog an
 urgent matter overtakes the ordinary ones (the earlier messages of its own lane still go before it). One
 stored while a pass is under way joins that pass at once (`Pass.overtake`): its lane goes next, so it waits
-for the lanes already started, not for the rest of the pass.
+for the lanes already started, not for the rest of the pass — unless fewer rows than the workers take in one
+round are left, when the next pass, right after, reads it with the rest of the backlog and puts it first.
 With several processes on one PostgreSQL database each lane is handled by whichever process takes its
 row first: a process that finds a row held by another leaves the rest of that lane to it for this pass.
 In a backlog a worker takes the next lanes whole, up to ROWS_PER_TRANSACTION rows, and has them handled in
@@ -164,8 +165,14 @@ class InboxWorker:
         rushing.add_done_callback(self._rushing.discard)
 
     def _join(self, row_id: int, inbound: Inbound) -> None:
+        """An urgent row goes next in a pass with rows still waiting for a round of the workers; a pass nearly
+        done ends soon, and the next one reads it with the rest of the backlog and puts its lane first. (Joined
+        one by one to a pass begun on a short backlog, a flood's urgent rows were handled a transaction each,
+        the pass going on for as long as they came, and the ordinary rows waiting outside it.)"""
         running = self._pass
-        if running is not None and self.urgent({"kind": inbound.kind, "text": inbound.text}):  # as its row reads
+        if running is None or running.waiting < self.workers * self.rows_per_transaction:
+            return
+        if self.urgent({"kind": inbound.kind, "text": inbound.text}):  # as its row reads
             key = lane_key(inbound.channel, inbound.conversation, inbound.sender, row_id)
             self.overtakings += running.overtake(key, row_id)
 
@@ -337,6 +344,11 @@ class Pass:
         self._waiting = dict(ordered)  # lanes not yet taken, by key
         self._taken: set[LaneKey] = set()
         self._rows = {row_id for _, ids in ordered for row_id in ids}
+
+    @property
+    def waiting(self) -> int:
+        """Rows of lanes not yet taken."""
+        return sum(map(len, self._waiting.values()))
 
     def take(self, most: int) -> list[list[int]]:
         """The next lane, and the lanes after it while their rows fit in `most`; [] when none is left."""

@@ -114,7 +114,7 @@ async def test_an_urgent_message_stored_during_a_pass_goes_before_the_rest_of_th
     dispatcher = Dispatcher(services, routers())
     senders = {
         await record(inbound(clock, f"v{n}", "村口路灯坏了三天了，晚上看不见路", n), f"m{n}"): f"v{n}"
-        for n in range(12)
+        for n in range(40)
     }
     handled: list[str] = []
     started_before_it: list[int] = []
@@ -131,10 +131,37 @@ async def test_an_urgent_message_stored_during_a_pass_goes_before_the_rest_of_th
             await asyncio.sleep(0)  # the callback is answered; then the worker looks at what it stored
 
     worker = InboxWorker(process, clock, workers=workers, urgent=dispatcher.urgent)
-    assert await worker.drain() == 13
+    assert await worker.drain() == 41
     # It waits for the lanes already started, not for the rest of the pass.
     assert handled.index("late") == started_before_it[0] <= workers + 1
     assert sorted(handled) == sorted(senders.values()) and worker.overtakings == 1
+
+
+async def test_an_urgent_message_stored_as_a_pass_nears_its_end_goes_first_in_the_next(db, clock, services) -> None:
+    # A pass with fewer rows left than the workers take in a round ends soon: joining it would make the
+    # newcomer a transaction of its own (and, in a flood, keep a pass begun on a short backlog going).
+    dispatcher = Dispatcher(services, routers())
+    senders = {
+        await record(inbound(clock, f"v{n}", "村口路灯坏了三天了，晚上看不见路", n), f"m{n}"): f"v{n}" for n in range(4)
+    }
+    handled: list[str] = []
+
+    async def process(row_id: int) -> None:
+        handled.append(senders[row_id])
+        await InboxMessage.filter(id=row_id).update(status="done")
+        if senders[row_id] == "v0":  # stored meanwhile: an ordinary report, then a flood report
+            for n, (sender, text) in enumerate(
+                (("w", "村口路灯坏了三天了"), ("late", "河水漫进屯里了，房子进水了，快来人"))
+            ):
+                message = inbound(clock, sender, text, 50 + n)
+                row = await record(message, f"m{50 + n}")
+                senders[row] = sender
+                worker.stored(row, message)
+            await asyncio.sleep(0)
+
+    worker = InboxWorker(process, clock, workers=1, rows_per_transaction=4, urgent=dispatcher.urgent)
+    assert await worker.drain() == 6
+    assert handled == ["v0", "v1", "v2", "v3", "late", "w"] and worker.overtakings == 0
 
 
 def test_a_lane_with_an_urgent_message_goes_first_with_its_earlier_messages() -> None:
