@@ -17,9 +17,10 @@ Printed per run: intake/s (callbacks answered 200), intake p50/p99; villagers an
 (first post → last answer); p50/p99 from a villager's message to their answer and to the first cadre's
 notice naming their request (requests merged into another are answered as merged and not counted
 there); messages each cadre received; whether every villager got exactly one answer; statements per
-message (PostgreSQL); CPU milliseconds per villager of the services and of PostgreSQL, first post → last
-answer; peak RSS of each service; the largest inbox/outbox backlog seen; and after
+message (PostgreSQL); CPU milliseconds per villager of the services, of PostgreSQL and of this process (the
+load driver and the fake WeCom, on the same cores), first post → last answer; peak RSS of each service; the largest inbox/outbox backlog seen; and after
 the flood, p99 message → answer at a steady --steady-rate messages a second.
+--statements: also the most frequent statements, with their calls and the database's time in them.
 --before DIR: also run `pg1` (or the runs named by --before-runs, e.g. `sqlite,pg1`) with the code checked
 out in DIR (e.g. `git archive main | tar -x -C DIR`), first, as `pg1-before` etc.: before and after in one
 process, against the same bare handler.
@@ -329,18 +330,19 @@ class CpuClock:
         self.pids = [s.proc.pid for s in services if s.proc is not None]
         self.pg = pg
         self.start = self.read()
-        self.at_last_answer: tuple[float, float] | None = None
+        self.at_last_answer: tuple[float, float, float] | None = None
 
-    def read(self) -> tuple[float, float]:
-        return sum(cpu_seconds(pid) for pid in self.pids), cluster_cpu_seconds(self.pg)
+    def read(self) -> tuple[float, float, float]:
+        # and this process's own: the load driver and the fake WeCom, which share the machine with the service
+        return sum(cpu_seconds(pid) for pid in self.pids), cluster_cpu_seconds(self.pg), time.process_time()
 
     def all_answered(self) -> None:
         if self.at_last_answer is None:
             self.at_last_answer = self.read()
 
-    def per_villager_ms(self, villagers: int) -> tuple[float, float]:
+    def per_villager_ms(self, villagers: int) -> tuple[float, float, float]:
         end = self.at_last_answer or self.read()
-        return (end[0] - self.start[0]) * 1000 / villagers, (end[1] - self.start[1]) * 1000 / villagers
+        return tuple((end[n] - self.start[n]) * 1000 / villagers for n in range(3))  # type: ignore[return-value]
 
 
 async def requests_of(url: str) -> list[tuple[str, int, bool]]:
@@ -383,7 +385,7 @@ class Figures:
     largest_backlog: tuple[int, int] = (0, 0)
     steady_p99_s: float = 0.0
     steady_rate: float = 0.0
-    cpu_ms: tuple[float, float] = (0.0, 0.0)  # per answered villager: the services, PostgreSQL
+    cpu_ms: tuple[float, float, float] = (0.0, 0.0, 0.0)  # per answered villager: services, PostgreSQL, bench
 
 
 def pct(values: list[float], q: float) -> float:
@@ -439,12 +441,13 @@ async def top_statements(url: str, n: int = 30) -> None:
     conn = await asyncpg.connect(url)
     try:
         for row in await conn.fetch(
-            "SELECT calls, left(regexp_replace(query, '\\s+', ' ', 'g'), 150) q FROM pg_stat_statements s"
-            " JOIN pg_database d ON d.oid = s.dbid WHERE d.datname = $1 ORDER BY calls DESC LIMIT $2",
+            "SELECT calls, total_exec_time ms, left(regexp_replace(query, '\\s+', ' ', 'g'), 140) q"
+            " FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid WHERE d.datname = $1"
+            " ORDER BY calls DESC LIMIT $2",
             urlsplit(url).path.lstrip("/"),
             n,
         ):
-            say(f"    {row['calls']:>7} {row['q']}")
+            say(f"    {row['calls']:>7} {row['ms']:>8.1f} ms {row['q']}")
     finally:
         await conn.close()
 
@@ -648,8 +651,13 @@ def report(rows: list[Figures], base: Figures, args: argparse.Namespace, grids: 
     line("message → first cadre notice p50 / p99 s", [f"{r.notice_p50_s:.1f} / {r.notice_p99_s:.1f}" for r in rows])
     line("answered once / twice / none", [f"{r.answered_once} / {r.answered_twice} / {r.unanswered}" for r in rows])
     line(
-        "CPU ms per villager, first post → last answer: service / PostgreSQL",
-        [f"{r.cpu_ms[0]:.1f} / {r.cpu_ms[1]:.1f}" if r.cpu_ms[1] else f"{r.cpu_ms[0]:.1f}" for r in rows],
+        "CPU ms per villager, first post → last answer: service / PostgreSQL / load driver and fake WeCom",
+        [
+            f"{r.cpu_ms[0]:.1f} / {r.cpu_ms[1]:.1f} / {r.cpu_ms[2]:.1f}"
+            if r.cpu_ms[1]
+            else f"{r.cpu_ms[0]:.1f} / – / {r.cpu_ms[2]:.1f}"
+            for r in rows
+        ],
     )
     line("messages to the busiest cadres", [", ".join(f"{u} {n}" for u, n in r.per_cadre[:3]) for r in rows])
     line(
