@@ -13,10 +13,8 @@ the median of --rounds loads. SQLite is a temporary file; PostgreSQL a throwaway
 from __future__ import annotations
 
 import argparse
-import asyncio
 import statistics
 import sys
-import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -25,7 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from fault_campaign.postgres import ThrowawayPostgres  # noqa: E402
+from fault_campaign.postgres import measured_on  # noqa: E402
 from tortoise.connection import connections  # noqa: E402
 from tortoise.expressions import Q  # noqa: E402
 
@@ -112,19 +110,9 @@ def main() -> int:
     results = {}
     for db in args.db.split(","):
         print(f"{db}:", flush=True)
-        if db == "sqlite":
-            with tempfile.TemporaryDirectory() as folder:
-                results[db] = asyncio.run(measure(f"sqlite://{folder}/budget.db", args))
-        elif db == "postgres":
-            pg = ThrowawayPostgres()
-            pg.start()
-            try:
-                url = asyncio.run(pg.new_database("budget"))
-                results[db] = asyncio.run(measure(url, args))
-            finally:
-                pg.stop()
-        else:
+        if db not in ("sqlite", "postgres"):
             parser.error(f"--db: sqlite or postgres, not {db!r}")
+        results[db] = measured_on(db, "budget", lambda url: measure(url, args))
     print(f"\n{args.targets} cadres in a claim's batch; median of {args.rounds} loads, ms (each send read → summed)")
     print("| sends each in the hour | " + " | ".join(results) + " |")
     print("|---|" + "---|" * len(results))

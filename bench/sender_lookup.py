@@ -15,11 +15,9 @@ cluster (as bench/flood.py), analysed as autovacuum would.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import random
 import statistics
 import sys
-import tempfile
 import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
@@ -30,7 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from fault_campaign.postgres import ThrowawayPostgres  # noqa: E402
+from fault_campaign.postgres import measured_on  # noqa: E402
 from tortoise.connection import connections  # noqa: E402
 
 from models import Person, Request  # noqa: E402
@@ -135,19 +133,9 @@ def main() -> int:
     results = {}
     for db in args.db.split(","):
         print(f"{db}:", flush=True)
-        if db == "sqlite":
-            with tempfile.TemporaryDirectory() as folder:
-                results[db] = asyncio.run(measure(f"sqlite://{folder}/senders.db", args))
-        elif db == "postgres":
-            pg = ThrowawayPostgres()
-            pg.start()
-            try:
-                url = asyncio.run(pg.new_database("senders"))
-                results[db] = asyncio.run(measure(url, args))
-            finally:
-                pg.stop()
-        else:
+        if db not in ("sqlite", "postgres"):
             parser.error(f"--db: sqlite or postgres, not {db!r}")
+        results[db] = measured_on(db, "senders", lambda url: measure(url, args))
     print(f"\nA sender's latest request still being said; median of {args.rounds}, ms (÷ a read by id, same run)")
     print(
         "| requests in the table | " + " | ".join(f"{db}: without → with the sender indexes" for db in results) + " |"

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import TypeVar
 from urllib.parse import urlsplit
 
 import asyncpg
 
 from .common import free_port
+
+T = TypeVar("T")
 
 
 class ThrowawayPostgres:
@@ -67,3 +72,18 @@ class ThrowawayPostgres:
         """The same database reached through the cluster's Unix socket instead of TCP on loopback."""
         name = urlsplit(url).path.lstrip("/")
         return f"postgres://postgres@/{name}?host={self.dir}&port={self.port}"
+
+
+def measured_on(db: str, name: str, measure: Callable[[str], Awaitable[T]]) -> T:
+    """`measure(url)` run on a fresh database: `sqlite` a temporary file, `postgres` a throwaway cluster's."""
+    if db == "sqlite":
+        with tempfile.TemporaryDirectory() as folder:
+            return asyncio.run(measure(f"sqlite://{folder}/{name}.db"))
+    if db != "postgres":
+        raise ValueError(f"a database is sqlite or postgres, not {db!r}")
+    pg = ThrowawayPostgres()
+    pg.start()
+    try:
+        return asyncio.run(measure(asyncio.run(pg.new_database(name))))
+    finally:
+        pg.stop()
