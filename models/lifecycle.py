@@ -20,6 +20,7 @@ from typing import Any, Generic, TypeVar
 from tortoise.models import Model
 
 from models.areas import Department
+from models.audited import update_audited
 from models.people import Person
 from models.requests import Request
 from models.shapes import Shape
@@ -44,12 +45,18 @@ class Event:
     data: Mapping[str, Any] = field(default_factory=dict)
 
     async def write(self, at: datetime) -> TicketEvent:
+        row = self.row(at)
+        await row.save()
+        return row
+
+    def row(self, at: datetime) -> TicketEvent:
+        """The event as an unsaved row of the trail."""
         request_id = (
             self.request.id
             if self.request is not None
             else (self.ticket.request_id if self.ticket is not None else None)
         )
-        return await TicketEvent.create(
+        return TicketEvent(
             kind=self.kind,
             at=at,
             ticket_id=self.ticket.id if self.ticket else None,
@@ -125,6 +132,15 @@ class Lifecycle(Generic[S]):
         if not sources:
             return None
         values = {self.field: target.value, **self.stamps(target, at), **changes}
+        if event is not None:  # PostgreSQL: the move and its event in one statement
+            row_event = event.row(at)
+            both = await update_audited(row, self.field, [s.value for s in sources], values, row_event)
+            if both is not None:
+                if not both:
+                    return None
+                for name, value in values.items():
+                    setattr(row, name, value)
+                return Moved(row_event)
         moved = await self._update(tuple(sorted(s.value for s in sources)), tuple(values)).count(
             row.pk, *values.values()
         )

@@ -14,8 +14,9 @@ from tortoise.connection import connections
 FIRST_NUMBER = 1001  # so the first request reads #1001, never #1
 COUNTER_NAME = "number"
 
+NEXT_NUMBER_SQL = "nextval('number_seq')"  # PostgreSQL: also written inside a request's insert (models/audited.py)
 _NEXT = {
-    "postgres": "SELECT nextval('number_seq') AS value",
+    "postgres": f"SELECT {NEXT_NUMBER_SQL} AS value",
     "sqlite": (
         f"INSERT INTO counter (name, value) VALUES ('{COUNTER_NAME}', {FIRST_NUMBER}) "
         "ON CONFLICT (name) DO UPDATE SET value = counter.value + 1 RETURNING value"

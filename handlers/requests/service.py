@@ -18,8 +18,8 @@ from handlers.village.service import send_to_village
 from handlers.whistle.service import whistle_request
 from models import Area, Attachment, Chat, NonRequest, Person, Request, TicketEvent
 from models.area_cache import area_of
+from models.audited import insert_audited
 from models.lifecycle import Event
-from models.numbers import next_number
 from models.request_queries import ancestor_at, reporters_of, same_matter_candidates
 from models.request_states import STILL_BEING_SAID, RequestState, move_request
 from nlp.router import Decision
@@ -67,8 +67,7 @@ async def new_request(
     sender: Sender, text: str, decision: Decision, *, now: datetime, relayed_by: Person | None = None
 ) -> Request:
     """The request row and its `recorded` event: what every way a matter is recorded begins with."""
-    request = await Request.create(
-        number=await next_number(),
+    request = Request(
         text=text,
         channel="relay" if relayed_by else sender.channel,
         sender=sender.person,
@@ -87,8 +86,7 @@ async def new_request(
         created_at=now,
         updated_at=now,
     )
-    await TicketEvent.create(
-        request=request,
+    event = TicketEvent(
         actor=relayed_by or sender.person,
         kind="recorded",
         at=now,
@@ -99,6 +97,7 @@ async def new_request(
             "scores": votes(decision),  # this piece's say if the burst grows (handlers/requests/burst.py)
         },
     )
+    await insert_audited(request, event, link="request_id", numbered=True)  # one statement on PostgreSQL
     return request
 
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from config.errors import UserError
 from handlers.core.context import Services
-from handlers.tickets.audit import record
 from handlers.tickets.cards import Alike, department_task_id
 from handlers.tickets.deadlines import deadlines_for
 from handlers.tickets.departments import NOT_COUNTY
@@ -21,7 +20,8 @@ from handlers.urgent.notice import alert_nearest
 from handlers.whistle.proposal import close_proposal, propose
 from models import Assignment, Department, Person, Request, Ticket
 from models.area_cache import area_of, departments_by_code
-from models.numbers import next_number
+from models.audited import insert_audited
+from models.lifecycle import Event
 from models.request_states import RequestState, move_request
 from models.ticket_queries import (
     ancestor_at,
@@ -86,8 +86,7 @@ async def blow(
     if township is None:
         raise UserError("whistle.no_township", number=request.number)
     due = deadlines_for(services, request.urgency, now)
-    ticket = await Ticket.create(
-        number=await next_number(),
+    ticket = Ticket(
         request_id=request.id,
         township_id=township.id,
         urgency=request.urgency,
@@ -97,16 +96,14 @@ async def blow(
         respond_due=due.respond_due,
         resolve_due=due.resolve_due,
     )
-    await record(
+    whistled = Event(
         "whistled",
-        now,
-        ticket=ticket,
+        request=request,
         actor=actor,
         reason=note,
-        trigger=trigger,
-        departments=[d.code for d in departments],
-        request_number=request.number,
+        data={"trigger": trigger, "departments": [d.code for d in departments], "request_number": request.number},
     )
+    await insert_audited(ticket, whistled.row(now), link="ticket_id", numbered=True)  # one statement on PostgreSQL
     place = await place_of(area)
     reporter = await reporter_of(request)  # once, for the urgent card and every department's
     if request.urgency == "urgent":  # also when the township whistles it itself (each cadre is told once)
