@@ -12,7 +12,7 @@ import dataclasses
 import logging
 import uuid
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -110,6 +110,8 @@ class Dispatcher:
         answers: list[Answer] = []
         async with in_transaction():
             taken = {row.id: row for row in await _TAKE_PENDING.rows(tuple(ids))}
+            contexts = {row_id: self._context(row) for row_id, row in taken.items()}
+            people = await _people_of(ctx.inbound for ctx in contexts.values())
             missing = [row_id for row_id in ids if row_id not in taken]
             held = set(
                 await InboxMessage.filter(id__in=missing, status="pending").values_list("id", flat=True)
@@ -121,10 +123,9 @@ class Dispatcher:
                     if row_id in held:  # another process is handling it: the rest of the lane waits for it
                         outcomes.update(dict.fromkeys(lane[index:], False))
                         break
-                    row = taken.get(row_id)
-                    if row is not None:
-                        ctx = self._context(row)
-                        await self._handle(ctx)
+                    ctx = contexts.get(row_id)
+                    if ctx is not None:
+                        await self._handle(ctx, people)
                         answers.extend(self._answers(ctx, row_id))
                     outcomes[row_id] = True
             now = self.services.clock.now()
@@ -172,8 +173,8 @@ class Dispatcher:
         row.processed_at = ctx.now
         await row.save(update_fields=["status", "attempts", "processed_at", "error"])
 
-    async def _handle(self, ctx: Context) -> None:
-        await self._identify(ctx)
+    async def _handle(self, ctx: Context, people: Mapping[str, Person | None] | None = None) -> None:
+        await self._identify(ctx, people)
         if ctx.inbound.is_group and ctx.chat is None:
             await self._unregistered_chat(ctx)
             return
@@ -285,7 +286,9 @@ class Dispatcher:
                 return matching
         return [r for r in registered if r.sub is None]
 
-    async def _identify(self, ctx: Context) -> None:
+    async def _identify(self, ctx: Context, people: Mapping[str, Person | None] | None = None) -> None:
+        """Who wrote, their roles, the chat and the area; `people`: the persons of a batch's senders, read at once
+        (by userid; None: not a person)."""
         inbound = ctx.inbound
         if inbound.channel == "kf":
             customer = await KfCustomer.get_or_none(external_userid=inbound.sender).prefetch_related("person", "grid")
@@ -295,7 +298,10 @@ class Dispatcher:
             if customer is not None:
                 ctx.area = customer.grid
         elif inbound.sender:
-            ctx.person = await _PERSON_BY_USERID.first(inbound.sender)
+            if people is not None and inbound.sender in people:
+                ctx.person = people[inbound.sender]
+            else:
+                ctx.person = await _PERSON_BY_USERID.first(inbound.sender)
         if ctx.person is not None:
             ctx.roles = await Role.filter(person=ctx.person).prefetch_related("area", "department")
         if inbound.conversation:
@@ -347,6 +353,19 @@ class Dispatcher:
 
 # Every message asks who sent it, and every transaction of a backlog takes its rows and marks them done: the
 # queries' text is built once (models/shapes.py; one text per number of rows).
+async def _people_of(messages: Iterable[Inbound]) -> dict[str, Person | None]:
+    """The persons behind a batch's userids, in one query rather than one per message (customer-service senders
+    are found by their own ids, as `_identify` does). No handler of a message changes a person found so, so
+    what is read before the batch holds for each of its messages."""
+    senders = {m.sender for m in messages if m.channel != "kf" and m.sender}
+    if not senders:
+        return {}
+    found: dict[str, Person | None] = dict.fromkeys(senders)
+    for person in await Person.filter(userid__in=senders):
+        found[person.userid or ""] = person
+    return found
+
+
 _PERSON_BY_USERID = Shape(lambda userid: Person.filter(userid=userid).limit(1))
 _TAKE_PENDING = Shape(lambda ids: InboxMessage.filter(id__in=ids, status="pending").select_for_update(skip_locked=True))
 _MARK_DONE: Shape[InboxMessage] = Shape(

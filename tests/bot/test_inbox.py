@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import logging
 from collections.abc import Callable
 
 import pytest
@@ -20,7 +21,7 @@ from bot.outbox import enqueue
 from handlers.core.context import Context, Services
 from handlers.core.router import Router
 from handlers.features import routers
-from models import InboxMessage, OutboxMessage
+from models import InboxMessage, OutboxMessage, Person
 
 MakeWorker = Callable[[ManualClock], InboxWorker]
 
@@ -203,6 +204,49 @@ async def test_a_short_backlog_is_handled_a_sender_to_a_transaction(
 
 def test_the_longer_the_backlog_the_more_rows_share_a_transaction() -> None:
     assert [rows_together(backlog, 8) for backlog in (1, 15, 16, 24, 63, 64, 500)] == [1, 1, 2, 3, 7, 8, 8]
+
+
+async def test_a_batchs_senders_are_looked_up_at_once_people_and_strangers_alike(
+    county: None, services: Services, clock: ManualClock
+) -> None:
+    seen: dict[str, str] = {}
+    probe = Router("probe")
+
+    @probe.text()
+    async def note(ctx: Context) -> None:
+        seen[ctx.inbound.sender] = ctx.person.name if ctx.person else "-"
+        ctx.reply_text("收到")
+
+    dispatcher = Dispatcher(services, [probe, *routers()])
+    senders = ["zhaolei", "zhangwei", "lihong", *(f"villager{n}" for n in range(13))]
+    for n in range(64):  # a backlog: 8 rows (two senders' four each) to a transaction
+        await record(message(clock, f"m{n}", sender=senders[n % 16]), f"m{n}")
+    lookups: list[str] = []
+    log = logging.getLogger("tortoise.db_client")
+    grab, level = _Lines(lookups), log.level
+    log.addHandler(grab)
+    log.setLevel(logging.DEBUG)
+    try:
+        worker = InboxWorker(dispatcher.process, clock, workers=1, process_lanes=dispatcher.process_lanes)
+        assert await worker.drain() == 64
+    finally:
+        log.removeHandler(grab)
+        log.setLevel(level)
+    people = {p.userid: p.name for p in await Person.filter(userid__in=senders)}
+    assert set(people) == {"zhaolei", "zhangwei", "lihong"}  # the demo county's; the villagers are strangers
+    assert seen == {sender: people.get(sender, "-") for sender in senders}
+    reads = [line for line in lookups if 'FROM "person"' in line and '"userid"' in line]
+    assert reads and all("IN (" in line for line in reads)  # one read per batch, none per message
+    assert len(reads) == 8
+
+
+class _Lines(logging.Handler):
+    def __init__(self, lines: list[str]) -> None:
+        super().__init__(logging.DEBUG)
+        self.lines = lines
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(record.getMessage())
 
 
 async def test_a_failing_message_undoes_its_batch_which_is_then_handled_one_by_one(
