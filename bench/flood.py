@@ -256,6 +256,11 @@ class Queues:
     def __init__(self, url: str) -> None:
         self.url = url
         self.largest = (0, 0)
+        self._conn: asyncpg.Connection | None = None
+
+    async def close(self) -> None:
+        if self._conn is not None:
+            await self._conn.close()
 
     async def read(self) -> tuple[int, int]:
         # Rows held for later (quiet hours: a night-time flood's village cards wait for the morning) are not
@@ -274,11 +279,9 @@ class Queues:
             with sqlite3.connect(self.url.removeprefix("sqlite://"), timeout=5) as conn:
                 found = (conn.execute(inbox_sql).fetchone()[0], conn.execute(outbox_sql).fetchone()[0])
         else:
-            conn = await asyncpg.connect(self.url)
-            try:
-                found = (await conn.fetchval(inbox_sql), await conn.fetchval(outbox_sql))
-            finally:
-                await conn.close()
+            if self._conn is None or self._conn.is_closed():  # one connection kept: a new one is a new server process
+                self._conn = await asyncpg.connect(self.url)
+            found = (await self._conn.fetchval(inbox_sql), await self._conn.fetchval(outbox_sql))
         self.largest = (max(self.largest[0], found[0]), max(self.largest[1], found[1]))
         return found
 
@@ -472,6 +475,7 @@ async def run(
     proxy: RoundRobin | None = None
     figures = Figures(name, villagers=args.villagers)
     watcher: asyncio.Task[None] | None = None
+    queues: Queues | None = None
     try:
         for service in services:
             await service.start(http)
@@ -548,6 +552,8 @@ async def run(
     finally:
         if watcher is not None:
             watcher.cancel()
+        if queues is not None:
+            await queues.close()
         if proxy is not None:
             await proxy.stop()
         for service in services:
