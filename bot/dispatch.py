@@ -110,8 +110,10 @@ class Dispatcher:
         answers: list[Answer] = []
         async with in_transaction():
             taken = {row.id: row for row in await _TAKE_PENDING.rows(tuple(ids))}
-            contexts = {row_id: self._context(row) for row_id, row in taken.items()}
+            contexts = {row_id: self._context(row) for lane in lanes for row_id in lane if (row := taken.get(row_id))}
             people = await _people_of(ctx.inbound for ctx in contexts.values())
+            for reader in self.root.for_batch():  # in the order the rows are handled
+                await reader(list(contexts.values()))
             missing = [row_id for row_id in ids if row_id not in taken]
             held = set(
                 await InboxMessage.filter(id__in=missing, status="pending").values_list("id", flat=True)

@@ -3,6 +3,7 @@ neighbours, where an area sits in the tree, the households a cadre may speak for
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
@@ -12,7 +13,7 @@ from tortoise.queryset import QuerySet
 
 from models import Area, Household, NonRequest, Person, Request, Role
 from models.area_cache import area_by_id, area_ids_under, per_pass
-from models.request_states import OPEN_STATES
+from models.request_states import OPEN_STATES, STILL_BEING_SAID
 from models.shapes import Shape
 
 SAME_MATTER_CANDIDATES = 50  # earlier open reports compared with a new one, newest first
@@ -67,6 +68,27 @@ async def recent_non_requests(channel: str, sender_ref: str, now: datetime, gap:
         run.append(row)
         later = row.created_at
     return list(reversed(run))
+
+
+async def heard_since(
+    senders: Collection[tuple[str, str]], requests_since: datetime, words_since: datetime
+) -> set[tuple[str, str]]:
+    """Which (channel, channel's id) of `senders` have a request still being said, updated since
+    `requests_since`, or words not yet part of a request since `words_since`: two queries for a batch of
+    senders, where `latest_of_sender` and `recent_non_requests` ask one each per sender. (By channel id only:
+    a person's requests by other channels are found by `latest_of_sender` alone.)"""
+    if not senders:
+        return set()
+    channels, refs = {c for c, _ in senders}, {r for _, r in senders}
+    requests = Request.filter(
+        channel__in=channels, sender_ref__in=refs, status__in=STILL_BEING_SAID, updated_at__gte=requests_since
+    )
+    words = NonRequest.filter(
+        channel__in=channels, sender_ref__in=refs, absorbed_into_id=None, created_at__gte=words_since
+    )
+    heard = {(c, r) for c, r in await requests.values_list("channel", "sender_ref")}
+    heard |= {(c, r) for c, r in await words.values_list("channel", "sender_ref")}
+    return heard & set(senders)
 
 
 _RECENT_NON_REQUESTS = Shape(

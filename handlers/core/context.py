@@ -80,6 +80,7 @@ class Context:
     replies: list[str] = field(default_factory=list)
     reply_cards: list[Card] = field(default_factory=list)  # shown where the channel has cards (app)
     fetched: bytes | ChannelError | None = None  # the message's file, once fetched (FetchFirst)
+    ahead: dict[str, Any] = field(default_factory=dict)  # read for its whole batch beforehand (Router.batch)
 
     @property
     def text(self) -> str:

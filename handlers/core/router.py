@@ -11,7 +11,7 @@ text after all; when none would take it and a filter refused, the speaker hears 
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from handlers.core.card_keys import CardKey
@@ -19,6 +19,7 @@ from handlers.core.context import Context
 from handlers.core.filters import Filter
 
 Handler = Callable[[Context], Awaitable[None]]
+BatchReader = Callable[[Sequence[Context]], Awaitable[None]]  # see Router.batch
 MESSAGE_KINDS = ("text", "voice", "image", "file")  # what free text handlers may be given
 
 
@@ -43,6 +44,7 @@ class Router:
     cards: dict[str, tuple[type[CardKey], list[Registered]]] = field(default_factory=dict)
     kinds: dict[str, list[Registered]] = field(default_factory=dict)
     texts: list[Registered] = field(default_factory=list)
+    batch_readers: list[BatchReader] = field(default_factory=list)
     parts: list[Router] = field(default_factory=list)
 
     def include_router(self, router: Router) -> Router:
@@ -68,6 +70,18 @@ class Router:
         """Free text: whatever no command took (and media no kind handler took)."""
         return self._register(self.texts, filters)
 
+    def batch(self) -> Callable[[BatchReader], BatchReader]:
+        """A reader given every message of a batch (handled in one transaction, in the order given) before the
+        first is handled: it reads at once what each would ask on its own and leaves the answers in each
+        context's `ahead`. What it leaves must hold when that message is handled, whatever the batch's
+        earlier messages write (the reader knows which of them can change it)."""
+
+        def register(reader: BatchReader) -> BatchReader:
+            self.batch_readers.append(reader)
+            return reader
+
+        return register
+
     @staticmethod
     def _register(
         into: list[Registered], filters: tuple[Filter, ...], sub: str | None = None
@@ -89,6 +103,9 @@ class Router:
 
     def for_kind(self, kind: str) -> list[Registered]:
         return [r for router in self.routers() for r in router.kinds.get(kind, [])]
+
+    def for_batch(self) -> list[BatchReader]:
+        return [reader for router in self.routers() for reader in router.batch_readers]
 
     def for_text(self) -> list[Registered]:
         return [r for router in self.routers() for r in router.texts]

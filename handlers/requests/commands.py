@@ -8,12 +8,14 @@ from handlers.core.context import Context
 from handlers.core.router import Router
 from handlers.requests.intake import take_message
 from handlers.requests.kf.service import ask_who_once
+from handlers.requests.lately import read_quiet_senders
 from handlers.requests.service import handled_as, sender_of
 from models import Request
 from models.request_queries import own_requests
 from models.request_states import FINISHED
 
 router = Router("requests")
+router.batch()(read_quiet_senders)
 
 
 @router.text()

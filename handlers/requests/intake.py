@@ -11,6 +11,7 @@ from handlers.common.privacy import mask_private
 from handlers.core.context import Context
 from handlers.requests.answers import department_names, followup_answer, recorded_answer
 from handlers.requests.burst import bounded_run, is_full, parts_of
+from handlers.requests.lately import quiet
 from handlers.requests.service import (
     VILLAGE,
     Sender,
@@ -46,9 +47,12 @@ async def take_message(ctx: Context, text: str | None = None, *, force: bool = F
     rules = services.policy.requests
     router = services.router()
     decision = router.classify(text)  # this piece alone: a burst's next piece costs only its own words
-    pending = await latest_of_sender(
-        sender.channel, sender.ref, sender.person, STILL_BEING_SAID, since=ctx.now - rules.burst
-    )
+    said_nothing = quiet(ctx)  # as read for the whole batch: neither question needs asking
+    pending = None
+    if not said_nothing:
+        pending = await latest_of_sender(
+            sender.channel, sender.ref, sender.person, STILL_BEING_SAID, since=ctx.now - rules.burst
+        )
     if pending is not None and not ends_a_burst(ctx, text, decision):
         if pending.merged_into_id is not None:  # more words about a matter already merged: kept, nothing re-sent
             if not is_full(pending, 0, text, rules):
@@ -71,7 +75,8 @@ async def take_message(ctx: Context, text: str | None = None, *, force: bool = F
         found = await take_followup(ctx, sender, decision)
         if found is not False:
             return found
-    run = bounded_run(await recent_non_requests(sender.channel, sender.ref, ctx.now, rules.burst), text, rules)
+    earlier = [] if said_nothing else await recent_non_requests(sender.channel, sender.ref, ctx.now, rules.burst)
+    run = bounded_run(earlier, text, rules)
     said = " ".join([row.text for row in run if row.text] + [text])
     if run:
         decision = router.classify(said)
