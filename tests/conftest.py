@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import logging
 import os
 import re
 import shutil
@@ -231,6 +232,29 @@ def fresh_insert_statements() -> None:
     """tortoise caches each table's INSERT by connection name and table, not by database kind: a test that
     runs the demo on its own SQLite file inside a PostgreSQL run would leave SQLite's statements behind."""
     EXECUTOR_CACHE.clear()
+
+
+class _StatementLog(logging.Handler):
+    def __init__(self, lines: list[str]) -> None:
+        super().__init__(logging.DEBUG)
+        self.lines = lines
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(record.getMessage())
+
+
+@pytest.fixture
+def statements() -> Iterator[list[str]]:
+    """The statements sent to the database while the test runs, one line each (the ORM client's debug log,
+    which also carries the raw statements run through its connection); `.clear()` it to count from a point."""
+    lines: list[str] = []
+    log = logging.getLogger("tortoise.db_client")
+    handler, level = _StatementLog(lines), log.level
+    log.addHandler(handler)
+    log.setLevel(logging.DEBUG)
+    yield lines
+    log.removeHandler(handler)
+    log.setLevel(level)
 
 
 @pytest.fixture

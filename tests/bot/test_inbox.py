@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import logging
 from collections.abc import Callable
 
 import pytest
@@ -207,7 +206,7 @@ def test_the_longer_the_backlog_the_more_rows_share_a_transaction() -> None:
 
 
 async def test_a_batchs_senders_are_looked_up_at_once_people_and_strangers_alike(
-    county: None, services: Services, clock: ManualClock
+    county: None, services: Services, clock: ManualClock, statements: list[str]
 ) -> None:
     seen: dict[str, str] = {}
     probe = Router("probe")
@@ -221,32 +220,15 @@ async def test_a_batchs_senders_are_looked_up_at_once_people_and_strangers_alike
     senders = ["zhaolei", "zhangwei", "lihong", *(f"villager{n}" for n in range(13))]
     for n in range(64):  # a backlog: 8 rows (two senders' four each) to a transaction
         await record(message(clock, f"m{n}", sender=senders[n % 16]), f"m{n}")
-    lookups: list[str] = []
-    log = logging.getLogger("tortoise.db_client")
-    grab, level = _Lines(lookups), log.level
-    log.addHandler(grab)
-    log.setLevel(logging.DEBUG)
-    try:
-        worker = InboxWorker(dispatcher.process, clock, workers=1, process_lanes=dispatcher.process_lanes)
-        assert await worker.drain() == 64
-    finally:
-        log.removeHandler(grab)
-        log.setLevel(level)
+    statements.clear()
+    worker = InboxWorker(dispatcher.process, clock, workers=1, process_lanes=dispatcher.process_lanes)
+    assert await worker.drain() == 64
+    reads = [line for line in statements if 'FROM "person"' in line and '"userid"' in line]
     people = {p.userid: p.name for p in await Person.filter(userid__in=senders)}
     assert set(people) == {"zhaolei", "zhangwei", "lihong"}  # the demo county's; the villagers are strangers
     assert seen == {sender: people.get(sender, "-") for sender in senders}
-    reads = [line for line in lookups if 'FROM "person"' in line and '"userid"' in line]
     assert reads and all("IN (" in line for line in reads)  # one read per batch, none per message
     assert len(reads) == 8
-
-
-class _Lines(logging.Handler):
-    def __init__(self, lines: list[str]) -> None:
-        super().__init__(logging.DEBUG)
-        self.lines = lines
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.lines.append(record.getMessage())
 
 
 async def test_a_failing_message_undoes_its_batch_which_is_then_handled_one_by_one(

@@ -3,9 +3,6 @@ number taken inside it and the event written only when the row was; on SQLite on
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Iterator
-
 import pytest
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
@@ -16,28 +13,6 @@ from models.audited import insert_audited
 from models.lifecycle import Event
 from models.numbers import FIRST_NUMBER, next_number
 from models.request_states import RequestState, move_request
-
-
-class Statements(logging.Handler):
-    """The statements the ORM's client sends (its debug log: one line per statement)."""
-
-    def __init__(self) -> None:
-        super().__init__(logging.DEBUG)
-        self.sql: list[str] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.sql.append(record.getMessage())
-
-
-@pytest.fixture
-def statements() -> Iterator[Statements]:
-    log = logging.getLogger("tortoise.db_client")
-    handler, level = Statements(), log.level
-    log.addHandler(handler)
-    log.setLevel(logging.DEBUG)
-    yield handler
-    log.removeHandler(handler)
-    log.setLevel(level)
 
 
 @pytest.fixture
@@ -60,14 +35,14 @@ def unsaved_request(clock: ManualClock, ticket: Ticket, text: str = "村口的�
 
 
 async def test_a_numbered_row_and_its_event_are_written_together(
-    ticket: Ticket, numbered: int, clock: ManualClock, db: str, statements: Statements
+    ticket: Ticket, numbered: int, clock: ManualClock, db: str, statements: list[str]
 ) -> None:
     request = unsaved_request(clock, ticket)
     event = TicketEvent(kind="recorded", at=clock.now(), data={"primary": "transport"})
     async with in_transaction():
-        statements.sql.clear()
+        statements.clear()
         await insert_audited(request, event, link="request_id", numbered=True)
-        sent = list(statements.sql)
+        sent = list(statements)
     assert request.number == numbered
     assert await next_number() == numbered + 1
     stored = await Request.get(id=request.id)
@@ -103,15 +78,15 @@ async def test_an_event_that_cannot_be_written_leaves_no_row(ticket: Ticket, num
 
 
 async def test_a_move_and_its_event_in_one_statement_on_postgres_and_none_when_refused(
-    ticket: Ticket, clock: ManualClock, db: str, statements: Statements
+    ticket: Ticket, clock: ManualClock, db: str, statements: list[str]
 ) -> None:
     request = await Request.get(id=ticket.request_id)
-    statements.sql.clear()
+    statements.clear()
     moved = await move_request(request, RequestState.KEPT_IN_GRID, clock.now(), event=Event("kept", request=request))
     assert moved and moved.event is not None and moved.event.id
-    assert len(statements.sql) == (2 if db.startswith("sqlite://") else 1)
+    assert len(statements) == (2 if db.startswith("sqlite://") else 1)
     assert (await TicketEvent.get(id=moved.event.id)).kind == "kept"
-    statements.sql.clear()
+    statements.clear()
     # at_village is reached only from recorded, which the request no longer is: refused, no event
     assert not await move_request(request, RequestState.AT_VILLAGE, clock.now(), event=Event("no", request=request))
     await Request.filter(id=request.id).update(status="whistled")

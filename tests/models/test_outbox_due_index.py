@@ -6,22 +6,11 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from tortoise.connection import connections
 
 from bot.clock import ManualClock
 from bot.outbox.worker import _due
 from models import OutboxMessage
-
-
-async def plan(sql: str) -> str:
-    """The database's plan of `sql` (values inline), one text."""
-    conn = connections.get("default")
-    if conn.capabilities.dialect == "postgres":
-        await conn.execute_script("ANALYZE outbox_message")  # PostgreSQL plans by its statistics
-        rows = (await conn.execute_query(f"EXPLAIN {sql}"))[1]
-        return "\n".join(str(row["QUERY PLAN"]) for row in rows)
-    rows = (await conn.execute_query(f"EXPLAIN QUERY PLAN {sql}"))[1]
-    return "\n".join(str(row["detail"]) for row in rows)
+from tests.models.plans import plan
 
 
 @pytest.mark.parametrize("from_least", [False, True])
@@ -40,7 +29,7 @@ async def test_the_claim_reads_due_rows_in_order_on_the_index(db: str, clock: Ma
         for n in range(2000)
     )
     query = _due(from_least=from_least).build(now, 50, 1)
-    found = await plan(query.sql(params_inline=True))
+    found = await plan(query.sql(params_inline=True), "outbox_message")
     assert "outbox_message_due" in found, found
     assert "Sort" not in found and "TEMP B-TREE" not in found, found  # read in order, not sorted
     due = await query

@@ -7,23 +7,12 @@ import re
 from datetime import timedelta
 
 import pytest
-from tortoise.connection import connections
 
 from bot.clock import ManualClock
 from models import Person, Request
 from models.request_queries import _latest_of_sender
 from models.request_states import STILL_BEING_SAID
-
-
-async def plan(sql: str) -> str:
-    """The database's plan of `sql` (values inline), one text."""
-    conn = connections.get("default")
-    if conn.capabilities.dialect == "postgres":
-        await conn.execute_script("ANALYZE request")  # PostgreSQL plans by its statistics; SQLite keeps none
-        rows = (await conn.execute_query(f"EXPLAIN {sql}"))[1]
-        return "\n".join(str(row["QUERY PLAN"]) for row in rows)
-    rows = (await conn.execute_query(f"EXPLAIN QUERY PLAN {sql}"))[1]
-    return "\n".join(str(row["detail"]) for row in rows)
+from tests.models.plans import plan
 
 
 @pytest.mark.parametrize("by_person", [True, False])
@@ -45,7 +34,7 @@ async def test_a_senders_latest_request_is_read_on_its_indexes(db: str, clock: M
     since = clock.now() - timedelta(minutes=10)
     values = ("aibot", "wang", *((person.id,) if by_person else ()), since)
     query = _latest_of_sender(STILL_BEING_SAID, by_person, True, *values)
-    found = await plan(query.sql(params_inline=True))
+    found = await plan(query.sql(params_inline=True), "request")
     assert "request_sender_ref" in found, found
     if by_person:  # their requests, and those recorded under their channel id before they were known
         assert re.search(r"request_sender\s", found), found

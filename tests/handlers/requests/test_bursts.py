@@ -3,7 +3,6 @@ new one; each piece is routed alone and the burst goes where all its pieces' sco
 
 from __future__ import annotations
 
-import logging
 from dataclasses import replace
 
 import pytest
@@ -102,7 +101,9 @@ def test_the_burst_stays_unless_another_department_scores_strictly_more() -> Non
     assert route_of("village", []).primary == "village"
 
 
-async def test_in_one_batch_a_burst_still_grows_and_earlier_words_are_still_found(county, say, dispatcher, clock):
+async def test_in_one_batch_a_burst_still_grows_and_earlier_words_are_still_found(
+    county, say, dispatcher, clock, statements
+):
     """A batch reads once who said nothing lately (handlers/requests/lately.py); the batch's own messages and
     what was said before it are still found: only a quiet sender's first message skips the two questions."""
     await say("aibot", "fengbaolin", "那个", conversation=GRID3_CHAT)  # not a request: kept for what follows
@@ -128,16 +129,9 @@ async def test_in_one_batch_a_burst_still_grows_and_earlier_words_are_still_foun
             reply={"response_url": f"http://127.0.0.1:9/aibot/response?code={key}"},
         )
         ids[key] = await record(inbound, key)
-    lines = []
-    log = logging.getLogger("tortoise.db_client")
-    grab, level = _Lines(lines), log.level
-    log.addHandler(grab)
-    log.setLevel(logging.DEBUG)
-    try:
-        done = await dispatcher.process_lanes([[ids["m1"], ids["m2"]], [ids["m3"]], [ids["m4"]], [ids["m5"]]])
-    finally:
-        log.removeHandler(grab)
-        log.setLevel(level)
+    statements.clear()
+    done = await dispatcher.process_lanes([[ids["m1"], ids["m2"]], [ids["m3"]], [ids["m4"]], [ids["m5"]]])
+    asked = [line for line in statements if 'ORDER BY "updated_at" DESC' in line and 'FROM "request"' in line]
     assert all(done.values()) and len(done) == 5
     texts = {r.sender_ref: r.text for r in await Request.all()}
     assert texts == {
@@ -146,14 +140,4 @@ async def test_in_one_batch_a_burst_still_grows_and_earlier_words_are_still_foun
         "liuchunmei": "我家房顶漏雨了 西屋的墙也裂了",
         "wangdaniu": "村口的路灯坏了，晚上看不见",
     }
-    asked = [line for line in lines if 'ORDER BY "updated_at" DESC' in line and 'FROM "request"' in line]
     assert len(asked) == 3  # m2, m3 and m4 asked for their sender's burst; the quiet m1 and m5 did not
-
-
-class _Lines(logging.Handler):
-    def __init__(self, lines: list[str]) -> None:
-        super().__init__(logging.DEBUG)
-        self.lines = lines
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.lines.append(record.getMessage())
