@@ -353,8 +353,6 @@ class Dispatcher:
         return answers
 
 
-# Every message asks who sent it, and every transaction of a backlog takes its rows and marks them done: the
-# queries' text is built once (models/shapes.py; one text per number of rows).
 async def _people_of(messages: Iterable[Inbound]) -> dict[str, Person | None]:
     """The persons behind a batch's userids, in one query rather than one per message (customer-service senders
     are found by their own ids, as `_identify` does). No handler of a message changes a person found so, so
@@ -368,6 +366,8 @@ async def _people_of(messages: Iterable[Inbound]) -> dict[str, Person | None]:
     return found
 
 
+# Every message asks who sent it, and every transaction of a backlog takes its rows and marks them done: the
+# queries' text is built once (models/shapes.py; one text per number of rows).
 _PERSON_BY_USERID = Shape(lambda userid: Person.filter(userid=userid).limit(1))
 _TAKE_PENDING = Shape(lambda ids: InboxMessage.filter(id__in=ids, status="pending").select_for_update(skip_locked=True))
 _MARK_DONE: Shape[InboxMessage] = Shape(
