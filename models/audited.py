@@ -38,8 +38,8 @@ async def insert_audited(row: Model, event: TicketEvent, *, link: str, numbered:
         await event.save(using_db=client)
         return
     columns, fields = _columns(type(row))
-    event_columns, event_fields = _columns(TicketEvent)
-    sql = _insert_sql(row._meta.db_table, columns, tuple(f if numbered and f == "number" else "" for f in fields), link)
+    _, event_fields = _columns(TicketEvent)
+    sql = _insert_sql(row._meta.db_table, columns, numbered, link)
     values = [_db_value(row, f) for f in fields if not (numbered and f == "number")]
     values += [_db_value(event, f) for f in event_fields if f != link]
     found = (await client.execute_query_dict(sql, values))[0]
@@ -93,11 +93,11 @@ def _columns(model: type[Model]) -> tuple[tuple[str, ...], tuple[str, ...]]:
 
 
 @cache
-def _insert_sql(table: str, columns: Sequence[str], numbered: Sequence[str], link: str) -> str:
-    """`numbered[i]` non-empty: that column takes the next number instead of a parameter."""
+def _insert_sql(table: str, columns: Sequence[str], numbered: bool, link: str) -> str:
+    """`numbered`: the column `number` takes the next number instead of a parameter."""
     marks, n = [], 0
-    for is_number in numbered:
-        if is_number:
+    for column in columns:
+        if numbered and column == "number":
             marks.append(NEXT_NUMBER_SQL)
         else:
             n += 1
@@ -110,7 +110,7 @@ def _insert_sql(table: str, columns: Sequence[str], numbered: Sequence[str], lin
         else:
             n += 1
             event_marks.append(f"${n}")
-    number = ', "number"' if any(numbered) else ""
+    number = ', "number"' if numbered else ""
     return (
         f'WITH r AS (INSERT INTO "{table}" ({_quoted(columns)}) VALUES ({", ".join(marks)}) RETURNING "id"{number}), '
         f'e AS (INSERT INTO "ticket_event" ({_quoted(event_columns)}) SELECT {", ".join(event_marks)} FROM r '
