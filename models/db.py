@@ -28,6 +28,9 @@ def tortoise_config(url: str) -> dict:
         connection = expand_db_url(url)
         connection["credentials"]["reset"] = keep_session
         connection["credentials"].setdefault("maxsize", POOL_SIZE)  # `?maxsize=N` in the URL overrides it
+    elif url.startswith("sqlite://"):
+        connection = expand_db_url(url)
+        connection["engine"] = "models.sqlite_client"  # no thread hop per statement (see there)
     return {
         "connections": {"default": connection},
         "apps": {
