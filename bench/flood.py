@@ -2,7 +2,7 @@
 
     python bench/flood.py [--villagers 1000] [--grids 40] [--senders 32] [--urgent 0.2] [--answer-delay 0.0]
                           [--runs sqlite,pg1,pg2] [--steady-rate 50] [--steady-seconds 20] [--before DIR]
-                          [--before-runs pg1] [--pg-socket] [--statements] [--profile DIR] [--keep]
+                          [--before-runs pg1] [--before-python PATH] [--pg-socket] [--statements] [--profile DIR] [--keep]
 
 Each villager @-mentions the bot once in their grid's group (the demo county's AI-bot groups, as many
 as --grids and the county has), with a request from bench/data/devset.jsonl (a share --urgent of them
@@ -23,7 +23,8 @@ the flood, p99 message → answer at a steady --steady-rate messages a second.
 --statements: also the most frequent statements, with their calls and the database's time in them.
 --before DIR: also run `pg1` (or the runs named by --before-runs, e.g. `sqlite,pg1`) with the code checked
 out in DIR (e.g. `git archive main | tar -x -C DIR`), first, as `pg1-before` etc.: before and after in one
-process, against the same bare handler.
+process, against the same bare handler. --before-python PATH: the interpreter the earlier code runs with (its own
+virtual environment, when what changed is a dependency); by default the one running this bench.
 """
 
 from __future__ import annotations
@@ -216,9 +217,10 @@ class StatementsPostgres(ThrowawayPostgres):
 class CodeService(Service):
     """`gridwhistle serve` run from the code in `code` (the checkout measured)."""
 
-    def __init__(self, *args: object, code: Path, profile: str = "", **kwargs: object) -> None:
+    def __init__(self, *args: object, code: Path, python: str, profile: str = "", **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self.code = code
+        self.python = python
         self.profile = Path(profile).resolve() if profile else None  # the service runs in `code`
 
     def profiler(self) -> list[str]:
@@ -232,7 +234,7 @@ class CodeService(Service):
         log = open(self.workdir / f"{self.name}.log", "ab")  # noqa: SIM115 - the child holds it
         env = dict(self.env, PYTHONPATH=str(self.code))
         self.proc = subprocess.Popen(
-            [sys.executable, *self.profiler(), "-m", "bot.cli", "serve"],
+            [self.python, *self.profiler(), "-m", "bot.cli", "serve"],
             cwd=self.code,
             env=env,
             stdout=log,
@@ -461,6 +463,7 @@ async def run(
     database_url: str,
     processes: int,
     code: Path,
+    python: str,
     wecom: SlowWecom,
     http: aiohttp.ClientSession,
     workdir: Path,
@@ -469,7 +472,15 @@ async def run(
     say(f"{name}: {processes} process(es), {database_url.split('@')[-1]}, code {code}")
     fake = await wecom.restart_fresh()
     services = [
-        CodeService(f"{name}-serve{n + 1}", database_url, wecom.api_base, workdir, code=code, profile=args.profile)
+        CodeService(
+            f"{name}-serve{n + 1}",
+            database_url,
+            wecom.api_base,
+            workdir,
+            code=code,
+            python=python,
+            profile=args.profile,
+        )
         for n in range(processes)
     ]
     proxy: RoundRobin | None = None
@@ -703,20 +714,24 @@ async def main_async(args: argparse.Namespace) -> int:
             probe = Load(settings.wecom, wecom.state, args, "bare")  # type: ignore[arg-type]
             base = await bare(http, probe.posts, args.senders)
             say(f"bare aiohttp: {base.intake_per_s:,.0f}/s")
-            plan: list[tuple[str, str, int, Path]] = []
+            plan: list[tuple[str, str, int, Path, str]] = []
             for name in runs:
                 if name == "sqlite":
-                    plan.append((name, f"sqlite://{workdir}/flood.db", 1, ROOT))
+                    plan.append((name, f"sqlite://{workdir}/flood.db", 1, ROOT, sys.executable))
                 elif name in ("pg1", "pg2"):
-                    plan.append((name, "pg", int(name[2]), ROOT))
+                    plan.append((name, "pg", int(name[2]), ROOT, sys.executable))
                 else:
                     raise SystemExit(f"unknown run {name!r}: sqlite, pg1, pg2")
             if args.before:
                 earlier = Path(args.before).resolve()
-                before = [(f"{name}-before", url.replace(".db", "-before.db"), n, earlier) for name, url, n, _ in plan]
+                python = args.before_python or sys.executable
+                before = [
+                    (f"{name}-before", url.replace(".db", "-before.db"), n, earlier, python)
+                    for name, url, n, *_ in plan
+                ]
                 wanted = {r.strip() for r in args.before_runs.split(",") if r.strip()}
                 plan[:0] = [p for p in before if p[0].removesuffix("-before") in wanted]
-            for index, (name, url, processes, code) in enumerate(plan):
+            for index, (name, url, processes, code, python) in enumerate(plan):
                 if url == "pg":
                     assert pg is not None
                     url = await pg.new_database(f"flood_{index}_{os.getpid()}")
@@ -725,7 +740,7 @@ async def main_async(args: argparse.Namespace) -> int:
                     await conn.close()
                     if args.pg_socket:
                         url = pg.through_socket(url)
-                figures = await run(name, args, url, processes, code, wecom, http, workdir, pg)
+                figures = await run(name, args, url, processes, code, python, wecom, http, workdir, pg)
                 rows.append(figures)
                 say(f"  {name}: {figures.answered_per_s:.1f} answered/s, {figures.answered_once} answered once")
             # the bare handler again, at the end, so both ends of the run are seen
@@ -757,6 +772,9 @@ def main() -> int:
     parser.add_argument("--steady-seconds", type=float, default=20.0, help="0: no steady phase")
     parser.add_argument("--settle", type=float, default=600.0, help="seconds to wait for every answer")
     parser.add_argument("--before", default="", help="a checkout of the earlier code, measured as pg1-before")
+    parser.add_argument(
+        "--before-python", default="", help="the interpreter (virtual environment) --before's code runs with"
+    )
     parser.add_argument("--before-runs", default="pg1", help="which of --runs to measure with --before's code too")
     parser.add_argument("--keep", action="store_true", help="keep the services' logs")
     parser.add_argument("--statements", action="store_true", help="print the most frequent statements (PostgreSQL)")
