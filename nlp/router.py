@@ -43,7 +43,9 @@ RUNNER_UP_CHANCE = 0.15
 # Decisions remembered, by text: a message is classified when its callback is stored (is it urgent?) and again
 # when it is handled, a whistle proposal asks for the runners-up of the same text. The router never changes
 # once built (a new table builds a new router), so a remembered decision is the one it would make again.
-DECISIONS_KEPT = 1024
+# Enough for a flood's whole inbox backlog (a decision is about 1 KB): with fewer, a message's decision made
+# at its callback was forgotten before it was handled, and a flood of 3,000 routed two in three twice.
+DECISIONS_KEPT = 8192
 
 
 @dataclass(frozen=True)
