@@ -400,7 +400,12 @@ async def _inbox(app: web.Application, *, process: Process | None) -> AsyncItera
     # SQLite writes one transaction at a time: lanes side by side only make the callbacks' inserts queue longer.
     sqlite = app[SETTINGS].database.url.startswith("sqlite")
     worker = inbox.InboxWorker(
-        process, app[CLOCK], urgent=urgent, workers=1 if sqlite else inbox.WORKERS, process_lanes=process_lanes
+        process,
+        app[CLOCK],
+        urgent=urgent,
+        workers=1 if sqlite else inbox.WORKERS,
+        process_lanes=process_lanes,
+        rows_per_transaction=inbox.SQLITE_ROWS_PER_TRANSACTION if sqlite else inbox.ROWS_PER_TRANSACTION,
     )
     app[INBOX] = worker
     worker.start()

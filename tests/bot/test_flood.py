@@ -130,7 +130,8 @@ async def test_an_urgent_message_stored_during_a_pass_goes_before_the_rest_of_th
             worker.stored(late_id, late)
             await asyncio.sleep(0)  # the callback is answered; then the worker looks at what it stored
 
-    worker = InboxWorker(process, clock, workers=workers, urgent=dispatcher.urgent)
+    # 40 rows: more than a round of the workers takes (workers × 8), so the pass is joined
+    worker = InboxWorker(process, clock, workers=workers, rows_per_transaction=8, urgent=dispatcher.urgent)
     assert await worker.drain() == 41
     # It waits for the lanes already started, not for the rest of the pass.
     assert handled.index("late") == started_before_it[0] <= workers + 1
