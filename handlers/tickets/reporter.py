@@ -11,6 +11,13 @@ from handlers.common.privacy import mask_private
 from models import Attachment, Household, Person, Request
 from models.area_cache import area_of
 from models.request_queries import ancestor_at
+from models.shapes import Shape
+
+# one read for the request and every report merged into it (a join, not a read of the reports first); its text
+# is built once (models/shapes.py): each whistled matter's card asks it
+_PHOTOS = Shape(
+    lambda request_id: Attachment.filter(Q(request_id=request_id) | Q(request__merged_into_id=request_id)).only("id")
+)
 
 
 @dataclass(frozen=True)
@@ -49,6 +56,5 @@ async def reporter_of(request: Request) -> Reporter:
         household=household_words,
         phone=phone,
         address=household.address if household else "",
-        # one count for the request and every report merged into it (a join, not a read of the reports first)
-        photos=await Attachment.filter(Q(request_id=request.id) | Q(request__merged_into_id=request.id)).count(),
+        photos=len(await _PHOTOS.rows(request.id)),
     )

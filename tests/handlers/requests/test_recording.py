@@ -170,3 +170,14 @@ async def test_more_words_from_a_merged_reporter_stay_with_the_merged_matter(cou
     assert f"#{first.number}" in texts_of(sent, "app")[0]
     sent = await say("app", "fengbaolin", "我的诉求")
     assert f"#{first.number}" in texts_of(sent, "app")[0]
+
+
+async def test_a_whistled_matter_s_cards_count_the_photos_sent_before_its_words(county, say, clock):
+    await say("app", "jiangdahai", kind="image", extra={"media_id": "MEDIA-3"})
+    clock.advance(seconds=20)
+    sent = await say("app", "jiangdahai", "河水漫进屯里了，房子进水了，快来人")
+    request = await Request.get()
+    assert request.urgency == "urgent" and request.status != "recorded"  # whistled at once
+    cards = [r.payload["card"] for r in sent if r.payload.get("card")]
+    assert cards and all("村民发来1张" in str(card) for card in cards if "照片" in str(card))
+    assert any("村民发来1张" in str(card) for card in cards)
