@@ -694,6 +694,51 @@ def report(rows: list[Figures], base: Figures, args: argparse.Namespace, grids: 
     return "\n".join(lines)
 
 
+Entry = tuple[str, str, int, Path, str]  # a run's name, database, processes, code and interpreter
+
+
+def balanced(before: list[Entry], after: list[Entry], pairs: int) -> list[Entry]:
+    """The runs in order: each earlier-code run first, then this code's, as ever; with `pairs` > 1 the pairs are
+    measured again, in turn the other way round (ABBA), so that neither code always has the later place in
+    the run: a paired run's second place was about 2 % faster whatever code held it (bench/RESULTS.md)."""
+    plan = [*before, *after]
+    counterpart = {b[0]: next(a for a in after if a[0] == b[0].removesuffix("-before")) for b in before}
+    for again in range(1, pairs):
+        for first in before:
+            pair = [first, counterpart[first[0]]]
+            plan += pair[::-1] if again % 2 else pair
+    return plan
+
+
+def paired(rows: list[Figures]) -> set[str]:
+    """The runs measured with the earlier code too (their names without -before)."""
+    return {r.name.removesuffix("-before") for r in rows if r.name.endswith("-before")}
+
+
+def pairs_report(rows: list[Figures]) -> str:
+    """Each pair's answers a second and service CPU, earlier code → this code, and the means."""
+    lines = [
+        "| run | pair | order | answered/s before → after | CPU ms a villager before → after |",
+        "|---|---|---|---|---|",
+    ]
+    for name in sorted(paired(rows)):
+        befores = [r for r in rows if r.name == f"{name}-before"]
+        afters = [r for r in rows if r.name == name]
+        for n, (b, a) in enumerate(zip(befores, afters, strict=True), start=1):
+            order = "after first" if rows.index(a) < rows.index(b) else "before first"
+            lines.append(
+                f"| {name} | {n} | {order} | {b.answered_per_s:.1f} → {a.answered_per_s:.1f} | "
+                f"{b.cpu_ms[0]:.2f} → {a.cpu_ms[0]:.2f} |"
+            )
+        mean_b, mean_a = (statistics.mean(r.answered_per_s for r in rs) for rs in (befores, afters))
+        cpu_b, cpu_a = (statistics.mean(r.cpu_ms[0] for r in rs) for rs in (befores, afters))
+        lines.append(
+            f"| {name} | mean of {len(afters)} | | {mean_b:.1f} → {mean_a:.1f} ({mean_a / mean_b - 1:+.1%}) | "
+            f"{cpu_b:.2f} → {cpu_a:.2f} ({cpu_a / cpu_b - 1:+.1%}) |"
+        )
+    return "\n".join(lines)
+
+
 async def main_async(args: argparse.Namespace) -> int:
     settings = load_settings()
     wecom = SlowWecom(settings.wecom)
@@ -714,7 +759,7 @@ async def main_async(args: argparse.Namespace) -> int:
             probe = Load(settings.wecom, wecom.state, args, "bare")  # type: ignore[arg-type]
             base = await bare(http, probe.posts, args.senders)
             say(f"bare aiohttp: {base.intake_per_s:,.0f}/s")
-            plan: list[tuple[str, str, int, Path, str]] = []
+            plan: list[Entry] = []
             for name in runs:
                 if name == "sqlite":
                     plan.append((name, f"sqlite://{workdir}/flood.db", 1, ROOT, sys.executable))
@@ -730,7 +775,7 @@ async def main_async(args: argparse.Namespace) -> int:
                     for name, url, n, *_ in plan
                 ]
                 wanted = {r.strip() for r in args.before_runs.split(",") if r.strip()}
-                plan[:0] = [p for p in before if p[0].removesuffix("-before") in wanted]
+                plan = balanced([p for p in before if p[0].removesuffix("-before") in wanted], plan, args.pairs)
             for index, (name, url, processes, code, python) in enumerate(plan):
                 if url == "pg":
                     assert pg is not None
@@ -740,6 +785,8 @@ async def main_async(args: argparse.Namespace) -> int:
                     await conn.close()
                     if args.pg_socket:
                         url = pg.through_socket(url)
+                else:  # a file of its own for each run: a pair measured again starts on an empty database too
+                    url = url.replace(".db", f"-{index}.db")
                 figures = await run(name, args, url, processes, code, python, wecom, http, workdir, pg)
                 rows.append(figures)
                 say(f"  {name}: {figures.answered_per_s:.1f} answered/s, {figures.answered_once} answered once")
@@ -756,7 +803,10 @@ async def main_async(args: argparse.Namespace) -> int:
         else:
             say(f"logs kept in {workdir}")
     print()
-    print(report(rows, base, args, len(grid_chats(args.grids))))
+    print(report(rows[: len(rows) - (args.pairs - 1) * 2 * len(paired(rows))], base, args, len(grid_chats(args.grids))))
+    if args.pairs > 1:
+        print()
+        print(pairs_report(rows))
     return 0 if all(r.unanswered == 0 and r.answered_twice == 0 for r in rows) else 1
 
 
@@ -776,6 +826,13 @@ def main() -> int:
         "--before-python", default="", help="the interpreter (virtual environment) --before's code runs with"
     )
     parser.add_argument("--before-runs", default="pg1", help="which of --runs to measure with --before's code too")
+    parser.add_argument(
+        "--pairs",
+        type=int,
+        default=1,
+        help="with --before: measure each pair this many times, in turn the other way round (ABBA); the table shows "
+        "the first pair, a second table every pair and the means",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the services' logs")
     parser.add_argument("--statements", action="store_true", help="print the most frequent statements (PostgreSQL)")
     parser.add_argument(
@@ -788,7 +845,10 @@ def main() -> int:
         default="",
         help="a folder for each service's cProfile (RUN-serveN.prof; the CPU figures then include the profiler's)",
     )
-    return asyncio.run(main_async(parser.parse_args()))
+    args = parser.parse_args()
+    if args.pairs < 1 or (args.pairs > 1 and not args.before):
+        parser.error("--pairs takes a number from 1 up, and more than 1 only with --before")
+    return asyncio.run(main_async(args))
 
 
 if __name__ == "__main__":

@@ -56,7 +56,8 @@ ROWS_PER_TRANSACTION = 24  # a backlog's rows handled together (ProcessLanes): o
 # On SQLite (in-process, statements cheap) more rows a transaction saved nothing in a flood and held its one
 # connection longer, so callbacks' inserts and an urgent row waited longer; on PostgreSQL a transaction's own
 # round trips (BEGIN, the take, the batch readers, the answers, the done mark, COMMIT) shared by 24 rows instead
-# of 8 gave about 8 % more answers a second in a flood (four paired runs, bench/RESULTS.md).
+# of 8, with one read fewer built by the ORM, gave about 4 % more answers a second in a flood and 5 % less
+# CPU a villager (ten pairs, in turn the other way round: bench/RESULTS.md).
 SQLITE_ROWS_PER_TRANSACTION = 8
 TRANSACTIONS_PER_PASS = 8  # a pass over fewer than this many times ROWS_PER_TRANSACTION rows shares commits less
 POLL_SECONDS = 5.0  # also pick up rows stored by another process on the same database
