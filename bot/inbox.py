@@ -13,8 +13,9 @@ for the lanes already started, not for the rest of the pass — unless fewer row
 round are left, when the next pass, right after, reads it with the rest of the backlog and puts it first.
 With several processes on one PostgreSQL database each lane is handled by whichever process takes its
 row first: a process that finds a row held by another leaves the rest of that lane to it for this pass.
-In a backlog a worker takes the next lanes whole, up to ROWS_PER_TRANSACTION rows, and has them handled in
-one transaction (`process_lanes`): a commit, the reads and the writes of the inbox rows once for all of them.
+In a backlog a worker takes the next lanes whole, up to ROWS_PER_TRANSACTION rows (URGENT_ROWS_PER_TRANSACTION
+when the first lane holds an urgent row), and has them handled in one transaction (`process_lanes`): a commit,
+the reads and the writes of the inbox rows once for all of them.
 The shorter the backlog, the fewer rows share a transaction (`rows_together`): a lane to itself when it is
 short, so that in steady traffic no message's answer waits for the other messages of its transaction.
 When that fails, nothing of it was written and each of its rows is handled alone, as without a backlog.
@@ -29,8 +30,8 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import defaultdict
-from collections.abc import Awaitable, Callable
-from typing import Any
+from collections.abc import Awaitable, Callable, Collection
+from typing import Any, NamedTuple
 
 from bot.channels.types import Inbound
 from bot.clock import Clock
@@ -59,6 +60,7 @@ ROWS_PER_TRANSACTION = 24  # a backlog's rows handled together (ProcessLanes): o
 # of 8, with one read fewer built by the ORM, gave about 4 % more answers a second in a flood and 5 % less
 # CPU a villager (ten pairs, in turn the other way round: bench/RESULTS.md).
 SQLITE_ROWS_PER_TRANSACTION = 8
+URGENT_ROWS_PER_TRANSACTION = 8  # a transaction that begins with an urgent lane: its answers wait for fewer rows
 TRANSACTIONS_PER_PASS = 8  # a pass over fewer than this many times ROWS_PER_TRANSACTION rows shares commits less
 POLL_SECONDS = 5.0  # also pick up rows stored by another process on the same database
 BUSY_SECONDS = 0.5  # a pass that left rows to another process looks again this soon (if it died, they are ours)
@@ -233,24 +235,25 @@ class InboxWorker:
                 return handled
             self.largest_backlog = max(self.largest_backlog, len(rows))
             with areas_cached():  # the burst's messages share their areas' reads (models/area_cache.py)
-                results = await self._lanes(lanes(rows, self.urgent))
+                results = await self._lanes(*lanes(rows, self.urgent))
             handled += sum(1 for outcome in results.values() if outcome == DONE)
             # Retried on a later pass: a failed row and its lane; a row another process holds and its lane.
             failed.update(row_id for row_id, outcome in results.items() if outcome != DONE)
             self._left = self._left or BUSY in results.values()
 
-    async def _lanes(self, ordered: list[tuple[LaneKey, list[int]]]) -> dict[int, str]:
+    async def _lanes(self, ordered: list[Lane], pressing: Collection[LaneKey] = ()) -> dict[int, str]:
         """Run the lanes, `workers` at a time, in the order given; each lane's rows one after the other.
         A row that fails, or that another process holds, stops its lane for this pass: the lane's later rows
-        wait behind it."""
+        wait behind it. `pressing`: the lanes holding an urgent row, whose transactions stay small."""
         results: dict[int, str] = {}
-        self._pass = running = Pass(ordered)
+        self._pass = running = Pass(ordered, pressing)
         most = (
             rows_together(sum(len(ids) for _, ids in ordered), self.rows_per_transaction) if self.process_lanes else 1
         )
+        most_urgent = min(most, URGENT_ROWS_PER_TRANSACTION)
 
         async def worker() -> None:
-            while group := running.take(most):  # the next lanes, as many as fit in one transaction
+            while group := running.take(most, most_urgent):  # the next lanes, as many as fit in one transaction
                 if sum(map(len, group)) > 1 and (together := await self._together(group)) is not None:
                     results.update(together)
                     continue
@@ -326,7 +329,15 @@ def lane_key(channel: str, conversation: str, sender: str, row_id: int) -> LaneK
     return (channel, conversation, sender or f"#{row_id}")
 
 
-def lanes(rows: list[tuple[int, Any]], urgent: Urgent) -> list[tuple[LaneKey, list[int]]]:
+Lane = tuple[LaneKey, list[int]]  # a lane's key and its rows in order
+
+
+class Lanes(NamedTuple):
+    ordered: list[Lane]  # the lanes holding an urgent message first, then by their oldest row
+    pressing: set[LaneKey]  # the lanes holding an urgent message
+
+
+def lanes(rows: list[tuple[int, Any]], urgent: Urgent) -> Lanes:
     """Pending (id, payload) rows, oldest first, as lanes with their keys — one per channel, conversation and
     sender, in arrival order — with the lanes holding an urgent message first, then by their oldest row."""
     by_key: dict[LaneKey, list[int]] = defaultdict(list)
@@ -339,14 +350,15 @@ def lanes(rows: list[tuple[int, Any]], urgent: Urgent) -> list[tuple[LaneKey, li
         by_key[key].append(row_id)
         if key not in pressing and urgent(data):
             pressing.add(key)
-    return sorted(by_key.items(), key=lambda item: (item[0] not in pressing, item[1][0]))
+    return Lanes(sorted(by_key.items(), key=lambda item: (item[0] not in pressing, item[1][0])), pressing)
 
 
 class Pass:
     """The lanes of one pass, taken next first; an urgent row stored meanwhile joins it (`overtake`)."""
 
-    def __init__(self, ordered: list[tuple[LaneKey, list[int]]]) -> None:
+    def __init__(self, ordered: list[Lane], pressing: Collection[LaneKey] = ()) -> None:
         self._queue = list(reversed(ordered))  # the next lane last: popped
+        self._pressing = set(pressing)  # lanes holding an urgent row
         self._waiting = dict(ordered)  # lanes not yet taken, by key
         self._taken: set[LaneKey] = set()
         self._rows = {row_id for _, ids in ordered for row_id in ids}
@@ -356,8 +368,12 @@ class Pass:
         """Rows of lanes not yet taken."""
         return sum(map(len, self._waiting.values()))
 
-    def take(self, most: int) -> list[list[int]]:
-        """The next lane, and the lanes after it while their rows fit in `most`; [] when none is left."""
+    def take(self, most: int, most_urgent: int | None = None) -> list[list[int]]:
+        """The next lane, and the lanes after it while their rows fit in `most` — in `most_urgent` when the
+        next lane holds an urgent row, so its answer does not wait for a large transaction; [] when none is
+        left."""
+        if most_urgent is not None and self._queue and self._queue[-1][0] in self._pressing:
+            most = min(most, most_urgent)
         group: list[list[int]] = []
         while self._queue and (not group or sum(map(len, group)) + len(self._queue[-1][1]) <= most):
             key, ids = self._queue.pop()
@@ -380,4 +396,5 @@ class Pass:
         ids.append(row_id)
         self._queue.append((key, ids))
         self._rows.add(row_id)
+        self._pressing.add(key)
         return True

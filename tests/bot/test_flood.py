@@ -173,7 +173,8 @@ def test_a_lane_with_an_urgent_message_goes_first_with_its_earlier_messages() ->
         (4, {"channel": "app", "sender": "a", "text": "x"}),
         (5, {"channel": "app", "conversation": "g1", "sender": "a", "text": "x"}),
     ]
-    assert [ids for _, ids in lanes(rows, lambda p: "着火" in p["text"])] == [[2, 3], [1, 4], [5]]
+    ordered, pressing = lanes(rows, lambda p: "着火" in p["text"])
+    assert [ids for _, ids in ordered] == [[2, 3], [1, 4], [5]] and pressing == {("app", "", "b")}
 
 
 def test_an_urgent_row_joins_its_waiting_lane_or_goes_next_alone_but_never_ahead_of_its_own_lane() -> None:
@@ -184,6 +185,17 @@ def test_an_urgent_row_joins_its_waiting_lane_or_goes_next_alone_but_never_ahead
     assert not running.overtake(("app", "", "a"), 9)  # behind a's rows under way: the next pass has it
     assert not running.overtake(("app", "", "b"), 2)  # read by this pass already
     assert [running.take(1) for _ in range(4)] == [[[8]], [[3, 7]], [[2]], []]
+
+
+def test_a_transaction_that_begins_with_an_urgent_lane_stays_small() -> None:
+    # an urgent answer waits for the rows of its own transaction: in a backlog ordinary rows share larger ones
+    ordered = [(("app", "", f"u{n}"), [n]) for n in range(10)] + [(("app", "", f"o{n}"), [10 + n]) for n in range(30)]
+    running = Pass(ordered, pressing={key for key, _ in ordered[:10]})
+    assert running.take(24, 8) == [[n] for n in range(8)]  # urgent lanes: 8 at most
+    assert running.take(24, 8) == [[8], [9]] + [[10 + n] for n in range(6)]  # begins urgent: still 8
+    assert running.take(24, 8) == [[16 + n] for n in range(24)]  # ordinary lanes: 24
+    assert running.overtake(("app", "", "late"), 99)  # an urgent row stored meanwhile goes next, alone
+    assert running.take(24, 8) == [[99]]
 
 
 # -- the outbox: urgent first ------------------------------------------------------------------------
