@@ -2,7 +2,8 @@
 
     python bench/flood.py [--villagers 1000] [--grids 40] [--senders 32] [--urgent 0.2] [--answer-delay 0.0]
                           [--runs sqlite,pg1,pg2] [--steady-rate 50] [--steady-seconds 20] [--before DIR]
-                          [--before-runs pg1] [--before-python PATH] [--pg-socket] [--statements] [--profile DIR] [--keep]
+                          [--before-runs pg1] [--before-python PATH] [--pairs 1] [--pg-socket] [--statements]
+                          [--profile DIR] [--keep]
 
 Each villager @-mentions the bot once in their grid's group (the demo county's AI-bot groups, as many
 as --grids and the county has), with a request from bench/data/devset.jsonl (a share --urgent of them
@@ -24,7 +25,8 @@ the flood, p99 message → answer at a steady --steady-rate messages a second.
 --before DIR: also run `pg1` (or the runs named by --before-runs, e.g. `sqlite,pg1`) with the code checked
 out in DIR (e.g. `git archive main | tar -x -C DIR`), first, as `pg1-before` etc.: before and after in one
 process, against the same bare handler. --before-python PATH: the interpreter the earlier code runs with (its own
-virtual environment, when what changed is a dependency); by default the one running this bench.
+virtual environment, when what changed is a dependency); by default the one running this bench. --pairs N: each
+before/after pair N times, in turn the other way round (ABBA), with every pair and the means printed.
 """
 
 from __future__ import annotations
@@ -767,6 +769,7 @@ async def main_async(args: argparse.Namespace) -> int:
                     plan.append((name, "pg", int(name[2]), ROOT, sys.executable))
                 else:
                     raise SystemExit(f"unknown run {name!r}: sqlite, pg1, pg2")
+            first_round = len(plan)  # the first table's runs, each once: --pairs repeats some after them
             if args.before:
                 earlier = Path(args.before).resolve()
                 python = args.before_python or sys.executable
@@ -775,7 +778,9 @@ async def main_async(args: argparse.Namespace) -> int:
                     for name, url, n, *_ in plan
                 ]
                 wanted = {r.strip() for r in args.before_runs.split(",") if r.strip()}
-                plan = balanced([p for p in before if p[0].removesuffix("-before") in wanted], plan, args.pairs)
+                before = [p for p in before if p[0].removesuffix("-before") in wanted]
+                first_round += len(before)
+                plan = balanced(before, plan, args.pairs)
             for index, (name, url, processes, code, python) in enumerate(plan):
                 if url == "pg":
                     assert pg is not None
@@ -803,7 +808,7 @@ async def main_async(args: argparse.Namespace) -> int:
         else:
             say(f"logs kept in {workdir}")
     print()
-    print(report(rows[: len(rows) - (args.pairs - 1) * 2 * len(paired(rows))], base, args, len(grid_chats(args.grids))))
+    print(report(rows[:first_round], base, args, len(grid_chats(args.grids))))
     if args.pairs > 1:
         print()
         print(pairs_report(rows))
