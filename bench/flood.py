@@ -15,12 +15,14 @@ Beside them, a bare aiohttp handler (a child process answering 200 to every post
 same run with the same client and bodies: the ratios are what compare across machines.
 
 Printed per run: intake/s (callbacks answered 200), intake p50/p99; villagers answered/s end to end
-(first post → last answer); p50/p99 from a villager's message to their answer and to the first cadre's
-notice naming their request (requests merged into another are answered as merged and not counted
-there); messages each cadre received; whether every villager got exactly one answer; statements per
-message (PostgreSQL); CPU milliseconds per villager of the services, of PostgreSQL and of this process (the
-load driver and the fake WeCom, on the same cores), first post → last answer; peak RSS of each service; the largest inbox/outbox backlog seen; and after
-the flood, p99 message → answer at a steady --steady-rate messages a second.
+(first post → last answer), and how long after the first post a tenth, half, nine tenths and all of them had
+their answer (beside when the last callback had its 200); p50/p99 from a villager's message to their answer
+and to the first cadre's notice naming their request (requests merged into another are answered as merged and
+not counted there); messages each cadre received; whether every villager got exactly one answer; statements
+per message (PostgreSQL); CPU milliseconds per villager of the services, of PostgreSQL and of this process (the
+load driver and the fake WeCom, on the same cores), first post → last answer; peak RSS of each service; the
+largest inbox/outbox backlog seen; and after the flood, p99 message → answer at a steady --steady-rate messages
+a second.
 --statements: also the most frequent statements, with their calls and the database's time in them.
 --before DIR: also run `pg1` (or the runs named by --before-runs, e.g. `sqlite,pg1`) with the code checked
 out in DIR (e.g. `git archive main | tar -x -C DIR`), first, as `pg1-before` etc.: before and after in one
@@ -35,6 +37,7 @@ import argparse
 import asyncio
 import itertools
 import json
+import math
 import os
 import random
 import shutil
@@ -393,6 +396,11 @@ class Figures:
     steady_p99_s: float = 0.0
     steady_rate: float = 0.0
     cpu_ms: tuple[float, float, float] = (0.0, 0.0, 0.0)  # per answered villager: services, PostgreSQL, bench
+    answered_by: tuple[float, ...] = ()  # seconds after the first post until 10 %, 50 %, 90 % and all were answered
+    last_acked_s: float = 0.0  # seconds after the first post until the last callback had its 200
+
+
+ANSWERED_BY = (0.1, 0.5, 0.9, 1.0)  # the shares of villagers whose answer time the table shows
 
 
 def pct(values: list[float], q: float) -> float:
@@ -532,6 +540,10 @@ async def run(
         figures.unanswered = sum(1 for at in answers.values() if not at)
         last = max((max(at) for at in answers.values() if at), default=first)
         figures.answered_per_s = (len(posts) - figures.unanswered) / max(last - first, 1e-9)
+        firsts = sorted(min(at) - first for at in answers.values() if at)
+        if firsts:
+            figures.answered_by = tuple(firsts[max(0, math.ceil(q * len(firsts)) - 1)] for q in ANSWERED_BY)
+        figures.last_acked_s = max(p.acked_at for p in posts) - first
         figures.answer_p50_s, figures.answer_p99_s = pct(delays, 0.5), pct(delays, 0.99)
         figures.urgent_answer_p50_s = pct(urgent_delays, 0.5)
         figures.notice_p50_s, figures.notice_p99_s = await notice_delays(database_url, fake, posts)
@@ -666,6 +678,12 @@ def report(rows: list[Figures], base: Figures, args: argparse.Namespace, grids: 
         [f"**{r.answered_per_s:,.1f} ({r.answered_per_s / base.intake_per_s:.4f})**" for r in rows],
     )
     line("message → answer p50 / p99 s", [f"{r.answer_p50_s:.1f} / {r.answer_p99_s:.1f}" for r in rows])
+    line(
+        "answered by, s after the first post: "
+        + " / ".join(f"{q:.0%}" for q in ANSWERED_BY)
+        + " (last callback's 200)",
+        [" / ".join(f"{t:.1f}" for t in r.answered_by) + f" ({r.last_acked_s:.1f})" for r in rows],
+    )
     line("urgent message → answer p50 s", [f"{r.urgent_answer_p50_s:.1f}" for r in rows])
     line("message → first cadre notice p50 / p99 s", [f"{r.notice_p50_s:.1f} / {r.notice_p99_s:.1f}" for r in rows])
     line("answered once / twice / none", [f"{r.answered_once} / {r.answered_twice} / {r.unanswered}" for r in rows])
