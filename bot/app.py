@@ -392,11 +392,12 @@ async def _inbox(app: web.Application, *, process: Process | None) -> AsyncItera
 
     Started last among the message parts so that a row left pending by a crash meets a complete service.
     """
-    urgent = process_lanes = None
+    urgent = process_lanes = after_drain = None
     if process is None:
         dispatcher = build_dispatcher(app)
         app[DISPATCHER] = dispatcher
         process, urgent, process_lanes = dispatcher.process, dispatcher.urgent, dispatcher.process_lanes
+        after_drain = dispatcher.after_backlog
     # SQLite writes one transaction at a time: lanes side by side only make the callbacks' inserts queue longer.
     sqlite = app[SETTINGS].database.url.startswith("sqlite")
     worker = inbox.InboxWorker(
@@ -406,6 +407,7 @@ async def _inbox(app: web.Application, *, process: Process | None) -> AsyncItera
         workers=1 if sqlite else inbox.WORKERS,
         process_lanes=process_lanes,
         rows_per_transaction=inbox.SQLITE_ROWS_PER_TRANSACTION if sqlite else inbox.ROWS_PER_TRANSACTION,
+        after_drain=after_drain,
     )
     app[INBOX] = worker
     worker.start()

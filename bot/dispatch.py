@@ -110,7 +110,12 @@ class Dispatcher:
         answers: list[Answer] = []
         async with in_transaction():
             taken = {row.id: row for row in await _TAKE_PENDING.rows(tuple(ids))}
-            contexts = {row_id: self._context(row) for lane in lanes for row_id in lane if (row := taken.get(row_id))}
+            contexts = {
+                row_id: self._context(row, in_backlog=True)
+                for lane in lanes
+                for row_id in lane
+                if (row := taken.get(row_id))
+            }
             people = await _people_of(ctx.inbound for ctx in contexts.values())
             for reader in self.root.for_batch():  # in the order the rows are handled
                 await reader(list(contexts.values()))
@@ -138,6 +143,15 @@ class Dispatcher:
         self.on_enqueued()
         return outcomes
 
+    async def after_backlog(self) -> int:
+        """The features' work left for when the backlog is cleared (Router.after_backlog); how much was done."""
+        done = 0
+        for job in self.root.for_after_backlog():
+            done += await job(self.services)
+        if done:
+            self.on_enqueued()
+        return done
+
     async def _failed(self, inbox_id: int, ctx: Context, exc: Exception) -> bool:
         """The failure's answer: a UserError's polite words, else the apology with a trace id (a group is not
         told about the bot's bugs), in a transaction of its own."""
@@ -164,8 +178,13 @@ class Dispatcher:
         """The pending row, locked for this transaction; None when it is done or another holds it."""
         return await InboxMessage.filter(id=inbox_id, status="pending").select_for_update(skip_locked=True).first()
 
-    def _context(self, row: InboxMessage) -> Context:
-        return Context(inbound=Inbound.from_json(row.payload), services=self.services, now=self.services.clock.now())
+    def _context(self, row: InboxMessage, *, in_backlog: bool = False) -> Context:
+        return Context(
+            inbound=Inbound.from_json(row.payload),
+            services=self.services,
+            now=self.services.clock.now(),
+            in_backlog=in_backlog,
+        )
 
     async def _finish(self, ctx: Context, row: InboxMessage, inbox_id: int) -> None:
         """The answer queued and the row marked done, in the message's transaction."""

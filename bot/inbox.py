@@ -19,6 +19,8 @@ the reads and the writes of the inbox rows once for all of them.
 The shorter the backlog, the fewer rows share a transaction (`rows_together`): a lane to itself when it is
 short, so that in steady traffic no message's answer waits for the other messages of its transaction.
 When that fails, nothing of it was written and each of its rows is handled alone, as without a backlog.
+Whenever a pass finds nothing pending, the work the handlers left for after a backlog (`after_drain`: the matters
+answered in it, sent on) runs, a few at a time, with the inbox read again between them.
 
 A message WeCom wants answered within seconds (`Inbound.timely`: an AI-bot card click or chat entry) is not
 queued behind a backlog at all: `stored()` hands it to a task of its own at once. The dispatcher takes each
@@ -49,6 +51,8 @@ Process = Callable[[int], Awaitable[bool | None]]
 # has written nothing) when any of them fails, and then each row is handled alone through `Process`.
 ProcessLanes = Callable[[list[list[int]]], Awaitable[dict[int, bool]]]
 Urgent = Callable[[dict[str, Any]], bool]
+# Work left for when nothing is pending (Dispatcher.after_backlog); how much it did (0: nothing waits).
+AfterDrain = Callable[[], Awaitable[int]]
 
 MAX_ATTEMPTS = 5  # a row the dispatcher fails on this often is parked as failed, not retried for ever
 BATCH = 500  # rows read per pass: how far ahead an urgent message is seen in a backlog
@@ -136,8 +140,10 @@ class InboxWorker:
         urgent: Urgent | None = None,
         process_lanes: ProcessLanes | None = None,
         rows_per_transaction: int = ROWS_PER_TRANSACTION,
+        after_drain: AfterDrain | None = None,
     ) -> None:
         self.process = process
+        self.after_drain = after_drain
         self.process_lanes = process_lanes
         self.rows_per_transaction = max(1, rows_per_transaction)
         self.clock = clock
@@ -232,6 +238,8 @@ class InboxWorker:
                 .values_list("id", "payload")
             )
             if not rows:
+                if self.after_drain is not None and await self.after_drain():
+                    continue  # more of it may wait; a message stored meanwhile is handled first
                 return handled
             self.largest_backlog = max(self.largest_backlog, len(rows))
             with areas_cached():  # the burst's messages share their areas' reads (models/area_cache.py)

@@ -81,6 +81,8 @@ class Context:
     reply_cards: list[Card] = field(default_factory=list)  # shown where the channel has cards (app)
     fetched: bytes | ChannelError | None = None  # the message's file, once fetched (FetchFirst)
     ahead: dict[str, Any] = field(default_factory=dict)  # read for its whole batch beforehand (Router.batch)
+    # handled in a backlog's batch (Dispatcher.process_lanes): what is not urgent may wait until the backlog is cleared
+    in_backlog: bool = False
 
     @property
     def text(self) -> str:

@@ -15,11 +15,12 @@ from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from handlers.core.card_keys import CardKey
-from handlers.core.context import Context
+from handlers.core.context import Context, Services
 from handlers.core.filters import Filter
 
 Handler = Callable[[Context], Awaitable[None]]
 BatchReader = Callable[[Sequence[Context]], Awaitable[None]]  # see Router.batch
+AfterBacklog = Callable[[Services], Awaitable[int]]  # see Router.after_backlog
 MESSAGE_KINDS = ("text", "voice", "image", "file")  # what free text handlers may be given
 
 
@@ -45,6 +46,7 @@ class Router:
     kinds: dict[str, list[Registered]] = field(default_factory=dict)
     texts: list[Registered] = field(default_factory=list)
     batch_readers: list[BatchReader] = field(default_factory=list)
+    backlog_jobs: list[AfterBacklog] = field(default_factory=list)
     parts: list[Router] = field(default_factory=list)
 
     def include_router(self, router: Router) -> Router:
@@ -82,6 +84,17 @@ class Router:
 
         return register
 
+    def after_backlog(self) -> Callable[[AfterBacklog], AfterBacklog]:
+        """Work a feature left for when the inbox's backlog is cleared (what `Context.in_backlog` let wait): run
+        whenever the inbox finds nothing pending, in its own transactions, again while it returns more than 0
+        — a message stored meanwhile is handled first."""
+
+        def register(job: AfterBacklog) -> AfterBacklog:
+            self.backlog_jobs.append(job)
+            return job
+
+        return register
+
     @staticmethod
     def _register(
         into: list[Registered], filters: tuple[Filter, ...], sub: str | None = None
@@ -106,6 +119,9 @@ class Router:
 
     def for_batch(self) -> list[BatchReader]:
         return [reader for router in self.routers() for reader in router.batch_readers]
+
+    def for_after_backlog(self) -> list[AfterBacklog]:
+        return [job for router in self.routers() for job in router.backlog_jobs]
 
     def for_text(self) -> list[Registered]:
         return [r for router in self.routers() for r in router.texts]
