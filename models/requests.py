@@ -69,6 +69,8 @@ class Request(Model):
     resolved_at = fields.DatetimeField(null=True)
     # when the retention policy blanked its personal details (bot/retention); None while they are kept
     anonymised_at = fields.DatetimeField(null=True)
+    # recorded and answered in a backlog: sent on (handlers/requests/backlog.py) once the inbox's backlog is cleared
+    forward_after_backlog = fields.BooleanField(default=False, db_default=False)
     tickets: fields.ReverseRelation[Ticket]
 
     class Meta:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from handlers.common.format import summary
 from handlers.core.context import Services
-from handlers.requests.service import VILLAGE, Recorded, handled_as
+from handlers.requests.service import VILLAGE, Recorded, handled_as, with_village
 from handlers.shifts.night import night_note
 from models import Assignment, Request, Ticket
 from models.area_cache import departments_by_code
@@ -38,7 +38,7 @@ async def recorded_answer(services: Services, recorded: Recorded) -> str:
     if main.primary == VILLAGE:
         first = texts.render("requests.recorded_village", number=main.number, promise=promise(services, main))
         return first + await night_note(services, main)
-    if main.status == RequestState.AT_VILLAGE:  # the village tier: with the village, not yet a department
+    if await with_village(main):  # the village tier: with the village, not yet a department
         first = texts.render("village.recorded", number=main.number, promise=services.policy.requests.promise.village)
         return first + await night_note(services, main)
     key = "requests.recorded_urgent" if main.urgency == "urgent" else "requests.recorded"
@@ -49,7 +49,7 @@ async def recorded_answer(services: Services, recorded: Recorded) -> str:
 
 
 async def where_words(services: Services, request: Request) -> str:
-    if request.primary == VILLAGE or request.status in (RequestState.KEPT_IN_GRID, RequestState.AT_VILLAGE):
+    if request.primary == VILLAGE or request.status == RequestState.KEPT_IN_GRID or await with_village(request):
         return services.texts.render("requests.where_village")
     return services.texts.render("requests.where_departments", departments=await department_names(request))
 

@@ -104,7 +104,14 @@ async def start_request(
     """A new request from `text` (the not-request messages of `run` joined in), answered where it was said."""
     services = ctx.services
     recorded = await record_request(
-        services, sender, text, decision, now=ctx.now, absorbed=run, check_same_matter=same_matter
+        services,
+        sender,
+        text,
+        decision,
+        now=ctx.now,
+        absorbed=run,
+        check_same_matter=same_matter,
+        in_backlog=ctx.in_backlog,
     )
     answer(ctx, await recorded_answer(services, recorded))
     return recorded.request

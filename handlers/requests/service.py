@@ -14,7 +14,7 @@ from config.policy import RequestsPolicy
 from handlers.core.context import Context, Services
 from handlers.requests.burst import route_of, votes
 from handlers.requests.village.service import send_village_card
-from handlers.village.service import send_to_village
+from handlers.village.service import send_to_village, village_taking
 from handlers.whistle.service import whistle_request
 from models import Area, Attachment, Chat, NonRequest, Person, Request, TicketEvent
 from models.area_cache import area_of
@@ -64,7 +64,13 @@ class Recorded:
 
 
 async def new_request(
-    sender: Sender, text: str, decision: Decision, *, now: datetime, relayed_by: Person | None = None
+    sender: Sender,
+    text: str,
+    decision: Decision,
+    *,
+    now: datetime,
+    relayed_by: Person | None = None,
+    forward_after_backlog: bool = False,
 ) -> Request:
     """The request row and its `recorded` event: what every way a matter is recorded begins with."""
     request = Request(
@@ -85,6 +91,7 @@ async def new_request(
         explanation=decision.explanation,
         created_at=now,
         updated_at=now,
+        forward_after_backlog=forward_after_backlog,
     )
     event = TicketEvent(
         actor=relayed_by or sender.person,
@@ -111,9 +118,13 @@ async def record_request(
     relayed_by: Person | None = None,
     absorbed: Sequence[NonRequest] = (),
     check_same_matter: bool = True,
+    in_backlog: bool = False,
 ) -> Recorded:
-    """A new request from `sender`, its audit event, then the same-matter check and forwarding."""
-    request = await new_request(sender, text, decision, now=now, relayed_by=relayed_by)
+    """A new request from `sender`, its audit event, then the same-matter check and forwarding.
+    in_backlog: said in a backlog (Context.in_backlog); a matter that is not urgent is then sent on once the
+    backlog is cleared (handlers/requests/backlog.py), so that every villager's answer comes first."""
+    later = in_backlog and decision.urgency != "urgent"
+    request = await new_request(sender, text, decision, now=now, relayed_by=relayed_by, forward_after_backlog=later)
     for row in absorbed:  # photos sent before the words belong to the request before any card shows it
         row.absorbed_into = request
         await row.save(update_fields=["absorbed_into_id"])
@@ -122,7 +133,8 @@ async def record_request(
     earlier = await same_matter(services, request, now) if check_same_matter else None
     if earlier is not None:
         return await merge_into(request, earlier, now)
-    await forward(services, request, now, fresh=True)
+    if not later:
+        await forward(services, request, now, fresh=True)
     return Recorded(request, request)
 
 
@@ -156,8 +168,8 @@ async def append_to_request(
         at=now,
         data={"text": text, "primary": request.primary, "rerouted": route.moved, "scores": part},
     )
-    if route.moved and request.status in STILL_BEING_SAID:
-        await forward(services, request, now)
+    if route.moved and request.status in STILL_BEING_SAID and not request.forward_after_backlog:
+        await forward(services, request, now)  # (one still waiting goes where all its pieces point, once)
     return route.moved
 
 
@@ -185,6 +197,14 @@ async def forward(services: Services, request: Request, now: datetime, *, fresh:
     if await send_to_village(services, request, fresh=fresh):
         return
     await whistle_request(services, request, fresh=fresh)
+
+
+async def with_village(request: Request) -> bool:
+    """At the village tier, or going there when sent on after a backlog (recorded in it and still waiting)."""
+    if request.status == RequestState.AT_VILLAGE:
+        return True
+    waiting = request.forward_after_backlog and request.status == RequestState.RECORDED
+    return waiting and await village_taking(request, fresh=True) is not None
 
 
 async def same_matter(services: Services, request: Request, now: datetime) -> Request | None:

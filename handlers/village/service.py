@@ -50,19 +50,29 @@ async def village_people(services: Services, village: Area, at: datetime) -> lis
     return list({p.id: p for p in people if p.userid}.values())
 
 
+async def village_taking(request: Request, *, fresh: bool = False) -> Area | None:
+    """The village whose tier takes the matter when it is sent on; None when the switch is off, the matter is
+    urgent (danger goes everywhere at once) or the village's own (it stays in the grid), there is no village, or
+    it was at the village and sent up (the township has it now). fresh: never sent on before (one read fewer)."""
+    if request.urgency == "urgent" or request.primary in NOT_COUNTY:
+        return None
+    area = await area_of(request.area_id)
+    village = await ancestor_at(area, "village")
+    if village is None or not await tier_on(area):
+        return None
+    if not fresh and await TicketEvent.filter(request_id=request.id, kind=AT_VILLAGE).exists():
+        return None
+    return village
+
+
 async def send_to_village(services: Services, request: Request, *, fresh: bool = False) -> bool:
     """True when the village tier takes the matter (now, or already has it). fresh: recorded in this message,
     so it cannot have been at the village and sent up before (one read fewer for each new request)."""
     if request.status == RequestState.AT_VILLAGE:
         return True  # a burst re-routed it to another department: the village has it still
-    if request.urgency == "urgent" or request.primary in NOT_COUNTY:
-        return False  # danger goes everywhere at once; the village's own matters stay in the grid
-    area = await area_of(request.area_id)
-    village = await ancestor_at(area, "village")
-    if village is None or not await tier_on(area):
+    village = await village_taking(request, fresh=fresh)
+    if village is None:
         return False
-    if not fresh and await TicketEvent.filter(request_id=request.id, kind=AT_VILLAGE).exists():
-        return False  # it was at the village and was sent up: the township has it now
     now = services.clock.now()
     due = due_of(services.policy.shifts, now)
     people = await village_people(services, village, now)
