@@ -229,6 +229,7 @@ class InboxWorker:
         handled = 0
         failed: set[int] = set()
         self._left = False
+        after: dict[tuple[str, object], object] = {}  # what after_drain read, shared by its rounds in this drain
         while True:
             rows = await (
                 InboxMessage.filter(status="pending")
@@ -238,8 +239,11 @@ class InboxWorker:
                 .values_list("id", "payload")
             )
             if not rows:
-                if self.after_drain is not None and await self.after_drain():
-                    continue  # more of it may wait; a message stored meanwhile is handled first
+                if self.after_drain is not None:
+                    with areas_cached(after):  # as a pass's messages, what it sends on shares the areas' reads
+                        more = await self.after_drain()
+                    if more:
+                        continue  # more of it may wait; a message stored meanwhile is handled first
                 return handled
             self.largest_backlog = max(self.largest_backlog, len(rows))
             with areas_cached():  # the burst's messages share their areas' reads (models/area_cache.py)

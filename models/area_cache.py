@@ -29,8 +29,9 @@ _CACHE: ContextVar[dict[tuple[str, object], object] | None] = ContextVar("area_c
 
 
 @contextmanager
-def areas_cached() -> Iterator[None]:
-    token = _CACHE.set({})
+def areas_cached(kept: dict[tuple[str, object], object] | None = None) -> Iterator[None]:
+    """Reads inside share one cache; `kept`: a cache an earlier block of the same pass filled (reused)."""
+    token = _CACHE.set({} if kept is None else kept)
     try:
         yield
     finally:
